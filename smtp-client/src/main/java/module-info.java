@@ -2,5 +2,4 @@
 module dev.smtpkit.client {
     requires transitive dev.smtpkit.core;
     requires org.slf4j;
-    exports dev.smtpkit.client;
 }

@@ -4,7 +4,4 @@
  */
 module dev.smtpkit.core {
     exports dev.smtpkit.core;
-    exports dev.smtpkit.core.codec;
-    exports dev.smtpkit.core.server;
-    exports dev.smtpkit.core.client;
 }

@@ -2,5 +2,4 @@
 module dev.smtpkit.server {
     requires transitive dev.smtpkit.core;
     requires org.slf4j;
-    exports dev.smtpkit.server;
 }

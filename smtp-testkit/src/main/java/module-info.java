@@ -4,5 +4,4 @@ module dev.smtpkit.testkit {
     requires transitive dev.smtpkit.server;
     requires transitive dev.smtpkit.client;
     requires org.slf4j;
-    exports dev.smtpkit.testkit;
 }
