@@ -8,6 +8,7 @@ import net.jqwik.api.Combinators;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
+import net.jqwik.api.Tuple;
 import net.jqwik.api.statistics.Statistics;
 
 class CommandProperties {
@@ -42,7 +43,15 @@ class CommandProperties {
         Arbitrary<String> tail = Arbitraries.oneOf(
                 Arbitraries.strings().withChars("<>@\":[].,=+-_ \\aZ09\u00e9\t\u0000\r\ud800").ofMaxLength(40),
                 Arbitraries.strings().all().ofMaxLength(40));
-        return Combinators.combine(start, tail).as(String::concat);
+        Arbitrary<String> fuzz = Combinators.combine(start, tail).as(String::concat);
+        Arbitrary<String> valid = ValueArbitraries.command(true).map(Command::toString);
+        Arbitrary<String> mutated = Combinators.combine(valid, Arbitraries.integers().between(0, 200),
+                        Arbitraries.chars().with("<>@\": \u00e9\t\r=".toCharArray()))
+                .as((v, at, c) -> {
+                    int i = at % (v.length() + 1);
+                    return v.substring(0, i) + c + v.substring(i);
+                });
+        return Arbitraries.frequencyOf(Tuple.of(2, fuzz), Tuple.of(1, valid), Tuple.of(1, mutated));
     }
 
     @Property
@@ -57,7 +66,7 @@ class CommandProperties {
         // both outcomes must be common, or the property tests nothing
         Statistics.label("outcome").collect(c == null ? "refused" : c.verb() == Verb.UNKNOWN ? "unknown" : "parsed");
         Statistics.label("outcome").coverage(cov -> {
-            cov.check("parsed").percentage(p -> p > 5);
+            cov.check("parsed").percentage(p -> p > 10);
             cov.check("refused").percentage(p -> p > 20);
         });
         if (c != null) {
