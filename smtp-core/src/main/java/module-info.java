@@ -4,4 +4,5 @@
  */
 module dev.smtpkit.core {
     exports dev.smtpkit.core;
+    exports dev.smtpkit.core.codec;
 }
