@@ -187,6 +187,14 @@ public final class DataDecoder {
                 }
                 switch (state) {
                     case TEXT: {
+                        if (out != null && in.hasArray() && out.hasArray()) {
+                            p = textBetweenArrays(in, p, out);
+                            if (state != TEXT || p == lim) {
+                                continue;
+                            }
+                            // What the fast path left (a bare CR or LF, a split CRLF, a full
+                            // output) is for the general code below.
+                        }
                         int room = out == null ? lim - p : out.remaining();
                         if (room == 0) {
                             return DecodeStatus.OVERFLOW;
@@ -282,6 +290,49 @@ public final class DataDecoder {
         } finally {
             in.position(p);
         }
+    }
+
+    /**
+     * The common case, run straight on the backing arrays: lines that end with CRLF and do not
+     * start with a dot. Returns at the first octet that needs the general state machine (a bare
+     * CR or LF, a leading dot, a CRLF split between reads) or when either buffer runs out, with
+     * {@code state} and {@code out}'s position updated; returns the new input position.
+     */
+    private int textBetweenArrays(ByteBuffer in, int p, ByteBuffer out) {
+        byte[] ia = in.array();
+        int io = in.arrayOffset();
+        byte[] oa = out.array();
+        int oo = out.arrayOffset();
+        int i = p + io;
+        int ilim = in.limit() + io;
+        int o = out.position() + oo;
+        int olim = out.limit() + oo;
+        while (true) {
+            int n = Math.min(olim - o, ilim - i);
+            int stop = Octets.indexOfCrOrLf(ia, i, i + n);
+            int len = stop - i;
+            if (len > 0) {
+                System.arraycopy(ia, i, oa, o, len);
+                i += len;
+                o += len;
+                contentLength += len;
+                countLine(len);
+            }
+            if (len == n || ia[i] != CR || i + 1 >= ilim || ia[i + 1] != LF || olim - o < 2) {
+                break;
+            }
+            oa[o++] = CR;
+            oa[o++] = LF;
+            i += 2;
+            contentLength += 2;
+            lineLength = 0;
+            if (i == ilim || ia[i] == DOT) {
+                state = LINE_START;
+                break;
+            }
+        }
+        out.position(o - oo);
+        return i - io;
     }
 
     /** Adds content octets to the current line and records it as too long once it must be. */

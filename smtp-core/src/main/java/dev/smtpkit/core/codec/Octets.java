@@ -1,6 +1,9 @@
 package dev.smtpkit.core.codec;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 
 /**
  * The scanning and copying the codecs share. Heap buffers are scanned through their backing
@@ -12,24 +15,53 @@ final class Octets {
     static final byte LF = '\n';
     static final byte DOT = '.';
 
+    /** Reads eight octets of an array as one long, so a scan tests eight at a time. */
+    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final long ONES = 0x0101010101010101L;
+    private static final long HIGHS = 0x8080808080808080L;
+    private static final long CRS = ONES * CR;
+    private static final long LFS = ONES * LF;
+
     private Octets() {
+    }
+
+    /**
+     * Returns a word whose lowest set bit is the high bit of the lowest zero octet of {@code v},
+     * or 0 if it has none. (Octets above the first zero may be flagged wrongly; only the lowest
+     * flag is used, and it is exact.)
+     */
+    private static long zeroOctets(long v) {
+        return (v - ONES) & ~v & HIGHS;
     }
 
     /** Returns the index of the first CR or LF in {@code in[from, to)}, or {@code to}. */
     static int indexOfCrOrLf(ByteBuffer in, int from, int to) {
         if (in.hasArray()) {
-            byte[] a = in.array();
             int off = in.arrayOffset();
-            for (int i = from + off, end = to + off; i < end; i++) {
-                byte b = a[i];
-                if (b == CR || b == LF) {
-                    return i - off;
-                }
-            }
-            return to;
+            return indexOfCrOrLf(in.array(), from + off, to + off) - off;
         }
         for (int i = from; i < to; i++) {
             byte b = in.get(i);
+            if (b == CR || b == LF) {
+                return i;
+            }
+        }
+        return to;
+    }
+
+    /** Returns the index of the first CR or LF in {@code a[from, to)}, or {@code to}. */
+    static int indexOfCrOrLf(byte[] a, int from, int to) {
+        int i = from;
+        // Message lines run to tens of octets between line ends: test a word at a time.
+        for (; i + 8 <= to; i += 8) {
+            long w = (long) LONGS.get(a, i);
+            long hit = zeroOctets(w ^ CRS) | zeroOctets(w ^ LFS);
+            if (hit != 0) {
+                return i + (Long.numberOfTrailingZeros(hit) >>> 3);
+            }
+        }
+        for (; i < to; i++) {
+            byte b = a[i];
             if (b == CR || b == LF) {
                 return i;
             }
@@ -63,7 +95,16 @@ final class Octets {
         if (in.hasArray()) {
             byte[] a = in.array();
             int off = in.arrayOffset();
-            for (int i = from + off, end = to + off; i < end; i++) {
+            int i = from + off;
+            int end = to + off;
+            long words = 0;
+            for (; i + 8 <= end; i += 8) {
+                words |= (long) LONGS.get(a, i);
+            }
+            if ((words & HIGHS) != 0) {
+                return true;
+            }
+            for (; i < end; i++) {
                 acc |= a[i];
             }
         } else {
