@@ -5,4 +5,5 @@
 module dev.smtpkit.core {
     exports dev.smtpkit.core;
     exports dev.smtpkit.core.codec;
+    exports dev.smtpkit.core.server;
 }

@@ -1,0 +1,170 @@
+package dev.smtpkit.core.server;
+
+import dev.smtpkit.core.Envelope;
+import dev.smtpkit.core.ForwardPath;
+import dev.smtpkit.core.Parameters;
+import dev.smtpkit.core.Reply;
+import dev.smtpkit.core.ReversePath;
+import java.nio.ByteBuffer;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * What a {@link ServerSession} reports to the application, a closed set of immutable values.
+ *
+ * <p>Events that implement {@link Decision} wait for the application: the session reads no
+ * further command until {@link ServerSession#accept()} or {@link ServerSession#decide(Reply)}
+ * is called, at once (decide inline) or later from another thread (decide later). Every
+ * other event is information only.
+ */
+public sealed interface ServerEvent {
+
+    /** An event the application must answer before the session goes on. */
+    sealed interface Decision extends ServerEvent {
+    }
+
+    /** Nothing to report until more input arrives (or the input ends). */
+    record NeedInput() implements ServerEvent {
+    }
+
+    /** A decision is outstanding; the session is paused until it is given. */
+    record AwaitingDecision(Decision pending) implements ServerEvent {
+        public AwaitingDecision {
+            Objects.requireNonNull(pending, "pending");
+        }
+    }
+
+    /**
+     * A client connected: accept to send the 220 greeting, or refuse with 554 (the session
+     * then answers 503 to all but QUIT, RFC 5321 §3.1) or 421 (closes).
+     */
+    record Connected() implements Decision {
+    }
+
+    /**
+     * HELO, EHLO or LHLO (RFC 5321 §4.1.1.1, RFC 2033 §4.1). Accepting sends the 250 (with the
+     * extension list after EHLO/LHLO); any open transaction was already reset (§4.1.4).
+     *
+     * @param domain   the name the client gave; empty only under {@link HeloPolicy#ALLOW_MISSING_NAME}
+     * @param extended whether EHLO or LHLO (extensions in force) rather than HELO
+     */
+    record Hello(String domain, boolean extended) implements Decision {
+        public Hello {
+            Objects.requireNonNull(domain, "domain");
+        }
+    }
+
+    /**
+     * MAIL FROM (RFC 5321 §4.1.1.2) after the session checked its sequence, syntax and
+     * parameters against what was advertised.
+     */
+    record MailFrom(ReversePath sender, Parameters parameters) implements Decision {
+        public MailFrom {
+            Objects.requireNonNull(sender, "sender");
+            Objects.requireNonNull(parameters, "parameters");
+        }
+    }
+
+    /** RCPT TO (RFC 5321 §4.1.1.3) within the recipient limit. */
+    record RcptTo(ForwardPath recipient, Parameters parameters) implements Decision {
+        public RcptTo {
+            Objects.requireNonNull(recipient, "recipient");
+            Objects.requireNonNull(parameters, "parameters");
+        }
+    }
+
+    /**
+     * A message begins: 354 was sent to DATA, or the first BDAT chunk arrived. Data events
+     * follow, then exactly one of {@link MessageEnd} or {@link MessageAborted}.
+     */
+    record MessageStart(Envelope envelope) implements ServerEvent {
+        public MessageStart {
+            Objects.requireNonNull(envelope, "envelope");
+        }
+    }
+
+    /**
+     * A piece of message content, dot-unstuffed, in order. The buffer is read-only and valid
+     * only until the next call on the session: copy what you keep.
+     */
+    record MessageData(ByteBuffer content) implements ServerEvent {
+        public MessageData {
+            Objects.requireNonNull(content, "content");
+        }
+    }
+
+    /**
+     * The whole message arrived (CRLF.CRLF, or BDAT LAST). Accept to send 250; the session sends
+     * it only now, after the application took the message. In LMTP mode decide with one reply
+     * per recipient ({@link ServerSession#decide(java.util.List)}), in RCPT order (RFC 2033 §4.2).
+     *
+     * @param envelope the sender and the accepted recipients
+     * @param size     the content length in octets
+     */
+    record MessageEnd(Envelope envelope, long size) implements Decision {
+        public MessageEnd {
+            Objects.requireNonNull(envelope, "envelope");
+        }
+    }
+
+    /**
+     * The message will not complete: the data was refused (size, bare line endings), or the
+     * client reset, quit or went away mid-message. Its content must be thrown away; the
+     * session has sent (or will send) {@code reason} where a reply is due.
+     */
+    record MessageAborted(Reply reason) implements ServerEvent {
+        public MessageAborted {
+            Objects.requireNonNull(reason, "reason");
+        }
+    }
+
+    /**
+     * The open transaction was cleared: by RSET (RFC 5321 §4.1.1.5), a new HELO/EHLO (§4.1.4),
+     * or QUIT or end of input (§3.8). Not reported when no transaction was open.
+     */
+    record TransactionReset(ResetCause cause) implements ServerEvent {
+        public TransactionReset {
+            Objects.requireNonNull(cause, "cause");
+        }
+    }
+
+    /** What cleared a transaction. */
+    enum ResetCause { RSET, HELLO, QUIT, END_OF_INPUT, TIMEOUT, SHUTDOWN, STARTTLS }
+
+    /**
+     * 220 to STARTTLS is in the output (RFC 3207 §4): write it, perform the TLS handshake, then
+     * call {@link ServerSession#tlsEstablished()}. Plaintext input after the STARTTLS line has
+     * been discarded (CVE-2011-0411).
+     */
+    record StartTls() implements ServerEvent {
+    }
+
+    /**
+     * One step of an AUTH exchange (RFC 4954 §4). Answer with a 334 challenge, or with
+     * {@link ServerSession#authSucceeded(String)}, or refuse (535 5.7.8 counts as a failure).
+     *
+     * @param mechanism the SASL mechanism, upper case
+     * @param response  the client's base64 response (the initial response when {@code step} is
+     *                  0; empty when none was given); never logged by the session
+     * @param step      0 for the AUTH command, then 1, 2, ... for each response line
+     */
+    record AuthStep(String mechanism, Optional<String> response, int step) implements Decision {
+        public AuthStep {
+            Objects.requireNonNull(mechanism, "mechanism");
+            Objects.requireNonNull(response, "response");
+        }
+
+        @Override
+        public String toString() {
+            return "AuthStep[mechanism=" + mechanism + ", response=" + (response.isPresent() ? "<redacted>" : "none")
+                    + ", step=" + step + "]";
+        }
+    }
+
+    /** The session ended: flush the output, then close the connection. */
+    record Closed(CloseReason reason) implements ServerEvent {
+        public Closed {
+            Objects.requireNonNull(reason, "reason");
+        }
+    }
+}

@@ -1,0 +1,1068 @@
+package dev.smtpkit.core.server;
+
+import dev.smtpkit.core.Command;
+import dev.smtpkit.core.EnhancedStatus;
+import dev.smtpkit.core.Envelope;
+import dev.smtpkit.core.Extensions;
+import dev.smtpkit.core.Limits;
+import dev.smtpkit.core.ParseMode;
+import dev.smtpkit.core.Parameters;
+import dev.smtpkit.core.Replies;
+import dev.smtpkit.core.Reply;
+import dev.smtpkit.core.ReversePath;
+import dev.smtpkit.core.SmtpSyntaxException;
+import dev.smtpkit.core.Timeout;
+import dev.smtpkit.core.Verb;
+import dev.smtpkit.core.codec.BdatDecoder;
+import dev.smtpkit.core.codec.DataDecoder;
+import dev.smtpkit.core.codec.DecodeStatus;
+import dev.smtpkit.core.codec.LineDecoder;
+import dev.smtpkit.core.codec.LineEndingPolicy;
+import dev.smtpkit.core.server.ServerEvent.AuthStep;
+import dev.smtpkit.core.server.ServerEvent.Connected;
+import dev.smtpkit.core.server.ServerEvent.Decision;
+import dev.smtpkit.core.server.ServerEvent.Hello;
+import dev.smtpkit.core.server.ServerEvent.MailFrom;
+import dev.smtpkit.core.server.ServerEvent.MessageEnd;
+import dev.smtpkit.core.server.ServerEvent.RcptTo;
+import dev.smtpkit.core.server.ServerEvent.ResetCause;
+import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * The server side of one SMTP (RFC 5321) or LMTP (RFC 2033) connection, without I/O.
+ *
+ * <p>A transport feeds it bytes as they arrive ({@link #receive(ByteBuffer)}, any split), takes
+ * events until {@link ServerEvent.NeedInput} ({@link #nextEvent()}), answers the decisions
+ * among them ({@link #accept()}, {@link #decide(Reply)}), and writes {@link #takeOutput()}.
+ * The session decides everything that follows from the protocol: syntax (501, 500), order
+ * (503, §4.1.4), RSET and NOOP (250, §4.1.1.5, §4.1.1.9), the EHLO table, limits, pipelining
+ * order (RFC 2920), dot-stuffing, STARTTLS's discarding of pipelined plaintext
+ * (RFC 3207 §4.2, CVE-2011-0411). It asks the application only about the greeting, the client's
+ * name, the sender, each recipient, each message, and each AUTH step, and it never sends the
+ * 250 for a message before the application has accepted it.
+ *
+ * <p>A session is not thread-safe: a transport calls it from one thread at a time (a decision
+ * may be given from another thread if the calls are ordered, for example under a lock).
+ */
+public final class ServerSession {
+
+    /** What a transport logs: every line in and every reply out, with AUTH secrets redacted. */
+    public interface Observer {
+        /** A command line (or SASL response) received; AUTH data is replaced by {@code <redacted>}. */
+        default void received(String line) {
+        }
+
+        /** A reply queued for the client. */
+        default void sent(Reply reply) {
+        }
+    }
+
+    /** A message cut short by the end of input; the reason of its {@link ServerEvent.MessageAborted}. */
+    static final Reply CONNECTION_LOST = Reply.of(451, EnhancedStatus.of(4, 4, 2), "Connection lost before end of data");
+
+    private static final ServerEvent.NeedInput NEED_INPUT = new ServerEvent.NeedInput();
+    private static final int DATA_CHUNK = 32 * 1024;
+    private static final String REDACTED = "<redacted>";
+
+    private final ServerConfig config;
+    private final Limits limits;
+    private final LineDecoder lines;
+    private final DataDecoder data;
+    private final BdatDecoder chunks = new BdatDecoder();
+    private final ArrayDeque<ServerEvent> events = new ArrayDeque<>();
+    private Observer observer = new Observer() { };
+
+    private ServerState state = ServerState.GREETING;
+    private Decision pending;
+
+    private ByteBuffer in = ByteBuffer.allocate(1024).flip();
+    private byte[] out = new byte[512];
+    private int outLength;
+    private ByteBuffer dataChunk;
+    private boolean endOfInput;
+    private boolean shuttingDown;
+
+    private String helloDomain = "";
+    private boolean extended;
+    private boolean tls;
+    private String authIdentity;
+    private String authMechanism;
+    private int authStep;
+    private int authFailures;
+    private int badCommands;
+
+    private ReversePath sender;
+    private Parameters mailParameters;
+    private final List<Envelope.Recipient> recipients = new ArrayList<>();
+    private boolean messageStarted;
+    private long messageSize;
+    /** Set when the message's data is being read only to be thrown away, with the reply due at its end. */
+    private Reply dataRefusal;
+    /** The chunk being read for a BDAT command: the command, or null between chunks. */
+    private Command.Bdat chunk;
+    /** For a BDAT refused before its chunk: the reply to send once the chunk was read and dropped. */
+    private Reply chunkRefusal;
+
+    /** A session with the given configuration; its first event is {@link Connected}. */
+    public ServerSession(ServerConfig config) {
+        this.config = Objects.requireNonNull(config, "config");
+        this.limits = config.limits();
+        this.lines = new LineDecoder(limits.maxCommandLine(),
+                config.parseMode() == ParseMode.LENIENT ? LineEndingPolicy.CRLF_OR_LF : LineEndingPolicy.CRLF_ONLY);
+        this.data = new DataDecoder(limits.maxTextLine(), config.bareLineEnding(), config.longLines());
+    }
+
+    /** Sets who sees each line in and reply out (a transport's wire transcript). */
+    public void observer(Observer observer) {
+        this.observer = Objects.requireNonNull(observer, "observer");
+    }
+
+    // ---------------------------------------------------------------- input and output
+
+    /**
+     * Feeds bytes received from the client; they are copied. Input in the STARTTLS state is
+     * plaintext sent after STARTTLS and is discarded (RFC 3207 §4.2, CVE-2011-0411); input after
+     * the session closed is ignored.
+     */
+    public void receive(ByteBuffer bytes) {
+        Objects.requireNonNull(bytes, "bytes");
+        if (endOfInput) {
+            throw new IllegalStateException("receive() after receiveEndOfInput() in state " + state);
+        }
+        if (state == ServerState.STARTTLS || state == ServerState.CLOSED) {
+            bytes.position(bytes.limit());
+            return;
+        }
+        int n = bytes.remaining();
+        in.compact();
+        if (in.remaining() < n) {
+            ByteBuffer bigger = ByteBuffer.allocate(Math.max(in.capacity() * 2, in.position() + n));
+            in.flip();
+            bigger.put(in);
+            in = bigger;
+        }
+        in.put(bytes);
+        in.flip();
+    }
+
+    /** Feeds bytes received from the client; see {@link #receive(ByteBuffer)}. */
+    public void receive(byte[] bytes, int offset, int length) {
+        receive(ByteBuffer.wrap(bytes, offset, length));
+    }
+
+    /** Says that the client closed its side; treated as QUIT without a reply (RFC 5321 §3.8). */
+    public void receiveEndOfInput() {
+        endOfInput = true;
+    }
+
+    /** Octets received but not yet processed: a transport stops reading while this is large. */
+    public int bufferedInput() {
+        return in.remaining();
+    }
+
+    /** Whether there are bytes to write to the client. */
+    public boolean hasOutput() {
+        return outLength > 0;
+    }
+
+    /** Returns the bytes to write to the client and forgets them. */
+    public byte[] takeOutput() {
+        byte[] result = Arrays.copyOf(out, outLength);
+        outLength = 0;
+        return result;
+    }
+
+    // ---------------------------------------------------------------- state
+
+    /** The current state. */
+    public ServerState state() {
+        return state;
+    }
+
+    /** The configuration. */
+    public ServerConfig config() {
+        return config;
+    }
+
+    /** The name the client gave in HELO, EHLO or LHLO; empty before one was accepted. */
+    public String helloDomain() {
+        return helloDomain;
+    }
+
+    /** Whether TLS is in force (STARTTLS done, or implicit TLS). */
+    public boolean isTls() {
+        return tls;
+    }
+
+    /** The identity of a successful AUTH (RFC 4954), if any. */
+    public Optional<String> authenticatedIdentity() {
+        return Optional.ofNullable(authIdentity);
+    }
+
+    /** The envelope of the open transaction, if one is open. */
+    public Optional<Envelope> envelope() {
+        return sender == null ? Optional.empty() : Optional.of(currentEnvelope());
+    }
+
+    /** The decision the session waits for, if any. */
+    public Optional<Decision> pendingDecision() {
+        return Optional.ofNullable(pending);
+    }
+
+    /**
+     * Which RFC 5321 §4.5.3.2 timeout applies now, or empty when the session is not waiting for
+     * the client (a decision is pending, a TLS handshake is due, or it is closed).
+     */
+    public Optional<Timeout> timeout() {
+        if (pending != null || state == ServerState.CLOSED || state == ServerState.STARTTLS
+                || state == ServerState.GREETING) {
+            return Optional.empty();
+        }
+        if (state == ServerState.DATA || chunk != null) {
+            return Optional.of(Timeout.DATA_BLOCK);
+        }
+        return Optional.of(Timeout.SERVER_COMMAND);
+    }
+
+    // ---------------------------------------------------------------- transport signals
+
+    /**
+     * Says that TLS is now in force: after the handshake that followed {@link ServerEvent.StartTls}
+     * (the session starts over and the client must say EHLO again, RFC 3207 §4.2), or before the
+     * first event for implicit TLS (RFC 8314).
+     */
+    public void tlsEstablished() {
+        if (state == ServerState.GREETING && pending == null) {
+            tls = true;
+            return;
+        }
+        if (state != ServerState.STARTTLS) {
+            throw new IllegalStateException("tlsEstablished() in state " + state + "; expected STARTTLS or GREETING");
+        }
+        tls = true;
+        helloDomain = "";
+        extended = false;
+        authIdentity = null;
+        in.position(in.limit());
+        state = ServerState.CONNECTED;
+    }
+
+    /** Says that the client did not send in time: 421 4.4.2 and close (RFC 5321 §4.5.3.2). */
+    public void timedOut() {
+        if (state == ServerState.CLOSED) {
+            return;
+        }
+        abandonTransaction(ResetCause.TIMEOUT, Replies.TIMEOUT);
+        reply(Replies.TIMEOUT);
+        close(CloseReason.TIMEOUT);
+    }
+
+    /**
+     * Asks the session to end for a server shutdown: at once with 421 4.3.2 when no transaction is
+     * open and no decision is pending, otherwise once the transaction in flight has ended.
+     */
+    public void shutdown() {
+        if (state == ServerState.CLOSED) {
+            return;
+        }
+        shuttingDown = true;
+        if (pending == null && !inTransaction() && state != ServerState.DATA && state != ServerState.STARTTLS) {
+            closeForShutdown();
+        }
+    }
+
+    private void closeForShutdown() {
+        reply(Replies.SHUTTING_DOWN);
+        close(CloseReason.SHUTDOWN);
+    }
+
+    // ---------------------------------------------------------------- events
+
+    /**
+     * Returns the next event: information, a decision to answer, {@link ServerEvent.AwaitingDecision}
+     * while one is outstanding, or {@link ServerEvent.NeedInput} when all input was used.
+     */
+    public ServerEvent nextEvent() {
+        while (true) {
+            ServerEvent queued = events.poll();
+            if (queued != null) {
+                if (queued instanceof Decision d) {
+                    pending = d;
+                }
+                return queued;
+            }
+            if (pending != null) {
+                return new ServerEvent.AwaitingDecision(pending);
+            }
+            switch (state) {
+                case CLOSED:
+                case STARTTLS:
+                    return NEED_INPUT;
+                case GREETING:
+                    events.add(new Connected());
+                    continue;
+                case DATA:
+                    if (!stepData()) {
+                        return endOfInputOr(NEED_INPUT);
+                    }
+                    continue;
+                default:
+                    if (chunk != null) {
+                        if (!stepChunk()) {
+                            return endOfInputOr(NEED_INPUT);
+                        }
+                        continue;
+                    }
+                    if (!stepLine()) {
+                        return endOfInputOr(NEED_INPUT);
+                    }
+            }
+        }
+    }
+
+    private ServerEvent endOfInputOr(ServerEvent otherwise) {
+        if (!endOfInput || state == ServerState.CLOSED) {
+            return otherwise;
+        }
+        abandonTransaction(ResetCause.END_OF_INPUT, CONNECTION_LOST);
+        close(CloseReason.END_OF_INPUT);
+        return events.poll();
+    }
+
+    // ---------------------------------------------------------------- decisions
+
+    /** Answers the pending decision with its standard positive reply. */
+    public void accept() {
+        Decision d = requirePending("accept()");
+        if (d instanceof Connected) {
+            decide(config.mode() == ProtocolMode.LMTP ? Replies.lmtpGreeting(config.hostname()) : Replies.greeting(config.hostname()));
+        } else if (d instanceof Hello) {
+            decide(Replies.helo(config.hostname()));
+        } else if (d instanceof MailFrom) {
+            decide(Replies.SENDER_OK);
+        } else if (d instanceof RcptTo) {
+            decide(Replies.RECIPIENT_OK);
+        } else if (d instanceof MessageEnd) {
+            decide(Replies.MESSAGE_ACCEPTED);
+        } else {
+            throw new IllegalStateException("accept() cannot answer " + d
+                    + ": answer with a 334 challenge via decide(), authSucceeded(identity), or a refusal");
+        }
+    }
+
+    /**
+     * Answers the pending decision. A 2xx accepts (for HELLO, its first line is used and the
+     * extension list added); 4xx or 5xx refuses; 421 also closes the session (RFC 5321 §3.8).
+     * For an {@link AuthStep} a 334 continues the exchange. In LMTP mode a reply for
+     * {@link MessageEnd} is used for every recipient.
+     *
+     * @throws IllegalStateException    when no decision is pending
+     * @throws IllegalArgumentException when the reply does not fit the decision
+     */
+    public void decide(Reply reply) {
+        Objects.requireNonNull(reply, "reply");
+        Decision d = requirePending("decide()");
+        if (d instanceof Connected) {
+            decideGreeting(reply);
+        } else if (d instanceof Hello h) {
+            decideHello(h, reply);
+        } else if (d instanceof MailFrom m) {
+            checkFinal(d, reply);
+            pending = null;
+            if (reply.isPositiveCompletion()) {
+                sender = m.sender();
+                mailParameters = m.parameters();
+                state = ServerState.MAIL;
+            }
+            replyAndMaybeClose(reply);
+        } else if (d instanceof RcptTo r) {
+            checkFinal(d, reply);
+            pending = null;
+            if (reply.isPositiveCompletion()) {
+                recipients.add(new Envelope.Recipient(r.recipient(), r.parameters()));
+                state = ServerState.RCPT;
+            }
+            replyAndMaybeClose(reply);
+        } else if (d instanceof MessageEnd) {
+            decide(java.util.Collections.nCopies(config.mode() == ProtocolMode.LMTP ? recipients.size() : 1, reply));
+        } else if (d instanceof AuthStep) {
+            decideAuth(reply);
+        }
+    }
+
+    /**
+     * Answers a pending {@link MessageEnd} with one reply per accepted recipient in RCPT order
+     * (LMTP, RFC 2033 §4.2); in SMTP mode the list has exactly one reply.
+     */
+    public void decide(List<Reply> replies) {
+        Objects.requireNonNull(replies, "replies");
+        Decision d = requirePending("decide(List)");
+        if (!(d instanceof MessageEnd)) {
+            throw new IllegalStateException("decide(List) answers MessageEnd, but the pending decision is " + d);
+        }
+        int expected = config.mode() == ProtocolMode.LMTP ? recipients.size() : 1;
+        if (replies.size() != expected) {
+            throw new IllegalArgumentException("MessageEnd needs " + expected + " replies in " + config.mode()
+                    + " mode, got " + replies.size());
+        }
+        for (Reply r : replies) {
+            checkFinal(d, r);
+        }
+        pending = null;
+        boolean closing = false;
+        for (Reply r : replies) {
+            reply(r);
+            closing |= r.code() == 421;
+        }
+        clearTransaction();
+        if (closing) {
+            close(CloseReason.SERVICE_CLOSING);
+        } else if (shuttingDown) {
+            closeForShutdown();
+        }
+    }
+
+    /** Ends a pending {@link AuthStep} successfully: 235 2.7.0, with the authenticated identity. */
+    public void authSucceeded(String identity) {
+        Objects.requireNonNull(identity, "identity");
+        Decision d = requirePending("authSucceeded()");
+        if (!(d instanceof AuthStep)) {
+            throw new IllegalStateException("authSucceeded() answers AuthStep, but the pending decision is " + d);
+        }
+        pending = null;
+        authIdentity = identity;
+        authMechanism = null;
+        state = ServerState.READY;
+        reply(Replies.AUTH_SUCCEEDED);
+    }
+
+    private Decision requirePending(String call) {
+        if (pending == null) {
+            throw new IllegalStateException(call + " with no decision pending, in state " + state);
+        }
+        return pending;
+    }
+
+    private static void checkFinal(Decision d, Reply reply) {
+        if (!reply.isPositiveCompletion() && !reply.isFailure()) {
+            throw new IllegalArgumentException(d.getClass().getSimpleName() + " needs a 2xx, 4xx or 5xx reply, not " + reply.code());
+        }
+    }
+
+    private void decideGreeting(Reply reply) {
+        pending = null;
+        if (reply.code() == 220) {
+            state = ServerState.CONNECTED;
+            reply(reply);
+            if (shuttingDown) {
+                closeForShutdown();
+            }
+        } else if (reply.code() == 554) {
+            state = ServerState.REFUSED;
+            reply(reply);
+        } else if (reply.code() == 421) {
+            reply(reply);
+            close(CloseReason.GREETING_REFUSED);
+        } else {
+            pending = new Connected();
+            throw new IllegalArgumentException("the greeting must be 220, 554 or 421 (RFC 5321 §3.1, §4.2.5), not " + reply.code());
+        }
+    }
+
+    private void decideHello(Hello hello, Reply reply) {
+        checkFinal(hello, reply);
+        pending = null;
+        if (!reply.isPositiveCompletion()) {
+            replyAndMaybeClose(reply);
+            return;
+        }
+        helloDomain = hello.domain();
+        extended = hello.extended();
+        state = ServerState.READY;
+        if (extended) {
+            reply(extensions().toReply(reply.lines().get(0)));
+        } else {
+            reply(reply);
+        }
+    }
+
+    private void decideAuth(Reply reply) {
+        if (reply.isPositiveCompletion()) {
+            throw new IllegalArgumentException("AUTH succeeds through authSucceeded(identity), which records who it is");
+        }
+        pending = null;
+        if (reply.code() == 334) {
+            authStep++;
+            reply(reply);
+            return;
+        }
+        if (!reply.isFailure()) {
+            pending = new AuthStep(authMechanism, Optional.empty(), authStep);
+            throw new IllegalArgumentException("an AUTH step needs 334, 4xx or 5xx (RFC 4954 §4), not " + reply.code());
+        }
+        authMechanism = null;
+        state = ServerState.READY;
+        replyAndMaybeClose(reply);
+        if (state != ServerState.CLOSED && reply.isPermanentFailure() && ++authFailures >= config.maxAuthFailures()) {
+            reply(Replies.TOO_MANY_ERRORS);
+            close(CloseReason.TOO_MANY_AUTH_FAILURES);
+        }
+    }
+
+    // ---------------------------------------------------------------- command lines
+
+    /** Reads and handles one line; false when no complete line is buffered. */
+    private boolean stepLine() {
+        lines.maxLineLength(state == ServerState.AUTH || authMechanismNext() ? limits.maxAuthLine() : limits.maxCommandLine());
+        LineDecoder.Result result = lines.decode(in);
+        if (result instanceof LineDecoder.NeedMoreInput) {
+            return false;
+        }
+        if (result instanceof LineDecoder.LineTooLong) {
+            observer.received("<line too long>");
+            if (state == ServerState.AUTH) {
+                endAuthExchange(Replies.LINE_TOO_LONG);
+            } else {
+                error(Replies.LINE_TOO_LONG);
+            }
+            return true;
+        }
+        String text = ((LineDecoder.Line) result).asString();
+        if (state == ServerState.AUTH) {
+            authResponse(text);
+        } else {
+            command(text);
+        }
+        return true;
+    }
+
+    /** Whether the buffered input starts with AUTH, whose line may carry a long initial response (RFC 4954 §4). */
+    private boolean authMechanismNext() {
+        if (in.remaining() < 5) {
+            return false;
+        }
+        int p = in.position();
+        return (in.get(p) | 0x20) == 'a' && (in.get(p + 1) | 0x20) == 'u' && (in.get(p + 2) | 0x20) == 't'
+                && (in.get(p + 3) | 0x20) == 'h' && in.get(p + 4) == ' ';
+    }
+
+    private void command(String text) {
+        Verb verb = Verb.lookup(firstWord(text));
+        observer.received(verb == Verb.AUTH ? redactAuthCommand(text) : text);
+        if (shuttingDown && !inTransaction()) {
+            closeForShutdown();
+            return;
+        }
+        if (verb == Verb.UNKNOWN || wrongHello(verb)) {
+            error(Replies.SYNTAX_ERROR);
+            return;
+        }
+        Command cmd;
+        try {
+            cmd = Command.parse(text, parseModeFor(verb), utf8AllowedFor(verb));
+        } catch (SmtpSyntaxException e) {
+            error(e.reply());
+            return;
+        }
+        if (cmd instanceof Command.Bdat b && Sequencing.refusal(state, verb).isPresent()) {
+            // RFC 3030 §2: the chunk follows the command whatever the reply, so it is read
+            // and dropped before the refusal is sent, or its octets would be taken as commands.
+            readChunkThenRefuse(b, Sequencing.refusal(state, verb).get());
+            return;
+        }
+        Optional<Reply> refusal = Sequencing.refusal(state, verb);
+        if (refusal.isPresent()) {
+            error(refusal.get());
+            return;
+        }
+        dispatch(cmd);
+    }
+
+    private void dispatch(Command cmd) {
+        switch (cmd.verb()) {
+            case HELO -> hello(((Command.Helo) cmd).domain(), false);
+            case EHLO -> hello(((Command.Ehlo) cmd).domain(), true);
+            case LHLO -> hello(((Command.Lhlo) cmd).domain(), true);
+            case MAIL -> mail((Command.Mail) cmd);
+            case RCPT -> rcpt((Command.Rcpt) cmd);
+            case DATA -> data();
+            case BDAT -> bdat((Command.Bdat) cmd);
+            case RSET -> {
+                abandonTransaction(ResetCause.RSET, Replies.OK);
+                reply(Replies.OK);
+            }
+            case NOOP -> reply(Replies.OK);
+            case QUIT -> {
+                abandonTransaction(ResetCause.QUIT, Replies.closing(config.hostname()));
+                reply(Replies.closing(config.hostname()));
+                close(CloseReason.QUIT);
+            }
+            case VRFY -> reply(Replies.CANNOT_VERIFY);
+            case EXPN -> error(Replies.NOT_IMPLEMENTED);
+            case HELP -> reply(Replies.HELP);
+            case STARTTLS -> startTls();
+            case AUTH -> auth((Command.Auth) cmd);
+            default -> error(Replies.SYNTAX_ERROR);
+        }
+    }
+
+    private boolean wrongHello(Verb verb) {
+        boolean lmtp = config.mode() == ProtocolMode.LMTP;
+        return lmtp ? verb == Verb.HELO || verb == Verb.EHLO : verb == Verb.LHLO;
+    }
+
+    private ParseMode parseModeFor(Verb verb) {
+        boolean hello = verb == Verb.HELO || verb == Verb.EHLO || verb == Verb.LHLO;
+        if (hello && config.heloPolicy() == HeloPolicy.ALLOW_MISSING_NAME) {
+            return ParseMode.LENIENT;
+        }
+        return config.parseMode();
+    }
+
+    private boolean utf8AllowedFor(Verb verb) {
+        if (verb == Verb.MAIL) {
+            return extended && config.advertises(ServerExtension.SMTP_UTF8);
+        }
+        if (verb == Verb.RCPT) {
+            return mailParameters != null && mailParameters.smtpUtf8();
+        }
+        return false;
+    }
+
+    private void hello(String domain, boolean isExtended) {
+        if (domain.isEmpty() && config.heloPolicy() == HeloPolicy.REQUIRE_NAME) {
+            error(isExtended ? Replies.EHLO_REQUIRES_DOMAIN : Replies.HELO_REQUIRES_DOMAIN);
+            return;
+        }
+        // RFC 5321 §4.1.4: HELO/EHLO in a transaction resets it, as RSET would.
+        abandonTransaction(ResetCause.HELLO, Replies.OK);
+        events.add(new Hello(domain, isExtended));
+    }
+
+    private void mail(Command.Mail cmd) {
+        if (config.tlsPolicy() == TlsPolicy.REQUIRED && !tls) {
+            error(Replies.ENCRYPTION_REQUIRED);
+            return;
+        }
+        if (config.authPolicy() == AuthPolicy.REQUIRED && authIdentity == null) {
+            error(Replies.AUTH_REQUIRED);
+            return;
+        }
+        Parameters p = cmd.parameters();
+        Optional<Reply> bad = checkMailParameters(p);
+        if (bad.isPresent()) {
+            error(bad.get());
+            return;
+        }
+        if (limits.hasMessageSizeLimit() && p.size().isPresent() && p.size().getAsLong() > limits.maxMessageSize()) {
+            reply(Replies.MESSAGE_TOO_BIG);
+            return;
+        }
+        if (cmd.from().mailbox().map(m -> !m.isAscii()).orElse(false) && !p.smtpUtf8()) {
+            error(Replies.SMTPUTF8_REQUIRED);
+            return;
+        }
+        events.add(new MailFrom(cmd.from(), p));
+    }
+
+    private Optional<Reply> checkMailParameters(Parameters p) {
+        try {
+            for (Parameters.Parameter param : p.list()) {
+                String keyword = param.keyword().toUpperCase(Locale.ROOT);
+                boolean known = switch (keyword) {
+                    case "SIZE" -> offered(ServerExtension.SIZE) && p.size().isPresent();
+                    case "BODY" -> switch (p.body().orElseThrow()) {
+                        case SEVEN_BIT -> extended;
+                        case EIGHT_BIT_MIME -> offered(ServerExtension.EIGHT_BIT_MIME);
+                        case BINARY_MIME -> offered(ServerExtension.BINARY_MIME) && offered(ServerExtension.CHUNKING);
+                    };
+                    case "SMTPUTF8" -> offered(ServerExtension.SMTP_UTF8) && p.smtpUtf8();
+                    case "RET" -> offered(ServerExtension.DSN) && p.ret().isPresent();
+                    case "ENVID" -> offered(ServerExtension.DSN) && p.envId().isPresent();
+                    case "AUTH" -> authOffered() && p.auth().isPresent();
+                    case "REQUIRETLS" -> offered(ServerExtension.REQUIRE_TLS) && tls && p.requireTls();
+                    default -> false;
+                };
+                if (!known) {
+                    return Optional.of(Replies.PARAMETER_NOT_IMPLEMENTED);
+                }
+            }
+            return Optional.empty();
+        } catch (SmtpSyntaxException e) {
+            return Optional.of(e.reply());
+        }
+    }
+
+    private Optional<Reply> checkRcptParameters(Parameters p) {
+        try {
+            for (Parameters.Parameter param : p.list()) {
+                String keyword = param.keyword().toUpperCase(Locale.ROOT);
+                boolean known = switch (keyword) {
+                    case "NOTIFY" -> offered(ServerExtension.DSN) && !p.dsnNotify().isEmpty();
+                    case "ORCPT" -> offered(ServerExtension.DSN) && p.orcpt().isPresent();
+                    default -> false;
+                };
+                if (!known) {
+                    return Optional.of(Replies.PARAMETER_NOT_IMPLEMENTED);
+                }
+            }
+            return Optional.empty();
+        } catch (SmtpSyntaxException e) {
+            return Optional.of(e.reply());
+        }
+    }
+
+    /** Whether an extension was offered to this client: only after EHLO/LHLO (RFC 1869 §4). */
+    private boolean offered(ServerExtension extension) {
+        return extended && config.advertises(extension);
+    }
+
+    private void rcpt(Command.Rcpt cmd) {
+        if (recipients.size() >= limits.maxRecipients()) {
+            // RFC 5321 §4.5.3.1.10: 452 for too many recipients, and the client goes on.
+            reply(Replies.TOO_MANY_RECIPIENTS);
+            return;
+        }
+        Optional<Reply> bad = checkRcptParameters(cmd.parameters());
+        if (bad.isPresent()) {
+            error(bad.get());
+            return;
+        }
+        events.add(new RcptTo(cmd.to(), cmd.parameters()));
+    }
+
+    private void data() {
+        if (mailParameters.body().filter(b -> b == Parameters.Body.BINARY_MIME).isPresent()) {
+            // RFC 3030 §3: a BINARYMIME message must be sent with BDAT.
+            error(Replies.BAD_SEQUENCE);
+            return;
+        }
+        reply(Replies.START_MAIL_INPUT);
+        data.reset();
+        dataRefusal = null;
+        messageSize = 0;
+        state = ServerState.DATA;
+        startMessage();
+    }
+
+    private void bdat(Command.Bdat cmd) {
+        if (!offered(ServerExtension.CHUNKING)) {
+            readChunkThenRefuse(cmd, Replies.NOT_IMPLEMENTED);
+            return;
+        }
+        if (state == ServerState.RCPT) {
+            state = ServerState.BDAT;
+            messageSize = 0;
+            dataRefusal = null;
+            startMessage();
+        }
+        chunk = cmd;
+        chunkRefusal = null;
+        chunks.startChunk(cmd.size());
+        if (dataRefusal == null && limits.hasMessageSizeLimit() && messageSize + cmd.size() > limits.maxMessageSize()) {
+            refuseData(Replies.MESSAGE_TOO_BIG);
+        }
+    }
+
+    private void readChunkThenRefuse(Command.Bdat cmd, Reply refusal) {
+        chunk = cmd;
+        chunkRefusal = refusal;
+        chunks.startChunk(cmd.size());
+    }
+
+    private void startMessage() {
+        messageStarted = true;
+        events.add(new ServerEvent.MessageStart(currentEnvelope()));
+    }
+
+    private void startTls() {
+        if (config.tlsPolicy() == TlsPolicy.OFF) {
+            error(Replies.NOT_IMPLEMENTED);
+            return;
+        }
+        if (tls) {
+            error(Replies.BAD_SEQUENCE);
+            return;
+        }
+        reply(Replies.READY_TO_START_TLS);
+        // RFC 3207 §4.2 / CVE-2011-0411: what the client pipelined after STARTTLS was sent in
+        // plaintext and must not be taken as if it came over TLS.
+        in.position(in.limit());
+        state = ServerState.STARTTLS;
+        events.add(new ServerEvent.StartTls());
+    }
+
+    private boolean authOffered() {
+        return extended && !config.authMechanisms().isEmpty()
+                && (tls || config.plaintextAuth() == PlaintextAuth.ALLOWED);
+    }
+
+    private void auth(Command.Auth cmd) {
+        if (config.authMechanisms().isEmpty() || !extended) {
+            error(Replies.NOT_IMPLEMENTED);
+            return;
+        }
+        if (!tls && config.plaintextAuth() == PlaintextAuth.REFUSED) {
+            error(Replies.ENCRYPTION_REQUIRED_FOR_AUTH);
+            return;
+        }
+        if (authIdentity != null) {
+            error(Replies.AUTH_ALREADY_DONE);
+            return;
+        }
+        String mechanism = cmd.mechanism().toUpperCase(Locale.ROOT);
+        if (!config.authMechanisms().contains(mechanism)) {
+            error(Replies.AUTH_MECHANISM_UNKNOWN);
+            return;
+        }
+        authMechanism = mechanism;
+        authStep = 0;
+        state = ServerState.AUTH;
+        Optional<String> initial = cmd.initialResponse().map(r -> r.equals("=") ? "" : r);
+        events.add(new AuthStep(mechanism, initial, 0));
+    }
+
+    private void authResponse(String text) {
+        observer.received(text.equals("*") ? "*" : REDACTED);
+        if (text.equals("*")) {
+            // RFC 4954 §4: "*" cancels the exchange, answered with 501.
+            endAuthExchange(Replies.AUTH_CANCELLED);
+            return;
+        }
+        events.add(new AuthStep(authMechanism, Optional.of(text), authStep));
+    }
+
+    private void endAuthExchange(Reply reply) {
+        authMechanism = null;
+        state = ServerState.READY;
+        error(reply);
+    }
+
+    // ---------------------------------------------------------------- message data
+
+    /** Reads DATA content; false when all buffered input was used without reaching the end. */
+    private boolean stepData() {
+        ByteBuffer target = dataTarget();
+        DecodeStatus status = dataRefusal != null ? data.skip(in) : data.decode(in, target);
+        boolean produced = emitContent(target);
+        if (dataRefusal == null && data.violation().isPresent()) {
+            refuseData(switch (data.violation().get()) {
+                case BARE_CR, BARE_LF -> Replies.BARE_LINE_ENDING;
+                case LINE_TOO_LONG -> Replies.TEXT_LINE_TOO_LONG;
+            });
+        }
+        if (status == DecodeStatus.END) {
+            endOfMessage();
+            return true;
+        }
+        return produced || status == DecodeStatus.OVERFLOW;
+    }
+
+    /** Reads a BDAT chunk; false when all buffered input was used without completing it. */
+    private boolean stepChunk() {
+        ByteBuffer target = dataTarget();
+        boolean dropping = chunkRefusal != null || dataRefusal != null;
+        DecodeStatus status = dropping ? chunks.skip(in) : chunks.decode(in, target);
+        boolean produced = emitContent(target);
+        if (status != DecodeStatus.END) {
+            return produced || status == DecodeStatus.OVERFLOW;
+        }
+        Command.Bdat done = chunk;
+        chunk = null;
+        if (chunkRefusal != null) {
+            Reply refusal = chunkRefusal;
+            chunkRefusal = null;
+            error(refusal);
+            return true;
+        }
+        if (done.last()) {
+            endOfMessage();
+        } else if (dataRefusal == null) {
+            reply(Reply.of(250, EnhancedStatus.of(2, 0, 0), done.size() + " octets received"));
+        } else {
+            // RFC 3030 §4: once a chunk was refused the transaction is dead, but the client
+            // may still send the remaining chunks; each one is answered with the refusal.
+            reply(dataRefusal);
+        }
+        return true;
+    }
+
+    private ByteBuffer dataTarget() {
+        if (dataChunk == null) {
+            dataChunk = ByteBuffer.allocate(DATA_CHUNK);
+        }
+        dataChunk.clear();
+        return dataChunk;
+    }
+
+    /** Queues what the decoder wrote as a data event, unless the data is being refused. */
+    private boolean emitContent(ByteBuffer target) {
+        target.flip();
+        int n = target.remaining();
+        if (n == 0) {
+            return false;
+        }
+        messageSize += n;
+        if (limits.hasMessageSizeLimit() && messageSize > limits.maxMessageSize() && dataRefusal == null) {
+            refuseData(Replies.MESSAGE_TOO_BIG);
+            return true;
+        }
+        if (dataRefusal == null) {
+            events.add(new ServerEvent.MessageData(target.asReadOnlyBuffer()));
+        }
+        return true;
+    }
+
+    /**
+     * Stops delivering the message: the application learns at once that it is void, and the rest
+     * of the data is read and thrown away so the session stays in step with the client.
+     */
+    private void refuseData(Reply reason) {
+        dataRefusal = reason;
+        events.add(new ServerEvent.MessageAborted(reason));
+    }
+
+    private void endOfMessage() {
+        if (dataRefusal != null) {
+            Reply refusal = dataRefusal;
+            clearTransaction();
+            reply(refusal);
+            if (shuttingDown) {
+                closeForShutdown();
+            }
+            return;
+        }
+        events.add(new MessageEnd(currentEnvelope(), messageSize));
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    private Extensions extensions() {
+        Extensions.Builder b = Extensions.builder();
+        for (ServerExtension e : config.extensions()) {
+            switch (e) {
+                case PIPELINING -> b.pipelining();
+                case SIZE -> b.size(limits.maxMessageSize());
+                case EIGHT_BIT_MIME -> b.eightBitMime();
+                case SMTP_UTF8 -> b.smtpUtf8();
+                case CHUNKING -> b.chunking();
+                case BINARY_MIME -> {
+                    if (config.advertises(ServerExtension.CHUNKING)) {
+                        b.binaryMime();
+                    }
+                }
+                case DSN -> b.dsn();
+                case ENHANCED_STATUS_CODES -> b.enhancedStatusCodes();
+                case REQUIRE_TLS -> {
+                    if (tls) {
+                        b.requireTls();
+                    }
+                }
+            }
+        }
+        if (config.tlsPolicy() != TlsPolicy.OFF && !tls) {
+            b.startTls();
+        }
+        if (!config.authMechanisms().isEmpty() && (tls || config.plaintextAuth() == PlaintextAuth.ALLOWED)) {
+            b.auth(config.authMechanisms());
+        }
+        return b.build();
+    }
+
+    private boolean inTransaction() {
+        return sender != null;
+    }
+
+    private Envelope currentEnvelope() {
+        return new Envelope(sender, mailParameters, recipients);
+    }
+
+    /** Ends an open transaction for {@code cause}, telling the application what was lost. */
+    private void abandonTransaction(ResetCause cause, Reply reason) {
+        if (messageStarted) {
+            events.add(new ServerEvent.MessageAborted(dataRefusal != null ? dataRefusal : reason));
+        }
+        boolean open = inTransaction();
+        clearTransaction();
+        if (open) {
+            events.add(new ServerEvent.TransactionReset(cause));
+        }
+    }
+
+    private void clearTransaction() {
+        sender = null;
+        mailParameters = null;
+        recipients.clear();
+        messageStarted = false;
+        messageSize = 0;
+        dataRefusal = null;
+        chunk = null;
+        chunkRefusal = null;
+        if (state == ServerState.MAIL || state == ServerState.RCPT || state == ServerState.DATA
+                || state == ServerState.BDAT) {
+            state = ServerState.READY;
+        }
+    }
+
+    private void reply(Reply reply) {
+        observer.sent(reply);
+        byte[] bytes = reply.encode();
+        if (outLength + bytes.length > out.length) {
+            out = Arrays.copyOf(out, Math.max(out.length * 2, outLength + bytes.length));
+        }
+        System.arraycopy(bytes, 0, out, outLength, bytes.length);
+        outLength += bytes.length;
+    }
+
+    private void replyAndMaybeClose(Reply reply) {
+        reply(reply);
+        if (reply.code() == 421) {
+            abandonTransaction(ResetCause.QUIT, reply);
+            close(CloseReason.SERVICE_CLOSING);
+        }
+    }
+
+    /** Replies with an error that counts against {@code Limits.maxBadCommands}. */
+    private void error(Reply reply) {
+        reply(reply);
+        badCommand();
+    }
+
+    private void badCommand() {
+        if (++badCommands >= limits.maxBadCommands() && state != ServerState.CLOSED) {
+            abandonTransaction(ResetCause.QUIT, Replies.TOO_MANY_ERRORS);
+            reply(Replies.TOO_MANY_ERRORS);
+            close(CloseReason.TOO_MANY_ERRORS);
+        }
+    }
+
+    private void close(CloseReason reason) {
+        state = ServerState.CLOSED;
+        pending = null;
+        in.position(in.limit());
+        events.add(new ServerEvent.Closed(reason));
+    }
+
+    private static String firstWord(String line) {
+        int space = line.indexOf(' ');
+        return space < 0 ? line : line.substring(0, space);
+    }
+
+    private static String redactAuthCommand(String line) {
+        String[] parts = line.trim().split(" +");
+        return parts.length > 2 ? parts[0] + " " + parts[1] + " " + REDACTED : line;
+    }
+
+    @Override
+    public String toString() {
+        return "ServerSession[state=" + state + ", hello=" + helloDomain + ", tls=" + tls
+                + ", pending=" + pending + "]";
+    }
+}

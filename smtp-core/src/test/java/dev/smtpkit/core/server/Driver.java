@@ -1,0 +1,112 @@
+package dev.smtpkit.core.server;
+
+import dev.smtpkit.core.Limits;
+import dev.smtpkit.core.Reply;
+import dev.smtpkit.core.codec.ReplyDecoder;
+import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Function;
+
+/**
+ * A hand-written transport loop for tests: feeds text, answers decisions with a policy, and
+ * collects every reply and event. It is the loop a real transport writes, without sockets.
+ */
+final class Driver {
+    final ServerSession session;
+    final List<Reply> replies = new ArrayList<>();
+    final List<ServerEvent> events = new ArrayList<>();
+    final ByteArrayOutputStream delivered = new ByteArrayOutputStream();
+    final List<byte[]> messages = new ArrayList<>();
+    private final ReplyDecoder decoder = new ReplyDecoder(Limits.builder().maxReplyLines(1000).build());
+    private final Function<ServerEvent.Decision, Reply> decider;
+
+    /** A driver whose application accepts everything. */
+    Driver(ServerConfig config) {
+        this(config, d -> null);
+    }
+
+    /** A driver whose application answers each decision with {@code decider}; null means accept. */
+    Driver(ServerConfig config, Function<ServerEvent.Decision, Reply> decider) {
+        this.session = new ServerSession(config);
+        this.decider = decider;
+        run();
+    }
+
+    Driver send(String text) {
+        return send(text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    Driver send(byte[] bytes) {
+        session.receive(ByteBuffer.wrap(bytes));
+        run();
+        return this;
+    }
+
+    Driver endOfInput() {
+        session.receiveEndOfInput();
+        run();
+        return this;
+    }
+
+    void run() {
+        while (true) {
+            ServerEvent e = session.nextEvent();
+            if (e instanceof ServerEvent.NeedInput || e instanceof ServerEvent.AwaitingDecision) {
+                break;
+            }
+            events.add(e);
+            if (e instanceof ServerEvent.MessageStart) {
+                delivered.reset();
+            } else if (e instanceof ServerEvent.MessageData d) {
+                ByteBuffer b = d.content();
+                byte[] copy = new byte[b.remaining()];
+                b.get(copy);
+                delivered.writeBytes(copy);
+            } else if (e instanceof ServerEvent.MessageEnd) {
+                messages.add(delivered.toByteArray());
+            }
+            if (e instanceof ServerEvent.Decision d) {
+                drain();
+                Reply r = decider.apply(d);
+                if (r == null) {
+                    if (d instanceof ServerEvent.AuthStep) {
+                        session.authSucceeded("user");
+                    } else {
+                        session.accept();
+                    }
+                } else {
+                    session.decide(r);
+                }
+            }
+            if (e instanceof ServerEvent.StartTls) {
+                drain();
+                session.tlsEstablished();
+            }
+        }
+        drain();
+    }
+
+    private void drain() {
+        if (session.hasOutput()) {
+            decoder.feed(ByteBuffer.wrap(session.takeOutput()));
+            for (var r = decoder.next(); r.isPresent(); r = decoder.next()) {
+                replies.add(r.get());
+            }
+        }
+    }
+
+    Reply lastReply() {
+        return replies.get(replies.size() - 1);
+    }
+
+    List<Integer> codes() {
+        return replies.stream().map(Reply::code).toList();
+    }
+
+    <T extends ServerEvent> List<T> eventsOf(Class<T> type) {
+        return events.stream().filter(type::isInstance).map(type::cast).toList();
+    }
+}

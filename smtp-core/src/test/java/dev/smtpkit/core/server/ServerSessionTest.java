@@ -1,0 +1,441 @@
+package dev.smtpkit.core.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.smtpkit.core.BareLineEndingPolicy;
+import dev.smtpkit.core.EnhancedStatus;
+import dev.smtpkit.core.Limits;
+import dev.smtpkit.core.ParseMode;
+import dev.smtpkit.core.Replies;
+import dev.smtpkit.core.Reply;
+import dev.smtpkit.core.Timeout;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+class ServerSessionTest {
+
+    private static final ServerConfig CONFIG = ServerConfig.builder().hostname("mx.example.org").build();
+
+    private static Driver identified() {
+        return new Driver(CONFIG).send("EHLO client.example.com\r\n");
+    }
+
+    @Test
+    @DisplayName("RFC 5321 §3.1: the session opens with a 220 greeting the application accepted")
+    void greeting() {
+        Driver d = new Driver(CONFIG);
+        assertThat(d.events).first().isInstanceOf(ServerEvent.Connected.class);
+        assertThat(d.codes()).containsExactly(220);
+        assertThat(d.lastReply().lines().get(0)).startsWith("mx.example.org");
+        assertThat(d.session.state()).isEqualTo(ServerState.CONNECTED);
+    }
+
+    @Test
+    @DisplayName("RFC 5321 §3.1: after a 554 greeting every command but QUIT gets 503")
+    void refusedGreeting() {
+        Driver d = new Driver(CONFIG, dec -> dec instanceof ServerEvent.Connected
+                ? Reply.of(554, "no service here") : null);
+        d.send("EHLO a.example\r\nRSET\r\nMAIL FROM:<a@b.example>\r\nQUIT\r\n");
+        assertThat(d.codes()).containsExactly(554, 503, 503, 503, 221);
+        assertThat(d.session.state()).isEqualTo(ServerState.CLOSED);
+    }
+
+    @Test
+    @DisplayName("RFC 5321 §4.1.1.1: EHLO is answered with the configured extensions, HELO without them")
+    void ehloAndHelo() {
+        Driver d = identified();
+        Reply ehlo = d.lastReply();
+        assertThat(ehlo.code()).isEqualTo(250);
+        assertThat(ehlo.lines()).contains("PIPELINING", "8BITMIME", "SMTPUTF8", "CHUNKING", "ENHANCEDSTATUSCODES",
+                "SIZE 10240000", "DSN", "BINARYMIME");
+        assertThat(ehlo.lines()).doesNotContain("STARTTLS");
+        d.send("HELO client.example.com\r\n");
+        assertThat(d.lastReply().lines()).containsExactly("mx.example.org");
+        assertThat(d.session.helloDomain()).isEqualTo("client.example.com");
+    }
+
+    @Test
+    @DisplayName("RFC 5321 §4.1.1.1: HELO without a name is 501 5.5.4 under the strict policy, and the session stays usable")
+    void heloWithoutNameStrict() {
+        Driver d = new Driver(CONFIG).send("HELO\r\n");
+        assertThat(d.lastReply().code()).isEqualTo(501);
+        assertThat(d.lastReply().status()).contains(EnhancedStatus.of(5, 5, 4));
+        d.send("HELO printer.example.com\r\nMAIL FROM:<p@example.com>\r\n");
+        assertThat(d.codes()).containsExactly(220, 501, 250, 250);
+    }
+
+    @Test
+    void heloWithoutNameLenient() {
+        Driver d = new Driver(CONFIG.toBuilder().heloPolicy(HeloPolicy.ALLOW_MISSING_NAME).build())
+                .send("HELO\r\nEHLO\r\n");
+        assertThat(d.codes()).containsExactly(220, 250, 250);
+        assertThat(d.eventsOf(ServerEvent.Hello.class)).extracting(ServerEvent.Hello::domain).containsExactly("", "");
+    }
+
+    @Test
+    @DisplayName("RFC 5321 §4.1.4: commands out of order get 503 5.5.1; DATA without recipients gets 554 5.5.1")
+    void sequencing() {
+        Driver d = new Driver(CONFIG).send("MAIL FROM:<a@b.example>\r\n");
+        assertThat(d.lastReply().code()).isEqualTo(503);
+        d.send("EHLO c.example\r\nRCPT TO:<x@y.example>\r\nDATA\r\nMAIL FROM:<a@b.example>\r\nMAIL FROM:<a@b.example>\r\nDATA\r\n");
+        assertThat(d.codes()).containsExactly(220, 503, 250, 503, 503, 250, 503, 554);
+        assertThat(d.lastReply().status()).contains(EnhancedStatus.of(5, 5, 1));
+    }
+
+    @Test
+    @DisplayName("RFC 5321 §4.1.1.5: RSET before HELO is 250 and the connection stays open")
+    void rsetBeforeHelo() {
+        Driver d = new Driver(CONFIG).send("RSET\r\nNOOP\r\n");
+        assertThat(d.codes()).containsExactly(220, 250, 250);
+        assertThat(d.session.state()).isEqualTo(ServerState.CONNECTED);
+        assertThat(d.eventsOf(ServerEvent.TransactionReset.class)).isEmpty();
+    }
+
+    @Test
+    @DisplayName("RFC 5321 §4.1.1.5: RSET clears sender, recipients and data but keeps the EHLO identity")
+    void rsetClearsTransaction() {
+        Driver d = identified().send("MAIL FROM:<a@b.example>\r\nRCPT TO:<c@d.example>\r\nRSET\r\n");
+        assertThat(d.lastReply().code()).isEqualTo(250);
+        assertThat(d.session.envelope()).isEmpty();
+        assertThat(d.session.state()).isEqualTo(ServerState.READY);
+        assertThat(d.session.helloDomain()).isEqualTo("client.example.com");
+        assertThat(d.eventsOf(ServerEvent.TransactionReset.class)).extracting(ServerEvent.TransactionReset::cause)
+                .containsExactly(ServerEvent.ResetCause.RSET);
+        d.send("RCPT TO:<c@d.example>\r\n");
+        assertThat(d.lastReply().code()).isEqualTo(503);
+    }
+
+    @Test
+    @DisplayName("RFC 5321 §4.1.1.5: RSET in the middle of message data is data, not a command")
+    void rsetInsideDataIsData() {
+        Driver d = identified().send("MAIL FROM:<a@b.example>\r\nRCPT TO:<c@d.example>\r\nDATA\r\nRSET\r\n.\r\n");
+        assertThat(d.codes()).containsExactly(220, 250, 250, 250, 354, 250);
+        assertThat(new String(d.messages.get(0), StandardCharsets.US_ASCII)).isEqualTo("RSET\r\n");
+    }
+
+    @Test
+    @DisplayName("RFC 5321 §4.1.4: a new EHLO inside a transaction resets it")
+    void ehloResetsTransaction() {
+        Driver d = identified().send("MAIL FROM:<a@b.example>\r\nEHLO again.example\r\nRCPT TO:<c@d.example>\r\n");
+        assertThat(d.codes()).containsExactly(220, 250, 250, 250, 503);
+        assertThat(d.eventsOf(ServerEvent.TransactionReset.class)).extracting(ServerEvent.TransactionReset::cause)
+                .containsExactly(ServerEvent.ResetCause.HELLO);
+    }
+
+    @Test
+    @DisplayName("RFC 2920: pipelined commands and data in one buffer are answered in order")
+    void pipelining() {
+        Driver d = identified().send("MAIL FROM:<a@b.example>\r\nRCPT TO:<c@d.example>\r\nRCPT TO:<e@f.example>\r\n"
+                + "DATA\r\nSubject: x\r\n\r\nbody\r\n.\r\nQUIT\r\n");
+        assertThat(d.codes()).containsExactly(220, 250, 250, 250, 250, 354, 250, 221);
+        assertThat(new String(d.messages.get(0), StandardCharsets.US_ASCII)).isEqualTo("Subject: x\r\n\r\nbody\r\n");
+        var end = d.eventsOf(ServerEvent.MessageEnd.class).get(0);
+        assertThat(end.envelope().recipients()).hasSize(2);
+        assertThat(end.size()).isEqualTo(d.messages.get(0).length);
+    }
+
+    @Test
+    @DisplayName("RFC 2920 §3.1: lines after a refused DATA are commands")
+    void afterRefusedDataLinesAreCommands() {
+        Driver d = new Driver(CONFIG, dec -> dec instanceof ServerEvent.RcptTo ? Replies.NO_SUCH_USER : null)
+                .send("EHLO c.example\r\nMAIL FROM:<a@b.example>\r\nRCPT TO:<c@d.example>\r\nDATA\r\nSubject: x\r\n.\r\nNOOP\r\n");
+        assertThat(d.codes()).containsExactly(220, 250, 250, 550, 554, 500, 500, 250);
+        assertThat(d.messages).isEmpty();
+    }
+
+    @Test
+    @DisplayName("RFC 5321 §4.5.2: the message is dot-unstuffed and the 250 comes only after the application accepted")
+    void finalReplyWaitsForTheApplication() {
+        ServerSession s = new ServerSession(CONFIG);
+        assertThat(s.nextEvent()).isInstanceOf(ServerEvent.Connected.class);
+        s.accept();
+        s.receive("EHLO a.example\r\n".getBytes(StandardCharsets.US_ASCII), 0, 16);
+        assertThat(s.nextEvent()).isInstanceOf(ServerEvent.Hello.class);
+        s.accept();
+        byte[] rest = "MAIL FROM:<a@b.example>\r\nRCPT TO:<c@d.example>\r\nDATA\r\n..dot\r\n.\r\n".getBytes(StandardCharsets.US_ASCII);
+        s.receive(rest, 0, rest.length);
+        assertThat(s.nextEvent()).isInstanceOf(ServerEvent.MailFrom.class);
+        s.accept();
+        assertThat(s.nextEvent()).isInstanceOf(ServerEvent.RcptTo.class);
+        s.accept();
+        assertThat(s.nextEvent()).isInstanceOf(ServerEvent.MessageStart.class);
+        var data = (ServerEvent.MessageData) s.nextEvent();
+        assertThat(StandardCharsets.US_ASCII.decode(data.content()).toString()).isEqualTo(".dot\r\n");
+        assertThat(s.nextEvent()).isInstanceOf(ServerEvent.MessageEnd.class);
+        String before = new String(s.takeOutput(), StandardCharsets.US_ASCII);
+        assertThat(before).endsWith("354 Start mail input; end with <CRLF>.<CRLF>\r\n");
+        assertThat(s.nextEvent()).isInstanceOf(ServerEvent.AwaitingDecision.class);
+        assertThat(s.hasOutput()).isFalse();
+        s.accept();
+        assertThat(new String(s.takeOutput(), StandardCharsets.US_ASCII)).startsWith("250 ");
+    }
+
+    @Test
+    @DisplayName("RFC 1870 §6: a declared SIZE over the limit gets 552 5.3.4 at MAIL")
+    void declaredSizeTooBig() {
+        Driver d = new Driver(CONFIG.toBuilder().limits(Limits.builder().maxMessageSize(100).build()).build())
+                .send("EHLO a.example\r\nMAIL FROM:<a@b.example> SIZE=101\r\nMAIL FROM:<a@b.example> SIZE=100\r\n");
+        assertThat(d.codes()).containsExactly(220, 250, 552, 250);
+        assertThat(d.replies.get(2).status()).contains(EnhancedStatus.of(5, 3, 4));
+    }
+
+    @Test
+    @DisplayName("RFC 1870 §6: data growing past the limit gets 552, is read to its end, and the session goes on")
+    void dataPastSizeLimit() {
+        Driver d = new Driver(CONFIG.toBuilder().limits(Limits.builder().maxMessageSize(10).build()).build())
+                .send("EHLO a.example\r\nMAIL FROM:<a@b.example>\r\nRCPT TO:<c@d.example>\r\nDATA\r\n"
+                        + "0123456789abcdef\r\nmore\r\n.\r\nNOOP\r\n");
+        assertThat(d.codes()).containsExactly(220, 250, 250, 250, 354, 552, 250);
+        assertThat(d.messages).isEmpty();
+        assertThat(d.eventsOf(ServerEvent.MessageAborted.class)).hasSize(1);
+        assertThat(d.eventsOf(ServerEvent.MessageEnd.class)).isEmpty();
+    }
+
+    @Test
+    @DisplayName("CVE-2023-51764: bare LF before a dot never ends data; under REJECT the message is refused, and only one")
+    void smugglingRejected() {
+        Driver d = identified().send("MAIL FROM:<a@b.example>\r\nRCPT TO:<c@d.example>\r\nDATA\r\n"
+                + "Subject: one\r\n\r\nx\n.\nMAIL FROM:<evil@x.example>\r\nRCPT TO:<victim@d.example>\r\nDATA\r\nsmuggled\r\n.\r\n");
+        assertThat(d.codes()).containsExactly(220, 250, 250, 250, 354, 550);
+        assertThat(d.lastReply().status()).contains(EnhancedStatus.of(5, 5, 2));
+        assertThat(d.messages).isEmpty();
+        assertThat(d.eventsOf(ServerEvent.MailFrom.class)).hasSize(1);
+    }
+
+    @Test
+    void smugglingAcceptedAsData() {
+        Driver d = new Driver(CONFIG.toBuilder().bareLineEnding(BareLineEndingPolicy.ACCEPT).build())
+                .send("EHLO a.example\r\nMAIL FROM:<a@b.example>\r\nRCPT TO:<c@d.example>\r\nDATA\r\n"
+                        + "x\n.\nMAIL FROM:<evil@x.example>\r\n.\r\n");
+        assertThat(d.messages).hasSize(1);
+        assertThat(new String(d.messages.get(0), StandardCharsets.US_ASCII)).isEqualTo("x\n.\nMAIL FROM:<evil@x.example>\r\n");
+        assertThat(d.eventsOf(ServerEvent.MailFrom.class)).hasSize(1);
+    }
+
+    @Test
+    @DisplayName("RFC 3030 §2: BDAT chunks are read by octet count, LAST ends the message")
+    void bdat() {
+        Driver d = identified().send("MAIL FROM:<a@b.example>\r\nRCPT TO:<c@d.example>\r\nBDAT 5\r\nab\r\n.BDAT 3 LAST\r\nxyzNOOP\r\n");
+        assertThat(d.codes()).containsExactly(220, 250, 250, 250, 250, 250, 250);
+        assertThat(new String(d.messages.get(0), StandardCharsets.US_ASCII)).isEqualTo("ab\r\n.xyz");
+    }
+
+    @Test
+    @DisplayName("RFC 3030 §2: a refused BDAT's chunk is still read, so its octets are not taken as commands")
+    void refusedBdatChunkIsSkipped() {
+        Driver d = identified().send("BDAT 6\r\nQUIT\r\nNOOP\r\n");
+        assertThat(d.codes()).containsExactly(220, 250, 503, 250);
+        assertThat(d.session.state()).isEqualTo(ServerState.READY);
+    }
+
+    @Test
+    @DisplayName("RFC 5321 §4.5.3.1.10: recipients past the limit get 452 4.5.3")
+    void tooManyRecipients() {
+        Driver d = new Driver(CONFIG.toBuilder().limits(Limits.builder().maxRecipients(2).build()).build())
+                .send("EHLO a.example\r\nMAIL FROM:<a@b.example>\r\nRCPT TO:<1@d.example>\r\nRCPT TO:<2@d.example>\r\nRCPT TO:<3@d.example>\r\n");
+        assertThat(d.codes()).containsExactly(220, 250, 250, 250, 250, 452);
+    }
+
+    @Test
+    @DisplayName("RFC 5321 §4.5.3.1.4: an over-long command line gets 500 5.5.6 and the session resynchronises")
+    void longCommandLine() {
+        Driver d = identified().send("NOOP " + "x".repeat(600) + "\r\nNOOP\r\n");
+        assertThat(d.codes()).containsExactly(220, 250, 500, 250);
+        assertThat(d.replies.get(2).status()).contains(EnhancedStatus.of(5, 5, 6));
+    }
+
+    @Test
+    @DisplayName("Limits.maxBadCommands: too many errors get 421 4.7.0 and close")
+    void tooManyErrors() {
+        Driver d = new Driver(CONFIG.toBuilder().limits(Limits.builder().maxBadCommands(3).build()).build())
+                .send("BOGUS\r\nBOGUS\r\nBOGUS\r\nNOOP\r\n");
+        assertThat(d.codes()).containsExactly(220, 500, 500, 500, 421);
+        assertThat(d.eventsOf(ServerEvent.Closed.class)).extracting(ServerEvent.Closed::reason)
+                .containsExactly(CloseReason.TOO_MANY_ERRORS);
+    }
+
+    @Test
+    @DisplayName("RFC 5321 §3.8: end of input mid-message abandons it; no end-of-message event")
+    void endOfInputMidData() {
+        Driver d = identified().send("MAIL FROM:<a@b.example>\r\nRCPT TO:<c@d.example>\r\nDATA\r\npartial\r\n").endOfInput();
+        assertThat(d.eventsOf(ServerEvent.MessageEnd.class)).isEmpty();
+        assertThat(d.eventsOf(ServerEvent.MessageAborted.class)).hasSize(1);
+        assertThat(d.eventsOf(ServerEvent.TransactionReset.class)).extracting(ServerEvent.TransactionReset::cause)
+                .containsExactly(ServerEvent.ResetCause.END_OF_INPUT);
+        assertThat(d.eventsOf(ServerEvent.Closed.class)).extracting(ServerEvent.Closed::reason)
+                .containsExactly(CloseReason.END_OF_INPUT);
+    }
+
+    @Test
+    @DisplayName("RFC 3207 §4.2: plaintext pipelined after STARTTLS is discarded, and EHLO is needed again")
+    void startTlsDiscardsPipelinedPlaintext() {
+        Driver d = new Driver(CONFIG.toBuilder().tlsPolicy(TlsPolicy.OPTIONAL).build())
+                .send("EHLO a.example\r\nSTARTTLS\r\nMAIL FROM:<injected@x.example>\r\n");
+        assertThat(d.codes()).containsExactly(220, 250, 220);
+        assertThat(d.session.isTls()).isTrue();
+        assertThat(d.session.state()).isEqualTo(ServerState.CONNECTED);
+        assertThat(d.eventsOf(ServerEvent.MailFrom.class)).isEmpty();
+        d.send("MAIL FROM:<a@b.example>\r\nEHLO a.example\r\n");
+        assertThat(d.codes()).containsExactly(220, 250, 220, 503, 250);
+        assertThat(d.lastReply().lines()).doesNotContain("STARTTLS");
+    }
+
+    @Test
+    @DisplayName("RFC 3207 §4: MAIL before STARTTLS gets 530 5.7.0 when TLS is required")
+    void tlsRequired() {
+        Driver d = new Driver(CONFIG.toBuilder().tlsPolicy(TlsPolicy.REQUIRED).build())
+                .send("EHLO a.example\r\nMAIL FROM:<a@b.example>\r\n");
+        assertThat(d.lastReply().code()).isEqualTo(530);
+    }
+
+    @Test
+    @DisplayName("RFC 4954 §4: AUTH is refused with 538 before TLS, works after, and * cancels with 501")
+    void auth() {
+        ServerConfig config = CONFIG.toBuilder().tlsPolicy(TlsPolicy.OPTIONAL).authMechanisms(List.of("PLAIN")).build();
+        Driver d = new Driver(config, dec -> dec instanceof ServerEvent.AuthStep a && a.response().isEmpty()
+                ? Reply.of(334, "") : null);
+        d.send("EHLO a.example\r\n");
+        assertThat(d.lastReply().lines()).noneMatch(l -> l.startsWith("AUTH"));
+        d.send("AUTH PLAIN\r\n");
+        assertThat(d.lastReply().code()).isEqualTo(538);
+        d.send("STARTTLS\r\n").send("EHLO a.example\r\n");
+        assertThat(d.lastReply().lines()).contains("AUTH PLAIN");
+        d.send("AUTH PLAIN\r\n*\r\n");
+        assertThat(d.codes().subList(d.codes().size() - 2, d.codes().size())).containsExactly(334, 501);
+        d.send("AUTH PLAIN\r\nAGFsaWNlAHNlY3JldA==\r\n");
+        assertThat(d.lastReply().code()).isEqualTo(235);
+        assertThat(d.session.authenticatedIdentity()).contains("user");
+    }
+
+    @Test
+    void authFailuresCloseAtTheLimit() {
+        ServerConfig config = CONFIG.toBuilder().authMechanisms(List.of("PLAIN")).plaintextAuth(PlaintextAuth.ALLOWED)
+                .maxAuthFailures(2).build();
+        Driver d = new Driver(config, dec -> dec instanceof ServerEvent.AuthStep ? Replies.AUTH_FAILED : null);
+        d.send("EHLO a.example\r\nAUTH PLAIN eA==\r\nAUTH PLAIN eA==\r\n");
+        assertThat(d.codes()).containsExactly(220, 250, 535, 535, 421);
+        assertThat(d.eventsOf(ServerEvent.Closed.class)).extracting(ServerEvent.Closed::reason)
+                .containsExactly(CloseReason.TOO_MANY_AUTH_FAILURES);
+    }
+
+    @Test
+    void authSecretsNeverReachTheObserver() {
+        ServerConfig config = CONFIG.toBuilder().authMechanisms(List.of("PLAIN", "LOGIN")).plaintextAuth(PlaintextAuth.ALLOWED).build();
+        StringBuilder seen = new StringBuilder();
+        ServerSession s = new ServerSession(config);
+        s.observer(new ServerSession.Observer() {
+            @Override
+            public void received(String line) {
+                seen.append(line).append('\n');
+            }
+        });
+        s.nextEvent();
+        s.accept();
+        byte[] input = "EHLO a.example\r\nAUTH PLAIN c2VjcmV0\r\n".getBytes(StandardCharsets.US_ASCII);
+        s.receive(input, 0, input.length);
+        s.nextEvent();
+        s.accept();
+        s.nextEvent();
+        s.decide(Reply.of(334, ""));
+        byte[] response = "c2VjcmV0Mg==\r\n".getBytes(StandardCharsets.US_ASCII);
+        s.receive(response, 0, response.length);
+        assertThat(s.nextEvent()).isInstanceOf(ServerEvent.AuthStep.class);
+        assertThat(seen.toString()).doesNotContain("c2VjcmV0").contains("AUTH PLAIN <redacted>");
+    }
+
+    @Test
+    @DisplayName("RFC 2033 §4.2: in LMTP mode the end of data gets one reply per accepted recipient")
+    void lmtp() {
+        ServerConfig config = CONFIG.toBuilder().mode(ProtocolMode.LMTP).build();
+        ServerSession s = new ServerSession(config);
+        Driver d = new Driver(config, dec -> dec instanceof ServerEvent.MessageEnd ? Reply.of(452, "full") : null);
+        d.send("EHLO a.example\r\n");
+        assertThat(d.lastReply().code()).isEqualTo(500);
+        d.send("LHLO a.example\r\nMAIL FROM:<a@b.example>\r\nRCPT TO:<1@d.example>\r\nRCPT TO:<2@d.example>\r\nDATA\r\nx\r\n.\r\n");
+        assertThat(d.codes()).containsExactly(220, 500, 250, 250, 250, 250, 354, 452, 452);
+        assertThat(s.config().mode()).isEqualTo(ProtocolMode.LMTP);
+    }
+
+    @Test
+    void lmtpDecisionNeedsOneReplyPerRecipient() {
+        ServerSession s = new ServerSession(ServerConfig.builder().mode(ProtocolMode.LMTP).build());
+        s.nextEvent();
+        s.accept();
+        byte[] input = "LHLO a\r\nMAIL FROM:<a@b.example>\r\nRCPT TO:<1@d.example>\r\nRCPT TO:<2@d.example>\r\nDATA\r\nx\r\n.\r\n"
+                .getBytes(StandardCharsets.US_ASCII);
+        s.receive(input, 0, input.length);
+        ServerEvent e;
+        while (!((e = s.nextEvent()) instanceof ServerEvent.MessageEnd)) {
+            if (e instanceof ServerEvent.Decision) {
+                s.accept();
+            }
+        }
+        assertThatThrownBy(() -> s.decide(List.of(Replies.MESSAGE_ACCEPTED)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("needs 2 replies");
+        s.decide(List.of(Replies.MESSAGE_ACCEPTED, Replies.INSUFFICIENT_STORAGE));
+        String out = new String(s.takeOutput(), StandardCharsets.US_ASCII);
+        assertThat(out).endsWith("250 2.0.0 Message accepted\r\n452 4.3.1 " + Replies.INSUFFICIENT_STORAGE.lines().get(0) + "\r\n");
+    }
+
+    @Test
+    @DisplayName("RFC 5321 §4.5.3.2: the session names the timeout that applies but keeps no clock")
+    void timeouts() {
+        Driver d = identified();
+        assertThat(d.session.timeout()).contains(Timeout.SERVER_COMMAND);
+        d.send("MAIL FROM:<a@b.example>\r\nRCPT TO:<c@d.example>\r\nDATA\r\n");
+        assertThat(d.session.timeout()).contains(Timeout.DATA_BLOCK);
+        d.session.timedOut();
+        d.run();
+        assertThat(d.lastReply().code()).isEqualTo(421);
+        assertThat(d.eventsOf(ServerEvent.MessageAborted.class)).hasSize(1);
+        assertThat(d.session.timeout()).isEmpty();
+    }
+
+    @Test
+    void shutdownWaitsForTheTransactionInFlight() {
+        Driver d = identified().send("MAIL FROM:<a@b.example>\r\nRCPT TO:<c@d.example>\r\nDATA\r\nx\r\n");
+        d.session.shutdown();
+        d.run();
+        assertThat(d.session.state()).isEqualTo(ServerState.DATA);
+        d.send(".\r\n");
+        assertThat(d.codes()).endsWith(250, 421);
+        assertThat(d.messages).hasSize(1);
+        assertThat(d.session.state()).isEqualTo(ServerState.CLOSED);
+    }
+
+    @Test
+    void misuseIsAnIllegalStateException() {
+        ServerSession s = new ServerSession(CONFIG);
+        assertThatThrownBy(s::accept).isInstanceOf(IllegalStateException.class).hasMessageContaining("GREETING");
+        s.nextEvent();
+        assertThatThrownBy(() -> s.decide(Reply.of(250, "no"))).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    @DisplayName("RFC 6531 §3.4: a UTF-8 sender needs the SMTPUTF8 parameter")
+    void smtpUtf8() {
+        Driver d = identified().send("MAIL FROM:<jöran@example.org> SMTPUTF8\r\nRCPT TO:<prüfer@example.de>\r\n");
+        assertThat(d.codes()).containsExactly(220, 250, 250, 250);
+        d.send("RSET\r\nMAIL FROM:<jöran@example.org>\r\n");
+        assertThat(d.lastReply().code()).isEqualTo(553);
+    }
+
+    @Test
+    @DisplayName("RFC 1869 §4: parameters the server did not advertise get 555 5.5.4")
+    void unadvertisedParameters() {
+        Driver d = new Driver(CONFIG).send("HELO a.example\r\nMAIL FROM:<a@b.example> BODY=8BITMIME\r\n");
+        assertThat(d.lastReply().code()).isEqualTo(555);
+        d.send("EHLO a.example\r\nMAIL FROM:<a@b.example> FOO=bar\r\nMAIL FROM:<a@b.example> SIZE=abc\r\n");
+        assertThat(d.codes()).endsWith(555, 501);
+    }
+
+    @Test
+    void lenientParsingAcceptsSloppyEnvelopes() {
+        Driver d = new Driver(CONFIG.toBuilder().parseMode(ParseMode.LENIENT).build())
+                .send("EHLO a.example\r\nMAIL FROM: a@b.example \r\nRCPT TO: <c@d.example>\r\n");
+        assertThat(d.codes()).containsExactly(220, 250, 250, 250);
+    }
+}
