@@ -560,6 +560,13 @@ public final class ServerSession {
             closeForShutdown();
             return;
         }
+        if (state == ServerState.REFUSED && verb != Verb.QUIT && verb != Verb.BDAT) {
+            // RFC 5321 §3.1: after a 554 greeting the server answers "any intervening commands"
+            // with 503 until QUIT, unrecognized ones included. BDAT goes on below, as its chunk
+            // must still be read.
+            error(Replies.BAD_SEQUENCE);
+            return;
+        }
         if (verb == Verb.UNKNOWN || wrongHello(verb)) {
             error(Replies.SYNTAX_ERROR);
             return;
