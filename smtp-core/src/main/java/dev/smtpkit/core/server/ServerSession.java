@@ -309,8 +309,10 @@ public final class ServerSession {
             }
             switch (state) {
                 case CLOSED:
-                case STARTTLS:
                     return NEED_INPUT;
+                case STARTTLS:
+                    // The client went away before or during the handshake (RFC 3207 §4.2).
+                    return endOfInputOr(NEED_INPUT);
                 case GREETING:
                     events.add(new Connected());
                     continue;
@@ -798,7 +800,8 @@ public final class ServerSession {
         chunk = cmd;
         chunkRefusal = null;
         chunks.startChunk(cmd.size());
-        if (dataRefusal == null && limits.hasMessageSizeLimit() && messageSize + cmd.size() > limits.maxMessageSize()) {
+        // Compared by subtraction: BDAT sizes go up to Long.MAX_VALUE and a sum would overflow.
+        if (dataRefusal == null && limits.hasMessageSizeLimit() && cmd.size() > limits.maxMessageSize() - messageSize) {
             refuseData(Replies.MESSAGE_TOO_BIG);
         }
     }
