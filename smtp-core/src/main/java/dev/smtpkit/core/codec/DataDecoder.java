@@ -10,6 +10,7 @@ import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalLong;
 
 /**
  * Reads the message that follows DATA up to the end-of-data indication, removing the
@@ -80,6 +81,8 @@ public final class DataDecoder {
     private long lineLength;
     private Violation violation; // the first one, or null: kept private, exposed as Optional
     private long contentLength;
+    /** The content length at the first violation, or -1; see {@link #violationOffset()}. */
+    private long violationOffset = -1;
 
     /**
      * Creates a decoder for one message at a time.
@@ -150,6 +153,16 @@ public final class DataDecoder {
         return run(in, null);
     }
 
+    /**
+     * Returns how many content octets had been written when the first violation was found: up to
+     * and including the bare LF, the bare CR, or the first octet past {@code maxTextLine}. It is
+     * the same however the input was split, so a session can deliver the content exactly up to
+     * it; empty when there is no violation.
+     */
+    public OptionalLong violationOffset() {
+        return violationOffset < 0 ? OptionalLong.empty() : OptionalLong.of(violationOffset);
+    }
+
     /** Returns the first violation recorded for this message, if any. */
     public Optional<Violation> violation() {
         return Optional.ofNullable(violation);
@@ -170,6 +183,7 @@ public final class DataDecoder {
         state = LINE_START;
         lineLength = 0;
         violation = null;
+        violationOffset = -1;
         contentLength = 0;
     }
 
@@ -342,6 +356,9 @@ public final class DataDecoder {
             // Even a CRLF right now would make the line longer than the limit.
             if (lineLength > maxTextLine - 2) {
                 violation = Violation.LINE_TOO_LONG;
+                // The octets of this line past the first one over the limit came in the same
+                // copy only because of how the input was split: they are not counted.
+                violationOffset = contentLength - (lineLength - (maxTextLine - 1));
             }
         }
     }
@@ -349,6 +366,7 @@ public final class DataDecoder {
     private void record(boolean reject, Violation v) {
         if (reject && violation == null) {
             violation = v;
+            violationOffset = contentLength;
         }
     }
 }

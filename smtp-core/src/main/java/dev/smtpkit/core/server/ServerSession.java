@@ -87,6 +87,8 @@ public final class ServerSession {
     private int outLength;
     private ByteBuffer dataChunk;
     private boolean endOfInput;
+    /** The line decoder holds the start of a line, whose length limit was chosen when it began. */
+    private boolean midLine;
     private boolean shuttingDown;
 
     private String helloDomain = "";
@@ -101,7 +103,11 @@ public final class ServerSession {
     private ReversePath sender;
     private Parameters mailParameters;
     private final List<Envelope.Recipient> recipients = new ArrayList<>();
-    private boolean messageStarted;
+    /**
+     * A MessageStart was reported and neither its MessageEnd nor a MessageAborted yet: the
+     * application is told exactly once how each message ends.
+     */
+    private boolean messageOpen;
     private long messageSize;
     /** Set when the message's data is being read only to be thrown away, with the reply due at its end. */
     private Reply dataRefusal;
@@ -303,8 +309,10 @@ public final class ServerSession {
             }
             switch (state) {
                 case CLOSED:
-                case STARTTLS:
                     return NEED_INPUT;
+                case STARTTLS:
+                    // The client went away before or during the handshake (RFC 3207 §4.2).
+                    return endOfInputOr(NEED_INPUT);
                 case GREETING:
                     events.add(new Connected());
                     continue;
@@ -520,11 +528,21 @@ public final class ServerSession {
 
     /** Reads and handles one line; false when no complete line is buffered. */
     private boolean stepLine() {
-        lines.maxLineLength(state == ServerState.AUTH || authMechanismNext() ? limits.maxAuthLine() : limits.maxCommandLine());
+        if (!midLine) {
+            // The limit is chosen once per line, from its first word, so that it does not depend
+            // on how the line was cut into reads: until "AUTH " could be told apart, wait.
+            if (state != ServerState.AUTH && in.remaining() < 5 && !lineEndBuffered()) {
+                return false;
+            }
+            lines.maxLineLength(state == ServerState.AUTH || authMechanismNext() ? limits.maxAuthLine() : limits.maxCommandLine());
+        }
+        boolean hadInput = in.hasRemaining();
         LineDecoder.Result result = lines.decode(in);
         if (result instanceof LineDecoder.NeedMoreInput) {
+            midLine |= hadInput;
             return false;
         }
+        midLine = false;
         if (result instanceof LineDecoder.LineTooLong) {
             observer.received("<line too long>");
             if (state == ServerState.AUTH) {
@@ -543,6 +561,15 @@ public final class ServerSession {
         return true;
     }
 
+    private boolean lineEndBuffered() {
+        for (int i = in.position(); i < in.limit(); i++) {
+            if (in.get(i) == '\n') {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Whether the buffered input starts with AUTH, whose line may carry a long initial response (RFC 4954 §4). */
     private boolean authMechanismNext() {
         if (in.remaining() < 5) {
@@ -558,6 +585,13 @@ public final class ServerSession {
         observer.received(verb == Verb.AUTH ? redactAuthCommand(text) : text);
         if (shuttingDown && !inTransaction()) {
             closeForShutdown();
+            return;
+        }
+        if (state == ServerState.REFUSED && verb != Verb.QUIT && verb != Verb.BDAT) {
+            // RFC 5321 §3.1: after a 554 greeting the server answers "any intervening commands"
+            // with 503 until QUIT, unrecognized ones included. BDAT goes on below, as its chunk
+            // must still be read.
+            error(Replies.BAD_SEQUENCE);
             return;
         }
         if (verb == Verb.UNKNOWN || wrongHello(verb)) {
@@ -766,7 +800,8 @@ public final class ServerSession {
         chunk = cmd;
         chunkRefusal = null;
         chunks.startChunk(cmd.size());
-        if (dataRefusal == null && limits.hasMessageSizeLimit() && messageSize + cmd.size() > limits.maxMessageSize()) {
+        // Compared by subtraction: BDAT sizes go up to Long.MAX_VALUE and a sum would overflow.
+        if (dataRefusal == null && limits.hasMessageSizeLimit() && cmd.size() > limits.maxMessageSize() - messageSize) {
             refuseData(Replies.MESSAGE_TOO_BIG);
         }
     }
@@ -778,7 +813,7 @@ public final class ServerSession {
     }
 
     private void startMessage() {
-        messageStarted = true;
+        messageOpen = true;
         events.add(new ServerEvent.MessageStart(currentEnvelope()));
     }
 
@@ -851,13 +886,11 @@ public final class ServerSession {
     private boolean stepData() {
         ByteBuffer target = dataTarget();
         DecodeStatus status = dataRefusal != null ? data.skip(in) : data.decode(in, target);
-        boolean produced = emitContent(target);
-        if (dataRefusal == null && data.violation().isPresent()) {
-            refuseData(switch (data.violation().get()) {
-                case BARE_CR, BARE_LF -> Replies.BARE_LINE_ENDING;
-                case LINE_TOO_LONG -> Replies.TEXT_LINE_TOO_LONG;
-            });
-        }
+        Reply violation = data.violation().map(v -> switch (v) {
+            case BARE_CR, BARE_LF -> Replies.BARE_LINE_ENDING;
+            case LINE_TOO_LONG -> Replies.TEXT_LINE_TOO_LONG;
+        }).orElse(null);
+        boolean produced = emitContent(target, violation, data.violationOffset().orElse(Long.MAX_VALUE));
         if (status == DecodeStatus.END) {
             endOfMessage();
             return true;
@@ -870,7 +903,7 @@ public final class ServerSession {
         ByteBuffer target = dataTarget();
         boolean dropping = chunkRefusal != null || dataRefusal != null;
         DecodeStatus status = dropping ? chunks.skip(in) : chunks.decode(in, target);
-        boolean produced = emitContent(target);
+        boolean produced = emitContent(target, null, Long.MAX_VALUE);
         if (status != DecodeStatus.END) {
             return produced || status == DecodeStatus.OVERFLOW;
         }
@@ -902,21 +935,42 @@ public final class ServerSession {
         return dataChunk;
     }
 
-    /** Queues what the decoder wrote as a data event, unless the data is being refused. */
-    private boolean emitContent(ByteBuffer target) {
+    /**
+     * Queues what the decoder wrote as a data event, unless the data is being refused. When the
+     * message becomes void in this piece, at the SIZE limit (RFC 1870 §6) or at the octet offset
+     * of a {@code violation}, the content is delivered exactly up to that point and the message is
+     * refused there, so the events do not depend on how the input was cut into reads.
+     */
+    private boolean emitContent(ByteBuffer target, Reply violation, long violationOffset) {
         target.flip();
         int n = target.remaining();
-        if (n == 0) {
-            return false;
+        if (dataRefusal != null) {
+            messageSize += n;
+            return n > 0;
+        }
+        long cut = Long.MAX_VALUE;
+        Reply reason = null;
+        if (violation != null) {
+            cut = violationOffset;
+            reason = violation;
+        }
+        if (limits.hasMessageSizeLimit() && limits.maxMessageSize() < cut && messageSize + n > limits.maxMessageSize()) {
+            cut = limits.maxMessageSize();
+            reason = Replies.MESSAGE_TOO_BIG;
+        }
+        if (reason == null) {
+            messageSize += n;
+            if (n > 0) {
+                events.add(new ServerEvent.MessageData(target.asReadOnlyBuffer()));
+            }
+            return n > 0;
+        }
+        int deliver = (int) Math.max(0, Math.min(n, cut - messageSize));
+        if (deliver > 0) {
+            events.add(new ServerEvent.MessageData(target.slice(target.position(), deliver).asReadOnlyBuffer()));
         }
         messageSize += n;
-        if (limits.hasMessageSizeLimit() && messageSize > limits.maxMessageSize() && dataRefusal == null) {
-            refuseData(Replies.MESSAGE_TOO_BIG);
-            return true;
-        }
-        if (dataRefusal == null) {
-            events.add(new ServerEvent.MessageData(target.asReadOnlyBuffer()));
-        }
+        refuseData(reason);
         return true;
     }
 
@@ -926,6 +980,7 @@ public final class ServerSession {
      */
     private void refuseData(Reply reason) {
         dataRefusal = reason;
+        messageOpen = false;
         events.add(new ServerEvent.MessageAborted(reason));
     }
 
@@ -939,6 +994,7 @@ public final class ServerSession {
             }
             return;
         }
+        messageOpen = false;
         events.add(new MessageEnd(currentEnvelope(), messageSize));
     }
 
@@ -986,8 +1042,8 @@ public final class ServerSession {
 
     /** Ends an open transaction for {@code cause}, telling the application what was lost. */
     private void abandonTransaction(ResetCause cause, Reply reason) {
-        if (messageStarted) {
-            events.add(new ServerEvent.MessageAborted(dataRefusal != null ? dataRefusal : reason));
+        if (messageOpen) {
+            events.add(new ServerEvent.MessageAborted(reason));
         }
         boolean open = inTransaction();
         clearTransaction();
@@ -1000,7 +1056,7 @@ public final class ServerSession {
         sender = null;
         mailParameters = null;
         recipients.clear();
-        messageStarted = false;
+        messageOpen = false;
         messageSize = 0;
         dataRefusal = null;
         chunk = null;

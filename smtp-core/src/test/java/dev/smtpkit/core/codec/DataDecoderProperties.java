@@ -188,6 +188,26 @@ class DataDecoderProperties {
     }
 
     @Property
+    @Label("the violation offset is the same for every split and lies within the content")
+    void violationOffsetIsTheSameForEverySplit(@ForAll("wire") byte[] wire, @ForAll("sizes") List<Integer> chunks,
+                                               @ForAll("sizes") List<Integer> outs,
+                                               @ForAll @IntRange(min = 3, max = 20) int maxTextLine) {
+        for (BareLineEndingPolicy bare : BareLineEndingPolicy.values()) {
+            for (LongLinePolicy longLines : LongLinePolicy.values()) {
+                DataDecoder whole = decoder(maxTextLine, bare, longLines);
+                Decoded once = oneShot(whole, wire);
+                DataDecoder pieces = decoder(maxTextLine, bare, longLines);
+                feed(pieces, wire, chunks, outs);
+                assertThat(pieces.violationOffset()).isEqualTo(whole.violationOffset());
+                assertThat(whole.violationOffset().isPresent()).isEqualTo(once.violation().isPresent());
+                if (whole.violationOffset().isPresent()) {
+                    assertThat(whole.violationOffset().getAsLong()).isBetween(1L, (long) once.content().length);
+                }
+            }
+        }
+    }
+
+    @Property
     @Label("skip consumes as decode does, and may take over in the middle of a message")
     void skipAgreesWithDecode(@ForAll("wire") byte[] wire, @ForAll("sizes") List<Integer> chunks,
                               @ForAll @IntRange(min = 0, max = 200) int switchAt) {

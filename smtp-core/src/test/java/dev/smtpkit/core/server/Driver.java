@@ -39,6 +39,11 @@ final class Driver {
         return send(text.getBytes(StandardCharsets.UTF_8));
     }
 
+    /** Sends wire text one octet per char, so "\0", "\r" and 0x80-0xFF mean exactly those octets. */
+    Driver sendOctets(String text) {
+        return send(text.getBytes(StandardCharsets.ISO_8859_1));
+    }
+
     Driver send(byte[] bytes) {
         session.receive(ByteBuffer.wrap(bytes));
         run();
@@ -57,14 +62,18 @@ final class Driver {
             if (e instanceof ServerEvent.NeedInput || e instanceof ServerEvent.AwaitingDecision) {
                 break;
             }
-            events.add(e);
-            if (e instanceof ServerEvent.MessageStart) {
-                delivered.reset();
-            } else if (e instanceof ServerEvent.MessageData d) {
+            if (e instanceof ServerEvent.MessageData d) {
+                // The session reuses the buffer behind MessageData, so the event is kept as a copy.
                 ByteBuffer b = d.content();
                 byte[] copy = new byte[b.remaining()];
                 b.get(copy);
                 delivered.writeBytes(copy);
+                events.add(new ServerEvent.MessageData(ByteBuffer.wrap(copy).asReadOnlyBuffer()));
+            } else {
+                events.add(e);
+            }
+            if (e instanceof ServerEvent.MessageStart) {
+                delivered.reset();
             } else if (e instanceof ServerEvent.MessageEnd) {
                 messages.add(delivered.toByteArray());
             }

@@ -438,4 +438,122 @@ class ServerSessionTest {
                 .send("EHLO a.example\r\nMAIL FROM: a@b.example \r\nRCPT TO: <c@d.example>\r\n");
         assertThat(d.codes()).containsExactly(220, 250, 250, 250);
     }
+
+    // ---------------------------------------------------------------- regressions found by ServerSessionProperties
+
+    @Test
+    @DisplayName("RFC 5321 §3.8: end of input after a refused message reports its abort once, not twice")
+    void endOfInputAfterRefusedDataAbortsOnce() {
+        Driver d = identified().send("MAIL FROM:<a@b.example>\r\nRCPT TO:<c@d.example>\r\nDATA\r\nbare\nlf\r\n");
+        assertThat(d.eventsOf(ServerEvent.MessageAborted.class)).hasSize(1);
+        d.endOfInput();
+        assertThat(d.eventsOf(ServerEvent.MessageAborted.class)).extracting(ServerEvent.MessageAborted::reason)
+                .containsExactly(Replies.BARE_LINE_ENDING);
+        assertThat(d.eventsOf(ServerEvent.MessageEnd.class)).isEmpty();
+    }
+
+    @Test
+    void resetAfterRefusedBdatChunkAbortsOnce() {
+        Driver d = new Driver(CONFIG.toBuilder().limits(Limits.builder().maxMessageSize(5).build()).build())
+                .send("EHLO a.example\r\nMAIL FROM:<a@b.example>\r\nRCPT TO:<c@d.example>\r\nBDAT 6\r\n123456RSET\r\n");
+        assertThat(d.codes()).containsExactly(220, 250, 250, 250, 552, 250);
+        assertThat(d.eventsOf(ServerEvent.MessageAborted.class)).hasSize(1);
+    }
+
+    @Test
+    @DisplayName("RFC 1870 §6: exactly the first maxMessageSize octets are delivered, however the input is split")
+    void sizeLimitCutIsTheSameForEverySplit() {
+        ServerConfig config = CONFIG.toBuilder().limits(Limits.builder().maxMessageSize(10).build()).build();
+        String head = "EHLO a.example\r\nMAIL FROM:<a@b.example>\r\nRCPT TO:<c@d.example>\r\nDATA\r\n";
+        Driver whole = new Driver(config).send(head + "0123456789abcdef\r\n.\r\n");
+        Driver pieces = new Driver(config).send(head + "01234").send("56789abc").send("def\r\n.\r\n");
+        for (Driver d : List.of(whole, pieces)) {
+            assertThat(new String(d.delivered.toByteArray(), StandardCharsets.US_ASCII)).isEqualTo("0123456789");
+            assertThat(d.lastReply()).isEqualTo(Replies.MESSAGE_TOO_BIG);
+        }
+    }
+
+    @Test
+    @DisplayName("CVE-2023-51764: under REJECT the content is delivered up to the bare line ending, however the input is split")
+    void bareLineEndingCutIsTheSameForEverySplit() {
+        String head = "EHLO a.example\r\nMAIL FROM:<a@b.example>\r\nRCPT TO:<c@d.example>\r\nDATA\r\n";
+        Driver whole = identified().send(head.substring(head.indexOf("MAIL")) + "ok\r\nab\ncd\r\n.\r\n");
+        Driver pieces = identified().send(head.substring(head.indexOf("MAIL")) + "ok\r\na").send("b\nc").send("d\r\n.\r\n");
+        for (Driver d : List.of(whole, pieces)) {
+            assertThat(new String(d.delivered.toByteArray(), StandardCharsets.US_ASCII)).isEqualTo("ok\r\nab\n");
+            assertThat(d.lastReply()).isEqualTo(Replies.BARE_LINE_ENDING);
+        }
+    }
+
+    @Test
+    @DisplayName("RFC 4954 §4: a long AUTH initial response is read under maxAuthLine however it is split")
+    void longAuthLineSplitAnywhere() {
+        ServerConfig config = CONFIG.toBuilder().authMechanisms(List.of("PLAIN")).plaintextAuth(PlaintextAuth.ALLOWED).build();
+        String line = "AUTH PLAIN " + "A".repeat(2000) + "\r\n";
+        for (int cut : new int[] {1, 3, 4, 5, 300, 1500, line.length() - 1}) {
+            Driver d = new Driver(config).send("EHLO a.example\r\n").send(line.substring(0, cut)).send(line.substring(cut));
+            assertThat(d.codes()).as("cut at %d", cut).containsExactly(220, 250, 235);
+        }
+        Driver d = new Driver(config).send("EHLO a.example\r\n").send("NO").send("OP " + "x".repeat(600) + "\r\n");
+        assertThat(d.lastReply()).isEqualTo(Replies.LINE_TOO_LONG);
+    }
+
+    // ---------------------------------------------------------------- gaps closed while writing the properties
+
+    @Test
+    @DisplayName("RFC 5321 §4.1.1: NUL and 8-bit octets in a command line get 500 5.5.2 or 501, never an exception")
+    void nulAndEightBitOctetsInCommands() {
+        Driver d = identified().sendOctets("\u0000\r\nNO\u0000P\r\nNOOP \u0000\r\nNOOP \u00ff\r\nHELO \u00e9.example\r\n"
+                + "MAIL FROM:<a\u0000@b.example>\r\n\u00ff\u00fe\r\nVRFY \u0080\r\nNOOP\r\n");
+        assertThat(d.codes()).containsExactly(220, 250, 500, 500, 501, 501, 501, 501, 500, 501, 250);
+        assertThat(d.replies.subList(2, 10)).allMatch(r -> r.status().isPresent());
+    }
+
+    @Test
+    @DisplayName("RFC 3030 §2: a BDAT size near Long.MAX_VALUE is refused at once under the SIZE limit, without overflow")
+    void bdatSizeOverflow() {
+        Driver d = identified().send("MAIL FROM:<a@b.example>\r\nRCPT TO:<c@d.example>\r\nBDAT 3\r\nabc"
+                + "BDAT " + Long.MAX_VALUE + " LAST\r\n");
+        assertThat(d.eventsOf(ServerEvent.MessageAborted.class)).as("refused before its octets arrive")
+                .extracting(ServerEvent.MessageAborted::reason).containsExactly(Replies.MESSAGE_TOO_BIG);
+        d.send("x".repeat(5000));
+        assertThat(new String(d.delivered.toByteArray(), StandardCharsets.US_ASCII)).isEqualTo("abc");
+        d.send("BDAT 99999999999999999999\r\n");
+        assertThat(d.session.state()).isNotEqualTo(ServerState.CLOSED);
+    }
+
+    @Test
+    @DisplayName("RFC 5321 §4.1.1.10: commands pipelined after QUIT are not answered")
+    void commandsAfterQuitAreIgnored() {
+        Driver d = identified().send("QUIT\r\nNOOP\r\nMAIL FROM:<a@b.example>\r\n");
+        assertThat(d.codes()).containsExactly(220, 250, 221);
+        assertThat(d.session.bufferedInput()).isZero();
+        assertThat(d.eventsOf(ServerEvent.MailFrom.class)).isEmpty();
+    }
+
+    @Test
+    void receiveAfterClosedIsIgnored() {
+        Driver d = identified().send("QUIT\r\n");
+        d.send("NOOP\r\n").send("EHLO again.example\r\n");
+        assertThat(d.codes()).containsExactly(220, 250, 221);
+        assertThat(d.session.nextEvent()).isInstanceOf(ServerEvent.NeedInput.class);
+        d.endOfInput();
+        assertThat(d.eventsOf(ServerEvent.Closed.class)).hasSize(1);
+    }
+
+    @Test
+    @DisplayName("RFC 3207 §4.2: end of input while waiting for the TLS handshake closes the session")
+    void endOfInputDuringStartTls() {
+        ServerSession s = new ServerSession(CONFIG.toBuilder().tlsPolicy(TlsPolicy.OPTIONAL).build());
+        s.nextEvent();
+        s.accept();
+        byte[] in = "EHLO a.example\r\nSTARTTLS\r\n".getBytes(StandardCharsets.US_ASCII);
+        s.receive(in, 0, in.length);
+        assertThat(s.nextEvent()).isInstanceOf(ServerEvent.Hello.class);
+        s.accept();
+        assertThat(s.nextEvent()).isInstanceOf(ServerEvent.StartTls.class);
+        s.receiveEndOfInput();
+        assertThat(s.nextEvent()).isEqualTo(new ServerEvent.Closed(CloseReason.END_OF_INPUT));
+        assertThat(s.state()).isEqualTo(ServerState.CLOSED);
+    }
 }
