@@ -20,7 +20,8 @@ public sealed interface Fault {
      * and the whole message to the server; whatever the server then answers is in the
      * recording's server view but never reaches the client, which is why a client can believe a
      * message was delivered that the server refused. Client commands that come while the proxy
-     * is still delivering to the server wait until it is done. Applies to every DATA.
+     * is still delivering to the server wait until it is done; a client that leaves meanwhile
+     * does not stop the delivery. Applies to every DATA.
      *
      * @param goAhead   the 354 the client gets instead of the server's
      * @param accepted  the reply to the end of data the client gets instead of the server's

@@ -265,6 +265,8 @@ public final class SmtpProxy implements AutoCloseable {
         /** The proxy is delivering an intercepted message; client lines wait. */
         private boolean busy;
         private long nextKeepAlive;
+        /** The client left while an intercepted message was still to be delivered. */
+        private boolean clientGone;
         private boolean done;
 
         Relay(Socket client, int connection) {
@@ -341,7 +343,13 @@ public final class SmtpProxy implements AutoCloseable {
             } else {
                 Closed closed = (Closed) e;
                 LOG.debug("relay {}: the {} closed: {}", connection, closed.client() ? "client" : "server", closed.why());
-                done = true;
+                // an interceptor has told the client the message is taken, so it delivers it
+                // even when the client leaves at once, as the field case does
+                if (closed.client() && busy) {
+                    clientGone = true;
+                } else {
+                    done = true;
+                }
             }
         }
 
@@ -450,6 +458,9 @@ public final class SmtpProxy implements AutoCloseable {
             }
             deliver();
             deliverIntercepted();
+            if (clientGone && !busy) {
+                done = true;
+            }
             while (!busy && !deferred.isEmpty() && !done) {
                 onClientLine(deferred.poll());
             }
@@ -507,7 +518,9 @@ public final class SmtpProxy implements AutoCloseable {
                 out.flush();
                 toServer.reset();
             }
-            if (toClient.size() > 0) {
+            if (clientGone) {
+                toClient.reset();
+            } else if (toClient.size() > 0) {
                 OutputStream out = client.getOutputStream();
                 toClient.writeTo(out);
                 out.flush();
