@@ -130,10 +130,11 @@ public final class ScriptedClient {
                 continue;
             }
             Reply expected = ((Conversation.ServerReply) step).reply();
-            Object got = readReply(socket, in, decoder);
-            if (!(got instanceof Reply actual)) {
-                return mismatch(s, 0, (String) got, transcript);
+            Received got = readReply(socket, in, decoder);
+            if (got.reply().isEmpty()) {
+                return mismatch(s, 0, got.problem(), transcript);
             }
+            Reply actual = got.reply().get();
             transcript.server(actual);
             if (!strictness.matches(expected, actual)) {
                 return mismatch(s, 0, scriptText(actual), transcript);
@@ -142,35 +143,47 @@ public final class ScriptedClient {
         return new PlayResult(1, transcript.build(), Optional.empty());
     }
 
-    /** Returns the next reply, or a description of why none came. */
-    private Object readReply(Socket socket, InputStream in, ReplyDecoder decoder) throws IOException {
+    /** A reply, or why none came. */
+    private record Received(Optional<Reply> reply, String problem) {
+        static Received of(Reply reply) {
+            return new Received(Optional.of(reply), "");
+        }
+
+        static Received none(String problem) {
+            return new Received(Optional.empty(), problem);
+        }
+    }
+
+    /** Returns the next reply, or why none came. */
+    private Received readReply(Socket socket, InputStream in, ReplyDecoder decoder) throws IOException {
         long deadline = System.nanoTime() + timeout.toNanos();
         byte[] buffer = new byte[4096];
         while (true) {
             Optional<Reply> ready = decoder.next();
             if (ready.isPresent()) {
-                return ready.get();
+                return Received.of(ready.get());
             }
             long left = deadline - System.nanoTime();
             if (left <= 0) {
-                return "nothing within " + timeout;
+                return Received.none("nothing within " + timeout);
             }
             socket.setSoTimeout((int) Math.max(1, Math.min(Integer.MAX_VALUE, left / 1_000_000)));
             int n;
             try {
                 n = in.read(buffer);
             } catch (SocketTimeoutException e) {
-                return "nothing within " + timeout;
+                return Received.none("nothing within " + timeout);
             } catch (IOException e) {
-                return "connection failed: " + e.getMessage();
+                return Received.none("connection failed: " + e.getMessage());
             }
             if (n < 0) {
-                return decoder.hasPartialReply() ? "connection closed inside a reply" : "connection closed by the server";
+                return Received.none(decoder.hasPartialReply()
+                        ? "connection closed inside a reply" : "connection closed by the server");
             }
             try {
                 decoder.feed(buffer, 0, n);
             } catch (SmtpProtocolException e) {
-                return "malformed reply: " + e.getMessage();
+                return Received.none("malformed reply: " + e.getMessage());
             }
         }
     }
