@@ -165,7 +165,8 @@ public final class ScriptedServer implements AutoCloseable {
     /**
      * Returns how the next connection to end went, once it has ended, or empty after the timeout.
      * For a script, its {@link PlayResult#mismatch()} is the first divergence; a dynamic server
-     * never reports one.
+     * never reports one. The transcript shows each reply where the server sent it, so a
+     * pipelined group appears interleaved with its replies.
      */
     public Optional<PlayResult> takeResult(Duration timeout) {
         return take(results, timeout);
