@@ -1,0 +1,52 @@
+package dev.smtpkit.testkit;
+
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * The first point where a conversation left its script, with what a reader needs to see why.
+ *
+ * @param step       the 1-based step of the script where it happened
+ * @param line       the 1-based line within that step (a client write may hold several)
+ * @param location   the script file and line, such as {@code "pipelined-transaction.txt:12"},
+ *                   when the script was read from a file
+ * @param expected   the script line that was due, such as {@code "S: 250 OK"}
+ * @param actual     what came instead, such as {@code "S: 550 5.1.1 No such user"}, or what
+ *                   happened instead, such as {@code "nothing within PT5S"}
+ * @param transcript what was actually said up to and including the divergence
+ */
+public record ScriptMismatch(int step, int line, Optional<String> location, String expected, String actual,
+                             Conversation transcript) {
+
+    /** Checks for nulls and that step and line are positive. */
+    public ScriptMismatch {
+        if (step < 1 || line < 1) {
+            throw new IllegalArgumentException("step and line are 1-based: " + step + ", " + line);
+        }
+        Objects.requireNonNull(location, "location");
+        Objects.requireNonNull(expected, "expected");
+        Objects.requireNonNull(actual, "actual");
+        Objects.requireNonNull(transcript, "transcript");
+    }
+
+    /** Returns a report for a test failure: where, expected, actual, and the transcript so far. */
+    public String report() {
+        StringBuilder sb = new StringBuilder("script mismatch at step ").append(step).append(", line ").append(line);
+        location.ifPresent(l -> sb.append(" (").append(l).append(')'));
+        sb.append("\n  expected: ").append(expected.replace("\n", "\n            "))
+                .append("\n  actual:   ").append(actual.replace("\n", "\n            "))
+                .append("\n  transcript so far:\n");
+        for (String l : transcript.write().split("\n")) {
+            if (!l.isEmpty()) {
+                sb.append("    ").append(l).append('\n');
+            }
+        }
+        return sb.toString();
+    }
+
+    /** Returns {@link #report()}. */
+    @Override
+    public String toString() {
+        return report();
+    }
+}

@@ -1,0 +1,485 @@
+package dev.smtpkit.testkit;
+
+import dev.smtpkit.core.EnhancedStatus;
+import dev.smtpkit.core.Replies;
+import dev.smtpkit.core.Reply;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Queue;
+import java.util.Set;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * An SMTP server for tests, listening on {@code 127.0.0.1} and a free port, that either plays
+ * the server side of a {@link Conversation} or answers each command through a
+ * {@link Responder}; in both cases it records what clients send, in the manner of OkHttp's
+ * MockWebServer.
+ *
+ * <p><b>Playing a script.</b> Every connection plays the whole script from its start. Each
+ * client line must be the script's next one: a command's verb is compared ignoring case
+ * (RFC 5321 §2.4) and the rest exactly; message data and the final {@code .} exactly. Each reply
+ * is sent as soon as the command it answers has been read, so pipelining and non-pipelining
+ * clients both work (see RFC 2920 §3.1). At the first divergence the server sends
+ * {@code 421 4.3.0}, closes the connection and reports a {@link ScriptMismatch} through
+ * {@link #takeResult(Duration)}.
+ *
+ * <p><b>Dynamic and stub.</b> {@link #dynamic(Responder)} answers each command with the next
+ * {@link #enqueue(Reply...) enqueued} reply, or, when there is none, with the responder's.
+ * {@link #stub()} is a dynamic server with {@link Responder#standard()}.
+ *
+ * <pre>{@code
+ * try (ScriptedServer server = ScriptedServer.play(Conversation.read(file))) {
+ *     clientUnderTest.send("127.0.0.1", server.port());
+ *     server.takeResult(Duration.ofSeconds(5)).orElseThrow().orThrow();
+ * }
+ * try (ScriptedServer server = ScriptedServer.stub()) {
+ *     server.enqueue(Reply.of(554, "No thanks"));   // answers the first command
+ *     clientUnderTest.send("127.0.0.1", server.port());
+ *     assertThat(server.takeCommand(Duration.ofSeconds(5)).orElseThrow().verb()).isEqualTo(Verb.EHLO);
+ * }
+ * }</pre>
+ *
+ * <p>Any number of clients may connect, one after another or at once; each connection has its
+ * own thread and its 1-based number in what is recorded. {@link #close()} closes the listening
+ * socket and every connection and waits for their threads.
+ */
+public final class ScriptedServer implements AutoCloseable {
+
+    /** Long enough for a loaded CI machine, short enough that a broken test fails promptly. */
+    public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(10);
+
+    private static final Logger LOG = LoggerFactory.getLogger(ScriptedServer.class);
+    /** Sent on a divergence: 421 so that the client stops (RFC 5321 §3.8), 4.3.0 as a fault of the system. */
+    private static final Reply MISMATCH = Reply.of(421, EnhancedStatus.of(4, 3, 0), "Script mismatch, closing connection");
+    private static final InetAddress LOOPBACK = loopback();
+    private static final Duration JOIN_TIMEOUT = Duration.ofSeconds(5);
+
+    private final Optional<Conversation> script;
+    private final List<ServerPlan.Event> plan;
+    private final Responder responder;
+    private final Duration timeout;
+    private final ServerSocket listener;
+    private final Thread acceptor;
+    private final Set<Socket> open = ConcurrentHashMap.newKeySet();
+    private final Queue<Thread> handlers = new ConcurrentLinkedQueue<>();
+    private final BlockingQueue<Reply> enqueued = new LinkedBlockingQueue<>();
+    private final BlockingQueue<RecordedCommand> commands = new LinkedBlockingQueue<>();
+    private final BlockingQueue<RecordedMessage> messages = new LinkedBlockingQueue<>();
+    private final BlockingQueue<PlayResult> results = new LinkedBlockingQueue<>();
+    private final AtomicInteger connections = new AtomicInteger();
+    private volatile boolean closed;
+
+    private ScriptedServer(Builder b) throws IOException {
+        this.script = Optional.ofNullable(b.script);
+        this.plan = b.script == null ? List.of() : ServerPlan.of(b.script);
+        this.responder = b.responder;
+        this.timeout = b.timeout;
+        this.listener = new ServerSocket();
+        listener.bind(new InetSocketAddress(b.address, b.port));
+        this.acceptor = new Thread(this::acceptLoop, "scripted-server-" + listener.getLocalPort());
+        acceptor.setDaemon(true);
+        acceptor.start();
+    }
+
+    /** Starts a server on {@code 127.0.0.1}, a free port, that plays the script on every connection. */
+    public static ScriptedServer play(Conversation script) {
+        return builder().script(script).start();
+    }
+
+    /** Starts a server on {@code 127.0.0.1}, a free port, that answers through the responder. */
+    public static ScriptedServer dynamic(Responder responder) {
+        return builder().responder(responder).start();
+    }
+
+    /** Starts a server that answers with {@link #enqueue enqueued} replies, then {@link Responder#standard()}. */
+    public static ScriptedServer stub() {
+        return builder().start();
+    }
+
+    /** Returns a builder: a stub on {@code 127.0.0.1}, a free port, {@link #DEFAULT_TIMEOUT}. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Returns the port it listens on. */
+    public int port() {
+        return listener.getLocalPort();
+    }
+
+    /** Returns the address it listens on. */
+    public InetSocketAddress address() {
+        return new InetSocketAddress(listener.getInetAddress(), listener.getLocalPort());
+    }
+
+    /** Returns the script it plays, if it plays one. */
+    public Optional<Conversation> script() {
+        return script;
+    }
+
+    /**
+     * Queues replies; each answers the next command or message data on any connection, before the
+     * responder is asked.
+     *
+     * @throws IllegalStateException if the server plays a script, whose replies are fixed
+     */
+    public ScriptedServer enqueue(Reply... replies) {
+        Objects.requireNonNull(replies, "replies");
+        if (script.isPresent()) {
+            throw new IllegalStateException("enqueue is for a dynamic or stub server; this one plays a script");
+        }
+        for (Reply r : replies) {
+            enqueued.add(Objects.requireNonNull(r, "reply"));
+        }
+        return this;
+    }
+
+    /** Returns the next command any client sent, in order of arrival, or empty after the timeout. */
+    public Optional<RecordedCommand> takeCommand(Duration timeout) {
+        return take(commands, timeout);
+    }
+
+    /** Returns the next message data any client sent, or empty after the timeout. */
+    public Optional<RecordedMessage> takeMessage(Duration timeout) {
+        return take(messages, timeout);
+    }
+
+    /**
+     * Returns how the next connection to end went, once it has ended, or empty after the timeout.
+     * For a script, its {@link PlayResult#mismatch()} is the first divergence; a dynamic server
+     * never reports one. The transcript shows each reply where the server sent it, so a
+     * pipelined group appears interleaved with its replies.
+     */
+    public Optional<PlayResult> takeResult(Duration timeout) {
+        return take(results, timeout);
+    }
+
+    /** Returns how many connections have been accepted so far. */
+    public int connectionCount() {
+        return connections.get();
+    }
+
+    private static <T> Optional<T> take(BlockingQueue<T> queue, Duration timeout) {
+        Objects.requireNonNull(timeout, "timeout");
+        try {
+            return Optional.ofNullable(queue.poll(timeout.toNanos(), TimeUnit.NANOSECONDS));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Optional.empty();
+        }
+    }
+
+    private void acceptLoop() {
+        while (!closed) {
+            Socket socket;
+            try {
+                socket = listener.accept();
+            } catch (IOException e) {
+                if (!closed) {
+                    LOG.warn("accept failed on port {}", port(), e);
+                }
+                return;
+            }
+            open.add(socket);
+            if (closed) {
+                closeQuietly(socket);
+                return;
+            }
+            int n = connections.incrementAndGet();
+            Thread t = new Thread(() -> handle(socket, n), "scripted-server-" + port() + "-" + n);
+            t.setDaemon(true);
+            handlers.add(t);
+            t.start();
+        }
+    }
+
+    private void handle(Socket socket, int connection) {
+        Conversation.Builder transcript = Conversation.builder();
+        Optional<ScriptMismatch> mismatch = Optional.empty();
+        try {
+            socket.setSoTimeout(ScriptedClient.millis(timeout));
+            socket.setTcpNoDelay(true);
+            Session session = new Session(socket, connection, transcript);
+            mismatch = script.isPresent() ? session.playScript() : session.respond();
+        } catch (IOException e) {
+            LOG.debug("connection {} on port {} ended: {}", connection, port(), e.toString());
+        } finally {
+            closeQuietly(socket);
+            open.remove(socket);
+            results.add(new PlayResult(connection, transcript.build(), mismatch));
+        }
+    }
+
+    /** One connection's reading, writing and recording. */
+    private final class Session {
+        private final Socket socket;
+        private final int connection;
+        private final Conversation.Builder transcript;
+        private final LineReader reader;
+        private final OutputStream out;
+        private final List<String> data = new ArrayList<>();
+
+        Session(Socket socket, int connection, Conversation.Builder transcript) throws IOException {
+            this.socket = socket;
+            this.connection = connection;
+            this.transcript = transcript;
+            this.reader = new LineReader(socket.getInputStream());
+            this.out = socket.getOutputStream();
+        }
+
+        Optional<ScriptMismatch> playScript() {
+            for (ServerPlan.Event event : plan) {
+                if (!event.fromClient()) {
+                    Reply reply = event.reply().orElseThrow();
+                    try {
+                        send(reply);
+                    } catch (IOException e) {
+                        return Optional.of(mismatch(event, "cannot send: " + e.getMessage()));
+                    }
+                    continue;
+                }
+                Optional<String> line;
+                try {
+                    line = reader.next();
+                } catch (SocketTimeoutException e) {
+                    return Optional.of(mismatch(event, "nothing within " + timeout));
+                } catch (IOException e) {
+                    return Optional.of(mismatch(event, "connection failed: " + e.getMessage()));
+                }
+                if (line.isEmpty()) {
+                    return Optional.of(mismatch(event, "connection closed by the client"));
+                }
+                transcript.client(line.get());
+                record(event.kind(), line.get());
+                if (!ServerPlan.matches(event, line.get())) {
+                    ScriptMismatch m = mismatch(event, "C: " + line.get());
+                    try {
+                        send(MISMATCH);
+                    } catch (IOException e) {
+                        LOG.debug("cannot send the mismatch reply on connection {}", connection, e);
+                    }
+                    return Optional.of(m);
+                }
+            }
+            return Optional.empty();
+        }
+
+        Optional<ScriptMismatch> respond() throws IOException {
+            try {
+                send(responder.greeting());
+                while (true) {
+                    Optional<String> line = reader.next();
+                    if (line.isEmpty()) {
+                        return Optional.empty();
+                    }
+                    transcript.client(line.get());
+                    RecordedCommand command = new RecordedCommand(connection, line.get());
+                    commands.add(command);
+                    Reply reply = answer(() -> responder.reply(command));
+                    send(reply);
+                    if (reply.code() == 354) {
+                        while (true) {
+                            Optional<String> d = reader.next();
+                            if (d.isEmpty()) {
+                                return Optional.empty();
+                            }
+                            transcript.client(d.get());
+                            if (d.get().equals(".")) {
+                                break;
+                            }
+                            data.add(d.get());
+                        }
+                        RecordedMessage message = new RecordedMessage(connection, data);
+                        data.clear();
+                        messages.add(message);
+                        reply = answer(() -> responder.messageReply(message));
+                        send(reply);
+                    }
+                    if (reply.code() == 221 || reply.code() == 421) {
+                        return Optional.empty();
+                    }
+                }
+            } catch (SocketTimeoutException e) {
+                // RFC 5321 §4.5.3.2.7: a server may close an idle connection, and says so first
+                send(Replies.TIMEOUT);
+                return Optional.empty();
+            }
+        }
+
+        private Reply answer(Supplier<Reply> fromResponder) {
+            Reply queued = enqueued.poll();
+            if (queued != null) {
+                return queued;
+            }
+            try {
+                return Objects.requireNonNull(fromResponder.get(), "the responder returned null");
+            } catch (RuntimeException e) {
+                LOG.warn("responder failed on connection {}; answering 451", connection, e);
+                return Replies.LOCAL_ERROR;
+            }
+        }
+
+        private void record(ServerPlan.Kind kind, String line) {
+            switch (kind) {
+                case COMMAND, AUTH_RESPONSE -> commands.add(new RecordedCommand(connection, line));
+                case DATA -> data.add(line);
+                case DATA_END -> {
+                    messages.add(new RecordedMessage(connection, data));
+                    data.clear();
+                }
+                case REPLY -> throw new IllegalArgumentException("a reply is not recorded as client input");
+            }
+        }
+
+        private void send(Reply reply) throws IOException {
+            transcript.server(reply);
+            out.write(reply.encode());
+            out.flush();
+        }
+
+        private ScriptMismatch mismatch(ServerPlan.Event event, String actual) {
+            Conversation c = script.orElseThrow();
+            Conversation.Step step = c.steps().get(event.step());
+            String expected = event.fromClient()
+                    ? step.scriptLines(Conversation.Notation.CLIENT_SERVER).get(event.index())
+                    : String.join("\n", step.scriptLines(Conversation.Notation.CLIENT_SERVER));
+            return new ScriptMismatch(event.step() + 1, event.index() + 1,
+                    ScriptedClient.location(c, event.step(), event.index()), expected, actual, transcript.build());
+        }
+    }
+
+    /** Closes the listening socket and every connection, and waits for their threads. */
+    @Override
+    public void close() {
+        closed = true;
+        try {
+            listener.close();
+        } catch (IOException e) {
+            LOG.debug("closing the listener on port {}", port(), e);
+        }
+        for (Socket s : open) {
+            closeQuietly(s);
+        }
+        join(acceptor);
+        for (Thread t : handlers) {
+            join(t);
+        }
+    }
+
+    private static void join(Thread t) {
+        try {
+            t.join(JOIN_TIMEOUT.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (t.isAlive()) {
+            LOG.warn("{} did not end within {}", t.getName(), JOIN_TIMEOUT);
+        }
+    }
+
+    /** 127.0.0.1 itself: getLoopbackAddress() may give ::1 where IPv6 is preferred. */
+    static InetAddress loopback() {
+        try {
+            return InetAddress.getByAddress("localhost", new byte[] {127, 0, 0, 1});
+        } catch (java.net.UnknownHostException e) {
+            throw new AssertionError("a four-octet address is always valid", e);
+        }
+    }
+
+    static void closeQuietly(Socket socket) {
+        try {
+            socket.close();
+        } catch (IOException e) {
+            LOG.debug("closing {}", socket, e);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "ScriptedServer[" + address() + ", " + script.map(c -> c.source().orElse("script")).orElse("dynamic") + "]";
+    }
+
+    /** Sets the options of a {@link ScriptedServer}; {@link #start()} binds and starts it. */
+    public static final class Builder {
+        private Conversation script;
+        private Responder responder = Responder.standard();
+        private Duration timeout = DEFAULT_TIMEOUT;
+        private InetAddress address = LOOPBACK;
+        private int port;
+
+        private Builder() {
+        }
+
+        /** Plays this script on every connection, instead of answering through a responder. */
+        public Builder script(Conversation script) {
+            this.script = Objects.requireNonNull(script, "script");
+            return this;
+        }
+
+        /** Answers through this responder; {@link Responder#standard()} by default. */
+        public Builder responder(Responder responder) {
+            this.responder = Objects.requireNonNull(responder, "responder");
+            this.script = null;
+            return this;
+        }
+
+        /**
+         * The longest wait for each client line; {@link #DEFAULT_TIMEOUT} by default. A script
+         * reports it as a mismatch; a dynamic server answers 421 4.4.2 and closes.
+         */
+        public Builder timeout(Duration timeout) {
+            Objects.requireNonNull(timeout, "timeout");
+            if (timeout.isNegative() || timeout.isZero()) {
+                throw new IllegalArgumentException("timeout must be positive: " + timeout);
+            }
+            this.timeout = timeout;
+            return this;
+        }
+
+        /** The address to listen on; the loopback address by default. */
+        public Builder address(InetAddress address) {
+            this.address = Objects.requireNonNull(address, "address");
+            return this;
+        }
+
+        /** The port to listen on; 0, a free port, by default. */
+        public Builder port(int port) {
+            if (port < 0 || port > 65535) {
+                throw new IllegalArgumentException("port must be 0 to 65535: " + port);
+            }
+            this.port = port;
+            return this;
+        }
+
+        /**
+         * Binds and starts the server.
+         *
+         * @throws UncheckedIOException if the port cannot be bound
+         */
+        public ScriptedServer start() {
+            try {
+                return new ScriptedServer(this);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot listen on " + address + ":" + port, e);
+            }
+        }
+    }
+}

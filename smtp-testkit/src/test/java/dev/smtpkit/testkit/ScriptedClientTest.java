@@ -1,0 +1,87 @@
+package dev.smtpkit.testkit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.smtpkit.core.EnhancedStatus;
+import dev.smtpkit.core.Reply;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.time.Duration;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+class ScriptedClientTest {
+
+    private static final Conversation EXPECTS_OK = Conversation.builder()
+            .server("220 testkit.invalid ESMTP").client("NOOP").server("250 2.0.0 OK").build();
+
+    private static PlayResult against(Reply noopReply, Strictness strictness) {
+        try (ScriptedServer server = ScriptedServer.stub().enqueue(noopReply)) {
+            return ScriptedClient.builder(EXPECTS_OK).strictness(strictness).build().run("127.0.0.1", server.port());
+        }
+    }
+
+    @Test
+    @DisplayName("RFC 3463: the enhanced status counts when both replies carry one")
+    void comparesStatusWhenBothHaveOne() {
+        assertThat(against(Reply.of(250, EnhancedStatus.of(2, 0, 0), "fine"), Strictness.CODES).matched()).isTrue();
+        assertThat(against(Reply.of(250, "fine"), Strictness.CODES).matched()).isTrue();
+        assertThat(against(Reply.of(250, EnhancedStatus.of(2, 1, 0), "OK"), Strictness.CODES).matched()).isFalse();
+        assertThat(against(Reply.of(251, EnhancedStatus.of(2, 0, 0), "OK"), Strictness.CODES).matched()).isFalse();
+    }
+
+    @Test
+    void strictComparesTextAndStatus() {
+        assertThat(against(Reply.of(250, EnhancedStatus.of(2, 0, 0), "OK"), Strictness.STRICT).matched()).isTrue();
+        assertThat(against(Reply.of(250, EnhancedStatus.of(2, 0, 0), "fine"), Strictness.STRICT).matched()).isFalse();
+        assertThat(against(Reply.of(250, "OK"), Strictness.STRICT).matched()).isFalse();
+    }
+
+    @Test
+    void playThrowsAReadableMismatch() {
+        try (ScriptedServer server = ScriptedServer.stub().enqueue(Reply.of(550, "nope"))) {
+            assertThatThrownBy(() -> ScriptedClient.of(EXPECTS_OK).play("127.0.0.1", server.port()))
+                    .isInstanceOf(ScriptMismatchException.class)
+                    .hasMessageContaining("script mismatch at step 3, line 1")
+                    .hasMessageContaining("expected: S: 250 2.0.0 OK")
+                    .hasMessageContaining("actual:   S: 550 nope")
+                    .hasMessageContaining("transcript so far:\n    S: 220 testkit.invalid ESMTP\n    C: NOOP\n    S: 550 nope")
+                    .extracting(e -> ((ScriptMismatchException) e).mismatch().step()).isEqualTo(3);
+        }
+    }
+
+    @Test
+    void reportsAClosedConnection() throws Exception {
+        try (ServerSocket silent = new ServerSocket(0, 1, ScriptedServer.loopback())) {
+            Thread closer = new Thread(() -> {
+                try {
+                    silent.accept().close();
+                } catch (java.io.IOException ignored) {
+                    // the test ends either way
+                }
+            });
+            closer.start();
+            PlayResult r = ScriptedClient.of(EXPECTS_OK).run("127.0.0.1", silent.getLocalPort());
+            closer.join(Duration.ofSeconds(5).toMillis());
+
+            assertThat(r.mismatch().orElseThrow().actual()).isEqualTo("connection closed by the server");
+        }
+    }
+
+    @Test
+    void failsToConnectWithAnUncheckedIoException() throws Exception {
+        int unused;
+        try (ServerSocket s = new ServerSocket(0, 1, ScriptedServer.loopback())) {
+            unused = s.getLocalPort();
+        }
+        assertThatThrownBy(() -> ScriptedClient.of(EXPECTS_OK).run("127.0.0.1", unused))
+                .isInstanceOf(UncheckedIOException.class).hasMessageContaining("cannot connect");
+    }
+
+    @Test
+    void refusesANonPositiveTimeout() {
+        assertThatThrownBy(() -> ScriptedClient.builder(EXPECTS_OK).timeout(Duration.ZERO))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+}

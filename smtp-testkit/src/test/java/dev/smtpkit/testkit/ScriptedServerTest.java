@@ -1,0 +1,164 @@
+package dev.smtpkit.testkit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.smtpkit.core.Replies;
+import dev.smtpkit.core.Reply;
+import dev.smtpkit.core.Verb;
+import java.io.IOException;
+import java.net.Socket;
+import java.time.Duration;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+class ScriptedServerTest {
+
+    private static final Duration WAIT = Duration.ofSeconds(10);
+    private static final Duration BRIEF = Duration.ofMillis(50);
+
+    @Test
+    void stubRecordsCommandsAndMessages() {
+        Conversation script = Conversation.builder()
+                .server("220 x").client("EHLO a.example").server("250-x", "250 PIPELINING")
+                .client("MAIL FROM:<a@example.com>", "RCPT TO:<b@example.org>", "DATA")
+                .server("250 ok").server("250 ok").server("354 go")
+                .client("Subject: s", "", "..dot", ".").server("250 ok")
+                .client("quit").server("221 bye").build();
+        try (ScriptedServer server = ScriptedServer.stub()) {
+            ScriptedClient.of(script).play("127.0.0.1", server.port());
+
+            assertThat(server.takeCommand(WAIT).orElseThrow().verb()).isEqualTo(Verb.EHLO);
+            assertThat(server.takeCommand(WAIT).orElseThrow().command().orElseThrow().toString())
+                    .isEqualTo("MAIL FROM:<a@example.com>");
+            assertThat(server.takeCommand(WAIT).orElseThrow().verb()).isEqualTo(Verb.RCPT);
+            assertThat(server.takeCommand(WAIT).orElseThrow().verb()).isEqualTo(Verb.DATA);
+            RecordedMessage m = server.takeMessage(WAIT).orElseThrow();
+            assertThat(m.lines()).containsExactly("Subject: s", "", "..dot");
+            assertThat(m.content()).isEqualTo("Subject: s\r\n\r\n.dot\r\n");
+            assertThat(server.takeCommand(WAIT).orElseThrow().line()).isEqualTo("quit");
+            assertThat(server.takeCommand(BRIEF)).isEmpty();
+            assertThat(server.takeResult(WAIT).orElseThrow().transcript().clientLines()).contains("..dot");
+        }
+    }
+
+    @Test
+    void enqueuedRepliesComeBeforeTheResponder() {
+        Reply refused = Reply.of(554, "No thanks");
+        try (ScriptedServer server = ScriptedServer.stub().enqueue(refused)) {
+            Conversation script = Conversation.builder().server("220 x").client("EHLO a.example").server(refused)
+                    .client("QUIT").server("221 bye").build();
+
+            ScriptedClient.builder(script).build().play("127.0.0.1", server.port());
+        }
+    }
+
+    @Test
+    void dynamicAnswersThroughTheCallback() {
+        try (ScriptedServer server = ScriptedServer.dynamic(cmd -> cmd.verb() == Verb.RCPT
+                ? Replies.NO_SUCH_USER : Responder.standard().reply(cmd))) {
+            Conversation script = Conversation.builder().server("220 x").client("HELO a.example").server("250 x")
+                    .client("MAIL FROM:<a@example.com>").server("250 ok")
+                    .client("RCPT TO:<b@example.org>").server("550 5.1.1 no").build();
+
+            ScriptedClient.of(script).play("127.0.0.1", server.port());
+        }
+    }
+
+    @Test
+    void aResponderThatThrowsAnswers451() {
+        try (ScriptedServer server = ScriptedServer.dynamic(cmd -> {
+            throw new IllegalStateException("boom");
+        })) {
+            Conversation script = Conversation.builder().server("220 x").client("NOOP").server("451 4.3.0 x").build();
+
+            ScriptedClient.of(script).play("127.0.0.1", server.port());
+        }
+    }
+
+    @Test
+    void enqueueIsForDynamicServersOnly() {
+        try (ScriptedServer server = ScriptedServer.play(Conversation.builder().server("220 x").build())) {
+            assertThatThrownBy(() -> server.enqueue(Replies.OK))
+                    .isInstanceOf(IllegalStateException.class).hasMessageContaining("plays a script");
+        }
+    }
+
+    @Test
+    @DisplayName("RFC 2920 §3.1: a pipelined script also serves a client that waits for each reply")
+    void pipelinedScriptServesAnUnpipelinedClient() {
+        Conversation pipelined = SharedConversations.read("pipelined-transaction.txt");
+        Conversation oneByOne = Conversation.builder()
+                .server("220 x").client("EHLO relay.example.com").server("250-x", "250 PIPELINING")
+                .client("MAIL FROM:<list@example.com>").server("250 ok")
+                .client("RCPT TO:<m1@example.org>").server("250 ok")
+                .client("RCPT TO:<m2@example.org>").server("250 ok")
+                .client("DATA").server("354 go")
+                .client("Subject: pipelined", "", "body", ".").server("250 ok")
+                .client("QUIT").server("221 bye").build();
+        try (ScriptedServer server = ScriptedServer.play(pipelined)) {
+            ScriptedClient.of(oneByOne).play("127.0.0.1", server.port());
+
+            server.takeResult(WAIT).orElseThrow().orThrow();
+        }
+    }
+
+    @Test
+    void playsTheScriptOnEverySequentialConnection() {
+        Conversation script = SharedConversations.read("connection-reuse-rset-probe.txt");
+        try (ScriptedServer server = ScriptedServer.play(script)) {
+            for (int i = 1; i <= 3; i++) {
+                ScriptedClient.of(script).play("127.0.0.1", server.port());
+                PlayResult r = server.takeResult(WAIT).orElseThrow();
+                assertThat(r.connection()).isEqualTo(i);
+                assertThat(r.matched()).isTrue();
+            }
+            assertThat(server.connectionCount()).isEqualTo(3);
+        }
+    }
+
+    @Test
+    void reportsAClientThatGoesSilent() throws IOException {
+        Conversation script = Conversation.builder().server("220 x").client("EHLO a.example").server("250 x").build();
+        try (ScriptedServer server = ScriptedServer.builder().script(script).timeout(Duration.ofMillis(100)).start();
+             Socket ignored = new Socket("127.0.0.1", server.port())) {
+            ScriptMismatch m = server.takeResult(WAIT).orElseThrow().mismatch().orElseThrow();
+
+            assertThat(m.step()).isEqualTo(2);
+            assertThat(m.report()).contains("expected: C: EHLO a.example", "actual:   nothing within PT0.1S",
+                    "transcript so far:\n    S: 220 x");
+        }
+    }
+
+    @Test
+    @DisplayName("RFC 5321 §2.4: verbs match ignoring case, arguments exactly")
+    void comparesVerbsIgnoringCase() {
+        Conversation script = Conversation.builder().server("220 x").client("EHLO a.example").server("250 x").build();
+        try (ScriptedServer server = ScriptedServer.play(script)) {
+            ScriptedClient.of(Conversation.builder().server("220 x").client("ehlo a.example").server("250 x").build())
+                    .play("127.0.0.1", server.port());
+            assertThat(server.takeResult(WAIT).orElseThrow().matched()).isTrue();
+
+            ScriptedClient.of(Conversation.builder().server("220 x").client("EHLO A.example").build())
+                    .play("127.0.0.1", server.port());
+            assertThat(server.takeResult(WAIT).orElseThrow().mismatch()).isPresent();
+        }
+    }
+
+    @Test
+    void closeEndsOpenConnections() throws IOException {
+        ScriptedServer server = ScriptedServer.stub();
+        try (Socket client = new Socket("127.0.0.1", server.port())) {
+            client.setSoTimeout((int) WAIT.toMillis());
+            assertThat(server.takeResult(BRIEF)).isEmpty();
+
+            server.close();
+
+            assertThat(server.takeResult(WAIT)).isPresent();
+            byte[] greeting = new byte[256];
+            int n = client.getInputStream().read(greeting);
+            assertThat(n).isPositive();
+            assertThat(client.getInputStream().read()).isEqualTo(-1);
+        }
+    }
+}

@@ -1,0 +1,264 @@
+package dev.smtpkit.testkit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.smtpkit.core.EnhancedStatus;
+import dev.smtpkit.core.Reply;
+import dev.smtpkit.core.Verb;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+class SmtpProxyTest {
+
+    private static final Duration WAIT = Duration.ofSeconds(10);
+
+    /** What the real server (Postfix) sees behind the intercepting proxy of the field case. */
+    private static final Conversation POSTFIX_SIDE = Conversation.parse("""
+            S: 220 mx.example.org ESMTP Postfix
+            C: HELO desk.example.com
+            S: 250 mx.example.org
+            C: MAIL FROM:<me@example.com>
+            S: 250 2.1.0 Ok
+            C: RCPT TO:<you@example.org>
+            S: 250 2.1.5 Ok
+            C: NOOP
+            S: 250 2.0.0 Ok
+            C: DATA
+            S: 354 End data with <CR><LF>.<CR><LF>
+            C: Subject: test
+            C:
+            C: hello
+            C: .
+            S: 250 2.0.0 Ok: queued as 4F2A1
+            C: QUIT
+            S: 221 Bye
+            """);
+
+    @Test
+    @DisplayName("field case: a proxy answering DATA itself shows the client a 354 the server never sent")
+    void answerDataReproducesTheFieldCase() {
+        Conversation clientSide = SharedConversations.read("proxy-answers-data.txt");
+        try (ScriptedServer server = ScriptedServer.play(POSTFIX_SIDE);
+             SmtpProxy proxy = SmtpProxy.start(server.address(), Fault.answerData())) {
+            ScriptedClient.builder(clientSide).strictness(Strictness.STRICT).build().play("127.0.0.1", proxy.port());
+
+            server.takeResult(WAIT).orElseThrow().orThrow();
+            ProxyRecording r = proxy.takeRecording(WAIT).orElseThrow();
+            assertThat(r.clientView()).isEqualTo(Conversation.builder().steps(clientSide).build());
+            assertThat(r.serverView()).isEqualTo(POSTFIX_SIDE);
+            assertThat(r.differs()).isTrue();
+            assertThat(r.firstDifference()).hasValue("step 8:\n  client saw: C: DATA\n  server saw: C: NOOP");
+            assertThat(r.clientView().replies()).contains(Reply.of(354, "Please start mail input."));
+            assertThat(r.serverView().replies()).contains(Reply.of(354, "End data with <CR><LF>.<CR><LF>"));
+        }
+    }
+
+    @Test
+    @DisplayName("field case: without the interceptor the client's view and the server's part at DATA")
+    void withoutTheInterceptorTheViewsDiverge() {
+        Conversation clientSide = SharedConversations.read("proxy-answers-data.txt");
+        try (ScriptedServer server = ScriptedServer.play(POSTFIX_SIDE)) {
+            // without the proxy the server expects the NOOP the interceptor would send
+            PlayResult r = ScriptedClient.builder(clientSide).strictness(Strictness.STRICT).build()
+                    .run("127.0.0.1", server.port());
+
+            assertThat(r.mismatch().orElseThrow().report())
+                    .contains("step 9", "expected: S: 354 Please start mail input.", "actual:   S: 421 4.3.0");
+            assertThat(server.takeResult(WAIT).orElseThrow().mismatch().orElseThrow().report())
+                    .contains("expected: C: NOOP", "actual:   C: DATA");
+        }
+    }
+
+    @Test
+    @DisplayName("the interceptor sends the server a NOOP each keepAlive while the message is coming")
+    void answerDataKeepsTheServerAlive() {
+        Fault.AnswerData slowKeepAlive = new Fault.AnswerData(Reply.of(354, "go"), Reply.of(250, "taken"),
+                Duration.ofMillis(50));
+        try (ScriptedServer server = ScriptedServer.stub();
+             SmtpProxy proxy = SmtpProxy.start(server.address(), slowKeepAlive)) {
+            Conversation script = Conversation.builder()
+                    .server("220 x").client("HELO a.example").server("250 x")
+                    .client("MAIL FROM:<a@example.com>").server("250 ok").client("RCPT TO:<b@example.org>").server("250 ok")
+                    .client("DATA").server("354 go")
+                    .build();
+            // play up to 354, then hold the message back past two keepAlive periods
+            try (var held = new HeldClient(proxy.port())) {
+                held.play(script);
+                assertThat(server.takeCommand(WAIT)).isPresent(); // HELO
+                assertThat(server.takeCommand(WAIT)).isPresent(); // MAIL
+                assertThat(server.takeCommand(WAIT)).isPresent(); // RCPT
+                assertThat(server.takeCommand(WAIT).orElseThrow().verb()).isEqualTo(Verb.NOOP);
+                assertThat(server.takeCommand(WAIT).orElseThrow().verb()).isEqualTo(Verb.NOOP);
+                held.send("body", ".", "QUIT");
+                assertThat(held.reply()).isEqualTo(Reply.of(250, "taken"));
+            }
+            ProxyRecording r = proxy.takeRecording(WAIT).orElseThrow();
+            assertThat(r.serverView().clientLines()).containsSequence("DATA", "body", ".");
+            assertThat(r.clientView().clientLines()).containsSequence("DATA", "body", ".", "QUIT");
+        }
+    }
+
+    @Test
+    @DisplayName("without faults both views are the script, and the recording replays as a server")
+    void recordsWithoutFaults() {
+        Conversation script = SharedConversations.read("pipelined-transaction.txt");
+        Conversation steps = Conversation.builder().steps(script).build();
+        try (ScriptedServer server = ScriptedServer.play(script);
+             SmtpProxy proxy = SmtpProxy.start(server.address())) {
+            ScriptedClient.builder(script).strictness(Strictness.STRICT).build().play("127.0.0.1", proxy.port());
+
+            ProxyRecording r = proxy.takeRecording(WAIT).orElseThrow();
+            assertThat(r.differs()).isFalse();
+            assertThat(r.firstDifference()).isEmpty();
+            assertThat(r.clientView()).isEqualTo(steps);
+            assertThat(Conversation.parse(r.clientView().write())).isEqualTo(steps);
+            try (ScriptedServer replay = ScriptedServer.play(r.clientView())) {
+                ScriptedClient.of(r.serverView()).play("127.0.0.1", replay.port());
+                replay.takeResult(WAIT).orElseThrow().orThrow();
+            }
+        }
+    }
+
+    @Test
+    @DisplayName("RFC 3207 §4: StripStartTls hides STARTTLS from the client, not from the recording")
+    void stripStartTls() {
+        Reply ehlo = Reply.of(250, List.of("mx.example.org", "PIPELINING", "STARTTLS", "8BITMIME"));
+        try (ScriptedServer server = ScriptedServer.dynamic(cmd -> cmd.verb() == Verb.EHLO ? ehlo
+                     : Responder.standard().reply(cmd));
+             SmtpProxy proxy = SmtpProxy.start(server.address(), Fault.stripStartTls())) {
+            Conversation script = Conversation.builder()
+                    .server("220 x").client("EHLO a.example")
+                    .server("250-mx.example.org", "250-PIPELINING", "250 8BITMIME")
+                    .client("QUIT").server("221 bye").build();
+            ScriptedClient.of(script).play("127.0.0.1", proxy.port());
+
+            ProxyRecording r = proxy.takeRecording(WAIT).orElseThrow();
+            assertThat(r.serverView().replies()).contains(ehlo);
+            assertThat(r.clientView().replies()).contains(Reply.of(250, List.of("mx.example.org", "PIPELINING", "8BITMIME")));
+            assertThat(r.firstDifference().orElseThrow()).contains("server saw: S: 250-mx.example.org", "S: 250-STARTTLS");
+        }
+    }
+
+    @Test
+    @DisplayName("RewriteReply gives the client another reply at the chosen command")
+    void rewriteReply() {
+        Reply refused = Reply.of(550, EnhancedStatus.of(5, 1, 1), "No such user here");
+        try (ScriptedServer server = ScriptedServer.stub();
+             SmtpProxy proxy = SmtpProxy.start(server.address(), Fault.rewriteReply(At.command(Verb.RCPT, 2), refused))) {
+            Conversation script = Conversation.builder()
+                    .server("220 x").client("EHLO a.example").server("250 x")
+                    .client("MAIL FROM:<a@example.com>").server("250 ok")
+                    .client("RCPT TO:<b@example.org>").server("250 ok")
+                    .client("RCPT TO:<c@example.org>").server("550 5.1.1 no")
+                    .client("QUIT").server("221 bye").build();
+            ScriptedClient.of(script).play("127.0.0.1", proxy.port());
+
+            ProxyRecording r = proxy.takeRecording(WAIT).orElseThrow();
+            assertThat(r.clientView().replies()).contains(refused);
+            assertThat(r.serverView().replies()).doesNotContain(refused);
+            assertThat(r.firstDifference().orElseThrow()).startsWith("step 9:");
+        }
+    }
+
+    @Test
+    @DisplayName("DelayReply holds the greeting back: a client with a shorter timeout gives up")
+    void delayReply() {
+        try (ScriptedServer server = ScriptedServer.stub();
+             SmtpProxy proxy = SmtpProxy.start(server.address(), Fault.delayReply(At.greeting(), Duration.ofMillis(400)))) {
+            Conversation script = Conversation.builder().server("220 x").client("QUIT").server("221 bye").build();
+
+            PlayResult impatient = ScriptedClient.builder(script).timeout(Duration.ofMillis(100)).build()
+                    .run("127.0.0.1", proxy.port());
+            assertThat(impatient.mismatch().orElseThrow().report())
+                    .contains("step 1", "expected: S: 220 x", "actual:   nothing within PT0.1S");
+
+            long start = System.nanoTime();
+            ScriptedClient.of(script).play("127.0.0.1", proxy.port());
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofMillis(400));
+        }
+    }
+
+    @Test
+    @DisplayName("DropConnection at a command closes both ends instead of forwarding it")
+    void dropAtCommand() {
+        try (ScriptedServer server = ScriptedServer.stub();
+             SmtpProxy proxy = SmtpProxy.start(server.address(), Fault.dropConnection(At.first(Verb.MAIL)))) {
+            Conversation script = Conversation.builder()
+                    .server("220 x").client("EHLO a.example").server("250 x")
+                    .client("MAIL FROM:<a@example.com>").server("250 ok").build();
+
+            PlayResult r = ScriptedClient.of(script).run("127.0.0.1", proxy.port());
+
+            assertThat(r.mismatch().orElseThrow().report()).contains("step 5", "connection closed by the server");
+            ProxyRecording rec = proxy.takeRecording(WAIT).orElseThrow();
+            assertThat(rec.serverView().clientLines()).containsExactly("EHLO a.example");
+            assertThat(rec.clientView().clientLines()).containsExactly("EHLO a.example", "MAIL FROM:<a@example.com>");
+        }
+    }
+
+    @Test
+    @DisplayName("DropConnection at the greeting closes before the client hears anything")
+    void dropAtGreeting() {
+        try (ScriptedServer server = ScriptedServer.stub();
+             SmtpProxy proxy = SmtpProxy.start(server.address(), Fault.dropConnection(At.greeting()))) {
+            Conversation script = Conversation.builder().server("220 x").build();
+
+            PlayResult r = ScriptedClient.of(script).run("127.0.0.1", proxy.port());
+
+            assertThat(r.mismatch().orElseThrow().actual()).isEqualTo("connection closed by the server");
+            ProxyRecording rec = proxy.takeRecording(WAIT).orElseThrow();
+            assertThat(rec.clientView().steps()).isEmpty();
+            assertThat(rec.serverView().replies()).hasSize(1);
+        }
+    }
+
+    @Test
+    @DisplayName("RFC 5321 §4.1.1.5: InjectRset resets the server before the chosen command, unseen by the client")
+    void injectRset() {
+        try (ScriptedServer server = ScriptedServer.stub();
+             SmtpProxy proxy = SmtpProxy.start(server.address(), Fault.injectRset(At.first(Verb.MAIL)))) {
+            Conversation script = Conversation.builder()
+                    .server("220 x").client("EHLO a.example").server("250 x")
+                    .client("MAIL FROM:<a@example.com>").server("250 ok")
+                    .client("QUIT").server("221 bye").build();
+            ScriptedClient.builder(script).build().play("127.0.0.1", proxy.port());
+
+            assertThat(server.takeCommand(WAIT).orElseThrow().verb()).isEqualTo(Verb.EHLO);
+            assertThat(server.takeCommand(WAIT).orElseThrow().verb()).isEqualTo(Verb.RSET);
+            assertThat(server.takeCommand(WAIT).orElseThrow().verb()).isEqualTo(Verb.MAIL);
+            ProxyRecording r = proxy.takeRecording(WAIT).orElseThrow();
+            assertThat(r.clientView().clientLines()).doesNotContain("RSET");
+            assertThat(r.firstDifference().orElseThrow()).contains("client saw: C: MAIL", "server saw: C: RSET");
+        }
+    }
+
+    @Test
+    @DisplayName("every connection is recorded separately")
+    void recordsEachConnection() {
+        Conversation script = SharedConversations.read("helo-without-hostname.txt");
+        try (ScriptedServer server = ScriptedServer.play(script);
+             SmtpProxy proxy = SmtpProxy.start(server.address())) {
+            ScriptedClient.of(script).play("127.0.0.1", proxy.port());
+            ScriptedClient.of(script).play("127.0.0.1", proxy.port());
+
+            assertThat(List.of(proxy.takeRecording(WAIT).orElseThrow().connection(),
+                    proxy.takeRecording(WAIT).orElseThrow().connection())).containsExactlyInAnyOrder(1, 2);
+        }
+    }
+
+    @Test
+    void refusesTwoAnswerDataFaults() {
+        assertThatThrownBy(() -> SmtpProxy.builder(new java.net.InetSocketAddress("127.0.0.1", 25))
+                .fault(Fault.answerData()).fault(Fault.answerData()))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("only one AnswerData");
+    }
+
+    @Test
+    void refusesAGoAheadThatIsNot354() {
+        assertThatThrownBy(() -> new Fault.AnswerData(Reply.of(250, "x"), Reply.of(250, "y"), Duration.ofSeconds(1)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("354");
+    }
+}
