@@ -111,7 +111,8 @@ public sealed interface ClientEvent {
 
     /**
      * A transaction ended, delivered to some, all or none of its recipients; the session is
-     * READY again unless a {@link Closed} follows.
+     * READY again (unless the caller already sent QUIT). A transaction cut short by the end of
+     * the session is reported in {@link Closed#interrupted()} instead.
      */
     record TransactionCompleted(TransactionResult result) implements ClientEvent {
         public TransactionCompleted {
@@ -130,21 +131,26 @@ public sealed interface ClientEvent {
     }
 
     /**
-     * The session ended: write any pending output, then close the connection. A transaction
-     * still open was reported first with {@link TransactionCompleted}, its undecided recipients
-     * carrying the reply that ended it.
+     * The session ended: write any pending output, then close the connection.
      *
-     * @param cause  why it ended
-     * @param reply  the server's reply that ended it, or the reply standing for the failure
-     *               ({@code Replies.MALFORMED_REPLY}); empty when the input just ended
-     * @param detail what happened and where, for logs: "connection closed while waiting for the
-     *               reply to DATA"
+     * @param cause       why it ended
+     * @param reply       the server's reply that ended it, or the reply standing for the failure
+     *                    ({@code Replies.MALFORMED_REPLY}); empty when the input just ended
+     * @param detail      what happened and where, for logs: "connection closed while waiting for
+     *                    the reply to DATA"
+     * @param interrupted the transaction the end cut short, if one was open (and not abandoned
+     *                    with RSET): recipients whose fate was still open carry the 421, or
+     *                    {@code Replies.CONNECTION_LOST}, or {@code Replies.MALFORMED_REPLY}, all
+     *                    transient. After the end of data this may mean the message was in fact
+     *                    delivered (RFC 1047): a retry can duplicate it
      */
-    record Closed(CloseCause cause, Optional<Reply> reply, String detail) implements ClientEvent {
+    record Closed(CloseCause cause, Optional<Reply> reply, String detail, Optional<TransactionResult> interrupted)
+            implements ClientEvent {
         public Closed {
             Objects.requireNonNull(cause, "cause");
             Objects.requireNonNull(reply, "reply");
             Objects.requireNonNull(detail, "detail");
+            Objects.requireNonNull(interrupted, "interrupted");
         }
     }
 

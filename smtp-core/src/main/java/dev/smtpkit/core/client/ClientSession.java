@@ -928,6 +928,15 @@ public final class ClientSession {
      * that never came (the connection ended); null when the transaction ran its course.
      */
     private void complete(Transaction t, Reply undecided) {
+        TransactionResult result = result(t, undecided);
+        transaction = null;
+        events.add(new ClientEvent.TransactionCompleted(result));
+        if (state != ClientState.QUIT && state != ClientState.CLOSED && state != ClientState.RESET) {
+            state = ClientState.READY;
+        }
+    }
+
+    private TransactionResult result(Transaction t, Reply undecided) {
         Reply lost = undecided != null ? undecided : Replies.CONNECTION_LOST;
         Reply mail = t.mailReply != null ? t.mailReply : lost;
         List<TransactionResult.RecipientResult> results = new ArrayList<>();
@@ -950,11 +959,7 @@ public final class ClientSession {
             }
             results.add(new TransactionResult.RecipientResult(t.envelope.recipients().get(i), rcpt, outcome));
         }
-        transaction = null;
-        events.add(new ClientEvent.TransactionCompleted(new TransactionResult(t.envelope, mail, results, dataReplies)));
-        if (state != ClientState.QUIT && state != ClientState.CLOSED && state != ClientState.RESET) {
-            state = ClientState.READY;
-        }
+        return new TransactionResult(t.envelope, mail, results, dataReplies);
     }
 
     private Reply dataOutcome(Transaction t, int acceptedIndex, Reply lost) {
@@ -1193,19 +1198,18 @@ public final class ClientSession {
     }
 
     /**
-     * Ends the session: an open transaction is reported first, its undecided recipients carrying
-     * {@code undecided}; nothing more is written or read.
+     * Ends the session: an open transaction goes with the event, its undecided recipients
+     * carrying {@code undecided}; nothing more is read. Output already produced stays to be
+     * written, so what goes out does not depend on when the caller took it.
      */
     private void close(CloseCause cause, Optional<Reply> reply, String detail, Reply undecided) {
-        if (transaction != null && transaction.step != Step.ABANDONED) {
-            complete(transaction, undecided);
-        }
+        Optional<TransactionResult> cut = transaction == null || transaction.step == Step.ABANDONED
+                ? Optional.empty() : Optional.of(result(transaction, undecided));
         transaction = null;
         closing = null;
         state = ClientState.CLOSED;
         pending.clear();
-        outLength = 0;
-        events.add(new ClientEvent.Closed(cause, reply, detail));
+        events.add(new ClientEvent.Closed(cause, reply, detail, cut));
     }
 
     // ---------------------------------------------------------------- output
