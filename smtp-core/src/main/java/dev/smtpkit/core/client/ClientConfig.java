@@ -7,7 +7,8 @@ import dev.smtpkit.core.server.ProtocolMode;
 import java.util.Objects;
 
 /**
- * Everything a {@link ClientSession} needs to know, each a named setting with its default.
+ * Everything a {@link ClientSession} needs to know, each a named setting with its default: the
+ * client's name for EHLO (RFC 5321 §4.1.1.1) and which optional extensions it uses.
  *
  * @param heloName      the name given in EHLO, HELO or LHLO: a domain or address literal
  *                      (RFC 5321 §4.1.1.1, §2.3.5); required

@@ -8,7 +8,8 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * What a {@link ClientSession} reports to its caller, a closed set of immutable values. None of
+ * What a {@link ClientSession} reports to its caller, a closed set of immutable values: what the
+ * server's replies (RFC 5321 §4.2) mean for the caller. None of
  * them waits for an answer: the caller acts on them with the session's methods ({@code send},
  * {@code writeData}, {@code authRespond}, {@code tlsEstablished}, ...) when it is ready.
  */

@@ -609,6 +609,12 @@ public final class ClientSession {
                         + " a transaction can be abandoned with RSET only before DATA (RFC 2920 §3.1)");
             }
             t.step = Step.ABANDONED;
+            state = ClientState.RESET;
+            if (!t.pipelined && !pending.isEmpty()) {
+                // Without PIPELINING one command at a time (RFC 5321 §3.3): the RSET goes out
+                // once the reply now due has come, from advanceTransaction().
+                return;
+            }
         }
         command(new Command.Rset(), Awaiting.RSET, 0);
         state = ClientState.RESET;
@@ -843,6 +849,12 @@ public final class ClientSession {
             case ENDING:
                 complete(t, null);
                 return true;
+            case ABANDONED:
+                if (pending.stream().noneMatch(p -> p.what() == Awaiting.RSET)) {
+                    command(new Command.Rset(), Awaiting.RSET, 0);
+                    return true;
+                }
+                return false;
             case CLEANUP:
                 complete(t, null);
                 if (!t.cleanupReply.isPositiveCompletion() && state != ClientState.CLOSED) {

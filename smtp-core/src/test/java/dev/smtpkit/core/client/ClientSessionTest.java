@@ -588,6 +588,25 @@ class ClientSessionTest {
     }
 
     @Test
+    @DisplayName("RFC 5321 §3.3: without PIPELINING an RSET asked for while MAIL is unanswered waits for its reply")
+    void abandonWaitsForTheOutstandingReply() {
+        ClientDriver d = ready(EHLO_PLAIN);
+        d.act(() -> {
+            d.session.send(envelope("a@example.com", "b@example.org"));
+            d.session.reset();
+        });
+        assertThat(d.lastWrite()).isEqualTo("MAIL FROM:<a@example.com>\r\n");
+        assertThat(d.session.state()).isEqualTo(ClientState.RESET);
+        d.server("250 OK\n");
+        assertThat(d.lastWrite()).isEqualTo("RSET\r\n");
+        d.server("250 OK\n");
+        assertThat(d.only(ClientEvent.ResetAccepted.class)).isNotNull();
+        assertThat(d.eventsOf(ClientEvent.TransactionCompleted.class)).isEmpty();
+        assertThat(d.allWrites()).doesNotContain("RCPT");
+        assertThat(d.session.state()).isEqualTo(ClientState.READY);
+    }
+
+    @Test
     @DisplayName("RFC 2920 §3.1: once DATA went out pipelined the transaction cannot be abandoned with RSET")
     void noResetAfterPipelinedData() {
         ClientDriver d = ready(EHLO_PIPELINING);
