@@ -6,4 +6,5 @@ module dev.smtpkit.core {
     exports dev.smtpkit.core;
     exports dev.smtpkit.core.codec;
     exports dev.smtpkit.core.server;
+    exports dev.smtpkit.core.client;
 }

@@ -141,6 +141,12 @@ public final class Replies {
     /** {@code 451 4.5.0 Malformed reply from server}: RFC 5321 §4.2 (never sent): what a client reports when a server's reply cannot be read or breaks a Limits setting; transient, since another try may reach a sane server. RFC 3463 §3.6 X.5.0 (other protocol status). */
     public static final Reply MALFORMED_REPLY = Reply.of(451, EnhancedStatus.of(4, 5, 0), "Malformed reply from server");
 
+    /** {@code 554 5.6.3 Conversion required but not supported}: RFC 6152 §3, RFC 3030 §3: content a server cannot take as it is (8-bit without 8BITMIME, binary without BINARYMIME) and that this side will not convert; RFC 3463 §3.7 X.6.3. */
+    public static final Reply CONVERSION_NOT_SUPPORTED = Reply.of(554, EnhancedStatus.of(5, 6, 3), "Conversion required but not supported");
+
+    /** {@code 451 4.4.2 Connection lost}: RFC 5321 §3.8 (never sent): what a client records for a command whose reply never came because the connection ended; transient, as the message may be sent again. RFC 3463 §3.5 X.4.2 (bad connection). */
+    public static final Reply CONNECTION_LOST = Reply.of(451, EnhancedStatus.of(4, 4, 2), "Connection lost");
+
     /** {@code 220 host ESMTP}: the greeting of RFC 5321 §4.2, §3.1; "ESMTP" tells a client to try EHLO (§4.1.1.1). */
     public static Reply greeting(String host) {
         return Reply.of(220, Objects.requireNonNull(host, "host") + " ESMTP");

@@ -20,7 +20,13 @@ public enum Timeout {
     /** Waiting for the reply to the final dot (§4.5.3.2.6): 10 minutes. */
     DATA_TERMINATION(Duration.ofMinutes(10)),
     /** A server waiting for the next command (§4.5.3.2.7): 5 minutes. */
-    SERVER_COMMAND(Duration.ofMinutes(5));
+    SERVER_COMMAND(Duration.ofMinutes(5)),
+    /**
+     * A client waiting for the reply to a command §4.5.3.2 names no timeout for (EHLO, HELO,
+     * LHLO, STARTTLS, AUTH, RSET, QUIT): 5 minutes, as for MAIL (§4.5.3.2.2), since §4.5.3.2 asks
+     * for a timeout on every command.
+     */
+    CLIENT_COMMAND(Duration.ofMinutes(5));
 
     private final Duration rfcDefault;
 

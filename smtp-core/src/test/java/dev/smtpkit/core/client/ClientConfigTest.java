@@ -1,0 +1,58 @@
+package dev.smtpkit.core.client;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.smtpkit.core.Limits;
+import dev.smtpkit.core.codec.LineEndingNormalization;
+import dev.smtpkit.core.server.ProtocolMode;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+class ClientConfigTest {
+
+    @Test
+    void defaults() {
+        ClientConfig c = ClientConfig.builder("relay.example.com").build();
+        assertThat(c.heloName()).isEqualTo("relay.example.com");
+        assertThat(c.limits()).isEqualTo(Limits.DEFAULTS);
+        assertThat(c.mode()).isEqualTo(ProtocolMode.SMTP);
+        assertThat(c.hello()).isEqualTo(HelloPolicy.EHLO_THEN_HELO);
+        assertThat(c.pipelining()).isEqualTo(ExtensionUse.WHEN_OFFERED);
+        assertThat(c.chunking()).isEqualTo(ExtensionUse.WHEN_OFFERED);
+        assertThat(c.bdatChunkSize()).isEqualTo(ClientConfig.DEFAULT_BDAT_CHUNK_SIZE);
+        assertThat(c.lineEndings()).isEqualTo(LineEndingNormalization.NORMALIZE_TO_CRLF);
+    }
+
+    @Test
+    void toBuilderKeepsEverySetting() {
+        ClientConfig c = ClientConfig.builder("[192.0.2.1]").mode(ProtocolMode.LMTP).hello(HelloPolicy.HELO_ONLY)
+                .pipelining(ExtensionUse.NEVER).chunking(ExtensionUse.NEVER).bdatChunkSize(10)
+                .lineEndings(LineEndingNormalization.REJECT).limits(Limits.builder().maxReplyLines(5).build()).build();
+        assertThat(c.toBuilder().build()).isEqualTo(c);
+        assertThat(c.toBuilder().heloName("other.example").build().heloName()).isEqualTo("other.example");
+    }
+
+    @Test
+    @DisplayName("RFC 5321 §4.1.1.1: the EHLO name must be a domain or address literal")
+    void heloNameIsChecked() {
+        assertThatThrownBy(() -> ClientConfig.builder("").build()).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("heloName");
+        assertThatThrownBy(() -> ClientConfig.builder("bad name").build()).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> ClientConfig.builder(null)).isInstanceOf(NullPointerException.class);
+    }
+
+    @Test
+    void chunkSizeMustBePositive() {
+        assertThatThrownBy(() -> ClientConfig.builder("a.example").bdatChunkSize(0).build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("bdatChunkSize");
+    }
+
+    @Test
+    void nullsAreRefused() {
+        assertThatThrownBy(() -> ClientConfig.builder("a.example").limits(null).build())
+                .isInstanceOf(NullPointerException.class).hasMessageContaining("limits");
+        assertThatThrownBy(() -> ClientConfig.builder("a.example").mode(null).build())
+                .isInstanceOf(NullPointerException.class).hasMessageContaining("mode");
+    }
+}
