@@ -4,4 +4,5 @@ module dev.smtpkit.server {
     requires org.slf4j;
 
     exports dev.smtpkit.server.security;
+    exports dev.smtpkit.server.proxy;
 }
