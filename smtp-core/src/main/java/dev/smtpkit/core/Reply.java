@@ -220,7 +220,9 @@ public record Reply(int code, Optional<EnhancedStatus> status, List<String> line
                 }
             } else if (i < lines.size() - 1) {
                 sb.append('-').append(line);
-            } else if (!line.isEmpty()) {
+            } else {
+                // The last line always has its space, even with no text: RFC 4954 §4 writes an
+                // empty challenge as "334 " and strict SASL clients look for it.
                 sb.append(' ').append(line);
             }
             sb.append("\r\n");
