@@ -2,4 +2,6 @@
 module dev.smtpkit.server {
     requires transitive dev.smtpkit.core;
     requires org.slf4j;
+
+    exports dev.smtpkit.server;
 }
