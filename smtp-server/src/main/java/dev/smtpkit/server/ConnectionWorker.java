@@ -32,6 +32,10 @@ import org.slf4j.LoggerFactory;
  * except while blocked reading the socket and while the handler has the message, so that
  * {@link #requestShutdown()} from the closing thread can reach an idle session at once and
  * otherwise leaves a flag the connection's thread acts on before its next read.
+ *
+ * <p>The socket is read only when the session has used all it was given, so a client that
+ * sends faster than the handler reads is held back by TCP flow control, not by a growing
+ * buffer (back-pressure).
  */
 final class ConnectionWorker implements Runnable {
 

@@ -3,7 +3,6 @@ package dev.smtpkit.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.io.InputStream;
 import java.net.InetAddress;
 import java.time.Duration;
 import java.util.List;
