@@ -1002,7 +1002,11 @@ public final class ServerSession {
 
     private Extensions extensions() {
         Extensions.Builder b = Extensions.builder();
-        for (ServerExtension e : config.extensions()) {
+        // In declaration order, so the EHLO reply is the same on every run.
+        for (ServerExtension e : ServerExtension.values()) {
+            if (!config.advertises(e)) {
+                continue;
+            }
             switch (e) {
                 case PIPELINING -> b.pipelining();
                 case SIZE -> b.size(limits.maxMessageSize());

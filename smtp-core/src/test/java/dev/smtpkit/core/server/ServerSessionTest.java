@@ -58,6 +58,12 @@ class ServerSessionTest {
     }
 
     @Test
+    void ehloListsTheExtensionsInAFixedOrder() {
+        assertThat(identified().lastReply().lines()).containsExactly("mx.example.org", "PIPELINING",
+                "SIZE 10240000", "8BITMIME", "SMTPUTF8", "CHUNKING", "BINARYMIME", "DSN", "ENHANCEDSTATUSCODES");
+    }
+
+    @Test
     @DisplayName("RFC 5321 §4.1.1.1: HELO without a name is 501 5.5.4 under the strict policy, and the session stays usable")
     void heloWithoutNameStrict() {
         Driver d = new Driver(CONFIG).send("HELO\r\n");

@@ -1,0 +1,68 @@
+package dev.smtpkit.server;
+
+import dev.smtpkit.core.Envelope;
+import dev.smtpkit.core.ForwardPath;
+import dev.smtpkit.core.Parameters;
+import dev.smtpkit.core.ReversePath;
+import dev.smtpkit.core.SmtpRejectException;
+import java.io.InputStream;
+
+/**
+ * The application's side of one SMTP connection: asked about the sender, each recipient and each
+ * message, as go-smtp's {@code Session} is. A {@link Factory} makes one per connection, and all
+ * its methods are called on that connection's thread, one at a time.
+ *
+ * <p>Each method accepts by returning normally and refuses by throwing
+ * {@link SmtpRejectException} with the reply to send ({@code Replies.NO_SUCH_USER}, ...). Any
+ * other exception is logged and answered with {@code 451 4.3.0} ({@code Replies.LOCAL_ERROR}),
+ * and the session stays usable.
+ */
+@FunctionalInterface
+public interface SessionHandler {
+
+    /**
+     * Makes the handler for a new connection, before the greeting (RFC 5321 §3.1). Throwing
+     * {@link SmtpRejectException} with a 554 or 421 reply refuses the connection.
+     */
+    @FunctionalInterface
+    interface Factory {
+        /** Returns the handler for {@code connection}, which stays a live view of it. */
+        SessionHandler open(Connection connection);
+    }
+
+    /** MAIL FROM (RFC 5321 §4.1.1.2): accepts the sender unless this throws. */
+    default void mail(ReversePath sender, Parameters parameters) throws Exception {
+    }
+
+    /** RCPT TO (RFC 5321 §4.1.1.3): accepts the recipient unless this throws. */
+    default void rcpt(ForwardPath recipient, Parameters parameters) throws Exception {
+    }
+
+    /**
+     * The message of a transaction whose sender and recipients were accepted (RFC 5321 §4.1.1.4,
+     * RFC 3030), called as soon as the client starts sending it.
+     *
+     * <p>{@code content} is the message as the client sends it, dot-unstuffed, read from the
+     * connection while the client is still sending, so that no message is ever held in memory by
+     * the server. Its {@code read} returns -1 only once the whole message arrived; if the message
+     * is cut short (the connection broke, the client timed out or reset, the data broke a limit)
+     * it throws {@link IncompleteMessageException}, so a partial message is never taken for a
+     * whole one. Read it on the calling thread, or on another while this method waits for it.
+     *
+     * <p>The 250 that tells the client the message is taken is sent only after this method
+     * returned normally; what it did not read is read and discarded first. Returning before the
+     * stream reached its end accepts what was read.
+     *
+     * @param envelope the sender and the accepted recipients, in RCPT order
+     * @param content  the message content, closed by the server afterwards
+     */
+    void message(Envelope envelope, InputStream content) throws Exception;
+
+    /** The open transaction was abandoned: RSET, a new HELO/EHLO, QUIT or a broken connection (RFC 5321 §4.1.1.5). */
+    default void reset() {
+    }
+
+    /** The connection ended; the handler is not called again. */
+    default void close() {
+    }
+}

@@ -1,0 +1,52 @@
+package dev.smtpkit.server;
+
+import java.lang.reflect.InvocationTargetException;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/** The threads a server starts when the application gives it no executor. */
+final class Threads {
+
+    /** Every thread the server starts or borrows has a name with this prefix, so leaks are easy to see. */
+    static final String PREFIX = "smtpkit-";
+
+    private Threads() {
+    }
+
+    /**
+     * One thread per connection: a virtual thread where the runtime has them (Java 21), which
+     * costs little while a client is idle; else a pool of platform threads bounded by the
+     * connection limit, its idle threads ending after a minute.
+     */
+    static ExecutorService connectionExecutor(int maxConnections) {
+        return virtualThreadPerTask().orElseGet(() -> {
+            AtomicInteger n = new AtomicInteger();
+            ThreadPoolExecutor pool = new ThreadPoolExecutor(maxConnections, maxConnections, 60, TimeUnit.SECONDS,
+                    new LinkedBlockingQueue<>(), r -> {
+                        Thread t = new Thread(r, PREFIX + "worker-" + n.incrementAndGet());
+                        t.setDaemon(true);
+                        return t;
+                    });
+            pool.allowCoreThreadTimeOut(true);
+            return pool;
+        });
+    }
+
+    /**
+     * The library's one reflective call (house rule 8): we compile for Java 17, where
+     * {@code Executors.newVirtualThreadPerTaskExecutor} does not exist. On 19 and 20 it exists
+     * but throws unless preview features are on; then we fall back too.
+     */
+    static Optional<ExecutorService> virtualThreadPerTask() {
+        try {
+            return Optional.of((ExecutorService) Executors.class.getMethod("newVirtualThreadPerTaskExecutor").invoke(null));
+        } catch (NoSuchMethodException | IllegalAccessException | InvocationTargetException e) {
+            return Optional.empty();
+        }
+    }
+}

@@ -1,0 +1,521 @@
+package dev.smtpkit.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import dev.smtpkit.core.Envelope;
+import dev.smtpkit.core.ForwardPath;
+import dev.smtpkit.core.Mailbox;
+import dev.smtpkit.core.Parameters;
+import dev.smtpkit.core.Replies;
+import dev.smtpkit.core.ReversePath;
+import dev.smtpkit.core.SmtpRejectException;
+import dev.smtpkit.core.server.HeloPolicy;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.ConnectException;
+import java.net.InetAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+class SmtpServerTest {
+
+    static final Duration WAIT = Duration.ofSeconds(10);
+
+    static SmtpServer.Builder local() {
+        return SmtpServer.builder().bindAddress(InetAddress.getLoopbackAddress()).port(0).hostname("mx.test");
+    }
+
+    /** A session handler that records what it was told and delivers whole messages to a list. */
+    static final class Recorder implements SessionHandler {
+        final List<String> calls = Collections.synchronizedList(new ArrayList<>());
+        final List<byte[]> delivered = Collections.synchronizedList(new ArrayList<>());
+        final AtomicReference<Throwable> streamFailure = new AtomicReference<>();
+
+        @Override
+        public void mail(ReversePath sender, Parameters parameters) {
+            calls.add("mail " + sender);
+        }
+
+        @Override
+        public void rcpt(ForwardPath recipient, Parameters parameters) {
+            calls.add("rcpt " + recipient);
+            if (recipient.mailbox().map(m -> m.localPart().equals("nobody")).orElse(false)) {
+                throw new SmtpRejectException(Replies.NO_SUCH_USER);
+            }
+        }
+
+        @Override
+        public void message(Envelope envelope, InputStream content) throws IOException {
+            calls.add("message " + envelope.forwardPaths());
+            try {
+                delivered.add(content.readAllBytes());
+            } catch (IOException e) {
+                streamFailure.set(e);
+                throw e;
+            }
+        }
+
+        @Override
+        public void reset() {
+            calls.add("reset");
+        }
+
+        @Override
+        public void close() {
+            calls.add("close");
+        }
+    }
+
+    static long liveServerThreads() {
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.isAlive() && t.getName().startsWith(Threads.PREFIX)).count();
+    }
+
+    @Test
+    @DisplayName("RFC 5321 §3.3: a whole transaction over a socket is delivered with its envelope, then 250")
+    void deliversOneMessage() throws Exception {
+        Inbox inbox = new Inbox();
+        try (SmtpServer server = local().messageHandler(inbox).build().start();
+             RawClient c = new RawClient(server.port())) {
+            assertThat(c.reply()).startsWith("220 mx.test ESMTP");
+            assertThat(c.command("EHLO client.test")).isEqualTo(250);
+            assertThat(c.command("MAIL FROM:<a@example.com>")).isEqualTo(250);
+            assertThat(c.command("RCPT TO:<b@example.org>")).isEqualTo(250);
+            assertThat(c.command("DATA")).isEqualTo(354);
+            c.send("Subject: hi\r\n\r\n..dot-stuffed\r\nbody\r\n.\r\n");
+            assertThat(c.reply()).startsWith("250 2.0.0");
+            ReceivedMessage m = inbox.take(WAIT);
+            assertThat(m.text()).isEqualTo("Subject: hi\r\n\r\n.dot-stuffed\r\nbody\r\n");
+            assertThat(m.envelope()).isEqualTo(Envelope.of(Mailbox.of("a", "example.com"), Mailbox.of("b", "example.org")));
+            assertThat(m.connection().helloName()).isEqualTo("client.test");
+            assertThat(m.connection().remoteAddress().getAddress()).isEqualTo(InetAddress.getLoopbackAddress());
+            assertThat(c.command("QUIT")).isEqualTo(221);
+            assertThat(c.atEnd()).isTrue();
+            await().atMost(WAIT).until(() -> server.metrics().connectionsActive() == 0);
+            ServerMetrics metrics = server.metrics();
+            assertThat(metrics.connectionsOpened()).isEqualTo(1);
+            assertThat(metrics.messagesAccepted()).isEqualTo(1);
+            assertThat(metrics.replies2xx()).isEqualTo(6);
+            assertThat(metrics.replies3xx()).isEqualTo(1);
+            assertThat(metrics.bytesReceived()).isGreaterThan(100);
+        }
+    }
+
+    @Test
+    @DisplayName("RFC 2920: pipelined commands are answered, in order, together")
+    void pipelining() throws Exception {
+        Inbox inbox = new Inbox();
+        try (SmtpServer server = local().messageHandler(inbox).build().start();
+             RawClient c = new RawClient(server.port())) {
+            c.reply();
+            c.send("EHLO client.test\r\nMAIL FROM:<a@example.com>\r\nRCPT TO:<b@example.org>\r\n"
+                    + "RCPT TO:<c@example.org>\r\nDATA\r\n");
+            assertThat(List.of(c.code(), c.code(), c.code(), c.code(), c.code())).containsExactly(250, 250, 250, 250, 354);
+            c.send("x\r\n.\r\nQUIT\r\n");
+            assertThat(List.of(c.code(), c.code())).containsExactly(250, 221);
+            assertThat(inbox.take(WAIT).envelope().forwardPaths()).hasSize(2);
+        }
+    }
+
+    @Test
+    @DisplayName("RFC 821 aborted transaction: the handler refuses a recipient, the client resets, nothing is delivered")
+    void abortedTransaction() throws Exception {
+        Recorder recorder = new Recorder();
+        try (SmtpServer server = local().handler(conn -> recorder).build().start();
+             RawClient c = new RawClient(server.port())) {
+            c.reply();
+            assertThat(c.command("HELO client.test")).isEqualTo(250);
+            assertThat(c.command("MAIL FROM:<a@example.com>")).isEqualTo(250);
+            assertThat(c.command("RCPT TO:<b@example.org>")).isEqualTo(250);
+            assertThat(c.ask("RCPT TO:<nobody@example.org>")).startsWith("550 5.1.1");
+            assertThat(c.command("RSET")).isEqualTo(250);
+            assertThat(c.command("QUIT")).isEqualTo(221);
+            await().atMost(WAIT).until(() -> recorder.calls.contains("close"));
+            assertThat(recorder.delivered).isEmpty();
+            assertThat(recorder.calls).containsExactly("mail <a@example.com>", "rcpt <b@example.org>",
+                    "rcpt <nobody@example.org>", "reset", "close");
+        }
+    }
+
+    @Test
+    @DisplayName("RFC 5321 §4.1.1.5: RSET is 250 in every state, clears the transaction, keeps the connection")
+    void rsetInEveryState() throws Exception {
+        Recorder recorder = new Recorder();
+        try (SmtpServer server = local().handler(conn -> recorder).build().start();
+             RawClient c = new RawClient(server.port())) {
+            c.reply();
+            assertThat(c.command("RSET")).as("before HELO").isEqualTo(250);
+            assertThat(c.command("EHLO client.test")).isEqualTo(250);
+            assertThat(c.command("RSET")).as("after EHLO").isEqualTo(250);
+            assertThat(c.command("MAIL FROM:<a@example.com>")).isEqualTo(250);
+            assertThat(c.command("RSET")).as("after MAIL").isEqualTo(250);
+            assertThat(c.command("RCPT TO:<b@example.org>")).as("RCPT after RSET is out of order").isEqualTo(503);
+            assertThat(c.command("MAIL FROM:<a@example.com>")).isEqualTo(250);
+            assertThat(c.command("RCPT TO:<b@example.org>")).isEqualTo(250);
+            assertThat(c.command("RSET")).as("after RCPT").isEqualTo(250);
+            assertThat(c.command("MAIL FROM:<a@example.com>")).isEqualTo(250);
+            assertThat(c.command("RCPT TO:<b@example.org>")).isEqualTo(250);
+            assertThat(c.command("DATA")).isEqualTo(354);
+            c.send("one line\r\n.\r\n");
+            assertThat(c.code()).isEqualTo(250);
+            assertThat(c.command("RSET")).as("after a message").isEqualTo(250);
+            assertThat(c.command("QUIT")).isEqualTo(221);
+            await().atMost(WAIT).until(() -> recorder.calls.contains("close"));
+            assertThat(recorder.delivered).hasSize(1);
+            assertThat(recorder.calls.stream().filter("reset"::equals)).hasSize(2);
+        }
+    }
+
+    @Test
+    @DisplayName("RFC 5321 §4.1.1.1: HELO without a name is 501 under the strict policy and the session stays usable")
+    void heloWithoutNameStrict() throws Exception {
+        try (SmtpServer server = local().messageHandler(new Inbox()).build().start();
+             RawClient c = new RawClient(server.port())) {
+            c.reply();
+            assertThat(c.ask("HELO")).startsWith("501 5.5.4");
+            assertThat(c.command("HELO printer.test")).isEqualTo(250);
+            assertThat(c.command("MAIL FROM:<p@example.com>")).isEqualTo(250);
+        }
+    }
+
+    @Test
+    void heloWithoutNameLenient() throws Exception {
+        Inbox inbox = new Inbox();
+        try (SmtpServer server = local().heloPolicy(HeloPolicy.ALLOW_MISSING_NAME).messageHandler(inbox).build().start();
+             RawClient c = new RawClient(server.port())) {
+            c.reply();
+            assertThat(c.command("HELO")).isEqualTo(250);
+            assertThat(c.command("MAIL FROM:<p@example.com>")).isEqualTo(250);
+            assertThat(c.command("RCPT TO:<q@example.com>")).isEqualTo(250);
+            assertThat(c.command("DATA")).isEqualTo(354);
+            assertThat(c.command("scan\r\n.")).isEqualTo(250);
+            assertThat(inbox.take(WAIT).connection().helloName()).isEmpty();
+        }
+    }
+
+    @Test
+    @DisplayName("RFC 5321 §3.8: a connection dropped mid-DATA delivers nothing, and the handler's stream throws")
+    void droppedMidData() throws Exception {
+        Recorder recorder = new Recorder();
+        try (SmtpServer server = local().handler(conn -> recorder).build().start()) {
+            try (RawClient c = new RawClient(server.port())) {
+                c.reply();
+                c.command("EHLO client.test");
+                c.command("MAIL FROM:<a@example.com>");
+                c.command("RCPT TO:<b@example.org>");
+                assertThat(c.command("DATA")).isEqualTo(354);
+                c.send("Subject: partial\r\n\r\nthe first half of a message that never ends\r\n");
+            }
+            await().atMost(WAIT).until(() -> recorder.calls.contains("close"));
+            assertThat(recorder.delivered).isEmpty();
+            assertThat(recorder.streamFailure.get()).isInstanceOf(IncompleteMessageException.class);
+            assertThat(((IncompleteMessageException) recorder.streamFailure.get()).reason().code()).isEqualTo(451);
+            assertThat(recorder.calls).contains("reset");
+            await().atMost(WAIT).until(() -> server.metrics().messagesAborted() == 1);
+            assertThat(server.metrics().messagesAccepted()).isZero();
+        }
+    }
+
+    @Test
+    @DisplayName("A client that resets twice, waits, then sends properly gets its message delivered")
+    void rsetTwiceThenWaitThenSend() throws Exception {
+        Inbox inbox = new Inbox();
+        try (SmtpServer server = local().messageHandler(inbox).build().start();
+             RawClient c = new RawClient(server.port())) {
+            c.reply();
+            assertThat(c.command("EHLO client.test")).isEqualTo(250);
+            assertThat(c.command("RSET")).isEqualTo(250);
+            assertThat(c.command("RSET")).isEqualTo(250);
+            Thread.sleep(300);
+            assertThat(c.command("MAIL FROM:<a@example.com>")).isEqualTo(250);
+            assertThat(c.command("RCPT TO:<b@example.org>")).isEqualTo(250);
+            assertThat(c.command("DATA")).isEqualTo(354);
+            assertThat(c.command("after the wait\r\n.")).isEqualTo(250);
+            assertThat(inbox.take(WAIT).text()).isEqualTo("after the wait\r\n");
+        }
+    }
+
+    @Test
+    @DisplayName("A handler that throws gets its client 451 4.3.0, and the session stays usable")
+    void handlerThrows() throws Exception {
+        Inbox inbox = new Inbox();
+        AtomicLong calls = new AtomicLong();
+        MessageHandler flaky = m -> {
+            if (calls.incrementAndGet() == 1) {
+                throw new IllegalStateException("the disk is full (test)");
+            }
+            inbox.message(m);
+        };
+        try (SmtpServer server = local().messageHandler(flaky).build().start();
+             RawClient c = new RawClient(server.port())) {
+            c.reply();
+            c.command("EHLO client.test");
+            for (int i = 0; i < 2; i++) {
+                assertThat(c.command("MAIL FROM:<a@example.com>")).isEqualTo(250);
+                assertThat(c.command("RCPT TO:<b@example.org>")).isEqualTo(250);
+                assertThat(c.command("DATA")).isEqualTo(354);
+                c.send("try " + i + "\r\n.\r\n");
+                assertThat(c.reply()).startsWith(i == 0 ? "451 4.3.0" : "250 2.0.0");
+            }
+            assertThat(inbox.take(WAIT).text()).isEqualTo("try 1\r\n");
+            assertThat(server.metrics().messagesRefused()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    @DisplayName("A handler's SmtpRejectException is the client's reply, for MAIL and for the message")
+    void handlerRejects() throws Exception {
+        SessionHandler handler = new SessionHandler() {
+            @Override
+            public void mail(ReversePath sender, Parameters parameters) {
+                if (sender.isNull()) {
+                    throw new SmtpRejectException(Replies.MAILBOX_UNAVAILABLE);
+                }
+            }
+
+            @Override
+            public void message(Envelope envelope, InputStream content) throws IOException {
+                content.readAllBytes();
+                throw new SmtpRejectException(Replies.INSUFFICIENT_STORAGE);
+            }
+        };
+        try (SmtpServer server = local().handler(conn -> handler).build().start();
+             RawClient c = new RawClient(server.port())) {
+            c.reply();
+            c.command("EHLO client.test");
+            assertThat(c.ask("MAIL FROM:<>")).startsWith("450 4.2.1");
+            assertThat(c.command("MAIL FROM:<a@example.com>")).isEqualTo(250);
+            assertThat(c.command("RCPT TO:<b@example.org>")).isEqualTo(250);
+            assertThat(c.command("DATA")).isEqualTo(354);
+            assertThat(c.ask("x\r\n.")).startsWith("452 4.3.1");
+            assertThat(c.command("NOOP")).isEqualTo(250);
+        }
+    }
+
+    @Test
+    @DisplayName("The message is streamed: the handler reads its start while the client has not sent its end")
+    void messageIsStreamed() throws Exception {
+        CountDownLatch firstBytes = new CountDownLatch(1);
+        AtomicLong total = new AtomicLong();
+        SessionHandler handler = (envelope, content) -> {
+            byte[] buf = new byte[8192];
+            for (int n = content.read(buf); n >= 0; n = content.read(buf)) {
+                total.addAndGet(n);
+                firstBytes.countDown();
+            }
+        };
+        byte[] line = ("x".repeat(998) + "\r\n").getBytes(StandardCharsets.US_ASCII);
+        try (SmtpServer server = local().maxMessageSize(0).handler(conn -> handler).build().start();
+             RawClient c = new RawClient(server.port())) {
+            c.reply();
+            c.command("EHLO client.test");
+            c.command("MAIL FROM:<a@example.com>");
+            c.command("RCPT TO:<b@example.org>");
+            assertThat(c.command("DATA")).isEqualTo(354);
+            c.send(line);
+            assertThat(firstBytes.await(WAIT.toMillis(), TimeUnit.MILLISECONDS)).as("data reached the handler before the end").isTrue();
+            for (int i = 0; i < 20_000; i++) {
+                c.send(line);
+            }
+            assertThat(c.command(".")).isEqualTo(250);
+            assertThat(total.get()).isEqualTo(20_001L * line.length);
+        }
+    }
+
+    @Test
+    @DisplayName("RFC 1870: a message over maxMessageSize is 552, its stream throws, the session goes on")
+    void messageTooBig() throws Exception {
+        Recorder recorder = new Recorder();
+        try (SmtpServer server = local().maxMessageSize(1000).handler(conn -> recorder).build().start();
+             RawClient c = new RawClient(server.port())) {
+            c.reply();
+            String ehlo = c.ask("EHLO client.test");
+            assertThat(ehlo).containsPattern("250[- ]SIZE 1000\r\n");
+            c.command("MAIL FROM:<a@example.com>");
+            c.command("RCPT TO:<b@example.org>");
+            assertThat(c.command("DATA")).isEqualTo(354);
+            c.send(("y".repeat(100) + "\r\n").repeat(20));
+            assertThat(c.ask(".")).startsWith("552 5.3.4");
+            assertThat(c.command("NOOP")).isEqualTo(250);
+            assertThat(recorder.delivered).isEmpty();
+            assertThat(recorder.streamFailure.get()).isInstanceOf(IncompleteMessageException.class);
+            await().atMost(WAIT).until(() -> server.metrics().messagesRefused() == 1);
+        }
+    }
+
+    @Test
+    @DisplayName("RFC 5321 §4.5.3.2.7: a client silent past commandTimeout gets 421 4.4.2 and is closed")
+    void commandTimeout() throws Exception {
+        try (SmtpServer server = local().commandTimeout(Duration.ofMillis(300)).messageHandler(new Inbox()).build().start();
+             RawClient c = new RawClient(server.port())) {
+            c.reply();
+            assertThat(c.reply()).startsWith("421 4.4.2");
+            assertThat(c.atEnd()).isTrue();
+        }
+    }
+
+    @Test
+    @DisplayName("RFC 5321 §4.5.3.2.5: data stalled past dataBlockTimeout is 421, and nothing is delivered")
+    void dataBlockTimeout() throws Exception {
+        Recorder recorder = new Recorder();
+        try (SmtpServer server = local().dataBlockTimeout(Duration.ofMillis(300)).handler(conn -> recorder).build().start();
+             RawClient c = new RawClient(server.port())) {
+            c.reply();
+            c.command("EHLO client.test");
+            c.command("MAIL FROM:<a@example.com>");
+            c.command("RCPT TO:<b@example.org>");
+            assertThat(c.command("DATA")).isEqualTo(354);
+            c.send("half a message\r\n");
+            assertThat(c.reply()).startsWith("421 4.4.2");
+            await().atMost(WAIT).until(() -> recorder.calls.contains("close"));
+            assertThat(recorder.delivered).isEmpty();
+            assertThat(recorder.streamFailure.get()).isInstanceOf(IncompleteMessageException.class);
+        }
+    }
+
+    @Test
+    @DisplayName("RFC 5321 §3.8: over maxConnections a client gets 421 4.7.0 and is closed")
+    void maxConnections() throws Exception {
+        try (SmtpServer server = local().maxConnections(2).messageHandler(new Inbox()).build().start();
+             RawClient a = new RawClient(server.port());
+             RawClient b = new RawClient(server.port())) {
+            assertThat(a.code()).isEqualTo(220);
+            assertThat(b.code()).isEqualTo(220);
+            try (RawClient c = new RawClient(server.port())) {
+                assertThat(c.reply()).startsWith("421 4.7.0");
+                assertThat(c.atEnd()).isTrue();
+            }
+            assertThat(server.metrics().connectionsRefused()).isEqualTo(1);
+            assertThat(a.command("QUIT")).isEqualTo(221);
+            await().atMost(WAIT).until(() -> server.metrics().connectionsActive() == 1);
+            try (RawClient d = new RawClient(server.port())) {
+                assertThat(d.code()).as("a slot is free again").isEqualTo(220);
+            }
+        }
+    }
+
+    @Test
+    void maxConnectionsPerClient() throws Exception {
+        try (SmtpServer server = local().maxConnectionsPerClient(1).messageHandler(new Inbox()).build().start();
+             RawClient a = new RawClient(server.port());
+             RawClient b = new RawClient(server.port())) {
+            assertThat(a.code()).isEqualTo(220);
+            assertThat(b.reply()).startsWith("421 4.7.0");
+        }
+    }
+
+    @Test
+    @DisplayName("RFC 5321 §3.8: close() answers an idle session with 421, then no thread is left and the port is closed")
+    void closeWithIdleSession() throws Exception {
+        long before = liveServerThreads();
+        SmtpServer server = local().messageHandler(new Inbox()).build().start();
+        int port = server.port();
+        try (RawClient c = new RawClient(server.port())) {
+            c.reply();
+            assertThat(c.command("EHLO client.test")).isEqualTo(250);
+            await().atMost(WAIT).until(() -> liveServerThreads() > before);
+            long start = System.nanoTime();
+            server.close();
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
+            assertThat(c.reply()).startsWith("421 4.3.2");
+            assertThat(c.atEnd()).isTrue();
+        }
+        assertThat(liveServerThreads()).isEqualTo(before);
+        assertThatThrownBy(() -> new Socket(InetAddress.getLoopbackAddress(), port).close()).isInstanceOf(ConnectException.class);
+        server.close();
+    }
+
+    @Test
+    @DisplayName("close() lets a transaction in flight finish with 250, then says 421")
+    void closeLetsTransactionFinish() throws Exception {
+        Inbox inbox = new Inbox();
+        SmtpServer server = local().messageHandler(inbox).build().start();
+        try (RawClient c = new RawClient(server.port())) {
+            c.reply();
+            c.command("EHLO client.test");
+            c.command("MAIL FROM:<a@example.com>");
+            c.command("RCPT TO:<b@example.org>");
+            assertThat(c.command("DATA")).isEqualTo(354);
+            c.send("in flight\r\n");
+            CompletableFuture<Void> closing = CompletableFuture.runAsync(server::close);
+            Thread.sleep(200);
+            assertThat(closing).isNotDone();
+            c.send(".\r\n");
+            assertThat(c.code()).isEqualTo(250);
+            assertThat(c.reply()).startsWith("421 4.3.2");
+            closing.get(10, TimeUnit.SECONDS);
+        }
+        assertThat(inbox.take(WAIT).text()).isEqualTo("in flight\r\n");
+        assertThat(liveServerThreads()).isZero();
+    }
+
+    @Test
+    @DisplayName("close() closes a stuck transaction at the grace deadline without a 250, and nothing is delivered")
+    void closeForcesStuckTransaction() throws Exception {
+        Recorder recorder = new Recorder();
+        SmtpServer server = local().shutdownGracePeriod(Duration.ofMillis(300)).handler(conn -> recorder).build().start();
+        try (RawClient c = new RawClient(server.port())) {
+            c.reply();
+            c.command("EHLO client.test");
+            c.command("MAIL FROM:<a@example.com>");
+            c.command("RCPT TO:<b@example.org>");
+            assertThat(c.command("DATA")).isEqualTo(354);
+            c.send("stuck\r\n");
+            server.close();
+            assertThat(c.reply()).doesNotStartWith("250");
+        }
+        assertThat(recorder.delivered).isEmpty();
+        assertThat(recorder.streamFailure.get()).isInstanceOf(IncompleteMessageException.class);
+        assertThat(liveServerThreads()).isZero();
+    }
+
+    @Test
+    void factoryRefusesConnection() throws Exception {
+        try (SmtpServer server = local().handler(conn -> {
+                    throw new SmtpRejectException(dev.smtpkit.core.Reply.of(554, "no service for " + conn.remoteAddress().getAddress().getHostAddress()));
+                }).build().start();
+             RawClient c = new RawClient(server.port())) {
+            assertThat(c.reply()).startsWith("554 no service for 127.0.0.1");
+            assertThat(c.command("EHLO client.test")).isEqualTo(503);
+            assertThat(c.command("QUIT")).isEqualTo(221);
+        }
+    }
+
+    @Test
+    void builderChecksItsSettings() {
+        assertThatThrownBy(() -> SmtpServer.builder().build()).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("handler");
+        assertThatThrownBy(() -> SmtpServer.builder().maxConnections(0)).hasMessageContaining("maxConnections");
+        assertThatThrownBy(() -> SmtpServer.builder().commandTimeout(Duration.ZERO)).hasMessageContaining("commandTimeout");
+        assertThatThrownBy(() -> SmtpServer.builder().messageHandler(new Inbox())
+                .config(dev.smtpkit.core.server.ServerConfig.builder().tlsPolicy(dev.smtpkit.core.server.TlsPolicy.REQUIRED).build())
+                .build()).hasMessageContaining("SSLContext");
+        SmtpServer server = SmtpServer.builder().messageHandler(new Inbox()).maxRecipients(7).build();
+        assertThat(server.config().limits().maxRecipients()).isEqualTo(7);
+        assertThatThrownBy(server::port).isInstanceOf(IllegalStateException.class);
+        server.close();
+        assertThatThrownBy(server::start).isInstanceOf(IllegalStateException.class);
+    }
+
+    @Test
+    @DisplayName("Virtual threads by default where the runtime has them (Java 21), a bounded pool on Java 17")
+    void virtualThreadLookup() {
+        assertThat(Threads.virtualThreadPerTask().map(e -> {
+            e.shutdown();
+            return true;
+        })).isEqualTo(Runtime.version().feature() >= 21 ? java.util.Optional.of(true) : java.util.Optional.empty());
+    }
+}
