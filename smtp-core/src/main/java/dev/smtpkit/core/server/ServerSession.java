@@ -64,9 +64,6 @@ public final class ServerSession {
         }
     }
 
-    /** A message cut short by the end of input; the reason of its {@link ServerEvent.MessageAborted}. */
-    static final Reply CONNECTION_LOST = Reply.of(451, EnhancedStatus.of(4, 4, 2), "Connection lost before end of data");
-
     private static final ServerEvent.NeedInput NEED_INPUT = new ServerEvent.NeedInput();
     private static final int DATA_CHUNK = 32 * 1024;
     private static final String REDACTED = "<redacted>";
@@ -339,7 +336,7 @@ public final class ServerSession {
         if (!endOfInput || state == ServerState.CLOSED) {
             return otherwise;
         }
-        abandonTransaction(ResetCause.END_OF_INPUT, CONNECTION_LOST);
+        abandonTransaction(ResetCause.END_OF_INPUT, Replies.CONNECTION_LOST);
         close(CloseReason.END_OF_INPUT);
         return events.poll();
     }
