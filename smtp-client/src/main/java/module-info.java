@@ -2,4 +2,6 @@
 module dev.smtpkit.client {
     requires transitive dev.smtpkit.core;
     requires org.slf4j;
+
+    exports dev.smtpkit.client.sasl;
 }

@@ -2,4 +2,7 @@
 module dev.smtpkit.server {
     requires transitive dev.smtpkit.core;
     requires org.slf4j;
+
+    exports dev.smtpkit.server.security;
+    exports dev.smtpkit.server.proxy;
 }

@@ -1,0 +1,32 @@
+package dev.smtpkit.server.security;
+
+import java.util.Optional;
+
+/**
+ * The application's credential check for SMTP AUTH (RFC 4954 §4): given what the client proved,
+ * the identity to record for the session, or empty to refuse with 535 5.7.8 (RFC 4954 §6).
+ *
+ * <pre>{@code
+ * Authenticator check = c -> c instanceof Credentials.Password p && users.verify(p.username(), p.password())
+ *         ? Optional.of(p.username()) : Optional.empty();
+ * }</pre>
+ *
+ * <p>Which kinds arrive depends on the mechanisms enabled: {@link Credentials.Password} for PLAIN
+ * and LOGIN, {@link Credentials.ChallengeResponse} for CRAM-MD5, {@link Credentials.Bearer} for
+ * XOAUTH2; refuse a kind you do not handle. For PLAIN with an authorization identity, decide
+ * whether the user may act as it and return the identity the session should act as.
+ *
+ * <p>To answer with something other than 535, for example 454 4.7.0 when the user store is
+ * down (RFC 4954 §6), throw a {@link dev.smtpkit.core.SmtpException} carrying that 4xx or 5xx
+ * reply. Any other exception passes through to the caller of the mechanism.
+ */
+@FunctionalInterface
+public interface Authenticator {
+
+    /**
+     * Checks credentials.
+     *
+     * @return the authenticated (or authorized) identity, not empty; empty to refuse
+     */
+    Optional<String> authenticate(Credentials credentials);
+}
