@@ -92,6 +92,8 @@ public final class SmtpClient implements AutoCloseable {
     private final ExecutorService ownedExecutor;
     private final ScheduledExecutorService watchdog;
     private volatile boolean closed;
+    /** Connections opened so far, for tests of reuse. */
+    private final java.util.concurrent.atomic.AtomicLong opened = new java.util.concurrent.atomic.AtomicLong();
 
     private SmtpClient(Builder b) {
         int n = CLIENTS.incrementAndGet();
@@ -168,6 +170,7 @@ public final class SmtpClient implements AutoCloseable {
             Connection c = reusable();
             if (c == null) {
                 c = Connection.open(settings);
+                opened.incrementAndGet();
             }
             try {
                 return c.transact(envelope, message, eightBit);
@@ -232,6 +235,10 @@ public final class SmtpClient implements AutoCloseable {
             }
         }
         c.quitQuietly();
+    }
+
+    long connectionsOpened() {
+        return opened.get();
     }
 
     private void checkOpen() {
