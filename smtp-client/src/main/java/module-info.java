@@ -3,5 +3,6 @@ module dev.smtpkit.client {
     requires transitive dev.smtpkit.core;
     requires org.slf4j;
 
+    exports dev.smtpkit.client;
     exports dev.smtpkit.client.sasl;
 }

@@ -1,0 +1,590 @@
+package dev.smtpkit.client;
+
+import dev.smtpkit.client.sasl.SaslClientException;
+import dev.smtpkit.client.sasl.SaslClientMechanism;
+import dev.smtpkit.client.sasl.SaslClientMechanisms;
+import dev.smtpkit.core.Envelope;
+import dev.smtpkit.core.Parameters;
+import dev.smtpkit.core.Replies;
+import dev.smtpkit.core.Reply;
+import dev.smtpkit.core.Timeout;
+import dev.smtpkit.core.client.ClientConfig;
+import dev.smtpkit.core.client.ClientEvent;
+import dev.smtpkit.core.client.ClientSession;
+import dev.smtpkit.core.client.ClientState;
+import dev.smtpkit.core.client.TransactionResult;
+import dev.smtpkit.core.client.UnsupportedFeatureException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Collectors;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSocket;
+
+/**
+ * One SMTP connection: a blocking socket driving a {@link ClientSession}. It opens itself
+ * (greeting, EHLO, STARTTLS, AUTH), runs transactions, answers the RSET probe and quits. Every
+ * failure is turned into an {@link SmtpClientException} here, and a connection that failed is
+ * closed before the exception leaves, so the pool only ever holds usable ones.
+ *
+ * <p>Output is written once per batch the session produced (one {@code write} of the whole
+ * array on a socket with TCP_NODELAY): a pipelined MAIL, RCPTs and DATA go out together, and so
+ * does the tail of the content with the end-of-data dot. Splitting a batch into a large write
+ * and a small one is what lets Nagle's algorithm hold the small one back until the server's
+ * delayed ACK, about 40 ms per message.
+ */
+final class Connection {
+
+    private static final AtomicLong IDS = new AtomicLong();
+    /** Content is read, encoded and written in pieces of this size, so memory stays bounded. */
+    private static final int CONTENT_PIECE = 64 * 1024;
+
+    private final SmtpClient.Settings settings;
+    private final String id;
+    private final Transcript transcript;
+    private final byte[] readBuffer = new byte[16 * 1024];
+    private Socket socket;
+    private InputStream in;
+    private OutputStream out;
+    private ClientSession session;
+    /** Whether the end of the content went out in the transaction in progress (RFC 1047). */
+    private boolean contentEnded;
+    private boolean broken;
+    private int messages;
+    private long idleSince;
+
+    private Connection(SmtpClient.Settings settings) {
+        this.settings = settings;
+        this.id = "c" + IDS.incrementAndGet();
+        this.transcript = new Transcript(id);
+    }
+
+    /** Connects, reads the greeting, says EHLO, starts TLS and authenticates as configured. */
+    static Connection open(SmtpClient.Settings settings) {
+        Connection c = new Connection(settings);
+        try {
+            c.connect();
+            c.introduce();
+            return c;
+        } catch (RuntimeException e) {
+            c.drop();
+            throw e;
+        }
+    }
+
+    String id() {
+        return id;
+    }
+
+    int messages() {
+        return messages;
+    }
+
+    long idleSince() {
+        return idleSince;
+    }
+
+    /** Whether the connection can carry another transaction. */
+    boolean isReusable() {
+        return !broken && session != null && session.state() == ClientState.READY;
+    }
+
+    // ---------------------------------------------------------------- opening
+
+    private void connect() {
+        InetSocketAddress address = new InetSocketAddress(settings.host(), settings.port());
+        transcript.remote(address.toString());
+        if (address.isUnresolved()) {
+            throw new SmtpConnectionException("cannot resolve " + settings.host(), null, null, false, null);
+        }
+        Socket plain = new Socket();
+        socket = plain;
+        try {
+            // Every batch goes out in one write, so nothing is gained from Nagle's algorithm and
+            // it would cost a delayed-ACK wait on each message.
+            plain.setTcpNoDelay(true);
+            plain.connect(address, millis(settings.connectTimeout()));
+        } catch (SocketTimeoutException e) {
+            throw new SmtpTimeoutException("cannot connect to " + address + " within SmtpClient.Builder.connectTimeout ("
+                    + settings.connectTimeout() + ")", null, false, e);
+        } catch (IOException e) {
+            throw new SmtpConnectionException("cannot connect to " + address + ": " + e.getMessage(), null, null, false, e);
+        }
+        transcript.note("connected from " + plain.getLocalSocketAddress());
+        streams();
+        if (settings.tlsMode() == TlsMode.IMPLICIT) {
+            handshake();
+        }
+    }
+
+    private void introduce() {
+        ClientConfig config = ClientConfig.builder(settings.heloName().orElseGet(this::addressLiteral))
+                .pipelining(settings.pipelining())
+                .chunking(settings.chunking())
+                .build();
+        session = new ClientSession(config);
+        session.observer(transcript);
+        expectReady(next());
+        TlsMode mode = settings.tlsMode();
+        if ((mode == TlsMode.STARTTLS_OPPORTUNISTIC || mode == TlsMode.STARTTLS_REQUIRED) && !session.isTls()) {
+            startTls(mode == TlsMode.STARTTLS_REQUIRED);
+        }
+        if (settings.credentials().isPresent()) {
+            authenticate();
+        }
+    }
+
+    private void expectReady(ClientEvent e) {
+        if (e instanceof ClientEvent.Closed closed) {
+            throw failure(closed, "the server would not start a session");
+        }
+        if (!(e instanceof ClientEvent.Ready)) {
+            throw unexpected(e);
+        }
+    }
+
+    private void startTls(boolean required) {
+        if (!session.extensions().startTls()) {
+            if (required) {
+                quitQuietly();
+                throw new SmtpTlsException("TlsMode.STARTTLS_REQUIRED but " + settings.host()
+                        + " does not offer STARTTLS (RFC 3207 §4); nothing was sent", null, null);
+            }
+            transcript.note("STARTTLS not offered: going on in plaintext (TlsMode.STARTTLS_OPPORTUNISTIC)");
+            return;
+        }
+        session.startTls();
+        ClientEvent e = next();
+        if (e instanceof ClientEvent.StartTlsRefused refused) {
+            if (required) {
+                quitQuietly();
+                throw new SmtpTlsException("TlsMode.STARTTLS_REQUIRED but " + settings.host() + " refused STARTTLS: "
+                        + firstLine(refused.reply()) + "; nothing was sent", refused.reply(), null);
+            }
+            transcript.note("STARTTLS refused: going on in plaintext (TlsMode.STARTTLS_OPPORTUNISTIC)");
+            return;
+        }
+        if (e instanceof ClientEvent.Closed closed) {
+            throw failure(closed, "the server ended the session at STARTTLS");
+        }
+        if (!(e instanceof ClientEvent.StartTls)) {
+            throw unexpected(e);
+        }
+        handshake();
+        session.tlsEstablished();
+        expectReady(next());
+    }
+
+    private void handshake() {
+        try {
+            SSLSocket tls = (SSLSocket) settings.sslContext().getSocketFactory()
+                    .createSocket(socket, settings.host(), settings.port(), true);
+            SSLParameters parameters = tls.getSSLParameters();
+            // RFC 6125 via the JDK's HTTPS rules: the certificate must name the host we dialled;
+            // without this check any certificate the trust store accepts would do.
+            parameters.setEndpointIdentificationAlgorithm("HTTPS");
+            tls.setSSLParameters(parameters);
+            tls.setUseClientMode(true);
+            tls.setSoTimeout(millis(settings.commandTimeout()));
+            socket = tls;
+            tls.startHandshake();
+            transcript.note("TLS established: " + tls.getSession().getProtocol() + " " + tls.getSession().getCipherSuite());
+        } catch (SocketTimeoutException e) {
+            throw new SmtpTimeoutException("no TLS handshake with " + settings.host()
+                    + " within SmtpClient.Builder.commandTimeout (" + settings.commandTimeout() + ")", null, false, e);
+        } catch (SSLException e) {
+            throw new SmtpTlsException("TLS handshake with " + settings.host() + " failed: " + e.getMessage(), null, e);
+        } catch (IOException e) {
+            throw new SmtpConnectionException("connection to " + settings.host() + " lost during the TLS handshake: "
+                    + e.getMessage(), null, null, false, e);
+        }
+        streams();
+    }
+
+    private void authenticate() {
+        SaslClientMechanisms sasl = SaslClientMechanisms.of(settings.credentials().orElseThrow()).cramMd5(settings.cramMd5());
+        var offered = session.extensions().authMechanisms();
+        Optional<SaslClientMechanism> chosen = sasl.choose(offered);
+        if (chosen.isEmpty()) {
+            quitQuietly();
+            if (!session.isTls() && !session.extensions().has("AUTH")) {
+                throw new SmtpTlsException(settings.host() + " offers no AUTH without TLS, and the connection is not"
+                        + " encrypted; use TlsMode.STARTTLS_REQUIRED or IMPLICIT (RFC 4954 §4)", null, null);
+            }
+            throw new SmtpPermanentException("no SASL mechanism both sides know: the server offers "
+                    + (offered.isEmpty() ? "none" : String.join(" ", offered)) + ", these credentials can use "
+                    + String.join(" ", sasl.preference()) + " (RFC 4954 §4)", Replies.AUTH_MECHANISM_UNKNOWN, null, null);
+        }
+        SaslClientMechanism mechanism = chosen.get();
+        if (!session.isTls() && !mechanism.name().equals("CRAM-MD5")) {
+            quitQuietly();
+            throw new SmtpTlsException("refusing to send credentials for " + mechanism.name()
+                    + " over a connection without TLS (RFC 4954 §4, RFC 8314 §3); use TlsMode.STARTTLS_REQUIRED or"
+                    + " IMPLICIT", null, null);
+        }
+        session.auth(mechanism.name(), mechanism.initialResponse());
+        String localFailure = "";
+        while (true) {
+            ClientEvent e = next();
+            if (e instanceof ClientEvent.AuthChallenge challenge) {
+                try {
+                    session.authRespond(mechanism.respond(challenge.base64()));
+                } catch (SaslClientException x) {
+                    localFailure = "; " + x.getMessage();
+                    session.authCancel();
+                }
+            } else if (e instanceof ClientEvent.AuthSucceeded) {
+                transcript.note("authenticated with " + mechanism.name());
+                return;
+            } else if (e instanceof ClientEvent.AuthFailed failed) {
+                quitQuietly();
+                String message = "AUTH " + mechanism.name() + " refused: " + firstLine(failed.reply())
+                        + mechanism.serverError().map(s -> " (" + s + ")").orElse("") + localFailure;
+                throw byReply(message, failed.reply(), null, null);
+            } else if (e instanceof ClientEvent.Closed closed) {
+                throw failure(closed, "the server ended the session during AUTH");
+            } else {
+                throw unexpected(e);
+            }
+        }
+    }
+
+    private String addressLiteral() {
+        InetAddress local = socket.getLocalAddress();
+        // RFC 5321 §4.1.4: a client without a meaningful domain name says EHLO with its address.
+        return local instanceof Inet6Address ? "[IPv6:" + local.getHostAddress().replaceFirst("%.*$", "") + "]"
+                : "[" + local.getHostAddress() + "]";
+    }
+
+    // ---------------------------------------------------------------- transactions
+
+    /**
+     * Sends RSET on a reused connection (RFC 5321 §4.1.1.5) to learn whether it still works
+     * before a message is committed to it; a server may have closed it meanwhile.
+     */
+    boolean probe() {
+        try {
+            session.reset();
+            ClientEvent e = next();
+            if (e instanceof ClientEvent.ResetAccepted) {
+                return true;
+            }
+            transcript.note("RSET probe failed: " + e);
+        } catch (SmtpClientException e) {
+            transcript.note("RSET probe failed: " + e.getMessage());
+        }
+        drop();
+        return false;
+    }
+
+    /** Runs one transaction; returns when the message was taken for at least one recipient. */
+    SendResult transact(Envelope envelope, MessageContent content, MessageContent.EightBit eightBit) {
+        contentEnded = false;
+        Envelope prepared = prepare(envelope, content, eightBit);
+        try {
+            session.send(prepared);
+        } catch (UnsupportedFeatureException e) {
+            // Nothing was sent: the connection stays as good as it was.
+            throw new SmtpPermanentException(e.getMessage(), e.reply(), null, e);
+        }
+        messages++;
+        while (true) {
+            ClientEvent e = next();
+            if (e instanceof ClientEvent.RecipientReplied) {
+                continue;
+            }
+            if (e instanceof ClientEvent.ReadyForContent) {
+                writeContent(content);
+            } else if (e instanceof ClientEvent.TransactionCompleted completed) {
+                idleSince = System.nanoTime();
+                return outcome(completed.result());
+            } else if (e instanceof ClientEvent.Closed closed) {
+                throw failure(closed, "the connection ended during the transaction");
+            } else {
+                throw unexpected(e);
+            }
+        }
+    }
+
+    /**
+     * Adds what the content needs to MAIL's parameters unless the caller set them: SIZE when
+     * the size is known (RFC 1870 §3); BODY=8BITMIME for 8-bit content, or for content not
+     * known in advance when the server offers it, since declaring it for 7-bit content is
+     * harmless (RFC 6152 §3); SMTPUTF8 for 8-bit header octets (RFC 6532 §3.2). The session then
+     * checks each against the server's offer and refuses before sending anything.
+     */
+    private Envelope prepare(Envelope envelope, MessageContent content, MessageContent.EightBit eightBit) {
+        Parameters p = envelope.mailParameters();
+        Parameters.Builder b = p.toBuilder();
+        if (!p.has("SIZE")) {
+            content.size().ifPresent(b::size);
+        }
+        if (!p.has("BODY") && (eightBit == MessageContent.EightBit.BODY || eightBit == MessageContent.EightBit.HEADER
+                || (eightBit == MessageContent.EightBit.UNKNOWN && session.extensions().eightBitMime()))) {
+            b.body(Parameters.Body.EIGHT_BIT_MIME);
+        }
+        if (!p.has("SMTPUTF8") && eightBit == MessageContent.EightBit.HEADER) {
+            b.smtpUtf8();
+        }
+        return envelope.withMailParameters(b.build());
+    }
+
+    private void writeContent(MessageContent content) {
+        long octets = 0;
+        try (InputStream source = content.open()) {
+            byte[] piece = new byte[CONTENT_PIECE];
+            while (true) {
+                int n;
+                try {
+                    n = source.read(piece);
+                } catch (IOException e) {
+                    // The server must not see an end of data, or it would deliver a truncated
+                    // message: drop the connection instead (RFC 5321 §4.1.1.4).
+                    drop();
+                    throw new UncheckedIOException("reading the message content failed after " + octets
+                            + " octets; the connection was dropped, so nothing was delivered", e);
+                }
+                if (n < 0) {
+                    break;
+                }
+                octets += n;
+                session.writeData(ByteBuffer.wrap(piece, 0, n));
+                if (session.pendingOutput() >= CONTENT_PIECE) {
+                    write(session.takeOutput());
+                }
+            }
+        } catch (UnsupportedFeatureException e) {
+            // ClientSession closed itself without writing the end of data; the server must not
+            // see one either, so the connection goes (ClientSession#writeData).
+            drop();
+            throw new SmtpPermanentException(e.getMessage(), e.reply(), null, e);
+        } catch (IOException e) {
+            drop();
+            throw new UncheckedIOException("cannot open the message content " + content, e);
+        }
+        transcript.content(octets);
+        session.endData();
+        contentEnded = true;
+        // The tail of the content and the end-of-data dot go out together at the next read.
+    }
+
+    private SendResult outcome(TransactionResult r) {
+        if (r.isDelivered()) {
+            return SendResult.of(r);
+        }
+        Reply decisive;
+        String what;
+        if (!r.mailReply().isPositiveCompletion()) {
+            decisive = r.mailReply();
+            what = "MAIL FROM:<" + mailbox(r) + "> refused";
+        } else if (r.recipients().stream().noneMatch(TransactionResult.RecipientResult::isAccepted)) {
+            // Any recipient refused only for now makes the whole message worth trying again.
+            decisive = r.recipients().stream().map(TransactionResult.RecipientResult::outcome)
+                    .filter(Reply::isTransientFailure).findFirst().orElse(r.recipients().get(0).outcome());
+            what = "every recipient refused: " + r.recipients().stream()
+                    .map(x -> x.recipient().path() + " " + firstLine(x.outcome())).collect(Collectors.joining("; "));
+        } else {
+            decisive = r.dataReplies().isEmpty() ? r.recipients().get(0).outcome() : r.dataReplies().get(0);
+            what = "message refused";
+        }
+        String message = what.startsWith("every") ? what : what + ": " + firstLine(decisive);
+        throw byReply(message, decisive, r, null);
+    }
+
+    private static String mailbox(TransactionResult r) {
+        return r.envelope().sender().mailbox().map(Object::toString).orElse("");
+    }
+
+    // ---------------------------------------------------------------- ending
+
+    /** Sends QUIT, waits (at most the command timeout) for the reply, and closes. Never throws. */
+    void quitQuietly() {
+        try {
+            if (session != null && session.state() == ClientState.READY && !broken) {
+                session.quit();
+                while (!(next() instanceof ClientEvent.Closed)) {
+                    // replies before the 221, if any, are of no interest now
+                }
+            }
+        } catch (RuntimeException e) {
+            transcript.note("QUIT failed: " + e.getMessage());
+        }
+        drop();
+    }
+
+    /** Closes the socket at once, without QUIT. */
+    void drop() {
+        broken = true;
+        if (socket != null && !socket.isClosed()) {
+            try {
+                socket.close();
+            } catch (IOException e) {
+                transcript.note("close failed: " + e);
+            }
+            transcript.note("closed");
+        }
+    }
+
+    // ---------------------------------------------------------------- the loop
+
+    /** The next event, writing the session's output and reading replies as needed. */
+    private ClientEvent next() {
+        while (true) {
+            ClientEvent e = session.nextEvent();
+            if (e instanceof ClientEvent.Closed) {
+                // A QUIT the session queued goes out before the socket closes.
+                flushQuietly();
+                broken = true;
+                return e;
+            }
+            if (!(e instanceof ClientEvent.NeedInput)) {
+                return e;
+            }
+            if (session.hasOutput()) {
+                write(session.takeOutput());
+            }
+            read();
+        }
+    }
+
+    private void read() {
+        Optional<Timeout> awaited = session.timeout();
+        Duration limit = limitFor(awaited);
+        int n;
+        try {
+            socket.setSoTimeout(millis(limit));
+            n = in.read(readBuffer);
+        } catch (SocketTimeoutException e) {
+            drop();
+            throw new SmtpTimeoutException("no reply from " + settings.host() + " within SmtpClient.Builder."
+                    + (isData(awaited) ? "dataTimeout" : "commandTimeout") + " (" + limit + ") while waiting in "
+                    + session.state() + awaited.map(t -> " (RFC 5321 §4.5.3.2 " + t + ")").orElse(""), null,
+                    contentEnded, e);
+        } catch (IOException e) {
+            drop();
+            throw new SmtpConnectionException("connection to " + settings.host() + " lost in " + session.state()
+                    + ": " + e.getMessage(), null, null, contentEnded, e);
+        }
+        if (n < 0) {
+            session.receiveEndOfInput();
+        } else {
+            session.receive(readBuffer, 0, n);
+        }
+    }
+
+    /**
+     * Writes one batch in one call. A blocking socket has no write timeout, so a watchdog closes
+     * the socket if a server stops reading for longer than the data timeout.
+     */
+    private void write(byte[] bytes) {
+        AtomicBoolean fired = new AtomicBoolean();
+        Socket s = socket;
+        ScheduledFuture<?> watchdog = settings.watchdog().schedule(() -> {
+            fired.set(true);
+            try {
+                s.close();
+            } catch (IOException ignored) {
+                // the write fails either way
+            }
+        }, millis(settings.dataTimeout()), TimeUnit.MILLISECONDS);
+        try {
+            out.write(bytes);
+            out.flush();
+        } catch (IOException e) {
+            drop();
+            if (fired.get()) {
+                throw new SmtpTimeoutException(settings.host() + " took no data within SmtpClient.Builder.dataTimeout ("
+                        + settings.dataTimeout() + ")", null, contentEnded, e);
+            }
+            throw new SmtpConnectionException("connection to " + settings.host() + " lost while writing in "
+                    + session.state() + ": " + e.getMessage(), null, null, contentEnded, e);
+        } finally {
+            watchdog.cancel(false);
+        }
+    }
+
+    private void flushQuietly() {
+        if (session.hasOutput() && !broken && !socket.isClosed()) {
+            try {
+                out.write(session.takeOutput());
+                out.flush();
+            } catch (IOException e) {
+                transcript.note("write failed: " + e);
+            }
+        }
+    }
+
+    private void streams() {
+        try {
+            in = socket.getInputStream();
+            out = socket.getOutputStream();
+        } catch (IOException e) {
+            throw new SmtpConnectionException("connection to " + settings.host() + " unusable: " + e.getMessage(), null,
+                    null, false, e);
+        }
+    }
+
+    private Duration limitFor(Optional<Timeout> awaited) {
+        return isData(awaited) ? settings.dataTimeout() : settings.commandTimeout();
+    }
+
+    private static boolean isData(Optional<Timeout> t) {
+        return t.map(x -> x == Timeout.DATA_INITIATION || x == Timeout.DATA_BLOCK || x == Timeout.DATA_TERMINATION)
+                .orElse(false);
+    }
+
+    private static int millis(Duration d) {
+        return (int) Math.min(Integer.MAX_VALUE, Math.max(1, d.toMillis()));
+    }
+
+    // ---------------------------------------------------------------- failures
+
+    /** The exception for a session that ended; the connection is closed. */
+    private SmtpClientException failure(ClientEvent.Closed closed, String context) {
+        drop();
+        TransactionResult cut = closed.interrupted().orElse(null);
+        String message = context + ": " + closed.detail();
+        return switch (closed.cause()) {
+            case SERVICE_CLOSING, GREETING_REFUSED, HELLO_REFUSED, RESET_REFUSED ->
+                    byReply(message + " (" + firstLine(closed.reply().orElseThrow()) + ")", closed.reply().orElseThrow(),
+                            cut, null);
+            case PROTOCOL_ERROR, END_OF_INPUT, QUIT ->
+                    new SmtpConnectionException(message, closed.reply().orElse(null), cut, contentEnded, null);
+        };
+    }
+
+    private static SmtpClientException byReply(String message, Reply reply, TransactionResult t, Throwable cause) {
+        return reply.isPermanentFailure() ? new SmtpPermanentException(message, reply, t, cause)
+                : new SmtpTransientException(message, reply, t, cause);
+    }
+
+    private SmtpClientException unexpected(ClientEvent e) {
+        drop();
+        // ClientSession reports only what its caller asked for; anything else is a bug here.
+        throw new IllegalStateException("unexpected " + e + " in " + session.state());
+    }
+
+    private static String firstLine(Reply reply) {
+        return reply.code() + reply.status().map(s -> " " + s).orElse("") + " " + reply.lines().get(0);
+    }
+
+    @Override
+    public String toString() {
+        return "Connection[" + id + " " + settings.host() + ":" + settings.port() + ", " + messages + " messages"
+                + (broken ? ", closed" : "") + "]";
+    }
+}

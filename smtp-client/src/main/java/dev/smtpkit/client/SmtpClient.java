@@ -1,0 +1,463 @@
+package dev.smtpkit.client;
+
+import dev.smtpkit.client.sasl.ClientCredentials;
+import dev.smtpkit.client.sasl.CramMd5Policy;
+import dev.smtpkit.core.Command;
+import dev.smtpkit.core.Envelope;
+import dev.smtpkit.core.Timeout;
+import dev.smtpkit.core.client.ExtensionUse;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicInteger;
+import javax.net.ssl.SSLContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A sending SMTP client (RFC 5321) for one destination: it keeps a pool of connections, reuses
+ * them, pipelines (RFC 2920), uses BDAT (RFC 3030), 8BITMIME (RFC 6152) and SMTPUTF8 (RFC 6531)
+ * when the server offers them, protects the connection with TLS (RFC 3207, RFC 8314) and
+ * authenticates (RFC 4954).
+ *
+ * <pre>{@code
+ * try (SmtpClient client = SmtpClient.builder().host("smtp.example.org").port(587)
+ *         .credentials(ClientCredentials.password("alice", password)).build()) {
+ *     SendResult r = client.send(Envelope.of(Mailbox.parse("alice@example.org"), Mailbox.parse("bob@example.com")),
+ *             MessageContent.of(Path.of("message.eml")));
+ *     r.refused().forEach(x -> log.warn("{} refused: {}", x.recipient().path(), x.outcome()));
+ * }
+ * }</pre>
+ *
+ * <h2>Outcomes</h2>
+ * {@link #send} returns a {@link SendResult} when the server took the message for at least one
+ * recipient; recipients it refused are listed there with their replies, a normal outcome. It
+ * throws when no recipient got the message: {@link SmtpTransientException} when a 4xx decided
+ * it (MAIL, every RCPT with at least one 4xx among them, or the content refused for now),
+ * {@link SmtpPermanentException} for 5xx; and {@link SmtpConnectionException},
+ * {@link SmtpTimeoutException} or {@link SmtpTlsException} when no reply decided it.
+ *
+ * <h2>Connections</h2>
+ * Up to {@link Builder#maxConnections(int)} connections are open at once; a {@code send} waits
+ * for one to be free. After a message the connection goes back to the pool. A message on a
+ * reused connection first sends RSET (RFC 5321 §4.1.1.5) to check that the server still listens;
+ * if that fails the connection is dropped and the message sent once more, on a new connection,
+ * before anything of it went out. A connection is not reused after
+ * {@link Builder#idleTimeout(Duration)} unused or {@link Builder#maxMessagesPerConnection(int)}
+ * messages; such connections are closed with QUIT when next looked at, and all idle ones on
+ * {@link #close()}. Nothing is ever sent twice after the content began: a connection lost then
+ * is reported, with {@link SmtpConnectionException#mayHaveBeenDelivered()}.
+ *
+ * <h2>Logging</h2>
+ * The wire transcript, every command and reply with the connection id and server address, is
+ * logged at DEBUG on the logger {@code dev.smtpkit.client.transcript}; message content is
+ * elided and AUTH secrets are redacted.
+ *
+ * <p>The client is thread-safe; {@link #close()} it to close its connections and threads.
+ */
+public final class SmtpClient implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(SmtpClient.class);
+    private static final AtomicInteger CLIENTS = new AtomicInteger();
+
+    /** What every connection of a client is opened with. */
+    record Settings(String host, int port, Optional<String> heloName, TlsMode tlsMode, SSLContext sslContext,
+                    Optional<ClientCredentials> credentials, CramMd5Policy cramMd5, Duration connectTimeout,
+                    Duration commandTimeout, Duration dataTimeout, ExtensionUse pipelining, ExtensionUse chunking,
+                    ScheduledExecutorService watchdog) {
+    }
+
+    private final Settings settings;
+    private final int maxConnections;
+    private final Duration idleTimeout;
+    private final int maxMessagesPerConnection;
+    private final Semaphore permits;
+    /** Idle connections, the most recently used first: the least likely to have been closed by the server. */
+    private final Deque<Connection> idle = new ArrayDeque<>();
+    private final Executor executor;
+    private final ExecutorService ownedExecutor;
+    private final ScheduledExecutorService watchdog;
+    private volatile boolean closed;
+    /** Connections opened so far, for tests of reuse. */
+    private final java.util.concurrent.atomic.AtomicLong opened = new java.util.concurrent.atomic.AtomicLong();
+
+    private SmtpClient(Builder b) {
+        int n = CLIENTS.incrementAndGet();
+        this.watchdog = Executors.newSingleThreadScheduledExecutor(daemons("smtpkit-client-" + n + "-watchdog"));
+        SSLContext ssl;
+        try {
+            ssl = b.sslContext != null ? b.sslContext : SSLContext.getDefault();
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("the JDK's default SSLContext is not available", e);
+        }
+        this.settings = new Settings(b.host, b.port, Optional.ofNullable(b.heloName), b.tlsMode, ssl,
+                Optional.ofNullable(b.credentials), b.cramMd5, b.connectTimeout, b.commandTimeout, b.dataTimeout,
+                b.pipelining, b.chunking, watchdog);
+        this.maxConnections = b.maxConnections;
+        this.idleTimeout = b.idleTimeout;
+        this.maxMessagesPerConnection = b.maxMessagesPerConnection;
+        this.permits = new Semaphore(maxConnections, true);
+        if (b.executor != null) {
+            this.executor = b.executor;
+            this.ownedExecutor = null;
+        } else {
+            // One thread per connection is all sendAsync can use: more would only wait for a permit.
+            this.ownedExecutor = Executors.newFixedThreadPool(maxConnections, daemons("smtpkit-client-" + n + "-send"));
+            this.executor = ownedExecutor;
+        }
+    }
+
+    /** A builder; {@link Builder#host(String)} is required. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Sends one message, on a pooled connection; blocks until the server answered the end of the
+     * content or the transaction failed. See the class comment for what is returned and thrown.
+     *
+     * <p>MAIL's parameters are completed from the content unless set: SIZE when its size is known
+     * (RFC 1870), BODY=8BITMIME for 8-bit content (RFC 6152) or, for a stream, whenever the server
+     * offers 8BITMIME, SMTPUTF8 for non-ASCII addresses and 8-bit header octets (RFC 6531). DSN's
+     * RET, ENVID, NOTIFY and ORCPT (RFC 3461) go as given in the envelope.
+     *
+     * @param envelope the sender, the recipients (at least one) and their ESMTP parameters
+     * @param message  the content: the RFC 5322 header and body
+     * @throws SmtpPermanentException        also when the message needs an extension the server does
+     *                                       not offer (8-bit content without 8BITMIME, UTF-8 without
+     *                                       SMTPUTF8, over the server's SIZE, DSN); checked before MAIL
+     *                                       for bytes and files, and while sending for a stream, whose
+     *                                       connection is then dropped so nothing is delivered
+     * @throws UncheckedIOException          when the content cannot be read; nothing is delivered
+     * @throws IllegalArgumentException      for an envelope without recipients
+     * @throws IllegalStateException         after {@link #close()}
+     */
+    public SendResult send(Envelope envelope, MessageContent message) {
+        Objects.requireNonNull(envelope, "envelope");
+        Objects.requireNonNull(message, "message");
+        if (envelope.recipients().isEmpty()) {
+            throw new IllegalArgumentException("an envelope needs at least one recipient (RFC 5321 §3.3)");
+        }
+        checkOpen();
+        MessageContent.EightBit eightBit;
+        try {
+            eightBit = message.scan();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the message content " + message, e);
+        }
+        try {
+            permits.acquire();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SmtpConnectionException("interrupted while waiting for a free connection", null, null, false, e);
+        }
+        try {
+            checkOpen();
+            Connection c = reusable();
+            if (c == null) {
+                c = Connection.open(settings);
+                opened.incrementAndGet();
+            }
+            try {
+                return c.transact(envelope, message, eightBit);
+            } finally {
+                release(c);
+            }
+        } finally {
+            permits.release();
+        }
+    }
+
+    /**
+     * Sends one message on the client's executor ({@link Builder#executor(Executor)}); the future
+     * completes as {@link #send} returns or throws. Many such calls share the pool: at most
+     * {@link Builder#maxConnections(int)} messages are in flight, the others wait their turn.
+     */
+    public CompletableFuture<SendResult> sendAsync(Envelope envelope, MessageContent message) {
+        Objects.requireNonNull(envelope, "envelope");
+        Objects.requireNonNull(message, "message");
+        checkOpen();
+        return CompletableFuture.supplyAsync(() -> send(envelope, message), executor);
+    }
+
+    /**
+     * An idle connection that answered the RSET probe, or null when there is none; expired ones
+     * are closed on the way.
+     */
+    private Connection reusable() {
+        while (true) {
+            Connection c;
+            synchronized (idle) {
+                c = idle.pollFirst();
+            }
+            if (c == null) {
+                return null;
+            }
+            if (expired(c)) {
+                c.quitQuietly();
+                continue;
+            }
+            if (c.probe()) {
+                return c;
+            }
+            // RFC 5321 §4.1.1.5: the probe failed, so the server has gone; one fresh connection,
+            // rather than trying every idle one, which have likely gone the same way.
+            LOG.debug("{} failed the RSET probe; sending on a new connection", c);
+            return null;
+        }
+    }
+
+    private boolean expired(Connection c) {
+        return System.nanoTime() - c.idleSince() >= idleTimeout.toNanos();
+    }
+
+    private void release(Connection c) {
+        if (c.isReusable() && c.messages() < maxMessagesPerConnection) {
+            synchronized (idle) {
+                if (!closed) {
+                    idle.addFirst(c);
+                    return;
+                }
+            }
+        }
+        c.quitQuietly();
+    }
+
+    long connectionsOpened() {
+        return opened.get();
+    }
+
+    private void checkOpen() {
+        if (closed) {
+            throw new IllegalStateException("SmtpClient is closed");
+        }
+    }
+
+    /**
+     * Closes every idle connection with QUIT (RFC 5321 §4.1.1.10), each waiting at most the
+     * command timeout, and stops the client's threads. Messages in flight finish; their
+     * connections are closed as they come back.
+     */
+    @Override
+    public void close() {
+        List<Connection> toClose;
+        synchronized (idle) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            toClose = new ArrayList<>(idle);
+            idle.clear();
+        }
+        toClose.forEach(Connection::quitQuietly);
+        if (ownedExecutor != null) {
+            ownedExecutor.shutdown();
+        }
+        watchdog.shutdown();
+    }
+
+    @Override
+    public String toString() {
+        int idleCount;
+        synchronized (idle) {
+            idleCount = idle.size();
+        }
+        return "SmtpClient[" + settings.host() + ":" + settings.port() + ", " + settings.tlsMode() + ", "
+                + (maxConnections - permits.availablePermits()) + " busy, " + idleCount + " idle"
+                + (closed ? ", closed" : "") + "]";
+    }
+
+    private static ThreadFactory daemons(String name) {
+        AtomicInteger count = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, name + "-" + count.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+    }
+
+    /** Builds an {@link SmtpClient}; every setting has a default except the host. */
+    public static final class Builder {
+        private String host;
+        private int port = 25;
+        private String heloName;
+        private TlsMode tlsMode = TlsMode.STARTTLS_REQUIRED;
+        private SSLContext sslContext;
+        private ClientCredentials credentials;
+        private CramMd5Policy cramMd5 = CramMd5Policy.NEVER;
+        private Duration connectTimeout = Duration.ofSeconds(30);
+        private Duration commandTimeout = Timeout.MAIL.rfcDefault();
+        private Duration dataTimeout = Timeout.DATA_TERMINATION.rfcDefault();
+        private int maxConnections = 4;
+        private Duration idleTimeout = Duration.ofSeconds(30);
+        private int maxMessagesPerConnection = 100;
+        private ExtensionUse pipelining = ExtensionUse.WHEN_OFFERED;
+        private ExtensionUse chunking = ExtensionUse.WHEN_OFFERED;
+        private Executor executor;
+
+        private Builder() {
+        }
+
+        /** The server's host name or address; required. With TLS the certificate must name it. */
+        public Builder host(String host) {
+            this.host = Objects.requireNonNull(host, "host");
+            return this;
+        }
+
+        /** The server's port (25; 587 for submission, RFC 6409; 465 with {@link TlsMode#IMPLICIT}, RFC 8314). */
+        public Builder port(int port) {
+            if (port < 1 || port > 65535) {
+                throw new IllegalArgumentException("port must be 1 to 65535: " + port);
+            }
+            this.port = port;
+            return this;
+        }
+
+        /**
+         * The name this client gives in EHLO (RFC 5321 §4.1.1.1): its fully qualified domain name.
+         * By default the address literal of the connection's local end, such as
+         * {@code [192.0.2.1]}, which RFC 5321 §4.1.4 allows a client without a meaningful name.
+         */
+        public Builder heloName(String heloName) {
+            Objects.requireNonNull(heloName, "heloName");
+            new Command.Ehlo(heloName); // checks the domain or address literal grammar now, not at first send
+            this.heloName = heloName;
+            return this;
+        }
+
+        /** How connections are protected ({@link TlsMode#STARTTLS_REQUIRED}, as RFC 8314 §3 asks of submission). */
+        public Builder tlsMode(TlsMode tlsMode) {
+            this.tlsMode = Objects.requireNonNull(tlsMode, "tlsMode");
+            return this;
+        }
+
+        /** Where trusted certificates and TLS settings come from (the JDK's default {@code SSLContext}). */
+        public Builder sslContext(SSLContext sslContext) {
+            this.sslContext = Objects.requireNonNull(sslContext, "sslContext");
+            return this;
+        }
+
+        /**
+         * Authenticate every connection with these credentials (RFC 4954), choosing the strongest
+         * mechanism both sides know (see {@code SaslClientMechanisms}). PLAIN, LOGIN and XOAUTH2
+         * are used only over TLS. None by default.
+         */
+        public Builder credentials(ClientCredentials credentials) {
+            this.credentials = Objects.requireNonNull(credentials, "credentials");
+            return this;
+        }
+
+        /** Whether CRAM-MD5 is preferred when offered ({@link CramMd5Policy#NEVER}). */
+        public Builder cramMd5(CramMd5Policy policy) {
+            this.cramMd5 = Objects.requireNonNull(policy, "policy");
+            return this;
+        }
+
+        /** How long to wait for a TCP connection (30 seconds; RFC 5321 names none). */
+        public Builder connectTimeout(Duration timeout) {
+            this.connectTimeout = positive(timeout, "connectTimeout");
+            return this;
+        }
+
+        /**
+         * How long to wait for the greeting and each command's reply, and for a TLS handshake
+         * (5 minutes, RFC 5321 §4.5.3.2.1-3).
+         */
+        public Builder commandTimeout(Duration timeout) {
+            this.commandTimeout = positive(timeout, "commandTimeout");
+            return this;
+        }
+
+        /**
+         * How long to wait for 354, for the reply to the end of the content, and for the server to
+         * take each write (10 minutes, the longest of RFC 5321 §4.5.3.2.4-6, since a server may
+         * check the whole message before it answers).
+         */
+        public Builder dataTimeout(Duration timeout) {
+            this.dataTimeout = positive(timeout, "dataTimeout");
+            return this;
+        }
+
+        /**
+         * The most connections open to the destination at once (4: enough to fill a fast link, few
+         * enough that servers' per-client limits do not refuse them).
+         */
+        public Builder maxConnections(int count) {
+            if (count < 1) {
+                throw new IllegalArgumentException("maxConnections must be at least 1: " + count);
+            }
+            this.maxConnections = count;
+            return this;
+        }
+
+        /**
+         * How long an unused connection is kept for reuse (30 seconds: well under the 5 minutes a
+         * server waits for a command, RFC 5321 §4.5.3.2.7, so the server rarely closes it first).
+         */
+        public Builder idleTimeout(Duration timeout) {
+            this.idleTimeout = positive(timeout, "idleTimeout");
+            return this;
+        }
+
+        /** How many messages one connection carries before it is closed (100), spreading load over time. */
+        public Builder maxMessagesPerConnection(int count) {
+            if (count < 1) {
+                throw new IllegalArgumentException("maxMessagesPerConnection must be at least 1: " + count);
+            }
+            this.maxMessagesPerConnection = count;
+            return this;
+        }
+
+        /** Whether to pipeline (RFC 2920) when offered ({@link ExtensionUse#WHEN_OFFERED}). */
+        public Builder pipelining(ExtensionUse use) {
+            this.pipelining = Objects.requireNonNull(use, "use");
+            return this;
+        }
+
+        /** Whether to send content with BDAT (RFC 3030) when CHUNKING is offered ({@link ExtensionUse#WHEN_OFFERED}). */
+        public Builder chunking(ExtensionUse use) {
+            this.chunking = Objects.requireNonNull(use, "use");
+            return this;
+        }
+
+        /**
+         * Where {@link SmtpClient#sendAsync} runs (by default the client's own daemon threads, one
+         * per connection, stopped by {@link SmtpClient#close()}). An executor given here is not
+         * shut down by the client.
+         */
+        public Builder executor(Executor executor) {
+            this.executor = Objects.requireNonNull(executor, "executor");
+            return this;
+        }
+
+        /** Builds the client; no connection is made until the first message. */
+        public SmtpClient build() {
+            if (host == null) {
+                throw new IllegalStateException("SmtpClient.Builder.host is required");
+            }
+            return new SmtpClient(this);
+        }
+
+        private static Duration positive(Duration d, String name) {
+            Objects.requireNonNull(d, name);
+            if (d.isNegative() || d.isZero()) {
+                throw new IllegalArgumentException(name + " must be positive: " + d);
+            }
+            return d;
+        }
+    }
+}

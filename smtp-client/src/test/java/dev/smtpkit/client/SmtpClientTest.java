@@ -1,0 +1,404 @@
+package dev.smtpkit.client;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.smtpkit.client.sasl.ClientCredentials;
+import dev.smtpkit.client.sasl.CramMd5Policy;
+import dev.smtpkit.core.Envelope;
+import dev.smtpkit.core.ForwardPath;
+import dev.smtpkit.core.Mailbox;
+import dev.smtpkit.core.Parameters;
+import dev.smtpkit.core.Replies;
+import dev.smtpkit.core.Reply;
+import dev.smtpkit.core.ReversePath;
+import dev.smtpkit.core.client.ExtensionUse;
+import dev.smtpkit.core.server.PlaintextAuth;
+import dev.smtpkit.core.server.ServerConfig;
+import dev.smtpkit.core.server.ServerExtension;
+import dev.smtpkit.server.security.ChallengeSource;
+import dev.smtpkit.server.security.Credentials;
+import dev.smtpkit.server.security.SaslMechanism;
+import dev.smtpkit.server.security.SaslServerMechanisms;
+import dev.smtpkit.server.security.SelfSignedCertificate;
+import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SmtpClientTest {
+
+    private static final Duration WAIT = Duration.ofSeconds(10);
+    private static final byte[] HELLO = "Subject: hi\r\n\r\nhello\r\n".getBytes(StandardCharsets.US_ASCII);
+    private static final SelfSignedCertificate CERT = SelfSignedCertificate.generate("localhost");
+
+    static Envelope envelope(String... recipients) {
+        return Envelope.of(ReversePath.of(Mailbox.parse("alice@example.org")),
+                java.util.Arrays.stream(recipients).map(r -> ForwardPath.of(Mailbox.parse(r))).toList());
+    }
+
+    static SmtpClient.Builder plain(TestServer server) {
+        return SmtpClient.builder().host("localhost").port(server.port()).tlsMode(TlsMode.NONE)
+                .heloName("client.example").commandTimeout(WAIT).dataTimeout(WAIT);
+    }
+
+    @Test
+    void sendsAMessageAndReportsEveryRecipient() throws Exception {
+        try (TestServer server = TestServer.builder().start(); SmtpClient client = plain(server).build()) {
+            SendResult r = client.send(envelope("bob@example.com", "carol@example.com"), MessageContent.of(HELLO));
+            assertThat(r.isPartial()).isFalse();
+            assertThat(r.accepted()).hasSize(2);
+            assertThat(r.messageReply().code()).isEqualTo(250);
+            TestServer.Received got = server.take(WAIT);
+            assertThat(got.content()).isEqualTo(HELLO);
+            assertThat(got.envelope().forwardPaths()).hasSize(2);
+            // RFC 1870 §3: the size is known, so it is declared.
+            assertThat(r.envelope().mailParameters().size()).hasValue(HELLO.length);
+        }
+    }
+
+    @Test
+    @DisplayName("RFC 2920 §3.1: MAIL, RCPT and DATA go out together when PIPELINING is offered")
+    void pipelinesTheEnvelope() throws Exception {
+        try (TestServer server = TestServer.builder().start();
+             SmtpClient client = plain(server).chunking(ExtensionUse.NEVER).build()) {
+            client.send(envelope("bob@example.com", "carol@example.com"), MessageContent.of(HELLO));
+            assertThat(TestServer.verbs(server.commands)).containsSubsequence("MAIL", "RCPT", "RCPT", "DATA");
+            assertThat(server.take(WAIT).content()).isEqualTo(HELLO);
+        }
+    }
+
+    @Test
+    @DisplayName("RFC 3030 §2: BDAT when CHUNKING is offered")
+    void usesBdatWhenOffered() throws Exception {
+        try (TestServer server = TestServer.builder().start(); SmtpClient client = plain(server).build()) {
+            client.send(envelope("bob@example.com"), MessageContent.of(HELLO));
+            assertThat(TestServer.verbs(server.commands)).containsSubsequence("MAIL", "RCPT", "BDAT").doesNotContain("DATA");
+            assertThat(server.take(WAIT).content()).isEqualTo(HELLO);
+        }
+    }
+
+    @Test
+    void partialAcceptanceIsAResultNotAnException() throws Exception {
+        Reply noSuchUser = Replies.NO_SUCH_USER;
+        try (TestServer server = TestServer.builder()
+                .recipients(r -> r.toString().contains("nobody") ? Optional.of(noSuchUser) : Optional.empty()).start();
+             SmtpClient client = plain(server).build()) {
+            SendResult r = client.send(envelope("bob@example.com", "nobody@example.com"), MessageContent.of(HELLO));
+            assertThat(r.isPartial()).isTrue();
+            assertThat(r.refused()).singleElement().satisfies(x -> {
+                assertThat(x.recipient().path().toString()).contains("nobody");
+                assertThat(x.outcome()).isEqualTo(noSuchUser);
+            });
+            assertThat(server.take(WAIT).envelope().forwardPaths()).hasSize(1);
+        }
+    }
+
+    @Test
+    void everyRecipientRefusedThrowsByTheReplies() throws Exception {
+        try (TestServer server = TestServer.builder().recipients(r -> r.toString().contains("later")
+                ? Optional.of(Replies.MAILBOX_UNAVAILABLE)
+                : r.toString().contains("nobody") ? Optional.of(Replies.NO_SUCH_USER) : Optional.empty()).start();
+             SmtpClient client = plain(server).build()) {
+            assertThatThrownBy(() -> client.send(envelope("nobody@example.com"), MessageContent.of(HELLO)))
+                    .isInstanceOfSatisfying(SmtpPermanentException.class, e -> {
+                        assertThat(e.reply()).hasValue(Replies.NO_SUCH_USER);
+                        assertThat(e.enhancedStatus()).hasValueSatisfying(s -> assertThat(s.toString()).isEqualTo("5.1.1"));
+                        assertThat(e.transaction()).hasValueSatisfying(t -> assertThat(t.recipients()).hasSize(1));
+                    });
+            // One recipient refused only for now makes the message worth trying again.
+            assertThatThrownBy(() -> client.send(envelope("nobody@example.com", "later@example.com"), MessageContent.of(HELLO)))
+                    .isInstanceOfSatisfying(SmtpTransientException.class,
+                            e -> assertThat(e.reply()).hasValue(Replies.MAILBOX_UNAVAILABLE));
+            // The connection survived both refusals.
+            client.send(envelope("bob@example.com").withRecipient(Envelope.Recipient.of(ForwardPath.POSTMASTER)),
+                    MessageContent.of(HELLO));
+            assertThat(server.connections.get()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    @DisplayName("RFC 5321 §4.1.1.5: a reused connection is probed with RSET before the next MAIL")
+    void reusesTheConnectionWithAnRsetProbe() throws Exception {
+        try (TestServer server = TestServer.builder().start(); SmtpClient client = plain(server).build()) {
+            for (int i = 0; i < 3; i++) {
+                client.send(envelope("bob@example.com"), MessageContent.of(HELLO));
+            }
+            assertThat(server.connections.get()).isEqualTo(1);
+            List<String> verbs = TestServer.verbs(server.commands);
+            assertThat(verbs.stream().filter("RSET"::equals)).hasSize(2);
+            assertThat(verbs.get(verbs.indexOf("RSET") + 1)).isEqualTo("MAIL");
+        }
+    }
+
+    @Test
+    void aConnectionWhoseProbeFailsIsReplacedOnce() throws Exception {
+        try (TestServer server = TestServer.builder().start(); SmtpClient client = plain(server).build()) {
+            client.send(envelope("bob@example.com"), MessageContent.of(HELLO));
+            server.dropConnections();
+            SendResult r = client.send(envelope("bob@example.com"), MessageContent.of(HELLO));
+            assertThat(r.messageReply().code()).isEqualTo(250);
+            assertThat(server.connections.get()).isEqualTo(2);
+            assertThat(server.messages).hasSize(2);
+        }
+    }
+
+    @Test
+    void closesAfterMaxMessagesAndSendsQuitOnClose() throws Exception {
+        try (TestServer server = TestServer.builder().start()) {
+            try (SmtpClient client = plain(server).maxMessagesPerConnection(2).build()) {
+                for (int i = 0; i < 5; i++) {
+                    client.send(envelope("bob@example.com"), MessageContent.of(HELLO));
+                }
+                assertThat(server.connections.get()).isEqualTo(3);
+            }
+            assertThat(TestServer.verbs(server.commands).stream().filter("QUIT"::equals)).hasSize(3);
+        }
+    }
+
+    @Test
+    void anIdleConnectionPastItsTimeoutIsNotReused() throws Exception {
+        try (TestServer server = TestServer.builder().start();
+             SmtpClient client = plain(server).idleTimeout(Duration.ofNanos(1)).build()) {
+            client.send(envelope("bob@example.com"), MessageContent.of(HELLO));
+            client.send(envelope("bob@example.com"), MessageContent.of(HELLO));
+            assertThat(server.connections.get()).isEqualTo(2);
+            assertThat(TestServer.verbs(server.commands)).doesNotContain("RSET").contains("QUIT");
+        }
+    }
+
+    @Test
+    void sendAsyncSharesTheBoundedPool() throws Exception {
+        try (TestServer server = TestServer.builder().start(); SmtpClient client = plain(server).maxConnections(3).build()) {
+            List<CompletableFuture<SendResult>> futures = new ArrayList<>();
+            for (int i = 0; i < 60; i++) {
+                futures.add(client.sendAsync(envelope("bob" + i + "@example.com"), MessageContent.of(HELLO)));
+            }
+            CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new)).get(WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(futures).allSatisfy(f -> assertThat(f.join().messageReply().code()).isEqualTo(250));
+            assertThat(server.messages).hasSize(60);
+            assertThat(server.connections.get()).isBetween(1, 3);
+        }
+    }
+
+    @Test
+    void streamsPathAndInputStreamContent(@TempDir Path dir) throws Exception {
+        byte[] big = new byte[300_000];
+        for (int i = 0; i < big.length; i++) {
+            big[i] = (byte) (i % 80 == 79 ? '\n' : 'a' + i % 26);
+        }
+        Path file = Files.write(dir.resolve("m.eml"), big);
+        try (TestServer server = TestServer.builder().start(); SmtpClient client = plain(server).build()) {
+            client.send(envelope("bob@example.com"), MessageContent.of(file));
+            client.send(envelope("bob@example.com"), MessageContent.of(new ByteArrayInputStream(big)));
+            // Bare LF goes out as CRLF (RFC 5321 §2.3.8).
+            byte[] expected = new String(big, StandardCharsets.US_ASCII).replace("\n", "\r\n").getBytes(StandardCharsets.US_ASCII);
+            assertThat(server.take(WAIT).content()).isEqualTo(expected);
+            assertThat(server.take(WAIT).content()).isEqualTo(expected);
+        }
+    }
+
+    @Test
+    void aStreamCanBeSentOnlyOnce() throws Exception {
+        try (TestServer server = TestServer.builder().start(); SmtpClient client = plain(server).build()) {
+            MessageContent once = MessageContent.of(new ByteArrayInputStream(HELLO));
+            client.send(envelope("bob@example.com"), once);
+            assertThatThrownBy(() -> client.send(envelope("bob@example.com"), once)).isInstanceOf(IllegalStateException.class);
+        }
+    }
+
+    @Test
+    @DisplayName("RFC 6152 §3: 8-bit content is declared BODY=8BITMIME and arrives byte for byte")
+    void declaresEightBitMime() throws Exception {
+        byte[] latin = "Subject: caf\u00e9\r\n\r\nna\u00efve\r\n".getBytes(StandardCharsets.UTF_8);
+        byte[] body8 = "Subject: x\r\n\r\nna\u00efve\r\n".getBytes(StandardCharsets.UTF_8);
+        try (TestServer server = TestServer.builder().start(); SmtpClient client = plain(server).build()) {
+            SendResult r = client.send(envelope("bob@example.com"), MessageContent.of(body8));
+            assertThat(r.envelope().mailParameters().body()).hasValue(Parameters.Body.EIGHT_BIT_MIME);
+            assertThat(server.take(WAIT).content()).isEqualTo(body8);
+            // 8-bit header octets are UTF-8 headers (RFC 6532): SMTPUTF8 too.
+            SendResult utf8 = client.send(envelope("bob@example.com"), MessageContent.of(latin));
+            assertThat(utf8.envelope().mailParameters().smtpUtf8()).isTrue();
+            assertThat(server.take(WAIT).content()).isEqualTo(latin);
+        }
+    }
+
+    @Test
+    @DisplayName("RFC 6152 §3: 8-bit content to a server without 8BITMIME is refused before MAIL")
+    void refusesEightBitContentTheServerCannotTake() throws Exception {
+        byte[] body8 = "Subject: x\r\n\r\nna\u00efve\r\n".getBytes(StandardCharsets.UTF_8);
+        ServerConfig sevenBit = ServerConfig.builder().extension(ServerExtension.EIGHT_BIT_MIME, false)
+                .extension(ServerExtension.SMTP_UTF8, false).build();
+        try (TestServer server = TestServer.builder().config(sevenBit).start(); SmtpClient client = plain(server).build()) {
+            assertThatThrownBy(() -> client.send(envelope("bob@example.com"), MessageContent.of(body8)))
+                    .isInstanceOfSatisfying(SmtpPermanentException.class,
+                            e -> assertThat(e.reply()).hasValue(Replies.CONVERSION_NOT_SUPPORTED))
+                    .hasMessageContaining("8BITMIME");
+            assertThat(TestServer.verbs(server.commands)).doesNotContain("MAIL");
+            // A stream is found out while it is sent: the connection is dropped without an end of data.
+            assertThatThrownBy(() -> client.send(envelope("bob@example.com"),
+                    MessageContent.of(new ByteArrayInputStream(body8)))).isInstanceOf(SmtpPermanentException.class);
+            assertThat(server.messages).isEmpty();
+            // and the pool still works
+            client.send(envelope("bob@example.com"), MessageContent.of(HELLO));
+            assertThat(server.take(WAIT).content()).isEqualTo(HELLO);
+        }
+    }
+
+    @Test
+    @DisplayName("RFC 1870 §6.1: a message over the server's SIZE is refused before MAIL")
+    void checksSizeBeforeSending() throws Exception {
+        ServerConfig small = ServerConfig.builder()
+                .limits(dev.smtpkit.core.Limits.DEFAULTS.toBuilder().maxMessageSize(10).build()).build();
+        try (TestServer server = TestServer.builder().config(small).start(); SmtpClient client = plain(server).build()) {
+            assertThatThrownBy(() -> client.send(envelope("bob@example.com"), MessageContent.of(HELLO)))
+                    .isInstanceOfSatisfying(SmtpPermanentException.class,
+                            e -> assertThat(e.reply()).hasValue(Replies.MESSAGE_TOO_BIG));
+            assertThat(TestServer.verbs(server.commands)).doesNotContain("MAIL");
+        }
+    }
+
+    @Test
+    void sendsDsnParameters() throws Exception {
+        Parameters mail = Parameters.builder().ret(Parameters.Ret.HDRS).envId("QQ314159").build();
+        Envelope.Recipient rcpt = new Envelope.Recipient(ForwardPath.of(Mailbox.parse("bob@example.com")),
+                Parameters.builder().dsnNotify(java.util.EnumSet.of(Parameters.Notify.FAILURE))
+                        .orcpt(new Parameters.Orcpt("rfc822", "bob@example.com")).build());
+        Envelope env = new Envelope(ReversePath.of(Mailbox.parse("alice@example.org")), mail, List.of(rcpt));
+        try (TestServer server = TestServer.builder().start(); SmtpClient client = plain(server).build()) {
+            client.send(env, MessageContent.of(HELLO));
+            assertThat(server.commands).anySatisfy(c -> assertThat(c).contains("RET=HDRS").contains("ENVID=QQ314159"));
+            assertThat(server.commands).anySatisfy(c -> assertThat(c).contains("NOTIFY=FAILURE").contains("ORCPT=rfc822;"));
+        }
+    }
+
+    @Test
+    @DisplayName("RFC 3207 §4: STARTTLS, with the certificate checked against the host name")
+    void startTls() throws Exception {
+        try (TestServer server = TestServer.builder().startTls(CERT.serverContext()).start();
+             SmtpClient client = plain(server).tlsMode(TlsMode.STARTTLS_REQUIRED).sslContext(CERT.clientContext()).build()) {
+            client.send(envelope("bob@example.com"), MessageContent.of(HELLO));
+            assertThat(TestServer.verbs(server.commands)).containsSubsequence("EHLO", "STARTTLS", "EHLO", "MAIL");
+        }
+    }
+
+    @Test
+    void aCertificateForAnotherHostIsRefused() throws Exception {
+        SelfSignedCertificate other = SelfSignedCertificate.generate("other.example");
+        try (TestServer server = TestServer.builder().startTls(other.serverContext()).start();
+             SmtpClient client = plain(server).tlsMode(TlsMode.STARTTLS_OPPORTUNISTIC).sslContext(other.clientContext()).build()) {
+            assertThatThrownBy(() -> client.send(envelope("bob@example.com"), MessageContent.of(HELLO)))
+                    .isInstanceOf(SmtpTlsException.class);
+            assertThat(TestServer.verbs(server.commands)).doesNotContain("MAIL");
+        }
+    }
+
+    @Test
+    @DisplayName("RFC 3207 §4: STARTTLS required and not offered: nothing is sent")
+    void tlsRequiredNeverFallsBack() throws Exception {
+        try (TestServer server = TestServer.builder().start();
+             SmtpClient client = plain(server).tlsMode(TlsMode.STARTTLS_REQUIRED).build()) {
+            assertThatThrownBy(() -> client.send(envelope("bob@example.com"), MessageContent.of(HELLO)))
+                    .isInstanceOf(SmtpTlsException.class).hasMessageContaining("does not offer STARTTLS");
+            assertThat(TestServer.verbs(server.commands)).containsExactly("EHLO", "QUIT");
+        }
+        try (TestServer server = TestServer.builder().start();
+             SmtpClient client = plain(server).tlsMode(TlsMode.STARTTLS_OPPORTUNISTIC).build()) {
+            client.send(envelope("bob@example.com"), MessageContent.of(HELLO));
+        }
+    }
+
+    @Test
+    @DisplayName("RFC 8314 §3.3: implicit TLS")
+    void implicitTls() throws Exception {
+        try (TestServer server = TestServer.builder().implicitTls(CERT.serverContext()).start();
+             SmtpClient client = plain(server).tlsMode(TlsMode.IMPLICIT).sslContext(CERT.clientContext()).build()) {
+            client.send(envelope("bob@example.com"), MessageContent.of(HELLO));
+            assertThat(server.take(WAIT).content()).isEqualTo(HELLO);
+        }
+    }
+
+    private static SaslServerMechanisms users() {
+        return SaslServerMechanisms.builder(c -> {
+            if (c instanceof Credentials.Password p) {
+                return p.username().equals("alice") && p.password().equals("s3cret") ? Optional.of("alice") : Optional.empty();
+            }
+            if (c instanceof Credentials.ChallengeResponse r) {
+                return r.username().equals("alice") && r.matches("s3cret") ? Optional.of("alice") : Optional.empty();
+            }
+            return Optional.empty();
+        }).mechanisms(SaslMechanism.values())
+                .cramMd5Challenges(ChallengeSource.of("test.example", new Random(1), Clock.systemUTC())).build();
+    }
+
+    @Test
+    @DisplayName("RFC 4954 §4: AUTH over TLS, PLAIN preferred; a wrong password is a permanent failure")
+    void authenticatesOverTls() throws Exception {
+        try (TestServer server = TestServer.builder().startTls(CERT.serverContext()).auth(users(), PlaintextAuth.REFUSED).start()) {
+            try (SmtpClient client = plain(server).tlsMode(TlsMode.STARTTLS_REQUIRED).sslContext(CERT.clientContext())
+                    .credentials(ClientCredentials.password("alice", "s3cret")).build()) {
+                client.send(envelope("bob@example.com"), MessageContent.of(HELLO));
+                assertThat(server.commands).contains("AUTH PLAIN <redacted>");
+            }
+            try (SmtpClient client = plain(server).tlsMode(TlsMode.STARTTLS_REQUIRED).sslContext(CERT.clientContext())
+                    .credentials(ClientCredentials.password("alice", "wrong")).build()) {
+                assertThatThrownBy(() -> client.send(envelope("bob@example.com"), MessageContent.of(HELLO)))
+                        .isInstanceOfSatisfying(SmtpPermanentException.class,
+                                e -> assertThat(e.reply()).hasValue(Replies.AUTH_FAILED))
+                        .hasMessageNotContaining("wrong");
+            }
+        }
+    }
+
+    @Test
+    @DisplayName("RFC 4954 §4: no password in plaintext; CRAM-MD5 may go without TLS")
+    void noPasswordInPlaintext() throws Exception {
+        try (TestServer server = TestServer.builder().auth(users(), PlaintextAuth.ALLOWED).start()) {
+            try (SmtpClient client = plain(server).credentials(ClientCredentials.password("alice", "s3cret")).build()) {
+                assertThatThrownBy(() -> client.send(envelope("bob@example.com"), MessageContent.of(HELLO)))
+                        .isInstanceOf(SmtpTlsException.class).hasMessageContaining("PLAIN");
+                assertThat(TestServer.verbs(server.commands)).doesNotContain("AUTH", "MAIL");
+            }
+            try (SmtpClient client = plain(server).credentials(ClientCredentials.password("alice", "s3cret"))
+                    .cramMd5(CramMd5Policy.PREFER).build()) {
+                client.send(envelope("bob@example.com"), MessageContent.of(HELLO));
+                assertThat(server.commands).contains("AUTH CRAM-MD5");
+            }
+        }
+    }
+
+    @Test
+    void connectionRefusedIsAConnectionException() throws Exception {
+        int port;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            port = s.getLocalPort();
+        }
+        try (SmtpClient client = SmtpClient.builder().host("127.0.0.1").port(port).tlsMode(TlsMode.NONE).build()) {
+            assertThatThrownBy(() -> client.send(envelope("bob@example.com"), MessageContent.of(HELLO)))
+                    .isInstanceOf(SmtpConnectionException.class);
+        }
+    }
+
+    @Test
+    void misuseIsRefusedAtTheBoundary() throws Exception {
+        assertThatThrownBy(() -> SmtpClient.builder().build()).isInstanceOf(IllegalStateException.class).hasMessageContaining("host");
+        assertThatThrownBy(() -> SmtpClient.builder().heloName("not a name")).isInstanceOf(IllegalArgumentException.class);
+        try (TestServer server = TestServer.builder().start()) {
+            SmtpClient client = plain(server).build();
+            assertThatThrownBy(() -> client.send(envelope(), MessageContent.of(HELLO))).isInstanceOf(IllegalArgumentException.class);
+            client.close();
+            assertThatThrownBy(() -> client.send(envelope("bob@example.com"), MessageContent.of(HELLO)))
+                    .isInstanceOf(IllegalStateException.class);
+        }
+    }
+}
