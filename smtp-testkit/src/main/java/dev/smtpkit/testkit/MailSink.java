@@ -67,6 +67,7 @@ public final class MailSink implements AutoCloseable {
     private final Map<Verb, Duration> delays;
     private final Map<Verb, AtomicInteger> occurrences = new EnumMap<>(Verb.class);
     private final Map<Connection, CapturedSession> live = new ConcurrentHashMap<>();
+    private volatile boolean closed;
 
     private final Object lock = new Object();
     // Guarded by lock.
@@ -193,9 +194,15 @@ public final class MailSink implements AutoCloseable {
                 .clientContext();
     }
 
+    /** Whether {@link #close()} was called. */
+    public boolean isClosed() {
+        return closed;
+    }
+
     /** Stops the server; what was captured stays readable. Idempotent. */
     @Override
     public void close() {
+        closed = true;
         server.close();
     }
 
