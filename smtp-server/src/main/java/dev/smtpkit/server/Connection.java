@@ -17,15 +17,17 @@ public final class Connection {
     private final String id;
     private final InetSocketAddress remoteAddress;
     private final InetSocketAddress localAddress;
+    private final Runnable drop;
     // Written by the connection's thread, read by the handler on any thread.
     private volatile String helloName = "";
     private volatile boolean tls;
     private volatile String authenticatedIdentity;
 
-    Connection(String id, InetSocketAddress remoteAddress, InetSocketAddress localAddress) {
+    Connection(String id, InetSocketAddress remoteAddress, InetSocketAddress localAddress, Runnable drop) {
         this.id = Objects.requireNonNull(id, "id");
         this.remoteAddress = Objects.requireNonNull(remoteAddress, "remoteAddress");
         this.localAddress = Objects.requireNonNull(localAddress, "localAddress");
+        this.drop = Objects.requireNonNull(drop, "drop");
     }
 
     /** The session id that the server's logs and wire transcript use for this connection. */
@@ -56,6 +58,17 @@ public final class Connection {
     /** The identity established by AUTH (RFC 4954), if the client authenticated. */
     public Optional<String> authenticatedIdentity() {
         return Optional.ofNullable(authenticatedIdentity);
+    }
+
+    /**
+     * Closes the connection at once, without a reply, as a broken network or a crashed server
+     * would: for test servers that show how a client copes, and for clients that must not get
+     * another word. The reply the handler is deciding is not sent, whatever the handler then
+     * returns; an open transaction is abandoned ({@link SessionHandler#reset()}, then
+     * {@link SessionHandler#close()}). Safe from any thread; does nothing on a closed connection.
+     */
+    public void drop() {
+        drop.run();
     }
 
     /** Copies what the session knows; called by the connection's thread after each event. */

@@ -73,8 +73,8 @@ final class ConnectionWorker implements Runnable {
         this.socket = socket;
         this.channel = socket;
         this.connection = new Connection(id, (java.net.InetSocketAddress) socket.getRemoteSocketAddress(),
-                (java.net.InetSocketAddress) socket.getLocalSocketAddress());
-        this.transcript = new Transcript(id, connection.remoteAddress().toString(), settings.counters());
+                (java.net.InetSocketAddress) socket.getLocalSocketAddress(), this::forceClose);
+        this.transcript = new Transcript(connection, settings.transcriptListener(), settings.counters());
         this.onExit = onExit;
     }
 
@@ -531,7 +531,10 @@ final class ConnectionWorker implements Runnable {
         session.shutdown();
     }
 
-    /** Ends the connection now, at the shutdown deadline: reads and writes fail, so no 250 follows. */
+    /**
+     * Ends the connection now, at the shutdown deadline or by {@link Connection#drop()}: reads and
+     * writes fail, so no reply follows.
+     */
     void forceClose() {
         closeQuietly(socket);
     }

@@ -14,6 +14,7 @@ record Settings(
         Duration dataBlockTimeout,
         Duration dataTerminationTimeout,
         Optional<SSLContext> tls,
+        TranscriptListener transcriptListener,
         Counters counters) {
 
     /** The socket read timeout for what the session says it waits for (RFC 5321 §4.5.3.2). */

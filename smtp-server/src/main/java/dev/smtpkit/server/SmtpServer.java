@@ -349,6 +349,7 @@ public final class SmtpServer implements AutoCloseable {
         private Duration shutdownGracePeriod = Duration.ofSeconds(30);
         private Executor executor;
         private SSLContext tls;
+        private TranscriptListener transcriptListener = new TranscriptListener() { };
 
         private Builder() {
         }
@@ -530,6 +531,15 @@ public final class SmtpServer implements AutoCloseable {
         }
 
         /**
+         * Also passes each connection's wire transcript to {@code listener}, in code, whether or
+         * not the {@value Transcript#LOGGER_NAME} logger is on; none by default.
+         */
+        public Builder transcriptListener(TranscriptListener listener) {
+            this.transcriptListener = Objects.requireNonNull(listener, "listener");
+            return this;
+        }
+
+        /**
          * Checks the settings and builds the server, not yet started.
          *
          * @throws IllegalStateException    if no handler was set
@@ -552,7 +562,7 @@ public final class SmtpServer implements AutoCloseable {
                         + " but this server does not support AUTH yet");
             }
             Settings settings = new Settings(built, factory, commandTimeout, dataBlockTimeout, dataTerminationTimeout,
-                    Optional.ofNullable(tls), new Counters());
+                    Optional.ofNullable(tls), transcriptListener, new Counters());
             return new SmtpServer(this, settings);
         }
 

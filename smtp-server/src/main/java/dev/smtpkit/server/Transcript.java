@@ -14,31 +14,42 @@ import org.slf4j.LoggerFactory;
  * client's address; a message body only by its first lines, since bodies are large and private;
  * AUTH secrets never, as the session redacts them before they reach the observer.
  *
- * <p>It also counts every reply by class, whether or not the transcript is on.
+ * <p>It also counts every reply by class and passes every line to the builder's
+ * {@link TranscriptListener}, whether or not the transcript is on.
  */
 final class Transcript implements ServerSession.Observer {
 
     /** The transcript logger's name, documented for users who switch it on. */
     static final String LOGGER_NAME = "dev.smtpkit.server.transcript";
     private static final Logger LOG = LoggerFactory.getLogger(LOGGER_NAME);
+    private static final Logger SERVER_LOG = LoggerFactory.getLogger(SmtpServer.class);
     /** Enough of a body to recognise the message (its first headers), not enough to leak it. */
     private static final int BODY_LINES = 5;
     private static final int BODY_LINE_OCTETS = 200;
 
     private final String id;
     private final String remote;
+    private final Connection connection;
+    private final TranscriptListener listener;
     private final Counters counters;
     private final ByteArrayOutputStream line = new ByteArrayOutputStream();
     private int bodyLinesLogged;
 
-    Transcript(String id, String remote, Counters counters) {
-        this.id = id;
-        this.remote = remote;
+    Transcript(Connection connection, TranscriptListener listener, Counters counters) {
+        this.id = connection.id();
+        this.remote = connection.remoteAddress().toString();
+        this.connection = connection;
+        this.listener = listener;
         this.counters = counters;
     }
 
     @Override
     public void received(String text) {
+        try {
+            listener.received(connection, text);
+        } catch (RuntimeException e) {
+            SERVER_LOG.warn("{}: TranscriptListener.received() failed", id, e);
+        }
         if (LOG.isDebugEnabled()) {
             LOG.debug("{} {} C: {}", id, remote, text);
         }
@@ -47,6 +58,11 @@ final class Transcript implements ServerSession.Observer {
     @Override
     public void sent(Reply reply) {
         counters.replied(reply);
+        try {
+            listener.sent(connection, reply);
+        } catch (RuntimeException e) {
+            SERVER_LOG.warn("{}: TranscriptListener.sent() failed", id, e);
+        }
         if (LOG.isDebugEnabled()) {
             for (String wire : reply.toString().split("\r\n")) {
                 LOG.debug("{} {} S: {}", id, remote, wire);

@@ -495,6 +495,89 @@ class SmtpServerTest {
     }
 
     @Test
+    @DisplayName("The transcript listener sees every command and reply in order, with its connection, and AUTH-free")
+    void transcriptListener() throws Exception {
+        List<String> lines = Collections.synchronizedList(new ArrayList<>());
+        AtomicReference<Connection> seen = new AtomicReference<>();
+        TranscriptListener listener = new TranscriptListener() {
+            @Override
+            public void received(Connection connection, String line) {
+                seen.set(connection);
+                lines.add("C: " + line);
+            }
+
+            @Override
+            public void sent(Connection connection, dev.smtpkit.core.Reply reply) {
+                lines.add("S: " + reply.code());
+            }
+        };
+        try (SmtpServer server = local().messageHandler(new Inbox()).transcriptListener(listener).build().start();
+             RawClient c = new RawClient(server.port())) {
+            c.reply();
+            c.command("HELO client.test");
+            c.command("NOOP");
+            c.command("QUIT");
+            assertThat(c.atEnd()).isTrue();
+            assertThat(lines).containsExactly("S: 220", "C: HELO client.test", "S: 250", "C: NOOP", "S: 250",
+                    "C: QUIT", "S: 221");
+            assertThat(seen.get().helloName()).isEqualTo("client.test");
+        }
+    }
+
+    @Test
+    @DisplayName("A listener that throws is logged and ignored: the session goes on")
+    void failingTranscriptListener() throws Exception {
+        TranscriptListener listener = new TranscriptListener() {
+            @Override
+            public void received(Connection connection, String line) {
+                throw new IllegalStateException("listener bug");
+            }
+        };
+        try (SmtpServer server = local().messageHandler(new Inbox()).transcriptListener(listener).build().start();
+             RawClient c = new RawClient(server.port())) {
+            c.reply();
+            assertThat(c.command("HELO client.test")).isEqualTo(250);
+        }
+    }
+
+    @Test
+    @DisplayName("Connection.drop() in a handler closes the connection without the reply; the transaction is abandoned")
+    void dropFromHandler() throws Exception {
+        List<String> calls = Collections.synchronizedList(new ArrayList<>());
+        SessionHandler.Factory dropping = connection -> new SessionHandler() {
+            @Override
+            public void mail(ReversePath sender, Parameters parameters) {
+                calls.add("mail " + sender);
+                connection.drop();
+            }
+
+            @Override
+            public void message(Envelope envelope, InputStream content) {
+                calls.add("message");
+            }
+
+            @Override
+            public void reset() {
+                calls.add("reset");
+            }
+
+            @Override
+            public void close() {
+                calls.add("close");
+            }
+        };
+        try (SmtpServer server = local().handler(dropping).build().start();
+             RawClient c = new RawClient(server.port())) {
+            c.reply();
+            c.command("HELO client.test");
+            c.send("MAIL FROM:<a@example.com>\r\n");
+            assertThat(c.reply()).isEmpty();
+            await().atMost(WAIT).until(() -> calls.contains("close"));
+            assertThat(calls).containsExactly("mail <a@example.com>", "reset", "close");
+        }
+    }
+
+    @Test
     void builderChecksItsSettings() {
         assertThatThrownBy(() -> SmtpServer.builder().build()).isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("handler");

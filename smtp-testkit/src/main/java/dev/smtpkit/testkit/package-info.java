@@ -1,5 +1,6 @@
 /**
- * Test tools for SMTP, built on the public API of {@code dev.smtpkit.core} and the JDK only.
+ * Test tools for SMTP, built on the public APIs of {@code dev.smtpkit.core} and
+ * {@code dev.smtpkit.server} and the JDK.
  *
  * <ul>
  *   <li>{@link dev.smtpkit.testkit.Conversation}: an SMTP conversation as an immutable value,
@@ -11,6 +12,10 @@
  *       OkHttp's MockWebServer: enqueue replies, take recorded commands.</li>
  *   <li>{@link dev.smtpkit.testkit.SmtpProxy}: records both sides of a real conversation in the
  *       script format and injects {@link dev.smtpkit.testkit.Fault faults}.</li>
+ *   <li>{@link dev.smtpkit.testkit.MailSink}: a capturing server on {@code dev.smtpkit.server}
+ *       that keeps every message with its envelope, headers and transcript, and can refuse,
+ *       drop or delay by a deterministic {@link dev.smtpkit.testkit.FaultPlan}; the JUnit 5
+ *       extension for it is in {@code dev.smtpkit.testkit.junit}.</li>
  * </ul>
  *
  * <p>Every blocking call takes a {@link java.time.Duration}; everything that listens or connects

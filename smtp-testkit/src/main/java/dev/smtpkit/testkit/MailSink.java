@@ -1,0 +1,421 @@
+package dev.smtpkit.testkit;
+
+import dev.smtpkit.core.Envelope;
+import dev.smtpkit.core.ForwardPath;
+import dev.smtpkit.core.Parameters;
+import dev.smtpkit.core.Replies;
+import dev.smtpkit.core.Reply;
+import dev.smtpkit.core.ReversePath;
+import dev.smtpkit.core.SmtpRejectException;
+import dev.smtpkit.core.Verb;
+import dev.smtpkit.core.server.ServerConfig;
+import dev.smtpkit.core.server.TlsPolicy;
+import dev.smtpkit.server.Connection;
+import dev.smtpkit.server.SessionHandler;
+import dev.smtpkit.server.SmtpServer;
+import dev.smtpkit.server.TranscriptListener;
+import dev.smtpkit.server.security.SelfSignedCertificate;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Pattern;
+import javax.net.ssl.SSLContext;
+
+/**
+ * An SMTP server in the test's JVM that keeps every message it is sent, for testing code that
+ * sends mail: the envelope, the content, the headers, and each connection's transcript, HELO
+ * name, TLS and AUTH state. It runs on {@link SmtpServer}, so clients meet a real server, on
+ * {@code 127.0.0.1} and a free port by default.
+ *
+ * <pre>{@code
+ * try (MailSink sink = MailSink.start()) {
+ *     mailer.send(sink.host(), sink.port(), ...);
+ *     sink.awaitMessages(1, Duration.ofSeconds(5));
+ *     sink.assertThat().hasMessages(1).message(0).hasSubject("Welcome").hasRecipients("ada@example.org");
+ * }
+ * }</pre>
+ *
+ * <p>A message is kept before the client gets its 250, so once a synchronous send returned it
+ * is in {@link #messages()}; {@link #awaitMessages} is for senders that return earlier.
+ *
+ * <p>For testing how a client copes, the {@link Builder} sets deterministic behaviours: refusing
+ * recipients that match a pattern, a {@link FaultPlan} of refusals and dropped connections at
+ * given occurrences of MAIL, RCPT and DATA, a delay before the replies to those commands, and
+ * STARTTLS required (RFC 3207) with a generated certificate the client can trust through
+ * {@link #clientSslContext()}. Requiring AUTH (RFC 4954) is not offered yet: {@link SmtpServer}
+ * refuses AUTH mechanisms until it supports them, and it will then be one more setting the
+ * builder passes on.
+ *
+ * <p>For JUnit 5, {@code dev.smtpkit.testkit.junit.MailSinkExtension} starts and stops sinks.
+ */
+public final class MailSink implements AutoCloseable {
+
+    private final SmtpServer server;
+    private final String host;
+    private final Optional<SelfSignedCertificate> certificate;
+    private final List<RecipientRule> refusals;
+    private final FaultPlan faults;
+    private final Map<Verb, Duration> delays;
+    private final Map<Verb, AtomicInteger> occurrences = new EnumMap<>(Verb.class);
+    private final Map<Connection, CapturedSession> live = new ConcurrentHashMap<>();
+    private volatile boolean closed;
+
+    private final Object lock = new Object();
+    // Guarded by lock.
+    private final List<CapturedMessage> messages = new ArrayList<>();
+    private final List<CapturedSession> sessions = new ArrayList<>();
+
+    private MailSink(Builder b) {
+        this.refusals = List.copyOf(b.refusals);
+        this.faults = b.faults;
+        this.delays = new EnumMap<>(b.delays);
+        FaultPlan.VERBS.forEach(v -> occurrences.put(v, new AtomicInteger()));
+        this.certificate = b.tls == TlsPolicy.OFF ? Optional.empty() : Optional.of(SelfSignedCertificate.generate(b.hostname));
+        this.host = b.bindAddress.getHostAddress();
+        SmtpServer.Builder server = SmtpServer.builder()
+                .config(ServerConfig.builder().hostname(b.hostname).tlsPolicy(b.tls).build())
+                .bindAddress(b.bindAddress)
+                .port(b.port)
+                // A test that ends with a transaction open should not wait the server's 30 seconds.
+                .shutdownGracePeriod(Duration.ofSeconds(1))
+                .handler(this::open)
+                .transcriptListener(new Recorder());
+        certificate.ifPresent(c -> server.tls(c.serverContext()));
+        this.server = server.build().start();
+    }
+
+    /** Starts a sink with the defaults: {@code 127.0.0.1}, a free port, every message accepted. */
+    public static MailSink start() {
+        return builder().start();
+    }
+
+    /** A builder with the defaults. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** The port the sink listens on. */
+    public int port() {
+        return server.port();
+    }
+
+    /** The address the sink listens on, as a literal: {@code 127.0.0.1} by default. */
+    public String host() {
+        return host;
+    }
+
+    /** The messages taken so far (since the last {@link #clear()}), in the order their 250 was due. */
+    public List<CapturedMessage> messages() {
+        synchronized (lock) {
+            return List.copyOf(messages);
+        }
+    }
+
+    /**
+     * Waits until at least {@code count} messages were taken and returns them all.
+     *
+     * @throws AssertionError if fewer arrived within {@code timeout}, saying how many did and
+     *                        which; or if the thread was interrupted while waiting
+     */
+    public List<CapturedMessage> awaitMessages(int count, Duration timeout) {
+        Objects.requireNonNull(timeout, "timeout");
+        if (count < 0) {
+            throw new IllegalArgumentException("count must not be negative: " + count);
+        }
+        long deadline = System.nanoTime() + timeout.toNanos();
+        synchronized (lock) {
+            while (messages.size() < count) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    throw new AssertionError("MailSink expected " + plural(count, "message") + " within " + timeout
+                            + " but " + (messages.isEmpty() ? "none" : messages.size()) + " arrived"
+                            + (messages.isEmpty() ? "" : ": " + messages));
+                }
+                try {
+                    TimeUnit.NANOSECONDS.timedWait(lock, left);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new AssertionError("interrupted while waiting for " + plural(count, "message")
+                            + "; " + messages.size() + " arrived", e);
+                }
+            }
+            return List.copyOf(messages);
+        }
+    }
+
+    /**
+     * Every connection since the last {@link #clear()}, in the order they came, those that were
+     * refused or dropped before a message included.
+     */
+    public List<CapturedSession> sessions() {
+        synchronized (lock) {
+            return List.copyOf(sessions);
+        }
+    }
+
+    /**
+     * Forgets the messages and sessions so far. The {@link FaultPlan}'s occurrence counts go on,
+     * so a plan describes the sink's whole life; a test that needs it afresh wants a fresh sink.
+     */
+    public void clear() {
+        synchronized (lock) {
+            messages.clear();
+            sessions.clear();
+        }
+    }
+
+    /** Fluent assertions on the messages taken so far, with failures that show what arrived. */
+    public MailSinkAssert assertThat() {
+        return new MailSinkAssert(messages());
+    }
+
+    /** The sink's generated certificate, when STARTTLS is offered. */
+    public Optional<SelfSignedCertificate> certificate() {
+        return certificate;
+    }
+
+    /**
+     * A client context that trusts the sink's certificate, and nothing else.
+     *
+     * @throws IllegalStateException if the sink offers no TLS ({@link Builder#tls(TlsPolicy)} is OFF)
+     */
+    public SSLContext clientSslContext() {
+        return certificate.orElseThrow(() -> new IllegalStateException(
+                "clientSslContext() on a MailSink without TLS: set MailSink.Builder.tls(TlsPolicy.REQUIRED or OPTIONAL)"))
+                .clientContext();
+    }
+
+    /** Whether {@link #close()} was called. */
+    public boolean isClosed() {
+        return closed;
+    }
+
+    /** Stops the server; what was captured stays readable. Idempotent. */
+    @Override
+    public void close() {
+        closed = true;
+        server.close();
+    }
+
+    @Override
+    public String toString() {
+        return "MailSink[" + host + ":" + server.port() + ", " + messages().size() + " messages]";
+    }
+
+    // ---------------------------------------------------------------- the server's side
+
+    private SessionHandler open(Connection connection) {
+        CapturedSession session = new CapturedSession(connection);
+        live.put(connection, session);
+        synchronized (lock) {
+            sessions.add(session);
+        }
+        return new Handler(connection, session);
+    }
+
+    private final class Recorder implements TranscriptListener {
+        @Override
+        public void received(Connection connection, String line) {
+            CapturedSession session = live.get(connection);
+            if (session != null) {
+                session.received(line);
+            }
+        }
+
+        @Override
+        public void sent(Connection connection, Reply reply) {
+            CapturedSession session = live.get(connection);
+            if (session != null) {
+                session.sent(reply);
+            }
+        }
+    }
+
+    /** One connection's decisions: delays and faults first, then the recipient rules, then keep. */
+    private final class Handler implements SessionHandler {
+        private final Connection connection;
+        private final CapturedSession session;
+        private final Map<Verb, Integer> counts = new EnumMap<>(Verb.class);
+
+        Handler(Connection connection, CapturedSession session) {
+            this.connection = connection;
+            this.session = session;
+        }
+
+        @Override
+        public void mail(ReversePath sender, Parameters parameters) throws Exception {
+            intervene(Verb.MAIL);
+        }
+
+        @Override
+        public void rcpt(ForwardPath recipient, Parameters parameters) throws Exception {
+            if (intervene(Verb.RCPT)) {
+                return;
+            }
+            String address = CapturedMessage.address(recipient);
+            for (RecipientRule rule : refusals) {
+                if (rule.pattern().matcher(address).matches()) {
+                    throw new SmtpRejectException(rule.reply());
+                }
+            }
+        }
+
+        @Override
+        public void message(Envelope envelope, InputStream content) throws Exception {
+            // Read whole first: a message cut short throws here and is never kept.
+            byte[] bytes = content.readAllBytes();
+            session.content(bytes);
+            if (intervene(Verb.DATA)) {
+                return;
+            }
+            synchronized (lock) {
+                messages.add(new CapturedMessage(envelope, bytes, session));
+                lock.notifyAll();
+            }
+        }
+
+        @Override
+        public void close() {
+            live.remove(connection);
+            session.closed();
+        }
+
+        /**
+         * Waits the verb's delay, then applies the fault planned at this occurrence: throws for a
+         * refusal, returns true once the connection is dropped, false if the sink goes on.
+         */
+        private boolean intervene(Verb verb) throws SmtpRejectException, InterruptedException {
+            int occurrence = faults.scope() == FaultPlan.Scope.SINK ? occurrences.get(verb).incrementAndGet()
+                    : counts.merge(verb, 1, Integer::sum);
+            Duration delay = delays.get(verb);
+            if (delay != null) {
+                TimeUnit.NANOSECONDS.sleep(delay.toNanos());
+            }
+            Optional<SinkFault> fault = faults.at(verb, occurrence);
+            if (fault.isEmpty()) {
+                return false;
+            }
+            if (fault.get() instanceof SinkFault.Refuse refuse) {
+                throw new SmtpRejectException(refuse.reply());
+            }
+            session.dropped(verb + " #" + occurrence + " (" + faults.scope().name().toLowerCase(java.util.Locale.ROOT) + ")");
+            connection.drop();
+            return true;
+        }
+    }
+
+    private record RecipientRule(Pattern pattern, Reply reply) {
+    }
+
+    private static String plural(int n, String noun) {
+        return n + " " + noun + (n == 1 ? "" : "s");
+    }
+
+    // ---------------------------------------------------------------- builder
+
+    /**
+     * Configures a {@link MailSink}. {@link #start()} may be called more than once; each sink is
+     * independent, with its own port, certificate and occurrence counts.
+     */
+    public static final class Builder {
+        private InetAddress bindAddress = InetAddress.getLoopbackAddress();
+        private int port;
+        private String hostname = "localhost";
+        private final List<RecipientRule> refusals = new ArrayList<>();
+        private FaultPlan faults = FaultPlan.NONE;
+        private final Map<Verb, Duration> delays = new EnumMap<>(Verb.class);
+        private TlsPolicy tls = TlsPolicy.OFF;
+
+        private Builder() {
+        }
+
+        /** The address to listen on: the loopback address, {@code 127.0.0.1}, by default. */
+        public Builder bindAddress(InetAddress address) {
+            this.bindAddress = Objects.requireNonNull(address, "address");
+            return this;
+        }
+
+        /** The port: 0 by default, for a free one, see {@link MailSink#port()}. */
+        public Builder port(int port) {
+            if (port < 0 || port > 65535) {
+                throw new IllegalArgumentException("MailSink.Builder.port must be 0 to 65535: " + port);
+            }
+            this.port = port;
+            return this;
+        }
+
+        /** The name in the greeting and EHLO reply and in the certificate: {@code localhost} by default. */
+        public Builder hostname(String hostname) {
+            this.hostname = Objects.requireNonNull(hostname, "hostname");
+            return this;
+        }
+
+        /** Refuses recipients whose whole address ({@code local@domain}) matches, with 550 5.1.1. */
+        public Builder refuseRecipients(Pattern pattern) {
+            return refuseRecipients(pattern, Replies.NO_SUCH_USER);
+        }
+
+        /**
+         * Refuses recipients whose whole address ({@code local@domain}, or {@code Postmaster})
+         * matches {@code pattern} with {@code reply}. Rules are tried in the order given.
+         */
+        public Builder refuseRecipients(Pattern pattern, Reply reply) {
+            Objects.requireNonNull(pattern, "pattern");
+            this.refusals.add(new RecipientRule(pattern, new SinkFault.Refuse(reply).reply()));
+            return this;
+        }
+
+        /** The faults to inject ({@link FaultPlan#NONE}). */
+        public Builder faults(FaultPlan plan) {
+            this.faults = Objects.requireNonNull(plan, "plan");
+            return this;
+        }
+
+        /**
+         * Waits {@code delay} before answering each MAIL, RCPT or DATA (the reply to the end of the
+         * message), as a slow or overloaded server does; a planned fault comes after the wait.
+         *
+         * @throws IllegalArgumentException for another verb, or a negative delay
+         */
+        public Builder delay(Verb verb, Duration delay) {
+            Objects.requireNonNull(verb, "verb");
+            Objects.requireNonNull(delay, "delay");
+            if (!FaultPlan.VERBS.contains(verb)) {
+                throw new IllegalArgumentException("a MailSink delay can be set for " + FaultPlan.VERBS + ", not " + verb);
+            }
+            if (delay.isNegative()) {
+                throw new IllegalArgumentException("delay must not be negative: " + delay);
+            }
+            delays.put(verb, delay);
+            return this;
+        }
+
+        /**
+         * STARTTLS (RFC 3207) with a freshly generated self-signed certificate for
+         * {@link #hostname} and {@code 127.0.0.1}: {@link TlsPolicy#OFF} by default;
+         * {@link TlsPolicy#REQUIRED} answers MAIL before STARTTLS with 530 5.7.0.
+         */
+        public Builder tls(TlsPolicy policy) {
+            this.tls = Objects.requireNonNull(policy, "policy");
+            return this;
+        }
+
+        /**
+         * Starts a sink.
+         *
+         * @throws java.io.UncheckedIOException if the address cannot be bound
+         */
+        public MailSink start() {
+            return new MailSink(this);
+        }
+    }
+}
