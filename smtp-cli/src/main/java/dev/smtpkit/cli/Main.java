@@ -74,8 +74,8 @@ public final class Main implements Runnable {
         PrintWriter err = cl.getErr();
         int code;
         if (e instanceof CliFailure f) {
-            err.println(name + ": " + f.getMessage());
             code = f.exitCode();
+            err.println(name + ": " + f.getMessage() + (code == CliFailure.EXIT_USAGE ? " (see '" + name + " --help')" : ""));
         } else if (e instanceof UncheckedIOException || e instanceof SmtpException) {
             // A port in use, a host that does not answer, a server that broke the protocol.
             err.println(name + ": " + CliFailure.describe(e));

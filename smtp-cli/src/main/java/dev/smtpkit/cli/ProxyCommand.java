@@ -84,8 +84,8 @@ final class ProxyCommand implements Callable<Integer> {
                 throw CliFailure.failed("cannot listen on " + listen, e);
             }
             try (proxy) {
-                out.printf("proxying %s:%d to %s%s; Ctrl-C to stop%n", listenAddress.getHostAddress(), proxy.port(), target,
-                        record == null ? "" : ", recording to " + numbered(record, 1).getFileName() + "...");
+                out.printf("proxy on %s:%d relaying to %s, recording to %s; Ctrl-C to stop%n", listenAddress.getHostAddress(),
+                        proxy.port(), target, record == null ? "standard output" : numberedPattern(record));
                 out.flush();
                 while (!lifetime.isStopped()) {
                     proxy.takeRecording(POLL).ifPresent(r -> write(r, out));
@@ -119,6 +119,11 @@ final class ProxyCommand implements Callable<Integer> {
                     recording.clientView().steps().size());
         }
         out.flush();
+    }
+
+    /** {@code session-N.txt} for {@code session.txt}, for the start line. */
+    static String numberedPattern(Path file) {
+        return numbered(file, 1).toString().replaceFirst("-1(\\.[^.]*)?$", "-N$1");
     }
 
     /** {@code dir/session.txt} and 2 give {@code dir/session-2.txt}; a name without extension gets {@code -2}. */

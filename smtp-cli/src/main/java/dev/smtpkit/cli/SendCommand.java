@@ -109,8 +109,9 @@ final class SendCommand implements Callable<Integer> {
             throw CliFailure.failed(outcome.problem().get());
         }
         if (refused > 0) {
-            throw CliFailure.failed("not accepted for " + refused + " of " + request.count() * recipients.size()
-                    + " recipient" + (refused == 1 ? "" : "s") + " (over all messages)");
+            int total = request.count() * recipients.size();
+            throw CliFailure.failed("not accepted for " + refused + " of " + total + " recipient" + (total == 1 ? "" : "s")
+                    + (request.count() > 1 ? " over " + request.count() + " messages" : ""));
         }
         return 0;
     }
