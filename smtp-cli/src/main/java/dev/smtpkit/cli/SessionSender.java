@@ -5,6 +5,7 @@ import dev.smtpkit.client.sasl.SaslClientMechanism;
 import dev.smtpkit.client.sasl.SaslClientMechanisms;
 import dev.smtpkit.core.Envelope;
 import dev.smtpkit.core.Parameters;
+import dev.smtpkit.core.Reply;
 import dev.smtpkit.core.client.ClientConfig;
 import dev.smtpkit.core.client.ClientEvent;
 import dev.smtpkit.core.client.ClientSession;
@@ -321,7 +322,7 @@ final class SessionSender {
     }
 
     /** A reply on one line: its lines joined, for results and errors. */
-    static String oneLine(dev.smtpkit.core.Reply reply) {
+    static String oneLine(Reply reply) {
         return reply.toString().strip().replace("\r\n", " | ");
     }
 }
