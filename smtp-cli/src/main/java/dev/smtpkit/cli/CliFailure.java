@@ -1,0 +1,59 @@
+package dev.smtpkit.cli;
+
+/**
+ * A failure the user is told about in one line, without a stack trace: a port that cannot be
+ * bound, a file that cannot be read, a message that was not accepted.
+ */
+final class CliFailure extends RuntimeException {
+
+    private static final long serialVersionUID = 1L;
+
+    /** The exit code for a failure of the work itself, as opposed to a usage error (2). */
+    static final int EXIT_FAILURE = 1;
+    /** The exit code for arguments that do not make sense together, as picocli uses it. */
+    static final int EXIT_USAGE = 2;
+
+    private final int exitCode;
+
+    private CliFailure(String message, int exitCode, Throwable cause) {
+        super(message, cause);
+        this.exitCode = exitCode;
+    }
+
+    /** The work failed: exit code 1. */
+    static CliFailure failed(String message) {
+        return new CliFailure(message, EXIT_FAILURE, null);
+    }
+
+    /** The work failed because of {@code cause}: exit code 1. */
+    static CliFailure failed(String message, Throwable cause) {
+        return new CliFailure(message + ": " + describe(cause), EXIT_FAILURE, cause);
+    }
+
+    /** The arguments are wrong in a way only found after parsing (an unreadable file): exit code 2. */
+    static CliFailure usage(String message) {
+        return new CliFailure(message, EXIT_USAGE, null);
+    }
+
+    int exitCode() {
+        return exitCode;
+    }
+
+    /** The message of an exception and of its causes, for one line: "cannot listen on ...: Address already in use". */
+    static String describe(Throwable t) {
+        StringBuilder sb = new StringBuilder();
+        String last = null;
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            String m = c.getMessage() == null ? c.getClass().getSimpleName() : c.getMessage();
+            if (last != null && last.contains(m)) {
+                continue;
+            }
+            if (sb.length() > 0) {
+                sb.append(": ");
+            }
+            sb.append(m);
+            last = m;
+        }
+        return sb.toString().replace('\n', ' ');
+    }
+}

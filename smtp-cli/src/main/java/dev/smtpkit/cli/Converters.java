@@ -1,0 +1,142 @@
+package dev.smtpkit.cli;
+
+import dev.smtpkit.core.BareLineEndingPolicy;
+import dev.smtpkit.core.ForwardPath;
+import dev.smtpkit.core.Mailbox;
+import dev.smtpkit.core.ReversePath;
+import dev.smtpkit.core.SmtpException;
+import dev.smtpkit.core.client.ExtensionUse;
+import dev.smtpkit.core.server.HeloPolicy;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.Locale;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.TypeConversionException;
+
+/**
+ * The option values that are more than a string or a number, each read the way a user writes
+ * it. A value that does not parse fails with a message naming the accepted forms; picocli turns
+ * it into a one-line usage error.
+ */
+final class Converters {
+
+    private Converters() {
+    }
+
+    /** {@code HOST:PORT}; a bare port means 127.0.0.1. */
+    static final class Address implements ITypeConverter<HostPort> {
+        @Override
+        public HostPort convert(String value) {
+            try {
+                return HostPort.parse(value, HostPort.LOOPBACK);
+            } catch (IllegalArgumentException e) {
+                throw new TypeConversionException(e.getMessage());
+            }
+        }
+    }
+
+    /** An interface address to listen on, by name or literal; resolved now so that a typo fails before anything starts. */
+    static final class Bind implements ITypeConverter<InetAddress> {
+        @Override
+        public InetAddress convert(String value) {
+            try {
+                return InetAddress.getByName(value);
+            } catch (UnknownHostException e) {
+                throw new TypeConversionException("unknown host or address '" + value + "'");
+            }
+        }
+    }
+
+    /** A size in octets: {@code 10000000}, {@code 512K}, {@code 10M}, {@code 1G} (powers of 1024); 0 for no limit. */
+    static final class Size implements ITypeConverter<Long> {
+        @Override
+        public Long convert(String value) {
+            String v = value.trim().toUpperCase(Locale.ROOT);
+            long unit = 1;
+            if (v.endsWith("K") || v.endsWith("M") || v.endsWith("G")) {
+                unit = switch (v.charAt(v.length() - 1)) {
+                    case 'K' -> 1024L;
+                    case 'M' -> 1024L * 1024;
+                    default -> 1024L * 1024 * 1024;
+                };
+                v = v.substring(0, v.length() - 1);
+            }
+            try {
+                long n = Long.parseLong(v);
+                if (n < 0) {
+                    throw new NumberFormatException();
+                }
+                return Math.multiplyExact(n, unit);
+            } catch (NumberFormatException | ArithmeticException e) {
+                throw new TypeConversionException("'" + value + "' is not a size: write octets, or a number with K, M or G");
+            }
+        }
+    }
+
+    /** {@code strict} (RFC 5321 §4.1.1.1: HELO needs a name) or {@code lenient}. */
+    static final class Helo implements ITypeConverter<HeloPolicy> {
+        @Override
+        public HeloPolicy convert(String value) {
+            return switch (value.toLowerCase(Locale.ROOT)) {
+                case "strict" -> HeloPolicy.REQUIRE_NAME;
+                case "lenient" -> HeloPolicy.ALLOW_MISSING_NAME;
+                default -> throw new TypeConversionException("expected strict or lenient, got '" + value + "'");
+            };
+        }
+    }
+
+    /** {@code reject} (the SMTP smuggling defence) or {@code accept}. */
+    static final class BareLf implements ITypeConverter<BareLineEndingPolicy> {
+        @Override
+        public BareLineEndingPolicy convert(String value) {
+            return switch (value.toLowerCase(Locale.ROOT)) {
+                case "reject" -> BareLineEndingPolicy.REJECT;
+                case "accept" -> BareLineEndingPolicy.ACCEPT;
+                default -> throw new TypeConversionException("expected reject or accept, got '" + value + "'");
+            };
+        }
+    }
+
+    /** {@code on} (use the extension when offered) or {@code off}. */
+    static final class OnOff implements ITypeConverter<ExtensionUse> {
+        @Override
+        public ExtensionUse convert(String value) {
+            return switch (value.toLowerCase(Locale.ROOT)) {
+                case "on" -> ExtensionUse.WHEN_OFFERED;
+                case "off" -> ExtensionUse.NEVER;
+                default -> throw new TypeConversionException("expected on or off, got '" + value + "'");
+            };
+        }
+    }
+
+    /** A sender: {@code alice@example.com}, {@code <alice@example.com>}, or {@code <>} (or empty) for the null reverse path. */
+    static final class Sender implements ITypeConverter<ReversePath> {
+        @Override
+        public ReversePath convert(String value) {
+            String v = unbracket(value);
+            return v.isEmpty() ? ReversePath.NULL : ReversePath.of(mailbox(v));
+        }
+    }
+
+    /** A recipient: {@code bob@example.org} or {@code <bob@example.org>}. */
+    static final class Recipient implements ITypeConverter<ForwardPath> {
+        @Override
+        public ForwardPath convert(String value) {
+            return ForwardPath.of(mailbox(unbracket(value)));
+        }
+    }
+
+    private static String unbracket(String value) {
+        String v = value.trim();
+        return v.startsWith("<") && v.endsWith(">") ? v.substring(1, v.length() - 1) : v;
+    }
+
+    private static Mailbox mailbox(String text) {
+        try {
+            // UTF-8 allowed: the client adds SMTPUTF8 when an address needs it (RFC 6531 §3.4).
+            return Mailbox.parse(text, true);
+        } catch (SmtpException | IllegalArgumentException e) {
+            throw new TypeConversionException("'" + text + "' is not a mailbox (RFC 5321 §4.1.2): " + e.getMessage());
+        }
+    }
+}

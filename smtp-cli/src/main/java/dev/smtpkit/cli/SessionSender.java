@@ -1,0 +1,328 @@
+package dev.smtpkit.cli;
+
+import dev.smtpkit.client.sasl.SaslClientException;
+import dev.smtpkit.client.sasl.SaslClientMechanism;
+import dev.smtpkit.client.sasl.SaslClientMechanisms;
+import dev.smtpkit.core.Envelope;
+import dev.smtpkit.core.Parameters;
+import dev.smtpkit.core.Reply;
+import dev.smtpkit.core.client.ClientConfig;
+import dev.smtpkit.core.client.ClientEvent;
+import dev.smtpkit.core.client.ClientSession;
+import dev.smtpkit.core.client.TransactionResult;
+import dev.smtpkit.core.client.UnsupportedFeatureException;
+import dev.smtpkit.core.server.ProtocolMode;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.ByteBuffer;
+import java.security.GeneralSecurityException;
+import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.X509TrustManager;
+
+/**
+ * Sends a {@link SendRequest} over one connection: a blocking socket loop around the sans-IO
+ * {@link ClientSession}, with STARTTLS by layering an {@link SSLSocket} over the socket.
+ *
+ * <p>This is the one class to replace with a call to {@code dev.smtpkit.client.SmtpClient} once
+ * that is merged: {@code send} takes the request and a transcript and gives back one
+ * {@link TransactionResult} per message, as the client will.
+ */
+final class SessionSender {
+
+    /** Content is handed to the session in pieces of this size, so memory stays bounded. */
+    private static final int PIECE = 64 * 1024;
+
+    /** Who sees the conversation: the session's lines and replies, and what the transport did. */
+    interface Transcript extends ClientSession.Observer {
+        /** Something that is not a line on the wire: the connection, the TLS handshake. */
+        default void note(String what) {
+        }
+    }
+
+    /**
+     * How a send went: a result for each message whose transaction got as far as MAIL, and why it
+     * stopped early, if it did.
+     */
+    record Outcome(List<TransactionResult> results, Optional<String> problem) {
+        Outcome {
+            results = List.copyOf(results);
+        }
+    }
+
+    private final SendRequest request;
+    private final Transcript transcript;
+    private final ClientSession session;
+    private final SaslClientMechanisms mechanisms;
+    private final List<TransactionResult> results = new ArrayList<>();
+    private Socket socket;
+    private InputStream in;
+    private OutputStream out;
+    private SaslClientMechanism mechanism;
+    private boolean authenticated;
+    private int started;
+    private String problem;
+
+    private SessionSender(SendRequest request, Transcript transcript) {
+        this.request = request;
+        this.transcript = transcript;
+        this.session = new ClientSession(ClientConfig.builder(request.heloName())
+                .mode(request.lmtp() ? ProtocolMode.LMTP : ProtocolMode.SMTP)
+                .pipelining(request.pipelining())
+                .build());
+        session.observer(transcript);
+        this.mechanisms = request.credentials().map(SaslClientMechanisms::of).orElse(null);
+    }
+
+    /**
+     * Connects, sends and quits.
+     *
+     * @throws CliFailure when the server cannot be reached, or the connection fails below SMTP
+     */
+    static Outcome send(SendRequest request, Transcript transcript) {
+        return new SessionSender(request, transcript).run();
+    }
+
+    private Outcome run() {
+        InetSocketAddress address = request.server().resolve();
+        if (address.isUnresolved()) {
+            throw CliFailure.failed("unknown host " + request.server().host());
+        }
+        int timeoutMillis = (int) Math.min(Integer.MAX_VALUE, request.timeout().toMillis());
+        socket = new Socket();
+        try {
+            socket.connect(address, timeoutMillis);
+            socket.setSoTimeout(timeoutMillis);
+            in = socket.getInputStream();
+            out = socket.getOutputStream();
+        } catch (IOException e) {
+            closeQuietly();
+            throw CliFailure.failed("cannot connect to " + request.server(), e);
+        }
+        transcript.note("connected to " + address);
+        try {
+            loop();
+        } catch (SocketTimeoutException e) {
+            problem = "no reply from " + request.server() + " within " + request.timeout().toSeconds() + "s";
+        } catch (SSLException e) {
+            problem = "TLS with " + request.server() + " failed: " + CliFailure.describe(e);
+        } catch (IOException e) {
+            problem = "connection to " + request.server() + " failed: " + CliFailure.describe(e);
+        } finally {
+            closeQuietly();
+        }
+        return new Outcome(results, Optional.ofNullable(problem));
+    }
+
+    /** The transport loop: take events until the session closes, reading when it needs input. */
+    private void loop() throws IOException {
+        byte[] buffer = new byte[16 * 1024];
+        while (true) {
+            ClientEvent event = session.nextEvent();
+            if (event instanceof ClientEvent.NeedInput) {
+                flush();
+                int n = in.read(buffer);
+                if (n < 0) {
+                    session.receiveEndOfInput();
+                } else {
+                    session.receive(buffer, 0, n);
+                }
+            } else if (event instanceof ClientEvent.Ready || event instanceof ClientEvent.ResetAccepted) {
+                proceed();
+            } else if (event instanceof ClientEvent.StartTls) {
+                flush();
+                upgrade();
+                session.tlsEstablished();
+            } else if (event instanceof ClientEvent.StartTlsRefused refused) {
+                stop("the server refused STARTTLS: " + oneLine(refused.reply()));
+            } else if (event instanceof ClientEvent.AuthChallenge challenge) {
+                answer(challenge);
+            } else if (event instanceof ClientEvent.AuthSucceeded) {
+                authenticated = true;
+                proceed();
+            } else if (event instanceof ClientEvent.AuthFailed failed) {
+                stop("authentication failed: " + oneLine(failed.reply()));
+            } else if (event instanceof ClientEvent.ReadyForContent) {
+                if (!writeContent()) {
+                    return;
+                }
+            } else if (event instanceof ClientEvent.TransactionCompleted completed) {
+                results.add(completed.result());
+                proceed();
+            } else if (event instanceof ClientEvent.Closed closed) {
+                flush();
+                closed.interrupted().ifPresent(results::add);
+                if (closed.cause() != ClientEvent.CloseCause.QUIT && problem == null) {
+                    problem = closed.detail() + closed.reply().map(r -> ": " + oneLine(r)).orElse("");
+                }
+                return;
+            }
+            // RecipientReplied: the results say it all once the transaction completes.
+        }
+    }
+
+    /** What to do when READY: STARTTLS, then AUTH, then the next message, then QUIT. */
+    private void proceed() {
+        if (problem != null) {
+            session.quit();
+        } else if (request.startTls() && !session.isTls()) {
+            if (!session.extensions().startTls()) {
+                stop("the server does not offer STARTTLS");
+                return;
+            }
+            session.startTls();
+        } else if (mechanisms != null && !authenticated) {
+            Optional<SaslClientMechanism> chosen = mechanisms.choose(session.extensions().authMechanisms());
+            if (chosen.isEmpty()) {
+                stop("the server offers no AUTH mechanism this tool can use (offered: "
+                        + session.extensions().authMechanisms() + ", usable: " + mechanisms.preference() + ")");
+                return;
+            }
+            mechanism = chosen.get();
+            session.auth(mechanism.name(), mechanism.initialResponse());
+        } else if (started < request.count()) {
+            started++;
+            try {
+                session.send(envelope());
+            } catch (UnsupportedFeatureException | IllegalArgumentException e) {
+                stop(CliFailure.describe(e));
+            }
+        } else {
+            session.quit();
+        }
+    }
+
+    private void answer(ClientEvent.AuthChallenge challenge) {
+        try {
+            session.authRespond(mechanism.respond(challenge.base64()));
+        } catch (SaslClientException e) {
+            session.authCancel();
+        }
+    }
+
+    /** The envelope with SIZE (RFC 1870) and, for 8-bit content, BODY=8BITMIME (RFC 6152) where offered. */
+    private Envelope envelope() {
+        Envelope e = request.envelope();
+        Parameters.Builder p = e.mailParameters().toBuilder().size(request.content().length);
+        if (session.extensions().eightBitMime() && hasEightBit(request.content())) {
+            p.body(Parameters.Body.EIGHT_BIT_MIME);
+        }
+        return e.withMailParameters(p.build());
+    }
+
+    /** Writes the content in pieces; false when it cannot be sent and the connection was dropped. */
+    private boolean writeContent() throws IOException {
+        byte[] content = request.content();
+        try {
+            for (int at = 0; at < content.length; at += PIECE) {
+                session.writeData(ByteBuffer.wrap(content, at, Math.min(PIECE, content.length - at)));
+                flush();
+            }
+            session.endData();
+        } catch (UnsupportedFeatureException | IllegalArgumentException e) {
+            // The session asks for the connection to be dropped so the server never sees the end of data.
+            problem = CliFailure.describe(e);
+            transcript.note("dropping the connection: the message must not be completed");
+            return false;
+        }
+        flush();
+        return true;
+    }
+
+    private void closeQuietly() {
+        try {
+            socket.close();
+        } catch (IOException e) {
+            transcript.note("closing the connection: " + e);
+        }
+    }
+
+    private void stop(String why) {
+        problem = why;
+        session.quit();
+    }
+
+    private void flush() throws IOException {
+        if (session.hasOutput()) {
+            out.write(session.takeOutput());
+            out.flush();
+        }
+    }
+
+    private void upgrade() throws IOException {
+        SSLContext context = request.insecure() ? trustingEveryone() : defaultContext();
+        String host = request.server().host();
+        SSLSocket tls = (SSLSocket) context.getSocketFactory().createSocket(socket, host, request.server().port(), true);
+        tls.setUseClientMode(true);
+        if (!request.insecure()) {
+            // RFC 6125 name checks, as the JDK does them for HTTPS (RFC 2818), which SMTP shares.
+            SSLParameters parameters = tls.getSSLParameters();
+            parameters.setEndpointIdentificationAlgorithm("HTTPS");
+            tls.setSSLParameters(parameters);
+        }
+        tls.startHandshake();
+        transcript.note("TLS established: " + tls.getSession().getProtocol() + ", " + tls.getSession().getCipherSuite()
+                + (request.insecure() ? " (certificate not verified)" : ""));
+        socket = tls;
+        in = tls.getInputStream();
+        out = tls.getOutputStream();
+    }
+
+    private static SSLContext defaultContext() {
+        try {
+            return SSLContext.getDefault();
+        } catch (GeneralSecurityException e) {
+            throw CliFailure.failed("no TLS available", e);
+        }
+    }
+
+    /** For --insecure: a test server's self-signed certificate is accepted like any other. */
+    private static SSLContext trustingEveryone() {
+        X509TrustManager everyone = new X509TrustManager() {
+            @Override
+            public void checkClientTrusted(X509Certificate[] chain, String authType) {
+            }
+
+            @Override
+            public void checkServerTrusted(X509Certificate[] chain, String authType) {
+            }
+
+            @Override
+            public X509Certificate[] getAcceptedIssuers() {
+                return new X509Certificate[0];
+            }
+        };
+        try {
+            SSLContext context = SSLContext.getInstance("TLS");
+            context.init(null, new TrustManager[] {everyone}, null);
+            return context;
+        } catch (GeneralSecurityException e) {
+            throw CliFailure.failed("no TLS available", e);
+        }
+    }
+
+    static boolean hasEightBit(byte[] content) {
+        for (byte b : content) {
+            if (b < 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** A reply on one line: its lines joined, for results and errors. */
+    static String oneLine(Reply reply) {
+        return reply.toString().strip().replace("\r\n", " | ");
+    }
+}

@@ -1,0 +1,202 @@
+package dev.smtpkit.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class CatchCommandTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void keepsAMessageFromSendAsEmlAndJsonAndPrintsOneLine() throws Exception {
+        try (Cli c = Cli.start("catch", "--port", "0", "--dir", dir.toString())) {
+            int port = c.port();
+            Cli send = Cli.run("send", "--to", "127.0.0.1:" + port, "--from", "alice@example.com",
+                    "--rcpt", "bob@example.org", "--subject", "Hello \"there\"");
+            assertThat(send.exitCode()).as(send.toString()).isZero();
+            c.awaitOut("size=");
+
+            assertThat(c.out()).containsPattern("\\d\\d:\\d\\d:\\d\\d from=<alice@example.com> to=<bob@example.org>"
+                    + " subject=\"Hello \\\\\"there\\\\\"\" size=\\d+ file=.*\\.eml");
+            Path eml = only(".eml");
+            assertThat(Files.readString(eml)).contains("Subject: Hello \"there\"\r\n").endsWith("\r\n");
+            String json = Files.readString(sibling(eml, ".json"));
+            assertThat(json)
+                    .contains("\"sender\": \"alice@example.com\"")
+                    .contains("\"address\": \"bob@example.org\"")
+                    .contains("\"helo\": \"localhost\"")
+                    .contains("\"address\": \"127.0.0.1\"")
+                    .contains("\"tls\": false")
+                    .contains("\"size\": " + Files.size(eml))
+                    .contains("\"file\": \"" + eml.getFileName() + "\"")
+                    .containsPattern("\"SIZE\": \"\\d+\"")
+                    .containsPattern("\"receivedAt\": \"\\d{4}-\\d\\d-\\d\\dT[0-9:.]+Z\"");
+            assertThat(c.stop()).isZero();
+            assertThat(c.out()).contains("caught 1 message in 1 connection");
+        }
+    }
+
+    @Test
+    void writesTheEnvelopeOfARawSessionWithParametersAndTheNullSender() throws Exception {
+        try (Cli c = Cli.start("catch", "--port", "0", "--dir", dir.toString())) {
+            int port = c.port();
+            List<String> replies = talk(port,
+                    "EHLO raw.client.test",
+                    "MAIL FROM:<> BODY=8BITMIME",
+                    "RCPT TO:<bob@example.org> NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;bob@example.org",
+                    "RCPT TO:<Postmaster>",
+                    "DATA",
+                    "Subject: a\r\n  folded\\one\r\n\r\nbody\r\n.",
+                    "QUIT");
+            assertThat(replies).last().asString().startsWith("221");
+            c.awaitOut("size=");
+
+            String json = Files.readString(sibling(only(".eml"), ".json"))
+                    .replaceAll("\"port\": \\d+", "\"port\": 0")
+                    .replaceAll("\"receivedAt\": \"[^\"]+\"", "\"receivedAt\": \"T\"")
+                    .replaceAll("\"file\": \"[^\"]+\"", "\"file\": \"F\"");
+            assertThat(json).isEqualTo("""
+                    {
+                      "sender": "",
+                      "mailParameters": {
+                        "BODY": "8BITMIME"
+                      },
+                      "recipients": [
+                        {
+                          "address": "bob@example.org",
+                          "parameters": {
+                            "NOTIFY": "SUCCESS,FAILURE",
+                            "ORCPT": "rfc822;bob@example.org"
+                          }
+                        },
+                        {
+                          "address": "Postmaster",
+                          "parameters": {}
+                        }
+                      ],
+                      "client": {
+                        "address": "127.0.0.1",
+                        "port": 0,
+                        "helo": "raw.client.test",
+                        "tls": false,
+                        "authenticated": null
+                      },
+                      "receivedAt": "T",
+                      "size": 34,
+                      "file": "F"
+                    }
+                    """);
+            assertThat(c.out()).contains("from=<> to=<bob@example.org>,<Postmaster> subject=\"a folded\\\\one\" size=34");
+        }
+    }
+
+    @Test
+    void offersStartTlsWithASelfSignedCertificate() throws Exception {
+        try (Cli c = Cli.start("catch", "--port", "0", "--dir", dir.toString(), "--tls", "--hostname", "catch.test")) {
+            int port = c.port();
+            assertThat(c.out()).contains("self-signed certificate for catch.test");
+            Cli send = Cli.run("send", "--to", "127.0.0.1:" + port, "--from", "a@example.com", "--rcpt", "b@example.org",
+                    "--tls", "--insecure", "-v");
+            assertThat(send.exitCode()).as(send.toString()).isZero();
+            assertThat(send.out()).contains("C: STARTTLS", "-- TLS established: TLSv1.");
+            c.awaitOut("size=");
+            assertThat(Files.readString(sibling(only(".eml"), ".json"))).contains("\"tls\": true");
+        }
+    }
+
+    @Test
+    @DisplayName("RFC 2033 §4.2: with --lmtp each recipient gets its own reply after the data")
+    void speaksLmtp() throws Exception {
+        try (Cli c = Cli.start("catch", "--port", "0", "--dir", dir.toString(), "--lmtp")) {
+            int port = c.port();
+            assertThat(c.out()).contains("(LMTP)");
+            Cli send = Cli.run("send", "--to", "127.0.0.1:" + port, "--lmtp", "--from", "a@example.com",
+                    "--rcpt", "b@example.org,c@example.org", "-v");
+            assertThat(send.exitCode()).as(send.toString()).isZero();
+            assertThat(send.out()).contains("C: LHLO localhost", "message 1: <b@example.org> 250", "message 1: <c@example.org> 250");
+        }
+    }
+
+    @Test
+    void aPortInUseIsAOneLineFailure() throws Exception {
+        try (ServerSocket taken = new ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"));
+             Cli c = Cli.run("catch", "--port", Integer.toString(taken.getLocalPort()), "--dir", dir.toString())) {
+            c.assertOneLineError(1, "smtpkit catch: cannot listen on 127.0.0.1:" + taken.getLocalPort());
+        }
+    }
+
+    @Test
+    void aCertificateWithoutItsKeyIsAUsageError() throws Exception {
+        Path cert = Files.writeString(dir.resolve("cert.pem"), "x");
+        try (Cli c = Cli.run("catch", "--port", "0", "--cert", cert.toString())) {
+            c.assertOneLineError(2, "smtpkit catch: --cert needs --key");
+        }
+    }
+
+    @Test
+    void unreadableTlsMaterialIsAUsageError() throws Exception {
+        Path cert = Files.writeString(dir.resolve("cert.pem"), "not a certificate");
+        Path key = Files.writeString(dir.resolve("key.pem"), "not a key");
+        try (Cli c = Cli.run("catch", "--port", "0", "--cert", cert.toString(), "--key", key.toString(), "--dir", dir.toString())) {
+            c.assertOneLineError(2, "smtpkit catch: cannot use " + cert);
+        }
+    }
+
+    private Path only(String extension) throws IOException {
+        try (Stream<Path> files = Files.list(dir)) {
+            List<Path> found = files.filter(p -> p.toString().endsWith(extension)).toList();
+            assertThat(found).hasSize(1);
+            return found.get(0);
+        }
+    }
+
+    private static Path sibling(Path eml, String extension) {
+        String name = eml.getFileName().toString();
+        return eml.resolveSibling(name.substring(0, name.length() - ".eml".length()) + extension);
+    }
+
+    /** Sends each command and reads its reply; DATA's content goes after the 354. */
+    static List<String> talk(int port, String... lines) throws IOException {
+        try (Socket s = new Socket("127.0.0.1", port)) {
+            s.setSoTimeout((int) Cli.WAIT.toMillis());
+            BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8));
+            OutputStream out = s.getOutputStream();
+            List<String> replies = new java.util.ArrayList<>();
+            replies.add(reply(in));
+            for (String line : lines) {
+                out.write((line + "\r\n").getBytes(StandardCharsets.UTF_8));
+                out.flush();
+                replies.add(reply(in));
+            }
+            return replies;
+        }
+    }
+
+    private static String reply(BufferedReader in) throws IOException {
+        StringBuilder sb = new StringBuilder();
+        String line;
+        do {
+            line = in.readLine();
+            if (line == null) {
+                throw new IOException("connection closed after: " + sb);
+            }
+            sb.append(line).append('\n');
+        } while (line.length() > 3 && line.charAt(3) == '-');
+        return sb.toString();
+    }
+}

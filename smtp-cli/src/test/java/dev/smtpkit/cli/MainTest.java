@@ -1,0 +1,64 @@
+package dev.smtpkit.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.api.Test;
+
+class MainTest {
+
+    @ParameterizedTest
+    @ValueSource(strings = {"catch", "sink", "proxy", "send", "play"})
+    void everyCommandHasHelp(String command) throws Exception {
+        Cli c = Cli.run(command, "--help");
+        assertThat(c.exitCode()).isZero();
+        assertThat(c.out()).contains("Usage: smtpkit " + command, "-h, --help");
+        assertThat(c.err()).isEmpty();
+    }
+
+    @Test
+    void topLevelHelpListsTheCommands() throws Exception {
+        Cli c = Cli.run("--help");
+        assertThat(c.exitCode()).isZero();
+        assertThat(c.out()).contains("catch ", "sink ", "proxy ", "send ", "play ");
+    }
+
+    @Test
+    void noCommandIsAUsageError() throws Exception {
+        Cli.run().assertOneLineError(2, "smtpkit: missing a command");
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "frobnicate                                      | Unmatched argument at index 0: 'frobnicate'",
+        "catch --port x                                  | smtpkit catch: Invalid value for option '--port': 'x' is not an int",
+        "catch --port 70000                              | smtpkit catch: --port must be 0 to 65535: 70000",
+        "catch --helo-policy maybe                       | expected strict or lenient, got 'maybe'",
+        "catch --bare-lf sometimes                       | expected reject or accept, got 'sometimes'",
+        "catch --max-message-size 10X                    | '10X' is not a size",
+        "catch --unknown                                 | Unknown option: '--unknown'",
+        "sink --max-recipients 0                         | --max-recipients must be at least 1",
+        "send --rcpt b@example.org                       | Missing required option: '--from=ADDRESS'",
+        "send --from a@example.com --rcpt bad@@address   | 'bad@@address' is not a mailbox",
+        "send --from a@example.com --rcpt b@x --pipelining maybe | expected on or off",
+        "send --from a@example.com --rcpt b@x --to [::1  | --to: expected [ADDRESS]:PORT",
+        "send --from a@example.com --rcpt b@x --count 0  | --count must be at least 1",
+        "send --from a@example.com --rcpt b@x --insecure | --insecure only makes sense with --tls",
+        "send --from a@example.com --rcpt b@x --auth bob | --auth needs USER:PASSWORD",
+        "proxy --to 127.0.0.1:25                         | Missing required option: '--listen=[HOST:]PORT'",
+    })
+    void badArgumentsGiveOneLineAndExitTwo(String args, String message) throws Exception {
+        Cli c = Cli.run(args.trim().split(" +"));
+        c.assertOneLineError(2, message.trim());
+        assertThat(c.err()).contains("--help");
+    }
+
+    @Test
+    void versionComesFromTheBuild() throws Exception {
+        Cli c = Cli.run("--version");
+        assertThat(c.exitCode()).isZero();
+        assertThat(c.out()).startsWith("smtpkit ");
+    }
+}
