@@ -1,13 +1,20 @@
 package dev.smtpkit.server;
 
 import dev.smtpkit.core.server.ServerSession;
+import dev.smtpkit.server.proxy.Xclient;
+import dev.smtpkit.server.proxy.XclientValue;
 import java.net.InetSocketAddress;
 import java.util.Objects;
 import java.util.Optional;
 
 /**
  * One client connection as the application sees it: who is connected, the name it gave in
- * HELO or EHLO (RFC 5321 §4.1.1.1), and whether TLS (RFC 3207) and AUTH (RFC 4954) are in force.
+ * HELO or EHLO (RFC 5321 §4.1.1.1), and whether TLS (RFC 3207, RFC 8314) and AUTH (RFC 4954)
+ * are in force.
+ *
+ * <p>Behind a trusted proxy the client is the one the proxy names, in a PROXY protocol header
+ * or with XCLIENT: {@link #remoteAddress()} is then that client, and {@link #proxyAddress()} the
+ * peer that actually connected.
  *
  * <p>A live view: the server updates it as the session goes on, so a handler reads the state at
  * the moment of its call. It is safe to read from any thread.
@@ -15,17 +22,22 @@ import java.util.Optional;
 public final class Connection {
 
     private final String id;
-    private final InetSocketAddress remoteAddress;
+    private final InetSocketAddress peerAddress;
     private final InetSocketAddress localAddress;
     private final Runnable drop;
     // Written by the connection's thread, read by the handler on any thread.
+    private volatile InetSocketAddress remoteAddress;
     private volatile String helloName = "";
     private volatile boolean tls;
+    private volatile TlsInfo tlsInfo;
     private volatile String authenticatedIdentity;
+    private volatile Xclient xclient;
+    private volatile boolean proxied;
 
-    Connection(String id, InetSocketAddress remoteAddress, InetSocketAddress localAddress, Runnable drop) {
+    Connection(String id, InetSocketAddress peerAddress, InetSocketAddress localAddress, Runnable drop) {
         this.id = Objects.requireNonNull(id, "id");
-        this.remoteAddress = Objects.requireNonNull(remoteAddress, "remoteAddress");
+        this.peerAddress = Objects.requireNonNull(peerAddress, "peerAddress");
+        this.remoteAddress = peerAddress;
         this.localAddress = Objects.requireNonNull(localAddress, "localAddress");
         this.drop = Objects.requireNonNull(drop, "drop");
     }
@@ -35,9 +47,14 @@ public final class Connection {
         return id;
     }
 
-    /** The client's address and port. */
+    /** The client's address and port: the peer's, or the one a trusted proxy gave for it (PROXY protocol, XCLIENT). */
     public InetSocketAddress remoteAddress() {
         return remoteAddress;
+    }
+
+    /** The trusted proxy that connected on the client's behalf, when a PROXY header or XCLIENT named another client. */
+    public Optional<InetSocketAddress> proxyAddress() {
+        return proxied ? Optional.of(peerAddress) : Optional.empty();
     }
 
     /** The server's address and port that the client connected to. */
@@ -45,7 +62,10 @@ public final class Connection {
         return localAddress;
     }
 
-    /** The name the client gave in its last accepted HELO or EHLO; empty before one (or if it gave none). */
+    /**
+     * The name the client gave in its last accepted HELO or EHLO, or, until it gives one after
+     * XCLIENT, the HELO name XCLIENT passed on; empty before either (or if it gave none).
+     */
     public String helloName() {
         return helloName;
     }
@@ -53,6 +73,11 @@ public final class Connection {
     /** Whether the connection is protected by TLS. */
     public boolean isTls() {
         return tls;
+    }
+
+    /** What the TLS handshake negotiated, once TLS is in force. */
+    public Optional<TlsInfo> tls() {
+        return Optional.ofNullable(tlsInfo);
     }
 
     /** The identity established by AUTH (RFC 4954), if the client authenticated. */
@@ -71,16 +96,52 @@ public final class Connection {
         drop.run();
     }
 
+    /** The last XCLIENT a trusted client sent, with what it said about the real client (NAME, PROTO, LOGIN, ...). */
+    public Optional<Xclient> xclient() {
+        return Optional.ofNullable(xclient);
+    }
+
     /** Copies what the session knows; called by the connection's thread after each event. */
     void update(ServerSession session) {
-        helloName = session.helloDomain();
+        String hello = session.helloDomain();
+        if (hello.isEmpty() && xclient != null) {
+            hello = known(xclient.helo()).orElse("");
+        }
+        helloName = hello;
         tls = session.isTls();
         authenticatedIdentity = session.authenticatedIdentity().orElse(null);
     }
 
+    void tlsEstablished(TlsInfo info) {
+        tlsInfo = Objects.requireNonNull(info, "info");
+    }
+
+    /** The client a PROXY protocol header named. */
+    void proxied(InetSocketAddress client) {
+        remoteAddress = Objects.requireNonNull(client, "client");
+        proxied = true;
+    }
+
+    /** What an accepted XCLIENT said: ADDR and PORT replace the client's address; an unavailable one is kept. */
+    void xclient(Xclient command) {
+        xclient = Objects.requireNonNull(command, "command");
+        proxied = true;
+        Optional<java.net.InetAddress> address = known(command.address());
+        if (address.isPresent()) {
+            // XCLIENT_README: a port not given is not known; 0 says so rather than keep the proxy's.
+            remoteAddress = new InetSocketAddress(address.get(), known(command.port()).orElse(0));
+        } else {
+            known(command.port()).ifPresent(p -> remoteAddress = new InetSocketAddress(remoteAddress.getAddress(), p));
+        }
+    }
+
+    private static <T> Optional<T> known(Optional<XclientValue<T>> value) {
+        return value.filter(v -> v instanceof XclientValue.Known).map(v -> ((XclientValue.Known<T>) v).value());
+    }
+
     @Override
     public String toString() {
-        return "Connection[" + id + " from " + remoteAddress + (helloName.isEmpty() ? "" : " (" + helloName + ")")
-                + (tls ? ", TLS" : "") + "]";
+        return "Connection[" + id + " from " + remoteAddress + proxyAddress().map(p -> " via " + p).orElse("")
+                + (helloName.isEmpty() ? "" : " (" + helloName + ")") + (tls ? ", TLS" : "") + "]";
     }
 }

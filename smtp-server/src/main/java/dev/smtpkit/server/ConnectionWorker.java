@@ -4,18 +4,32 @@ import dev.smtpkit.core.Envelope;
 import dev.smtpkit.core.Replies;
 import dev.smtpkit.core.Reply;
 import dev.smtpkit.core.SmtpRejectException;
+import dev.smtpkit.core.SmtpSyntaxException;
 import dev.smtpkit.core.Timeout;
 import dev.smtpkit.core.server.ServerEvent;
 import dev.smtpkit.core.server.ServerSession;
 import dev.smtpkit.core.server.ServerState;
+import dev.smtpkit.server.proxy.ProxyHeader;
+import dev.smtpkit.server.proxy.ProxyProtocolDecoder;
+import dev.smtpkit.server.proxy.ProxyProtocolException;
+import dev.smtpkit.server.proxy.TrustedNetworks;
+import dev.smtpkit.server.proxy.Xclient;
+import dev.smtpkit.server.security.AuthExchange;
+import dev.smtpkit.server.security.AuthOutcome;
+import dev.smtpkit.server.security.SaslReplies;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import javax.net.ssl.SSLContext;
@@ -36,8 +50,21 @@ import org.slf4j.LoggerFactory;
  * <p>The socket is read only when the session has used all it was given, so a client that
  * sends faster than the handler reads is held back by TCP flow control, not by a growing
  * buffer (back-pressure).
+ *
+ * <p>Before the session starts, a connection may have a preamble: a PROXY protocol header from
+ * a trusted proxy, then the TLS handshake of an implicit-TLS port (RFC 8314 §3.3), in that order,
+ * as HAProxy sends them.
  */
 final class ConnectionWorker implements Runnable {
+
+    /**
+     * The server's count of connections per client, for a client known only once a PROXY header
+     * named it.
+     */
+    interface ClientLimit {
+        /** Counts this connection against {@code client}; false when that client has its maximum already. */
+        boolean admit(ConnectionWorker worker, InetAddress client);
+    }
 
     private static final Logger LOG = LoggerFactory.getLogger(SmtpServer.class);
     private static final int READ_BUFFER = 16 * 1024;
@@ -50,11 +77,17 @@ final class ConnectionWorker implements Runnable {
     private final Connection connection;
     private final Transcript transcript;
     private final Consumer<ConnectionWorker> onExit;
+    private final boolean implicitTls;
+    private final ClientLimit clientLimit;
     private final ReentrantLock lock = new ReentrantLock();
     private final byte[] buffer = new byte[READ_BUFFER];
 
     private volatile boolean shutdownRequested;
     private volatile boolean finished;
+    /** Reading the PROXY header or doing the implicit TLS handshake: no session yet, nothing to say on shutdown. */
+    private volatile boolean preamble = true;
+    /** The client this connection is counted against in the per-client limit, once it is. */
+    private volatile InetAddress countedClient;
 
     // Guarded by lock.
     private ServerSession session;
@@ -67,15 +100,35 @@ final class ConnectionWorker implements Runnable {
     private ServerEvent pushedBack;
     private boolean inputEnded;
     private boolean broken;
+    private AuthExchange auth;
+    /** The client a PROXY header named is over {@code maxConnectionsPerClient}: 421 instead of the greeting. */
+    private boolean overClientLimit;
 
-    ConnectionWorker(Settings settings, Socket socket, String id, Consumer<ConnectionWorker> onExit) {
+    /**
+     * @param implicitTls whether the connection came to the implicit-TLS port (RFC 8314 §3.3)
+     * @param clientLimit counts the client a PROXY header names; the server counted any other already
+     */
+    ConnectionWorker(Settings settings, Socket socket, String id, boolean implicitTls, ClientLimit clientLimit,
+            Consumer<ConnectionWorker> onExit) {
         this.settings = settings;
         this.socket = socket;
         this.channel = socket;
-        this.connection = new Connection(id, (java.net.InetSocketAddress) socket.getRemoteSocketAddress(),
-                (java.net.InetSocketAddress) socket.getLocalSocketAddress(), this::forceClose);
-        this.transcript = new Transcript(connection, settings.transcriptListener(), settings.counters());
+        this.connection = new Connection(id, (InetSocketAddress) socket.getRemoteSocketAddress(),
+                (InetSocketAddress) socket.getLocalSocketAddress(), this::forceClose);
+        this.transcript = new Transcript(connection, settings.transcriptListener(), settings.counters(),
+                settings.transcriptLog());
+        this.implicitTls = implicitTls;
+        this.clientLimit = clientLimit;
         this.onExit = onExit;
+    }
+
+    /** Records the client this connection counts against, so that its end releases the same one. */
+    void countedAs(InetAddress client) {
+        countedClient = client;
+    }
+
+    Optional<InetAddress> countedClient() {
+        return Optional.ofNullable(countedClient);
     }
 
     Connection connection() {
@@ -127,8 +180,31 @@ final class ConnectionWorker implements Runnable {
         socket.setTcpNoDelay(true);
         in = socket.getInputStream();
         out = socket.getOutputStream();
+        byte[] early = new byte[0];
+        if (settings.proxyProtocol().isPresent()) {
+            Optional<byte[]> rest = readProxyHeader(settings.proxyProtocol().get());
+            if (rest.isEmpty()) {
+                return;
+            }
+            early = rest.get();
+            overClientLimit = !clientLimit.admit(this, connection.remoteAddress().getAddress());
+        }
+        if (implicitTls) {
+            startTlsLayer();
+        }
         session = new ServerSession(settings.config());
+        preamble = false;
         session.observer(transcript);
+        if (implicitTls) {
+            session.tlsEstablished();
+        }
+        if (settings.xclient().map(trusted -> trusted.contains(connection.remoteAddress().getAddress())).orElse(false)) {
+            session.offerXclient(Xclient.ATTRIBUTES);
+        }
+        auth = settings.sasl().map(sasl -> sasl.newExchange()).orElse(null);
+        if (early.length > 0) {
+            session.receive(early, 0, early.length);
+        }
         while (true) {
             ServerEvent event = next();
             if (event instanceof ServerEvent.Closed closed) {
@@ -264,9 +340,10 @@ final class ConnectionWorker implements Runnable {
             }
         } else if (event instanceof ServerEvent.StartTls) {
             startTls();
-        } else if (event instanceof ServerEvent.AuthStep) {
-            // Unreachable: the builder refuses AUTH mechanisms until this transport supports AUTH.
-            session.decide(Replies.AUTH_MECHANISM_UNKNOWN);
+        } else if (event instanceof ServerEvent.AuthStep step) {
+            authenticate(step);
+        } else if (event instanceof ServerEvent.XclientRequested request) {
+            xclient(request);
         } else if (event instanceof ServerEvent.MessageEnd end) {
             throw new IllegalStateException("message end outside a message: " + end);
         }
@@ -274,6 +351,12 @@ final class ConnectionWorker implements Runnable {
     }
 
     private void greet() {
+        if (overClientLimit) {
+            settings.counters().connectionsRefused.increment();
+            LOG.info("{} {}: refused, over maxConnectionsPerClient", connection.id(), connection.remoteAddress());
+            session.decide(Replies.TOO_MANY_CONNECTIONS);
+            return;
+        }
         try {
             handler = Objects.requireNonNull(settings.factory().open(connection), "SessionHandler.Factory.open() returned null");
             session.accept();
@@ -475,23 +558,149 @@ final class ConnectionWorker implements Runnable {
      * STARTTLS (RFC 3207 §4): the 220 goes out in plaintext, then the handshake runs on the same
      * socket. This is the seam a later transport replaces; without an SSLContext the session never
      * offers STARTTLS, so this is not reached.
+     *
+     * <p>RFC 3207 §4.2, CVE-2011-0411: what the client pipelined after STARTTLS was read in
+     * plaintext and the session threw it away; this transport keeps no read-ahead of its own (it
+     * reads the socket straight into the session), so the TLS layer starts from nothing read.
      */
     private void startTls() throws IOException {
-        SSLContext context = settings.tls().orElseThrow(() -> new IllegalStateException("STARTTLS without an SSLContext"));
         flush();
         if (broken) {
             throw new IOException("connection lost before the TLS handshake");
         }
+        startTlsLayer();
+        session.tlsEstablished();
+    }
+
+    /**
+     * Layers server-side TLS over the socket and runs the handshake, with the configured
+     * protocols (TLS 1.2 and 1.3 by default, RFC 8996) and client certificate request.
+     */
+    private void startTlsLayer() throws IOException {
+        SSLContext context = settings.tls().orElseThrow(() -> new IllegalStateException("TLS without an SSLContext"));
         SSLSocket tls = (SSLSocket) context.getSocketFactory().createSocket(socket,
                 socket.getInetAddress().getHostAddress(), socket.getPort(), true);
         tls.setUseClientMode(false);
+        List<String> supported = Arrays.asList(tls.getSupportedProtocols());
+        tls.setEnabledProtocols(settings.tlsProtocols().stream().filter(supported::contains).toArray(String[]::new));
+        switch (settings.clientCertificates()) {
+            case WANT -> tls.setWantClientAuth(true);
+            case NEED -> tls.setNeedClientAuth(true);
+            case NONE -> { }
+        }
         tls.setSoTimeout(settings.readTimeoutMillis(Timeout.SERVER_COMMAND));
-        tls.startHandshake();
+        try {
+            tls.startHandshake();
+        } catch (IOException e) {
+            transcript.note("TLS handshake failed: " + e);
+            throw e;
+        }
         channel = tls;
         in = tls.getInputStream();
         out = tls.getOutputStream();
-        session.tlsEstablished();
-        transcript.note("TLS established: " + tls.getSession().getProtocol() + " " + tls.getSession().getCipherSuite());
+        TlsInfo info = TlsInfo.of(tls.getSession());
+        connection.tlsEstablished(info);
+        transcript.note("TLS established: " + info);
+    }
+
+    // ---------------------------------------------------------------- PROXY, XCLIENT, AUTH
+
+    /**
+     * Reads the PROXY protocol header (HAProxy's proxy-protocol.txt §2) that a trusted proxy
+     * sends first. A peer outside the trusted networks, a malformed header or one that does not
+     * come in time closes the connection without a reply (§2: the peer is no proxy that speaks
+     * the protocol, and anything said to it would be read as coming from us).
+     *
+     * @return what was read after the header, or empty to close the connection
+     */
+    private Optional<byte[]> readProxyHeader(TrustedNetworks trusted) throws IOException {
+        if (!trusted.contains(socket.getRemoteSocketAddress())) {
+            LOG.info("{} {}: closed without a reply: proxyProtocol is on and the peer is not in its trusted networks",
+                    connection.id(), connection.remoteAddress());
+            return Optional.empty();
+        }
+        ProxyProtocolDecoder decoder = new ProxyProtocolDecoder();
+        socket.setSoTimeout(settings.readTimeoutMillis(Timeout.SERVER_COMMAND));
+        // On an implicit-TLS port the TLS handshake follows the header, and the TLS layer must
+        // read it from the socket: the header is read one octet at a time so none is taken from
+        // it. (A JDK SSLSocket can be given octets read before, but such a socket closes itself
+        // when its input is shut down, and with it the 421 of a server shutdown.)
+        int chunk = implicitTls ? 1 : buffer.length;
+        try {
+            while (true) {
+                int n = in.read(buffer, 0, chunk);
+                if (n < 0) {
+                    decoder.endOfInput();
+                    return Optional.empty();
+                }
+                settings.counters().bytesReceived.add(n);
+                ByteBuffer read = ByteBuffer.wrap(buffer, 0, n);
+                Optional<ProxyHeader> header = decoder.decode(read);
+                if (header.isPresent()) {
+                    if (header.get() instanceof ProxyHeader.Proxied proxied) {
+                        connection.proxied(proxied.source());
+                        transcript.client(proxied.source().toString());
+                    }
+                    transcript.note("PROXY protocol header from " + socket.getRemoteSocketAddress() + ": " + header.get());
+                    return Optional.of(Arrays.copyOfRange(buffer, read.position(), n));
+                }
+            }
+        } catch (ProxyProtocolException e) {
+            LOG.info("{} {}: closed without a reply: not a PROXY protocol header ({}: {})", connection.id(),
+                    connection.remoteAddress(), e.reason(), e.getMessage());
+            return Optional.empty();
+        } catch (SocketTimeoutException e) {
+            LOG.info("{} {}: closed without a reply: no PROXY protocol header within the command timeout",
+                    connection.id(), connection.remoteAddress());
+            return Optional.empty();
+        }
+    }
+
+    /**
+     * XCLIENT from a trusted client (Postfix's XCLIENT_README): what it says about the real
+     * client replaces what the connection knew, and the session starts over with 220. The
+     * handler stays the same and sees the new client through its live {@link Connection}.
+     */
+    private void xclient(ServerEvent.XclientRequested request) {
+        Xclient command;
+        try {
+            command = Xclient.parse(request.line());
+        } catch (SmtpSyntaxException e) {
+            transcript.note("XCLIENT refused: " + e.getMessage());
+            session.decide(e.reply());
+            return;
+        }
+        connection.xclient(command);
+        transcript.client(connection.remoteAddress().toString());
+        transcript.note("XCLIENT from " + socket.getRemoteSocketAddress() + " set " + command.attributeNames());
+        session.accept();
+    }
+
+    /**
+     * One AUTH step (RFC 4954 §4) through the connection's SASL exchange. An authenticator that
+     * fails with anything but an SmtpException is answered 454 4.7.0 (RFC 4954 §6), as the
+     * client's credentials may be fine.
+     */
+    private void authenticate(ServerEvent.AuthStep step) {
+        if (auth == null) {
+            // Not reached: the session offers AUTH only with mechanisms, which the builder sets with an authenticator.
+            session.decide(Replies.AUTH_MECHANISM_UNKNOWN);
+            return;
+        }
+        AuthOutcome outcome;
+        try {
+            outcome = auth.next(step);
+        } catch (RuntimeException e) {
+            LOG.warn("{} {}: the Authenticator failed; answering 454 4.7.0", connection.id(), connection.remoteAddress(), e);
+            auth = settings.sasl().orElseThrow().newExchange();
+            outcome = new AuthOutcome.Failure(SaslReplies.TEMPORARY_FAILURE);
+        }
+        outcome.applyTo(session);
+        if (outcome instanceof AuthOutcome.Success success) {
+            transcript.note("AUTH " + step.mechanism() + " succeeded for " + success.identity());
+        } else if (outcome instanceof AuthOutcome.Failure failure) {
+            transcript.note("AUTH " + step.mechanism() + " failed: " + failure.reply().toString().strip());
+        }
     }
 
     // ---------------------------------------------------------------- shutdown
@@ -504,6 +713,11 @@ final class ConnectionWorker implements Runnable {
      */
     void requestShutdown() {
         shutdownRequested = true;
+        if (preamble && !finished) {
+            // No SMTP session yet: there is no one to say 421 to.
+            closeQuietly(socket);
+            return;
+        }
         if (finished || !lock.tryLock()) {
             return;
         }

@@ -2,11 +2,25 @@ package dev.smtpkit.server;
 
 import dev.smtpkit.core.Timeout;
 import dev.smtpkit.core.server.ServerConfig;
+import dev.smtpkit.server.proxy.TrustedNetworks;
+import dev.smtpkit.server.security.SaslServerMechanisms;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import javax.net.ssl.SSLContext;
+import org.slf4j.Logger;
 
-/** What every connection of one server shares: built once by {@link SmtpServer.Builder}. */
+/**
+ * What every connection of one server shares: built once by {@link SmtpServer.Builder}.
+ *
+ * @param tls                the certificate for STARTTLS and implicit TLS
+ * @param tlsProtocols       the TLS versions enabled on each connection
+ * @param clientCertificates whether the handshake asks for the client's certificate
+ * @param sasl               the AUTH mechanisms with the application's authenticator
+ * @param proxyProtocol      the peers whose PROXY protocol header is read; empty when it is off
+ * @param xclient            the clients offered XCLIENT; empty when it is off
+ * @param transcriptLog      where the wire transcript goes
+ */
 record Settings(
         ServerConfig config,
         SessionHandler.Factory factory,
@@ -14,6 +28,12 @@ record Settings(
         Duration dataBlockTimeout,
         Duration dataTerminationTimeout,
         Optional<SSLContext> tls,
+        List<String> tlsProtocols,
+        ClientCertificatePolicy clientCertificates,
+        Optional<SaslServerMechanisms> sasl,
+        Optional<TrustedNetworks> proxyProtocol,
+        Optional<TrustedNetworks> xclient,
+        Logger transcriptLog,
         TranscriptListener transcriptListener,
         Counters counters) {
 

@@ -7,18 +7,29 @@ import dev.smtpkit.core.ParseMode;
 import dev.smtpkit.core.Replies;
 import dev.smtpkit.core.Reply;
 import dev.smtpkit.core.Timeout;
+import dev.smtpkit.core.server.AuthPolicy;
 import dev.smtpkit.core.server.HeloPolicy;
+import dev.smtpkit.core.server.PlaintextAuth;
 import dev.smtpkit.core.server.ServerConfig;
 import dev.smtpkit.core.server.ServerExtension;
 import dev.smtpkit.core.server.TlsPolicy;
+import dev.smtpkit.server.proxy.TrustedNetworks;
+import dev.smtpkit.server.security.Authenticator;
+import dev.smtpkit.server.security.ChallengeSource;
+import dev.smtpkit.server.security.PemTls;
+import dev.smtpkit.server.security.SaslMechanism;
+import dev.smtpkit.server.security.SaslServerMechanisms;
+import dev.smtpkit.server.security.TlsProtocols;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -48,6 +59,12 @@ import org.slf4j.LoggerFactory;
  * }
  * }</pre>
  *
+ * <p>With a certificate ({@link Builder#tls(SSLContext)}) it offers STARTTLS (RFC 3207) and can
+ * listen on a second, implicit-TLS port too (RFC 8314 §3.3, {@link Builder#implicitTlsPort(int)});
+ * with an {@link Authenticator} it offers AUTH (RFC 4954), over TLS only unless told otherwise.
+ * Behind a load balancer it reads the PROXY protocol header ({@link Builder#proxyProtocol}) or
+ * Postfix's XCLIENT ({@link Builder#xclient}) from trusted networks only.
+ *
  * <p>The protocol is {@link dev.smtpkit.core.server.ServerSession}'s; this class adds sockets,
  * threads, the RFC 5321 §4.5.3.2 timeouts, connection limits, logging (the wire transcript is
  * at DEBUG on the logger {@value Transcript#LOGGER_NAME}) and {@link #metrics()}. The client
@@ -68,6 +85,7 @@ public final class SmtpServer implements AutoCloseable {
     private final Settings settings;
     private final Optional<InetAddress> bindAddress;
     private final int requestedPort;
+    private final Optional<Integer> requestedImplicitTlsPort;
     private final int backlog;
     private final int maxConnections;
     private final int maxConnectionsPerClient;
@@ -81,7 +99,9 @@ public final class SmtpServer implements AutoCloseable {
     private final Set<ConnectionWorker> workers = new HashSet<>();
     private final Map<InetAddress, Integer> perClient = new HashMap<>();
     private ServerSocket serverSocket;
+    private ServerSocket implicitTlsSocket;
     private Thread acceptor;
+    private Thread implicitTlsAcceptor;
     private Executor executor;
     private ExecutorService ownedExecutor;
 
@@ -89,6 +109,7 @@ public final class SmtpServer implements AutoCloseable {
         this.settings = settings;
         this.bindAddress = Optional.ofNullable(b.bindAddress);
         this.requestedPort = b.port;
+        this.requestedImplicitTlsPort = Optional.ofNullable(b.implicitTlsPort);
         this.backlog = b.backlog;
         this.maxConnections = b.maxConnections;
         this.maxConnectionsPerClient = b.maxConnectionsPerClient;
@@ -113,22 +134,14 @@ public final class SmtpServer implements AutoCloseable {
             if (status != Status.NEW) {
                 throw new IllegalStateException("start() on a server that is " + status);
             }
-            ServerSocket socket = null;
-            try {
-                socket = new ServerSocket();
-                socket.setReuseAddress(true);
-                socket.bind(bindAddress.map(a -> new InetSocketAddress(a, requestedPort))
-                        .orElseGet(() -> new InetSocketAddress(requestedPort)), backlog);
-            } catch (IOException e) {
-                if (socket != null) {
-                    try {
-                        socket.close();
-                    } catch (IOException suppressed) {
-                        e.addSuppressed(suppressed);
-                    }
+            ServerSocket socket = listen(requestedPort);
+            if (requestedImplicitTlsPort.isPresent()) {
+                try {
+                    implicitTlsSocket = listen(requestedImplicitTlsPort.get());
+                } catch (UncheckedIOException e) {
+                    closeQuietly(socket);
+                    throw e;
                 }
-                throw new UncheckedIOException("cannot listen on " + bindAddress.map(InetAddress::getHostAddress).orElse("*")
-                        + ":" + requestedPort, e);
             }
             serverSocket = socket;
             if (applicationExecutor.isPresent()) {
@@ -137,11 +150,47 @@ public final class SmtpServer implements AutoCloseable {
                 ownedExecutor = Threads.connectionExecutor(maxConnections);
                 executor = ownedExecutor;
             }
-            acceptor = new Thread(this::acceptLoop, Threads.PREFIX + "acceptor-" + socket.getLocalPort());
+            acceptor = new Thread(() -> acceptLoop(socket, false), Threads.PREFIX + "acceptor-" + socket.getLocalPort());
             status = Status.RUNNING;
             acceptor.start();
             LOG.info("SMTP server {} listening on {}", settings.config().hostname(), socket.getLocalSocketAddress());
+            if (implicitTlsSocket != null) {
+                ServerSocket tls = implicitTlsSocket;
+                implicitTlsAcceptor = new Thread(() -> acceptLoop(tls, true), Threads.PREFIX + "acceptor-" + tls.getLocalPort());
+                implicitTlsAcceptor.start();
+                LOG.info("SMTP server {} listening with implicit TLS on {}", settings.config().hostname(),
+                        tls.getLocalSocketAddress());
+            }
             return this;
+        }
+    }
+
+    private ServerSocket listen(int port) {
+        ServerSocket socket = null;
+        try {
+            socket = new ServerSocket();
+            socket.setReuseAddress(true);
+            socket.bind(bindAddress.map(a -> new InetSocketAddress(a, port))
+                    .orElseGet(() -> new InetSocketAddress(port)), backlog);
+            return socket;
+        } catch (IOException e) {
+            if (socket != null) {
+                try {
+                    socket.close();
+                } catch (IOException suppressed) {
+                    e.addSuppressed(suppressed);
+                }
+            }
+            throw new UncheckedIOException("cannot listen on " + bindAddress.map(InetAddress::getHostAddress).orElse("*")
+                    + ":" + port, e);
+        }
+    }
+
+    private static void closeQuietly(ServerSocket socket) {
+        try {
+            socket.close();
+        } catch (IOException e) {
+            LOG.warn("closing the listening socket {} failed", socket.getLocalSocketAddress(), e);
         }
     }
 
@@ -152,6 +201,24 @@ public final class SmtpServer implements AutoCloseable {
                 throw new IllegalStateException("port() before start()");
             }
             return serverSocket.getLocalPort();
+        }
+    }
+
+    /**
+     * The implicit-TLS port (RFC 8314 §3.3, "submissions") the server listens on: the actual port
+     * when 0 was asked for.
+     *
+     * @throws IllegalStateException before start(), or without {@link Builder#implicitTlsPort(int)}
+     */
+    public int implicitTlsPort() {
+        synchronized (lock) {
+            if (requestedImplicitTlsPort.isEmpty()) {
+                throw new IllegalStateException("implicitTlsPort() on a server built without SmtpServer.Builder.implicitTlsPort(port)");
+            }
+            if (implicitTlsSocket == null) {
+                throw new IllegalStateException("implicitTlsPort() before start()");
+            }
+            return implicitTlsSocket.getLocalPort();
         }
     }
 
@@ -167,17 +234,17 @@ public final class SmtpServer implements AutoCloseable {
 
     // ---------------------------------------------------------------- accepting
 
-    private void acceptLoop() {
+    private void acceptLoop(ServerSocket listener, boolean implicitTls) {
         while (true) {
             Socket socket;
             try {
-                socket = serverSocket.accept();
+                socket = listener.accept();
             } catch (IOException e) {
-                if (serverSocket.isClosed()) {
+                if (listener.isClosed()) {
                     return;
                 }
                 // Out of file descriptors, typically: do not spin while it lasts.
-                LOG.warn("accept failed on {}", serverSocket.getLocalSocketAddress(), e);
+                LOG.warn("accept failed on {}", listener.getLocalSocketAddress(), e);
                 try {
                     Thread.sleep(100);
                 } catch (InterruptedException interrupted) {
@@ -185,24 +252,47 @@ public final class SmtpServer implements AutoCloseable {
                 }
                 continue;
             }
-            admit(socket);
+            admit(socket, implicitTls);
         }
     }
 
-    private void admit(Socket socket) {
+    /**
+     * Takes a connection on or refuses it. Behind a PROXY protocol proxy every connection comes
+     * from the proxy, so the per-client limit waits for the header that names the client
+     * ({@link #admitClient}); a refusal then cannot be written here, on the accepting thread,
+     * and before the header (and on an implicit-TLS port) it could not be read anyway.
+     */
+    private void admit(Socket socket, boolean implicitTls) {
         InetAddress client = socket.getInetAddress();
+        boolean countLater = settings.proxyProtocol().isPresent();
         ConnectionWorker worker = null;
         Reply refusal = null;
         synchronized (lock) {
             if (status != Status.RUNNING) {
                 refusal = Replies.SHUTTING_DOWN;
-            } else if (workers.size() >= maxConnections || perClient.getOrDefault(client, 0) >= maxConnectionsPerClient) {
+            } else if (workers.size() >= maxConnections
+                    || (!countLater && perClient.getOrDefault(client, 0) >= maxConnectionsPerClient)) {
                 refusal = Replies.TOO_MANY_CONNECTIONS;
             } else {
-                worker = new ConnectionWorker(settings, socket, Long.toString(sessionIds.incrementAndGet()), this::exited);
+                worker = new ConnectionWorker(settings, socket, Long.toString(sessionIds.incrementAndGet()), implicitTls,
+                        this::admitClient, this::exited);
                 workers.add(worker);
-                perClient.merge(client, 1, Integer::sum);
+                if (!countLater) {
+                    perClient.merge(client, 1, Integer::sum);
+                    worker.countedAs(client);
+                }
             }
+        }
+        if (refusal != null && (countLater || implicitTls)) {
+            // A proxy or a TLS client would take a plaintext 421 for garbage: just close.
+            settings.counters().connectionsRefused.increment();
+            LOG.info("refused connection from {}: {}", socket.getRemoteSocketAddress(), refusal.toString().strip());
+            try {
+                socket.close();
+            } catch (IOException e) {
+                LOG.debug("closing a refused connection failed: {}", e.toString());
+            }
+            return;
         }
         if (worker != null) {
             try {
@@ -232,10 +322,22 @@ public final class SmtpServer implements AutoCloseable {
         }
     }
 
+    /** Counts a connection against the client its PROXY header named (maxConnectionsPerClient). */
+    private boolean admitClient(ConnectionWorker worker, InetAddress client) {
+        synchronized (lock) {
+            if (perClient.getOrDefault(client, 0) >= maxConnectionsPerClient) {
+                return false;
+            }
+            perClient.merge(client, 1, Integer::sum);
+            worker.countedAs(client);
+            return true;
+        }
+    }
+
     private void exited(ConnectionWorker worker) {
         synchronized (lock) {
             if (workers.remove(worker)) {
-                perClient.computeIfPresent(worker.connection().remoteAddress().getAddress(), (a, n) -> n > 1 ? n - 1 : null);
+                worker.countedClient().ifPresent(client -> perClient.computeIfPresent(client, (a, n) -> n > 1 ? n - 1 : null));
             }
             lock.notifyAll();
         }
@@ -263,13 +365,15 @@ public final class SmtpServer implements AutoCloseable {
             status = Status.CLOSING;
         }
         boolean interrupted = false;
-        try {
-            serverSocket.close();
-        } catch (IOException e) {
-            LOG.warn("closing the listening socket failed", e);
+        closeQuietly(serverSocket);
+        if (implicitTlsSocket != null) {
+            closeQuietly(implicitTlsSocket);
         }
         try {
             acceptor.join();
+            if (implicitTlsAcceptor != null) {
+                implicitTlsAcceptor.join();
+            }
         } catch (InterruptedException e) {
             interrupted = true;
         }
@@ -350,6 +454,16 @@ public final class SmtpServer implements AutoCloseable {
         private Executor executor;
         private SSLContext tls;
         private TranscriptListener transcriptListener = new TranscriptListener() { };
+        private TlsPolicy tlsPolicy;
+        private Integer implicitTlsPort;
+        private List<String> tlsProtocols = TlsProtocols.DEFAULT;
+        private ClientCertificatePolicy clientCertificates = ClientCertificatePolicy.NONE;
+        private Authenticator authenticator;
+        private List<SaslMechanism> authMechanisms = SaslServerMechanisms.DEFAULT_MECHANISMS;
+        private SaslServerMechanisms sasl;
+        private TrustedNetworks proxyProtocol;
+        private TrustedNetworks xclient;
+        private org.slf4j.Logger transcriptLog = Transcript.DEFAULT_LOGGER;
 
         private Builder() {
         }
@@ -522,8 +636,9 @@ public final class SmtpServer implements AutoCloseable {
         }
 
         /**
-         * Offers STARTTLS (RFC 3207) with this context's certificate; the policy becomes
-         * {@link TlsPolicy#OPTIONAL} unless {@link #config(ServerConfig)} asked for REQUIRED.
+         * The certificate for TLS: STARTTLS (RFC 3207) is offered with it, and the
+         * {@link #implicitTlsPort(int)} uses it. The policy becomes {@link TlsPolicy#OPTIONAL}
+         * unless {@link #tlsPolicy(TlsPolicy)} or {@link #config(ServerConfig)} says otherwise.
          */
         public Builder tls(SSLContext context) {
             this.tls = Objects.requireNonNull(context, "context");
@@ -540,6 +655,135 @@ public final class SmtpServer implements AutoCloseable {
         }
 
         /**
+         * The certificate for TLS from PEM files (RFC 7468), as a Postfix or nginx configuration
+         * names them: the chain, the server's certificate first, and its private key (PKCS #8,
+         * or PKCS #1 / SEC 1). Read now; see {@link PemTls#serverContext(Path, Path)}.
+         *
+         * @throws dev.smtpkit.server.security.TlsMaterialException if the files cannot be read or do not match
+         */
+        public Builder tls(Path certificateChain, Path privateKey) {
+            Objects.requireNonNull(certificateChain, "certificateChain");
+            Objects.requireNonNull(privateKey, "privateKey");
+            return tls(PemTls.serverContext(certificateChain, privateKey));
+        }
+
+        /**
+         * STARTTLS (RFC 3207): {@link TlsPolicy#OPTIONAL} when a certificate is given,
+         * {@link TlsPolicy#REQUIRED} for 530 5.7.0 to MAIL until TLS is in force (RFC 3207 §4),
+         * {@link TlsPolicy#OFF} for a server that speaks TLS only on its implicit-TLS port.
+         */
+        public Builder tlsPolicy(TlsPolicy policy) {
+            this.tlsPolicy = Objects.requireNonNull(policy, "policy");
+            return this;
+        }
+
+        /**
+         * Also listens on this port with TLS from the first octet (RFC 8314 §3.3; 465 is
+         * "submissions", §7.3), besides {@link #port(int)}; 0 for any free port, see
+         * {@link SmtpServer#implicitTlsPort()}. Needs {@link #tls(SSLContext)}. Off by default.
+         */
+        public Builder implicitTlsPort(int port) {
+            if (port < 0 || port > 65535) {
+                throw new IllegalArgumentException("SmtpServer.Builder.implicitTlsPort must be 0 to 65535: " + port);
+            }
+            this.implicitTlsPort = port;
+            return this;
+        }
+
+        /** The TLS versions to allow ({@link TlsProtocols#DEFAULT}: TLS 1.3 and 1.2, as RFC 8996 and RFC 8314 §4.1 ask). */
+        public Builder tlsProtocols(List<String> protocols) {
+            Objects.requireNonNull(protocols, "protocols");
+            if (protocols.isEmpty()) {
+                throw new IllegalArgumentException("SmtpServer.Builder.tlsProtocols must name at least one protocol");
+            }
+            this.tlsProtocols = List.copyOf(protocols);
+            return this;
+        }
+
+        /** Whether the TLS handshake asks for the client's certificate ({@link ClientCertificatePolicy#NONE}); see {@link TlsInfo}. */
+        public Builder clientCertificates(ClientCertificatePolicy policy) {
+            this.clientCertificates = Objects.requireNonNull(policy, "policy");
+            return this;
+        }
+
+        /**
+         * Offers AUTH (RFC 4954) with {@link #authMechanisms} and checks credentials with this.
+         * Over TLS only unless {@link #plaintextAuth(PlaintextAuth)} allows otherwise.
+         */
+        public Builder authenticator(Authenticator authenticator) {
+            this.authenticator = Objects.requireNonNull(authenticator, "authenticator");
+            return this;
+        }
+
+        /**
+         * The SASL mechanisms offered with {@link #authenticator}, in EHLO order
+         * ({@link SaslServerMechanisms#DEFAULT_MECHANISMS}: PLAIN, LOGIN). CRAM-MD5 gets random
+         * challenges at the {@link #hostname}; see {@link SaslMechanism#CRAM_MD5} for why it is off.
+         */
+        public Builder authMechanisms(SaslMechanism... mechanisms) {
+            Objects.requireNonNull(mechanisms, "mechanisms");
+            if (mechanisms.length == 0) {
+                throw new IllegalArgumentException("SmtpServer.Builder.authMechanisms must name at least one mechanism");
+            }
+            this.authMechanisms = List.of(mechanisms);
+            return this;
+        }
+
+        /** AUTH with mechanisms configured in full (challenge source, XOAUTH2 scope); replaces {@link #authenticator}. */
+        public Builder auth(SaslServerMechanisms mechanisms) {
+            this.sasl = Objects.requireNonNull(mechanisms, "mechanisms");
+            return this;
+        }
+
+        /** Whether MAIL needs AUTH first ({@link AuthPolicy#OPTIONAL}; REQUIRED gives 530 5.7.0, RFC 4954 §6). */
+        public Builder authPolicy(AuthPolicy policy) {
+            config.authPolicy(Objects.requireNonNull(policy, "policy"));
+            return this;
+        }
+
+        /**
+         * Whether AUTH is offered before TLS ({@link PlaintextAuth#REFUSED}: not advertised, and
+         * 538 5.7.11 to AUTH, RFC 4954 §4, §6); ALLOWED only for tests and trusted networks.
+         */
+        public Builder plaintextAuth(PlaintextAuth policy) {
+            config.plaintextAuth(Objects.requireNonNull(policy, "policy"));
+            return this;
+        }
+
+        /** Failed AUTH attempts on one connection before 421 and close (3). */
+        public Builder maxAuthFailures(int count) {
+            config.maxAuthFailures(atLeast("maxAuthFailures", count, 1));
+            return this;
+        }
+
+        /**
+         * Reads a PROXY protocol header, version 1 or 2 (HAProxy's proxy-protocol.txt), before
+         * anything else on every connection, as Postfix's {@code smtpd_upstream_proxy_protocol},
+         * so the handler sees the real client. Only peers in {@code proxies} may connect: any
+         * other, and any malformed header, is closed without a reply. Off by default.
+         */
+        public Builder proxyProtocol(TrustedNetworks proxies) {
+            this.proxyProtocol = Objects.requireNonNull(proxies, "proxies");
+            return this;
+        }
+
+        /**
+         * Offers Postfix's XCLIENT (XCLIENT_README) to clients in {@code clients}, so a filter or
+         * proxy can hand over the real client's address and HELO name; everyone else gets 500
+         * for it, as from a server without it. Off by default.
+         */
+        public Builder xclient(TrustedNetworks clients) {
+            this.xclient = Objects.requireNonNull(clients, "clients");
+            return this;
+        }
+
+        /** Where the wire transcript goes, for the tests that check what it shows. */
+        Builder transcriptLog(org.slf4j.Logger log) {
+            this.transcriptLog = Objects.requireNonNull(log, "log");
+            return this;
+        }
+
+        /**
          * Checks the settings and builds the server, not yet started.
          *
          * @throws IllegalStateException    if no handler was set
@@ -549,21 +793,65 @@ public final class SmtpServer implements AutoCloseable {
             if (factory == null) {
                 throw new IllegalStateException("SmtpServer.Builder needs handler(...) or messageHandler(...)");
             }
-            ServerConfig built = config.limits(limits.build()).build();
-            if (tls != null && built.tlsPolicy() == TlsPolicy.OFF) {
+            ServerConfig.Builder protocol = config.limits(limits.build());
+            if (sasl != null) {
+                protocol.authMechanisms(sasl.names());
+            } else if (authenticator != null) {
+                protocol.authMechanisms(authMechanisms.stream().map(SaslMechanism::mechanismName).toList());
+            }
+            ServerConfig built = protocol.build();
+            if (tlsPolicy != null) {
+                built = built.toBuilder().tlsPolicy(tlsPolicy).build();
+            } else if (tls != null && built.tlsPolicy() == TlsPolicy.OFF) {
                 built = built.toBuilder().tlsPolicy(TlsPolicy.OPTIONAL).build();
             }
+            Optional<SaslServerMechanisms> mechanisms = saslMechanisms(built.hostname());
             if (tls == null && built.tlsPolicy() != TlsPolicy.OFF) {
                 throw new IllegalArgumentException("ServerConfig.tlsPolicy is " + built.tlsPolicy()
                         + " but no SSLContext was given: set SmtpServer.Builder.tls(context)");
             }
-            if (!built.authMechanisms().isEmpty()) {
+            if (tls == null && implicitTlsPort != null) {
+                throw new IllegalArgumentException("SmtpServer.Builder.implicitTlsPort needs a certificate: set tls(context)");
+            }
+            if (tls != null) {
+                checkProtocols(tls, tlsProtocols);
+            }
+            if (mechanisms.isEmpty() && !built.authMechanisms().isEmpty()) {
                 throw new IllegalArgumentException("ServerConfig.authMechanisms is " + built.authMechanisms()
-                        + " but this server does not support AUTH yet");
+                        + " but no one checks credentials: set SmtpServer.Builder.authenticator(...)");
+            }
+            if (mechanisms.isPresent() && tls == null && built.plaintextAuth() == PlaintextAuth.REFUSED) {
+                throw new IllegalArgumentException("AUTH would never be offered: ServerConfig.plaintextAuth is REFUSED"
+                        + " (RFC 4954 §4) and there is no TLS; set SmtpServer.Builder.tls(...), or plaintextAuth(ALLOWED)"
+                        + " on a trusted network");
             }
             Settings settings = new Settings(built, factory, commandTimeout, dataBlockTimeout, dataTerminationTimeout,
-                    Optional.ofNullable(tls), transcriptListener, new Counters());
+                    Optional.ofNullable(tls), tlsProtocols, clientCertificates, mechanisms,
+                    Optional.ofNullable(proxyProtocol), Optional.ofNullable(xclient), transcriptLog,
+                    transcriptListener, new Counters());
             return new SmtpServer(this, settings);
+        }
+
+        private Optional<SaslServerMechanisms> saslMechanisms(String hostname) {
+            if (sasl != null) {
+                return Optional.of(sasl);
+            }
+            if (authenticator == null) {
+                return Optional.empty();
+            }
+            SaslServerMechanisms.Builder b = SaslServerMechanisms.builder(authenticator).mechanisms(authMechanisms);
+            if (authMechanisms.contains(SaslMechanism.CRAM_MD5)) {
+                b.cramMd5Challenges(ChallengeSource.random(hostname));
+            }
+            return Optional.of(b.build());
+        }
+
+        private static void checkProtocols(SSLContext context, List<String> wanted) {
+            List<String> supported = Arrays.asList(context.getSupportedSSLParameters().getProtocols());
+            if (wanted.stream().noneMatch(supported::contains)) {
+                throw new IllegalArgumentException("SmtpServer.Builder.tlsProtocols " + wanted
+                        + " has no protocol the SSLContext supports; it supports " + supported);
+            }
         }
 
         private static int atLeast(String name, int value, int min) {

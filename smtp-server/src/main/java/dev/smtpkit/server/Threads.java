@@ -2,6 +2,8 @@ package dev.smtpkit.server;
 
 import java.lang.reflect.InvocationTargetException;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -24,17 +26,45 @@ final class Threads {
      * connection limit, its idle threads ending after a minute.
      */
     static ExecutorService connectionExecutor(int maxConnections) {
-        return virtualThreadPerTask().orElseGet(() -> {
+        return virtualThreadPerTask().orElseGet(() -> new ConnectionPool(maxConnections));
+    }
+
+    /**
+     * A bounded pool whose {@link #awaitTermination} also waits for its threads to end: the JDK's
+     * returns when the last task is done, a moment before its thread exits, and "no thread left
+     * behind" after {@code close()} means the threads, not the tasks.
+     */
+    static final class ConnectionPool extends ThreadPoolExecutor {
+        private final Set<Thread> threads = ConcurrentHashMap.newKeySet();
+
+        ConnectionPool(int maxConnections) {
+            super(maxConnections, maxConnections, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>());
             AtomicInteger n = new AtomicInteger();
-            ThreadPoolExecutor pool = new ThreadPoolExecutor(maxConnections, maxConnections, 60, TimeUnit.SECONDS,
-                    new LinkedBlockingQueue<>(), r -> {
-                        Thread t = new Thread(r, PREFIX + "worker-" + n.incrementAndGet());
-                        t.setDaemon(true);
-                        return t;
-                    });
-            pool.allowCoreThreadTimeOut(true);
-            return pool;
-        });
+            setThreadFactory(r -> {
+                threads.removeIf(t -> !t.isAlive());
+                Thread t = new Thread(r, PREFIX + "worker-" + n.incrementAndGet());
+                t.setDaemon(true);
+                threads.add(t);
+                return t;
+            });
+            allowCoreThreadTimeOut(true);
+        }
+
+        @Override
+        public boolean awaitTermination(long timeout, TimeUnit unit) throws InterruptedException {
+            long deadline = System.nanoTime() + unit.toNanos(timeout);
+            if (!super.awaitTermination(timeout, unit)) {
+                return false;
+            }
+            for (Thread t : threads) {
+                long leftMillis = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+                t.join(Math.max(1, leftMillis));
+                if (t.isAlive()) {
+                    return false;
+                }
+            }
+            return true;
+        }
     }
 
     /**

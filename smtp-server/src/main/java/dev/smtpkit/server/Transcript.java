@@ -21,21 +21,30 @@ final class Transcript implements ServerSession.Observer {
 
     /** The transcript logger's name, documented for users who switch it on. */
     static final String LOGGER_NAME = "dev.smtpkit.server.transcript";
-    private static final Logger LOG = LoggerFactory.getLogger(LOGGER_NAME);
+    /** The logger {@value #LOGGER_NAME}, where transcripts go unless a test asks otherwise. */
+    static final Logger DEFAULT_LOGGER = LoggerFactory.getLogger(LOGGER_NAME);
     private static final Logger SERVER_LOG = LoggerFactory.getLogger(SmtpServer.class);
     /** Enough of a body to recognise the message (its first headers), not enough to leak it. */
     private static final int BODY_LINES = 5;
     private static final int BODY_LINE_OCTETS = 200;
 
     private final String id;
-    private final String remote;
+    /** The client as the transcript names it: a trusted proxy may name the real one after the connection opened. */
+    private volatile String remote;
     private final Connection connection;
     private final TranscriptListener listener;
     private final Counters counters;
     private final ByteArrayOutputStream line = new ByteArrayOutputStream();
     private int bodyLinesLogged;
 
-    Transcript(Connection connection, TranscriptListener listener, Counters counters) {
+    private final Logger log;
+
+    /**
+     * Logs to {@code log} ({@link #DEFAULT_LOGGER}, or a test's, to check what a transcript shows)
+     * and passes every line to {@code listener}.
+     */
+    Transcript(Connection connection, TranscriptListener listener, Counters counters, Logger log) {
+        this.log = log;
         this.id = connection.id();
         this.remote = connection.remoteAddress().toString();
         this.connection = connection;
@@ -50,8 +59,8 @@ final class Transcript implements ServerSession.Observer {
         } catch (RuntimeException e) {
             SERVER_LOG.warn("{}: TranscriptListener.received() failed", id, e);
         }
-        if (LOG.isDebugEnabled()) {
-            LOG.debug("{} {} C: {}", id, remote, text);
+        if (log.isDebugEnabled()) {
+            log.debug("{} {} C: {}", id, remote, text);
         }
     }
 
@@ -63,16 +72,20 @@ final class Transcript implements ServerSession.Observer {
         } catch (RuntimeException e) {
             SERVER_LOG.warn("{}: TranscriptListener.sent() failed", id, e);
         }
-        if (LOG.isDebugEnabled()) {
+        if (log.isDebugEnabled()) {
             for (String wire : reply.toString().split("\r\n")) {
-                LOG.debug("{} {} S: {}", id, remote, wire);
+                log.debug("{} {} S: {}", id, remote, wire);
             }
         }
     }
 
+    void client(String remote) {
+        this.remote = remote;
+    }
+
     void note(String what) {
-        if (LOG.isDebugEnabled()) {
-            LOG.debug("{} {} -- {}", id, remote, what);
+        if (log.isDebugEnabled()) {
+            log.debug("{} {} -- {}", id, remote, what);
         }
     }
 
@@ -83,7 +96,7 @@ final class Transcript implements ServerSession.Observer {
 
     /** Logs the first lines of the body; reads {@code content} without moving its position. */
     void body(ByteBuffer content) {
-        if (!LOG.isDebugEnabled() || bodyLinesLogged >= BODY_LINES) {
+        if (!log.isDebugEnabled() || bodyLinesLogged >= BODY_LINES) {
             return;
         }
         for (int i = content.position(); i < content.limit() && bodyLinesLogged < BODY_LINES; i++) {
@@ -97,17 +110,17 @@ final class Transcript implements ServerSession.Observer {
     }
 
     void bodyEnded(String outcome, long octets) {
-        if (LOG.isDebugEnabled()) {
+        if (log.isDebugEnabled()) {
             if (line.size() > 0 && bodyLinesLogged < BODY_LINES) {
                 logBodyLine();
             }
-            LOG.debug("{} {} C: <{} octets of message content, elided after {} lines: {}>", id, remote, octets,
+            log.debug("{} {} C: <{} octets of message content, elided after {} lines: {}>", id, remote, octets,
                     BODY_LINES, outcome);
         }
     }
 
     private void logBodyLine() {
-        LOG.debug("{} {} C: {}", id, remote, line.toString(StandardCharsets.UTF_8));
+        log.debug("{} {} C: {}", id, remote, line.toString(StandardCharsets.UTF_8));
         line.reset();
         bodyLinesLogged++;
     }

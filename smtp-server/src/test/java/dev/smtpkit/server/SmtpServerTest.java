@@ -451,8 +451,8 @@ class SmtpServerTest {
             assertThat(c.command("DATA")).isEqualTo(354);
             c.send("in flight\r\n");
             CompletableFuture<Void> closing = CompletableFuture.runAsync(server::close);
-            Thread.sleep(200);
-            assertThat(closing).isNotDone();
+            // close() must wait for the message in flight: it is still closing a while later.
+            await().during(Duration.ofMillis(200)).atMost(Duration.ofSeconds(2)).until(() -> !closing.isDone());
             c.send(".\r\n");
             assertThat(c.code()).isEqualTo(250);
             assertThat(c.reply()).startsWith("421 4.3.2");

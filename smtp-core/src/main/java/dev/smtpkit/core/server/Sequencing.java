@@ -60,6 +60,16 @@ final class Sequencing {
         return Optional.of(Replies.BAD_SEQUENCE);
     }
 
+    /**
+     * Returns the reply refusing Postfix's XCLIENT in {@code state}, or empty when it is allowed:
+     * outside a mail transaction only (XCLIENT_README; Postfix answers 503 5.5.1 within one).
+     * XCLIENT has no {@link Verb}, since a session knows it only when a transport offers it.
+     */
+    static Optional<Reply> xclientRefusal(ServerState state) {
+        return state == ServerState.CONNECTED || state == ServerState.READY
+                ? Optional.empty() : Optional.of(Replies.BAD_SEQUENCE);
+    }
+
     /** Whether a command line is read in this state (so that {@link #refusal} applies). */
     static boolean readsCommands(ServerState state) {
         return ALLOWED.containsKey(state);

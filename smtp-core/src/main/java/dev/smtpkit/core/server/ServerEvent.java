@@ -161,6 +161,22 @@ public sealed interface ServerEvent {
         }
     }
 
+    /**
+     * Postfix's XCLIENT command (XCLIENT_README), from a client the transport allowed to use it
+     * ({@link ServerSession#offerXclient(java.util.List)}), outside a mail transaction. The
+     * session does not read the attributes: the transport parses them and updates what it
+     * knows about the real client. Accept to answer with a fresh 220 greeting and start over as
+     * after a new connection (the client must say EHLO again); refuse with 4xx or 5xx (501 for
+     * bad syntax) to leave the session as it was.
+     *
+     * @param line the whole command line, without CRLF
+     */
+    record XclientRequested(String line) implements Decision {
+        public XclientRequested {
+            Objects.requireNonNull(line, "line");
+        }
+    }
+
     /** The session ended: flush the output, then close the connection. */
     record Closed(CloseReason reason) implements ServerEvent {
         public Closed {

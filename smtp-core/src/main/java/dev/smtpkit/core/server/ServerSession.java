@@ -26,6 +26,7 @@ import dev.smtpkit.core.server.ServerEvent.MailFrom;
 import dev.smtpkit.core.server.ServerEvent.MessageEnd;
 import dev.smtpkit.core.server.ServerEvent.RcptTo;
 import dev.smtpkit.core.server.ServerEvent.ResetCause;
+import dev.smtpkit.core.server.ServerEvent.XclientRequested;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -45,8 +46,8 @@ import java.util.Optional;
  * (503, §4.1.4), RSET and NOOP (250, §4.1.1.5, §4.1.1.9), the EHLO table, limits, pipelining
  * order (RFC 2920), dot-stuffing, STARTTLS's discarding of pipelined plaintext
  * (RFC 3207 §4.2, CVE-2011-0411). It asks the application only about the greeting, the client's
- * name, the sender, each recipient, each message, and each AUTH step, and it never sends the
- * 250 for a message before the application has accepted it.
+ * name, the sender, each recipient, each message, each AUTH step and (when offered) each
+ * XCLIENT, and it never sends the 250 for a message before the application has accepted it.
  *
  * <p>A session is not thread-safe: a transport calls it from one thread at a time (a decision
  * may be given from another thread if the calls are ordered, for example under a lock).
@@ -96,6 +97,8 @@ public final class ServerSession {
     private int authStep;
     private int authFailures;
     private int badCommands;
+    /** The attributes advertised with XCLIENT to this client, or null when it may not use XCLIENT. */
+    private List<String> xclientAttributes;
 
     private ReversePath sender;
     private Parameters mailParameters;
@@ -257,6 +260,22 @@ public final class ServerSession {
         state = ServerState.CONNECTED;
     }
 
+    /**
+     * Lets this client use Postfix's XCLIENT (XCLIENT_README): EHLO lists {@code XCLIENT} with
+     * these attribute names from then on, and an XCLIENT command is reported as
+     * {@link XclientRequested}. A transport calls this only for clients it trusts to speak for
+     * others; for everyone else XCLIENT stays an unknown command (500), as on a server without it.
+     *
+     * @param attributes the attribute names the transport reads, such as {@code NAME ADDR}
+     */
+    public void offerXclient(List<String> attributes) {
+        Objects.requireNonNull(attributes, "attributes");
+        if (state == ServerState.CLOSED) {
+            throw new IllegalStateException("offerXclient() in state CLOSED");
+        }
+        xclientAttributes = List.copyOf(attributes);
+    }
+
     /** Says that the client did not send in time: 421 4.4.2 and close (RFC 5321 §4.5.3.2). */
     public void timedOut() {
         if (state == ServerState.CLOSED) {
@@ -356,6 +375,8 @@ public final class ServerSession {
             decide(Replies.RECIPIENT_OK);
         } else if (d instanceof MessageEnd) {
             decide(Replies.MESSAGE_ACCEPTED);
+        } else if (d instanceof XclientRequested) {
+            decide(Replies.greeting(config.hostname()));
         } else {
             throw new IllegalStateException("accept() cannot answer " + d
                     + ": answer with a 334 challenge via decide(), authSucceeded(identity), or a refusal");
@@ -399,6 +420,8 @@ public final class ServerSession {
             decide(java.util.Collections.nCopies(config.mode() == ProtocolMode.LMTP ? recipients.size() : 1, reply));
         } else if (d instanceof AuthStep) {
             decideAuth(reply);
+        } else if (d instanceof XclientRequested x) {
+            decideXclient(x, reply);
         }
     }
 
@@ -498,6 +521,30 @@ public final class ServerSession {
         }
     }
 
+    /**
+     * XCLIENT_README, "XCLIENT server response": on success the server greets again with 220 and
+     * forgets what it learnt from the client, who must say EHLO again; a failure changes nothing.
+     */
+    private void decideXclient(XclientRequested request, Reply reply) {
+        if (reply.code() != 220 && !reply.isFailure()) {
+            throw new IllegalArgumentException("XCLIENT is accepted with a 220 greeting or refused with 4xx or 5xx,"
+                    + " not " + reply.code());
+        }
+        pending = null;
+        if (reply.isFailure()) {
+            replyAndMaybeClose(reply);
+            return;
+        }
+        helloDomain = "";
+        extended = false;
+        authIdentity = null;
+        state = ServerState.CONNECTED;
+        reply(reply);
+        if (shuttingDown) {
+            closeForShutdown();
+        }
+    }
+
     private void decideAuth(Reply reply) {
         if (reply.isPositiveCompletion()) {
             throw new IllegalArgumentException("AUTH succeeds through authSucceeded(identity), which records who it is");
@@ -589,6 +636,10 @@ public final class ServerSession {
             // with 503 until QUIT, unrecognized ones included. BDAT goes on below, as its chunk
             // must still be read.
             error(Replies.BAD_SEQUENCE);
+            return;
+        }
+        if (verb == Verb.UNKNOWN && xclientAttributes != null && isXclient(firstWord(text))) {
+            xclient(text);
             return;
         }
         if (verb == Verb.UNKNOWN || wrongHello(verb)) {
@@ -814,6 +865,15 @@ public final class ServerSession {
         events.add(new ServerEvent.MessageStart(currentEnvelope()));
     }
 
+    private void xclient(String line) {
+        Optional<Reply> refusal = Sequencing.xclientRefusal(state);
+        if (refusal.isPresent()) {
+            error(refusal.get());
+            return;
+        }
+        events.add(new XclientRequested(line));
+    }
+
     private void startTls() {
         if (config.tlsPolicy() == TlsPolicy.OFF) {
             error(Replies.NOT_IMPLEMENTED);
@@ -1030,6 +1090,9 @@ public final class ServerSession {
         if (!config.authMechanisms().isEmpty() && (tls || config.plaintextAuth() == PlaintextAuth.ALLOWED)) {
             b.auth(config.authMechanisms());
         }
+        if (xclientAttributes != null) {
+            b.add("XCLIENT", xclientAttributes.toArray(new String[0]));
+        }
         return b.build();
     }
 
@@ -1110,6 +1173,21 @@ public final class ServerSession {
     private static String firstWord(String line) {
         int space = line.indexOf(' ');
         return space < 0 ? line : line.substring(0, space);
+    }
+
+    /** ASCII case folding only, as {@link Verb#lookup(String)} does, so that no Unicode letter folds into the verb. */
+    private static boolean isXclient(String word) {
+        String verb = "XCLIENT";
+        if (word.length() != verb.length()) {
+            return false;
+        }
+        for (int i = 0; i < verb.length(); i++) {
+            char c = word.charAt(i);
+            if ((c >= 'a' && c <= 'z' ? (char) (c - 32) : c) != verb.charAt(i)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static String redactAuthCommand(String line) {

@@ -1,0 +1,202 @@
+package dev.smtpkit.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.smtpkit.core.Parameters;
+import dev.smtpkit.core.ReversePath;
+import dev.smtpkit.core.server.AuthPolicy;
+import dev.smtpkit.core.server.PlaintextAuth;
+import dev.smtpkit.server.security.Authenticator;
+import dev.smtpkit.server.security.Credentials;
+import dev.smtpkit.server.security.SaslMechanism;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+/** SMTP AUTH (RFC 4954) on the socket transport: mechanisms, policies, failures and the transcript. */
+class AuthTest {
+
+    static final String USER = "alice";
+    static final String PASSWORD = "c0rrect-h0rse-Battery";
+
+    /** Accepts alice with her password, as herself. */
+    static final Authenticator USERS = c -> c instanceof Credentials.Password p && p.username().equals(USER)
+            && p.password().equals(PASSWORD) ? Optional.of(USER)
+            : c instanceof Credentials.ChallengeResponse r && r.username().equals(USER) && r.matches(PASSWORD)
+            ? Optional.of(USER) : Optional.empty();
+
+    /** What the handler saw at MAIL: the identity and the MAIL parameters. */
+    record Seen(Optional<String> identity, Parameters parameters) {
+    }
+
+    private static SessionHandler.Factory recording(List<Seen> seen) {
+        return connection -> new SessionHandler() {
+            @Override
+            public void mail(ReversePath sender, Parameters parameters) {
+                seen.add(new Seen(connection.authenticatedIdentity(), parameters));
+            }
+
+            @Override
+            public void message(dev.smtpkit.core.Envelope envelope, java.io.InputStream content) throws IOException {
+                content.readAllBytes();
+            }
+        };
+    }
+
+    static String b64(String s) {
+        return Base64.getEncoder().encodeToString(s.getBytes(StandardCharsets.UTF_8));
+    }
+
+    static String plain(String user, String password) {
+        return b64("\0" + user + "\0" + password);
+    }
+
+    private static SmtpServer.Builder plaintextAuth() {
+        return SmtpServerTest.local().authenticator(USERS).plaintextAuth(PlaintextAuth.ALLOWED);
+    }
+
+    @Test
+    @DisplayName("RFC 4954 §4, §6: PLAIN succeeds with 235 2.7.0, the handler sees the identity and MAIL's AUTH= parameter")
+    void plainSucceeds() throws Exception {
+        List<Seen> seen = new CopyOnWriteArrayList<>();
+        try (SmtpServer server = plaintextAuth().handler(recording(seen)).build().start();
+             RawClient c = new RawClient(server.port())) {
+            c.reply();
+            assertThat(c.ask("EHLO client.test")).contains("AUTH PLAIN LOGIN");
+            assertThat(c.ask("AUTH PLAIN " + plain(USER, PASSWORD))).startsWith("235 2.7.0");
+            assertThat(c.ask("MAIL FROM:<alice@example.com> AUTH=<>")).startsWith("250");
+        }
+        assertThat(seen).singleElement().satisfies(s -> {
+            assertThat(s.identity()).contains(USER);
+            assertThat(s.parameters().auth()).isPresent();
+        });
+    }
+
+    @Test
+    @DisplayName("RFC 4954 §4: LOGIN takes the name and password in two 334 steps")
+    void loginSucceeds() throws Exception {
+        try (SmtpServer server = plaintextAuth().messageHandler(new Inbox()).build().start();
+             RawClient c = new RawClient(server.port())) {
+            c.reply();
+            c.ask("EHLO client.test");
+            assertThat(c.ask("AUTH LOGIN")).startsWith("334 VXNlcm5hbWU6");
+            assertThat(c.ask(b64(USER))).startsWith("334 UGFzc3dvcmQ6");
+            assertThat(c.ask(b64(PASSWORD))).startsWith("235 2.7.0");
+        }
+    }
+
+    @Test
+    @DisplayName("RFC 4954 §6: wrong credentials get 535 5.7.8; after maxAuthFailures the server says 421 and closes")
+    void failuresThenClose() throws Exception {
+        try (SmtpServer server = plaintextAuth().maxAuthFailures(2).messageHandler(new Inbox()).build().start();
+             RawClient c = new RawClient(server.port())) {
+            c.reply();
+            c.ask("EHLO client.test");
+            assertThat(c.ask("AUTH PLAIN " + plain(USER, "wrong"))).startsWith("535 5.7.8");
+            c.send("AUTH PLAIN " + plain(USER, "wrong again") + "\r\n");
+            assertThat(c.reply()).startsWith("535 5.7.8");
+            assertThat(c.reply()).startsWith("421 4.7.0");
+            assertThat(c.atEnd()).isTrue();
+        }
+    }
+
+    @Test
+    @DisplayName("RFC 4954 §4: AUTH is not offered before TLS unless allowed, and AUTH then gets 538 5.7.11; after STARTTLS it is")
+    void notBeforeTls() throws Exception {
+        try (SmtpServer server = SmtpServerTest.local().tls(TestTls.SERVER.serverContext()).authenticator(USERS)
+                .messageHandler(new Inbox()).build().start();
+             RawClient c = new RawClient(server.port())) {
+            c.reply();
+            assertThat(c.ask("EHLO client.test")).doesNotContain("AUTH");
+            assertThat(c.ask("AUTH PLAIN " + plain(USER, PASSWORD))).startsWith("538 5.7.11");
+            assertThat(c.ask("STARTTLS")).startsWith("220");
+            try (TestTls.Client t = new TestTls.Client(TestTls.SERVER.clientContext(), c.socket)) {
+                assertThat(t.ask("EHLO client.test")).contains("AUTH PLAIN LOGIN");
+                assertThat(t.ask("AUTH PLAIN " + plain(USER, PASSWORD))).startsWith("235");
+            }
+        }
+    }
+
+    @Test
+    @DisplayName("RFC 4954 §6: under AuthPolicy.REQUIRED, MAIL before AUTH gets 530 5.7.0")
+    void required() throws Exception {
+        try (SmtpServer server = plaintextAuth().authPolicy(AuthPolicy.REQUIRED).messageHandler(new Inbox()).build().start();
+             RawClient c = new RawClient(server.port())) {
+            c.reply();
+            c.ask("EHLO client.test");
+            assertThat(c.ask("MAIL FROM:<a@example.com>")).startsWith("530 5.7.0");
+            assertThat(c.ask("AUTH PLAIN " + plain(USER, PASSWORD))).startsWith("235");
+            assertThat(c.ask("MAIL FROM:<a@example.com>")).startsWith("250");
+        }
+    }
+
+    @Test
+    @DisplayName("RFC 2195: CRAM-MD5 when enabled, with a fresh challenge")
+    void cramMd5() throws Exception {
+        try (SmtpServer server = plaintextAuth().authMechanisms(SaslMechanism.CRAM_MD5).messageHandler(new Inbox()).build().start();
+             RawClient c = new RawClient(server.port())) {
+            c.reply();
+            assertThat(c.ask("EHLO client.test")).contains("AUTH CRAM-MD5");
+            String challenge = new String(Base64.getDecoder().decode(c.ask("AUTH CRAM-MD5").substring(4).strip()),
+                    StandardCharsets.UTF_8);
+            assertThat(challenge).startsWith("<").endsWith("@mx.test>");
+            javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacMD5");
+            mac.init(new javax.crypto.spec.SecretKeySpec(PASSWORD.getBytes(StandardCharsets.UTF_8), "HmacMD5"));
+            String digest = java.util.HexFormat.of().formatHex(mac.doFinal(challenge.getBytes(StandardCharsets.UTF_8)));
+            assertThat(c.ask(b64(USER + " " + digest))).startsWith("235");
+        }
+    }
+
+    @Test
+    @DisplayName("RFC 4954 §6: an authenticator that fails is answered 454 4.7.0, and the session goes on")
+    void authenticatorFails() throws Exception {
+        Authenticator broken = c -> {
+            throw new IllegalStateException("user store down");
+        };
+        try (SmtpServer server = SmtpServerTest.local().authenticator(broken).plaintextAuth(PlaintextAuth.ALLOWED)
+                .messageHandler(new Inbox()).build().start();
+             RawClient c = new RawClient(server.port())) {
+            c.reply();
+            c.ask("EHLO client.test");
+            assertThat(c.ask("AUTH PLAIN " + plain(USER, PASSWORD))).startsWith("454 4.7.0");
+            assertThat(c.ask("NOOP")).startsWith("250");
+        }
+    }
+
+    @Test
+    @DisplayName("RFC 4954 §4: neither the password nor its base64 ever reaches the wire transcript")
+    void transcriptHasNoSecrets() throws Exception {
+        CapturingLogger log = new CapturingLogger();
+        try (SmtpServer server = plaintextAuth().authMechanisms(SaslMechanism.PLAIN, SaslMechanism.LOGIN)
+                .transcriptLog(log).messageHandler(new Inbox()).build().start();
+             RawClient c = new RawClient(server.port())) {
+            c.reply();
+            c.ask("EHLO client.test");
+            c.ask("AUTH PLAIN " + plain(USER, "wrong-" + PASSWORD));
+            c.ask("AUTH LOGIN " + b64(USER));
+            c.ask(b64(PASSWORD + "-wrong"));
+            c.ask("AUTH PLAIN");
+            c.ask(plain(USER, PASSWORD));
+            assertThat(c.ask("QUIT")).startsWith("221");
+        }
+        String text = log.text();
+        assertThat(text).contains("C: AUTH PLAIN <redacted>", "C: <redacted>", "S: 235 2.7.0", "S: 535 5.7.8");
+        for (String secret : List.of(PASSWORD, b64(PASSWORD), b64(PASSWORD + "-wrong"), plain(USER, PASSWORD),
+                plain(USER, "wrong-" + PASSWORD), b64(USER))) {
+            assertThat(text).doesNotContain(secret);
+        }
+    }
+
+    @Test
+    @DisplayName("an authenticator without TLS or plaintextAuth(ALLOWED) could never be used: the builder says so")
+    void builderRefusesUnusableAuth() {
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> SmtpServerTest.local().authenticator(USERS)
+                .messageHandler(new Inbox()).build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("plaintextAuth");
+    }
+}
