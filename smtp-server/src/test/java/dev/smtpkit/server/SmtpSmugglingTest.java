@@ -62,7 +62,7 @@ class SmtpSmugglingTest {
             List<String> replies = c.repliesUntilEnd(100);
             // Closed at once, so the server need not linger for more input before it lets go.
             c.close();
-            await().atMost(HostileClient.WAIT).until(() -> server.metrics().connectionsActive() == 0);
+            await().atMost(HostileClient.WAIT).pollInterval(java.time.Duration.ofMillis(5)).until(() -> server.metrics().connectionsActive() == 0);
 
             List<ReceivedMessage> delivered = inbox.drain();
             assertThat(delivered).as("at most one message").hasSizeLessThanOrEqualTo(1);
