@@ -103,6 +103,12 @@ final class ConnectionWorker implements Runnable {
     private AuthExchange auth;
     /** The client a PROXY header named is over {@code maxConnectionsPerClient}: 421 instead of the greeting. */
     private boolean overClientLimit;
+    /**
+     * When the command being awaited must have arrived whole ({@link System#nanoTime()}), or 0 while
+     * none is awaited. The command timeout covers the whole command, not each read, or a client
+     * sending one octet at a time (slowloris) would never time out (RFC 5321 §4.5.3.2.7).
+     */
+    private long commandDeadline;
 
     /**
      * @param implicitTls whether the connection came to the implicit-TLS port (RFC 8314 §3.3)
@@ -250,13 +256,17 @@ final class ConnectionWorker implements Runnable {
             throw new IllegalStateException("the session wants input after the end of input: " + session);
         }
         Timeout timeout = session.timeout().orElse(Timeout.SERVER_COMMAND);
+        int readTimeout = readTimeoutMillis(timeout);
         int n;
         boolean timedOut = false;
         if (broken) {
             n = -1;
+        } else if (readTimeout == 0) {
+            n = 0;
+            timedOut = true;
         } else {
             try {
-                channel.setSoTimeout(settings.readTimeoutMillis(timeout));
+                channel.setSoTimeout(readTimeout);
                 lock.unlock();
                 try {
                     n = in.read(buffer);
@@ -283,11 +293,31 @@ final class ConnectionWorker implements Runnable {
         }
     }
 
+    /**
+     * The socket timeout for the next read, or 0 if the command deadline has passed. Data blocks
+     * are timed per read (RFC 5321 §4.5.3.2.5); a command from when the last reply was written.
+     */
+    private int readTimeoutMillis(Timeout timeout) {
+        int perRead = settings.readTimeoutMillis(timeout);
+        if (timeout != Timeout.SERVER_COMMAND) {
+            commandDeadline = 0;
+            return perRead;
+        }
+        long now = System.nanoTime();
+        if (commandDeadline == 0) {
+            commandDeadline = now + perRead * 1_000_000L;
+        }
+        long left = commandDeadline - now;
+        return left <= 0 ? 0 : (int) Math.max(1, Math.min(perRead, (left + 999_999) / 1_000_000));
+    }
+
     /** Writes what the session queued; a failed write ends the input too, so the session unwinds. */
     private void flush() {
         if (!session.hasOutput()) {
             return;
         }
+        // A reply answers a command: the next one has the whole command timeout again.
+        commandDeadline = 0;
         byte[] bytes = session.takeOutput();
         if (broken) {
             return;

@@ -1,0 +1,323 @@
+package dev.smtpkit.server;
+
+import static dev.smtpkit.server.HostileClient.WAIT;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.smtpkit.core.Envelope;
+import dev.smtpkit.core.ForwardPath;
+import dev.smtpkit.core.Parameters;
+import dev.smtpkit.core.ReversePath;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Faults on either side of the server: handlers that throw, block or crawl, and connections
+ * broken at every octet of a conversation. Nothing partial is delivered, nothing is delivered
+ * twice, and a fault in one session is felt by no other.
+ */
+class FaultInjectionTest {
+
+    private static final String TRANSACTION = "MAIL FROM:<a@example.com>\r\nRCPT TO:<b@example.org>\r\nDATA\r\n";
+
+    /** A handler per connection that keeps what it was given whole, and says when its connection ended. */
+    static final class Sink implements SessionHandler.Factory {
+        final Map<String, List<String>> delivered = new ConcurrentHashMap<>();
+        final Map<String, CountDownLatch> closed = new ConcurrentHashMap<>();
+        final AtomicInteger connections = new AtomicInteger();
+
+        @Override
+        public SessionHandler open(Connection connection) {
+            String id = connection.id();
+            delivered.put(id, new CopyOnWriteArrayList<>());
+            CountDownLatch done = closed.computeIfAbsent(id, k -> new CountDownLatch(1));
+            connections.incrementAndGet();
+            return new SessionHandler() {
+                @Override
+                public void message(Envelope envelope, InputStream content) throws IOException {
+                    // Only a message read to its end is kept: the stream throws if it was cut short.
+                    delivered.get(id).add(new String(content.readAllBytes(), StandardCharsets.ISO_8859_1));
+                }
+
+                @Override
+                public void close() {
+                    done.countDown();
+                }
+            };
+        }
+
+        /** The messages of the connection with this id, once it has ended. */
+        List<String> of(String id) throws InterruptedException {
+            CountDownLatch done = closed.computeIfAbsent(id, k -> new CountDownLatch(1));
+            assertThat(done.await(WAIT.toMillis(), TimeUnit.MILLISECONDS)).as("connection %s ended", id).isTrue();
+            return delivered.get(id);
+        }
+    }
+
+    @Test
+    @DisplayName("RFC 5321 §6.1: a connection broken at any octet delivers exactly the messages whose final dot arrived, each once")
+    void brokenAtEveryOffset() throws Exception {
+        String first = "Subject: one\r\n\r\n.first line starts with a dot\r\n";
+        String second = "Subject: two\r\n\r\nsecond\r\n";
+        String conversation = "EHLO client.test\r\n" + TRANSACTION + first.replace("\r\n.", "\r\n..") + ".\r\n"
+                + TRANSACTION.replace("a@", "c@") + second + ".\r\nQUIT\r\n";
+        int endOfFirst = conversation.indexOf("\r\n.\r\n") + 5;
+        int endOfSecond = conversation.indexOf("\r\n.\r\n", endOfFirst) + 5;
+        byte[] wire = conversation.getBytes(StandardCharsets.ISO_8859_1);
+        Sink sink = new Sink();
+        int faults = 0;
+        try (SmtpServer server = SmtpServerTest.local().handler(sink).build().start()) {
+            for (int k = 0; k <= wire.length; k++) {
+                List<String> expected = new ArrayList<>();
+                if (k >= endOfFirst) {
+                    expected.add(first);
+                }
+                if (k >= endOfSecond) {
+                    expected.add(second);
+                }
+                // An orderly close (FIN): the server sees every octet sent, then the end.
+                String id;
+                try (HostileClient c = new HostileClient(server.port())) {
+                    c.code();
+                    id = Integer.toString(sink.connections.get());
+                    c.send(Arrays.copyOf(wire, k));
+                    c.socket.shutdownOutput();
+                    c.repliesUntilEnd(100);
+                }
+                assertThat(sink.of(id)).as("FIN after %d octets", k).isEqualTo(expected);
+                faults++;
+
+                if (k % 3 == 0) {
+                    // An abortive close (RST): the server may lose octets in flight, never deliver part of a message.
+                    try (HostileClient c = new HostileClient(server.port())) {
+                        c.code();
+                        id = Integer.toString(sink.connections.get());
+                        c.send(Arrays.copyOf(wire, k));
+                        c.socket.setSoLinger(true, 0);
+                    }
+                    List<String> got = sink.of(id);
+                    assertThat(expected).as("RST after %d octets", k).startsWith(got.toArray(new String[0]));
+                    faults++;
+                }
+            }
+            long fin = wire.length + 1L;
+            assertThat(server.metrics().messagesAccepted()).isGreaterThanOrEqualTo(2 * fin - endOfFirst - endOfSecond);
+        }
+        assertThat(faults).isGreaterThan(wire.length);
+    }
+
+    @Test
+    @DisplayName("A handler that throws at each step gets 451 for that step only; its session and a parallel one go on")
+    void handlerThrowsAtEveryStep() throws Exception {
+        Inbox inbox = new Inbox();
+        SessionHandler.Factory factory = connection -> new SessionHandler() {
+            @Override
+            public void mail(ReversePath sender, Parameters parameters) {
+                if (sender.toString().contains("throw")) {
+                    throw new IllegalStateException("mail fault (test)");
+                }
+            }
+
+            @Override
+            public void rcpt(ForwardPath recipient, Parameters parameters) {
+                if (recipient.toString().contains("throw")) {
+                    throw new IllegalStateException("rcpt fault (test)");
+                }
+            }
+
+            @Override
+            public void message(Envelope envelope, InputStream content) throws Exception {
+                byte[] head = content.readNBytes(5);
+                if (new String(head, StandardCharsets.US_ASCII).startsWith("throw")) {
+                    throw new IOException("message fault after reading part (test)");
+                }
+                inbox.asFactory().open(connection).message(envelope, new java.io.SequenceInputStream(
+                        new java.io.ByteArrayInputStream(head), content));
+            }
+
+            @Override
+            public void reset() {
+                throw new IllegalStateException("reset fault (test)");
+            }
+        };
+        try (SmtpServer server = SmtpServerTest.local().handler(factory).build().start();
+             HostileClient c = new HostileClient(server.port());
+             HostileClient other = new HostileClient(server.port())) {
+            c.code();
+            other.code();
+            c.command("EHLO client.test");
+            other.command("EHLO other.test");
+            assertThat(c.ask("MAIL FROM:<throw@example.com>")).startsWith("451 4.3.0");
+            assertThat(c.command("MAIL FROM:<a@example.com>")).isEqualTo(250);
+            assertThat(c.ask("RCPT TO:<throw@example.org>")).startsWith("451 4.3.0");
+            assertThat(c.command("RCPT TO:<b@example.org>")).isEqualTo(250);
+            assertThat(c.command("DATA")).isEqualTo(354);
+            assertThat(c.ask("throw this message\r\n.")).startsWith("451 4.3.0");
+            assertThat(c.command("RSET")).as("reset() threw").isEqualTo(250);
+            for (HostileClient each : List.of(c, other)) {
+                assertThat(each.command("MAIL FROM:<a@example.com>")).isEqualTo(250);
+                assertThat(each.command("RCPT TO:<b@example.org>")).isEqualTo(250);
+                assertThat(each.command("DATA")).isEqualTo(354);
+                assertThat(each.ask("fine\r\n.")).startsWith("250");
+            }
+            assertThat(List.of(inbox.take(WAIT).text(), inbox.take(WAIT).text())).containsExactly("fine\r\n", "fine\r\n");
+            assertThat(server.metrics().messagesRefused()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    @DisplayName("A handler that blocks holds only its own session: a parallel session is served meanwhile, and the blocked one finishes after")
+    void blockedHandlerDelaysOnlyItsSession() throws Exception {
+        Inbox inbox = new Inbox();
+        CountDownLatch entered = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        MessageHandler handler = m -> {
+            if (m.envelope().sender().toString().contains("slow")) {
+                entered.countDown();
+                // Bounded: the test releases it, or it gives up and the client gets 451.
+                if (!release.await(WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
+                    throw new IllegalStateException("never released");
+                }
+            }
+            inbox.message(m);
+        };
+        try (SmtpServer server = SmtpServerTest.local().messageHandler(handler).build().start();
+             HostileClient slow = new HostileClient(server.port());
+             HostileClient fast = new HostileClient(server.port())) {
+            slow.code();
+            fast.code();
+            slow.command("EHLO slow.test");
+            slow.command("MAIL FROM:<slow@example.com>");
+            slow.command("RCPT TO:<b@example.org>");
+            assertThat(slow.command("DATA")).isEqualTo(354);
+            slow.send("slow message\r\n.\r\n");
+            assertThat(entered.await(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
+
+            fast.command("EHLO fast.test");
+            for (int i = 0; i < 3; i++) {
+                fast.command("MAIL FROM:<fast@example.com>");
+                fast.command("RCPT TO:<b@example.org>");
+                assertThat(fast.command("DATA")).isEqualTo(354);
+                assertThat(fast.ask("fast " + i + "\r\n.")).as("served while the other handler blocks").startsWith("250");
+            }
+            assertThat(inbox.size()).isEqualTo(3);
+            release.countDown();
+            assertThat(slow.reply()).startsWith("250");
+            assertThat(slow.command("NOOP")).isEqualTo(250);
+            assertThat(inbox.drain()).extracting(ReceivedMessage::text)
+                    .containsExactly("fast 0\r\n", "fast 1\r\n", "fast 2\r\n", "slow message\r\n");
+        }
+    }
+
+    @Test
+    @DisplayName("RFC 5321 §3.8: close() under load: every message answered 250 was delivered once, the rest got 421, no thread or socket is left, and a new server takes the port")
+    void closeUnderLoad() throws Exception {
+        // Warm up, so that classes and JDK internals loaded by the first server are not counted as leaks.
+        try (SmtpServer warm = SmtpServerTest.local().messageHandler(new Inbox()).build().start();
+             HostileClient c = new HostileClient(warm.port())) {
+            c.code();
+        }
+        await().atMost(WAIT).until(() -> HostileClient.serverThreads() == 0);
+        long fdsBefore = HostileClient.openFileDescriptors();
+
+        Set<String> delivered = ConcurrentHashMap.newKeySet();
+        List<String> duplicates = new CopyOnWriteArrayList<>();
+        MessageHandler handler = m -> {
+            if (!delivered.add(m.text())) {
+                duplicates.add(m.text());
+            }
+        };
+        int clients = 20;
+        // More than the clients can send before close() cuts them short; the bound keeps a broken close() finite.
+        int perClient = 5_000;
+        SmtpServer server = SmtpServerTest.local().shutdownGracePeriod(java.time.Duration.ofSeconds(5))
+                .messageHandler(handler).build().start();
+        int port = server.port();
+        Set<String> acknowledged = ConcurrentHashMap.newKeySet();
+        AtomicInteger shutdownReplies = new AtomicInteger();
+        ExecutorService pool = Executors.newFixedThreadPool(clients);
+        try {
+            List<Future<?>> running = new ArrayList<>();
+            for (int t = 0; t < clients; t++) {
+                int client = t;
+                running.add(pool.submit(() -> {
+                    try (HostileClient c = new HostileClient(port)) {
+                        if (c.code() != 220 || c.command("EHLO load.test") != 250) {
+                            return null;
+                        }
+                        for (int i = 0; i < perClient; i++) {
+                            String text = "message " + client + "-" + i + "\r\n";
+                            c.send(TRANSACTION);
+                            List<String> replies = List.of(c.reply(), c.reply(), c.reply());
+                            if (!replies.get(2).startsWith("354")) {
+                                count421(replies, shutdownReplies);
+                                return null;
+                            }
+                            String r = c.ask(text + ".");
+                            if (r.startsWith("250")) {
+                                acknowledged.add(text);
+                            }
+                            if (!r.startsWith("250")) {
+                                count421(List.of(r), shutdownReplies);
+                                return null;
+                            }
+                        }
+                    } catch (IOException e) {
+                        // The server closed the connection: counted by what was acknowledged.
+                    }
+                    return null;
+                }));
+            }
+            await().atMost(WAIT).pollInterval(java.time.Duration.ofMillis(5)).until(() -> delivered.size() >= 200);
+            server.close();
+            for (Future<?> f : running) {
+                f.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+            }
+        } finally {
+            pool.shutdownNow();
+            server.close();
+        }
+        assertThat(duplicates).as("delivered twice").isEmpty();
+        assertThat(delivered).as("delivered iff answered 250").isEqualTo(acknowledged);
+        assertThat(delivered.size()).isLessThan(clients * perClient);
+        assertThat(shutdownReplies.get()).as("clients told 421").isPositive();
+        await().atMost(WAIT).until(() -> HostileClient.serverThreads() == 0);
+        if (fdsBefore >= 0) {
+            await().atMost(WAIT).until(() -> HostileClient.openFileDescriptors() <= fdsBefore);
+        }
+
+        Inbox inbox = new Inbox();
+        try (SmtpServer again = SmtpServerTest.local().port(port).messageHandler(inbox).build().start();
+             HostileClient c = new HostileClient(port)) {
+            assertThat(c.code()).isEqualTo(220);
+            c.command("EHLO client.test");
+            c.send(TRANSACTION);
+            assertThat(List.of(c.code(), c.code(), c.code())).containsExactly(250, 250, 354);
+            assertThat(c.ask("on the new server\r\n.")).startsWith("250");
+            assertThat(inbox.take(WAIT).text()).isEqualTo("on the new server\r\n");
+        }
+    }
+
+    private static void count421(List<String> replies, AtomicInteger counter) {
+        if (replies.stream().anyMatch(r -> r.startsWith("421"))) {
+            counter.incrementAndGet();
+        }
+    }
+}

@@ -1,0 +1,313 @@
+package dev.smtpkit.server;
+
+import static dev.smtpkit.server.HostileClient.WAIT;
+import static dev.smtpkit.server.HostileClient.knob;
+import static dev.smtpkit.server.HostileClient.usedHeapAfterGc;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Clients that try to make the server hold memory, threads or time without limit. Each test
+ * checks a bound that would break if a buffer grew with the input: the heap in use (the server
+ * runs in this JVM, so what it holds is reachable and counted), what the server read, or a count.
+ * The CI sizes are set so the whole class runs in seconds; the system properties named in each
+ * test (and in SECURITY.md) give the full sizes on demand.
+ */
+class ResourceAbuseTest {
+
+    private static final int MB = 1024 * 1024;
+
+    @Test
+    @DisplayName("RFC 5321 §4.5.3.1.4: a command line of many megabytes is dropped as it comes, answered 500 5.5.6, and the session goes on")
+    void overlongCommandLineIsDroppedNotBuffered() throws Exception {
+        int megabytes = knob("smtpkit.hostile.lineMegabytes", 32);
+        Inbox inbox = new Inbox();
+        try (SmtpServer server = SmtpServerTest.local().messageHandler(inbox).build().start();
+             HostileClient c = new HostileClient(server.port())) {
+            c.code();
+            assertThat(c.command("EHLO client.test")).isEqualTo(250);
+            long before = usedHeapAfterGc();
+            long sent = server.metrics().bytesReceived();
+            c.send("MAIL FROM:<");
+            sent += "MAIL FROM:<".length();
+            byte[] block = new byte[64 * 1024];
+            Arrays.fill(block, (byte) 'a');
+            for (int i = 0; i < megabytes * 16; i++) {
+                c.send(block);
+                sent += block.length;
+            }
+            long expected = sent;
+            await().atMost(WAIT).until(() -> server.metrics().bytesReceived() >= expected);
+            // The line has not ended: a server that kept it would hold all of it now.
+            assertThat(usedHeapAfterGc() - before).as("heap growth while %d MB of one line were read", megabytes)
+                    .isLessThan(megabytes * MB / 2L);
+            assertThat(c.ask(">")).startsWith("500 5.5.6");
+            assertThat(c.command("NOOP")).isEqualTo(250);
+            assertThat(c.command("MAIL FROM:<a@example.com>")).isEqualTo(250);
+            assertThat(c.command("RCPT TO:<b@example.org>")).isEqualTo(250);
+            assertThat(c.command("DATA")).isEqualTo(354);
+            assertThat(c.ask("after the long line\r\n.")).startsWith("250");
+            assertThat(inbox.take(WAIT).text()).isEqualTo("after the long line\r\n");
+        }
+    }
+
+    @Test
+    @DisplayName("RFC 1870 §6: data far past SIZE is read and dropped: 552, nothing delivered, the heap stays flat")
+    void dataFarPastTheSizeLimitIsDroppedNotBuffered() throws Exception {
+        int megabytes = knob("smtpkit.hostile.dataMegabytes", 200);
+        Inbox inbox = new Inbox();
+        try (SmtpServer server = SmtpServerTest.local().maxMessageSize(MB).messageHandler(inbox).build().start();
+             HostileClient c = new HostileClient(server.port())) {
+            c.code();
+            c.command("EHLO client.test");
+            c.command("MAIL FROM:<a@example.com>");
+            c.command("RCPT TO:<b@example.org>");
+            assertThat(c.command("DATA")).isEqualTo(354);
+            long before = usedHeapAfterGc();
+            byte[] block = (("x".repeat(1022) + "\r\n").repeat(64)).getBytes(StandardCharsets.US_ASCII);
+            long start = server.metrics().bytesReceived();
+            long sent = 0;
+            long half = megabytes * (long) MB / 2;
+            long heapAtHalf = -1;
+            while (sent < megabytes * (long) MB) {
+                c.send(block);
+                sent += block.length;
+                if (heapAtHalf < 0 && sent >= half) {
+                    long expected = start + sent;
+                    await().atMost(WAIT).until(() -> server.metrics().bytesReceived() >= expected);
+                    heapAtHalf = usedHeapAfterGc();
+                }
+            }
+            assertThat(c.ask(".")).startsWith("552 5.3.4");
+            assertThat(heapAtHalf - before).as("heap growth halfway through %d MB of data", megabytes).isLessThan(16L * MB);
+            assertThat(c.command("NOOP")).isEqualTo(250);
+            assertThat(inbox.size()).isZero();
+            assertThat(server.metrics().messagesRefused()).isEqualTo(1);
+            assertThat(server.metrics().messagesAccepted()).isZero();
+        }
+    }
+
+    @Test
+    @DisplayName("RFC 2920 §3: pipelined commands from a client that does not read are held back by TCP, then all answered in order")
+    void pipelinedFloodIsHeldBackThenAnsweredInOrder() throws Exception {
+        // Enough commands that their replies (8 MB) outgrow every socket buffer on the way.
+        int count = knob("smtpkit.hostile.pipelined", 100_000);
+        String[] commands = {"EHLO client.test", "NOOP", "VRFY postmaster", "HELP"};
+        int[] codes = {250, 250, 252, 214};
+        try (SmtpServer server = SmtpServerTest.local().messageHandler(new Inbox()).build().start();
+             HostileClient c = new HostileClient(server.port(), 4096)) {
+            c.code();
+            long before = usedHeapAfterGc();
+            StringBuilder all = new StringBuilder();
+            for (int i = 0; i < count; i++) {
+                all.append(commands[i % commands.length]).append("\r\n");
+            }
+            byte[] wire = all.toString().getBytes(StandardCharsets.US_ASCII);
+            CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> {
+                try {
+                    c.send(wire);
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+            // The server stops reading once it cannot write: what it read stops growing short of what was sent.
+            long[] last = {-1};
+            AtomicInteger steady = new AtomicInteger();
+            await().atMost(WAIT).pollInterval(Duration.ofMillis(100)).until(() -> {
+                long now = server.metrics().bytesReceived();
+                steady.set(now == last[0] ? steady.get() + 1 : 0);
+                last[0] = now;
+                return steady.get() >= 5;
+            });
+            assertThat(server.metrics().bytesReceived()).as("the server stopped reading").isLessThan(wire.length);
+            assertThat(usedHeapAfterGc() - before).as("heap growth while the client did not read").isLessThan(8L * MB);
+
+            for (int i = 0; i < count; i++) {
+                String reply = c.reply();
+                assertThat(Integer.parseInt(reply.substring(0, 3))).as("reply %d: %s", i, reply)
+                        .isEqualTo(codes[i % codes.length]);
+            }
+            writer.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+            assertThat(c.command("QUIT")).isEqualTo(221);
+        }
+    }
+
+    @Test
+    @DisplayName("RFC 5321 §4.5.3.1.10: 50,000 recipients get 452 past maxRecipients, and the envelope holds only those accepted")
+    void fiftyThousandRecipients() throws Exception {
+        int count = knob("smtpkit.hostile.recipients", 50_000);
+        Inbox inbox = new Inbox();
+        AtomicInteger rcptCalls = new AtomicInteger();
+        SessionHandler.Factory factory = connection -> {
+            SessionHandler whole = inbox.asFactory().open(connection);
+            return new SessionHandler() {
+                @Override
+                public void rcpt(dev.smtpkit.core.ForwardPath recipient, dev.smtpkit.core.Parameters parameters) {
+                    rcptCalls.incrementAndGet();
+                }
+
+                @Override
+                public void message(dev.smtpkit.core.Envelope envelope, java.io.InputStream content) throws Exception {
+                    whole.message(envelope, content);
+                }
+            };
+        };
+        try (SmtpServer server = SmtpServerTest.local().handler(factory).build().start();
+             HostileClient c = new HostileClient(server.port())) {
+            c.code();
+            c.command("EHLO client.test");
+            assertThat(c.command("MAIL FROM:<a@example.com>")).isEqualTo(250);
+            CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> {
+                try {
+                    StringBuilder batch = new StringBuilder();
+                    for (int i = 0; i < count; i++) {
+                        batch.append("RCPT TO:<r").append(i).append("@example.org>\r\n");
+                        if (batch.length() > 32 * 1024) {
+                            c.send(batch.toString());
+                            batch.setLength(0);
+                        }
+                    }
+                    c.send(batch.toString());
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+            int max = server.config().limits().maxRecipients();
+            int accepted = 0;
+            int tooMany = 0;
+            for (int i = 0; i < count; i++) {
+                String r = c.reply();
+                if (r.startsWith("250")) {
+                    accepted++;
+                } else {
+                    assertThat(r).as("reply %d", i).startsWith("452 4.5.3");
+                    tooMany++;
+                }
+            }
+            writer.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+            assertThat(accepted).isEqualTo(max);
+            assertThat(tooMany).isEqualTo(count - max);
+            assertThat(rcptCalls.get()).as("the handler is asked only within the limit").isEqualTo(max);
+            assertThat(c.command("DATA")).isEqualTo(354);
+            assertThat(c.ask("x\r\n.")).startsWith("250");
+            assertThat(inbox.take(WAIT).envelope().recipients()).hasSize(max);
+        }
+    }
+
+    @Test
+    @DisplayName("RFC 5321 §2.4: NUL and 8-bit octets in commands get 500 or 501, never a crash, and the session stays usable")
+    void nulAndEightBitOctetsInCommands() throws Exception {
+        List<String> hostile = List.of("NO\u0000OP", "\u0000", "\u0000\u0000\u0000\u0000\u0000\u0000", "\u00ff\u00fe\u00fd",
+                "EHLO \u0080\u0081", "HELO client\u0000.test", "MAIL FROM:<a\u0000b@example.com>",
+                "MAIL FROM:<\u00e9@example.com>", "MAIL FROM:<a@example.com> SIZE=1\u0000", "RCPT TO:<\u00c3\u00a9@example.org>",
+                "DATA\u0000", "QUIT\u0000", "RSET \u00ff");
+        Inbox inbox = new Inbox();
+        try (SmtpServer server = SmtpServerTest.local().messageHandler(inbox).build().start();
+             HostileClient c = new HostileClient(server.port())) {
+            c.code();
+            assertThat(c.command("EHLO client.test")).isEqualTo(250);
+            List<String> replies = new ArrayList<>();
+            for (String line : hostile) {
+                String reply = c.ask(line);
+                replies.add(reply);
+                assertThat(reply).as("reply to %s", line.chars().mapToObj(Integer::toHexString).toList()).matches("(500|501|503|553|555) .*\r\n");
+                assertThat(c.command("NOOP")).isEqualTo(250);
+            }
+            assertThat(c.command("MAIL FROM:<a@example.com>")).isEqualTo(250);
+            assertThat(c.command("RCPT TO:<b@example.org>")).isEqualTo(250);
+            assertThat(c.command("DATA")).isEqualTo(354);
+            assertThat(c.ask("still fine\r\n.")).startsWith("250");
+            assertThat(inbox.take(WAIT).envelope().sender().toString()).isEqualTo("<a@example.com>");
+        }
+    }
+
+    @Test
+    @DisplayName("RFC 5321 §4.5.3.2.7: a slowloris client that trickles a command is timed out with 421 4.4.2 for the whole command, not per octet")
+    void slowlorisIsTimedOut() throws Exception {
+        Duration timeout = Duration.ofMillis(800);
+        try (SmtpServer server = SmtpServerTest.local().commandTimeout(timeout).messageHandler(new Inbox()).build().start();
+             HostileClient c = new HostileClient(server.port())) {
+            c.code();
+            byte[] line = "EHLO client.test\r\n".getBytes(StandardCharsets.US_ASCII);
+            AtomicBoolean stop = new AtomicBoolean();
+            long start = System.nanoTime();
+            CompletableFuture<Integer> trickle = CompletableFuture.supplyAsync(() -> {
+                int sent = 0;
+                try {
+                    for (; sent < line.length && !stop.get(); sent++) {
+                        c.send(new byte[] {line[sent]});
+                        // The pacing is the attack: one octet every 200 ms, each well inside the timeout.
+                        Thread.sleep(200);
+                    }
+                } catch (IOException | InterruptedException e) {
+                    // The server closed the connection: the point.
+                }
+                return sent;
+            });
+            String reply = c.reply();
+            Duration took = Duration.ofNanos(System.nanoTime() - start);
+            stop.set(true);
+            assertThat(reply).startsWith("421 4.4.2");
+            assertThat(took).as("timed out for the whole command").isLessThan(timeout.multipliedBy(3));
+            assertThat(trickle.get(WAIT.toSeconds(), TimeUnit.SECONDS)).as("octets sent before the timeout").isLessThan(line.length);
+        }
+    }
+
+    @Test
+    @DisplayName("RFC 5321 §3.8: a flood of connections over maxConnections gets 421 4.7.0, and the server serves a normal client after")
+    void connectionFlood() throws Exception {
+        int connections = knob("smtpkit.hostile.connections", 600);
+        int limit = knob("smtpkit.hostile.connectionLimit", 100);
+        Inbox inbox = new Inbox();
+        List<HostileClient> open = new ArrayList<>();
+        try (SmtpServer server = SmtpServerTest.local().maxConnections(limit).maxConnectionsPerClient(limit).backlog(1024)
+                .messageHandler(inbox).build().start()) {
+            try {
+                for (int i = 0; i < connections; i++) {
+                    open.add(new HostileClient(server.port()));
+                }
+                int greeted = 0;
+                int refused = 0;
+                for (HostileClient c : open) {
+                    String r = c.reply();
+                    if (r.startsWith("220")) {
+                        greeted++;
+                    } else {
+                        assertThat(r).startsWith("421 4.7.0");
+                        refused++;
+                    }
+                }
+                assertThat(greeted).isEqualTo(limit);
+                assertThat(refused).isEqualTo(connections - limit);
+                assertThat(server.metrics().connectionsRefused()).isEqualTo(connections - limit);
+            } finally {
+                for (HostileClient c : open) {
+                    c.close();
+                }
+            }
+            await().atMost(WAIT).until(() -> server.metrics().connectionsActive() == 0);
+            try (HostileClient c = new HostileClient(server.port())) {
+                assertThat(c.code()).isEqualTo(220);
+                c.command("EHLO client.test");
+                c.command("MAIL FROM:<a@example.com>");
+                c.command("RCPT TO:<b@example.org>");
+                assertThat(c.command("DATA")).isEqualTo(354);
+                assertThat(c.ask("after the flood\r\n.")).startsWith("250");
+            }
+            assertThat(inbox.take(WAIT).text()).isEqualTo("after the flood\r\n");
+        }
+    }
+}
