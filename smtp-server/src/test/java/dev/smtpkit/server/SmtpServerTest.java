@@ -239,7 +239,7 @@ class SmtpServerTest {
             assertThat(c.command("EHLO client.test")).isEqualTo(250);
             assertThat(c.command("RSET")).isEqualTo(250);
             assertThat(c.command("RSET")).isEqualTo(250);
-            Thread.sleep(300);
+            Thread.sleep(300); // the pause is the field case itself, not synchronisation
             assertThat(c.command("MAIL FROM:<a@example.com>")).isEqualTo(250);
             assertThat(c.command("RCPT TO:<b@example.org>")).isEqualTo(250);
             assertThat(c.command("DATA")).isEqualTo(354);
