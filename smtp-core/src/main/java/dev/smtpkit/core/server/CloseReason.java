@@ -1,6 +1,6 @@
 package dev.smtpkit.core.server;
 
-/** Why a server session ended. */
+/** Why a server session ended (RFC 5321 §3.8, §4.1.1.10, §4.5.3.2). */
 public enum CloseReason {
     /** The client sent QUIT and got 221 (RFC 5321 §4.1.1.10). */
     QUIT,

@@ -10,7 +10,9 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * What a {@link ServerSession} reports to the application, a closed set of immutable values.
+ * What a {@link ServerSession} reports to the application, a closed set of immutable values: the
+ * commands of RFC 5321 §4.1.1 that need the application's decision, the message content of
+ * §4.1.1.4 (DATA) and RFC 3030 (BDAT), and the STARTTLS (RFC 3207) and AUTH (RFC 4954) steps.
  *
  * <p>Events that implement {@link Decision} wait for the application: the session reads no
  * further command until {@link ServerSession#accept()} or {@link ServerSession#decide(Reply)}
