@@ -318,6 +318,41 @@ class TlsAuthHostileTest {
         }
     }
 
+    @Test
+    @DisplayName("RFC 8314 §3.3: a ClientHello trickled an octet at a time is closed at the command timeout, not read forever")
+    void trickledClientHello() throws Exception {
+        byte[] hello = clientHello();
+        try (SmtpServer server = server(new CopyOnWriteArrayList<>(), new Lines()).build().start();
+             RawClient c = new RawClient(server.implicitTlsPort())) {
+            long start = System.nanoTime();
+            Duration pause = COMMAND_TIMEOUT.dividedBy(3);
+            boolean closed = false;
+            // Bounded by the hello's length and by a deadline far past the timeout.
+            for (int i = 0; i < hello.length && !closed
+                    && System.nanoTime() - start < COMMAND_TIMEOUT.multipliedBy(4).toNanos(); i++) {
+                try {
+                    c.send(new byte[] {hello[i]});
+                } catch (SocketException e) {
+                    closed = true;
+                    break;
+                }
+                // The pause is the attack itself, not synchronisation: a read that waits for it.
+                c.socket.setSoTimeout((int) pause.toMillis());
+                try {
+                    closed = c.socket.getInputStream().read() < 0;
+                } catch (SocketTimeoutException e) {
+                    // Still open: trickle on.
+                } catch (SocketException e) {
+                    closed = true;
+                }
+            }
+            Duration took = Duration.ofNanos(System.nanoTime() - start);
+            assertThat(closed).as("closed while trickling, after %s", took).isTrue();
+            assertThat(took).isLessThan(COMMAND_TIMEOUT.multipliedBy(3));
+            assertNothingHeld(server);
+        }
+    }
+
     // ---------------------------------------------------------------- AUTH guessing
 
     @Test
