@@ -30,6 +30,9 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import javax.net.ssl.SSLContext;
@@ -618,12 +621,25 @@ final class ConnectionWorker implements Runnable {
             case NEED -> tls.setNeedClientAuth(true);
             case NONE -> { }
         }
-        tls.setSoTimeout(settings.readTimeoutMillis(Timeout.SERVER_COMMAND));
+        int timeout = settings.readTimeoutMillis(Timeout.SERVER_COMMAND);
+        tls.setSoTimeout(timeout);
+        // The socket timeout bounds each read, and a ClientHello trickled an octet at a time would
+        // restart it forever (slowloris): the whole handshake gets the command timeout, as a
+        // command does, by closing the socket under it when that runs out.
+        CompletableFuture<Void> handshake = new CompletableFuture<>();
+        handshake.orTimeout(timeout, TimeUnit.MILLISECONDS).whenComplete((done, late) -> {
+            if (late instanceof TimeoutException) {
+                closeQuietly(socket);
+            }
+        });
         try {
             tls.startHandshake();
         } catch (IOException e) {
-            transcript.note("TLS handshake failed: " + e);
+            transcript.note(handshake.isCompletedExceptionally()
+                    ? "no TLS handshake within the " + Timeout.SERVER_COMMAND + " timeout" : "TLS handshake failed: " + e);
             throw e;
+        } finally {
+            handshake.complete(null);
         }
         channel = tls;
         in = tls.getInputStream();

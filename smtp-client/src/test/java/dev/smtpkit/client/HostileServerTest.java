@@ -1,0 +1,513 @@
+package dev.smtpkit.client;
+
+import static dev.smtpkit.client.SmtpClientTest.envelope;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.smtpkit.client.sasl.ClientCredentials;
+import dev.smtpkit.server.security.SelfSignedCertificate;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.Random;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntFunction;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The client against servers that are hostile rather than merely faulty: garbage for replies,
+ * replies without end, a connection dropped at every step, a reply that stalls, and a STARTTLS
+ * that is no TLS. Each must end in a typed exception that says what happened, within the
+ * configured timeouts, and leave the client able to send the next message.
+ */
+class HostileServerTest {
+
+    private static final byte[] CONTENT = "Subject: hi\r\n\r\nfirst line\r\nsecond line\r\nthird line\r\n"
+            .getBytes(StandardCharsets.US_ASCII);
+    private static final Duration COMMAND_TIMEOUT = Duration.ofMillis(600);
+    private static final Duration WAIT = Duration.ofSeconds(10);
+    private static final SelfSignedCertificate CERT = SelfSignedCertificate.generate("localhost");
+    /** Made once: making it takes longer than the command timeout the stub must greet within. */
+    private static final SSLContext SERVER_TLS = CERT.serverContext();
+
+    private static SmtpClient.Builder client(HostileServer server) {
+        return SmtpClient.builder().host("127.0.0.1").port(server.port()).tlsMode(TlsMode.NONE)
+                .heloName("client.example").commandTimeout(COMMAND_TIMEOUT).dataTimeout(WAIT);
+    }
+
+    private static SendResult send(SmtpClient client) {
+        return client.send(envelope("bob@example.com"), MessageContent.of(CONTENT));
+    }
+
+    /** The next send goes through, on a fresh connection since the hostile one is gone. */
+    private static void assertRecovers(SmtpClient client, HostileServer server) {
+        int before = server.connections.get();
+        assertThat(send(client).messageReply().code()).isEqualTo(250);
+        assertThat(server.connections.get()).isEqualTo(before + 1);
+    }
+
+    // ---------------------------------------------------------------- garbage
+
+    @ParameterizedTest(name = "greeting {0}")
+    @ValueSource(strings = {"hello, friend", "2x0 nearly", "999 out of range", "\u0000\u0001\u0002binary", "250"})
+    @DisplayName("RFC 5321 §4.2: a greeting that is no reply ends the session with SmtpConnectionException naming the protocol error")
+    void garbageGreeting(String greeting) throws Exception {
+        try (HostileServer server = new HostileServer(n -> n == 1 ? HostileServer.replyAt("CONNECT", greeting)
+                : HostileServer.conversation());
+             SmtpClient client = client(server).build()) {
+            assertThatThrownBy(() -> send(client)).isInstanceOfSatisfying(SmtpConnectionException.class, e -> {
+                assertThat(e.getMessage()).containsAnyOf("malformed reply", "the greeting must be 220, 554 or 421");
+                assertThat(e.mayHaveBeenDelivered()).isFalse();
+            });
+            assertRecovers(client, server);
+        }
+    }
+
+    @ParameterizedTest(name = "{0} to MAIL")
+    @ValueSource(strings = {"ok then", "354 start mail input", "199 preliminary", "25O letter O", "2500 too long"})
+    @DisplayName("RFC 5321 §4.3.2: a reply MAIL does not allow (or no reply at all) fails that message only")
+    void wrongReplyToMail(String reply) throws Exception {
+        try (HostileServer server = new HostileServer(n -> n == 1 ? HostileServer.replyAt("MAIL", reply)
+                : HostileServer.conversation());
+             SmtpClient client = client(server).build()) {
+            assertThatThrownBy(() -> send(client)).isInstanceOfSatisfying(SmtpConnectionException.class, e -> {
+                assertThat(e.getMessage()).containsAnyOf("malformed reply", "unexpected " + reply.substring(0, 3))
+                        .contains("reply to MAIL FROM").contains(reply);
+                assertThat(e.mayHaveBeenDelivered()).isFalse();
+            });
+            assertRecovers(client, server);
+            assertThat(server.delivered).hasSize(1);
+        }
+    }
+
+    @Test
+    @DisplayName("Limits.maxReplyLines: a multi-line reply that never ends (250- forever) is cut off, not buffered")
+    void multiLineReplyWithoutEnd() throws Exception {
+        try (HostileServer server = new HostileServer(n -> n == 1 ? peer -> {
+                peer.write("220 hostile.example ESMTP\r\n");
+                peer.line();
+                // Bounded: far past the limit, and stops as soon as the client hangs up.
+                for (int i = 0; i < 1_000_000; i++) {
+                    peer.write("250-EXTENSION-" + i + "\r\n");
+                }
+            } : HostileServer.conversation());
+             SmtpClient client = client(server).build()) {
+            assertThatThrownBy(() -> send(client)).isInstanceOfSatisfying(SmtpConnectionException.class,
+                    e -> assertThat(e).hasMessageContaining("maxReplyLines"));
+            assertRecovers(client, server);
+        }
+    }
+
+    @Test
+    @DisplayName("Limits.maxReplyLine (RFC 5321 §4.5.3.1.5): a reply line of a megabyte is refused as it comes")
+    void megabyteReplyLine() throws Exception {
+        try (HostileServer server = new HostileServer(n -> n == 1 ? peer -> {
+                peer.write("220 hostile.example ESMTP\r\n");
+                peer.line();
+                byte[] kilobyte = "x".repeat(1024).getBytes(StandardCharsets.US_ASCII);
+                peer.write("250 ");
+                for (int i = 0; i < 1024; i++) {
+                    peer.write(kilobyte);
+                }
+                peer.write("\r\n");
+            } : HostileServer.conversation());
+             SmtpClient client = client(server).build()) {
+            assertThatThrownBy(() -> send(client)).isInstanceOfSatisfying(SmtpConnectionException.class,
+                    e -> assertThat(e).hasMessageContaining("maxReplyLine"));
+            assertRecovers(client, server);
+        }
+    }
+
+    // ---------------------------------------------------------------- dropped at every step
+
+    @ParameterizedTest(name = "dropped at {0}")
+    @ValueSource(strings = {"CONNECT", "EHLO", "MAIL", "RCPT", "DATA", "CONTENT", "."})
+    @DisplayName("RFC 5321 §3.8: a connection dropped at any step is SmtpConnectionException; only after the final dot may the message have been delivered")
+    void droppedAtEveryStep(String step) throws Exception {
+        try (HostileServer server = new HostileServer(n -> n == 1 ? HostileServer.replyAt(step, HostileServer.DROP)
+                : HostileServer.conversation());
+             SmtpClient client = client(server).build()) {
+            assertThatThrownBy(() -> send(client)).isInstanceOfSatisfying(SmtpConnectionException.class, e -> {
+                assertThat(e.getMessage()).containsAnyOf("lost", "ended", "end of input", "closed");
+                // The message is small enough to go out in one write, final dot and all, before
+                // the client can see a drop in the middle: then it cannot know, and says so.
+                assertThat(e.mayHaveBeenDelivered()).isEqualTo(step.equals(".") || step.equals("CONTENT"));
+            });
+            assertRecovers(client, server);
+            assertThat(server.delivered).hasSize(1);
+        }
+    }
+
+    @Test
+    @DisplayName("RFC 5321 §4.1.1.5: a pooled connection the server dropped while idle is noticed by the RSET probe, and a fresh one is made")
+    void droppedWhileIdleInThePool() throws Exception {
+        try (HostileServer server = new HostileServer(n -> n == 1 ? HostileServer.replyAt("QUIT-OR-RSET", HostileServer.DROP)
+                : HostileServer.conversation());
+             SmtpClient client = client(server).build()) {
+            assertThat(send(client).messageReply().code()).isEqualTo(250);
+            assertRecovers(client, server);
+            assertThat(server.delivered).hasSize(2);
+        }
+    }
+
+    // ---------------------------------------------------------------- stalls
+
+    @ParameterizedTest(name = "stalled in the {0}")
+    @ValueSource(strings = {"CONNECT", "EHLO", "MAIL", "."})
+    @DisplayName("RFC 5321 §4.5.3.2: half a reply line, then silence, is SmtpTimeoutException at the command timeout")
+    void stalledMidReply(String step) throws Exception {
+        try (HostileServer server = new HostileServer(n -> n == 1 ? HostileServer.replyAt(step, HostileServer.STALL)
+                : HostileServer.conversation());
+             SmtpClient client = client(server).dataTimeout(COMMAND_TIMEOUT).build()) {
+            long start = System.nanoTime();
+            assertThatThrownBy(() -> send(client)).isInstanceOfSatisfying(SmtpTimeoutException.class, e -> {
+                assertThat(e).hasMessageContaining("no reply").hasMessageContaining("Timeout (" + COMMAND_TIMEOUT + ")");
+                assertThat(e.mayHaveBeenDelivered()).isEqualTo(step.equals("."));
+            });
+            Duration took = Duration.ofNanos(System.nanoTime() - start);
+            assertThat(took).isBetween(COMMAND_TIMEOUT.minusMillis(100), COMMAND_TIMEOUT.plusSeconds(3));
+            assertRecovers(client, server);
+        }
+    }
+
+    // ---------------------------------------------------------------- STARTTLS that is no TLS
+
+    @ParameterizedTest(name = "{0} after the 220 to STARTTLS")
+    @ValueSource(strings = {"plaintext", "random octets", "a close"})
+    @DisplayName("RFC 3207 §4, §6: under STARTTLS_REQUIRED a failed handshake is SmtpTlsException and nothing more is said in plaintext")
+    void startTlsThenNoTls(String kind) throws Exception {
+        try (HostileServer server = new HostileServer(n -> n == 1 ? peer -> {
+                peer.write("220 hostile.example ESMTP\r\n");
+                peer.line();
+                peer.write("250-hostile.example\r\n250-PIPELINING\r\n250-AUTH PLAIN\r\n250 STARTTLS\r\n");
+                assertThat(peer.line()).isEqualTo("STARTTLS");
+                peer.markStartTls();
+                peer.write("220 2.0.0 go ahead\r\n");
+                switch (kind) {
+                    case "plaintext" -> peer.write("250 OK\r\n250 OK\r\n");
+                    case "random octets" -> {
+                        byte[] b = new byte[2048];
+                        new Random(3207).nextBytes(b);
+                        peer.write(b);
+                    }
+                    default -> {
+                        return;
+                    }
+                }
+                peer.drain(WAIT);
+            } : HostileServer.conversation(SERVER_TLS));
+             SmtpClient client = client(server).host("127.0.0.1").tlsMode(TlsMode.STARTTLS_REQUIRED)
+                     .sslContext(CERT.clientContext())
+                     .credentials(ClientCredentials.password("alice", "s3cret-Passw0rd")).build()) {
+            assertThatThrownBy(() -> send(client)).isInstanceOfSatisfying(SmtpClientException.class, e -> {
+                assertThat(e).isInstanceOf(SmtpTlsException.class).hasMessageContaining("TLS handshake with 127.0.0.1 failed");
+            });
+            HostileServer.Peer first = server.peers.get(0);
+            byte[] after = first.afterStartTls();
+            // Nothing but a TLS record (content type 22, handshake) may follow STARTTLS.
+            if (after.length > 0) {
+                assertThat(after[0]).as("first octet after STARTTLS").isEqualTo((byte) 22);
+            }
+            String text = new String(after, StandardCharsets.ISO_8859_1);
+            assertThat(text).doesNotContain("EHLO").doesNotContain("MAIL").doesNotContain("AUTH")
+                    .doesNotContain("s3cret").doesNotContain("QUIT");
+            assertRecovers(client, server);
+            assertThat(server.peers.get(1).tls).isTrue();
+        }
+    }
+
+    // ---------------------------------------------------------------- the stub
+
+    /** A raw-socket server: connection n (1, 2, ...) gets the behaviour the test gives for n. */
+    static final class HostileServer implements AutoCloseable {
+        /** Close instead of replying. */
+        static final String DROP = "<drop>";
+        /** Write half a reply line, then say nothing until the client hangs up. */
+        static final String STALL = "<stall>";
+
+        interface Behaviour {
+            void serve(Peer peer) throws IOException;
+        }
+
+        private final ServerSocket listener;
+        private final Thread acceptor;
+        private final List<Thread> threads = new CopyOnWriteArrayList<>();
+        final List<Peer> peers = new CopyOnWriteArrayList<>();
+        final List<String> delivered = new CopyOnWriteArrayList<>();
+        final AtomicInteger connections = new AtomicInteger();
+
+        HostileServer(IntFunction<Behaviour> byConnection) throws IOException {
+            listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+            acceptor = new Thread(() -> {
+                while (!listener.isClosed()) {
+                    try {
+                        Socket s = listener.accept();
+                        Peer peer = new Peer(this, s);
+                        peers.add(peer);
+                        Behaviour b = byConnection.apply(connections.incrementAndGet());
+                        Thread t = new Thread(() -> {
+                            try (peer) {
+                                b.serve(peer);
+                            } catch (IOException | AssertionError e) {
+                                // The client hung up, or the behaviour saw what it did not expect;
+                                // the test asserts on what the client did.
+                            }
+                        }, "hostile-server-" + connections.get());
+                        t.setDaemon(true);
+                        threads.add(t);
+                        t.start();
+                    } catch (IOException e) {
+                        return;
+                    }
+                }
+            }, "hostile-server-acceptor");
+            acceptor.setDaemon(true);
+            acceptor.start();
+        }
+
+        int port() {
+            return listener.getLocalPort();
+        }
+
+        /** A well-behaved ESMTP server (without PIPELINING, so each step is its own round trip). */
+        static Behaviour conversation() {
+            return replyAt("", "");
+        }
+
+        /** A well-behaved server that offers STARTTLS with {@code tls}. */
+        static Behaviour conversation(SSLContext tls) {
+            return peer -> {
+                peer.tlsContext = tls;
+                replyAt("", "").serve(peer);
+            };
+        }
+
+        /**
+         * A well-behaved server except at {@code step} (a verb, {@code CONNECT} for the greeting,
+         * {@code CONTENT} for the middle of the message, {@code .} for its end,
+         * {@code QUIT-OR-RSET} for whatever follows the first message), where it writes
+         * {@code reply} instead, or drops, or stalls.
+         */
+        static Behaviour replyAt(String step, String reply) {
+            return peer -> {
+                if (!peer.answer(step, "CONNECT", reply, "220 hostile.example ESMTP")) {
+                    return;
+                }
+                boolean sent = false;
+                for (int i = 0; i < 100; i++) {
+                    String line = peer.line();
+                    if (line == null) {
+                        return;
+                    }
+                    String verb = verb(line);
+                    if (sent && (verb.equals("QUIT") || verb.equals("RSET")) && step.equals("QUIT-OR-RSET")) {
+                        peer.close();
+                        return;
+                    }
+                    switch (verb) {
+                        case "EHLO" -> {
+                            if (!peer.answer(step, verb, reply, peer.tlsContext != null && !peer.tls
+                                    ? "250-hostile.example\r\n250 STARTTLS"
+                                    : peer.tls ? "250-hostile.example\r\n250-AUTH PLAIN\r\n250 8BITMIME"
+                                    : "250-hostile.example\r\n250 8BITMIME")) {
+                                return;
+                            }
+                        }
+                        case "STARTTLS" -> {
+                            peer.write("220 2.0.0 go ahead\r\n");
+                            peer.startTls();
+                        }
+                        case "DATA" -> {
+                            if (!peer.answer(step, verb, reply, "354 go ahead")) {
+                                return;
+                            }
+                            StringBuilder content = new StringBuilder();
+                            for (String l = peer.line(); !".".equals(l); l = peer.line()) {
+                                if (l == null) {
+                                    return;
+                                }
+                                content.append(l).append("\r\n");
+                                if (step.equals("CONTENT") && !peer.answer(step, "CONTENT", reply, null)) {
+                                    return;
+                                }
+                            }
+                            if (!step.equals(".")) {
+                                // Taken before the 250 goes out, so a test that saw it sees this.
+                                peer.server.delivered.add(content.toString());
+                            }
+                            if (!peer.answer(step, ".", reply, "250 2.0.0 queued")) {
+                                return;
+                            }
+                            sent = true;
+                        }
+                        case "AUTH" -> peer.write("235 2.7.0 authenticated\r\n");
+                        case "QUIT" -> {
+                            peer.write("221 bye\r\n");
+                            return;
+                        }
+                        default -> {
+                            if (!peer.answer(step, verb, reply, "250 OK")) {
+                                return;
+                            }
+                        }
+                    }
+                }
+            };
+        }
+
+        static String verb(String line) {
+            int space = line.indexOf(' ');
+            return (space < 0 ? line : line.substring(0, space)).toUpperCase(Locale.ROOT);
+        }
+
+        @Override
+        public void close() throws Exception {
+            listener.close();
+            for (Peer p : peers) {
+                p.close();
+            }
+            acceptor.join(WAIT.toMillis());
+            for (Thread t : threads) {
+                t.join(WAIT.toMillis());
+            }
+        }
+
+        /** One connection: reads lines, writes text, and keeps every octet it read. */
+        static final class Peer implements AutoCloseable {
+            final HostileServer server;
+            private Socket socket;
+            private InputStream in;
+            private OutputStream out;
+            private final ByteArrayOutputStream received = new ByteArrayOutputStream();
+            private int startTlsMark = -1;
+            volatile SSLContext tlsContext;
+            volatile boolean tls;
+
+            Peer(HostileServer server, Socket socket) throws IOException {
+                this.server = server;
+                this.socket = socket;
+                socket.setSoTimeout((int) WAIT.toMillis());
+                in = socket.getInputStream();
+                out = socket.getOutputStream();
+            }
+
+            /**
+             * At {@code step}, writes {@code hostile} (or drops, or stalls); elsewhere writes
+             * {@code normal} (if any). Returns whether the conversation goes on.
+             */
+            boolean answer(String step, String here, String hostile, String normal) throws IOException {
+                if (!step.equals(here)) {
+                    if (normal != null) {
+                        write(normal + "\r\n");
+                    }
+                    return true;
+                }
+                switch (hostile) {
+                    case DROP -> close();
+                    case STALL -> {
+                        write("25");
+                        drain(WAIT);
+                    }
+                    default -> {
+                        write(hostile + "\r\n");
+                        // Whatever the client says next (QUIT, most likely) is read, then the connection ends.
+                        drain(WAIT);
+                    }
+                }
+                return false;
+            }
+
+            /** One line without its CRLF; null at the end of input. Bounded, as a client may be hostile too. */
+            String line() throws IOException {
+                ByteArrayOutputStream b = new ByteArrayOutputStream();
+                for (int c = read(); c >= 0; c = read()) {
+                    if (c == '\n') {
+                        String s = b.toString(StandardCharsets.ISO_8859_1);
+                        return s.endsWith("\r") ? s.substring(0, s.length() - 1) : s;
+                    }
+                    if (b.size() > 100_000) {
+                        throw new IOException("line too long");
+                    }
+                    b.write(c);
+                }
+                return null;
+            }
+
+            private int read() throws IOException {
+                int c = in.read();
+                if (c >= 0 && !tls) {
+                    synchronized (received) {
+                        received.write(c);
+                    }
+                }
+                return c;
+            }
+
+            /** Reads and keeps whatever the client sends until it hangs up or {@code within} passes. */
+            void drain(Duration within) throws IOException {
+                socket.setSoTimeout((int) within.toMillis());
+                try {
+                    for (int i = 0; i < 10_000_000 && read() >= 0; i++) {
+                        // keep reading
+                    }
+                } catch (SocketTimeoutException e) {
+                    // The client went quiet without closing; the test has its answer by now.
+                }
+            }
+
+            void write(String text) throws IOException {
+                write(text.getBytes(StandardCharsets.ISO_8859_1));
+            }
+
+            void write(byte[] bytes) throws IOException {
+                out.write(bytes);
+                out.flush();
+            }
+
+            /** Marks the point after which only TLS octets may come. */
+            void markStartTls() {
+                synchronized (received) {
+                    startTlsMark = received.size();
+                }
+            }
+
+            /** What the client sent in the clear after STARTTLS. */
+            byte[] afterStartTls() {
+                synchronized (received) {
+                    byte[] all = received.toByteArray();
+                    return java.util.Arrays.copyOfRange(all, startTlsMark, all.length);
+                }
+            }
+
+            void startTls() throws IOException {
+                SSLSocket s = (SSLSocket) tlsContext.getSocketFactory().createSocket(socket, null, socket.getPort(), true);
+                s.setUseClientMode(false);
+                s.startHandshake();
+                socket = s;
+                in = s.getInputStream();
+                out = s.getOutputStream();
+                tls = true;
+            }
+
+            @Override
+            public void close() throws IOException {
+                socket.close();
+            }
+        }
+    }
+}
