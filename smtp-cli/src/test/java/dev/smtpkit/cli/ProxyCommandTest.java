@@ -19,7 +19,8 @@ class ProxyCommandTest {
         try (ScriptedServer server = ScriptedServer.stub();
              Cli proxy = Cli.start("proxy", "--listen", "0", "--to", "127.0.0.1:" + server.port(), "--record", record.toString())) {
             int port = proxy.port();
-            assertThat(proxy.out()).contains("recording to " + dir.resolve("session-N.txt"));
+            // The port may be read before the rest of the start line is written: wait for it.
+            proxy.awaitOut("recording to " + dir.resolve("session-N.txt"));
             // Without pipelining the client uses DATA, which the line-based proxy records (BDAT it cannot).
             Cli send = Cli.run("send", "--to", "127.0.0.1:" + port, "--from", "a@example.com", "--rcpt", "b@example.org",
                     "--pipelining", "off", "--subject", "recorded");
