@@ -94,7 +94,8 @@ class CatchCommandTest {
                         "port": 0,
                         "helo": "raw.client.test",
                         "tls": false,
-                        "authenticated": null
+                        "authenticated": null,
+                        "proxy": null
                       },
                       "receivedAt": "T",
                       "size": 34,
