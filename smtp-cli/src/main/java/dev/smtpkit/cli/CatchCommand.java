@@ -22,7 +22,8 @@ import picocli.CommandLine.Model.CommandSpec;
 @Command(name = "catch", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         header = "A local mail catcher: keeps every message as .eml with its envelope as .json.",
         description = "Accepts every message and keeps it: one line per message on standard output, the message "
-                + "as NAME.eml and its envelope (sender, recipients, parameters, client address, HELO name, time) "
+                + "as NAME.eml and its envelope (sender, recipients, parameters, client address, HELO name, TLS, AUTH identity, "
+                + "the proxy a PROXY header or XCLIENT came through, time) "
                 + "as NAME.json in --dir. Runs until Ctrl-C, then answers open sessions 421 and exits.")
 final class CatchCommand implements Callable<Integer> {
 
@@ -62,8 +63,8 @@ final class CatchCommand implements Callable<Integer> {
             }
             SmtpServer.Builder builder = server.builder(out).messageHandler(message -> take(folder, message, out, err));
             try (SmtpServer smtp = builder.build().start()) {
-                out.printf("catching mail on %s:%d (%s), writing to %s; Ctrl-C to stop%n",
-                        server.bind.getHostAddress(), smtp.port(), server.lmtp ? "LMTP" : "SMTP", dir);
+                out.print(server.startLines(smtp, String.format("catching mail on %s:%d (%s), writing to %s; Ctrl-C to stop",
+                        server.bind.getHostAddress(), smtp.port(), server.lmtp ? "LMTP" : "SMTP", dir)));
                 out.flush();
                 lifetime.await();
                 smtp.close();

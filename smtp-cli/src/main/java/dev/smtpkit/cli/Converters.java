@@ -7,6 +7,8 @@ import dev.smtpkit.core.ReversePath;
 import dev.smtpkit.core.SmtpException;
 import dev.smtpkit.core.client.ExtensionUse;
 import dev.smtpkit.core.server.HeloPolicy;
+import dev.smtpkit.server.proxy.TrustedNetworks;
+import dev.smtpkit.server.security.SaslMechanism;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.Locale;
@@ -106,6 +108,36 @@ final class Converters {
                 case "off" -> ExtensionUse.NEVER;
                 default -> throw new TypeConversionException("expected on or off, got '" + value + "'");
             };
+        }
+    }
+
+    /** Networks as {@code CIDR[,CIDR...]}: {@code 127.0.0.1/32}, {@code 10.0.0.0/8,::1}; a bare address is one host. */
+    static final class Networks implements ITypeConverter<TrustedNetworks> {
+        @Override
+        public TrustedNetworks convert(String value) {
+            try {
+                TrustedNetworks networks = TrustedNetworks.parse(value);
+                if (networks.networks().isEmpty()) {
+                    throw new IllegalArgumentException("no network in '" + value + "'");
+                }
+                return networks;
+            } catch (IllegalArgumentException e) {
+                throw new TypeConversionException(e.getMessage());
+            }
+        }
+    }
+
+    /** A SASL mechanism by its name in EHLO (RFC 4954 §3): {@code PLAIN}, {@code LOGIN} or {@code CRAM-MD5}. */
+    static final class Mechanism implements ITypeConverter<SaslMechanism> {
+        @Override
+        public SaslMechanism convert(String value) {
+            SaslMechanism m = SaslMechanism.named(value.trim())
+                    .orElseThrow(() -> new TypeConversionException("expected PLAIN, LOGIN or CRAM-MD5, got '" + value + "'"));
+            if (m == SaslMechanism.XOAUTH2) {
+                // The --auth accounts have passwords; XOAUTH2 carries a token, which nothing here could check.
+                throw new TypeConversionException("XOAUTH2 needs a token check, and --auth gives passwords: use PLAIN, LOGIN or CRAM-MD5");
+            }
+            return m;
         }
     }
 

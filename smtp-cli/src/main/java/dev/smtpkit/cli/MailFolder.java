@@ -90,6 +90,8 @@ final class MailFolder {
         client.put("helo", connection.helloName());
         client.put("tls", connection.isTls());
         client.put("authenticated", connection.authenticatedIdentity());
+        // Behind a PROXY protocol header or XCLIENT, "address" is the client it named and this the peer that connected.
+        client.put("proxy", connection.proxyAddress().map(p -> p.getAddress().getHostAddress()));
         json.put("client", client);
         json.put("receivedAt", received.toString());
         json.put("size", message.size());

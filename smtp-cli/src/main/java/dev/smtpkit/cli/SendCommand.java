@@ -1,5 +1,6 @@
 package dev.smtpkit.cli;
 
+import dev.smtpkit.client.TlsMode;
 import dev.smtpkit.client.sasl.ClientCredentials;
 import dev.smtpkit.core.Envelope;
 import dev.smtpkit.core.ForwardPath;
@@ -58,11 +59,17 @@ final class SendCommand implements Callable<Integer> {
     @Option(names = "--tls", description = "Require STARTTLS (RFC 3207) before anything else; fail if it is not offered.")
     boolean tls;
 
-    @Option(names = "--insecure", description = "With --tls: accept any certificate (a test server's self-signed one).")
+    @Option(names = "--tls-on-connect",
+            description = "TLS from the first octet (RFC 8314 §3.3), as on port 465, instead of STARTTLS.")
+    boolean tlsOnConnect;
+
+    @Option(names = "--insecure",
+            description = "With --tls or --tls-on-connect: accept any certificate for any name (a test server's self-signed one).")
     boolean insecure;
 
     @Option(names = "--auth", paramLabel = "USER:PASSWORD",
-            description = "Authenticate (RFC 4954) with PLAIN or LOGIN, whichever the server offers. Visible to other local users in the process list: for test accounts.")
+            description = "Authenticate (RFC 4954): PLAIN or LOGIN over TLS; without TLS only CRAM-MD5, as no password is sent "
+                    + "in the clear. Visible to other local users in the process list: for test accounts.")
     String auth;
 
     @Option(names = "--pipelining", paramLabel = "on|off", defaultValue = "on", converter = Converters.OnOff.class,
@@ -83,22 +90,28 @@ final class SendCommand implements Callable<Integer> {
             description = "Longest wait to connect and for each reply (default: ${DEFAULT-VALUE}).")
     long timeoutSeconds;
 
-    @Option(names = {"-v", "--verbose"}, description = "Print the conversation (AUTH secrets redacted, message content left out).")
+    @Option(names = {"-v", "--verbose"},
+            description = "Print the conversation on standard error (AUTH secrets redacted, message content left out).")
     boolean verbose;
 
     @Override
     public Integer call() {
-        Logging.configure(false);
+        Logging.configureClient(verbose);
         SendRequest request = request();
         PrintWriter out = spec.commandLine().getOut();
-        SessionSender.Transcript transcript = verbose ? printing(out) : new SessionSender.Transcript() { };
-        SessionSender.Outcome outcome = SessionSender.send(request, transcript);
+        SendOutcome outcome;
+        if (lmtp) {
+            PrintWriter err = spec.commandLine().getErr();
+            outcome = LmtpSender.send(request, verbose ? printing(err) : new LmtpSender.Transcript() { });
+        } else {
+            outcome = ClientSender.send(request);
+        }
         int refused = 0;
         int number = 0;
-        for (TransactionResult result : outcome.results()) {
+        for (List<TransactionResult.RecipientResult> message : outcome.messages()) {
             number++;
-            for (TransactionResult.RecipientResult r : result.recipients()) {
-                out.printf("message %d: %s %s%n", number, r.recipient().path(), SessionSender.oneLine(r.outcome()));
+            for (TransactionResult.RecipientResult r : message) {
+                out.printf("message %d: %s %s%n", number, r.recipient().path(), LmtpSender.oneLine(r.outcome()));
                 if (!r.isDelivered()) {
                     refused++;
                 }
@@ -129,15 +142,32 @@ final class SendCommand implements Callable<Integer> {
         if (timeoutSeconds < 1) {
             throw CliFailure.usage("--timeout must be at least 1 second: " + timeoutSeconds);
         }
-        if (insecure && !tls) {
-            throw CliFailure.usage("--insecure only makes sense with --tls");
+        if (tls && tlsOnConnect) {
+            throw CliFailure.usage("--tls and --tls-on-connect exclude each other: STARTTLS, or TLS from the start");
+        }
+        if (insecure && !tls && !tlsOnConnect) {
+            throw CliFailure.usage("--insecure only makes sense with --tls or --tls-on-connect");
+        }
+        if (lmtp && tlsOnConnect) {
+            throw CliFailure.usage("--tls-on-connect is not available with --lmtp; use --tls");
+        }
+        if (server.port() == 0) {
+            throw CliFailure.usage("--to: port must be 1 to 65535: 0");
+        }
+        try {
+            if (new dev.smtpkit.core.Command.Ehlo(helo).domain().isEmpty()) {
+                throw new IllegalArgumentException("a name is needed (RFC 5321 §4.1.1.1)");
+            }
+        } catch (IllegalArgumentException e) {
+            throw CliFailure.usage("--helo: " + e.getMessage());
         }
         if (file != null && subject != null) {
             throw CliFailure.usage("--subject is for the generated message; FILE has its own");
         }
         Envelope envelope = new Envelope(from, dev.smtpkit.core.Parameters.EMPTY, recipients.stream().map(Envelope.Recipient::of).toList());
         try {
-            return new SendRequest(server, helo, tls, insecure, credentials(), pipelining, lmtp, envelope, content(), count,
+            TlsMode mode = tls ? TlsMode.STARTTLS_REQUIRED : tlsOnConnect ? TlsMode.IMPLICIT : TlsMode.NONE;
+            return new SendRequest(server, helo, mode, insecure, credentials(), pipelining, lmtp, envelope, content(), count,
                     Duration.ofSeconds(timeoutSeconds));
         } catch (IllegalArgumentException e) {
             throw CliFailure.usage(CliFailure.describe(e));
@@ -186,8 +216,9 @@ final class SendCommand implements Callable<Integer> {
         return text.getBytes(StandardCharsets.UTF_8);
     }
 
-    private static SessionSender.Transcript printing(PrintWriter out) {
-        return new SessionSender.Transcript() {
+    /** The LMTP conversation, for -v: on standard error, as SmtpClient's transcript logger writes it for SMTP. */
+    private static LmtpSender.Transcript printing(PrintWriter out) {
+        return new LmtpSender.Transcript() {
             @Override
             public void sent(String line) {
                 print("C: " + line);

@@ -2,11 +2,16 @@ package dev.smtpkit.cli;
 
 import dev.smtpkit.core.BareLineEndingPolicy;
 import dev.smtpkit.core.Limits;
+import dev.smtpkit.core.server.AuthPolicy;
 import dev.smtpkit.core.server.HeloPolicy;
+import dev.smtpkit.core.server.PlaintextAuth;
 import dev.smtpkit.core.server.ProtocolMode;
 import dev.smtpkit.core.server.ServerConfig;
+import dev.smtpkit.core.server.TlsPolicy;
 import dev.smtpkit.server.SmtpServer;
+import dev.smtpkit.server.proxy.TrustedNetworks;
 import dev.smtpkit.server.security.PemTls;
+import dev.smtpkit.server.security.SaslMechanism;
 import dev.smtpkit.server.security.SelfSignedCertificate;
 import dev.smtpkit.server.security.TlsMaterialException;
 import java.io.PrintWriter;
@@ -14,7 +19,10 @@ import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
+import java.util.stream.Collectors;
 import javax.net.ssl.SSLContext;
 import picocli.CommandLine.Option;
 
@@ -28,6 +36,14 @@ final class ServerOptions {
     static final int DEFAULT_PORT = 2525;
     /** Ctrl-C should end the tool promptly; a transaction in flight still gets this long. */
     static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(5);
+    /**
+     * The mechanisms offered with {@code --auth} unless {@code --auth-mechanisms} says otherwise:
+     * all three the accounts can check, so that a client under test meets whichever it tries.
+     * CRAM-MD5 (RFC 2195) is off in {@link SmtpServer} because a server must then keep passwords
+     * in the clear; these are on the command line already. It is also the one mechanism
+     * {@code smtpkit send} uses without TLS, where it refuses to send a password in the clear.
+     */
+    static final List<SaslMechanism> DEFAULT_MECHANISMS = List.of(SaslMechanism.PLAIN, SaslMechanism.LOGIN, SaslMechanism.CRAM_MD5);
 
     @Option(names = "--port", paramLabel = "PORT", defaultValue = "" + DEFAULT_PORT,
             description = "Port to listen on (default: ${DEFAULT-VALUE}); 0 picks a free one, printed at start.")
@@ -68,6 +84,41 @@ final class ServerOptions {
     @Option(names = "--key", paramLabel = "FILE", description = "PEM PKCS#8 private key of --cert.")
     Path key;
 
+    @Option(names = "--tls-required",
+            description = "Answer MAIL before STARTTLS with 530 5.7.0 (RFC 3207 §4); implies --tls.")
+    boolean tlsRequired;
+
+    @Option(names = "--implicit-tls-port", paramLabel = "PORT",
+            description = "Also listen on PORT with TLS from the first octet (RFC 8314 §3.3, port 465 in production); "
+                    + "0 picks a free one, printed at start. Uses --cert/--key or else a self-signed certificate.")
+    Integer implicitTlsPort;
+
+    @Option(names = "--auth", paramLabel = "USER:PASSWORD",
+            description = "Offer AUTH (RFC 4954) and accept this account; repeat for more. Offered only over TLS unless "
+                    + "--auth-plaintext, so without --tls, --cert or --implicit-tls-port it needs --auth-plaintext. "
+                    + "Visible to other local users in the process list: for test accounts.")
+    List<String> auth;
+
+    @Option(names = "--auth-required", description = "Answer MAIL before AUTH with 530 5.7.0 (RFC 4954 §6).")
+    boolean authRequired;
+
+    @Option(names = "--auth-plaintext",
+            description = "Offer AUTH without TLS too, so passwords may cross in the clear: for local tests only.")
+    boolean authPlaintext;
+
+    @Option(names = "--auth-mechanisms", paramLabel = "NAME[,NAME...]", split = ",", converter = Converters.Mechanism.class,
+            description = "The SASL mechanisms to offer, in order: PLAIN, LOGIN, CRAM-MD5 (default: all three).")
+    List<SaslMechanism> authMechanisms;
+
+    @Option(names = "--proxy-protocol", paramLabel = "CIDR[,CIDR...]", converter = Converters.Networks.class,
+            description = "Expect a PROXY protocol header (v1 or v2, as from HAProxy) on every connection, from these "
+                    + "networks only, and record the client it names; others are closed without a reply.")
+    TrustedNetworks proxyProtocol;
+
+    @Option(names = "--xclient", paramLabel = "CIDR[,CIDR...]", converter = Converters.Networks.class,
+            description = "Offer Postfix's XCLIENT to clients in these networks, so a proxy can name the real client.")
+    TrustedNetworks xclient;
+
     @Option(names = "--lmtp", description = "Speak LMTP (RFC 2033): LHLO, and one reply per recipient after the data.")
     boolean lmtp;
 
@@ -94,7 +145,68 @@ final class ServerOptions {
             b.bareLineEnding(bareLineEnding);
         }
         tlsContext(out).ifPresent(b::tls);
+        if (tlsRequired) {
+            b.tlsPolicy(TlsPolicy.REQUIRED);
+        }
+        if (implicitTlsPort != null) {
+            b.implicitTlsPort(implicitTlsPort);
+        }
+        if (auth != null) {
+            b.authenticator(accounts())
+                    .authMechanisms(mechanisms().toArray(SaslMechanism[]::new))
+                    .authPolicy(authRequired ? AuthPolicy.REQUIRED : AuthPolicy.OPTIONAL)
+                    .plaintextAuth(authPlaintext ? PlaintextAuth.ALLOWED : PlaintextAuth.REFUSED);
+        }
+        if (proxyProtocol != null) {
+            b.proxyProtocol(proxyProtocol);
+        }
+        if (xclient != null) {
+            b.xclient(xclient);
+        }
         return b;
+    }
+
+    /**
+     * The start line and, after it, what else the server listens on and offers (never a
+     * password), as one text: printed in one write, so whoever sees the start line sees them all.
+     */
+    String startLines(SmtpServer smtp, String startLine) {
+        List<String> lines = new ArrayList<>();
+        lines.add(startLine);
+        if (implicitTlsPort != null) {
+            lines.add("implicit TLS (RFC 8314) on " + bind.getHostAddress() + ":" + smtp.implicitTlsPort());
+        }
+        if (auth != null) {
+            lines.add("AUTH " + mechanisms().stream().map(SaslMechanism::mechanismName).collect(Collectors.joining(" "))
+                    + " for " + String.join(", ", accounts().users())
+                    + (authRequired ? ", required" : ", optional")
+                    + (authPlaintext ? ", also without TLS" : ", after TLS only"));
+        }
+        if (proxyProtocol != null) {
+            lines.add("expecting a PROXY protocol header from " + proxyProtocol.networks().stream().map(Object::toString)
+                    .collect(Collectors.joining(", ")));
+        }
+        if (xclient != null) {
+            lines.add("XCLIENT for " + xclient.networks().stream().map(Object::toString).collect(Collectors.joining(", ")));
+        }
+        return String.join(System.lineSeparator(), lines) + System.lineSeparator();
+    }
+
+    private Accounts accounts() {
+        try {
+            return Accounts.parse(auth);
+        } catch (IllegalArgumentException e) {
+            throw CliFailure.usage("--auth: " + e.getMessage());
+        }
+    }
+
+    private List<SaslMechanism> mechanisms() {
+        return authMechanisms != null ? List.copyOf(authMechanisms) : DEFAULT_MECHANISMS;
+    }
+
+    /** Whether the server speaks TLS at all, on STARTTLS or its implicit-TLS port. */
+    private boolean anyTls() {
+        return tls || cert != null || tlsRequired || implicitTlsPort != null;
     }
 
     /** Checks what picocli cannot: the port range and that --cert and --key come together. */
@@ -113,6 +225,23 @@ final class ServerOptions {
                 throw CliFailure.usage("cannot read " + p);
             }
         }
+        if (implicitTlsPort != null && (implicitTlsPort < 0 || implicitTlsPort > 65535)) {
+            throw CliFailure.usage("--implicit-tls-port must be 0 to 65535: " + implicitTlsPort);
+        }
+        if (auth == null) {
+            String stray = authRequired ? "--auth-required" : authPlaintext ? "--auth-plaintext"
+                    : authMechanisms != null ? "--auth-mechanisms" : null;
+            if (stray != null) {
+                throw CliFailure.usage(stray + " needs --auth USER:PASSWORD");
+            }
+            return;
+        }
+        accounts();
+        if (!anyTls() && !authPlaintext) {
+            // Refused rather than widened quietly: the user chooses whether passwords may cross in the clear.
+            throw CliFailure.usage("--auth without TLS would never be offered (RFC 4954 §4): add --tls, or --auth-plaintext"
+                    + " to offer it in the clear");
+        }
     }
 
     private Optional<SSLContext> tlsContext(PrintWriter out) {
@@ -123,10 +252,10 @@ final class ServerOptions {
                 throw CliFailure.usage("cannot use " + cert + " and " + key + " for TLS: " + CliFailure.describe(e));
             }
         }
-        if (!tls) {
+        if (!anyTls()) {
             return Optional.empty();
         }
-        out.println("STARTTLS with a self-signed certificate for " + hostname + " (senders must not verify it)");
+        out.println("TLS with a self-signed certificate for " + hostname + " (senders must not verify it)");
         return Optional.of(SelfSignedCertificate.generate(hostname).serverContext());
     }
 

@@ -63,8 +63,8 @@ final class SinkCommand implements Callable<Integer> {
             LongAdder octets = new LongAdder();
             SessionHandler.Factory discard = connection -> (envelope, content) -> drain(content, octets);
             try (SmtpServer smtp = server.builder(out).handler(discard).build().start()) {
-                out.printf("sinking mail on %s:%d (%s); Ctrl-C to stop%n", server.bind.getHostAddress(), smtp.port(),
-                        server.lmtp ? "LMTP" : "SMTP");
+                out.print(server.startLines(smtp, String.format("sinking mail on %s:%d (%s); Ctrl-C to stop",
+                        server.bind.getHostAddress(), smtp.port(), server.lmtp ? "LMTP" : "SMTP")));
                 out.flush();
                 long start = System.nanoTime();
                 long last = start;

@@ -8,15 +8,22 @@ import dev.smtpkit.core.Reply;
 import dev.smtpkit.core.ReversePath;
 import dev.smtpkit.core.SmtpRejectException;
 import dev.smtpkit.core.Verb;
+import dev.smtpkit.core.server.AuthPolicy;
+import dev.smtpkit.core.server.PlaintextAuth;
 import dev.smtpkit.core.server.ServerConfig;
 import dev.smtpkit.core.server.TlsPolicy;
 import dev.smtpkit.server.Connection;
 import dev.smtpkit.server.SessionHandler;
 import dev.smtpkit.server.SmtpServer;
 import dev.smtpkit.server.TranscriptListener;
+import dev.smtpkit.server.security.Authenticator;
+import dev.smtpkit.server.security.Credentials;
+import dev.smtpkit.server.security.SaslMechanism;
 import dev.smtpkit.server.security.SelfSignedCertificate;
 import java.io.InputStream;
 import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -51,9 +58,9 @@ import javax.net.ssl.SSLContext;
  * recipients that match a pattern, a {@link FaultPlan} of refusals and dropped connections at
  * given occurrences of MAIL, RCPT and DATA, a delay before the replies to those commands, and
  * STARTTLS required (RFC 3207) with a generated certificate the client can trust through
- * {@link #clientSslContext()}. Requiring AUTH (RFC 4954) is not offered yet: {@link SmtpServer}
- * refuses AUTH mechanisms until it supports them, and it will then be one more setting the
- * builder passes on.
+ * {@link #clientSslContext()}, and AUTH (RFC 4954) against test accounts, optional or required
+ * ({@link Builder#auth(Map)}, {@link Builder#authPolicy(AuthPolicy)}); the identity a client
+ * authenticated as is in {@link CapturedMessage#authenticatedIdentity()}.
  *
  * <p>For JUnit 5, {@code dev.smtpkit.testkit.junit.MailSinkExtension} starts and stops sinks.
  */
@@ -90,6 +97,14 @@ public final class MailSink implements AutoCloseable {
                 .handler(this::open)
                 .transcriptListener(new Recorder());
         certificate.ifPresent(c -> server.tls(c.serverContext()));
+        if (!b.users.isEmpty()) {
+            server.authenticator(new Accounts(b.users))
+                    .authMechanisms(SaslMechanism.PLAIN, SaslMechanism.LOGIN, SaslMechanism.CRAM_MD5)
+                    .authPolicy(b.authPolicy)
+                    // With STARTTLS required, AUTH waits for TLS as a real submission server's does;
+                    // otherwise a test need not set up TLS to try AUTH.
+                    .plaintextAuth(b.tls == TlsPolicy.REQUIRED ? PlaintextAuth.REFUSED : PlaintextAuth.ALLOWED);
+        }
         this.server = server.build().start();
     }
 
@@ -316,6 +331,31 @@ public final class MailSink implements AutoCloseable {
     private record RecipientRule(Pattern pattern, Reply reply) {
     }
 
+    /**
+     * The test accounts: PLAIN and LOGIN compare the password, CRAM-MD5 (RFC 2195) computes the
+     * digest from it. The identity is the user name; a PLAIN authorization identity other than
+     * the user's own is refused.
+     */
+    private record Accounts(Map<String, String> passwords) implements Authenticator {
+        @Override
+        public Optional<String> authenticate(Credentials credentials) {
+            String expected = passwords.get(credentials.username());
+            boolean ok;
+            if (expected == null) {
+                ok = false;
+            } else if (credentials instanceof Credentials.Password p) {
+                ok = p.authorizationId().map(p.username()::equals).orElse(true)
+                        && MessageDigest.isEqual(p.password().getBytes(StandardCharsets.UTF_8), expected.getBytes(StandardCharsets.UTF_8));
+            } else if (credentials instanceof Credentials.ChallengeResponse c) {
+                ok = c.matches(expected);
+            } else {
+                // XOAUTH2 is not offered: the accounts have passwords, not tokens.
+                ok = false;
+            }
+            return ok ? Optional.of(credentials.username()) : Optional.empty();
+        }
+    }
+
     private static String plural(int n, String noun) {
         return n + " " + noun + (n == 1 ? "" : "s");
     }
@@ -334,6 +374,8 @@ public final class MailSink implements AutoCloseable {
         private FaultPlan faults = FaultPlan.NONE;
         private final Map<Verb, Duration> delays = new EnumMap<>(Verb.class);
         private TlsPolicy tls = TlsPolicy.OFF;
+        private Map<String, String> users = Map.of();
+        private AuthPolicy authPolicy = AuthPolicy.OPTIONAL;
 
         private Builder() {
         }
@@ -410,11 +452,47 @@ public final class MailSink implements AutoCloseable {
         }
 
         /**
+         * Offers AUTH (RFC 4954) and accepts these accounts, user name to password; none by
+         * default, and then AUTH is not offered. PLAIN, LOGIN and CRAM-MD5 are offered, so the
+         * sink checks whichever a client under test uses. AUTH is offered without TLS too, so a
+         * test need not set TLS up to try it; with {@link #tls(TlsPolicy)} REQUIRED it is offered
+         * only after STARTTLS (RFC 4954 §4), as a submission server does. A wrong password gets
+         * 535 5.7.8 (RFC 4954 §6).
+         *
+         * @throws IllegalArgumentException for an empty user name or password
+         */
+        public Builder auth(Map<String, String> users) {
+            Objects.requireNonNull(users, "users");
+            users.forEach((user, password) -> {
+                if (user.isEmpty() || password.isEmpty()) {
+                    throw new IllegalArgumentException("MailSink.Builder.auth needs a user name and a password for every account");
+                }
+            });
+            this.users = Map.copyOf(users);
+            return this;
+        }
+
+        /**
+         * Whether MAIL needs AUTH first: {@link AuthPolicy#OPTIONAL} by default;
+         * {@link AuthPolicy#REQUIRED} answers MAIL before AUTH with 530 5.7.0 (RFC 4954 §6) and
+         * needs {@link #auth(Map)}.
+         */
+        public Builder authPolicy(AuthPolicy policy) {
+            this.authPolicy = Objects.requireNonNull(policy, "policy");
+            return this;
+        }
+
+        /**
          * Starts a sink.
          *
          * @throws java.io.UncheckedIOException if the address cannot be bound
+         * @throws IllegalStateException        for {@link AuthPolicy#REQUIRED} without {@link #auth(Map)}
          */
         public MailSink start() {
+            if (authPolicy == AuthPolicy.REQUIRED && users.isEmpty()) {
+                throw new IllegalStateException("MailSink.Builder.authPolicy is REQUIRED but no account was given:"
+                        + " set MailSink.Builder.auth(users)");
+            }
             return new MailSink(this);
         }
     }

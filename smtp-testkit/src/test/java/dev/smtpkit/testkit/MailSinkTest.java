@@ -3,11 +3,20 @@ package dev.smtpkit.testkit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.smtpkit.client.MessageContent;
+import dev.smtpkit.client.SmtpClient;
+import dev.smtpkit.client.SmtpPermanentException;
+import dev.smtpkit.client.TlsMode;
+import dev.smtpkit.client.sasl.ClientCredentials;
+import dev.smtpkit.client.sasl.CramMd5Policy;
 import dev.smtpkit.core.EnhancedStatus;
+import dev.smtpkit.core.Envelope;
+import dev.smtpkit.core.Mailbox;
 import dev.smtpkit.core.Parameters;
 import dev.smtpkit.core.Replies;
 import dev.smtpkit.core.Reply;
 import dev.smtpkit.core.Verb;
+import dev.smtpkit.core.server.AuthPolicy;
 import dev.smtpkit.core.server.TlsPolicy;
 import dev.smtpkit.testkit.junit.MailSinkExtension;
 import jakarta.mail.Message;
@@ -18,6 +27,8 @@ import jakarta.mail.internet.MimeMessage;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Base64;
+import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -389,5 +400,103 @@ class MailSinkTest {
             sink.assertThat().onlyMessage().wasSentOverTls();
             assertThat(sink.certificate().orElseThrow().hostname()).isEqualTo("localhost");
         }
+    }
+
+    @Nested
+    class RequiredAuth {
+        @RegisterExtension
+        final MailSinkExtension extension = MailSinkExtension.perTest(
+                MailSink.builder().auth(Map.of("alice", "secret")).authPolicy(AuthPolicy.REQUIRED));
+
+        SmtpClient.Builder client(MailSink sink) {
+            return SmtpClient.builder().host(sink.host()).port(sink.port()).tlsMode(TlsMode.NONE)
+                    .commandTimeout(WAIT).connectTimeout(WAIT);
+        }
+
+        Envelope envelope() {
+            return Envelope.of(Mailbox.parse("a@example.com"), Mailbox.parse("b@example.org"));
+        }
+
+        MessageContent content() {
+            return MessageContent.of("Subject: signed in\r\n\r\nx\r\n".getBytes(StandardCharsets.US_ASCII));
+        }
+
+        @Test
+        @DisplayName("RFC 4954 §4: SmtpClient authenticates without TLS with CRAM-MD5, and the message records who")
+        void smtpClientWithCramMd5(MailSink sink) {
+            try (SmtpClient client = client(sink).credentials(ClientCredentials.password("alice", "secret"))
+                    .cramMd5(CramMd5Policy.PREFER).build()) {
+                client.send(envelope(), content());
+            }
+            CapturedMessage m = sink.assertThat().onlyMessage().hasSubject("signed in").actual();
+            assertThat(m.authenticatedIdentity()).contains("alice");
+        }
+
+        @Test
+        @DisplayName("RFC 4954 §6: MAIL before AUTH gets 530 5.7.0")
+        void mailWithoutAuthIsRefused(MailSink sink) {
+            try (SmtpClient client = client(sink).build()) {
+                assertThatThrownBy(() -> client.send(envelope(), content()))
+                        .isInstanceOf(SmtpPermanentException.class)
+                        .satisfies(e -> assertThat(((SmtpPermanentException) e).enhancedStatus()).contains(EnhancedStatus.parse("5.7.0")));
+            }
+            assertThat(sink.messages()).isEmpty();
+        }
+
+        @Test
+        @DisplayName("RFC 4954 §6: a wrong password gets 535 5.7.8")
+        void wrongPasswordIsRefused(MailSink sink) {
+            try (SmtpClient client = client(sink).credentials(ClientCredentials.password("alice", "wrong"))
+                    .cramMd5(CramMd5Policy.PREFER).build()) {
+                assertThatThrownBy(() -> client.send(envelope(), content()))
+                        .isInstanceOf(SmtpPermanentException.class)
+                        .hasMessageContaining("535 5.7.8");
+            }
+            assertThat(sink.sessions()).singleElement().satisfies(s -> assertThat(s.authenticatedIdentity()).isEmpty());
+        }
+
+        @Test
+        void aRawClientWithPlainAndLogin(MailSink sink) throws Exception {
+            String plain = Base64.getEncoder().encodeToString("\0alice\0secret".getBytes(StandardCharsets.US_ASCII));
+            try (SinkClient c = new SinkClient(sink)) {
+                c.code();
+                assertThat(c.ask("EHLO client.test")).contains("AUTH PLAIN LOGIN CRAM-MD5");
+                assertThat(c.ask("AUTH PLAIN " + plain)).startsWith("235 2.7.0");
+                assertThat(c.sendMail("a@example.com", "Subject: plain\r\n\r\nx\r\n", "b@example.org")).isEqualTo(250);
+            }
+            assertThat(sink.messages()).singleElement().satisfies(m -> assertThat(m.authenticatedIdentity()).contains("alice"));
+        }
+    }
+
+    @Nested
+    class AuthAfterTls {
+        @RegisterExtension
+        final MailSinkExtension extension = MailSinkExtension.perTest(
+                MailSink.builder().tls(TlsPolicy.REQUIRED).auth(Map.of("alice", "secret")).authPolicy(AuthPolicy.REQUIRED));
+
+        @Test
+        @DisplayName("RFC 4954 §4: with TLS required AUTH is offered only after STARTTLS; SmtpClient then uses PLAIN")
+        void smtpClientOverStartTls(MailSink sink) throws Exception {
+            try (SinkClient c = new SinkClient(sink)) {
+                c.code();
+                assertThat(c.ask("EHLO client.test")).contains("STARTTLS").doesNotContain("AUTH");
+            }
+            try (SmtpClient client = SmtpClient.builder().host(sink.host()).port(sink.port())
+                    .tlsMode(TlsMode.STARTTLS_REQUIRED).sslContext(sink.clientSslContext())
+                    .credentials(ClientCredentials.password("alice", "secret")).build()) {
+                client.send(Envelope.of(Mailbox.parse("a@example.com"), Mailbox.parse("b@example.org")),
+                        MessageContent.of("Subject: both\r\n\r\nx\r\n".getBytes(StandardCharsets.US_ASCII)));
+            }
+            sink.assertThat().onlyMessage().wasSentOverTls();
+            assertThat(sink.messages().get(0).authenticatedIdentity()).contains("alice");
+            assertThat(sink.sessions()).last().satisfies(s -> assertThat(s.transcript().toString()).contains("AUTH PLAIN"));
+        }
+    }
+
+    @Test
+    void requiredAuthWithoutAccountsIsAMisuse() {
+        assertThatThrownBy(() -> MailSink.builder().authPolicy(AuthPolicy.REQUIRED).start())
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("MailSink.Builder.auth(users)");
     }
 }

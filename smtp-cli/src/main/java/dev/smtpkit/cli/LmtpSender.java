@@ -1,5 +1,6 @@
 package dev.smtpkit.cli;
 
+import dev.smtpkit.client.TlsMode;
 import dev.smtpkit.client.sasl.SaslClientException;
 import dev.smtpkit.client.sasl.SaslClientMechanism;
 import dev.smtpkit.client.sasl.SaslClientMechanisms;
@@ -20,7 +21,6 @@ import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 import java.security.GeneralSecurityException;
-import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -28,18 +28,14 @@ import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.X509TrustManager;
 
 /**
- * Sends a {@link SendRequest} over one connection: a blocking socket loop around the sans-IO
- * {@link ClientSession}, with STARTTLS by layering an {@link SSLSocket} over the socket.
- *
- * <p>This is the one class to replace with a call to {@code dev.smtpkit.client.SmtpClient} once
- * that is merged: {@code send} takes the request and a transcript and gives back one
- * {@link TransactionResult} per message, as the client will.
+ * Sends a {@link SendRequest} over LMTP (RFC 2033), which {@code SmtpClient} does not speak: a
+ * blocking socket loop around the sans-IO {@link ClientSession} in LMTP mode, with STARTTLS by
+ * layering an {@link SSLSocket} over the socket. Every SMTP send goes through
+ * {@link ClientSender}; this class goes once {@code SmtpClient} can speak LMTP.
  */
-final class SessionSender {
+final class LmtpSender {
 
     /** Content is handed to the session in pieces of this size, so memory stays bounded. */
     private static final int PIECE = 64 * 1024;
@@ -48,16 +44,6 @@ final class SessionSender {
     interface Transcript extends ClientSession.Observer {
         /** Something that is not a line on the wire: the connection, the TLS handshake. */
         default void note(String what) {
-        }
-    }
-
-    /**
-     * How a send went: a result for each message whose transaction got as far as MAIL, and why it
-     * stopped early, if it did.
-     */
-    record Outcome(List<TransactionResult> results, Optional<String> problem) {
-        Outcome {
-            results = List.copyOf(results);
         }
     }
 
@@ -74,11 +60,11 @@ final class SessionSender {
     private int started;
     private String problem;
 
-    private SessionSender(SendRequest request, Transcript transcript) {
+    private LmtpSender(SendRequest request, Transcript transcript) {
         this.request = request;
         this.transcript = transcript;
         this.session = new ClientSession(ClientConfig.builder(request.heloName())
-                .mode(request.lmtp() ? ProtocolMode.LMTP : ProtocolMode.SMTP)
+                .mode(ProtocolMode.LMTP)
                 .pipelining(request.pipelining())
                 .build());
         session.observer(transcript);
@@ -90,11 +76,11 @@ final class SessionSender {
      *
      * @throws CliFailure when the server cannot be reached, or the connection fails below SMTP
      */
-    static Outcome send(SendRequest request, Transcript transcript) {
-        return new SessionSender(request, transcript).run();
+    static SendOutcome send(SendRequest request, Transcript transcript) {
+        return new LmtpSender(request, transcript).run();
     }
 
-    private Outcome run() {
+    private SendOutcome run() {
         InetSocketAddress address = request.server().resolve();
         if (address.isUnresolved()) {
             throw CliFailure.failed("unknown host " + request.server().host());
@@ -122,7 +108,7 @@ final class SessionSender {
         } finally {
             closeQuietly();
         }
-        return new Outcome(results, Optional.ofNullable(problem));
+        return new SendOutcome(results.stream().map(TransactionResult::recipients).toList(), Optional.ofNullable(problem));
     }
 
     /** The transport loop: take events until the session closes, reading when it needs input. */
@@ -176,7 +162,7 @@ final class SessionSender {
     private void proceed() {
         if (problem != null) {
             session.quit();
-        } else if (request.startTls() && !session.isTls()) {
+        } else if (request.tls() == TlsMode.STARTTLS_REQUIRED && !session.isTls()) {
             if (!session.extensions().startTls()) {
                 stop("the server does not offer STARTTLS");
                 return;
@@ -261,7 +247,7 @@ final class SessionSender {
     }
 
     private void upgrade() throws IOException {
-        SSLContext context = request.insecure() ? trustingEveryone() : defaultContext();
+        SSLContext context = request.insecure() ? InsecureTls.context() : defaultContext();
         String host = request.server().host();
         SSLSocket tls = (SSLSocket) context.getSocketFactory().createSocket(socket, host, request.server().port(), true);
         tls.setUseClientMode(true);
@@ -282,31 +268,6 @@ final class SessionSender {
     private static SSLContext defaultContext() {
         try {
             return SSLContext.getDefault();
-        } catch (GeneralSecurityException e) {
-            throw CliFailure.failed("no TLS available", e);
-        }
-    }
-
-    /** For --insecure: a test server's self-signed certificate is accepted like any other. */
-    private static SSLContext trustingEveryone() {
-        X509TrustManager everyone = new X509TrustManager() {
-            @Override
-            public void checkClientTrusted(X509Certificate[] chain, String authType) {
-            }
-
-            @Override
-            public void checkServerTrusted(X509Certificate[] chain, String authType) {
-            }
-
-            @Override
-            public X509Certificate[] getAcceptedIssuers() {
-                return new X509Certificate[0];
-            }
-        };
-        try {
-            SSLContext context = SSLContext.getInstance("TLS");
-            context.init(null, new TrustManager[] {everyone}, null);
-            return context;
         } catch (GeneralSecurityException e) {
             throw CliFailure.failed("no TLS available", e);
         }

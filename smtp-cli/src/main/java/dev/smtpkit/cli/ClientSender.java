@@ -1,0 +1,100 @@
+package dev.smtpkit.cli;
+
+import dev.smtpkit.client.MessageContent;
+import dev.smtpkit.client.SendResult;
+import dev.smtpkit.client.SmtpClient;
+import dev.smtpkit.client.SmtpClientException;
+import dev.smtpkit.client.SmtpPermanentException;
+import dev.smtpkit.client.SmtpTransientException;
+import dev.smtpkit.client.TlsMode;
+import dev.smtpkit.client.sasl.CramMd5Policy;
+import dev.smtpkit.core.client.TransactionResult;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Sends a {@link SendRequest} with {@link SmtpClient}: one client with a pool of one connection,
+ * so {@code --count} messages go over one connection, each after the first behind the client's
+ * RSET probe (RFC 5321 §4.1.1.5).
+ *
+ * <p>A message refused by a reply (MAIL, every RCPT, or the content) is a result like any other
+ * and the next message is still sent; anything else (no connection, TLS, AUTH, a timeout)
+ * stops the sending.
+ */
+final class ClientSender {
+
+    /** The client's setting names and the options that set them; longest first, so no rename takes part of another. */
+    private static final String[][] OPTION_NAMES = {
+        {"TlsMode.STARTTLS_REQUIRED or IMPLICIT", "--tls or --tls-on-connect"},
+        {"TlsMode.STARTTLS_REQUIRED", "--tls"},
+        {"SmtpClient.Builder.connectTimeout", "--timeout"},
+        {"SmtpClient.Builder.commandTimeout", "--timeout"},
+        {"SmtpClient.Builder.dataTimeout", "--timeout"},
+    };
+
+    private ClientSender() {
+    }
+
+    static SendOutcome send(SendRequest request) {
+        List<List<TransactionResult.RecipientResult>> messages = new ArrayList<>();
+        MessageContent content = MessageContent.of(request.content());
+        try (SmtpClient client = client(request)) {
+            for (int i = 0; i < request.count(); i++) {
+                try {
+                    SendResult result = client.send(request.envelope(), content);
+                    messages.add(result.recipients());
+                } catch (SmtpTransientException | SmtpPermanentException e) {
+                    if (e.transaction().isEmpty()) {
+                        // Refused before any transaction: AUTH, or an extension the message needs.
+                        return new SendOutcome(messages, Optional.of(forUser(e)));
+                    }
+                    messages.add(e.transaction().get().recipients());
+                } catch (SmtpClientException e) {
+                    e.transaction().ifPresent(t -> messages.add(t.recipients()));
+                    return new SendOutcome(messages, Optional.of(forUser(e)));
+                }
+            }
+        }
+        return new SendOutcome(messages, Optional.empty());
+    }
+
+    /**
+     * The client's message with its settings named as the options that set them here: the
+     * client tells a programmer to use {@code TlsMode.STARTTLS_REQUIRED}, the user needs
+     * {@code --tls}.
+     */
+    static String forUser(SmtpClientException e) {
+        String text = CliFailure.describe(e);
+        for (String[] rename : OPTION_NAMES) {
+            text = text.replace(rename[0], rename[1]);
+        }
+        return text;
+    }
+
+    private static SmtpClient client(SendRequest request) {
+        SmtpClient.Builder b = SmtpClient.builder()
+                .host(request.server().host())
+                .port(request.server().port())
+                .heloName(request.heloName())
+                .tlsMode(request.tls())
+                .pipelining(request.pipelining())
+                .connectTimeout(request.timeout())
+                .commandTimeout(request.timeout())
+                .dataTimeout(request.timeout())
+                .maxConnections(1)
+                .maxMessagesPerConnection(request.count());
+        if (request.insecure()) {
+            b.sslContext(InsecureTls.context());
+        }
+        request.credentials().ifPresent(c -> {
+            b.credentials(c);
+            if (request.tls() == TlsMode.NONE) {
+                // SmtpClient sends no password in the clear (RFC 4954 §4), so without TLS the only
+                // way to authenticate is CRAM-MD5, which proves the password without sending it.
+                b.cramMd5(CramMd5Policy.PREFER);
+            }
+        });
+        return b.build();
+    }
+}
