@@ -177,7 +177,12 @@ public final class SmtpServer implements AutoCloseable {
      */
     private static Network network(Transport transport) {
         if (transport == Transport.NETTY) {
-            return dev.smtpkit.server.netty.NettyNetwork.create();
+            try {
+                return dev.smtpkit.server.netty.NettyNetwork.create();
+            } catch (NoClassDefFoundError e) {
+                throw new IllegalStateException("Transport.NETTY needs Netty 4.2 on the class path: add"
+                        + " io.netty:netty-handler (an optional dependency of smtp-server)", e);
+            }
         }
         return new SocketNetwork();
     }
