@@ -5,6 +5,8 @@ import dev.smtpkit.server.internal.Wire;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
@@ -59,10 +61,13 @@ public final class NettyNetwork implements Network {
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 // A client may half-close after QUIT and still read our 221, as over a JDK socket.
                 .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
+                // The wire is added and the connection admitted on the accepting loop, in accept
+                // order (see Admission); the child's own pipeline needs nothing more.
+                .handler(new Admission(accepted))
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
-                        ch.pipeline().addLast(NettyWire.NAME, new NettyWire(ch, accepted));
+                        // Everything was set up by Admission.
                     }
                 });
         ChannelFuture binding = bootstrap.bind(address);
@@ -114,6 +119,31 @@ public final class NettyNetwork implements Network {
         }
         if (interrupted) {
             Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * On the listening channel, before Netty hands each accepted channel to an I/O loop: gives it
+     * its wire and lets the server admit it, one at a time in accept order. Connections then run
+     * on several loops at once, but which one a limit refuses is decided as on the JDK
+     * transport's single accepting thread.
+     */
+    private static final class Admission extends ChannelInboundHandlerAdapter {
+        private final Consumer<Wire> accepted;
+
+        Admission(Consumer<Wire> accepted) {
+            this.accepted = accepted;
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            Channel child = (Channel) msg;
+            NettyWire wire = new NettyWire(child);
+            child.pipeline().addLast(NettyWire.NAME, wire);
+            // Registers the child with an I/O loop; the wire holds back what the server does
+            // with it until then.
+            ctx.fireChannelRead(msg);
+            accepted.accept(wire);
         }
     }
 

@@ -26,7 +26,6 @@ import java.util.concurrent.atomic.LongAccumulator;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.function.Consumer;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLSession;
 
@@ -56,7 +55,6 @@ final class NettyWire extends ChannelInboundHandlerAdapter implements Wire {
     static final LongAdder PAUSES = new LongAdder();
 
     private final Channel channel;
-    private final Consumer<Wire> accepted;
     private final InetSocketAddress remote;
     private final InetSocketAddress local;
 
@@ -70,12 +68,15 @@ final class NettyWire extends ChannelInboundHandlerAdapter implements Wire {
     private boolean ended;
     private boolean inputShut;
     private Throwable failure;
+    private boolean registered;
+    private final CompletableFuture<Void> registration = new CompletableFuture<>();
+    /** What the accepting loop asked of the channel before it had its own loop, in order. */
+    private final ArrayDeque<Runnable> pending = new ArrayDeque<>();
     // Confined to the connection's thread.
     private boolean tls;
 
-    NettyWire(Channel channel, Consumer<Wire> accepted) {
+    NettyWire(Channel channel) {
         this.channel = channel;
-        this.accepted = accepted;
         this.remote = (InetSocketAddress) channel.remoteAddress();
         this.local = (InetSocketAddress) channel.localAddress();
     }
@@ -83,8 +84,60 @@ final class NettyWire extends ChannelInboundHandlerAdapter implements Wire {
     // ---------------------------------------------------------------- the event loop's side
 
     @Override
-    public void channelActive(ChannelHandlerContext ctx) {
-        accepted.accept(this);
+    public void channelRegistered(ChannelHandlerContext ctx) {
+        Runnable[] queued;
+        lock.lock();
+        try {
+            registered = true;
+            queued = pending.toArray(Runnable[]::new);
+            pending.clear();
+        } finally {
+            lock.unlock();
+        }
+        for (Runnable r : queued) {
+            r.run();
+        }
+        registration.complete(null);
+        ctx.fireChannelRegistered();
+    }
+
+    /**
+     * Runs {@code action} on the channel's event loop, after what was asked before it. The
+     * server admits (or refuses) each connection on the accepting loop, in accept order as the
+     * JDK transport does, which may be before the channel is registered with its own loop.
+     */
+    private void onLoop(Runnable action) {
+        lock.lock();
+        try {
+            if (!registered) {
+                pending.add(action);
+                return;
+            }
+        } finally {
+            lock.unlock();
+        }
+        try {
+            channel.eventLoop().execute(action);
+        } catch (RejectedExecutionException e) {
+            // The event loops are shutting down, and the channel with them.
+        }
+    }
+
+    /** Whether the caller is the accepting loop, which must never wait (a refusal's write and close). */
+    private boolean onAcceptor() {
+        return channel.parent() != null && channel.parent().eventLoop().inEventLoop();
+    }
+
+    /** Waits, on the connection's thread, until the channel has its event loop. */
+    private void awaitRegistered() throws IOException {
+        try {
+            registration.get(CLOSE_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IOException("the channel was not registered with an event loop", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted");
+        }
     }
 
     @Override
@@ -233,10 +286,12 @@ final class NettyWire extends ChannelInboundHandlerAdapter implements Wire {
     /** Waits for the write, on the connection's thread; from the event loop (a refusal) it only starts it. */
     @Override
     public void write(byte[] b) throws IOException {
-        Future<Void> written = channel.writeAndFlush(Unpooled.wrappedBuffer(b));
-        if (!channel.eventLoop().inEventLoop()) {
-            await(written, null);
+        if (onAcceptor()) {
+            onLoop(() -> channel.writeAndFlush(Unpooled.wrappedBuffer(b)));
+            return;
         }
+        awaitRegistered();
+        await(channel.writeAndFlush(Unpooled.wrappedBuffer(b)), null);
     }
 
     @Override
@@ -258,6 +313,7 @@ final class NettyWire extends ChannelInboundHandlerAdapter implements Wire {
         engine.setSSLParameters(settings.parameters());
         SslHandler ssl = new SslHandler(engine, reply != null);
         ssl.setHandshakeTimeoutMillis(timeoutMillis);
+        awaitRegistered();
         try {
             channel.eventLoop().execute(() -> {
                 byte[] early;
@@ -291,10 +347,12 @@ final class NettyWire extends ChannelInboundHandlerAdapter implements Wire {
             // As with a JDK SSLSocket: TLS has no half-close, and a TCP FIN under it would cut its close_notify.
             throw new IOException("no half-close under TLS");
         }
-        Future<Void> done = ((DuplexChannel) channel).shutdownOutput();
-        if (!channel.eventLoop().inEventLoop()) {
-            await(done, null);
+        if (onAcceptor()) {
+            onLoop(((DuplexChannel) channel)::shutdownOutput);
+            return;
         }
+        awaitRegistered();
+        await(((DuplexChannel) channel).shutdownOutput(), null);
     }
 
     @Override
@@ -310,12 +368,12 @@ final class NettyWire extends ChannelInboundHandlerAdapter implements Wire {
 
     @Override
     public void close() {
-        Future<Void> closed = channel.close();
-        if (!channel.eventLoop().inEventLoop()) {
+        onLoop(channel::close);
+        if (!onAcceptor() && registration.isDone()) {
             try {
-                await(closed, CLOSE_WAIT);
+                await(channel.closeFuture(), CLOSE_WAIT);
             } catch (IOException e) {
-                // Closed already, or the event loop is gone with it.
+                // The event loop is gone, and the channel with it.
             }
         }
     }
