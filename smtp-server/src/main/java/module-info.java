@@ -2,6 +2,12 @@
 module dev.smtpkit.server {
     requires transitive dev.smtpkit.core;
     requires org.slf4j;
+    // Transport.NETTY only: read by dev.smtpkit.server.netty, which nothing loads otherwise.
+    requires static io.netty.common;
+    requires static io.netty.buffer;
+    requires static io.netty.transport;
+    requires static io.netty.codec;
+    requires static io.netty.handler;
 
     exports dev.smtpkit.server;
     exports dev.smtpkit.server.security;

@@ -17,17 +17,15 @@ import dev.smtpkit.server.proxy.Xclient;
 import dev.smtpkit.server.security.AuthExchange;
 import dev.smtpkit.server.security.AuthOutcome;
 import dev.smtpkit.server.security.SaslReplies;
+import dev.smtpkit.server.internal.ServerTls;
+import dev.smtpkit.server.internal.Wire;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.Arrays;
-import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -35,22 +33,23 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLSocket;
+import javax.net.ssl.SSLSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * One connection on one thread: the loop every transport of a sans-IO session writes (feed the
  * bytes read, take events until the session needs input, write its output), with the
- * application's handler called for each decision.
+ * application's handler called for each decision. Both transports run it; they differ only in
+ * the {@link Wire} under it (a JDK socket, or a Netty channel whose event loop feeds a bounded
+ * queue), so the handler always runs on the server's executor, never on an event loop.
  *
  * <p>The session is not thread-safe. {@link #lock} guards it: the connection's thread holds it
  * except while blocked reading the socket and while the handler has the message, so that
  * {@link #requestShutdown()} from the closing thread can reach an idle session at once and
  * otherwise leaves a flag the connection's thread acts on before its next read.
  *
- * <p>The socket is read only when the session has used all it was given, so a client that
+ * <p>The wire is read only when the session has used all it was given, so a client that
  * sends faster than the handler reads is held back by TCP flow control, not by a growing
  * buffer (back-pressure).
  *
@@ -76,7 +75,7 @@ final class ConnectionWorker implements Runnable {
     private static final int LINGER_OCTETS = 64 * 1024;
 
     private final Settings settings;
-    private final Socket socket;
+    private final Wire wire;
     private final Connection connection;
     private final Transcript transcript;
     private final Consumer<ConnectionWorker> onExit;
@@ -96,9 +95,6 @@ final class ConnectionWorker implements Runnable {
     private ServerSession session;
     private boolean shutdownApplied;
     // Confined to whoever holds lock (the connection's thread, or the handler reading the message).
-    private Socket channel;
-    private InputStream in;
-    private OutputStream out;
     private SessionHandler handler;
     private ServerEvent pushedBack;
     private boolean inputEnded;
@@ -117,13 +113,11 @@ final class ConnectionWorker implements Runnable {
      * @param implicitTls whether the connection came to the implicit-TLS port (RFC 8314 §3.3)
      * @param clientLimit counts the client a PROXY header names; the server counted any other already
      */
-    ConnectionWorker(Settings settings, Socket socket, String id, boolean implicitTls, ClientLimit clientLimit,
+    ConnectionWorker(Settings settings, Wire wire, String id, boolean implicitTls, ClientLimit clientLimit,
             Consumer<ConnectionWorker> onExit) {
         this.settings = settings;
-        this.socket = socket;
-        this.channel = socket;
-        this.connection = new Connection(id, (InetSocketAddress) socket.getRemoteSocketAddress(),
-                (InetSocketAddress) socket.getLocalSocketAddress(), this::forceClose);
+        this.wire = wire;
+        this.connection = new Connection(id, wire.remoteAddress(), wire.localAddress(), this::forceClose);
         this.transcript = new Transcript(connection, settings.transcriptListener(), settings.counters(),
                 settings.transcriptLog());
         this.implicitTls = implicitTls;
@@ -171,7 +165,7 @@ final class ConnectionWorker implements Runnable {
                     LOG.warn("{}: SessionHandler.close() failed", connection.id(), e);
                 }
             }
-            closeQuietly(socket);
+            wire.close();
             finished = true;
             lock.unlock();
             settings.counters().connectionsActive.decrement();
@@ -184,11 +178,6 @@ final class ConnectionWorker implements Runnable {
 
     private void serve() throws IOException {
         LOG.debug("{} {}: connected", connection.id(), connection.remoteAddress());
-        // Replies are small and pipelined exchanges wait on each one: Nagle's algorithm with the
-        // peer's delayed ACK would stall every turn by up to 200 ms.
-        socket.setTcpNoDelay(true);
-        in = socket.getInputStream();
-        out = socket.getOutputStream();
         byte[] early = new byte[0];
         if (settings.proxyProtocol().isPresent()) {
             Optional<byte[]> rest = readProxyHeader(settings.proxyProtocol().get());
@@ -199,7 +188,7 @@ final class ConnectionWorker implements Runnable {
             overClientLimit = !clientLimit.admit(this, connection.remoteAddress().getAddress());
         }
         if (implicitTls) {
-            startTlsLayer();
+            startTlsLayer(null);
         }
         session = new ServerSession(settings.config());
         preamble = false;
@@ -269,10 +258,10 @@ final class ConnectionWorker implements Runnable {
             timedOut = true;
         } else {
             try {
-                channel.setSoTimeout(readTimeout);
+                int millis = readTimeout;
                 lock.unlock();
                 try {
-                    n = in.read(buffer);
+                    n = wire.read(buffer, 0, buffer.length, millis);
                 } finally {
                     lock.lock();
                 }
@@ -326,8 +315,7 @@ final class ConnectionWorker implements Runnable {
             return;
         }
         try {
-            out.write(bytes);
-            out.flush();
+            wire.write(bytes);
         } catch (IOException e) {
             transcript.note("write failed: " + e);
             broken = true;
@@ -340,14 +328,14 @@ final class ConnectionWorker implements Runnable {
             return;
         }
         try {
-            channel.shutdownOutput();
-            channel.setSoTimeout(LINGER_MILLIS);
+            wire.shutdownOutput();
             int total = 0;
-            for (int n = in.read(buffer); n > 0 && total < LINGER_OCTETS; n = in.read(buffer)) {
+            for (int n = wire.read(buffer, 0, buffer.length, LINGER_MILLIS); n > 0 && total < LINGER_OCTETS;
+                    n = wire.read(buffer, 0, buffer.length, LINGER_MILLIS)) {
                 total += n;
             }
         } catch (IOException | RuntimeException e) {
-            // The connection is being closed anyway; SSLSocket may not support half-close.
+            // The connection is being closed anyway; TLS has no half-close.
         }
     }
 
@@ -589,51 +577,41 @@ final class ConnectionWorker implements Runnable {
 
     /**
      * STARTTLS (RFC 3207 §4): the 220 goes out in plaintext, then the handshake runs on the same
-     * socket. This is the seam a later transport replaces; without an SSLContext the session never
-     * offers STARTTLS, so this is not reached.
+     * connection. Without an SSLContext the session never offers STARTTLS, so this is not reached.
      *
      * <p>RFC 3207 §4.2, CVE-2011-0411: what the client pipelined after STARTTLS was read in
-     * plaintext and the session threw it away; this transport keeps no read-ahead of its own (it
-     * reads the socket straight into the session), so the TLS layer starts from nothing read.
+     * plaintext; the session threw away what it had, and the wire drops what it read ahead.
      */
     private void startTls() throws IOException {
-        flush();
+        byte[] reply = session.hasOutput() ? session.takeOutput() : new byte[0];
         if (broken) {
             throw new IOException("connection lost before the TLS handshake");
         }
-        startTlsLayer();
+        startTlsLayer(reply);
         session.tlsEstablished();
     }
 
     /**
-     * Layers server-side TLS over the socket and runs the handshake, with the configured
-     * protocols (TLS 1.2 and 1.3 by default, RFC 8996) and client certificate request.
+     * Runs the server's TLS handshake, with the configured protocols (TLS 1.2 and 1.3 by default,
+     * RFC 8996) and client certificate request: after {@code reply} for STARTTLS, or from the
+     * first octet for implicit TLS when {@code reply} is null.
      */
-    private void startTlsLayer() throws IOException {
-        SSLContext context = settings.tls().orElseThrow(() -> new IllegalStateException("TLS without an SSLContext"));
-        SSLSocket tls = (SSLSocket) context.getSocketFactory().createSocket(socket,
-                socket.getInetAddress().getHostAddress(), socket.getPort(), true);
-        tls.setUseClientMode(false);
-        List<String> supported = Arrays.asList(tls.getSupportedProtocols());
-        tls.setEnabledProtocols(settings.tlsProtocols().stream().filter(supported::contains).toArray(String[]::new));
-        switch (settings.clientCertificates()) {
-            case WANT -> tls.setWantClientAuth(true);
-            case NEED -> tls.setNeedClientAuth(true);
-            case NONE -> { }
-        }
-        int timeout = settings.readTimeoutMillis(Timeout.SERVER_COMMAND);
-        tls.setSoTimeout(timeout);
-        // The socket timeout bounds each read, and a ClientHello trickled an octet at a time would
+    private void startTlsLayer(byte[] reply) throws IOException {
+        ServerTls tls = new ServerTls(settings.tls().orElseThrow(() -> new IllegalStateException("TLS without an SSLContext")),
+                settings.tlsProtocols(), settings.clientCertificates());
+        int millis = settings.readTimeoutMillis(Timeout.SERVER_COMMAND);
+        // A read timeout bounds each read, and a ClientHello trickled an octet at a time would
         // restart it forever (slowloris): the whole handshake gets the command timeout, as a
-        // command does, by closing the socket under it when that runs out.
+        // command does, by closing the connection under it when that runs out.
         CompletableFuture<Void> handshake = new CompletableFuture<>();
-        handshake.orTimeout(timeout, TimeUnit.MILLISECONDS).whenComplete((done, late) -> {
+        handshake.orTimeout(millis, TimeUnit.MILLISECONDS).whenComplete((done, late) -> {
             if (late instanceof TimeoutException) {
-                closeQuietly(socket);
+                wire.close();
             }
         });
+        SSLSession established;
         try {
-            tls.startHandshake();
+            established = reply == null ? wire.implicitTls(tls, millis) : wire.startTls(reply, tls, millis);
         } catch (IOException e) {
             transcript.note(handshake.isCompletedExceptionally()
                     ? "no TLS handshake within the " + Timeout.SERVER_COMMAND + " timeout" : "TLS handshake failed: " + e);
@@ -641,10 +619,7 @@ final class ConnectionWorker implements Runnable {
         } finally {
             handshake.complete(null);
         }
-        channel = tls;
-        in = tls.getInputStream();
-        out = tls.getOutputStream();
-        TlsInfo info = TlsInfo.of(tls.getSession());
+        TlsInfo info = TlsInfo.of(established);
         connection.tlsEstablished(info);
         transcript.note("TLS established: " + info);
     }
@@ -660,21 +635,22 @@ final class ConnectionWorker implements Runnable {
      * @return what was read after the header, or empty to close the connection
      */
     private Optional<byte[]> readProxyHeader(TrustedNetworks trusted) throws IOException {
-        if (!trusted.contains(socket.getRemoteSocketAddress())) {
+        if (!trusted.contains(wire.remoteAddress())) {
             LOG.info("{} {}: closed without a reply: proxyProtocol is on and the peer is not in its trusted networks",
                     connection.id(), connection.remoteAddress());
             return Optional.empty();
         }
         ProxyProtocolDecoder decoder = new ProxyProtocolDecoder();
-        socket.setSoTimeout(settings.readTimeoutMillis(Timeout.SERVER_COMMAND));
-        // On an implicit-TLS port the TLS handshake follows the header, and the TLS layer must
-        // read it from the socket: the header is read one octet at a time so none is taken from
-        // it. (A JDK SSLSocket can be given octets read before, but such a socket closes itself
-        // when its input is shut down, and with it the 421 of a server shutdown.)
+        int millis = settings.readTimeoutMillis(Timeout.SERVER_COMMAND);
+        // On an implicit-TLS port the TLS handshake follows the header, and the JDK's TLS layer
+        // must read it from the socket: the header is read one octet at a time so none is taken
+        // from it. (A JDK SSLSocket can be given octets read before, but such a socket closes
+        // itself when its input is shut down, and with it the 421 of a server shutdown.) A wire
+        // that reads ahead anyway hands what it holds to the handshake (Wire.implicitTls).
         int chunk = implicitTls ? 1 : buffer.length;
         try {
             while (true) {
-                int n = in.read(buffer, 0, chunk);
+                int n = wire.read(buffer, 0, chunk, millis);
                 if (n < 0) {
                     decoder.endOfInput();
                     return Optional.empty();
@@ -687,7 +663,7 @@ final class ConnectionWorker implements Runnable {
                         connection.proxied(proxied.source());
                         transcript.client(proxied.source().toString());
                     }
-                    transcript.note("PROXY protocol header from " + socket.getRemoteSocketAddress() + ": " + header.get());
+                    transcript.note("PROXY protocol header from " + wire.remoteAddress() + ": " + header.get());
                     return Optional.of(Arrays.copyOfRange(buffer, read.position(), n));
                 }
             }
@@ -718,7 +694,7 @@ final class ConnectionWorker implements Runnable {
         }
         connection.xclient(command);
         transcript.client(connection.remoteAddress().toString());
-        transcript.note("XCLIENT from " + socket.getRemoteSocketAddress() + " set " + command.attributeNames());
+        transcript.note("XCLIENT from " + wire.remoteAddress() + " set " + command.attributeNames());
         session.accept();
     }
 
@@ -761,7 +737,7 @@ final class ConnectionWorker implements Runnable {
         shutdownRequested = true;
         if (preamble && !finished) {
             // No SMTP session yet: there is no one to say 421 to.
-            closeQuietly(socket);
+            wire.close();
             return;
         }
         if (finished || !lock.tryLock()) {
@@ -775,9 +751,9 @@ final class ConnectionWorker implements Runnable {
             if (session.state() == ServerState.CLOSED) {
                 // The connection's thread is blocked reading: end its read so it writes the 421 and closes.
                 try {
-                    socket.shutdownInput();
+                    wire.shutdownInput();
                 } catch (IOException e) {
-                    closeQuietly(socket);
+                    wire.close();
                 }
             }
         } finally {
@@ -796,14 +772,6 @@ final class ConnectionWorker implements Runnable {
      * writes fail, so no reply follows.
      */
     void forceClose() {
-        closeQuietly(socket);
-    }
-
-    private static void closeQuietly(Socket s) {
-        try {
-            s.close();
-        } catch (IOException e) {
-            // Nothing more to do for a socket that will not close.
-        }
+        wire.close();
     }
 }

@@ -13,6 +13,8 @@ import dev.smtpkit.core.server.PlaintextAuth;
 import dev.smtpkit.core.server.ServerConfig;
 import dev.smtpkit.core.server.ServerExtension;
 import dev.smtpkit.core.server.TlsPolicy;
+import dev.smtpkit.server.internal.Network;
+import dev.smtpkit.server.internal.Wire;
 import dev.smtpkit.server.proxy.TrustedNetworks;
 import dev.smtpkit.server.security.Authenticator;
 import dev.smtpkit.server.security.ChallengeSource;
@@ -24,8 +26,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -47,8 +47,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * An embeddable SMTP server (RFC 5321) on JDK sockets: a builder, a handler, one thread per
- * connection.
+ * An embeddable SMTP server (RFC 5321): a builder, a handler, one thread per connection, on JDK
+ * sockets or, with {@link Builder#transport(Transport)}, on Netty.
  *
  * <pre>{@code
  * try (SmtpServer server = SmtpServer.builder()
@@ -91,6 +91,7 @@ public final class SmtpServer implements AutoCloseable {
     private final int maxConnectionsPerClient;
     private final Duration shutdownGracePeriod;
     private final Optional<Executor> applicationExecutor;
+    private final Transport transport;
 
     private final Object lock = new Object();
     private final AtomicLong sessionIds = new AtomicLong();
@@ -98,10 +99,9 @@ public final class SmtpServer implements AutoCloseable {
     private Status status = Status.NEW;
     private final Set<ConnectionWorker> workers = new HashSet<>();
     private final Map<InetAddress, Integer> perClient = new HashMap<>();
-    private ServerSocket serverSocket;
-    private ServerSocket implicitTlsSocket;
-    private Thread acceptor;
-    private Thread implicitTlsAcceptor;
+    private Network network;
+    private Network.Listener listener;
+    private Network.Listener implicitTlsListener;
     private Executor executor;
     private ExecutorService ownedExecutor;
 
@@ -115,6 +115,7 @@ public final class SmtpServer implements AutoCloseable {
         this.maxConnectionsPerClient = b.maxConnectionsPerClient;
         this.shutdownGracePeriod = b.shutdownGracePeriod;
         this.applicationExecutor = Optional.ofNullable(b.executor);
+        this.transport = b.transport;
     }
 
     /** A builder with the defaults: port 25 on all interfaces, RFC 5321 limits and timeouts. */
@@ -134,73 +135,75 @@ public final class SmtpServer implements AutoCloseable {
             if (status != Status.NEW) {
                 throw new IllegalStateException("start() on a server that is " + status);
             }
-            ServerSocket socket = listen(requestedPort);
-            if (requestedImplicitTlsPort.isPresent()) {
-                try {
-                    implicitTlsSocket = listen(requestedImplicitTlsPort.get());
-                } catch (UncheckedIOException e) {
-                    closeQuietly(socket);
-                    throw e;
+            Network net = network(transport);
+            Network.Listener plain;
+            Network.Listener tls = null;
+            try {
+                plain = listen(net, requestedPort, false);
+                if (requestedImplicitTlsPort.isPresent()) {
+                    try {
+                        tls = listen(net, requestedImplicitTlsPort.get(), true);
+                    } catch (UncheckedIOException e) {
+                        plain.close();
+                        throw e;
+                    }
                 }
+            } catch (UncheckedIOException e) {
+                net.close();
+                throw e;
             }
-            serverSocket = socket;
             if (applicationExecutor.isPresent()) {
                 executor = applicationExecutor.get();
             } else {
                 ownedExecutor = Threads.connectionExecutor(maxConnections);
                 executor = ownedExecutor;
             }
-            acceptor = new Thread(() -> acceptLoop(socket, false), Threads.PREFIX + "acceptor-" + socket.getLocalPort());
+            network = net;
+            listener = plain;
+            implicitTlsListener = tls;
+            // A connection accepted already waits in admit() for this lock, so it finds the server running.
             status = Status.RUNNING;
-            acceptor.start();
-            LOG.info("SMTP server {} listening on {}", settings.config().hostname(), socket.getLocalSocketAddress());
-            if (implicitTlsSocket != null) {
-                ServerSocket tls = implicitTlsSocket;
-                implicitTlsAcceptor = new Thread(() -> acceptLoop(tls, true), Threads.PREFIX + "acceptor-" + tls.getLocalPort());
-                implicitTlsAcceptor.start();
-                LOG.info("SMTP server {} listening with implicit TLS on {}", settings.config().hostname(),
-                        tls.getLocalSocketAddress());
+            LOG.info("SMTP server {} listening on {} ({})", settings.config().hostname(), plain.localAddress(), transport);
+            if (tls != null) {
+                LOG.info("SMTP server {} listening with implicit TLS on {}", settings.config().hostname(), tls.localAddress());
             }
             return this;
         }
     }
 
-    private ServerSocket listen(int port) {
-        ServerSocket socket = null;
-        try {
-            socket = new ServerSocket();
-            socket.setReuseAddress(true);
-            socket.bind(bindAddress.map(a -> new InetSocketAddress(a, port))
-                    .orElseGet(() -> new InetSocketAddress(port)), backlog);
-            return socket;
-        } catch (IOException e) {
-            if (socket != null) {
-                try {
-                    socket.close();
-                } catch (IOException suppressed) {
-                    e.addSuppressed(suppressed);
-                }
+    /**
+     * The transport's network. Netty is named only here, on the path that chose it, so that an
+     * application on the JDK transport never loads a Netty class and need not have Netty.
+     */
+    private static Network network(Transport transport) {
+        if (transport == Transport.NETTY) {
+            try {
+                return dev.smtpkit.server.netty.NettyNetwork.create();
+            } catch (NoClassDefFoundError e) {
+                throw new IllegalStateException("Transport.NETTY needs Netty 4.2 on the class path: add"
+                        + " io.netty:netty-handler (an optional dependency of smtp-server)", e);
             }
-            throw new UncheckedIOException("cannot listen on " + bindAddress.map(InetAddress::getHostAddress).orElse("*")
-                    + ":" + port, e);
         }
+        return new SocketNetwork();
     }
 
-    private static void closeQuietly(ServerSocket socket) {
+    private Network.Listener listen(Network net, int port, boolean implicitTls) {
+        InetSocketAddress address = bindAddress.map(a -> new InetSocketAddress(a, port)).orElseGet(() -> new InetSocketAddress(port));
         try {
-            socket.close();
+            return net.listen(address, backlog, wire -> admit(wire, implicitTls));
         } catch (IOException e) {
-            LOG.warn("closing the listening socket {} failed", socket.getLocalSocketAddress(), e);
+            throw new UncheckedIOException("cannot listen on " + bindAddress.map(InetAddress::getHostAddress).orElse("*")
+                    + ":" + port, e);
         }
     }
 
     /** The port the server listens on: the one bound, so the actual port when 0 was asked for. */
     public int port() {
         synchronized (lock) {
-            if (serverSocket == null) {
+            if (listener == null) {
                 throw new IllegalStateException("port() before start()");
             }
-            return serverSocket.getLocalPort();
+            return listener.port();
         }
     }
 
@@ -215,10 +218,10 @@ public final class SmtpServer implements AutoCloseable {
             if (requestedImplicitTlsPort.isEmpty()) {
                 throw new IllegalStateException("implicitTlsPort() on a server built without SmtpServer.Builder.implicitTlsPort(port)");
             }
-            if (implicitTlsSocket == null) {
+            if (implicitTlsListener == null) {
                 throw new IllegalStateException("implicitTlsPort() before start()");
             }
-            return implicitTlsSocket.getLocalPort();
+            return implicitTlsListener.port();
         }
     }
 
@@ -234,36 +237,14 @@ public final class SmtpServer implements AutoCloseable {
 
     // ---------------------------------------------------------------- accepting
 
-    private void acceptLoop(ServerSocket listener, boolean implicitTls) {
-        while (true) {
-            Socket socket;
-            try {
-                socket = listener.accept();
-            } catch (IOException e) {
-                if (listener.isClosed()) {
-                    return;
-                }
-                // Out of file descriptors, typically: do not spin while it lasts.
-                LOG.warn("accept failed on {}", listener.getLocalSocketAddress(), e);
-                try {
-                    Thread.sleep(100);
-                } catch (InterruptedException interrupted) {
-                    return;
-                }
-                continue;
-            }
-            admit(socket, implicitTls);
-        }
-    }
-
     /**
      * Takes a connection on or refuses it. Behind a PROXY protocol proxy every connection comes
      * from the proxy, so the per-client limit waits for the header that names the client
      * ({@link #admitClient}); a refusal then cannot be written here, on the accepting thread,
      * and before the header (and on an implicit-TLS port) it could not be read anyway.
      */
-    private void admit(Socket socket, boolean implicitTls) {
-        InetAddress client = socket.getInetAddress();
+    private void admit(Wire wire, boolean implicitTls) {
+        InetAddress client = wire.remoteAddress().getAddress();
         boolean countLater = settings.proxyProtocol().isPresent();
         ConnectionWorker worker = null;
         Reply refusal = null;
@@ -274,7 +255,7 @@ public final class SmtpServer implements AutoCloseable {
                     || (!countLater && perClient.getOrDefault(client, 0) >= maxConnectionsPerClient)) {
                 refusal = Replies.TOO_MANY_CONNECTIONS;
             } else {
-                worker = new ConnectionWorker(settings, socket, Long.toString(sessionIds.incrementAndGet()), implicitTls,
+                worker = new ConnectionWorker(settings, wire, Long.toString(sessionIds.incrementAndGet()), implicitTls,
                         this::admitClient, this::exited);
                 workers.add(worker);
                 if (!countLater) {
@@ -286,12 +267,8 @@ public final class SmtpServer implements AutoCloseable {
         if (refusal != null && (countLater || implicitTls)) {
             // A proxy or a TLS client would take a plaintext 421 for garbage: just close.
             settings.counters().connectionsRefused.increment();
-            LOG.info("refused connection from {}: {}", socket.getRemoteSocketAddress(), refusal.toString().strip());
-            try {
-                socket.close();
-            } catch (IOException e) {
-                LOG.debug("closing a refused connection failed: {}", e.toString());
-            }
+            LOG.info("refused connection from {}: {}", wire.remoteAddress(), refusal.toString().strip());
+            wire.close();
             return;
         }
         if (worker != null) {
@@ -303,22 +280,24 @@ public final class SmtpServer implements AutoCloseable {
                 refusal = Replies.TOO_MANY_CONNECTIONS;
             }
         }
-        refuse(socket, refusal);
+        refuse(wire, refusal);
     }
 
     /**
      * Turns a connection away with 421 and closes it (RFC 5321 §3.8), on the accepting thread: the
      * reply fits in any socket send buffer, so the write does not block.
      */
-    private void refuse(Socket socket, Reply reply) {
+    private void refuse(Wire wire, Reply reply) {
         settings.counters().connectionsRefused.increment();
         settings.counters().replied(reply);
-        LOG.info("refused connection from {}: {}", socket.getRemoteSocketAddress(), reply.toString().strip());
-        try (socket) {
-            socket.getOutputStream().write(reply.encode());
-            socket.shutdownOutput();
+        LOG.info("refused connection from {}: {}", wire.remoteAddress(), reply.toString().strip());
+        try {
+            wire.write(reply.encode());
+            wire.shutdownOutput();
         } catch (IOException e) {
-            LOG.debug("could not send the refusal to {}: {}", socket.getRemoteSocketAddress(), e.toString());
+            LOG.debug("could not send the refusal to {}: {}", wire.remoteAddress(), e.toString());
+        } finally {
+            wire.close();
         }
     }
 
@@ -365,17 +344,9 @@ public final class SmtpServer implements AutoCloseable {
             status = Status.CLOSING;
         }
         boolean interrupted = false;
-        closeQuietly(serverSocket);
-        if (implicitTlsSocket != null) {
-            closeQuietly(implicitTlsSocket);
-        }
-        try {
-            acceptor.join();
-            if (implicitTlsAcceptor != null) {
-                implicitTlsAcceptor.join();
-            }
-        } catch (InterruptedException e) {
-            interrupted = true;
+        listener.close();
+        if (implicitTlsListener != null) {
+            implicitTlsListener.close();
         }
         long deadline = System.nanoTime() + shutdownGracePeriod.toNanos();
         List<ConnectionWorker> left = live();
@@ -404,10 +375,12 @@ public final class SmtpServer implements AutoCloseable {
                 ownedExecutor.shutdownNow();
             }
         }
+        // Last: the transport's own threads (Netty's event loops) carried the connections closed above.
+        network.close();
         synchronized (lock) {
             status = Status.CLOSED;
         }
-        LOG.info("SMTP server on {} closed", serverSocket.getLocalSocketAddress());
+        LOG.info("SMTP server on {} closed", listener.localAddress());
         if (interrupted) {
             Thread.currentThread().interrupt();
         }
@@ -452,6 +425,7 @@ public final class SmtpServer implements AutoCloseable {
         private int maxConnectionsPerClient = 50;
         private Duration shutdownGracePeriod = Duration.ofSeconds(30);
         private Executor executor;
+        private Transport transport = Transport.JDK;
         private SSLContext tls;
         private TranscriptListener transcriptListener = new TranscriptListener() { };
         private TlsPolicy tlsPolicy;
@@ -632,6 +606,16 @@ public final class SmtpServer implements AutoCloseable {
          */
         public Builder executor(Executor executor) {
             this.executor = Objects.requireNonNull(executor, "executor");
+            return this;
+        }
+
+        /**
+         * The network code under the sessions ({@link Transport#JDK} by default);
+         * {@link Transport#NETTY} needs Netty 4.2 on the class or module path. Either way the
+         * handler runs on the {@link #executor}, and the protocol, limits and timeouts are the same.
+         */
+        public Builder transport(Transport transport) {
+            this.transport = Objects.requireNonNull(transport, "transport");
             return this;
         }
 

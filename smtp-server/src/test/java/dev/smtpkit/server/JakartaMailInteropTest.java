@@ -46,7 +46,7 @@ class JakartaMailInteropTest {
     }
 
     private static SmtpServer start(Inbox inbox) {
-        return SmtpServer.builder().bindAddress(InetAddress.getLoopbackAddress()).port(0).hostname("mx.test")
+        return SmtpServer.builder().transport(SuiteTransport.CURRENT).bindAddress(InetAddress.getLoopbackAddress()).port(0).hostname("mx.test")
                 .messageHandler(inbox).build().start();
     }
 

@@ -34,7 +34,7 @@ class PythonSmtplibInteropTest {
     void severalRecipientsEightBitAndSmtpUtf8() throws Exception {
         Peers.require(PYTHON, "apt-get install python3");
         Inbox inbox = new Inbox();
-        try (SmtpServer server = SmtpServer.builder().bindAddress(InetAddress.getLoopbackAddress()).port(0)
+        try (SmtpServer server = SmtpServer.builder().transport(SuiteTransport.CURRENT).bindAddress(InetAddress.getLoopbackAddress()).port(0)
                 .hostname("mx.test").messageHandler(inbox).build().start()) {
             Peers.Run run = Peers.run(Duration.ofSeconds(30), "",
                     List.of(PYTHON, "-c", SCRIPT, Integer.toString(server.port())));

@@ -35,7 +35,8 @@ class SmtpServerTest {
     static final Duration WAIT = Duration.ofSeconds(10);
 
     static SmtpServer.Builder local() {
-        return SmtpServer.builder().bindAddress(InetAddress.getLoopbackAddress()).port(0).hostname("mx.test");
+        return SmtpServer.builder().bindAddress(InetAddress.getLoopbackAddress()).port(0).hostname("mx.test")
+                .transport(SuiteTransport.CURRENT);
     }
 
     /** A session handler that records what it was told and delivers whole messages to a list. */

@@ -25,7 +25,7 @@ class SmtpSourceInteropTest {
             octets.addAndGet(content.transferTo(java.io.OutputStream.nullOutputStream()));
             delivered.incrementAndGet();
         };
-        try (SmtpServer server = SmtpServer.builder().bindAddress(InetAddress.getLoopbackAddress()).port(0)
+        try (SmtpServer server = SmtpServer.builder().transport(SuiteTransport.CURRENT).bindAddress(InetAddress.getLoopbackAddress()).port(0)
                 .hostname("mx.test").maxConnectionsPerClient(100).handler(counting).build().start()) {
             Peers.Run run = Peers.run(Duration.ofSeconds(60), "", List.of(SMTP_SOURCE,
                     "-s", Integer.toString(SESSIONS), "-m", Integer.toString(MESSAGES), "-l", "1024",

@@ -69,7 +69,7 @@ class StartTlsTest {
     @DisplayName("RFC 3207: Jakarta Mail upgrades with STARTTLS and the handler sees a TLS connection")
     void jakartaMailStartTls() throws Exception {
         Inbox inbox = new Inbox();
-        try (SmtpServer server = SmtpServer.builder().bindAddress(InetAddress.getLoopbackAddress()).port(0)
+        try (SmtpServer server = SmtpServer.builder().transport(SuiteTransport.CURRENT).bindAddress(InetAddress.getLoopbackAddress()).port(0)
                 .hostname("mx.test").tls(serverContext()).messageHandler(inbox).build().start()) {
             Properties p = new Properties();
             p.put("mail.smtp.host", "127.0.0.1");
@@ -93,7 +93,7 @@ class StartTlsTest {
     @Test
     @DisplayName("RFC 3207 §4.2: after the handshake the client says EHLO again, STARTTLS is no longer offered; close() says 421 over TLS")
     void rawStartTlsThenClose() throws Exception {
-        SmtpServer server = SmtpServer.builder().bindAddress(InetAddress.getLoopbackAddress()).port(0)
+        SmtpServer server = SmtpServer.builder().transport(SuiteTransport.CURRENT).bindAddress(InetAddress.getLoopbackAddress()).port(0)
                 .hostname("mx.test").tls(serverContext()).messageHandler(new Inbox()).build().start();
         try (RawClient c = new RawClient(server.port())) {
             c.reply();

@@ -25,7 +25,7 @@ class SwaksInteropTest {
     }
 
     private static SmtpServer start(Inbox inbox) {
-        return SmtpServer.builder().bindAddress(InetAddress.getLoopbackAddress()).port(0).hostname("mx.test")
+        return SmtpServer.builder().transport(SuiteTransport.CURRENT).bindAddress(InetAddress.getLoopbackAddress()).port(0).hostname("mx.test")
                 .messageHandler(inbox).build().start();
     }
 
@@ -80,7 +80,7 @@ class SwaksInteropTest {
                 throw new AssertionError("no recipient was accepted");
             }
         };
-        try (SmtpServer server = SmtpServer.builder().bindAddress(InetAddress.getLoopbackAddress()).port(0)
+        try (SmtpServer server = SmtpServer.builder().transport(SuiteTransport.CURRENT).bindAddress(InetAddress.getLoopbackAddress()).port(0)
                 .handler(conn -> refuseAll).build().start()) {
             Peers.Run run = swaks(server.port());
             assertThat(run.exitCode()).as(run.output()).isNotZero();

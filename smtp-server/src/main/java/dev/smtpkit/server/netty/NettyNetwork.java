@@ -1,0 +1,163 @@
+package dev.smtpkit.server.netty;
+
+import dev.smtpkit.server.internal.Network;
+import dev.smtpkit.server.internal.Wire;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * The Netty transport's listening side: one event loop accepts, a few more (one per core) read,
+ * write and run TLS for every connection. Sessions and handlers do not run here; each
+ * connection's {@link NettyWire} hands its octets to the connection's thread on the server's
+ * executor.
+ */
+public final class NettyNetwork implements Network {
+
+    /** What every thread a server starts is named with (the server's {@code Threads.PREFIX}), so leak checks see these too. */
+    private static final String PREFIX = "smtpkit-netty-";
+    private static final Duration SHUTDOWN_WAIT = Duration.ofSeconds(5);
+
+    private final Set<Thread> threads = ConcurrentHashMap.newKeySet();
+    private final EventLoopGroup acceptors;
+    private final EventLoopGroup loops;
+
+    private NettyNetwork() {
+        acceptors = new MultiThreadIoEventLoopGroup(1, new Named("accept"), NioIoHandler.newFactory());
+        loops = new MultiThreadIoEventLoopGroup(Runtime.getRuntime().availableProcessors(), new Named("io"),
+                NioIoHandler.newFactory());
+    }
+
+    /** The one way in from the server, called only when {@code Transport.NETTY} was chosen. */
+    public static Network create() {
+        return new NettyNetwork();
+    }
+
+    @Override
+    public Listener listen(InetSocketAddress address, int backlog, Consumer<Wire> accepted) throws IOException {
+        ServerBootstrap bootstrap = new ServerBootstrap()
+                .group(acceptors, loops)
+                .channel(NioServerSocketChannel.class)
+                .option(ChannelOption.SO_BACKLOG, backlog)
+                .option(ChannelOption.SO_REUSEADDR, true)
+                // Replies are small and pipelined exchanges wait on each one: no Nagle delay.
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                // A client may half-close after QUIT and still read our 221, as over a JDK socket.
+                .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
+                // The wire is added and the connection admitted on the accepting loop, in accept
+                // order (see Admission); the child's own pipeline needs nothing more.
+                .handler(new Admission(accepted))
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        // Everything was set up by Admission.
+                    }
+                });
+        ChannelFuture binding = bootstrap.bind(address);
+        NettyWire.await(binding, SHUTDOWN_WAIT);
+        Channel server = binding.channel();
+        InetSocketAddress bound = (InetSocketAddress) server.localAddress();
+        return new Listener() {
+            @Override
+            public int port() {
+                return bound.getPort();
+            }
+
+            @Override
+            public InetSocketAddress localAddress() {
+                return bound;
+            }
+
+            @Override
+            public void close() {
+                try {
+                    NettyWire.await(server.close(), SHUTDOWN_WAIT);
+                } catch (IOException e) {
+                    // Closing a listening channel fails only if it is closed already.
+                }
+            }
+        };
+    }
+
+    /**
+     * Shuts the event loops down at once (no quiet period: every connection is closed by now) and
+     * waits until their threads have exited, not only their tasks, so that "no thread left
+     * behind" after the server's close() holds here too.
+     */
+    @Override
+    public void close() {
+        acceptors.shutdownGracefully(0, SHUTDOWN_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        loops.shutdownGracefully(0, SHUTDOWN_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        long deadline = System.nanoTime() + SHUTDOWN_WAIT.toNanos() * 2;
+        acceptors.terminationFuture().awaitUninterruptibly(SHUTDOWN_WAIT.toMillis());
+        loops.terminationFuture().awaitUninterruptibly(SHUTDOWN_WAIT.toMillis());
+        boolean interrupted = false;
+        for (Thread t : threads) {
+            try {
+                t.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+            } catch (InterruptedException e) {
+                interrupted = true;
+                break;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * On the listening channel, before Netty hands each accepted channel to an I/O loop: gives it
+     * its wire and lets the server admit it, one at a time in accept order. Connections then run
+     * on several loops at once, but which one a limit refuses is decided as on the JDK
+     * transport's single accepting thread.
+     */
+    private static final class Admission extends ChannelInboundHandlerAdapter {
+        private final Consumer<Wire> accepted;
+
+        Admission(Consumer<Wire> accepted) {
+            this.accepted = accepted;
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            Channel child = (Channel) msg;
+            NettyWire wire = new NettyWire(child);
+            child.pipeline().addLast(NettyWire.NAME, wire);
+            // Registers the child with an I/O loop; the wire holds back what the server does
+            // with it until then.
+            ctx.fireChannelRead(msg);
+            accepted.accept(wire);
+        }
+    }
+
+    /** Daemon threads named {@code smtpkit-netty-<role>-…}, remembered so close() can wait for them. */
+    private final class Named extends DefaultThreadFactory {
+        Named(String role) {
+            super(PREFIX + role, true);
+        }
+
+        @Override
+        protected Thread newThread(Runnable r, String name) {
+            Thread t = super.newThread(r, name);
+            threads.add(t);
+            return t;
+        }
+    }
+}
