@@ -134,7 +134,7 @@ public final class SmtpServer implements AutoCloseable {
             if (applicationExecutor.isPresent()) {
                 executor = applicationExecutor.get();
             } else {
-                ownedExecutor = Threads.connectionExecutor(maxConnections);
+                ownedExecutor = Threads.connectionExecutor();
                 executor = ownedExecutor;
             }
             acceptor = new Thread(this::acceptLoop, Threads.PREFIX + "acceptor-" + socket.getLocalPort());
@@ -291,7 +291,8 @@ public final class SmtpServer implements AutoCloseable {
         if (ownedExecutor != null) {
             ownedExecutor.shutdown();
             try {
-                if (!ownedExecutor.awaitTermination(THREAD_EXIT_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
+                if (!ownedExecutor.awaitTermination(THREAD_EXIT_WAIT.toMillis(), TimeUnit.MILLISECONDS)
+                        || !Threads.joinAll(ownedExecutor, THREAD_EXIT_WAIT.toMillis())) {
                     LOG.warn("connection threads did not end; a handler may be stuck");
                     ownedExecutor.shutdownNow();
                 }
