@@ -487,12 +487,16 @@ public final class Compare {
             }
             long cpu1 = Proc.cpuTicks(p.pid());
             double nanos = Double.parseDouble(l.substring(7));
+            writer.close();
             return finish(p, new double[] {messages / (nanos / 1e9), (cpu1 - cpu0) * 1e6 / Proc.TICKS_PER_SECOND / messages});
+        } finally {
+            p.destroyForcibly();
         }
     }
 
-    private static double[] finish(Process p, double[] result) throws InterruptedException {
-        if (!p.waitFor(5, TimeUnit.MINUTES)) {
+    private static double[] finish(Process p, double[] result) throws InterruptedException, IOException {
+        p.getOutputStream().close();
+        if (!p.waitFor(1, TimeUnit.MINUTES)) {
             p.destroyForcibly();
             return null;
         }

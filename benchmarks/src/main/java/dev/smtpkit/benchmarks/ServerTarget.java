@@ -11,6 +11,8 @@ import java.util.Optional;
  */
 enum ServerTarget {
     SMTPKIT_JDK("smtpkit, JDK sockets", Kind.JVM, "dev.smtpkit.benchmarks.servers.SmtpkitJdkServer"),
+    /** The same server on a Java 21+ runtime, where SmtpServer runs each connection on a virtual thread. */
+    SMTPKIT_JDK_VIRTUAL("smtpkit, JDK sockets, virtual threads (Java 21+)", Kind.JVM, "dev.smtpkit.benchmarks.servers.SmtpkitJdkServer"),
     SMTPKIT_NETTY("smtpkit, Netty", Kind.PENDING, "the Netty transport is not merged yet"),
     SMTP_SINK("Postfix smtp-sink (C)", Kind.NATIVE, null),
     SUBETHASMTP("SubEthaSMTP 7.2.2", Kind.JVM, "dev.smtpkit.benchmarks.servers.SubethaServer"),
@@ -38,7 +40,7 @@ enum ServerTarget {
     }
 
     boolean available() {
-        return kind != Kind.PENDING;
+        return kind != Kind.PENDING && (this != SMTPKIT_JDK_VIRTUAL || Jvm.virtualThreadJava().isPresent());
     }
 
     boolean jvm() {
@@ -47,6 +49,9 @@ enum ServerTarget {
 
     /** Why this row is empty, for a target not yet available. */
     Optional<String> missing() {
+        if (this == SMTPKIT_JDK_VIRTUAL && Jvm.virtualThreadJava().isEmpty()) {
+            return Optional.of("no Java 21+ under /usr/lib/jvm (or SMTPKIT_BENCH_JAVA21)");
+        }
         return kind == Kind.PENDING ? Optional.of(detail) : Optional.empty();
     }
 
@@ -66,7 +71,7 @@ enum ServerTarget {
             }
             case SMTPKIT_NETTY -> throw new IllegalStateException(label + ": " + detail);
             default -> {
-                c.add(Jvm.java());
+                c.add(this == SMTPKIT_JDK_VIRTUAL ? Jvm.virtualThreadJava().orElseThrow() : Jvm.java());
                 c.addAll(JVM_OPTIONS);
                 c.add("-cp");
                 c.add(classPath);
