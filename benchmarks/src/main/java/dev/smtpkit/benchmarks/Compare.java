@@ -343,7 +343,8 @@ public final class Compare {
         int wanted = quick ? 2_000 : 10_000;
         line("### " + String.format(Locale.ROOT, "%,d", wanted) + " idle connections");
         line("");
-        line("Each connection is opened and its 220 greeting read, then left idle; RSS is read once all are open.");
+        line("Each connection is opened and its 220 greeting read, then left idle; RSS is read once all are open."
+                + " JVM servers here run with " + String.join(" ", ServerTarget.IDLE_JVM_OPTIONS) + ".");
         line("");
         line("| server | connections open | RSS before MiB | RSS with all open MiB | KiB per connection | time to open |");
         line("|---|--:|--:|--:|--:|--:|");
@@ -353,7 +354,7 @@ public final class Compare {
                 continue;
             }
             System.out.println("== " + wanted + " idle connections to " + t.label + " (load average " + Proc.loadAverage() + ")");
-            try (Peer p = Peer.start(t, classPath, logs)) {
+            try (Peer p = Peer.start(t, classPath, logs, ServerTarget.IDLE_JVM_OPTIONS)) {
                 Thread.sleep(500);
                 long before = p.rssKib();
                 List<Socket> sockets = new ArrayList<>(wanted);
@@ -559,7 +560,13 @@ public final class Compare {
         long[] ours = idle.get(us);
         if (ours != null) {
             double mib = ours[2] / 1024.0;
-            target(String.format(Locale.ROOT, "%,d", ours[0]) + " idle connections < 512 MB RSS", Size.num(mib) + " MiB", mib * 1.048576 < 512 && ours[0] >= 10_000);
+            target(String.format(Locale.ROOT, "%,d", ours[0]) + " idle connections < 512 MB RSS (smtpkit, Java 17 platform threads)", Size.num(mib) + " MiB", mib * 1.048576 < 512 && ours[0] >= 10_000);
+        }
+        long[] virtual = idle.get(ServerTarget.SMTPKIT_JDK_VIRTUAL);
+        if (virtual != null) {
+            double mib = virtual[2] / 1024.0;
+            target(String.format(Locale.ROOT, "%,d", virtual[0]) + " idle connections < 512 MB RSS (smtpkit, Java 21+ virtual threads)",
+                    Size.num(mib) + " MiB", mib * 1.048576 < 512 && virtual[0] >= 10_000);
         }
         for (Jmh.Row r : jmh) {
             if (r.name().equals("DataDecoder.decode")) {

@@ -35,8 +35,12 @@ final class Peer implements AutoCloseable {
     }
 
     static Peer start(ServerTarget target, String classPath, Path logDir) throws IOException, InterruptedException {
+        return start(target, classPath, logDir, ServerTarget.JVM_OPTIONS);
+    }
+
+    static Peer start(ServerTarget target, String classPath, Path logDir, List<String> jvmOptions) throws IOException, InterruptedException {
         int port = Proc.freePort();
-        List<String> command = target.command(port, classPath);
+        List<String> command = target.command(port, classPath, jvmOptions);
         ProcessBuilder pb = new ProcessBuilder(command)
                 .redirectError(ProcessBuilder.Redirect.appendTo(logDir.resolve(target.name().toLowerCase() + ".log").toFile()));
         if (!target.jvm()) {

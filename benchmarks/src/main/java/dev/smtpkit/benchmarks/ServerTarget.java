@@ -29,6 +29,13 @@ enum ServerTarget {
      */
     static final List<String> JVM_OPTIONS = List.of("-Xmx64m", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn");
 
+    /**
+     * The idle-connection run: the target there is RSS, and every JVM server keeps some heap per
+     * connection (smtpkit about 11 KiB, a third of it the JDK's per-thread buffer cache), so 64 MiB
+     * of heap would stop them all near 5,000 connections before RSS says anything.
+     */
+    static final List<String> IDLE_JVM_OPTIONS = List.of("-Xmx256m", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn");
+
     final String label;
     final Kind kind;
     private final String detail;
@@ -57,6 +64,11 @@ enum ServerTarget {
 
     /** The command that starts this server on {@code port} of 127.0.0.1. */
     List<String> command(int port, String classPath) {
+        return command(port, classPath, JVM_OPTIONS);
+    }
+
+    /** The command with other JVM options, for the idle-connection run. */
+    List<String> command(int port, String classPath, List<String> jvmOptions) {
         List<String> c = new ArrayList<>();
         switch (this) {
             case SMTP_SINK -> {
@@ -72,7 +84,7 @@ enum ServerTarget {
             case SMTPKIT_NETTY -> throw new IllegalStateException(label + ": " + detail);
             default -> {
                 c.add(this == SMTPKIT_JDK_VIRTUAL ? Jvm.virtualThreadJava().orElseThrow() : Jvm.java());
-                c.addAll(JVM_OPTIONS);
+                c.addAll(jvmOptions);
                 c.add("-cp");
                 c.add(classPath);
                 c.add(detail);

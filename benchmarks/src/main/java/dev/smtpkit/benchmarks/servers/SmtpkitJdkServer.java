@@ -11,9 +11,17 @@ public final class SmtpkitJdkServer {
     }
 
     public static void main(String[] args) throws Exception {
-        SessionHandler.Factory discarding = connection -> {
-            byte[] buffer = new byte[8192];
-            return (envelope, content) -> ServerMain.discard(content, buffer);
+        SessionHandler.Factory discarding = connection -> new SessionHandler() {
+            // Taken at the first message, so an idle connection holds none.
+            private byte[] buffer;
+
+            @Override
+            public void message(dev.smtpkit.core.Envelope envelope, java.io.InputStream content) throws java.io.IOException {
+                if (buffer == null) {
+                    buffer = new byte[8192];
+                }
+                ServerMain.discard(content, buffer);
+            }
         };
         SmtpServer server = SmtpServer.builder()
                 .bindAddress(InetAddress.getLoopbackAddress())
@@ -23,6 +31,8 @@ public final class SmtpkitJdkServer {
                 // The scaling runs open up to 10,000 connections from one address.
                 .maxConnections(20_000)
                 .maxConnectionsPerClient(20_000)
+                // The size sweep sends 10 MiB bodies plus headers; the default limit would refuse them with 552.
+                .maxMessageSize(64L << 20)
                 .handler(discarding)
                 .build()
                 .start();

@@ -25,7 +25,8 @@ public final class SubethaServer {
     }
 
     private static final class Discarding implements MessageHandler {
-        private final byte[] buffer = new byte[8192];
+        // Taken at the first message, so an idle connection holds none.
+        private byte[] buffer;
 
         @Override
         public void from(String from) {
@@ -37,6 +38,9 @@ public final class SubethaServer {
 
         @Override
         public String data(InputStream data) throws java.io.IOException {
+            if (buffer == null) {
+                buffer = new byte[8192];
+            }
             ServerMain.discard(data, buffer);
             return null;
         }
