@@ -19,7 +19,7 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
 final class Plot {
 
     private static final int W = 560;
-    private static final int H = 420;
+    private static final int H = 560;
 
     private Plot() {
     }
@@ -51,7 +51,7 @@ final class Plot {
         XYChart c = new XYChartBuilder().width(W).height(H).title(title).xAxisTitle(x).yAxisTitle(y).build();
         c.getStyler().setXAxisLogarithmic(true);
         c.getStyler().setYAxisLogarithmic(value != Value.RSS);
-        c.getStyler().setLegendPosition(Styler.LegendPosition.InsideSE);
+        c.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS);
         c.getStyler().setChartBackgroundColor(Color.WHITE);
         c.getStyler().setLegendFont(c.getStyler().getLegendFont().deriveFont(10f));
         for (ServerTarget t : ServerTarget.values()) {
