@@ -69,7 +69,16 @@ final class ConnectionWorker implements Runnable {
     }
 
     private static final Logger LOG = LoggerFactory.getLogger(SmtpServer.class);
-    private static final int READ_BUFFER = 16 * 1024;
+    /**
+     * The read buffer starts small and doubles each time a read fills it, up to the largest:
+     * an idle connection or one that only exchanges commands holds 1 KiB, one that streams a
+     * message soon reads 16 KiB at a time. Ten thousand idle connections would otherwise hold
+     * 160 MiB of buffers (and as much again in the JDK's per-thread direct buffer for reads).
+     * The session copies what it is given into a buffer of its own that grows to the largest
+     * read, so a larger maximum would cost every busy connection twice.
+     */
+    private static final int FIRST_READ_BUFFER = 1024;
+    private static final int LARGEST_READ_BUFFER = 16 * 1024;
     /** How long a closing connection reads what the client still sends, so the kernel does not reset it over our last reply. */
     private static final int LINGER_MILLIS = 500;
     private static final int LINGER_OCTETS = 64 * 1024;
@@ -82,7 +91,6 @@ final class ConnectionWorker implements Runnable {
     private final boolean implicitTls;
     private final ClientLimit clientLimit;
     private final ReentrantLock lock = new ReentrantLock();
-    private final byte[] buffer = new byte[READ_BUFFER];
 
     private volatile boolean shutdownRequested;
     private volatile boolean finished;
@@ -95,6 +103,7 @@ final class ConnectionWorker implements Runnable {
     private ServerSession session;
     private boolean shutdownApplied;
     // Confined to whoever holds lock (the connection's thread, or the handler reading the message).
+    private byte[] buffer = new byte[FIRST_READ_BUFFER];
     private SessionHandler handler;
     private ServerEvent pushedBack;
     private boolean inputEnded;
@@ -282,6 +291,9 @@ final class ConnectionWorker implements Runnable {
         } else if (n > 0) {
             settings.counters().bytesReceived.add(n);
             session.receive(buffer, 0, n);
+            if (n == buffer.length && buffer.length < LARGEST_READ_BUFFER) {
+                buffer = new byte[buffer.length * 2];
+            }
         }
     }
 

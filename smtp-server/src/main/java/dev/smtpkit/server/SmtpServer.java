@@ -155,7 +155,7 @@ public final class SmtpServer implements AutoCloseable {
             if (applicationExecutor.isPresent()) {
                 executor = applicationExecutor.get();
             } else {
-                ownedExecutor = Threads.connectionExecutor(maxConnections);
+                ownedExecutor = Threads.connectionExecutor();
                 executor = ownedExecutor;
             }
             network = net;
@@ -366,7 +366,8 @@ public final class SmtpServer implements AutoCloseable {
         if (ownedExecutor != null) {
             ownedExecutor.shutdown();
             try {
-                if (!ownedExecutor.awaitTermination(THREAD_EXIT_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
+                if (!ownedExecutor.awaitTermination(THREAD_EXIT_WAIT.toMillis(), TimeUnit.MILLISECONDS)
+                        || !Threads.joinAll(ownedExecutor, THREAD_EXIT_WAIT.toMillis())) {
                     LOG.warn("connection threads did not end; a handler may be stuck");
                     ownedExecutor.shutdownNow();
                 }

@@ -1,12 +1,13 @@
 package dev.smtpkit.server;
 
 import java.lang.reflect.InvocationTargetException;
+import java.util.ArrayList;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -22,48 +23,52 @@ final class Threads {
 
     /**
      * One thread per connection: a virtual thread where the runtime has them (Java 21), which
-     * costs little while a client is idle; else a pool of platform threads bounded by the
-     * connection limit, its idle threads ending after a minute.
+     * costs little while a client is idle; else platform threads that are reused, an idle one
+     * ending after a minute. The pool itself is unbounded: {@link SmtpServer} admits at most
+     * {@code Builder.maxConnections} connections before it hands one to the executor, and a bound here
+     * would refuse a connection while the thread of one that just ended is still returning.
+     *
+     * <p>A hand-off queue, not core threads: a pool whose core size is the connection limit
+     * starts a new thread for every connection until it has that many, however many are idle,
+     * so a client that connects once per message would leave thousands of idle threads (and
+     * their stacks) behind.
      */
-    static ExecutorService connectionExecutor(int maxConnections) {
-        return virtualThreadPerTask().orElseGet(() -> new ConnectionPool(maxConnections));
+    static ExecutorService connectionExecutor() {
+        return virtualThreadPerTask().orElseGet(Pool::new);
+    }
+
+    /** Waits until every platform thread that {@code executor} started has ended, if it is a {@link Pool}. */
+    static boolean joinAll(ExecutorService executor, long millis) throws InterruptedException {
+        return !(executor instanceof Pool pool) || pool.joinAll(millis);
     }
 
     /**
-     * A bounded pool whose {@link #awaitTermination} also waits for its threads to end: the JDK's
-     * returns when the last task is done, a moment before its thread exits, and "no thread left
-     * behind" after {@code close()} means the threads, not the tasks.
+     * Reused platform threads that it can wait for: {@code awaitTermination} returns while the
+     * last thread is still finishing, and {@link SmtpServer#close()} promises that every thread
+     * it started has ended.
      */
-    static final class ConnectionPool extends ThreadPoolExecutor {
-        private final Set<Thread> threads = ConcurrentHashMap.newKeySet();
+    private static final class Pool extends ThreadPoolExecutor {
+        private static final AtomicInteger NAMES = new AtomicInteger();
+        private final Set<Thread> started = ConcurrentHashMap.newKeySet();
 
-        ConnectionPool(int maxConnections) {
-            super(maxConnections, maxConnections, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>());
-            AtomicInteger n = new AtomicInteger();
+        Pool() {
+            super(0, Integer.MAX_VALUE, 60, TimeUnit.SECONDS, new SynchronousQueue<>());
             setThreadFactory(r -> {
-                threads.removeIf(t -> !t.isAlive());
-                Thread t = new Thread(r, PREFIX + "worker-" + n.incrementAndGet());
+                Thread t = new Thread(r, PREFIX + "worker-" + NAMES.incrementAndGet());
                 t.setDaemon(true);
-                threads.add(t);
+                // Threads are started rarely (they are reused), so forgetting the ended ones here is cheap.
+                started.removeIf(old -> !old.isAlive());
+                started.add(t);
                 return t;
             });
-            allowCoreThreadTimeOut(true);
         }
 
-        @Override
-        public boolean awaitTermination(long timeout, TimeUnit unit) throws InterruptedException {
-            long deadline = System.nanoTime() + unit.toNanos(timeout);
-            if (!super.awaitTermination(timeout, unit)) {
-                return false;
+        boolean joinAll(long millis) throws InterruptedException {
+            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
+            for (Thread t : new ArrayList<>(started)) {
+                t.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
             }
-            for (Thread t : threads) {
-                long leftMillis = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
-                t.join(Math.max(1, leftMillis));
-                if (t.isAlive()) {
-                    return false;
-                }
-            }
-            return true;
+            return started.stream().noneMatch(Thread::isAlive);
         }
     }
 
