@@ -81,8 +81,7 @@ class SmtpServerTest {
     }
 
     static long liveServerThreads() {
-        return Thread.getAllStackTraces().keySet().stream()
-                .filter(t -> t.isAlive() && t.getName().startsWith(Threads.PREFIX)).count();
+        return HostileClient.serverThreads();
     }
 
     @Test

@@ -177,7 +177,8 @@ public final class ScriptedServer implements AutoCloseable {
         return connections.get();
     }
 
-    private static <T> Optional<T> take(BlockingQueue<T> queue, Duration timeout) {
+    /** Waits up to {@code timeout} for the next element; empty on timeout or interrupt. */
+    static <T> Optional<T> take(BlockingQueue<T> queue, Duration timeout) {
         Objects.requireNonNull(timeout, "timeout");
         try {
             return Optional.ofNullable(queue.poll(timeout.toNanos(), TimeUnit.NANOSECONDS));

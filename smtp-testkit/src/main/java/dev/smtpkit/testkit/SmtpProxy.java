@@ -127,13 +127,7 @@ public final class SmtpProxy implements AutoCloseable {
 
     /** Returns the recording of the next connection to end, or empty after the timeout. */
     public Optional<ProxyRecording> takeRecording(Duration timeout) {
-        Objects.requireNonNull(timeout, "timeout");
-        try {
-            return Optional.ofNullable(recordings.poll(timeout.toNanos(), TimeUnit.NANOSECONDS));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return Optional.empty();
-        }
+        return ScriptedServer.take(recordings, timeout);
     }
 
     private void acceptLoop() {
