@@ -3,8 +3,8 @@ package dev.smtpkit.benchmarks;
 import java.util.Optional;
 
 /**
- * Every client the comparison sends with into smtp-sink, one row each. {@code SMTPKIT_CLIENT}
- * waits for smtp-client's SmtpClient: adding it is a case in ClientMain and its kind here.
+ * Every client the comparison sends with into smtp-sink, one row each; the kind names the case in
+ * ClientMain.
  */
 enum ClientTarget {
     SMTP_SOURCE("Postfix smtp-source -s 1 -d (C)", null, 1024, 1, null),
@@ -15,7 +15,10 @@ enum ClientTarget {
     SESSION_PIPELINED("smtpkit ClientSession, blocking loop, PIPELINING", "session-pipelined", 1024, 1, null),
     SESSION_SERIAL("smtpkit ClientSession, blocking loop, no PIPELINING", "session-serial", 1024, 1, null),
     SESSION_PIPELINED_10K("smtpkit ClientSession, blocking loop, PIPELINING, 10 KiB", "session-pipelined", 10 * 1024, 1, null),
-    SMTPKIT_CLIENT("smtpkit SmtpClient", null, 1024, 1, "smtp-client's SmtpClient is not merged yet");
+    SMTPKIT_CLIENT("smtpkit SmtpClient, PIPELINING", "client-pipelined", 1024, 1, null),
+    SMTPKIT_CLIENT_SERIAL("smtpkit SmtpClient, no PIPELINING", "client-serial", 1024, 1, null),
+    SMTPKIT_CLIENT_20("smtpkit SmtpClient, PIPELINING, 20 threads (pool of 20 connections)", "client-pipelined", 1024, 20, null),
+    SMTPKIT_CLIENT_10K("smtpkit SmtpClient, PIPELINING, 10 KiB", "client-pipelined", 10 * 1024, 1, null);
 
     final String label;
     final String kind;

@@ -71,6 +71,8 @@ public final class Compare {
     private final Map<String, Map<ServerTarget, Measured>> headline = new LinkedHashMap<>();
     private final Map<ServerTarget, long[]> idle = new EnumMap<>(ServerTarget.class);
     private final List<Jmh.Row> jmh = new ArrayList<>();
+    /** Median msgs/s of every client that ran, for the client targets. */
+    private final Map<ClientTarget, Double> clientRates = new EnumMap<>(ClientTarget.class);
 
     private Compare(boolean quick, Path out, String classPath, Set<String> sections) throws IOException {
         this.quick = quick;
@@ -441,6 +443,7 @@ public final class Compare {
                 continue;
             }
             double rate = Size.median(rates.get(c));
+            clientRates.put(c, rate);
             line("| " + c.label + " | " + Size.format(c.messageSize) + " | " + Size.num(rate) + " | " + Size.num(1000 / rate * c.threads)
                     + " | " + Size.num(Size.median(cpus.get(c)))
                     + " | " + Size.spread(rates.get(c)) + " |");
@@ -523,51 +526,54 @@ public final class Compare {
     // ---------------------------------------------------------------- targets
 
     private void targets() {
-        if (headline.isEmpty() && jmh.isEmpty() && idle.isEmpty()) {
+        if (headline.isEmpty() && jmh.isEmpty() && idle.isEmpty() && clientRates.isEmpty()) {
             return;
         }
         line("### Targets");
         line("");
         line("| target | measured | met? |");
         line("|---|---|---|");
-        ServerTarget us = ServerTarget.SMTPKIT_JDK;
-        for (Map.Entry<String, Map<ServerTarget, Measured>> e : headline.entrySet()) {
-            Map<ServerTarget, Measured> m = e.getValue();
-            double ours = rate(m.get(us));
-            String name = e.getKey().equals("1024-reuse") ? "1 KiB" : e.getKey().equals("10240-reuse") ? "10 KiB" : "new connection per message";
-            double vsSubetha = ours / rate(m.get(ServerTarget.SUBETHASMTP));
-            double vsSink = ours / rate(m.get(ServerTarget.SMTP_SINK));
-            if (e.getKey().endsWith("-reuse")) {
-                target("server " + name + " ≥ 2× SubEthaSMTP msgs/s", Size.ratio(vsSubetha), vsSubetha >= 2);
-                target("server " + name + " ≥ 0.9× smtp-sink msgs/s", Size.ratio(vsSink), vsSink >= 0.9);
-                double cpu = cpu(m.get(us)) / cpu(m.get(ServerTarget.SMTP_SINK));
-                target("server " + name + " CPU/message ≤ 1.5× smtp-sink's", Size.ratio(cpu), cpu <= 1.5);
+        for (ServerTarget us : List.of(ServerTarget.SMTPKIT_JDK, ServerTarget.SMTPKIT_NETTY)) {
+            String who = us == ServerTarget.SMTPKIT_JDK ? "JDK" : "Netty";
+            for (Map.Entry<String, Map<ServerTarget, Measured>> e : headline.entrySet()) {
+                Map<ServerTarget, Measured> m = e.getValue();
                 Measured mine = m.get(us);
-                if (mine != null && mine.ok()) {
+                if (mine == null || !mine.ok()) {
+                    continue;
+                }
+                double ours = rate(mine);
+                String name = who + " server " + (e.getKey().equals("1024-reuse") ? "1 KiB"
+                        : e.getKey().equals("10240-reuse") ? "10 KiB" : "new connection per message");
+                double vsSubetha = ours / rate(m.get(ServerTarget.SUBETHASMTP));
+                double vsSink = ours / rate(m.get(ServerTarget.SMTP_SINK));
+                double cpu = cpu(mine) / cpu(m.get(ServerTarget.SMTP_SINK));
+                if (e.getKey().endsWith("-reuse")) {
+                    target(name + " ≥ 2× SubEthaSMTP msgs/s", Size.ratio(vsSubetha), vsSubetha >= 2);
+                    target(name + " ≥ 0.9× smtp-sink msgs/s", Size.ratio(vsSink), vsSink >= 0.9);
+                    target(name + " CPU/message ≤ 1.5× smtp-sink's", Size.ratio(cpu), cpu <= 1.5);
                     double rss = mine.peakRssKib() / 1024.0;
-                    target("server " + name + " peak RSS < 128 MB (20 sessions, -Xmx64m)", Size.num(rss) + " MiB", rss * 1.048576 < 128);
+                    target(name + " peak RSS < 128 MB (20 sessions, -Xmx64m)", Size.num(rss) + " MiB", rss * 1.048576 < 128);
                     if (e.getKey().equals("1024-reuse") && !mine.allocBytes().isEmpty()) {
-                        target("server steady-state allocation per 1 KiB message < 4 KiB (whole server process)",
+                        target(who + " server steady-state allocation per 1 KiB message < 4 KiB (whole server process)",
                                 Size.num(mine.alloc()) + " B", mine.alloc() < 4096);
                     }
+                } else {
+                    target(name + " ≥ 1.3× SubEthaSMTP msgs/s", Size.ratio(vsSubetha), vsSubetha >= 1.3);
+                    target(name + " CPU/message ≤ 1.5× smtp-sink's", Size.ratio(cpu), cpu <= 1.5);
                 }
-            } else {
-                target("server " + name + " ≥ 1.3× SubEthaSMTP msgs/s", Size.ratio(vsSubetha), vsSubetha >= 1.3);
-                double cpu = cpu(m.get(us)) / cpu(m.get(ServerTarget.SMTP_SINK));
-                target("server " + name + " CPU/message ≤ 1.5× smtp-sink's", Size.ratio(cpu), cpu <= 1.5);
             }
         }
-        long[] ours = idle.get(us);
-        if (ours != null) {
-            double mib = ours[2] / 1024.0;
-            target(String.format(Locale.ROOT, "%,d", ours[0]) + " idle connections < 512 MB RSS (smtpkit, Java 17 platform threads)", Size.num(mib) + " MiB", mib * 1.048576 < 512 && ours[0] >= 10_000);
+        for (ServerTarget t : List.of(ServerTarget.SMTPKIT_JDK, ServerTarget.SMTPKIT_NETTY, ServerTarget.SMTPKIT_JDK_VIRTUAL)) {
+            long[] counts = idle.get(t);
+            if (counts != null) {
+                double mib = counts[2] / 1024.0;
+                target(String.format(Locale.ROOT, "%,d", counts[0]) + " idle connections < 512 MB RSS (" + t.label + ")",
+                        Size.num(mib) + " MiB", mib * 1.048576 < 512 && counts[0] >= 10_000);
+            }
         }
-        long[] virtual = idle.get(ServerTarget.SMTPKIT_JDK_VIRTUAL);
-        if (virtual != null) {
-            double mib = virtual[2] / 1024.0;
-            target(String.format(Locale.ROOT, "%,d", virtual[0]) + " idle connections < 512 MB RSS (smtpkit, Java 21+ virtual threads)",
-                    Size.num(mib) + " MiB", mib * 1.048576 < 512 && virtual[0] >= 10_000);
-        }
+        clientTarget(ClientTarget.SMTPKIT_CLIENT, ClientTarget.ANGUS);
+        clientTarget(ClientTarget.SMTPKIT_CLIENT, ClientTarget.SMTP_SOURCE);
+        clientTarget(ClientTarget.SMTPKIT_CLIENT_20, ClientTarget.ANGUS_20);
         for (Jmh.Row r : jmh) {
             if (r.name().equals("DataDecoder.decode")) {
                 target("DATA decoder ≥ 1 GB/s on 10 MiB", r.throughput(), r.megabytesPerSecond() >= 1000);
@@ -577,6 +583,16 @@ public final class Compare {
             }
         }
         line("");
+    }
+
+    /** The client targets: {@code ours} at least twice {@code peer}'s msgs/s, if both ran. */
+    private void clientTarget(ClientTarget ours, ClientTarget peer) {
+        Double mine = clientRates.get(ours);
+        Double theirs = clientRates.get(peer);
+        if (mine != null && theirs != null) {
+            double ratio = mine / theirs;
+            target(ours.label + " ≥ 2× " + peer.label, Size.ratio(ratio), ratio >= 2);
+        }
     }
 
     private void target(String what, String measured, boolean met) {

@@ -5,22 +5,21 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Every SMTP server the comparison runs, one row each in every table. A server not yet written
- * (smtpkit's Netty transport) is listed with the reason it is missing: adding it is giving its
- * main class here.
+ * Every SMTP server the comparison runs, one row each in every table. A row that cannot run
+ * here (the virtual-thread row without a Java 21+ runtime) says why instead of a number.
  */
 enum ServerTarget {
-    SMTPKIT_JDK("smtpkit, JDK sockets", Kind.JVM, "dev.smtpkit.benchmarks.servers.SmtpkitJdkServer"),
+    SMTPKIT_JDK("smtpkit, JDK sockets", Kind.JVM, "dev.smtpkit.benchmarks.servers.SmtpkitServer"),
     /** The same server on a Java 21+ runtime, where SmtpServer runs each connection on a virtual thread. */
-    SMTPKIT_JDK_VIRTUAL("smtpkit, JDK sockets, virtual threads (Java 21+)", Kind.JVM, "dev.smtpkit.benchmarks.servers.SmtpkitJdkServer"),
-    SMTPKIT_NETTY("smtpkit, Netty", Kind.PENDING, "the Netty transport is not merged yet"),
+    SMTPKIT_JDK_VIRTUAL("smtpkit, JDK sockets, virtual threads (Java 21+)", Kind.JVM, "dev.smtpkit.benchmarks.servers.SmtpkitServer"),
+    SMTPKIT_NETTY("smtpkit, Netty", Kind.JVM, "dev.smtpkit.benchmarks.servers.SmtpkitServer"),
     SMTP_SINK("Postfix smtp-sink (C)", Kind.NATIVE, null),
     SUBETHASMTP("SubEthaSMTP 7.2.2", Kind.JVM, "dev.smtpkit.benchmarks.servers.SubethaServer"),
     JAMES("James protocols-smtp 3.8.1", Kind.JVM, "dev.smtpkit.benchmarks.servers.JamesServer"),
     GREENMAIL("GreenMail 2.1.13", Kind.JVM, "dev.smtpkit.benchmarks.servers.GreenMailServer"),
     AIOSMTPD("aiosmtpd (Python)", Kind.NATIVE, null);
 
-    enum Kind { JVM, NATIVE, PENDING }
+    enum Kind { JVM, NATIVE }
 
     /**
      * Every JVM server gets the same heap limit and otherwise the runtime's defaults (G1 on this
@@ -47,7 +46,7 @@ enum ServerTarget {
     }
 
     boolean available() {
-        return kind != Kind.PENDING && (this != SMTPKIT_JDK_VIRTUAL || Jvm.virtualThreadJava().isPresent());
+        return this != SMTPKIT_JDK_VIRTUAL || Jvm.virtualThreadJava().isPresent();
     }
 
     boolean jvm() {
@@ -59,7 +58,7 @@ enum ServerTarget {
         if (this == SMTPKIT_JDK_VIRTUAL && Jvm.virtualThreadJava().isEmpty()) {
             return Optional.of("no Java 21+ under /usr/lib/jvm (or SMTPKIT_BENCH_JAVA21)");
         }
-        return kind == Kind.PENDING ? Optional.of(detail) : Optional.empty();
+        return Optional.empty();
     }
 
     /** The command that starts this server on {@code port} of 127.0.0.1. */
@@ -81,7 +80,6 @@ enum ServerTarget {
                 c.addAll(List.of("/usr/bin/python3", "-m", "aiosmtpd", "-n", "-l", "127.0.0.1:" + port,
                         "-c", "aiosmtpd.handlers.Sink"));
             }
-            case SMTPKIT_NETTY -> throw new IllegalStateException(label + ": " + detail);
             default -> {
                 c.add(this == SMTPKIT_JDK_VIRTUAL ? Jvm.virtualThreadJava().orElseThrow() : Jvm.java());
                 c.addAll(jvmOptions);
@@ -89,6 +87,11 @@ enum ServerTarget {
                 c.add(classPath);
                 c.add(detail);
                 c.add(Integer.toString(port));
+                if (this == SMTPKIT_NETTY) {
+                    c.add("NETTY");
+                } else if (this == SMTPKIT_JDK || this == SMTPKIT_JDK_VIRTUAL) {
+                    c.add("JDK");
+                }
             }
         }
         return c;

@@ -1,5 +1,8 @@
 package dev.smtpkit.benchmarks.clients;
 
+import dev.smtpkit.client.MessageContent;
+import dev.smtpkit.client.SmtpClient;
+import dev.smtpkit.client.TlsMode;
 import dev.smtpkit.core.Envelope;
 import dev.smtpkit.core.Mailbox;
 import dev.smtpkit.core.client.ClientConfig;
@@ -46,11 +49,15 @@ public final class ClientMain {
         int size = Integer.parseInt(args[4]);
         int threads = Integer.parseInt(args[5]);
         byte[] content = content(size);
+        // One SmtpClient for warm-up and measured part, shared by every thread: its pool gives each
+        // thread its own connection, as an application sharing one client would.
+        SmtpClient client = kind.startsWith("client-") ? smtpClient(port, kind, threads) : null;
         Runner runner = switch (kind) {
             case "angus" -> n -> angus(port, n, content, false);
             case "angus-nodelay" -> n -> angus(port, n, content, true);
             case "session-pipelined" -> n -> clientSession(port, n, content, true);
             case "session-serial" -> n -> clientSession(port, n, content, false);
+            case "client-pipelined", "client-serial" -> n -> smtpClientSend(client, n, content);
             default -> throw new IllegalArgumentException("unknown client " + kind);
         };
         inParallel(runner, warmup, threads);
@@ -64,6 +71,9 @@ public final class ClientMain {
         System.out.println("RESULT " + (System.nanoTime() - start));
         System.out.flush();
         control.readLine();
+        if (client != null) {
+            client.close();
+        }
     }
 
     /** Sends {@code messages} over one connection. */
@@ -180,12 +190,36 @@ public final class ClientMain {
         }
     }
 
+    // ---------------------------------------------------------------- smtpkit SmtpClient
+
+    /** smtpkit's {@link SmtpClient} without TLS (smtp-sink offers none), one connection per thread. */
+    private static SmtpClient smtpClient(int port, String kind, int threads) {
+        return SmtpClient.builder()
+                .host("127.0.0.1")
+                .port(port)
+                .heloName("client.bench.test")
+                .tlsMode(TlsMode.NONE)
+                .maxConnections(threads)
+                .pipelining(kind.equals("client-pipelined") ? ExtensionUse.WHEN_OFFERED : ExtensionUse.NEVER)
+                .chunking(ExtensionUse.NEVER)
+                .build();
+    }
+
+    private static void smtpClientSend(SmtpClient client, int messages, byte[] content) {
+        Envelope envelope = Envelope.of(Mailbox.of("sender", "client.bench.test"), Mailbox.of("rcpt", "server.bench.test"));
+        MessageContent message = MessageContent.of(content);
+        for (int i = 0; i < messages; i++) {
+            // send throws on any refusal, so a message that was not taken fails the run.
+            client.send(envelope, message);
+        }
+    }
+
     // ---------------------------------------------------------------- smtpkit ClientSession
 
     /**
      * smtpkit's sans-IO {@link ClientSession} driven by the smallest blocking loop: write what it
-     * queued, read when it needs input. This is what SmtpClient will wrap; until it exists this
-     * row measures the protocol core with no pooling or threads.
+     * queued, read when it needs input: the protocol core with no pooling or threads, the floor
+     * under SmtpClient's own rows.
      */
     private static void clientSession(int port, int messages, byte[] content, boolean pipelined) throws IOException {
         ClientConfig config = ClientConfig.builder("client.bench.test")
