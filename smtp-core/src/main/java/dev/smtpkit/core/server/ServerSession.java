@@ -83,6 +83,11 @@ public final class ServerSession {
     private ByteBuffer in = ByteBuffer.allocate(1024).flip();
     private byte[] out = new byte[512];
     private int outLength;
+    /** The last replies sent and their octets (see {@link #encoded}); the bytes are never handed out. */
+    private static final int ENCODED_CACHE = 4;
+    private final Reply[] encodedReplies = new Reply[ENCODED_CACHE];
+    private final byte[][] encodedBytes = new byte[ENCODED_CACHE][];
+    private int encodedNext;
     private ByteBuffer dataChunk;
     private boolean endOfInput;
     /** The line decoder holds the start of a line, whose length limit was chosen when it began. */
@@ -1133,12 +1138,31 @@ public final class ServerSession {
 
     private void reply(Reply reply) {
         observer.sent(reply);
-        byte[] bytes = reply.encode();
+        byte[] bytes = encoded(reply);
         if (outLength + bytes.length > out.length) {
             out = Arrays.copyOf(out, Math.max(out.length * 2, outLength + bytes.length));
         }
         System.arraycopy(bytes, 0, out, outLength, bytes.length);
         outLength += bytes.length;
+    }
+
+    /**
+     * The wire form of {@code reply}, from a few recently sent ones when it is the same object:
+     * a session sends the same constant replies (250 to MAIL and RCPT, 354, 250 to the data) for
+     * every message, and encoding them was a tenth of the server's own CPU per message. Replies
+     * are immutable, so an identical object has identical octets.
+     */
+    private byte[] encoded(Reply reply) {
+        for (int i = 0; i < ENCODED_CACHE; i++) {
+            if (encodedReplies[i] == reply) {
+                return encodedBytes[i];
+            }
+        }
+        byte[] bytes = reply.encode();
+        encodedReplies[encodedNext] = reply;
+        encodedBytes[encodedNext] = bytes;
+        encodedNext = (encodedNext + 1) % ENCODED_CACHE;
+        return bytes;
     }
 
     private void replyAndMaybeClose(Reply reply) {
