@@ -64,6 +64,8 @@ final class Connection {
     /** Whether the end of the content went out in the transaction in progress (RFC 1047). */
     private boolean contentEnded;
     private boolean broken;
+    /** When the reply being read must have ended (System.nanoTime), or 0 before its first read. */
+    private long replyDeadline;
     private int messages;
     private long idleSince;
 
@@ -452,10 +454,13 @@ final class Connection {
                 return e;
             }
             if (!(e instanceof ClientEvent.NeedInput)) {
+                // Progress: whatever is awaited next has its whole timeout again.
+                replyDeadline = 0;
                 return e;
             }
             if (session.hasOutput()) {
                 write(session.takeOutput());
+                replyDeadline = 0;
             }
             read();
         }
@@ -464,9 +469,19 @@ final class Connection {
     private void read() {
         Optional<Timeout> awaited = session.timeout();
         Duration limit = limitFor(awaited);
+        // The limit bounds the whole reply, not each read: a server trickling an octet at a time
+        // would otherwise hold the client for as long as it likes.
+        long now = System.nanoTime();
+        if (replyDeadline == 0) {
+            replyDeadline = now + limit.toNanos();
+        }
+        long left = replyDeadline - now;
         int n;
         try {
-            socket.setSoTimeout(millis(limit));
+            if (left <= 0) {
+                throw new SocketTimeoutException("the reply did not end in time");
+            }
+            socket.setSoTimeout((int) Math.max(1, Math.min(Integer.MAX_VALUE, (left + 999_999) / 1_000_000)));
             n = in.read(readBuffer);
         } catch (SocketTimeoutException e) {
             drop();

@@ -185,6 +185,23 @@ class HostileServerTest {
         }
     }
 
+    @ParameterizedTest(name = "trickled in the {0}")
+    @ValueSource(strings = {"CONNECT", "MAIL", "."})
+    @DisplayName("RFC 5321 §4.5.3.2: a reply trickled an octet at a time is SmtpTimeoutException at the command timeout, not when the server stops")
+    void trickledReply(String step) throws Exception {
+        try (HostileServer server = new HostileServer(n -> n == 1 ? HostileServer.replyAt(step, HostileServer.TRICKLE)
+                : HostileServer.conversation());
+             SmtpClient client = client(server).dataTimeout(COMMAND_TIMEOUT).build()) {
+            long start = System.nanoTime();
+            assertThatThrownBy(() -> send(client)).isInstanceOfSatisfying(SmtpTimeoutException.class,
+                    e -> assertThat(e).hasMessageContaining("no reply").hasMessageContaining("Timeout (" + COMMAND_TIMEOUT + ")"));
+            Duration took = Duration.ofNanos(System.nanoTime() - start);
+            // Each octet comes well within the timeout, so a per-read timeout would wait out the whole trickle (WAIT).
+            assertThat(took).isBetween(COMMAND_TIMEOUT.minusMillis(100), COMMAND_TIMEOUT.plusSeconds(3));
+            assertRecovers(client, server);
+        }
+    }
+
     // ---------------------------------------------------------------- STARTTLS that is no TLS
 
     @ParameterizedTest(name = "{0} after the 220 to STARTTLS")
@@ -239,6 +256,8 @@ class HostileServerTest {
         static final String DROP = "<drop>";
         /** Write half a reply line, then say nothing until the client hangs up. */
         static final String STALL = "<stall>";
+        /** Write a reply line an octet at a time, each well within the command timeout, for WAIT. */
+        static final String TRICKLE = "<trickle>";
 
         interface Behaviour {
             void serve(Peer peer) throws IOException;
@@ -423,6 +442,7 @@ class HostileServerTest {
                         write("25");
                         drain(WAIT);
                     }
+                    case TRICKLE -> trickle();
                     default -> {
                         write(hostile + "\r\n");
                         // Whatever the client says next (QUIT, most likely) is read, then the connection ends.
@@ -430,6 +450,26 @@ class HostileServerTest {
                     }
                 }
                 return false;
+            }
+
+            /**
+             * A reply line that never ends, an octet every {@code COMMAND_TIMEOUT / 6}, until the
+             * client hangs up or WAIT passes.
+             */
+            void trickle() throws IOException {
+                long end = System.nanoTime() + WAIT.toNanos();
+                socket.setSoTimeout((int) COMMAND_TIMEOUT.dividedBy(6).toMillis());
+                write("250");
+                while (System.nanoTime() < end) {
+                    try {
+                        if (read() < 0) {
+                            return;
+                        }
+                    } catch (SocketTimeoutException e) {
+                        // The pace of the trickle: nothing from the client, one more octet.
+                        write("-");
+                    }
+                }
             }
 
             /** One line without its CRLF; null at the end of input. Bounded, as a client may be hostile too. */
