@@ -26,9 +26,6 @@ import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.Optional;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 import javax.net.ssl.SSLException;
@@ -64,6 +61,10 @@ final class Connection {
     /** Whether the end of the content went out in the transaction in progress (RFC 1047). */
     private boolean contentEnded;
     private boolean broken;
+    /** When the write under way must have ended (System.nanoTime); read by the watchdog's thread. */
+    private volatile long writeDeadline;
+    /** The watchdog closed the socket under a write. */
+    private volatile boolean writeTimedOut;
     /** When the reply being read must have ended (System.nanoTime), or 0 before its first read. */
     private long replyDeadline;
     private int messages;
@@ -275,50 +276,85 @@ final class Connection {
     // ---------------------------------------------------------------- transactions
 
     /**
-     * Sends RSET on a reused connection (RFC 5321 §4.1.1.5) to learn whether it still works
-     * before a message is committed to it; a server may have closed it meanwhile.
+     * The connection failed its RSET probe: nothing of the message reached the server, so it may
+     * go on a fresh connection. The connection is closed.
      */
-    boolean probe() {
-        try {
-            session.reset();
-            ClientEvent e = next();
-            if (e instanceof ClientEvent.ResetAccepted) {
-                return true;
-            }
-            transcript.note("RSET probe failed: " + e);
-        } catch (SmtpClientException e) {
-            transcript.note("RSET probe failed: " + e.getMessage());
+    static final class ProbeFailed extends Exception {
+        ProbeFailed(String detail) {
+            super(detail, null, false, false);
         }
-        drop();
-        return false;
     }
 
-    /** Runs one transaction; returns when the message was taken for at least one recipient. */
-    SendResult transact(Envelope envelope, MessageContent content, MessageContent.EightBit eightBit) {
+    /**
+     * Runs one transaction; returns when the message was taken for at least one recipient.
+     *
+     * <p>On a reused connection ({@code probe}) the transaction starts with RSET (RFC 5321
+     * §4.1.1.5), to learn whether the connection still works before a message is committed to it:
+     * a server may have closed it meanwhile. With PIPELINING the RSET goes out in the same write as
+     * the envelope (RFC 2920 §3.1 ends a group at DATA, not at RSET), so the check costs no round
+     * trip; the content is written only after the RSET's 250, so a failed probe delivers nothing.
+     *
+     * @throws ProbeFailed if the connection failed before the RSET was answered with 2xx
+     */
+    SendResult transact(Envelope envelope, MessageContent content, MessageContent.EightBit eightBit, boolean probe)
+            throws ProbeFailed {
         contentEnded = false;
         Envelope prepared = prepare(envelope, content, eightBit);
+        boolean probing = probe;
         try {
-            session.send(prepared);
-        } catch (UnsupportedFeatureException e) {
-            // Nothing was sent: the connection stays as good as it was.
-            throw new SmtpPermanentException(e.getMessage(), e.reply(), null, e);
+            if (probe) {
+                session.reset();
+                if (!session.pipeliningInUse()) {
+                    awaitProbe();
+                    probing = false;
+                }
+            }
+            try {
+                session.send(prepared);
+            } catch (UnsupportedFeatureException e) {
+                if (probing) {
+                    awaitProbe();
+                    probing = false;
+                }
+                // Nothing of the message was sent: the connection stays as good as it was.
+                throw new SmtpPermanentException(e.getMessage(), e.reply(), null, e);
+            }
+            messages++;
+            while (true) {
+                ClientEvent e = next();
+                if (e instanceof ClientEvent.ResetAccepted) {
+                    probing = false;
+                } else if (e instanceof ClientEvent.RecipientReplied) {
+                    continue;
+                } else if (e instanceof ClientEvent.ReadyForContent) {
+                    writeContent(content);
+                } else if (e instanceof ClientEvent.TransactionCompleted completed) {
+                    idleSince = System.nanoTime();
+                    return outcome(completed.result());
+                } else if (e instanceof ClientEvent.Closed closed) {
+                    throw failure(closed, "the connection ended during the transaction");
+                } else {
+                    throw unexpected(e);
+                }
+            }
+        } catch (SmtpClientException e) {
+            if (!probing) {
+                throw e;
+            }
+            transcript.note("RSET probe failed: " + e.getMessage());
+            drop();
+            throw new ProbeFailed(e.getMessage());
         }
-        messages++;
-        while (true) {
-            ClientEvent e = next();
-            if (e instanceof ClientEvent.RecipientReplied) {
-                continue;
-            }
-            if (e instanceof ClientEvent.ReadyForContent) {
-                writeContent(content);
-            } else if (e instanceof ClientEvent.TransactionCompleted completed) {
-                idleSince = System.nanoTime();
-                return outcome(completed.result());
-            } else if (e instanceof ClientEvent.Closed closed) {
-                throw failure(closed, "the connection ended during the transaction");
-            } else {
-                throw unexpected(e);
-            }
+    }
+
+    /** Waits for the RSET's reply; a refusal or a failure ends the session (SmtpClientException). */
+    private void awaitProbe() {
+        ClientEvent e = next();
+        if (e instanceof ClientEvent.Closed closed) {
+            throw failure(closed, "the RSET probe failed");
+        }
+        if (!(e instanceof ClientEvent.ResetAccepted)) {
+            throw unexpected(e);
         }
     }
 
@@ -506,29 +542,34 @@ final class Connection {
      * the socket if a server stops reading for longer than the data timeout.
      */
     private void write(byte[] bytes) {
-        AtomicBoolean fired = new AtomicBoolean();
-        Socket s = socket;
-        ScheduledFuture<?> watchdog = settings.watchdog().schedule(() -> {
-            fired.set(true);
-            try {
-                s.close();
-            } catch (IOException ignored) {
-                // the write fails either way
-            }
-        }, millis(settings.dataTimeout()), TimeUnit.MILLISECONDS);
+        writeTimedOut = false;
+        writeDeadline = System.nanoTime() + settings.dataTimeout().toNanos();
+        settings.watchdog().started(this);
         try {
             out.write(bytes);
             out.flush();
         } catch (IOException e) {
             drop();
-            if (fired.get()) {
+            if (writeTimedOut) {
                 throw new SmtpTimeoutException(settings.host() + " took no data within SmtpClient.Builder.dataTimeout ("
                         + settings.dataTimeout() + ")", null, contentEnded, e);
             }
             throw new SmtpConnectionException("connection to " + settings.host() + " lost while writing in "
                     + session.state() + ": " + e.getMessage(), null, null, contentEnded, e);
         } finally {
-            watchdog.cancel(false);
+            settings.watchdog().ended(this);
+        }
+    }
+
+    /** From the watchdog's thread: closes the socket if the write under way is past its deadline. */
+    void cutIfWritingPast(long now) {
+        if (now - writeDeadline > 0) {
+            writeTimedOut = true;
+            try {
+                socket.close();
+            } catch (IOException ignored) {
+                // the write fails either way
+            }
         }
     }
 

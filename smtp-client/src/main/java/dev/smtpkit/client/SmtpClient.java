@@ -78,7 +78,7 @@ public final class SmtpClient implements AutoCloseable {
     record Settings(String host, int port, Optional<String> heloName, TlsMode tlsMode, SSLContext sslContext,
                     Optional<ClientCredentials> credentials, CramMd5Policy cramMd5, Duration connectTimeout,
                     Duration commandTimeout, Duration dataTimeout, ExtensionUse pipelining, ExtensionUse chunking,
-                    ScheduledExecutorService watchdog) {
+                    WriteWatchdog watchdog) {
     }
 
     private final Settings settings;
@@ -106,7 +106,7 @@ public final class SmtpClient implements AutoCloseable {
         }
         this.settings = new Settings(b.host, b.port, Optional.ofNullable(b.heloName), b.tlsMode, ssl,
                 Optional.ofNullable(b.credentials), b.cramMd5, b.connectTimeout, b.commandTimeout, b.dataTimeout,
-                b.pipelining, b.chunking, watchdog);
+                b.pipelining, b.chunking, new WriteWatchdog(watchdog, b.dataTimeout));
         this.maxConnections = b.maxConnections;
         this.idleTimeout = b.idleTimeout;
         this.maxMessagesPerConnection = b.maxMessagesPerConnection;
@@ -168,12 +168,23 @@ public final class SmtpClient implements AutoCloseable {
         try {
             checkOpen();
             Connection c = reusable();
-            if (c == null) {
-                c = Connection.open(settings);
-                opened.incrementAndGet();
+            if (c != null) {
+                try {
+                    return c.transact(envelope, message, eightBit, true);
+                } catch (Connection.ProbeFailed e) {
+                    // RFC 5321 §4.1.1.5: the server has gone; one fresh connection, rather than
+                    // trying every idle one, which have likely gone the same way.
+                    LOG.debug("{} failed the RSET probe ({}); sending on a new connection", c, e.getMessage());
+                } finally {
+                    release(c);
+                }
             }
+            c = Connection.open(settings);
+            opened.incrementAndGet();
             try {
-                return c.transact(envelope, message, eightBit);
+                return c.transact(envelope, message, eightBit, false);
+            } catch (Connection.ProbeFailed e) {
+                throw new IllegalStateException("a new connection is not probed", e);
             } finally {
                 release(c);
             }
@@ -195,8 +206,8 @@ public final class SmtpClient implements AutoCloseable {
     }
 
     /**
-     * An idle connection that answered the RSET probe, or null when there is none; expired ones
-     * are closed on the way.
+     * The most recently used idle connection that has not expired, or null when there is none;
+     * expired ones are closed on the way. It is probed as its transaction starts.
      */
     private Connection reusable() {
         while (true) {
@@ -204,20 +215,10 @@ public final class SmtpClient implements AutoCloseable {
             synchronized (idle) {
                 c = idle.pollFirst();
             }
-            if (c == null) {
-                return null;
-            }
-            if (expired(c)) {
-                c.quitQuietly();
-                continue;
-            }
-            if (c.probe()) {
+            if (c == null || !expired(c)) {
                 return c;
             }
-            // RFC 5321 §4.1.1.5: the probe failed, so the server has gone; one fresh connection,
-            // rather than trying every idle one, which have likely gone the same way.
-            LOG.debug("{} failed the RSET probe; sending on a new connection", c);
-            return null;
+            c.quitQuietly();
         }
     }
 

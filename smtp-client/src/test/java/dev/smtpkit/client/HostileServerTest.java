@@ -20,6 +20,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Random;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntFunction;
 import javax.net.ssl.SSLContext;
@@ -165,6 +167,21 @@ class HostileServerTest {
         }
     }
 
+    @ParameterizedTest(name = "probe answered {0}")
+    @ValueSource(strings = {"421 4.4.2 idle too long", "500 5.5.1 what"})
+    @DisplayName("RFC 5321 §4.1.1.5, RFC 2920 §3.1: a refused RSET probe pipelined with the envelope sends no content; the message goes once, on a fresh connection")
+    void refusedPipelinedProbe(String probeReply) throws Exception {
+        try (HostileServer server = new HostileServer(n -> n == 1 ? HostileServer.refusingTheProbe(probeReply)
+                : HostileServer.conversation());
+             SmtpClient client = client(server).build()) {
+            assertThat(send(client).messageReply().code()).isEqualTo(250);
+            assertThat(send(client).messageReply().code()).isEqualTo(250);
+            assertThat(server.connections.get()).isEqualTo(2);
+            // The first message on the first connection, the second on the fresh one: none twice, no empty one.
+            assertThat(server.delivered).hasSize(2).allSatisfy(m -> assertThat(m).contains("first line"));
+        }
+    }
+
     // ---------------------------------------------------------------- stalls
 
     @ParameterizedTest(name = "stalled in the {0}")
@@ -198,6 +215,31 @@ class HostileServerTest {
             Duration took = Duration.ofNanos(System.nanoTime() - start);
             // Each octet comes well within the timeout, so a per-read timeout would wait out the whole trickle (WAIT).
             assertThat(took).isBetween(COMMAND_TIMEOUT.minusMillis(100), COMMAND_TIMEOUT.plusSeconds(3));
+            assertRecovers(client, server);
+        }
+    }
+
+    @Test
+    @DisplayName("RFC 5321 §4.5.3.2.5: a server that stops reading mid-message is SmtpTimeoutException at the data timeout, not a write blocked for ever")
+    void stopsReadingMidMessage() throws Exception {
+        // Far more than the loopback socket buffers take, so the write blocks once the server stops reading.
+        byte[] big = new byte[64 << 20];
+        java.util.Arrays.fill(big, (byte) 'x');
+        for (int i = 998; i < big.length; i += 1000) {
+            big[i] = '\r';
+            big[i + 1] = '\n';
+        }
+        try (HostileServer server = new HostileServer(n -> n == 1 ? HostileServer.stopsReadingAfterData()
+                : HostileServer.conversation());
+             SmtpClient client = client(server).dataTimeout(COMMAND_TIMEOUT).build()) {
+            long start = System.nanoTime();
+            assertThatThrownBy(() -> client.send(envelope("bob@example.com"), MessageContent.of(big)))
+                    .isInstanceOfSatisfying(SmtpTimeoutException.class, e -> {
+                        assertThat(e).hasMessageContaining("took no data").hasMessageContaining("dataTimeout");
+                        assertThat(e.mayHaveBeenDelivered()).isFalse();
+                    });
+            Duration took = Duration.ofNanos(System.nanoTime() - start);
+            assertThat(took).isBetween(COMMAND_TIMEOUT.minusMillis(100), COMMAND_TIMEOUT.plusSeconds(5));
             assertRecovers(client, server);
         }
     }
@@ -269,6 +311,8 @@ class HostileServerTest {
         final List<Peer> peers = new CopyOnWriteArrayList<>();
         final List<String> delivered = new CopyOnWriteArrayList<>();
         final AtomicInteger connections = new AtomicInteger();
+        /** Counted down when the test closes the server: what a peer that stopped reading waits for. */
+        final CountDownLatch closing = new CountDownLatch(1);
 
         HostileServer(IntFunction<Behaviour> byConnection) throws IOException {
             listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
@@ -389,6 +433,67 @@ class HostileServerTest {
             };
         }
 
+        /** Answers DATA with 354, then reads nothing more until the test ends. */
+        static Behaviour stopsReadingAfterData() {
+            return peer -> {
+                peer.write("220 hostile.example ESMTP\r\n");
+                for (String line = peer.line(); line != null; line = peer.line()) {
+                    String verb = verb(line);
+                    if (verb.equals("EHLO")) {
+                        peer.write("250-hostile.example\r\n250 8BITMIME\r\n");
+                    } else if (verb.equals("DATA")) {
+                        peer.write("354 go ahead\r\n");
+                        try {
+                            peer.server.closing.await(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                        return;
+                    } else {
+                        peer.write("250 OK\r\n");
+                    }
+                }
+            };
+        }
+
+        /**
+         * Offers PIPELINING. After the first message it answers RSET with {@code probeReply} and
+         * then MAIL, RCPT and DATA as if all were well, so any content the client still sent would
+         * be delivered.
+         */
+        static Behaviour refusingTheProbe(String probeReply) {
+            return peer -> {
+                peer.write("220 hostile.example ESMTP\r\n");
+                for (int i = 0; i < 100; i++) {
+                    String line = peer.line();
+                    if (line == null) {
+                        return;
+                    }
+                    switch (verb(line)) {
+                        case "EHLO" -> peer.write("250-hostile.example\r\n250-PIPELINING\r\n250 8BITMIME\r\n");
+                        case "RSET" -> peer.write(probeReply + "\r\n");
+                        case "DATA" -> {
+                            peer.write("354 go ahead\r\n");
+                            StringBuilder content = new StringBuilder();
+                            for (String l = peer.line(); !".".equals(l); l = peer.line()) {
+                                if (l == null) {
+                                    return;
+                                }
+                                content.append(l).append("\r\n");
+                            }
+                            peer.server.delivered.add(content.toString());
+                            peer.write("250 2.0.0 queued\r\n");
+                        }
+                        case "QUIT" -> {
+                            peer.write("221 bye\r\n");
+                            return;
+                        }
+                        default -> peer.write("250 OK\r\n");
+                    }
+                }
+            };
+        }
+
         static String verb(String line) {
             int space = line.indexOf(' ');
             return (space < 0 ? line : line.substring(0, space)).toUpperCase(Locale.ROOT);
@@ -396,6 +501,7 @@ class HostileServerTest {
 
         @Override
         public void close() throws Exception {
+            closing.countDown();
             listener.close();
             for (Peer p : peers) {
                 p.close();

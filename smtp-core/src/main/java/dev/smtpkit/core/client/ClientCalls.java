@@ -48,6 +48,9 @@ final class ClientCalls {
         // RESET in ENVELOPE abandons a transaction whose content has not begun; the session
         // checks that DATA is not already in flight (RFC 2920 §3.1 leaves no way back then).
         ALLOWED.put(ClientState.ENVELOPE, EnumSet.of(Call.RESET));
+        // SEND in RESET pipelines a transaction behind the RSET that checks a reused connection;
+        // the session checks that pipelining is in use and that the RSET abandoned nothing.
+        ALLOWED.put(ClientState.RESET, EnumSet.of(Call.SEND));
         ALLOWED.put(ClientState.CONTENT, EnumSet.of(Call.WRITE_DATA, Call.END_DATA));
         // QUIT may follow the end of the content in the same write when pipelining (RFC 2920
         // §3.1: QUIT ends a group); the session checks that pipelining is in use.

@@ -191,6 +191,8 @@ public final class ClientSession {
     /** An AUTH initial response too long for the command line, sent after the first 334 (RFC 4954 §4). */
     private String deferredInitialResponse;
     private Transaction transaction;
+    /** The RSET in flight was sent from READY, to check the connection, not to abandon a transaction. */
+    private boolean probing;
     private Closing closing;
 
     /** A session that waits for the server's greeting (RFC 5321 §3.1). */
@@ -288,6 +290,14 @@ public final class ClientSession {
     /** Whether an AUTH exchange succeeded on this connection (RFC 4954 §4). */
     public boolean isAuthenticated() {
         return authenticated;
+    }
+
+    /**
+     * Whether the next transaction will be pipelined (RFC 2920): the server offered PIPELINING
+     * and the configuration does not refuse it.
+     */
+    public boolean pipeliningInUse() {
+        return usable(config.pipelining(), extensions.pipelining());
     }
 
     /**
@@ -467,16 +477,27 @@ public final class ClientSession {
      *                                     declares a SIZE over the server's; nothing is sent
      * @throws IllegalArgumentException    for an envelope without recipients or with a
      *                                     malformed SIZE or BODY
-     * @throws IllegalStateException       unless READY
+     * <p>With pipelining in use it may also follow a {@link #reset()} sent from READY at once, in
+     * the same write (RFC 2920 §3.1 ends a group only at EHLO, DATA, VRFY, EXPN, TURN, QUIT and
+     * NOOP): the RSET that checks a reused connection then costs no round trip.
+     * {@link ClientEvent.ResetAccepted} comes first; if the RSET is refused the session closes
+     * ({@link CloseCause#RESET_REFUSED}) before any content is asked for.
+     *
+     * @throws IllegalStateException       unless READY, or RESET after a {@link #reset()} from READY
+     *                                     with pipelining in use
      */
     public void send(Envelope envelope) {
         Objects.requireNonNull(envelope, "envelope");
         ClientCalls.check(state, Call.SEND);
+        if (state == ClientState.RESET && !(probing && pipeliningInUse())) {
+            throw ClientCalls.misuse(state, Call.SEND, "a transaction may follow RSET before its reply only when"
+                    + " PIPELINING is in use and the RSET did not abandon a transaction (RFC 2920 §3.1)");
+        }
         if (envelope.recipients().isEmpty()) {
             throw new IllegalArgumentException("an envelope needs at least one recipient (RFC 5321 §3.3)");
         }
         Envelope sent = suitedToServer(envelope);
-        boolean pipelined = usable(config.pipelining(), extensions.pipelining());
+        boolean pipelined = pipeliningInUse();
         // RFC 3030 §4.2 lets BDAT be pipelined; without PIPELINING every chunk would wait a round
         // trip, so BDAT is used only together with it.
         boolean bdat = pipelined && usable(config.chunking(), extensions.chunking());
@@ -601,6 +622,7 @@ public final class ClientSession {
      */
     public void reset() {
         ClientCalls.check(state, Call.RESET);
+        probing = state == ClientState.READY;
         if (state == ClientState.ENVELOPE) {
             Transaction t = transaction;
             if (t.step != Step.ENVELOPE || (t.pipelined && !t.bdat) || t.dataReply != null
@@ -820,9 +842,14 @@ public final class ClientSession {
         if (!finalReply(p, reply)) {
             return;
         }
+        boolean sentBehind = probing && state == ClientState.ENVELOPE;
+        probing = false;
         if (reply.isPositiveCompletion()) {
-            transaction = null;
-            state = ClientState.READY;
+            if (!sentBehind) {
+                transaction = null;
+                state = ClientState.READY;
+            }
+            // else a transaction went out pipelined behind the RSET and goes on from its replies.
             events.add(new ClientEvent.ResetAccepted(reply));
         } else {
             close(CloseCause.RESET_REFUSED, Optional.of(reply),

@@ -18,6 +18,8 @@ class ClientCallsTest {
             ClientState.TLS_HANDSHAKE, EnumSet.of(Call.TLS_ESTABLISHED),
             ClientState.AUTH_CHALLENGE, EnumSet.of(Call.AUTH_RESPOND, Call.AUTH_CANCEL),
             ClientState.ENVELOPE, EnumSet.of(Call.RESET),
+            // A transaction pipelined behind a probing RSET (the session checks PIPELINING).
+            ClientState.RESET, EnumSet.of(Call.SEND),
             ClientState.CONTENT, EnumSet.of(Call.WRITE_DATA, Call.END_DATA),
             ClientState.MESSAGE_SENT, EnumSet.of(Call.QUIT));
 
@@ -43,7 +45,7 @@ class ClientCallsTest {
     @Test
     void nothingIsAllowedWhileWaitingForTheServerOrAfterTheEnd() {
         for (ClientState s : EnumSet.of(ClientState.GREETING, ClientState.HELLO, ClientState.STARTTLS, ClientState.AUTH,
-                ClientState.RESET, ClientState.QUIT, ClientState.CLOSED)) {
+                ClientState.QUIT, ClientState.CLOSED)) {
             for (Call c : Call.values()) {
                 assertThat(ClientCalls.allows(s, c)).as("%s in %s", c, s).isFalse();
             }

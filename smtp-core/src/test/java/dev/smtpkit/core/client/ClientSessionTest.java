@@ -569,6 +569,65 @@ class ClientSessionTest {
     }
 
     @Test
+    @DisplayName("RFC 2920 §3.1: with PIPELINING the probing RSET and the next envelope go out in one write")
+    void resetProbePipelinedWithTheEnvelope() {
+        ClientDriver d = ready(EHLO_PIPELINING);
+        d.act(() -> {
+            d.session.reset();
+            d.session.send(envelope("a@example.com", "b@example.org"));
+        });
+        assertThat(d.lastWrite()).isEqualTo("RSET\r\nMAIL FROM:<a@example.com>\r\nRCPT TO:<b@example.org>\r\nDATA\r\n");
+        d.server("250 2.0.0 OK\n");
+        assertThat(d.only(ClientEvent.ResetAccepted.class).reply().code()).isEqualTo(250);
+        assertThat(d.session.state()).isEqualTo(ClientState.ENVELOPE);
+        d.caller(e -> {
+            if (e instanceof ClientEvent.ReadyForContent) {
+                d.session.writeData(ByteBuffer.wrap(ascii("hi\r\n")));
+                d.session.endData();
+            }
+        });
+        d.server("250 OK\n250 OK\n354 go\n");
+        assertThat(d.lastWrite()).isEqualTo("hi\r\n.\r\n");
+        d.server("250 2.0.0 taken\n");
+        assertThat(d.only(ClientEvent.TransactionCompleted.class).result().delivered()).hasSize(1);
+        assertThat(d.session.state()).isEqualTo(ClientState.READY);
+    }
+
+    @Test
+    @DisplayName("RFC 5321 §4.1.1.5: a refused probe closes the session before the pipelined envelope asks for content")
+    void resetProbePipelinedRefused() {
+        ClientDriver d = ready(EHLO_PIPELINING);
+        d.act(() -> {
+            d.session.reset();
+            d.session.send(envelope("a@example.com", "b@example.org"));
+        });
+        d.server("421 4.4.2 idle too long\n");
+        ClientEvent.Closed closed = d.only(ClientEvent.Closed.class);
+        assertThat(closed.cause()).isEqualTo(CloseCause.SERVICE_CLOSING);
+        assertThat(d.eventsOf(ClientEvent.ReadyForContent.class)).isEmpty();
+        assertThat(d.session.isUsable()).isFalse();
+
+        ClientDriver e = ready(EHLO_PIPELINING);
+        e.act(() -> {
+            e.session.reset();
+            e.session.send(envelope("a@example.com", "b@example.org"));
+        });
+        e.server("500 what\n250 OK\n250 OK\n354 go\n");
+        assertThat(e.only(ClientEvent.Closed.class).cause()).isEqualTo(CloseCause.RESET_REFUSED);
+        assertThat(e.eventsOf(ClientEvent.ReadyForContent.class)).isEmpty();
+    }
+
+    @Test
+    @DisplayName("RFC 5321 §3.3: without PIPELINING a transaction waits for the RSET's reply")
+    void resetProbeWithoutPipeliningRefusesSendBehindIt() {
+        ClientDriver d = ready(EHLO_PLAIN);
+        d.act(() -> d.session.reset());
+        assertThatThrownBy(() -> d.session.send(envelope("a@example.com", "b@example.org")))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("PIPELINING");
+        assertThat(d.lastWrite()).isEqualTo("RSET\r\n");
+    }
+
+    @Test
     @DisplayName("RFC 821 §3.1 (aborted transaction): a caller may abandon a transaction with RSET after a refused RCPT")
     void abandonAfterRefusal() {
         ClientDriver d = ready(EHLO_PLAIN);
