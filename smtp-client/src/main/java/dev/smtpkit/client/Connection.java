@@ -382,6 +382,11 @@ final class Connection {
     }
 
     private void writeContent(MessageContent content) {
+        Optional<byte[]> held = content.inMemory();
+        if (held.isPresent()) {
+            writeContent(held.get());
+            return;
+        }
         long octets = 0;
         try (InputStream source = content.open()) {
             byte[] piece = new byte[CONTENT_PIECE];
@@ -414,6 +419,26 @@ final class Connection {
             drop();
             throw new UncheckedIOException("cannot open the message content " + content, e);
         }
+        endContent(octets);
+    }
+
+    /** Content held in memory: handed to the session piece by piece as it is, with no copy. */
+    private void writeContent(byte[] bytes) {
+        try {
+            for (int off = 0; off < bytes.length; off += CONTENT_PIECE) {
+                session.writeData(ByteBuffer.wrap(bytes, off, Math.min(CONTENT_PIECE, bytes.length - off)));
+                if (session.pendingOutput() >= CONTENT_PIECE) {
+                    write(session.takeOutput());
+                }
+            }
+        } catch (UnsupportedFeatureException e) {
+            drop();
+            throw new SmtpPermanentException(e.getMessage(), e.reply(), null, e);
+        }
+        endContent(bytes.length);
+    }
+
+    private void endContent(long octets) {
         transcript.content(octets);
         session.endData();
         contentEnded = true;

@@ -7,6 +7,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -113,36 +114,53 @@ public final class MessageContent {
         if (stream != null) {
             return EightBit.UNKNOWN;
         }
+        Scanner scanner = new Scanner();
+        if (bytes != null) {
+            // In memory: scanned where it is, with no copy (this runs for every message sent).
+            scanner.scan(bytes, bytes.length);
+            return scanner.found;
+        }
         try (InputStream in = open()) {
             byte[] buffer = new byte[64 * 1024];
-            boolean inHeader = true;
-            // The header section ends at the first empty line (RFC 5322 §2.1): "\n\n" or "\n\r\n".
-            int lineLength = 0;
-            EightBit found = EightBit.NONE;
-            for (int n = in.read(buffer); n >= 0; n = in.read(buffer)) {
-                for (int i = 0; i < n; i++) {
-                    byte b = buffer[i];
-                    if (b < 0) {
-                        if (inHeader) {
-                            return EightBit.HEADER;
+            for (int n = in.read(buffer); n >= 0 && !scanner.done(); n = in.read(buffer)) {
+                scanner.scan(buffer, n);
+            }
+            return scanner.found;
+        }
+    }
+
+    /** The content when it is held in memory (the client's own copy), for writing without another copy. */
+    Optional<byte[]> inMemory() {
+        return Optional.ofNullable(bytes);
+    }
+
+    /** Finds 8-bit octets piece by piece; the header section ends at the first empty line (RFC 5322 §2.1). */
+    private static final class Scanner {
+        private boolean inHeader = true;
+        private int lineLength;
+        EightBit found = EightBit.NONE;
+
+        boolean done() {
+            return found != EightBit.NONE;
+        }
+
+        void scan(byte[] buffer, int n) {
+            for (int i = 0; i < n && !done(); i++) {
+                byte b = buffer[i];
+                if (b < 0) {
+                    // 8-bit in the header needs SMTPUTF8; in the body 8BITMIME is enough, and the header may follow no more.
+                    found = inHeader ? EightBit.HEADER : EightBit.BODY;
+                } else if (inHeader) {
+                    if (b == '\n') {
+                        if (lineLength == 0) {
+                            inHeader = false;
                         }
-                        found = EightBit.BODY;
-                    } else if (inHeader) {
-                        if (b == '\n') {
-                            if (lineLength == 0) {
-                                inHeader = false;
-                            }
-                            lineLength = 0;
-                        } else if (b != '\r') {
-                            lineLength++;
-                        }
+                        lineLength = 0;
+                    } else if (b != '\r') {
+                        lineLength++;
                     }
                 }
-                if (found == EightBit.BODY) {
-                    return found;
-                }
             }
-            return found;
         }
     }
 
