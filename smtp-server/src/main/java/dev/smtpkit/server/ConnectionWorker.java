@@ -870,8 +870,8 @@ final class ConnectionWorker implements Runnable {
     /**
      * Asks this connection to end for a server shutdown (RFC 5321 §3.8: 421 to an idle client,
      * after the transaction in flight otherwise). Called repeatedly by the closing thread until
-     * the connection ends; takes effect at once if the connection's thread is blocked reading,
-     * else at its next read.
+     * the connection ends; takes effect at once if the connection waits for input (its thread
+     * blocked reading, or no thread at all), else at its next read.
      */
     void requestShutdown() {
         shutdownRequested = true;
@@ -889,7 +889,7 @@ final class ConnectionWorker implements Runnable {
             }
             applyShutdown();
             if (session.state() == ServerState.CLOSED) {
-                // The connection's thread is blocked reading: end its read so it writes the 421 and closes.
+                // The connection waits for input: end its read, or call it back, so it writes the 421 and closes.
                 try {
                     wire.shutdownInput();
                 } catch (IOException e) {

@@ -14,10 +14,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
@@ -69,6 +72,8 @@ class ConnectionWorkerTest {
             }
             assertThat(server.metrics().connectionsActive()).isEqualTo(connections);
             await().atMost(WAIT).until(() -> sessionThreads() == 0);
+            System.out.printf("idle: %d connections, %d connection threads (busy or pooled)%n", connections,
+                    executorThreads());
             // A thread given back may still be returning when the next client writes, so the pool
             // grows a little; one thread per connection would be 200.
             assertThat(executorThreads()).as("connection threads for %d idle connections", connections)
@@ -175,6 +180,66 @@ class ConnectionWorkerTest {
         assertThat(inbox.take(WAIT).text()).isEqualTo("late\r\n");
         assertThat(HostileClient.serverThreads()).isZero();
         assertThat(server.metrics().connectionsActive()).isZero();
+    }
+
+    @Test
+    @DisplayName("RFC 3207, RFC 8314 §3.3 on Netty: after STARTTLS and on the implicit-TLS port a waiting session holds no thread, decrypted input wakes it, and close() says 421 over TLS")
+    void tlsSessionsWaitWithoutThread() throws Exception {
+        Inbox inbox = new Inbox();
+        SmtpServer server = netty().tls(TestTls.SERVER.serverContext()).implicitTlsPort(0).messageHandler(inbox)
+                .build().start();
+        try (RawClient plain = new RawClient(server.port())) {
+            assertThat(plain.reply()).startsWith("220");
+            assertThat(plain.ask("EHLO client.test")).contains("STARTTLS");
+            assertThat(plain.ask("STARTTLS")).startsWith("220 2.0.0");
+            try (TestTls.Client startTls = new TestTls.Client(TestTls.SERVER.clientContext(), plain.socket);
+                 TestTls.Client implicit = TestTls.Client.connect(TestTls.SERVER.clientContext(), server.implicitTlsPort())) {
+                assertThat(implicit.reply()).startsWith("220 mx.test");
+                for (TestTls.Client t : List.of(startTls, implicit)) {
+                    assertThat(t.ask("EHLO client.test")).startsWith("250-mx.test").doesNotContain("STARTTLS");
+                }
+                await().atMost(WAIT).until(() -> sessionThreads() == 0);
+                int n = 0;
+                for (TestTls.Client t : List.of(startTls, implicit)) {
+                    t.send("MAIL FROM:<a@example.com>\r\nRCPT TO:<b@example.org>\r\nDATA\r\n");
+                    assertThat(List.of(t.reply(), t.reply(), t.reply())).extracting(r -> r.substring(0, 3))
+                            .containsExactly("250", "250", "354");
+                    assertThat(t.ask("over TLS " + n++ + "\r\n.")).startsWith("250 2.0.0");
+                }
+                await().atMost(WAIT).until(() -> sessionThreads() == 0);
+                server.close();
+                for (TestTls.Client t : List.of(startTls, implicit)) {
+                    assertThat(t.reply()).startsWith("421 4.3.2");
+                }
+            }
+        } finally {
+            server.close();
+        }
+        assertThat(inbox.drain()).extracting(ReceivedMessage::text).containsExactly("over TLS 0\r\n", "over TLS 1\r\n");
+        assertThat(HostileClient.serverThreads()).isZero();
+    }
+
+    @Test
+    @DisplayName("Netty: an application executor that refuses to go on with a waiting connection closes it, closes its handler and releases its count")
+    void refusedResumeClosesConnection() throws Exception {
+        SmtpServerTest.Recorder recorder = new SmtpServerTest.Recorder();
+        AtomicInteger tasks = new AtomicInteger();
+        Executor firstTaskOnly = task -> {
+            if (tasks.incrementAndGet() > 1) {
+                throw new RejectedExecutionException("test: one task only");
+            }
+            new Thread(task, "test-first-task").start();
+        };
+        try (SmtpServer server = netty().executor(firstTaskOnly).handler(connection -> recorder).build().start();
+             RawClient c = new RawClient(server.port())) {
+            assertThat(c.reply()).startsWith("220");
+            await().atMost(WAIT).until(() -> sessionThreads() == 0);
+            c.send("EHLO client.test\r\n");
+            assertThat(c.reply()).isEmpty();
+            await().atMost(WAIT).until(() -> server.metrics().connectionsActive() == 0);
+            assertThat(recorder.calls).containsExactly("close");
+        }
+        assertThat(tasks).hasValue(2);
     }
 
     @Test
