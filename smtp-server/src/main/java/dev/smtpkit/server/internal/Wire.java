@@ -38,8 +38,8 @@ public interface Wire {
      * Offers to call back instead of blocking in {@link #read}, so that a connection waiting for
      * its client holds no thread: {@code resume} runs once, when a read would return at once
      * (input is waiting, it ended or failed, or {@link #shutdownInput()} or {@link #close()} was
-     * called) or when {@code timeoutMillis} have passed without input. It runs on a thread of the
-     * transport that it must hand the work to, never keep, and possibly before this method returns.
+     * called) or when {@code timeoutMillis} have passed without input. It runs on a transport
+     * thread, which it must not keep (it hands the work on), possibly before this method returns.
      *
      * <p>A transport that cannot call back (the JDK's blocking sockets) keeps this default.
      *
