@@ -29,6 +29,8 @@ import java.util.Arrays;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.ReentrantLock;
@@ -38,16 +40,26 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One connection on one thread: the loop every transport of a sans-IO session writes (feed the
- * bytes read, take events until the session needs input, write its output), with the
+ * One connection on the server's executor: the loop every transport of a sans-IO session writes
+ * (feed the bytes read, take events until the session needs input, write its output), with the
  * application's handler called for each decision. Both transports run it; they differ only in
  * the {@link Wire} under it (a JDK socket, or a Netty channel whose event loop feeds a bounded
  * queue), so the handler always runs on the server's executor, never on an event loop.
  *
+ * <p>A wire that can call back ({@link Wire#awaitReadable}, Netty's) lets an idle connection
+ * hold no thread: when the session waits for the next command and nothing was read ahead, the
+ * replies go out, {@link #run()} returns, and the wire's call back hands the connection to the
+ * executor again to go on where it stopped ({@link #phase}). On Java 17, whose threads each
+ * commit their stack, that is what makes ten thousand idle clients cheap. Only that wait, and
+ * the linger after the session closed, give the thread back: within a message the handler is
+ * reading a stream, and a handshake or a PROXY header is short and bounded by the command
+ * timeout.
+ *
  * <p>The session is not thread-safe. {@link #lock} guards it: the connection's thread holds it
- * except while blocked reading the socket and while the handler has the message, so that
- * {@link #requestShutdown()} from the closing thread can reach an idle session at once and
- * otherwise leaves a flag the connection's thread acts on before its next read.
+ * except while blocked reading the socket, while the handler has the message, and while the
+ * connection waits with no thread at all, so that {@link #requestShutdown()} from the closing
+ * thread can reach an idle session at once and otherwise leaves a flag the connection's thread
+ * acts on before its next read.
  *
  * <p>The wire is read only when the session has used all it was given, so a client that
  * sends faster than the handler reads is held back by TCP flow control, not by a growing
@@ -80,8 +92,18 @@ final class ConnectionWorker implements Runnable {
     private static final int FIRST_READ_BUFFER = 1024;
     private static final int LARGEST_READ_BUFFER = 16 * 1024;
     /** How long a closing connection reads what the client still sends, so the kernel does not reset it over our last reply. */
-    private static final int LINGER_MILLIS = 500;
+    private static final long LINGER_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
     private static final int LINGER_OCTETS = 64 * 1024;
+
+    /** Where {@link #run()} goes on after the connection gave its thread back. */
+    private enum Phase {
+        /** Not run yet: the preamble, then the session's start. */
+        NEW,
+        /** The session's loop. */
+        SESSION,
+        /** The session closed and the output is shut: reading what the client still sends. */
+        LINGER
+    }
 
     private final Settings settings;
     private final Wire wire;
@@ -90,6 +112,7 @@ final class ConnectionWorker implements Runnable {
     private final Consumer<ConnectionWorker> onExit;
     private final boolean implicitTls;
     private final ClientLimit clientLimit;
+    private final Executor executor;
     private final ReentrantLock lock = new ReentrantLock();
 
     private volatile boolean shutdownRequested;
@@ -100,6 +123,7 @@ final class ConnectionWorker implements Runnable {
     private volatile InetAddress countedClient;
 
     // Guarded by lock.
+    private Phase phase = Phase.NEW;
     private ServerSession session;
     private boolean shutdownApplied;
     // Confined to whoever holds lock (the connection's thread, or the handler reading the message).
@@ -117,13 +141,17 @@ final class ConnectionWorker implements Runnable {
      * sending one octet at a time (slowloris) would never time out (RFC 5321 §4.5.3.2.7).
      */
     private long commandDeadline;
+    /** Lingering: when the wait for more from the client ends ({@link System#nanoTime()}), and how much came. */
+    private long lingerDeadline;
+    private int lingered;
 
     /**
      * @param implicitTls whether the connection came to the implicit-TLS port (RFC 8314 §3.3)
      * @param clientLimit counts the client a PROXY header names; the server counted any other already
+     * @param executor    runs the connection again when its wire calls back; the server runs it first
      */
     ConnectionWorker(Settings settings, Wire wire, String id, boolean implicitTls, ClientLimit clientLimit,
-            Consumer<ConnectionWorker> onExit) {
+            Executor executor, Consumer<ConnectionWorker> onExit) {
         this.settings = settings;
         this.wire = wire;
         this.connection = new Connection(id, wire.remoteAddress(), wire.localAddress(), this::forceClose);
@@ -131,6 +159,7 @@ final class ConnectionWorker implements Runnable {
                 settings.transcriptLog());
         this.implicitTls = implicitTls;
         this.clientLimit = clientLimit;
+        this.executor = executor;
         this.onExit = onExit;
     }
 
@@ -151,47 +180,117 @@ final class ConnectionWorker implements Runnable {
         return finished;
     }
 
+    /**
+     * Serves the connection until it ends or gives its thread back to wait for input; in the
+     * second case the wire's call back runs this again, on the executor, to go on.
+     */
     @Override
     public void run() {
         Thread thread = Thread.currentThread();
         String threadName = thread.getName();
         // Named for the session, on pool and virtual threads alike, so thread dumps and leak checks can tell.
         thread.setName(Threads.PREFIX + "session-" + connection.id());
-        settings.counters().connectionsOpened.increment();
-        settings.counters().connectionsActive.increment();
+        boolean yielded = false;
+        // A call back may come before the thread that gave the connection up has left: this waits for it.
         lock.lock();
         try {
-            serve();
+            if (phase == Phase.NEW) {
+                settings.counters().connectionsOpened.increment();
+                settings.counters().connectionsActive.increment();
+            }
+            yielded = serve();
         } catch (IOException e) {
             LOG.debug("{} {}: connection failed: {}", connection.id(), connection.remoteAddress(), e.toString());
         } catch (RuntimeException | Error e) {
             LOG.error("{} {}: session failed", connection.id(), connection.remoteAddress(), e);
         } finally {
-            if (handler != null) {
-                try {
-                    handler.close();
-                } catch (RuntimeException e) {
-                    LOG.warn("{}: SessionHandler.close() failed", connection.id(), e);
-                }
+            if (yielded) {
+                lock.unlock();
+            } else {
+                end();
             }
-            wire.close();
-            finished = true;
-            lock.unlock();
-            settings.counters().connectionsActive.decrement();
-            onExit.accept(this);
+            // The thread goes back to its pool under its own name.
             thread.setName(threadName);
+        }
+    }
+
+    /** Closes the handler and the wire and tells the server; called holding {@link #lock}, and releases it. */
+    private void end() {
+        if (handler != null) {
+            try {
+                handler.close();
+            } catch (RuntimeException e) {
+                LOG.warn("{}: SessionHandler.close() failed", connection.id(), e);
+            }
+        }
+        wire.close();
+        finished = true;
+        lock.unlock();
+        settings.counters().connectionsActive.decrement();
+        onExit.accept(this);
+    }
+
+    /**
+     * The wire's call back to a connection that gave its thread back: input came, the input
+     * ended, or the wait timed out. Runs on a transport thread, which must not be kept.
+     */
+    private void resume() {
+        try {
+            executor.execute(this);
+        } catch (RejectedExecutionException e) {
+            // An application's executor that was shut down, or is full: there is no thread to go on with.
+            LOG.warn("{} {}: the executor refused to continue the connection; closing it", connection.id(),
+                    connection.remoteAddress(), e);
+            lock.lock();
+            end();
         }
     }
 
     // ---------------------------------------------------------------- the loop
 
-    private void serve() throws IOException {
+    /** Goes on from {@link #phase}; returns true if the connection gave its thread back, false once it ended. */
+    private boolean serve() throws IOException {
+        if (phase == Phase.NEW) {
+            if (!open()) {
+                return false;
+            }
+            phase = Phase.SESSION;
+        }
+        if (phase == Phase.SESSION) {
+            while (true) {
+                ServerEvent event = next(true);
+                if (event == null) {
+                    return true;
+                }
+                if (event instanceof ServerEvent.Closed closed) {
+                    flush();
+                    transcript.note("closed: " + closed.reason());
+                    LOG.debug("{} {}: closed ({})", connection.id(), connection.remoteAddress(), closed.reason());
+                    break;
+                }
+                handle(event);
+                connection.update(session);
+            }
+            phase = Phase.LINGER;
+            if (!halfClose()) {
+                return false;
+            }
+        }
+        return linger();
+    }
+
+    /**
+     * The preamble (a PROXY header, an implicit-TLS handshake), then the session's start.
+     *
+     * @return false if the connection ends without a session
+     */
+    private boolean open() throws IOException {
         LOG.debug("{} {}: connected", connection.id(), connection.remoteAddress());
         byte[] early = new byte[0];
         if (settings.proxyProtocol().isPresent()) {
             Optional<byte[]> rest = readProxyHeader(settings.proxyProtocol().get());
             if (rest.isEmpty()) {
-                return;
+                return false;
             }
             early = rest.get();
             overClientLimit = !clientLimit.admit(this, connection.remoteAddress().getAddress());
@@ -212,22 +311,14 @@ final class ConnectionWorker implements Runnable {
         if (early.length > 0) {
             session.receive(early, 0, early.length);
         }
-        while (true) {
-            ServerEvent event = next();
-            if (event instanceof ServerEvent.Closed closed) {
-                flush();
-                transcript.note("closed: " + closed.reason());
-                LOG.debug("{} {}: closed ({})", connection.id(), connection.remoteAddress(), closed.reason());
-                break;
-            }
-            handle(event);
-            connection.update(session);
-        }
-        linger();
+        return true;
     }
 
-    /** The next event, reading the socket whenever the session has used all its input. */
-    private ServerEvent next() {
+    /**
+     * The next event, reading the socket whenever the session has used all its input; or null
+     * if {@code mayYield} and the connection gave its thread back to wait for input instead.
+     */
+    private ServerEvent next(boolean mayYield) {
         if (pushedBack != null) {
             ServerEvent e = pushedBack;
             pushedBack = null;
@@ -238,7 +329,9 @@ final class ConnectionWorker implements Runnable {
             if (e instanceof ServerEvent.NeedInput) {
                 // All pipelined input is processed: its replies go out together, before we block.
                 flush();
-                fill();
+                if (!fill(mayYield)) {
+                    return null;
+                }
             } else if (e instanceof ServerEvent.AwaitingDecision waiting) {
                 throw new IllegalStateException("decision left unanswered: " + waiting.pending());
             } else {
@@ -247,11 +340,14 @@ final class ConnectionWorker implements Runnable {
         }
     }
 
-    /** Reads once from the socket into the session, or tells it the input ended or timed out. */
-    private void fill() {
+    /**
+     * Reads once from the socket into the session, or tells it the input ended or timed out. When
+     * {@code mayYield}, a wait for the next command may instead give the thread back (false).
+     */
+    private boolean fill(boolean mayYield) {
         if (shutdownRequested && !shutdownApplied) {
             applyShutdown();
-            return;
+            return true;
         }
         if (inputEnded) {
             throw new IllegalStateException("the session wants input after the end of input: " + session);
@@ -265,6 +361,10 @@ final class ConnectionWorker implements Runnable {
         } else if (readTimeout == 0) {
             n = 0;
             timedOut = true;
+        } else if (mayYield && timeout == Timeout.SERVER_COMMAND && wire.awaitReadable(readTimeout, this::resume)) {
+            // Only the command timeout may run out while no thread waits: it is kept as a deadline
+            // (commandDeadline) that the call back, early or late, finds where it was left.
+            return false;
         } else {
             try {
                 int millis = readTimeout;
@@ -295,6 +395,7 @@ final class ConnectionWorker implements Runnable {
                 buffer = new byte[buffer.length * 2];
             }
         }
+        return true;
     }
 
     /**
@@ -334,21 +435,48 @@ final class ConnectionWorker implements Runnable {
         }
     }
 
-    /** After the session closed: half-close, then read what the client still sends for a moment. */
-    private void linger() {
+    /** After the session closed: half-closes, so the client reads the end; false if there is nothing to linger for. */
+    private boolean halfClose() {
         if (broken) {
-            return;
+            return false;
         }
         try {
             wire.shutdownOutput();
-            int total = 0;
-            for (int n = wire.read(buffer, 0, buffer.length, LINGER_MILLIS); n > 0 && total < LINGER_OCTETS;
-                    n = wire.read(buffer, 0, buffer.length, LINGER_MILLIS)) {
-                total += n;
-            }
         } catch (IOException | RuntimeException e) {
             // The connection is being closed anyway; TLS has no half-close.
+            return false;
         }
+        lingerDeadline = System.nanoTime() + LINGER_NANOS;
+        return true;
+    }
+
+    /**
+     * Reads what the client still sends for a moment (each read may wait {@link #LINGER_NANOS}),
+     * so that the kernel does not reset the connection over our last reply. Returns true if the
+     * connection gave its thread back to wait, as {@link #fill} may.
+     */
+    private boolean linger() {
+        try {
+            while (lingered < LINGER_OCTETS) {
+                long left = lingerDeadline - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                int millis = (int) Math.max(1, (left + 999_999) / 1_000_000);
+                if (wire.awaitReadable(millis, this::resume)) {
+                    return true;
+                }
+                int n = wire.read(buffer, 0, buffer.length, millis);
+                if (n <= 0) {
+                    return false;
+                }
+                lingered += n;
+                lingerDeadline = System.nanoTime() + LINGER_NANOS;
+            }
+        } catch (IOException | RuntimeException e) {
+            // The connection is being closed anyway.
+        }
+        return false;
     }
 
     // ---------------------------------------------------------------- events
@@ -565,7 +693,7 @@ final class ConnectionWorker implements Runnable {
         }
 
         private void pull() {
-            ServerEvent e = next();
+            ServerEvent e = next(false);
             if (e instanceof ServerEvent.MessageData data) {
                 current = data.content();
                 octets += current.remaining();
@@ -742,8 +870,8 @@ final class ConnectionWorker implements Runnable {
     /**
      * Asks this connection to end for a server shutdown (RFC 5321 §3.8: 421 to an idle client,
      * after the transaction in flight otherwise). Called repeatedly by the closing thread until
-     * the connection ends; takes effect at once if the connection's thread is blocked reading,
-     * else at its next read.
+     * the connection ends; takes effect at once if the connection waits for input (its thread
+     * blocked reading, or no thread at all), else at its next read.
      */
     void requestShutdown() {
         shutdownRequested = true;
@@ -761,7 +889,7 @@ final class ConnectionWorker implements Runnable {
             }
             applyShutdown();
             if (session.state() == ServerState.CLOSED) {
-                // The connection's thread is blocked reading: end its read so it writes the 421 and closes.
+                // The connection waits for input: end its read, or call it back, so it writes the 421 and closes.
                 try {
                     wire.shutdownInput();
                 } catch (IOException e) {

@@ -47,8 +47,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * An embeddable SMTP server (RFC 5321): a builder, a handler, one thread per connection, on JDK
- * sockets or, with {@link Builder#transport(Transport)}, on Netty.
+ * An embeddable SMTP server (RFC 5321): a builder, a handler, and a thread for each connection,
+ * on JDK sockets (for its whole life) or, with {@link Builder#transport(Transport)}, on Netty
+ * (only while it has something to do, not while it waits for the client's next command).
  *
  * <pre>{@code
  * try (SmtpServer server = SmtpServer.builder()
@@ -256,7 +257,7 @@ public final class SmtpServer implements AutoCloseable {
                 refusal = Replies.TOO_MANY_CONNECTIONS;
             } else {
                 worker = new ConnectionWorker(settings, wire, Long.toString(sessionIds.incrementAndGet()), implicitTls,
-                        this::admitClient, this::exited);
+                        this::admitClient, executor, this::exited);
                 workers.add(worker);
                 if (!countLater) {
                     perClient.merge(client, 1, Integer::sum);
@@ -603,7 +604,10 @@ public final class SmtpServer implements AutoCloseable {
         /**
          * Runs each connection's thread; by default one virtual thread per connection on Java 21
          * and later, else a pool bounded by {@link #maxConnections}. The server does not shut down
-         * an executor it was given.
+         * an executor it was given. On {@link Transport#NETTY} a connection that waited for its
+         * client goes on as a new task submitted from an event loop, so the executor must run
+         * tasks on threads of its own, never in the submitting thread (no caller-runs policy); a
+         * task it refuses closes that connection.
          */
         public Builder executor(Executor executor) {
             this.executor = Objects.requireNonNull(executor, "executor");

@@ -22,9 +22,9 @@ final class Threads {
     }
 
     /**
-     * One thread per connection: a virtual thread where the runtime has them (Java 21), which
-     * costs little while a client is idle; else platform threads that are reused, an idle one
-     * ending after a minute. The pool itself is unbounded: {@link SmtpServer} admits at most
+     * One thread per connection (on the Netty transport, per connection that has something to
+     * do): a virtual thread where the runtime has them (Java 21), which costs little while a
+     * client is idle; else platform threads that are reused, an idle one ending after a minute. The pool itself is unbounded: {@link SmtpServer} admits at most
      * {@code Builder.maxConnections} connections before it hands one to the executor, and a bound here
      * would refuse a connection while the thread of one that just ended is still returning.
      *

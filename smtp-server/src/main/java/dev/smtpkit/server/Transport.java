@@ -10,8 +10,14 @@ public enum Transport {
     JDK,
     /**
      * Netty 4.2 event loops read and write the sockets and run TLS ({@code SslHandler}), feeding
-     * each session through a bounded buffer. Needs {@code io.netty:netty-handler} (and what it
-     * brings) on the class or module path; the server never touches Netty otherwise.
+     * each session through a bounded buffer. A connection holds an executor thread only while it
+     * has something to do: waiting for the client's next command it gives the thread back, and
+     * the event loop hands it to the executor again when input comes, the client goes away, the
+     * command timeout (RFC 5321 §4.5.3.2.7) runs out or the server closes. An idle client
+     * therefore costs no thread stack, on Java 17 too. A message, a TLS handshake and a
+     * PROXY header keep their thread until done, as the handler reads the message as a stream.
+     * Needs {@code io.netty:netty-handler} (and what it brings) on the class or module path; the
+     * server never touches Netty otherwise.
      */
     NETTY
 }

@@ -11,8 +11,9 @@ import javax.net.ssl.SSLSession;
  * between the transports; the session, the handler calls, AUTH, PROXY, XCLIENT, the counters
  * and the transcript sit above it and are shared.
  *
- * <p>Used by one thread at a time (the connection's), except {@link #shutdownInput()} and
- * {@link #close()}, which the closing thread may call at any moment.
+ * <p>Used by one thread at a time (the connection's, which need not be the same thread from
+ * one call to the next), except {@link #shutdownInput()} and {@link #close()}, which the closing
+ * thread may call at any moment.
  */
 public interface Wire {
 
@@ -32,6 +33,22 @@ public interface Wire {
      * @throws IOException            if the connection failed
      */
     int read(byte[] b, int off, int len, int timeoutMillis) throws IOException;
+
+    /**
+     * Offers to call back instead of blocking in {@link #read}, so that a connection waiting for
+     * its client holds no thread: {@code resume} runs once, when a read would return at once
+     * (input is waiting, it ended or failed, or {@link #shutdownInput()} or {@link #close()} was
+     * called) or when {@code timeoutMillis} have passed without input. It runs on a transport
+     * thread, which it must not keep (it hands the work on), possibly before this method returns.
+     *
+     * <p>A transport that cannot call back (the JDK's blocking sockets) keeps this default.
+     *
+     * @return true if {@code resume} will run; false, without ever running it, if a read would
+     *         return at once now or this transport does not call back: then read as usual
+     */
+    default boolean awaitReadable(int timeoutMillis, Runnable resume) {
+        return false;
+    }
 
     /** Writes and flushes, returning once the transport has taken the octets. */
     void write(byte[] b) throws IOException;

@@ -27,7 +27,7 @@ import java.util.function.Consumer;
  * The Netty transport's listening side: one event loop accepts, a few more (one per core) read,
  * write and run TLS for every connection. Sessions and handlers do not run here; each
  * connection's {@link NettyWire} hands its octets to the connection's thread on the server's
- * executor.
+ * executor, and calls a connection that gave its thread back while waiting for input.
  */
 public final class NettyNetwork implements Network {
 

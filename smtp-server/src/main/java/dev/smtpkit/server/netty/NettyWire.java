@@ -11,6 +11,7 @@ import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.net.InetSocketAddress;
@@ -39,6 +40,10 @@ import javax.net.ssl.SSLSession;
  * back; reading resumes when the connection's thread has taken the queue down to
  * {@link #RESUME_AT}. A slow handler therefore costs a bounded amount of memory, whatever the
  * client sends.
+ *
+ * <p>A connection waiting for its client's next command need not keep its thread for that:
+ * {@link #awaitReadable} lets the event loop call it back when input comes, when the input ends,
+ * or when a timer on the loop says the wait is over.
  */
 final class NettyWire extends ChannelInboundHandlerAdapter implements Wire {
 
@@ -69,6 +74,8 @@ final class NettyWire extends ChannelInboundHandlerAdapter implements Wire {
     private boolean inputShut;
     private Throwable failure;
     private boolean registered;
+    /** The connection that gave its thread back until a read would not block (awaitReadable). */
+    private Waiter waiter;
     private final CompletableFuture<Void> registration = new CompletableFuture<>();
     /** What the accepting loop asked of the channel before it had its own loop, in order. */
     private final ArrayDeque<Runnable> pending = new ArrayDeque<>();
@@ -143,6 +150,7 @@ final class NettyWire extends ChannelInboundHandlerAdapter implements Wire {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         ByteBuf buf = (ByteBuf) msg;
+        Waiter woken = null;
         try {
             if (!buf.isReadable()) {
                 return;
@@ -160,12 +168,14 @@ final class NettyWire extends ChannelInboundHandlerAdapter implements Wire {
                     channel.config().setAutoRead(false);
                 }
                 arrived.signalAll();
+                woken = takeWaiter();
             } finally {
                 lock.unlock();
             }
         } finally {
             buf.release();
         }
+        resume(woken);
     }
 
     @Override
@@ -190,6 +200,7 @@ final class NettyWire extends ChannelInboundHandlerAdapter implements Wire {
     }
 
     private void end(Throwable cause) {
+        Waiter woken;
         lock.lock();
         try {
             ended = true;
@@ -197,9 +208,112 @@ final class NettyWire extends ChannelInboundHandlerAdapter implements Wire {
                 failure = cause;
             }
             arrived.signalAll();
+            woken = takeWaiter();
         } finally {
             lock.unlock();
         }
+        resume(woken);
+    }
+
+    // ---------------------------------------------------------------- calling a connection back
+
+    /** One {@link #awaitReadable} call: whom to call back, and the timer that calls if no input comes. */
+    private static final class Waiter {
+        final Runnable resume;
+        /** Guarded by the wire's lock; set only while this is the wire's waiter. */
+        ScheduledFuture<?> timer;
+
+        Waiter(Runnable resume) {
+            this.resume = resume;
+        }
+    }
+
+    /**
+     * Under lock, whether a read would return without waiting; input shut or ended counts, as
+     * {@link #read} returns -1 or throws for it at once.
+     */
+    private boolean readable() {
+        return !queue.isEmpty() || ended || inputShut;
+    }
+
+    @Override
+    public boolean awaitReadable(int timeoutMillis, Runnable resume) {
+        Waiter w = new Waiter(resume);
+        lock.lock();
+        try {
+            // Before registration there is no loop to call back from; the connection just reads.
+            if (!registered || readable()) {
+                return false;
+            }
+            if (waiter != null) {
+                throw new IllegalStateException("awaitReadable() while an earlier call back is pending");
+            }
+            waiter = w;
+        } finally {
+            lock.unlock();
+        }
+        ScheduledFuture<?> timer;
+        try {
+            timer = channel.eventLoop().schedule(() -> timeUp(w), timeoutMillis, TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            // The event loops are shutting down, closing the channel: a plain read sees its end.
+            lock.lock();
+            try {
+                if (waiter == w) {
+                    waiter = null;
+                    return false;
+                }
+            } finally {
+                lock.unlock();
+            }
+            return true;
+        }
+        lock.lock();
+        try {
+            if (waiter == w) {
+                // Whoever takes the waiter from now on cancels the timer with it.
+                w.timer = timer;
+                return true;
+            }
+        } finally {
+            lock.unlock();
+        }
+        // Input came between the two locks and the call back ran: a timer left behind would
+        // sit in the loop's queue for the whole command timeout.
+        timer.cancel(false);
+        return true;
+    }
+
+    /** Takes the pending call back, so that it runs once. Holds lock. */
+    private Waiter takeWaiter() {
+        Waiter w = waiter;
+        waiter = null;
+        return w;
+    }
+
+    /** Runs a call back taken by {@link #takeWaiter()}, without lock, so the callee may use the wire at once. */
+    private static void resume(Waiter w) {
+        if (w == null) {
+            return;
+        }
+        if (w.timer != null) {
+            w.timer.cancel(false);
+        }
+        w.resume.run();
+    }
+
+    /** The timer of {@code w}: calls back if nothing else did first. */
+    private void timeUp(Waiter w) {
+        lock.lock();
+        try {
+            if (waiter != w) {
+                return;
+            }
+            waiter = null;
+        } finally {
+            lock.unlock();
+        }
+        w.resume.run();
     }
 
     // ---------------------------------------------------------------- the connection's side
@@ -357,19 +471,24 @@ final class NettyWire extends ChannelInboundHandlerAdapter implements Wire {
 
     @Override
     public void shutdownInput() {
+        Waiter woken;
         lock.lock();
         try {
             inputShut = true;
             arrived.signalAll();
+            woken = takeWaiter();
         } finally {
             lock.unlock();
         }
+        resume(woken);
     }
 
     @Override
     public void close() {
         onLoop(channel::close);
-        if (!onAcceptor() && registration.isDone()) {
+        // The channel's own loop cannot wait for a close it has yet to run (a call back that
+        // could not be handed on closes the connection there).
+        if (!onAcceptor() && registration.isDone() && !channel.eventLoop().inEventLoop()) {
             try {
                 await(channel.closeFuture(), CLOSE_WAIT);
             } catch (IOException e) {

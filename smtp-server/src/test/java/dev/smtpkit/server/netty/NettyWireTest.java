@@ -5,22 +5,150 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.smtpkit.server.SessionHandler;
 import dev.smtpkit.server.SmtpServer;
 import dev.smtpkit.server.Transport;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.embedded.EmbeddedChannel;
 import java.io.BufferedReader;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.Arrays;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
-/** What only the Netty transport has to prove: its read-ahead stays bounded. */
+/**
+ * What only the Netty transport has to prove: its read-ahead stays bounded, and it calls a
+ * waiting connection back exactly once, for input, the end of input, or the time running out.
+ */
 class NettyWireTest {
+
+    private static final byte[] LINE = "NOOP\r\n".getBytes(StandardCharsets.US_ASCII);
+
+    /** An in-memory channel with the socket addresses a wire reads from a real one. */
+    private static final class TestChannel extends EmbeddedChannel {
+        TestChannel() {
+            super(false, false);
+        }
+
+        @Override
+        protected SocketAddress remoteAddress0() {
+            return new InetSocketAddress(InetAddress.getLoopbackAddress(), 40_000);
+        }
+
+        @Override
+        protected SocketAddress localAddress0() {
+            return new InetSocketAddress(InetAddress.getLoopbackAddress(), 25);
+        }
+    }
+
+    /** A wire on a registered test channel, whose loop's clock moves only when the test says. */
+    private static NettyWire wire(TestChannel channel) throws Exception {
+        NettyWire wire = new NettyWire(channel);
+        channel.pipeline().addLast(NettyWire.NAME, wire);
+        channel.register();
+        channel.freezeTime();
+        return wire;
+    }
+
+    @Test
+    @DisplayName("awaitReadable: input that came calls back once; the timer it cancelled and later input do not call again")
+    void callsBackOnceForInput() throws Exception {
+        TestChannel channel = new TestChannel();
+        NettyWire wire = wire(channel);
+        AtomicInteger calls = new AtomicInteger();
+        assertThat(wire.awaitReadable(1_000, calls::incrementAndGet)).isTrue();
+        assertThat(calls).hasValue(0);
+        channel.writeInbound(Unpooled.wrappedBuffer(LINE));
+        assertThat(calls).hasValue(1);
+        channel.writeInbound(Unpooled.wrappedBuffer(LINE));
+        channel.advanceTimeBy(2, TimeUnit.SECONDS);
+        channel.runScheduledPendingTasks();
+        assertThat(calls).hasValue(1);
+        byte[] b = new byte[64];
+        assertThat(wire.read(b, 0, b.length, 1)).isEqualTo(LINE.length);
+        channel.finishAndReleaseAll();
+    }
+
+    @Test
+    @DisplayName("awaitReadable: with input read ahead, or before the channel has its loop, it says read now and never calls")
+    void readNowWhenInputWaits() throws Exception {
+        AtomicInteger calls = new AtomicInteger();
+        TestChannel unregistered = new TestChannel();
+        NettyWire early = new NettyWire(unregistered);
+        unregistered.pipeline().addLast(NettyWire.NAME, early);
+        assertThat(early.awaitReadable(1_000, calls::incrementAndGet)).isFalse();
+
+        TestChannel channel = new TestChannel();
+        NettyWire wire = wire(channel);
+        channel.writeInbound(Unpooled.wrappedBuffer(LINE));
+        assertThat(wire.awaitReadable(1_000, calls::incrementAndGet)).isFalse();
+        channel.advanceTimeBy(2, TimeUnit.SECONDS);
+        channel.runScheduledPendingTasks();
+        assertThat(calls).hasValue(0);
+        channel.finishAndReleaseAll();
+    }
+
+    @Test
+    @DisplayName("awaitReadable: with no input the loop's timer calls back once, when the time is up and not before")
+    void callsBackOnceWhenTimeIsUp() throws Exception {
+        TestChannel channel = new TestChannel();
+        NettyWire wire = wire(channel);
+        AtomicInteger calls = new AtomicInteger();
+        assertThat(wire.awaitReadable(300, calls::incrementAndGet)).isTrue();
+        channel.advanceTimeBy(299, TimeUnit.MILLISECONDS);
+        channel.runScheduledPendingTasks();
+        assertThat(calls).hasValue(0);
+        channel.advanceTimeBy(1, TimeUnit.MILLISECONDS);
+        channel.runScheduledPendingTasks();
+        assertThat(calls).hasValue(1);
+        channel.writeInbound(Unpooled.wrappedBuffer(LINE));
+        assertThat(calls).hasValue(1);
+        // A second wait after the first was answered works the same.
+        byte[] b = new byte[64];
+        wire.read(b, 0, b.length, 1);
+        assertThat(wire.awaitReadable(300, calls::incrementAndGet)).isTrue();
+        channel.writeInbound(Unpooled.wrappedBuffer(LINE));
+        assertThat(calls).hasValue(2);
+        channel.finishAndReleaseAll();
+    }
+
+    @Test
+    @DisplayName("awaitReadable: shutdownInput() from the closing thread calls back, and the read then sees the end")
+    void callsBackOnShutdownInput() throws Exception {
+        TestChannel channel = new TestChannel();
+        NettyWire wire = wire(channel);
+        AtomicInteger calls = new AtomicInteger();
+        assertThat(wire.awaitReadable(60_000, calls::incrementAndGet)).isTrue();
+        wire.shutdownInput();
+        assertThat(calls).hasValue(1);
+        assertThat(wire.read(new byte[8], 0, 8, 1)).isEqualTo(-1);
+        assertThat(wire.awaitReadable(60_000, calls::incrementAndGet)).isFalse();
+        channel.finishAndReleaseAll();
+    }
+
+    @Test
+    @DisplayName("awaitReadable: the channel closing (FIN, reset, Connection.drop()) calls back once, and the read sees the end")
+    void callsBackWhenTheChannelCloses() throws Exception {
+        TestChannel channel = new TestChannel();
+        NettyWire wire = wire(channel);
+        AtomicInteger calls = new AtomicInteger();
+        assertThat(wire.awaitReadable(60_000, calls::incrementAndGet)).isTrue();
+        channel.close();
+        channel.runPendingTasks();
+        assertThat(calls).hasValue(1);
+        assertThat(wire.read(new byte[8], 0, 8, 1)).isEqualTo(-1);
+        channel.advanceTimeBy(2, TimeUnit.MINUTES);
+        channel.runScheduledPendingTasks();
+        assertThat(calls).hasValue(1);
+    }
 
     private static final int MESSAGE_OCTETS = 20 * 1024 * 1024;
 
