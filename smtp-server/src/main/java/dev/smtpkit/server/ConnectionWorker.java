@@ -1,5 +1,6 @@
 package dev.smtpkit.server;
 
+import dev.smtpkit.core.EnhancedStatus;
 import dev.smtpkit.core.Envelope;
 import dev.smtpkit.core.Replies;
 import dev.smtpkit.core.Reply;
@@ -94,6 +95,9 @@ final class ConnectionWorker implements Runnable {
     /** How long a closing connection reads what the client still sends, so the kernel does not reset it over our last reply. */
     private static final long LINGER_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
     private static final int LINGER_OCTETS = 64 * 1024;
+    /** For a handler past its deadline: 451 with RFC 3463's "other or undefined mail system status". */
+    static final Reply HANDLER_TIMED_OUT = Reply.of(451, EnhancedStatus.of(4, 3, 0),
+            "Requested action aborted: the server did not decide in time, try again later");
 
     /** Where {@link #run()} goes on after the connection gave its thread back. */
     private enum Phase {
@@ -116,6 +120,18 @@ final class ConnectionWorker implements Runnable {
     private final ReentrantLock lock = new ReentrantLock();
 
     private volatile boolean shutdownRequested;
+    /**
+     * When the handler call under way must have returned (System.nanoTime), or 0 while no call is
+     * timed: {@code mail()} and {@code rcpt()} from their start ({@code handlerTimeout}),
+     * {@code message()} from the end of the data ({@code dataTerminationTimeout}).
+     */
+    private volatile long handlerDeadline;
+    /** Numbers the timed calls, so a late answer is given for the call that was late and no other. */
+    private volatile long timedCall;
+    /** The last call the watchdog found late; the watchdog's thread only. */
+    private long lateCallSeen;
+    /** The watchdog answered the timed call (451); the handler's own answer is dropped. Guarded by lock. */
+    private boolean handlerAnswered;
     private volatile boolean finished;
     /** Reading the PROXY header or doing the implicit TLS handshake: no session yet, nothing to say on shutdown. */
     private volatile boolean preamble = true;
@@ -536,18 +552,87 @@ final class ConnectionWorker implements Runnable {
     }
 
     private void decide(Call call) {
-        Reply refusal;
+        Reply refusal = null;
+        // Without the lock while the application runs, so that the watchdog can answer for it.
+        startTimedCall(System.nanoTime() + settings.handlerTimeout().toNanos());
+        lock.unlock();
         try {
             call.run();
-            session.accept();
-            return;
         } catch (SmtpRejectException e) {
             refusal = e.reply();
         } catch (Exception e) {
             LOG.warn("{} {}: handler failed; answering 451", connection.id(), connection.remoteAddress(), e);
             refusal = Replies.LOCAL_ERROR;
+        } finally {
+            lock.lock();
         }
-        answer(refusal, Replies.LOCAL_ERROR);
+        if (endTimedCall(refusal)) {
+            return;
+        }
+        if (refusal == null) {
+            session.accept();
+        } else {
+            answer(refusal, Replies.LOCAL_ERROR);
+        }
+    }
+
+    private void startTimedCall(long deadline) {
+        handlerAnswered = false;
+        timedCall++;
+        handlerDeadline = deadline;
+    }
+
+    /**
+     * Ends a timed call, holding the lock; returns true if the watchdog already answered for it,
+     * in which case the handler's answer ({@code refusal}, or acceptance when null) is dropped.
+     */
+    private boolean endTimedCall(Reply refusal) {
+        handlerDeadline = 0;
+        if (!handlerAnswered) {
+            return false;
+        }
+        handlerAnswered = false;
+        LOG.warn("{} {}: the handler answered {} after the client had been told 451; its answer is dropped",
+                connection.id(), connection.remoteAddress(), refusal == null ? "yes" : refusal.toString().strip());
+        return true;
+    }
+
+    /**
+     * The watchdog's question, on its thread: is the timed call under way past its deadline and
+     * not yet reported? Returns the call's number, or 0.
+     */
+    long lateHandlerCall(long now) {
+        long deadline = handlerDeadline;
+        long call = timedCall;
+        if (deadline == 0 || now - deadline < 0 || call == lateCallSeen) {
+            return 0;
+        }
+        lateCallSeen = call;
+        return call;
+    }
+
+    /**
+     * Answers 451 for a handler call that is past its deadline, on an executor thread while the
+     * connection's own thread is still inside the handler: the client gets its reply (RFC 5321
+     * §4.5.3.2: it gives up after 5 minutes for MAIL and RCPT, 10 after the data) and the
+     * session goes on when the handler returns. A message the handler takes after this may be
+     * sent again by the client; that is the price of not leaving it without an answer.
+     */
+    void answerLateHandler(long call) {
+        lock.lock();
+        try {
+            if (finished || handlerDeadline == 0 || timedCall != call || handlerAnswered) {
+                return;
+            }
+            handlerAnswered = true;
+            LOG.warn("{} {}: the handler has not answered {}; answering 451", connection.id(), connection.remoteAddress(),
+                    session.pendingDecision().map(Object::toString).orElse("its call"));
+            transcript.note("the handler did not answer in time");
+            answer(HANDLER_TIMED_OUT, Replies.LOCAL_ERROR);
+            flush();
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** Decides with the handler's reply, or with {@code otherwise} if that reply cannot answer this decision. */
@@ -569,6 +654,9 @@ final class ConnectionWorker implements Runnable {
         MessageStream content = new MessageStream();
         transcript.bodyStarted();
         Reply refusal = null;
+        // Timed from the end of the data (MessageStream.pull), not from here: the data takes as long as the client needs.
+        startTimedCall(0);
+        content.timed = true;
         lock.unlock();
         try {
             handler.message(envelope, content);
@@ -586,8 +674,14 @@ final class ConnectionWorker implements Runnable {
         } finally {
             lock.lock();
         }
+        content.timed = false;
         // The session stays in step with the client only if the rest of the data is read.
         content.skipRest();
+        if (endTimedCall(refusal)) {
+            transcript.bodyEnded("complete, answered 451 before the handler returned", content.octets);
+            settings.counters().messagesRefused.increment();
+            return;
+        }
         if (content.aborted()) {
             Reply reason = content.abortReason;
             // A refusal by the session (size, bare line ending) leaves it open; a lost or reset transaction does not.
@@ -623,6 +717,8 @@ final class ConnectionWorker implements Runnable {
         private static final int ABORTED = 2;
 
         private int state = OPEN;
+        /** The handler is still inside message(): the end of the data starts its deadline. */
+        private boolean timed;
         private ByteBuffer current;
         private Reply abortReason;
         private long octets;
@@ -701,6 +797,9 @@ final class ConnectionWorker implements Runnable {
             } else if (e instanceof ServerEvent.MessageEnd) {
                 state = ENDED;
                 endedAt = System.nanoTime();
+                if (timed) {
+                    handlerDeadline = endedAt + settings.dataTerminationTimeout().toNanos();
+                }
             } else if (e instanceof ServerEvent.MessageAborted abort) {
                 state = ABORTED;
                 abortReason = abort.reason();
@@ -884,7 +983,8 @@ final class ConnectionWorker implements Runnable {
             return;
         }
         try {
-            if (session == null || shutdownApplied || finished) {
+            // While the handler decides, the session waits for it; the next read applies the shutdown.
+            if (session == null || shutdownApplied || finished || handlerDeadline != 0) {
                 return;
             }
             applyShutdown();

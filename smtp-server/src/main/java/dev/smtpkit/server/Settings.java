@@ -27,6 +27,7 @@ record Settings(
         Duration commandTimeout,
         Duration dataBlockTimeout,
         Duration dataTerminationTimeout,
+        Duration handlerTimeout,
         Optional<SSLContext> tls,
         List<String> tlsProtocols,
         ClientCertificatePolicy clientCertificates,

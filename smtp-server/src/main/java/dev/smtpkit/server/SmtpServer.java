@@ -105,6 +105,9 @@ public final class SmtpServer implements AutoCloseable {
     private Network.Listener implicitTlsListener;
     private Executor executor;
     private ExecutorService ownedExecutor;
+    private HandlerWatchdog watchdog;
+    /** Numbers servers in thread names. */
+    private static final AtomicLong SERVERS = new AtomicLong();
 
     private SmtpServer(Builder b, Settings settings) {
         this.settings = settings;
@@ -162,6 +165,8 @@ public final class SmtpServer implements AutoCloseable {
             network = net;
             listener = plain;
             implicitTlsListener = tls;
+            watchdog = new HandlerWatchdog(Threads.PREFIX + "watchdog-" + SERVERS.incrementAndGet(), this::live, executor,
+                    settings.handlerTimeout(), settings.dataTerminationTimeout());
             // A connection accepted already waits in admit() for this lock, so it finds the server running.
             status = Status.RUNNING;
             LOG.info("SMTP server {} listening on {} ({})", settings.config().hostname(), plain.localAddress(), transport);
@@ -364,6 +369,8 @@ public final class SmtpServer implements AutoCloseable {
                 interrupted = awaitExits(Duration.ofMillis(20));
             }
         }
+        // No handler is answered for once the connections are gone.
+        watchdog.close();
         if (ownedExecutor != null) {
             ownedExecutor.shutdown();
             try {
@@ -423,6 +430,7 @@ public final class SmtpServer implements AutoCloseable {
         private Duration commandTimeout = Timeout.SERVER_COMMAND.rfcDefault();
         private Duration dataBlockTimeout = Timeout.DATA_BLOCK.rfcDefault();
         private Duration dataTerminationTimeout = Timeout.DATA_TERMINATION.rfcDefault();
+        private Duration handlerTimeout = Duration.ofMinutes(4);
         private int maxConnections = 100;
         private int maxConnectionsPerClient = 50;
         private Duration shutdownGracePeriod = Duration.ofSeconds(30);
@@ -571,11 +579,25 @@ public final class SmtpServer implements AutoCloseable {
 
         /**
          * How long a client waits for the reply to its final dot (RFC 5321 §4.5.3.2.6: 10
-         * minutes). A handler slower than this is logged: the client has likely given up and
-         * will send the message again.
+         * minutes), and so how long {@code SessionHandler.message()} may take after the end of
+         * the data. When it has not returned by then the client gets 451 4.3.0 at once, the
+         * session goes on when the handler returns, and the handler's answer is dropped (logged):
+         * a message it takes after the 451 will likely be sent again.
          */
         public Builder dataTerminationTimeout(Duration timeout) {
             this.dataTerminationTimeout = positive("dataTerminationTimeout", timeout);
+            return this;
+        }
+
+        /**
+         * How long {@code SessionHandler.mail()} and {@code rcpt()} may take (4 minutes, inside
+         * the 5 a client waits for their replies, RFC 5321 §4.5.3.2.2-3). When one has not
+         * returned by then the client gets 451 4.3.0 for that command at once; the session goes
+         * on when the handler returns, and its answer is dropped (logged). A handler that never
+         * returns still holds its connection until {@link SmtpServer#close()}.
+         */
+        public Builder handlerTimeout(Duration timeout) {
+            this.handlerTimeout = positive("handlerTimeout", timeout);
             return this;
         }
 
@@ -814,7 +836,7 @@ public final class SmtpServer implements AutoCloseable {
                         + " (RFC 4954 §4) and there is no TLS; set SmtpServer.Builder.tls(...), or plaintextAuth(ALLOWED)"
                         + " on a trusted network");
             }
-            Settings settings = new Settings(built, factory, commandTimeout, dataBlockTimeout, dataTerminationTimeout,
+            Settings settings = new Settings(built, factory, commandTimeout, dataBlockTimeout, dataTerminationTimeout, handlerTimeout,
                     Optional.ofNullable(tls), tlsProtocols, clientCertificates, mechanisms,
                     Optional.ofNullable(proxyProtocol), Optional.ofNullable(xclient), transcriptLog,
                     transcriptListener, new Counters());
