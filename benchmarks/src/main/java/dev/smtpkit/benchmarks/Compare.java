@@ -73,6 +73,8 @@ public final class Compare {
     private final List<Jmh.Row> jmh = new ArrayList<>();
     /** Median msgs/s of every client that ran, for the client targets. */
     private final Map<ClientTarget, Double> clientRates = new EnumMap<>(ClientTarget.class);
+    /** Warm-up runs per server and scenario, each as long as a measured run. */
+    private static final int WARMUP_RUNS = 3;
 
     private Compare(boolean quick, Path out, String classPath, Set<String> sections) throws IOException {
         this.quick = quick;
@@ -138,7 +140,7 @@ public final class Compare {
                 + Runtime.getRuntime().availableProcessors() + " cores, " + System.getProperty("java.vm.name") + " "
                 + System.getProperty("java.version") + "; load average at the start " + Proc.loadAverage()
                 + " (1, 5, 15 min). JVM servers: " + String.join(" ", ServerTarget.JVM_OPTIONS) + ". Each number is"
-                + " the median of " + rounds + " runs of about " + runSeconds + " s after warm-up; the servers took turns.");
+                + " the median of " + rounds + " runs of about " + runSeconds + " s after " + WARMUP_RUNS + " such runs of warm-up; the servers took turns.");
         line("");
     }
 
@@ -211,11 +213,13 @@ public final class Compare {
                     result.put(t, failed(t, "did not start: " + e.getMessage()));
                 }
             }
-            // Calibrate and warm up: a short run to learn the rate, then one as long as a measured run.
+            // Calibrate and warm up: a short run to learn the rate, then WARMUP_RUNS as long as a
+            // measured run, each sized by the rate of the one before. One run was not enough for the
+            // JIT: the Netty row's rounds still rose by half from the first to the last.
             for (Map.Entry<ServerTarget, Peer> e : peers.entrySet()) {
                 int first = Math.max(2 * load.sessions(), (int) Math.min(2000, (4L << 20) / load.messageSize()));
                 SmtpSource.Result r = SmtpSource.run(e.getValue().port, load, first, Duration.ofSeconds(60), log);
-                if (r.ok()) {
+                for (int w = 0; w < WARMUP_RUNS && r.ok(); w++) {
                     int n = count(load, r.messagesPerSecond() * seconds);
                     r = SmtpSource.run(e.getValue().port, load, n, timeout(n, r.messagesPerSecond()), log);
                 }
