@@ -16,7 +16,10 @@ public enum Transport {
      * command timeout (RFC 5321 §4.5.3.2.7) runs out or the server closes. An idle client
      * therefore costs no thread stack, on Java 17 too. A message, a TLS handshake and a
      * PROXY header keep their thread until done, as the handler reads the message as a stream.
-     * Needs {@code io.netty:netty-handler} (and what it brings) on the class or module path; the
+     * The price is throughput: every read and reply crosses between an event loop and the
+     * connection's thread, which costs two to five times the JDK transport's CPU per message
+     * (BENCHMARKS.md). Choose it for many mostly idle connections on Java 17; on Java 21+ the JDK
+     * transport's virtual threads give the same and keep its speed. Needs {@code io.netty:netty-handler} (and what it brings) on the class or module path; the
      * server never touches Netty otherwise.
      */
     NETTY
