@@ -2,7 +2,7 @@
 # Runs the whole comparison of BENCHMARKS.md: builds the benchmarks module with the reactor, then
 # starts every server, client and JMH run from one Java harness (dev.smtpkit.benchmarks.Compare).
 #
-#   benchmarks/run.sh            full run (about 15-20 minutes); rewrites the results in
+#   benchmarks/run.sh            full run (about 22 minutes); rewrites the results in
 #                                BENCHMARKS.md and benchmarks/results/
 #   benchmarks/run.sh --quick    shorter runs, 2,000 idle connections; writes only
 #                                benchmarks/target/bench/
