@@ -405,16 +405,8 @@ final class Connection {
                     break;
                 }
                 octets += n;
-                session.writeData(ByteBuffer.wrap(piece, 0, n));
-                if (session.pendingOutput() >= CONTENT_PIECE) {
-                    write(session.takeOutput());
-                }
+                feed(ByteBuffer.wrap(piece, 0, n));
             }
-        } catch (UnsupportedFeatureException e) {
-            // ClientSession closed itself without writing the end of data; the server must not
-            // see one either, so the connection goes (ClientSession#writeData).
-            drop();
-            throw new SmtpPermanentException(e.getMessage(), e.reply(), null, e);
         } catch (IOException e) {
             drop();
             throw new UncheckedIOException("cannot open the message content " + content, e);
@@ -424,18 +416,25 @@ final class Connection {
 
     /** Content held in memory: handed to the session piece by piece as it is, with no copy. */
     private void writeContent(byte[] bytes) {
+        for (int off = 0; off < bytes.length; off += CONTENT_PIECE) {
+            feed(ByteBuffer.wrap(bytes, off, Math.min(CONTENT_PIECE, bytes.length - off)));
+        }
+        endContent(bytes.length);
+    }
+
+    /** Hands one piece of content to the session, and writes once a piece's worth is queued. */
+    private void feed(ByteBuffer piece) {
         try {
-            for (int off = 0; off < bytes.length; off += CONTENT_PIECE) {
-                session.writeData(ByteBuffer.wrap(bytes, off, Math.min(CONTENT_PIECE, bytes.length - off)));
-                if (session.pendingOutput() >= CONTENT_PIECE) {
-                    write(session.takeOutput());
-                }
-            }
+            session.writeData(piece);
         } catch (UnsupportedFeatureException e) {
+            // ClientSession closed itself without writing the end of data; the server must not
+            // see one either, so the connection goes (ClientSession#writeData).
             drop();
             throw new SmtpPermanentException(e.getMessage(), e.reply(), null, e);
         }
-        endContent(bytes.length);
+        if (session.pendingOutput() >= CONTENT_PIECE) {
+            write(session.takeOutput());
+        }
     }
 
     private void endContent(long octets) {
