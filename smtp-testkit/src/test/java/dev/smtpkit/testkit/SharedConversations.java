@@ -7,25 +7,28 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
 
-/** The sample conversations in {@code shared/conversations/} beside the repository. */
+/** The sample conversations in the repository's {@code conversations/} folder. */
 final class SharedConversations {
 
     private SharedConversations() {
     }
 
-    /** Finds the folder by walking up from the working directory; fails loudly if it is absent. */
+    /**
+     * Finds the folder by walking up from the working directory (Maven runs each module's tests
+     * in the module's folder) to the repository root; fails loudly if it is absent.
+     */
     static Path directory() {
         String configured = System.getProperty("smtpkit.conversations");
         if (configured != null) {
             return Path.of(configured);
         }
         for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
-            Path candidate = p.resolveSibling("shared").resolve("conversations");
-            if (Files.isDirectory(candidate)) {
+            Path candidate = p.resolve("conversations");
+            if (Files.isDirectory(candidate) && Files.exists(p.resolve("pom.xml"))) {
                 return candidate;
             }
         }
-        throw new IllegalStateException("shared/conversations not found beside any parent of "
+        throw new IllegalStateException("conversations/ not found in any parent of "
                 + Path.of("").toAbsolutePath() + "; set -Dsmtpkit.conversations=DIR");
     }
 
