@@ -235,7 +235,7 @@ final class ConnectionWorker implements Runnable {
         if (handler != null) {
             try {
                 handler.close();
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | Error e) {
                 LOG.warn("{}: SessionHandler.close() failed", connection.id(), e);
             }
         }
@@ -512,7 +512,7 @@ final class ConnectionWorker implements Runnable {
             transcript.note("transaction reset: " + reset.cause());
             try {
                 handler.reset();
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | Error e) {
                 LOG.warn("{}: SessionHandler.reset() failed", connection.id(), e);
             }
         } else if (event instanceof ServerEvent.StartTls) {
@@ -539,7 +539,7 @@ final class ConnectionWorker implements Runnable {
             session.accept();
         } catch (SmtpRejectException e) {
             answer(e.reply(), Replies.unavailable(settings.config().hostname()));
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
             LOG.warn("{} {}: SessionHandler.Factory.open() failed; answering 421", connection.id(),
                     connection.remoteAddress(), e);
             session.decide(Replies.unavailable(settings.config().hostname()));
@@ -560,7 +560,8 @@ final class ConnectionWorker implements Runnable {
             call.run();
         } catch (SmtpRejectException e) {
             refusal = e.reply();
-        } catch (Exception e) {
+        } catch (Exception | Error e) {
+            // An Error too (a StackOverflowError in the application, say): it costs this answer, not the session.
             LOG.warn("{} {}: handler failed; answering 451", connection.id(), connection.remoteAddress(), e);
             refusal = Replies.LOCAL_ERROR;
         } finally {
@@ -662,7 +663,7 @@ final class ConnectionWorker implements Runnable {
             handler.message(envelope, content);
         } catch (SmtpRejectException e) {
             refusal = e.reply();
-        } catch (Exception e) {
+        } catch (Exception | Error e) {
             if (content.aborted()) {
                 // The handler gave up because the message was cut short: expected, and the session answers.
                 LOG.debug("{}: message incomplete: {}", connection.id(), e.toString());
@@ -951,7 +952,7 @@ final class ConnectionWorker implements Runnable {
         AuthOutcome outcome;
         try {
             outcome = auth.next(step);
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
             LOG.warn("{} {}: the Authenticator failed; answering 454 4.7.0", connection.id(), connection.remoteAddress(), e);
             auth = settings.sasl().orElseThrow().newExchange();
             outcome = new AuthOutcome.Failure(SaslReplies.TEMPORARY_FAILURE);

@@ -284,6 +284,12 @@ public final class SmtpServer implements AutoCloseable {
             } catch (RejectedExecutionException e) {
                 exited(worker);
                 refusal = Replies.TOO_MANY_CONNECTIONS;
+            } catch (Throwable e) {
+                // No thread for it (OutOfMemoryError: unable to create native thread, say): give
+                // the slot back before the accepting loop logs this and goes on.
+                exited(worker);
+                wire.close();
+                throw e;
             }
         }
         refuse(wire, refusal);
