@@ -151,12 +151,8 @@ final class ConnectionWorker implements Runnable {
     private AuthExchange auth;
     /** The client a PROXY header named is over {@code maxConnectionsPerClient}: 421 instead of the greeting. */
     private boolean overClientLimit;
-    /**
-     * When the command being awaited must have arrived whole ({@link System#nanoTime()}), or 0 while
-     * none is awaited. The command timeout covers the whole command, not each read, or a client
-     * sending one octet at a time (slowloris) would never time out (RFC 5321 §4.5.3.2.7).
-     */
-    private long commandDeadline;
+    /** The command, message and session deadlines that bound each read. */
+    private final Deadlines deadlines;
     /** Lingering: when the wait for more from the client ends ({@link System#nanoTime()}), and how much came. */
     private long lingerDeadline;
     private int lingered;
@@ -177,6 +173,7 @@ final class ConnectionWorker implements Runnable {
         this.clientLimit = clientLimit;
         this.executor = executor;
         this.onExit = onExit;
+        this.deadlines = settings.deadlines(System::nanoTime);
     }
 
     /** Records the client this connection counts against, so that its end releases the same one. */
@@ -379,7 +376,7 @@ final class ConnectionWorker implements Runnable {
             timedOut = true;
         } else if (mayYield && timeout == Timeout.SERVER_COMMAND && wire.awaitReadable(readTimeout, this::resume)) {
             // Only the command timeout may run out while no thread waits: it is kept as a deadline
-            // (commandDeadline) that the call back, early or late, finds where it was left.
+            // (Deadlines) that the call back, early or late, finds where it was left.
             return false;
         } else {
             try {
@@ -399,13 +396,14 @@ final class ConnectionWorker implements Runnable {
             }
         }
         if (timedOut) {
-            transcript.note("no input within the " + timeout + " timeout");
+            transcript.note("no input within " + deadlines.expired());
             session.timedOut();
         } else if (n < 0) {
             inputEnded = true;
             session.receiveEndOfInput();
         } else if (n > 0) {
             settings.counters().bytesReceived.add(n);
+            deadlines.received(n);
             session.receive(buffer, 0, n);
             if (n == buffer.length && buffer.length < LARGEST_READ_BUFFER) {
                 buffer = new byte[buffer.length * 2];
@@ -414,22 +412,9 @@ final class ConnectionWorker implements Runnable {
         return true;
     }
 
-    /**
-     * The socket timeout for the next read, or 0 if the command deadline has passed. Data blocks
-     * are timed per read (RFC 5321 §4.5.3.2.5); a command from when the last reply was written.
-     */
+    /** The socket timeout for the next read, or 0 if a deadline has passed ({@link Deadlines}). */
     private int readTimeoutMillis(Timeout timeout) {
-        int perRead = settings.readTimeoutMillis(timeout);
-        if (timeout != Timeout.SERVER_COMMAND) {
-            commandDeadline = 0;
-            return perRead;
-        }
-        long now = System.nanoTime();
-        if (commandDeadline == 0) {
-            commandDeadline = now + perRead * 1_000_000L;
-        }
-        long left = commandDeadline - now;
-        return left <= 0 ? 0 : (int) Math.max(1, Math.min(perRead, (left + 999_999) / 1_000_000));
+        return deadlines.readTimeoutMillis(timeout, settings.readTimeoutMillis(timeout));
     }
 
     /** Writes what the session queued; a failed write ends the input too, so the session unwinds. */
@@ -438,7 +423,7 @@ final class ConnectionWorker implements Runnable {
             return;
         }
         // A reply answers a command: the next one has the whole command timeout again.
-        commandDeadline = 0;
+        deadlines.replied();
         byte[] bytes = session.takeOutput();
         if (broken) {
             return;

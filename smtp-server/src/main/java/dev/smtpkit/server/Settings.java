@@ -13,6 +13,8 @@ import org.slf4j.Logger;
 /**
  * What every connection of one server shares: built once by {@link SmtpServer.Builder}.
  *
+ * @param maxSessionLifetime how long a connection may last in all
+ * @param minDataRate        octets per second a message must average past its head start; 0 for no bound
  * @param tls                the certificate for STARTTLS and implicit TLS
  * @param tlsProtocols       the TLS versions enabled on each connection
  * @param clientCertificates whether the handshake asks for the client's certificate
@@ -28,6 +30,8 @@ record Settings(
         Duration dataBlockTimeout,
         Duration dataTerminationTimeout,
         Duration handlerTimeout,
+        Duration maxSessionLifetime,
+        long minDataRate,
         Optional<SSLContext> tls,
         List<String> tlsProtocols,
         ClientCertificatePolicy clientCertificates,
@@ -37,6 +41,11 @@ record Settings(
         Logger transcriptLog,
         TranscriptListener transcriptListener,
         Counters counters) {
+
+    /** A new connection's deadlines, from now on the given clock. */
+    Deadlines deadlines(java.util.function.LongSupplier clock) {
+        return new Deadlines(clock, maxSessionLifetime, dataBlockTimeout, minDataRate);
+    }
 
     /** The socket read timeout for what the session says it waits for (RFC 5321 §4.5.3.2). */
     int readTimeoutMillis(Timeout timeout) {

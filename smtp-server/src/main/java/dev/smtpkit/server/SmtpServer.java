@@ -437,6 +437,8 @@ public final class SmtpServer implements AutoCloseable {
         private Duration dataBlockTimeout = Timeout.DATA_BLOCK.rfcDefault();
         private Duration dataTerminationTimeout = Timeout.DATA_TERMINATION.rfcDefault();
         private Duration handlerTimeout = Duration.ofMinutes(4);
+        private Duration maxSessionLifetime = Duration.ofHours(1);
+        private long minDataRate = 500;
         private int maxConnections = 100;
         private int maxConnectionsPerClient = 50;
         private Duration shutdownGracePeriod = Duration.ofSeconds(30);
@@ -541,6 +543,12 @@ public final class SmtpServer implements AutoCloseable {
             return this;
         }
 
+        /** {@link Limits#maxJunkCommands()}: NOOP, RSET, VRFY, EXPN, HELP between messages before each counts as bad (100). */
+        public Builder maxJunkCommands(int count) {
+            limits.maxJunkCommands(count);
+            return this;
+        }
+
         /** HELO/EHLO without a name ({@link HeloPolicy#REQUIRE_NAME}). */
         public Builder heloPolicy(HeloPolicy policy) {
             config.heloPolicy(Objects.requireNonNull(policy, "policy"));
@@ -604,6 +612,30 @@ public final class SmtpServer implements AutoCloseable {
          */
         public Builder handlerTimeout(Duration timeout) {
             this.handlerTimeout = positive("handlerTimeout", timeout);
+            return this;
+        }
+
+        /**
+         * How long a connection may last, whatever it does (1 hour); then 421 4.4.2 and close, at
+         * the next wait for input. A client that keeps a connection busy for ever (NOOP now and
+         * then, each command just inside its timeout) holds a slot that a sender needs.
+         */
+        public Builder maxSessionLifetime(Duration lifetime) {
+            this.maxSessionLifetime = positive("maxSessionLifetime", lifetime);
+            return this;
+        }
+
+        /**
+         * The lowest average rate, in octets per second, at which a message must arrive once its
+         * data-block timeout has passed (500, as Postfix's {@code smtpd_min_data_rate}); 0 for no
+         * such bound. Each read must still come within the data-block timeout; this also bounds
+         * the whole message, so one octet every few seconds cannot hold a connection for hours.
+         */
+        public Builder minDataRate(long octetsPerSecond) {
+            if (octetsPerSecond < 0) {
+                throw new IllegalArgumentException("SmtpServer.Builder.minDataRate must be 0 (none) or positive: " + octetsPerSecond);
+            }
+            this.minDataRate = octetsPerSecond;
             return this;
         }
 
@@ -843,7 +875,7 @@ public final class SmtpServer implements AutoCloseable {
                         + " on a trusted network");
             }
             Settings settings = new Settings(built, factory, commandTimeout, dataBlockTimeout, dataTerminationTimeout, handlerTimeout,
-                    Optional.ofNullable(tls), tlsProtocols, clientCertificates, mechanisms,
+                    maxSessionLifetime, minDataRate, Optional.ofNullable(tls), tlsProtocols, clientCertificates, mechanisms,
                     Optional.ofNullable(proxyProtocol), Optional.ofNullable(xclient), transcriptLog,
                     transcriptListener, new Counters());
             return new SmtpServer(this, settings);

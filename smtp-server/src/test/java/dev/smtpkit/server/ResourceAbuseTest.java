@@ -107,7 +107,9 @@ class ResourceAbuseTest {
         int count = knob("smtpkit.hostile.pipelined", 100_000);
         String[] commands = {"EHLO client.test", "NOOP", "VRFY postmaster", "HELP"};
         int[] codes = {250, 250, 252, 214};
-        try (SmtpServer server = SmtpServerTest.local().messageHandler(new Inbox()).build().start();
+        // The flood is of junk commands, which maxJunkCommands would end early: this test is about back-pressure.
+        try (SmtpServer server = SmtpServerTest.local().maxJunkCommands(Integer.MAX_VALUE).messageHandler(new Inbox())
+                .build().start();
              HostileClient c = new HostileClient(server.port(), 4096)) {
             c.code();
             long before = usedHeapAfterGc();
@@ -264,6 +266,102 @@ class ResourceAbuseTest {
             assertThat(took).as("timed out for the whole command").isLessThan(timeout.multipliedBy(3));
             assertThat(trickle.get(WAIT.toSeconds(), TimeUnit.SECONDS)).as("octets sent before the timeout").isLessThan(line.length);
         }
+    }
+
+    @Test
+    @DisplayName("Limits.maxJunkCommands: a pipelined flood of NOOP, RSET, VRFY and HELP ends in 421 4.7.0 and close after the junk and bad-command limits")
+    void junkCommandFloodIsClosed() throws Exception {
+        try (SmtpServer server = SmtpServerTest.local().maxJunkCommands(100).maxBadCommands(20).messageHandler(new Inbox())
+                .build().start();
+             HostileClient c = new HostileClient(server.port())) {
+            c.code();
+            assertThat(c.command("EHLO client.test")).isEqualTo(250);
+            String[] junk = {"NOOP", "RSET", "VRFY postmaster", "HELP"};
+            StringBuilder flood = new StringBuilder();
+            for (int i = 0; i < 500; i++) {
+                flood.append(junk[i % junk.length]).append("\r\n");
+            }
+            try {
+                c.send(flood.toString());
+            } catch (IOException e) {
+                // The server may close before the whole flood is written: that is the point.
+            }
+            List<String> replies = c.repliesUntilEnd(1_000);
+            // 100 free, 20 more each answered and counted as bad, then 421 and close.
+            assertThat(replies).hasSize(121);
+            assertThat(replies.subList(0, 120)).allSatisfy(r -> assertThat(r).matches("(250|252|214)[ -](?s).*"));
+            assertThat(replies.get(120)).startsWith("421 4.7.0");
+        }
+    }
+
+    @Test
+    @DisplayName("A message body trickled one octet at a time, each within the data-block timeout, is cut by its message deadline with 421 4.4.2")
+    void trickledMessageBodyIsCut() throws Exception {
+        Duration block = Duration.ofSeconds(1);
+        Inbox inbox = new Inbox();
+        try (SmtpServer server = SmtpServerTest.local().dataBlockTimeout(block).minDataRate(1_000).messageHandler(inbox)
+                .build().start();
+             HostileClient c = new HostileClient(server.port())) {
+            c.code();
+            c.command("EHLO client.test");
+            c.command("MAIL FROM:<a@example.com>");
+            c.command("RCPT TO:<b@example.org>");
+            assertThat(c.command("DATA")).isEqualTo(354);
+            long start = System.nanoTime();
+            AtomicBoolean stop = new AtomicBoolean();
+            CompletableFuture<Integer> trickle = trickle(c, "x".repeat(1_000), Duration.ofMillis(200), stop);
+            String reply = c.reply();
+            Duration took = Duration.ofNanos(System.nanoTime() - start);
+            stop.set(true);
+            assertThat(reply).startsWith("421 4.4.2");
+            // 1 s of head start, and the few octets sent earned a few milliseconds more.
+            assertThat(took).isBetween(block.minusMillis(100), block.multipliedBy(3));
+            assertThat(trickle.get(WAIT.toSeconds(), TimeUnit.SECONDS)).isLessThan(20);
+            assertThat(inbox.size()).isZero();
+        }
+    }
+
+    @Test
+    @DisplayName("A client that keeps its connection busy with a NOOP now and then is closed at maxSessionLifetime with 421 4.4.2")
+    void sessionLifetimeEndsABusyIdleClient() throws Exception {
+        Duration lifetime = Duration.ofSeconds(1);
+        try (SmtpServer server = SmtpServerTest.local().maxSessionLifetime(lifetime).messageHandler(new Inbox()).build().start();
+             HostileClient c = new HostileClient(server.port())) {
+            long start = System.nanoTime();
+            c.code();
+            int noops = 0;
+            String last;
+            while (true) {
+                last = c.ask("NOOP");
+                if (!last.startsWith("250")) {
+                    break;
+                }
+                noops++;
+                // The pacing is the attack: each command well inside every per-command timeout.
+                Thread.sleep(100);
+            }
+            Duration took = Duration.ofNanos(System.nanoTime() - start);
+            assertThat(last).startsWith("421 4.4.2");
+            assertThat(noops).isPositive();
+            assertThat(took).isBetween(lifetime.minusMillis(100), lifetime.multipliedBy(3));
+        }
+    }
+
+    /** Sends {@code text} one octet per {@code pause} until stopped or refused; the octets sent. */
+    private static CompletableFuture<Integer> trickle(HostileClient c, String text, Duration pause, AtomicBoolean stop) {
+        byte[] octets = text.getBytes(StandardCharsets.US_ASCII);
+        return CompletableFuture.supplyAsync(() -> {
+            int sent = 0;
+            try {
+                for (; sent < octets.length && !stop.get(); sent++) {
+                    c.send(new byte[] {octets[sent]});
+                    Thread.sleep(pause.toMillis());
+                }
+            } catch (IOException | InterruptedException e) {
+                // The server closed the connection: the point.
+            }
+            return sent;
+        });
     }
 
     @Test

@@ -102,6 +102,8 @@ public final class ServerSession {
     private int authStep;
     private int authFailures;
     private int badCommands;
+    /** NOOP, RSET, VRFY, EXPN and HELP since the last message accepted (Limits.maxJunkCommands). */
+    private int junkCommands;
     /** The attributes advertised with XCLIENT to this client, or null when it may not use XCLIENT. */
     private List<String> xclientAttributes;
 
@@ -453,6 +455,10 @@ public final class ServerSession {
         for (Reply r : replies) {
             reply(r);
             closing |= r.code() == 421;
+            if (r.isPositiveCompletion()) {
+                // Mail moved: the client is doing what the connection is for.
+                junkCommands = 0;
+            }
         }
         clearTransaction();
         if (closing) {
@@ -684,16 +690,29 @@ public final class ServerSession {
             case RSET -> {
                 abandonTransaction(ResetCause.RSET, Replies.OK);
                 reply(Replies.OK);
+                junkCommand();
             }
-            case NOOP -> reply(Replies.OK);
+            case NOOP -> {
+                reply(Replies.OK);
+                junkCommand();
+            }
             case QUIT -> {
                 abandonTransaction(ResetCause.QUIT, Replies.closing(config.hostname()));
                 reply(Replies.closing(config.hostname()));
                 close(CloseReason.QUIT);
             }
-            case VRFY -> reply(Replies.CANNOT_VERIFY);
-            case EXPN -> error(Replies.NOT_IMPLEMENTED);
-            case HELP -> reply(Replies.HELP);
+            case VRFY -> {
+                reply(Replies.CANNOT_VERIFY);
+                junkCommand();
+            }
+            case EXPN -> {
+                error(Replies.NOT_IMPLEMENTED);
+                junkCommand();
+            }
+            case HELP -> {
+                reply(Replies.HELP);
+                junkCommand();
+            }
             case STARTTLS -> startTls();
             case AUTH -> auth((Command.Auth) cmd);
             default -> error(Replies.SYNTAX_ERROR);
@@ -1177,6 +1196,18 @@ public final class ServerSession {
     private void error(Reply reply) {
         reply(reply);
         badCommand();
+    }
+
+    /**
+     * Counts a command that moves no mail. Past {@code Limits.maxJunkCommands} each one is also
+     * a bad command, so a client that only keeps its connection busy is closed with 421 after
+     * {@code maxBadCommands} more, as Postfix does (RFC 5321 §4.1.1.9 lets NOOP be sent at any
+     * time, not for ever).
+     */
+    private void junkCommand() {
+        if (++junkCommands > limits.maxJunkCommands() && state != ServerState.CLOSED) {
+            badCommand();
+        }
     }
 
     private void badCommand() {
