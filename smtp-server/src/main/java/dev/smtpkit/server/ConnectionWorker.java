@@ -133,6 +133,8 @@ final class ConnectionWorker implements Runnable {
     /** The watchdog answered the timed call (451); the handler's own answer is dropped. Guarded by lock. */
     private boolean handlerAnswered;
     private volatile boolean finished;
+    /** When the write under way began ({@link System#nanoTime()}, never 0), or 0 while none is. */
+    private volatile long writeStarted;
     /** Reading the PROXY header or doing the implicit TLS handshake: no session yet, nothing to say on shutdown. */
     private volatile boolean preamble = true;
     /** The client this connection is counted against in the per-client limit, once it is. */
@@ -428,11 +430,14 @@ final class ConnectionWorker implements Runnable {
         if (broken) {
             return;
         }
+        writeStarted = System.nanoTime() | 1;
         try {
             wire.write(bytes);
         } catch (IOException e) {
             transcript.note("write failed: " + e);
             broken = true;
+        } finally {
+            writeStarted = 0;
         }
     }
 
@@ -998,6 +1003,19 @@ final class ConnectionWorker implements Runnable {
      * writes fail, so no reply follows.
      */
     void forceClose() {
+        wire.close();
+    }
+
+    /** The watchdog's question: has a write been waiting for the client to read for longer than the limit? */
+    boolean writeStalled(long now, long limitNanos) {
+        long started = writeStarted;
+        return started != 0 && now - started > limitNanos;
+    }
+
+    /** Closes a connection whose client does not take its replies; the blocked write then fails. */
+    void closeStalledWrite() {
+        LOG.info("{} {}: the client took no reply within the write timeout of {} ms; closing", connection.id(),
+                connection.remoteAddress(), settings.writeTimeout().toMillis());
         wire.close();
     }
 }

@@ -15,6 +15,7 @@ import org.slf4j.Logger;
  *
  * @param maxSessionLifetime how long a connection may last in all
  * @param minDataRate        octets per second a message must average past its head start; 0 for no bound
+ * @param writeTimeout       how long a reply may wait for the client to take it
  * @param tls                the certificate for STARTTLS and implicit TLS
  * @param tlsProtocols       the TLS versions enabled on each connection
  * @param clientCertificates whether the handshake asks for the client's certificate
@@ -32,6 +33,7 @@ record Settings(
         Duration handlerTimeout,
         Duration maxSessionLifetime,
         long minDataRate,
+        Duration writeTimeout,
         Optional<SSLContext> tls,
         List<String> tlsProtocols,
         ClientCertificatePolicy clientCertificates,

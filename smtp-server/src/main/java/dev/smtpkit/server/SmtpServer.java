@@ -105,7 +105,7 @@ public final class SmtpServer implements AutoCloseable {
     private Network.Listener implicitTlsListener;
     private Executor executor;
     private ExecutorService ownedExecutor;
-    private HandlerWatchdog watchdog;
+    private Watchdog watchdog;
     /** Numbers servers in thread names. */
     private static final AtomicLong SERVERS = new AtomicLong();
 
@@ -165,8 +165,8 @@ public final class SmtpServer implements AutoCloseable {
             network = net;
             listener = plain;
             implicitTlsListener = tls;
-            watchdog = new HandlerWatchdog(Threads.PREFIX + "watchdog-" + SERVERS.incrementAndGet(), this::live, executor,
-                    settings.handlerTimeout(), settings.dataTerminationTimeout());
+            watchdog = new Watchdog(Threads.PREFIX + "watchdog-" + SERVERS.incrementAndGet(), this::live, executor,
+                    settings.writeTimeout(), settings.handlerTimeout(), settings.dataTerminationTimeout());
             // A connection accepted already waits in admit() for this lock, so it finds the server running.
             status = Status.RUNNING;
             LOG.info("SMTP server {} listening on {} ({})", settings.config().hostname(), plain.localAddress(), transport);
@@ -438,6 +438,7 @@ public final class SmtpServer implements AutoCloseable {
         private Duration dataTerminationTimeout = Timeout.DATA_TERMINATION.rfcDefault();
         private Duration handlerTimeout = Duration.ofMinutes(4);
         private Duration maxSessionLifetime = Duration.ofHours(1);
+        private Duration writeTimeout = Timeout.SERVER_COMMAND.rfcDefault();
         private long minDataRate = 500;
         private int maxConnections = 100;
         private int maxConnectionsPerClient = 50;
@@ -622,6 +623,17 @@ public final class SmtpServer implements AutoCloseable {
          */
         public Builder maxSessionLifetime(Duration lifetime) {
             this.maxSessionLifetime = positive("maxSessionLifetime", lifetime);
+            return this;
+        }
+
+        /**
+         * How long a reply may wait for the client to take it (5 minutes, the command timeout a
+         * client has for its next command, RFC 5321 §4.5.3.2.7); then the connection is closed.
+         * A client that pipelines commands and never reads their replies would otherwise keep a
+         * thread blocked in a write for ever.
+         */
+        public Builder writeTimeout(Duration timeout) {
+            this.writeTimeout = positive("writeTimeout", timeout);
             return this;
         }
 
@@ -875,7 +887,7 @@ public final class SmtpServer implements AutoCloseable {
                         + " on a trusted network");
             }
             Settings settings = new Settings(built, factory, commandTimeout, dataBlockTimeout, dataTerminationTimeout, handlerTimeout,
-                    maxSessionLifetime, minDataRate, Optional.ofNullable(tls), tlsProtocols, clientCertificates, mechanisms,
+                    maxSessionLifetime, minDataRate, writeTimeout, Optional.ofNullable(tls), tlsProtocols, clientCertificates, mechanisms,
                     Optional.ofNullable(proxyProtocol), Optional.ofNullable(xclient), transcriptLog,
                     transcriptListener, new Counters());
             return new SmtpServer(this, settings);

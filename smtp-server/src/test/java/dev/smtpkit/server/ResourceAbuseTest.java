@@ -295,6 +295,33 @@ class ResourceAbuseTest {
     }
 
     @Test
+    @DisplayName("A client that pipelines commands and never reads the replies is closed at the write timeout, and its thread is freed")
+    void unreadRepliesAreClosedByTheWriteTimeout() throws Exception {
+        Duration writeTimeout = Duration.ofSeconds(1);
+        try (SmtpServer server = SmtpServerTest.local().writeTimeout(writeTimeout).messageHandler(new Inbox()).build().start();
+             HostileClient c = new HostileClient(server.port(), 4096)) {
+            c.code();
+            // EHLO is no junk command: only the write timeout ends this. Its replies (about 10 MB)
+            // outgrow every socket buffer on the way.
+            byte[] flood = "EHLO client.test\r\n".repeat(100_000).getBytes(StandardCharsets.US_ASCII);
+            long start = System.nanoTime();
+            CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> {
+                try {
+                    c.send(flood);
+                } catch (IOException e) {
+                    // Closed by the server: the point.
+                }
+            });
+            await().atMost(WAIT).until(() -> server.metrics().connectionsActive() == 0);
+            Duration took = Duration.ofNanos(System.nanoTime() - start);
+            assertThat(took).isGreaterThanOrEqualTo(writeTimeout);
+            assertThat(server.metrics().bytesReceived()).as("the server stopped reading").isLessThan(flood.length);
+            c.close();
+            writer.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
     @DisplayName("A message body trickled one octet at a time, each within the data-block timeout, is cut by its message deadline with 421 4.4.2")
     void trickledMessageBodyIsCut() throws Exception {
         Duration block = Duration.ofSeconds(1);
