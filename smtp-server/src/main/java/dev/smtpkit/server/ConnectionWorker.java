@@ -35,6 +35,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import javax.net.ssl.SSLSession;
 import org.slf4j.Logger;
@@ -120,6 +121,8 @@ final class ConnectionWorker implements Runnable {
     private final ReentrantLock lock = new ReentrantLock();
 
     private volatile boolean shutdownRequested;
+    /** The 421 the session ends with when {@link #shutdownRequested}: a server shutdown, or a slot needed for another client. */
+    private volatile Reply shutdownReply = Replies.SHUTTING_DOWN;
     /**
      * When the handler call under way must have returned (System.nanoTime), or 0 while no call is
      * timed: {@code mail()} and {@code rcpt()} from their start ({@code handlerTimeout}),
@@ -155,6 +158,10 @@ final class ConnectionWorker implements Runnable {
     private boolean overClientLimit;
     /** The command, message and session deadlines that bound each read. */
     private final Deadlines deadlines;
+    /** Whether the server is near maxConnections, when commands get the shorter stress timeout. */
+    private final BooleanSupplier underStress;
+    /** The connection's number, in accept order. */
+    private final long sequence;
     /** Lingering: when the wait for more from the client ends ({@link System#nanoTime()}), and how much came. */
     private long lingerDeadline;
     private int lingered;
@@ -165,7 +172,7 @@ final class ConnectionWorker implements Runnable {
      * @param executor    runs the connection again when its wire calls back; the server runs it first
      */
     ConnectionWorker(Settings settings, Wire wire, String id, boolean implicitTls, ClientLimit clientLimit,
-            Executor executor, Consumer<ConnectionWorker> onExit) {
+            Executor executor, Consumer<ConnectionWorker> onExit, BooleanSupplier underStress) {
         this.settings = settings;
         this.wire = wire;
         this.connection = new Connection(id, wire.remoteAddress(), wire.localAddress(), this::forceClose);
@@ -176,6 +183,8 @@ final class ConnectionWorker implements Runnable {
         this.executor = executor;
         this.onExit = onExit;
         this.deadlines = settings.deadlines(System::nanoTime);
+        this.underStress = underStress;
+        this.sequence = Long.parseLong(id);
     }
 
     /** Records the client this connection counts against, so that its end releases the same one. */
@@ -416,7 +425,11 @@ final class ConnectionWorker implements Runnable {
 
     /** The socket timeout for the next read, or 0 if a deadline has passed ({@link Deadlines}). */
     private int readTimeoutMillis(Timeout timeout) {
-        return deadlines.readTimeoutMillis(timeout, settings.readTimeoutMillis(timeout));
+        return deadlines.readTimeoutMillis(timeout, settings.readTimeoutMillis(timeout, underStress.getAsBoolean()));
+    }
+
+    long sequence() {
+        return sequence;
     }
 
     /** Writes what the session queued; a failed write ends the input too, so the session unwinds. */
@@ -964,29 +977,51 @@ final class ConnectionWorker implements Runnable {
      * blocked reading, or no thread at all), else at its next read.
      */
     void requestShutdown() {
+        requestEnd(Replies.SHUTTING_DOWN);
+    }
+
+    /**
+     * Ends this connection now to make room for another client's: 421 with {@code reply} if it
+     * waits for a command outside a transaction, else closed at once, since a slot that is
+     * needed now cannot wait for a transaction that may be trickled for minutes.
+     */
+    void shed(Reply reply) {
+        if (!requestEnd(reply)) {
+            forceClose();
+        }
+    }
+
+    /** Asks the session to end with {@code reply}; true if it did so at once (the 421 goes out on its thread). */
+    private boolean requestEnd(Reply reply) {
+        shutdownReply = reply;
         shutdownRequested = true;
         if (preamble && !finished) {
             // No SMTP session yet: there is no one to say 421 to.
             wire.close();
-            return;
+            return true;
         }
-        if (finished || !lock.tryLock()) {
-            return;
+        if (finished) {
+            return true;
+        }
+        if (!lock.tryLock()) {
+            return false;
         }
         try {
             // While the handler decides, the session waits for it; the next read applies the shutdown.
             if (session == null || shutdownApplied || finished || handlerDeadline != 0) {
-                return;
+                return finished;
             }
             applyShutdown();
-            if (session.state() == ServerState.CLOSED) {
-                // The connection waits for input: end its read, or call it back, so it writes the 421 and closes.
-                try {
-                    wire.shutdownInput();
-                } catch (IOException e) {
-                    wire.close();
-                }
+            if (session.state() != ServerState.CLOSED) {
+                return false;
             }
+            // The connection waits for input: end its read, or call it back, so it writes the 421 and closes.
+            try {
+                wire.shutdownInput();
+            } catch (IOException e) {
+                wire.close();
+            }
+            return true;
         } finally {
             lock.unlock();
         }
@@ -994,8 +1029,9 @@ final class ConnectionWorker implements Runnable {
 
     private void applyShutdown() {
         shutdownApplied = true;
-        transcript.note("server shutting down");
-        session.shutdown();
+        Reply reply = shutdownReply;
+        transcript.note(reply == Replies.SHUTTING_DOWN ? "server shutting down" : "ending the session: " + reply.toString().strip());
+        session.shutdown(reply);
     }
 
     /**

@@ -16,6 +16,7 @@ import org.slf4j.Logger;
  * @param maxSessionLifetime how long a connection may last in all
  * @param minDataRate        octets per second a message must average past its head start; 0 for no bound
  * @param writeTimeout       how long a reply may wait for the client to take it
+ * @param stressCommandTimeout the command timeout while connections are near maxConnections
  * @param tls                the certificate for STARTTLS and implicit TLS
  * @param tlsProtocols       the TLS versions enabled on each connection
  * @param clientCertificates whether the handshake asks for the client's certificate
@@ -34,6 +35,7 @@ record Settings(
         Duration maxSessionLifetime,
         long minDataRate,
         Duration writeTimeout,
+        Duration stressCommandTimeout,
         Optional<SSLContext> tls,
         List<String> tlsProtocols,
         ClientCertificatePolicy clientCertificates,
@@ -51,7 +53,13 @@ record Settings(
 
     /** The socket read timeout for what the session says it waits for (RFC 5321 §4.5.3.2). */
     int readTimeoutMillis(Timeout timeout) {
-        Duration d = timeout == Timeout.DATA_BLOCK ? dataBlockTimeout : commandTimeout;
+        return readTimeoutMillis(timeout, false);
+    }
+
+    /** The same, shortened for commands while the server is under stress. */
+    int readTimeoutMillis(Timeout timeout, boolean stressed) {
+        Duration d = timeout == Timeout.DATA_BLOCK ? dataBlockTimeout
+                : stressed && stressCommandTimeout.compareTo(commandTimeout) < 0 ? stressCommandTimeout : commandTimeout;
         return (int) Math.min(Integer.MAX_VALUE, Math.max(1, d.toMillis()));
     }
 }

@@ -100,6 +100,9 @@ public final class SmtpServer implements AutoCloseable {
     private Status status = Status.NEW;
     private final Set<ConnectionWorker> workers = new HashSet<>();
     private final Map<InetAddress, Integer> perClient = new HashMap<>();
+    /** Connections shed for others' (LoadShedding) whose threads have not ended yet; they count against no limit. */
+    private final Set<ConnectionWorker> shed = new HashSet<>();
+    private volatile boolean stressed;
     private Network network;
     private Network.Listener listener;
     private Network.Listener implicitTlsListener;
@@ -253,22 +256,38 @@ public final class SmtpServer implements AutoCloseable {
         InetAddress client = wire.remoteAddress().getAddress();
         boolean countLater = settings.proxyProtocol().isPresent();
         ConnectionWorker worker = null;
+        ConnectionWorker victim = null;
         Reply refusal = null;
         synchronized (lock) {
+            boolean full = workers.size() - shed.size() >= maxConnections;
             if (status != Status.RUNNING) {
                 refusal = Replies.SHUTTING_DOWN;
-            } else if (workers.size() >= maxConnections
-                    || (!countLater && perClient.getOrDefault(client, 0) >= maxConnectionsPerClient)) {
+            } else if (!countLater && perClient.getOrDefault(client, 0) >= maxConnectionsPerClient) {
+                refusal = Replies.TOO_MANY_CONNECTIONS;
+            } else if (full && (countLater || (victim = victimFor(client)) == null)) {
                 refusal = Replies.TOO_MANY_CONNECTIONS;
             } else {
+                if (victim != null) {
+                    // Its slot is the newcomer's from now on, though its thread still has to end.
+                    shed.add(victim);
+                    victim.countedClient().ifPresent(this::uncount);
+                    victim.countedAs(null);
+                }
                 worker = new ConnectionWorker(settings, wire, Long.toString(sessionIds.incrementAndGet()), implicitTls,
-                        this::admitClient, executor, this::exited);
+                        this::admitClient, executor, this::exited, () -> stressed);
                 workers.add(worker);
                 if (!countLater) {
                     perClient.merge(client, 1, Integer::sum);
                     worker.countedAs(client);
                 }
+                updateStress();
             }
+        }
+        if (victim != null) {
+            settings.counters().connectionsShed.increment();
+            LOG.info("{} {}: shed for a connection from {}, at maxConnections with more connections than any other client",
+                    victim.connection().id(), victim.connection().remoteAddress(), client.getHostAddress());
+            victim.shed(Replies.TOO_MANY_CONNECTIONS);
         }
         if (refusal != null && (countLater || implicitTls)) {
             // A proxy or a TLS client would take a plaintext 421 for garbage: just close.
@@ -328,10 +347,45 @@ public final class SmtpServer implements AutoCloseable {
     private void exited(ConnectionWorker worker) {
         synchronized (lock) {
             if (workers.remove(worker)) {
-                worker.countedClient().ifPresent(client -> perClient.computeIfPresent(client, (a, n) -> n > 1 ? n - 1 : null));
+                shed.remove(worker);
+                worker.countedClient().ifPresent(this::uncount);
+                updateStress();
             }
             lock.notifyAll();
         }
+    }
+
+    /** Under {@link #lock}. */
+    private void uncount(InetAddress client) {
+        perClient.computeIfPresent(client, (a, n) -> n > 1 ? n - 1 : null);
+    }
+
+    /**
+     * The connection to shed so that {@code client} can have one at maxConnections: the oldest of
+     * the address with the most ({@link LoadShedding}), or null. Under {@link #lock}.
+     */
+    private ConnectionWorker victimFor(InetAddress client) {
+        InetAddress heaviest = LoadShedding.heaviest(perClient, client).orElse(null);
+        if (heaviest == null) {
+            return null;
+        }
+        ConnectionWorker oldest = null;
+        for (ConnectionWorker w : workers) {
+            if (!shed.contains(w) && heaviest.equals(w.countedClient().orElse(null))
+                    && (oldest == null || w.sequence() < oldest.sequence())) {
+                oldest = w;
+            }
+        }
+        return oldest;
+    }
+
+    /**
+     * Stress, as Postfix calls it: connections at four fifths of maxConnections or more. Then a
+     * connection waits at most {@link Builder#stressCommandTimeout} for each command, so slow
+     * clients give their slots up quickly. Under {@link #lock}.
+     */
+    private void updateStress() {
+        stressed = (workers.size() - shed.size()) * 5L >= maxConnections * 4L;
     }
 
     // ---------------------------------------------------------------- closing
@@ -439,6 +493,7 @@ public final class SmtpServer implements AutoCloseable {
         private Duration handlerTimeout = Duration.ofMinutes(4);
         private Duration maxSessionLifetime = Duration.ofHours(1);
         private Duration writeTimeout = Timeout.SERVER_COMMAND.rfcDefault();
+        private Duration stressCommandTimeout = Duration.ofSeconds(10);
         private long minDataRate = 500;
         private int maxConnections = 100;
         private int maxConnectionsPerClient = 50;
@@ -623,6 +678,16 @@ public final class SmtpServer implements AutoCloseable {
          */
         public Builder maxSessionLifetime(Duration lifetime) {
             this.maxSessionLifetime = positive("maxSessionLifetime", lifetime);
+            return this;
+        }
+
+        /**
+         * The command timeout while the server is under stress, with connections at four fifths
+         * of {@link #maxConnections} or more (10 seconds, as Postfix's stress-dependent
+         * {@code smtpd_timeout}): slow clients then give their slots up within seconds.
+         */
+        public Builder stressCommandTimeout(Duration timeout) {
+            this.stressCommandTimeout = positive("stressCommandTimeout", timeout);
             return this;
         }
 
@@ -887,7 +952,7 @@ public final class SmtpServer implements AutoCloseable {
                         + " on a trusted network");
             }
             Settings settings = new Settings(built, factory, commandTimeout, dataBlockTimeout, dataTerminationTimeout, handlerTimeout,
-                    maxSessionLifetime, minDataRate, writeTimeout, Optional.ofNullable(tls), tlsProtocols, clientCertificates, mechanisms,
+                    maxSessionLifetime, minDataRate, writeTimeout, stressCommandTimeout, Optional.ofNullable(tls), tlsProtocols, clientCertificates, mechanisms,
                     Optional.ofNullable(proxyProtocol), Optional.ofNullable(xclient), transcriptLog,
                     transcriptListener, new Counters());
             return new SmtpServer(this, settings);

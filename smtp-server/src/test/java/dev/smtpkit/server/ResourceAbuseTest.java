@@ -322,6 +322,80 @@ class ResourceAbuseTest {
     }
 
     @Test
+    @DisplayName("While 2,000 slow connections from 40 addresses fill the server, a client from a new address is served, and one slow connection is shed with 421 4.7.0")
+    void newAddressIsServedWhileSlowClientsFillTheServer() throws Exception {
+        int addresses = 40;
+        int perAddress = knob("smtpkit.hostile.slowPerAddress", 50);
+        int total = addresses * perAddress;
+        Inbox inbox = new Inbox();
+        List<java.net.Socket> slow = new ArrayList<>();
+        try (SmtpServer server = SmtpServerTest.local().maxConnections(total).maxConnectionsPerClient(perAddress)
+                .backlog(4096).messageHandler(inbox).build().start()) {
+            try {
+                for (int a = 0; a < addresses; a++) {
+                    for (int i = 0; i < perAddress; i++) {
+                        // Loopback is 127/8: each address is a client of its own to the server.
+                        java.net.Socket s = new java.net.Socket();
+                        s.bind(new java.net.InetSocketAddress("127.0.0." + (a + 2), 0));
+                        s.connect(new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), server.port()));
+                        slow.add(s);
+                    }
+                }
+                await().atMost(WAIT).until(() -> server.metrics().connectionsActive() == total);
+                assertThat(server.metrics().connectionsRefused()).isZero();
+                try (java.net.Socket fresh = new java.net.Socket()) {
+                    fresh.bind(new java.net.InetSocketAddress("127.0.0.200", 0));
+                    fresh.connect(new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), server.port()));
+                    try (HostileClient c = new HostileClient(fresh)) {
+                        assertThat(c.code()).isEqualTo(220);
+                        assertThat(c.command("EHLO fresh.test")).isEqualTo(250);
+                        assertThat(c.command("MAIL FROM:<a@example.com>")).isEqualTo(250);
+                        assertThat(c.command("RCPT TO:<b@example.org>")).isEqualTo(250);
+                        assertThat(c.command("DATA")).isEqualTo(354);
+                        assertThat(c.ask("served\r\n.")).startsWith("250");
+                    }
+                }
+                assertThat(inbox.take(WAIT).text()).isEqualTo("served\r\n");
+                assertThat(server.metrics().connectionsShed()).isEqualTo(1);
+                assertThat(server.metrics().connectionsRefused()).isZero();
+                // The shed one is the oldest of an address holding the most: the very first, from 127.0.0.2.
+                java.net.Socket first = slow.get(0);
+                first.setSoTimeout((int) WAIT.toMillis());
+                String text = new String(first.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+                assertThat(text).startsWith("220 ").contains("\r\n421 4.7.0");
+            } finally {
+                for (java.net.Socket s : slow) {
+                    s.close();
+                }
+            }
+        }
+    }
+
+    @Test
+    @DisplayName("Under stress (connections at four fifths of maxConnections) a new connection has the short stress command timeout")
+    void stressShortensTheCommandTimeout() throws Exception {
+        Duration stress = Duration.ofMillis(500);
+        try (SmtpServer server = SmtpServerTest.local().maxConnections(5).commandTimeout(Duration.ofMinutes(1))
+                .stressCommandTimeout(stress).messageHandler(new Inbox()).build().start();
+             HostileClient calm1 = new HostileClient(server.port());
+             HostileClient calm2 = new HostileClient(server.port());
+             HostileClient calm3 = new HostileClient(server.port())) {
+            assertThat(calm1.code()).isEqualTo(220);
+            assertThat(calm2.code()).isEqualTo(220);
+            assertThat(calm3.code()).isEqualTo(220);
+            long start = System.nanoTime();
+            try (HostileClient fourth = new HostileClient(server.port())) {
+                assertThat(fourth.code()).isEqualTo(220);
+                assertThat(fourth.reply()).startsWith("421 4.4.2");
+                Duration took = Duration.ofNanos(System.nanoTime() - start);
+                assertThat(took).isBetween(stress.minusMillis(100), Duration.ofSeconds(5));
+            }
+            // Those admitted before the stress keep the command timeout they were given.
+            assertThat(calm1.command("NOOP")).isEqualTo(250);
+        }
+    }
+
+    @Test
     @DisplayName("A message body trickled one octet at a time, each within the data-block timeout, is cut by its message deadline with 421 4.4.2")
     void trickledMessageBodyIsCut() throws Exception {
         Duration block = Duration.ofSeconds(1);

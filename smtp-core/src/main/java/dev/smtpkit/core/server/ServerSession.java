@@ -93,6 +93,7 @@ public final class ServerSession {
     /** The line decoder holds the start of a line, whose length limit was chosen when it began. */
     private boolean midLine;
     private boolean shuttingDown;
+    private Reply shutdownReply = Replies.SHUTTING_DOWN;
 
     private String helloDomain = "";
     private boolean extended;
@@ -298,17 +299,33 @@ public final class ServerSession {
      * open and no decision is pending, otherwise once the transaction in flight has ended.
      */
     public void shutdown() {
+        shutdown(Replies.SHUTTING_DOWN);
+    }
+
+    /**
+     * Asks the session to end as {@link #shutdown()} does, with another 421 reply: the server
+     * ends it for its own reasons (RFC 5321 §3.8), such as making room for other clients under
+     * load ({@link Replies#TOO_MANY_CONNECTIONS}).
+     *
+     * @throws IllegalArgumentException when the reply is not a 421
+     */
+    public void shutdown(Reply reply) {
+        Objects.requireNonNull(reply, "reply");
+        if (reply.code() != 421) {
+            throw new IllegalArgumentException("a session is ended with 421 (RFC 5321 §3.8), not " + reply.code());
+        }
         if (state == ServerState.CLOSED) {
             return;
         }
         shuttingDown = true;
+        shutdownReply = reply;
         if (pending == null && !inTransaction() && state != ServerState.DATA && state != ServerState.STARTTLS) {
             closeForShutdown();
         }
     }
 
     private void closeForShutdown() {
-        reply(Replies.SHUTTING_DOWN);
+        reply(shutdownReply);
         close(CloseReason.SHUTDOWN);
     }
 
