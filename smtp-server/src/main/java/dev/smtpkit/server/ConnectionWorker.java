@@ -175,7 +175,8 @@ final class ConnectionWorker implements Runnable {
             Executor executor, Consumer<ConnectionWorker> onExit, BooleanSupplier underStress) {
         this.settings = settings;
         this.wire = wire;
-        this.connection = new Connection(id, wire.remoteAddress(), wire.localAddress(), this::forceClose);
+        this.connection = new Connection(id, wire.remoteAddress(), wire.localAddress(), this::forceClose,
+                settings.memory());
         this.transcript = new Transcript(connection, settings.transcriptListener(), settings.counters(),
                 settings.transcriptLog());
         this.implicitTls = implicitTls;

@@ -17,6 +17,7 @@ import org.slf4j.Logger;
  * @param minDataRate        octets per second a message must average past its head start; 0 for no bound
  * @param writeTimeout       how long a reply may wait for the client to take it
  * @param stressCommandTimeout the command timeout while connections are near maxConnections
+ * @param memory             the budget for messages read whole into memory
  * @param tls                the certificate for STARTTLS and implicit TLS
  * @param tlsProtocols       the TLS versions enabled on each connection
  * @param clientCertificates whether the handshake asks for the client's certificate
@@ -36,6 +37,7 @@ record Settings(
         long minDataRate,
         Duration writeTimeout,
         Duration stressCommandTimeout,
+        MemoryBudget memory,
         Optional<SSLContext> tls,
         List<String> tlsProtocols,
         ClientCertificatePolicy clientCertificates,

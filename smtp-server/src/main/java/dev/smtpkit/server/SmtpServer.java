@@ -494,6 +494,7 @@ public final class SmtpServer implements AutoCloseable {
         private Duration maxSessionLifetime = Duration.ofHours(1);
         private Duration writeTimeout = Timeout.SERVER_COMMAND.rfcDefault();
         private Duration stressCommandTimeout = Duration.ofSeconds(10);
+        private long maxMessageBytesInMemory = Runtime.getRuntime().maxMemory() / 4;
         private long minDataRate = 500;
         private int maxConnections = 100;
         private int maxConnectionsPerClient = 50;
@@ -678,6 +679,21 @@ public final class SmtpServer implements AutoCloseable {
          */
         public Builder maxSessionLifetime(Duration lifetime) {
             this.maxSessionLifetime = positive("maxSessionLifetime", lifetime);
+            return this;
+        }
+
+        /**
+         * The octets of messages that may be held in memory at once while they are read whole for
+         * a {@link MessageHandler} (a quarter of the maximum heap). A message that does not fit is
+         * read to its end, dropped, and refused with {@code 452 4.3.1}, so that many large
+         * messages at once are told to come back later instead of running the heap out. A
+         * {@link SessionHandler} that streams its messages uses none of it.
+         */
+        public Builder maxMessageBytesInMemory(long octets) {
+            if (octets < 1) {
+                throw new IllegalArgumentException("SmtpServer.Builder.maxMessageBytesInMemory must be at least 1: " + octets);
+            }
+            this.maxMessageBytesInMemory = octets;
             return this;
         }
 
@@ -952,7 +968,8 @@ public final class SmtpServer implements AutoCloseable {
                         + " on a trusted network");
             }
             Settings settings = new Settings(built, factory, commandTimeout, dataBlockTimeout, dataTerminationTimeout, handlerTimeout,
-                    maxSessionLifetime, minDataRate, writeTimeout, stressCommandTimeout, Optional.ofNullable(tls), tlsProtocols, clientCertificates, mechanisms,
+                    maxSessionLifetime, minDataRate, writeTimeout, stressCommandTimeout,
+                    new MemoryBudget(maxMessageBytesInMemory), Optional.ofNullable(tls), tlsProtocols, clientCertificates, mechanisms,
                     Optional.ofNullable(proxyProtocol), Optional.ofNullable(xclient), transcriptLog,
                     transcriptListener, new Counters());
             return new SmtpServer(this, settings);

@@ -396,6 +396,46 @@ class ResourceAbuseTest {
     }
 
     @Test
+    @DisplayName("RFC 5321 §4.2.2: messages read whole share maxMessageBytesInMemory; one that does not fit gets 452 4.3.1, and is taken later")
+    void messagesInMemoryShareABudget() throws Exception {
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch holding = new java.util.concurrent.CountDownLatch(1);
+        List<Integer> delivered = java.util.Collections.synchronizedList(new ArrayList<>());
+        String body = ("y".repeat(998) + "\r\n").repeat(700);
+        MessageHandler handler = message -> {
+            delivered.add(message.content().length);
+            if (delivered.size() == 1) {
+                // The first message keeps its 700 KB in memory until the test lets it go.
+                holding.countDown();
+                release.await();
+            }
+        };
+        try (SmtpServer server = SmtpServerTest.local().maxMessageBytesInMemory(1_000_000).maxMessageSize(2 * MB)
+                .messageHandler(handler).build().start();
+             HostileClient first = new HostileClient(server.port());
+             HostileClient second = new HostileClient(server.port())) {
+            for (HostileClient c : List.of(first, second)) {
+                c.code();
+                c.command("EHLO client.test");
+                c.command("MAIL FROM:<a@example.com>");
+                c.command("RCPT TO:<b@example.org>");
+                assertThat(c.command("DATA")).isEqualTo(354);
+            }
+            first.send(body + ".\r\n");
+            assertThat(holding.await(WAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+            assertThat(second.ask(body + ".")).startsWith("452 4.3.1");
+            release.countDown();
+            assertThat(first.reply()).startsWith("250");
+            // The budget is free again: the refused message is taken when sent again.
+            second.command("MAIL FROM:<a@example.com>");
+            second.command("RCPT TO:<b@example.org>");
+            assertThat(second.command("DATA")).isEqualTo(354);
+            assertThat(second.ask(body + ".")).startsWith("250");
+            assertThat(delivered).containsExactly(body.length(), body.length());
+        }
+    }
+
+    @Test
     @DisplayName("A message body trickled one octet at a time, each within the data-block timeout, is cut by its message deadline with 421 4.4.2")
     void trickledMessageBodyIsCut() throws Exception {
         Duration block = Duration.ofSeconds(1);
