@@ -103,6 +103,7 @@ public final class SmtpServer implements AutoCloseable {
     /** Connections shed for others' (LoadShedding) whose threads have not ended yet; they count against no limit. */
     private final Set<ConnectionWorker> shed = new HashSet<>();
     private volatile boolean stressed;
+
     private Network network;
     private Network.Listener listener;
     private Network.Listener implicitTlsListener;
@@ -118,7 +119,7 @@ public final class SmtpServer implements AutoCloseable {
         this.requestedPort = b.port;
         this.requestedImplicitTlsPort = Optional.ofNullable(b.implicitTlsPort);
         this.backlog = b.backlog;
-        this.maxConnections = b.maxConnections;
+        this.maxConnections = fitToHeap(b.maxConnections, Runtime.getRuntime().maxMemory());
         this.maxConnectionsPerClient = b.maxConnectionsPerClient;
         this.shutdownGracePeriod = b.shutdownGracePeriod;
         this.applicationExecutor = Optional.ofNullable(b.executor);
@@ -242,6 +243,30 @@ public final class SmtpServer implements AutoCloseable {
     /** A snapshot of the counters since start. */
     public ServerMetrics metrics() {
         return settings.counters().snapshot();
+    }
+
+    /**
+     * What a connection holds in the heap while it waits, with room for one that is working: an
+     * idle one measured about 5 KB on either transport (session, codecs, buffers, the Netty
+     * channel), and a read buffer grows to 64 KB only while a client sends fast.
+     */
+    static final long HEAP_PER_CONNECTION = 8 * 1024;
+
+    /**
+     * {@code maxConnections}, lowered to what half the heap can hold at
+     * {@link #HEAP_PER_CONNECTION} each: 20,000 connections on a 64 MB heap would end in an
+     * OutOfMemoryError that takes every connection with it, where 4,096 and a 421 to the rest
+     * keep the server serving.
+     */
+    static int fitToHeap(int maxConnections, long maxHeap) {
+        long fits = Math.max(1, maxHeap / 2 / HEAP_PER_CONNECTION);
+        if (maxConnections <= fits) {
+            return maxConnections;
+        }
+        LOG.warn("maxConnections {} would need about {} MB of heap for connections alone; the heap is {} MB,"
+                + " so at most {} connections are served (raise -Xmx, or lower maxConnections)", maxConnections,
+                maxConnections * HEAP_PER_CONNECTION * 2 >> 20, maxHeap >> 20, fits);
+        return (int) fits;
     }
 
     // ---------------------------------------------------------------- accepting
@@ -732,7 +757,11 @@ public final class SmtpServer implements AutoCloseable {
             return this;
         }
 
-        /** Connections served at once; more are answered 421 4.7.0 and closed (100, as Postfix's {@code default_process_limit}). */
+        /**
+         * Connections served at once; more are answered 421 4.7.0 and closed (100, as Postfix's
+         * {@code default_process_limit}). Lowered at start, with a warning, to what half the heap
+         * holds at about 8 KB a connection, so a flood cannot run the heap out.
+         */
         public Builder maxConnections(int count) {
             this.maxConnections = atLeast("maxConnections", count, 1);
             return this;

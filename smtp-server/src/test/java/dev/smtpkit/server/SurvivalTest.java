@@ -139,6 +139,16 @@ class SurvivalTest {
         }
     }
 
+    @Test
+    @DisplayName("maxConnections is lowered to what half the heap holds: 20,000 on a 64 MB heap would end in OutOfMemoryError")
+    void maxConnectionsFitsTheHeap() {
+        long mb = 1024 * 1024;
+        assertThat(SmtpServer.fitToHeap(20_000, 64 * mb)).isEqualTo(4_096);
+        assertThat(SmtpServer.fitToHeap(100, 64 * mb)).isEqualTo(100);
+        assertThat(SmtpServer.fitToHeap(20_000, 6_000 * mb)).isEqualTo(20_000);
+        assertThat(SmtpServer.fitToHeap(20_000, 1)).isEqualTo(1);
+    }
+
     private static void deliver(HostileClient c, String line) throws Exception {
         assertThat(c.command("EHLO client.test")).isEqualTo(250);
         assertThat(c.command("MAIL FROM:<a@example.com>")).isEqualTo(250);
