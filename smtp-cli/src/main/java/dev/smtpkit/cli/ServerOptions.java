@@ -122,6 +122,18 @@ final class ServerOptions {
     @Option(names = "--lmtp", description = "Speak LMTP (RFC 2033): LHLO, and one reply per recipient after the data.")
     boolean lmtp;
 
+    @Option(names = "--backlog", paramLabel = "N",
+            description = "Connections the kernel queues before they are accepted (default: 128; Linux caps it at net.core.somaxconn).")
+    Integer backlog;
+
+    @Option(names = "--max-connections", paramLabel = "N",
+            description = "Connections served at once; more get 421 4.7.0 and are closed (default: 100).")
+    Integer maxConnections;
+
+    @Option(names = "--max-connections-per-client", paramLabel = "N",
+            description = "Connections served at once from one client address (default: 50).")
+    Integer maxConnectionsPerClient;
+
     /** A builder with these settings and the given handler still to set; the TLS context is made here. */
     SmtpServer.Builder builder(PrintWriter out) {
         SmtpServer.Builder b = SmtpServer.builder()
@@ -162,6 +174,15 @@ final class ServerOptions {
         }
         if (xclient != null) {
             b.xclient(xclient);
+        }
+        if (backlog != null) {
+            b.backlog(backlog);
+        }
+        if (maxConnections != null) {
+            b.maxConnections(maxConnections);
+        }
+        if (maxConnectionsPerClient != null) {
+            b.maxConnectionsPerClient(maxConnectionsPerClient);
         }
         return b;
     }
@@ -209,14 +230,21 @@ final class ServerOptions {
         return tls || cert != null || tlsRequired || implicitTlsPort != null;
     }
 
+    private static void atLeastOne(String option, Integer value) {
+        if (value != null && value < 1) {
+            throw CliFailure.usage(option + " must be at least 1: " + value);
+        }
+    }
+
     /** Checks what picocli cannot: the port range and that --cert and --key come together. */
     void validate() {
         if (port < 0 || port > 65535) {
             throw CliFailure.usage("--port must be 0 to 65535: " + port);
         }
-        if (maxRecipients != null && maxRecipients < 1) {
-            throw CliFailure.usage("--max-recipients must be at least 1: " + maxRecipients);
-        }
+        atLeastOne("--max-recipients", maxRecipients);
+        atLeastOne("--backlog", backlog);
+        atLeastOne("--max-connections", maxConnections);
+        atLeastOne("--max-connections-per-client", maxConnectionsPerClient);
         if ((cert == null) != (key == null)) {
             throw CliFailure.usage(cert == null ? "--key needs --cert" : "--cert needs --key");
         }

@@ -40,6 +40,8 @@ class MainTest {
         "catch --max-message-size 10X                    | '10X' is not a size",
         "catch --unknown                                 | Unknown option: '--unknown'",
         "sink --max-recipients 0                         | --max-recipients must be at least 1",
+        "catch --backlog 0                               | --backlog must be at least 1",
+        "catch --max-connections -1                      | --max-connections must be at least 1",
         "send --rcpt b@example.org                       | Missing required option: '--from=ADDRESS'",
         "send --from a@example.com --rcpt bad@@address   | 'bad@@address' is not a mailbox",
         "send --from a@example.com --rcpt b@x --pipelining maybe | expected on or off",

@@ -19,6 +19,11 @@ package dev.smtpkit.core;
  * @param maxMessageSize  largest message in octets, advertised as SIZE (RFC 1870); 0 means no limit
  * @param maxBadCommands  bad or out-of-order commands before 421 and close (Postfix's
  *                        {@code smtpd_hard_error_limit}: 20)
+ * @param maxJunkCommands commands that move no mail (NOOP, RSET, VRFY, EXPN, HELP) a client may
+ *                        send before each further one also counts against
+ *                        {@code maxBadCommands}; the count starts again after each message
+ *                        accepted (Postfix's {@code smtpd_junk_command_limit}: 100). Without it
+ *                        a client that sends a NOOP now and then holds its connection for ever.
  */
 public record Limits(
         int maxCommandLine,
@@ -28,10 +33,11 @@ public record Limits(
         int maxReplyLines,
         int maxRecipients,
         long maxMessageSize,
-        int maxBadCommands) {
+        int maxBadCommands,
+        int maxJunkCommands) {
 
     /** The RFC defaults, with a message size limit of 10,240,000 octets as Postfix's default. */
-    public static final Limits DEFAULTS = new Limits(512, 12288, 1000, 512, 100, 100, 10_240_000L, 20);
+    public static final Limits DEFAULTS = new Limits(512, 12288, 1000, 512, 100, 100, 10_240_000L, 20, 100);
 
     /** Checks every limit is usable. */
     public Limits {
@@ -42,6 +48,7 @@ public record Limits(
         atLeast("maxReplyLines", maxReplyLines, 1);
         atLeast("maxRecipients", maxRecipients, 1);
         atLeast("maxBadCommands", maxBadCommands, 1);
+        atLeast("maxJunkCommands", maxJunkCommands, 1);
         if (maxMessageSize < 0) {
             throw new IllegalArgumentException("Limits.maxMessageSize must be 0 (no limit) or positive: " + maxMessageSize);
         }
@@ -78,6 +85,7 @@ public record Limits(
         private int maxRecipients;
         private long maxMessageSize;
         private int maxBadCommands;
+        private int maxJunkCommands;
 
         private Builder(Limits l) {
             maxCommandLine = l.maxCommandLine;
@@ -88,6 +96,7 @@ public record Limits(
             maxRecipients = l.maxRecipients;
             maxMessageSize = l.maxMessageSize;
             maxBadCommands = l.maxBadCommands;
+            maxJunkCommands = l.maxJunkCommands;
         }
 
         public Builder maxCommandLine(int octets) { this.maxCommandLine = octets; return this; }
@@ -98,10 +107,11 @@ public record Limits(
         public Builder maxRecipients(int count) { this.maxRecipients = count; return this; }
         public Builder maxMessageSize(long octets) { this.maxMessageSize = octets; return this; }
         public Builder maxBadCommands(int count) { this.maxBadCommands = count; return this; }
+        public Builder maxJunkCommands(int count) { this.maxJunkCommands = count; return this; }
 
         public Limits build() {
             return new Limits(maxCommandLine, maxAuthLine, maxTextLine, maxReplyLine, maxReplyLines,
-                    maxRecipients, maxMessageSize, maxBadCommands);
+                    maxRecipients, maxMessageSize, maxBadCommands, maxJunkCommands);
         }
     }
 }

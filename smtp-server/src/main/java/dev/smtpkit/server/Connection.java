@@ -25,6 +25,7 @@ public final class Connection {
     private final InetSocketAddress peerAddress;
     private final InetSocketAddress localAddress;
     private final Runnable drop;
+    private final MemoryBudget memory;
     // Written by the connection's thread, read by the handler on any thread.
     private volatile InetSocketAddress remoteAddress;
     private volatile String helloName = "";
@@ -34,12 +35,18 @@ public final class Connection {
     private volatile Xclient xclient;
     private volatile boolean proxied;
 
-    Connection(String id, InetSocketAddress peerAddress, InetSocketAddress localAddress, Runnable drop) {
+    Connection(String id, InetSocketAddress peerAddress, InetSocketAddress localAddress, Runnable drop, MemoryBudget memory) {
         this.id = Objects.requireNonNull(id, "id");
         this.peerAddress = Objects.requireNonNull(peerAddress, "peerAddress");
         this.remoteAddress = peerAddress;
         this.localAddress = Objects.requireNonNull(localAddress, "localAddress");
         this.drop = Objects.requireNonNull(drop, "drop");
+        this.memory = Objects.requireNonNull(memory, "memory");
+    }
+
+    /** The server's budget for messages read whole into memory ({@link MessageHandler#asFactory()}). */
+    MemoryBudget memory() {
+        return memory;
     }
 
     /** The session id that the server's logs and wire transcript use for this connection. */

@@ -35,6 +35,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import javax.net.ssl.SSLSession;
 import org.slf4j.Logger;
@@ -120,6 +121,8 @@ final class ConnectionWorker implements Runnable {
     private final ReentrantLock lock = new ReentrantLock();
 
     private volatile boolean shutdownRequested;
+    /** The 421 the session ends with when {@link #shutdownRequested}: a server shutdown, or a slot needed for another client. */
+    private volatile Reply shutdownReply = Replies.SHUTTING_DOWN;
     /**
      * When the handler call under way must have returned (System.nanoTime), or 0 while no call is
      * timed: {@code mail()} and {@code rcpt()} from their start ({@code handlerTimeout}),
@@ -133,6 +136,8 @@ final class ConnectionWorker implements Runnable {
     /** The watchdog answered the timed call (451); the handler's own answer is dropped. Guarded by lock. */
     private boolean handlerAnswered;
     private volatile boolean finished;
+    /** When the write under way began ({@link System#nanoTime()}, never 0), or 0 while none is. */
+    private volatile long writeStarted;
     /** Reading the PROXY header or doing the implicit TLS handshake: no session yet, nothing to say on shutdown. */
     private volatile boolean preamble = true;
     /** The client this connection is counted against in the per-client limit, once it is. */
@@ -151,12 +156,12 @@ final class ConnectionWorker implements Runnable {
     private AuthExchange auth;
     /** The client a PROXY header named is over {@code maxConnectionsPerClient}: 421 instead of the greeting. */
     private boolean overClientLimit;
-    /**
-     * When the command being awaited must have arrived whole ({@link System#nanoTime()}), or 0 while
-     * none is awaited. The command timeout covers the whole command, not each read, or a client
-     * sending one octet at a time (slowloris) would never time out (RFC 5321 §4.5.3.2.7).
-     */
-    private long commandDeadline;
+    /** The command, message and session deadlines that bound each read. */
+    private final Deadlines deadlines;
+    /** Whether the server is near maxConnections, when commands get the shorter stress timeout. */
+    private final BooleanSupplier underStress;
+    /** The connection's number, in accept order. */
+    private final long sequence;
     /** Lingering: when the wait for more from the client ends ({@link System#nanoTime()}), and how much came. */
     private long lingerDeadline;
     private int lingered;
@@ -167,16 +172,20 @@ final class ConnectionWorker implements Runnable {
      * @param executor    runs the connection again when its wire calls back; the server runs it first
      */
     ConnectionWorker(Settings settings, Wire wire, String id, boolean implicitTls, ClientLimit clientLimit,
-            Executor executor, Consumer<ConnectionWorker> onExit) {
+            Executor executor, Consumer<ConnectionWorker> onExit, BooleanSupplier underStress) {
         this.settings = settings;
         this.wire = wire;
-        this.connection = new Connection(id, wire.remoteAddress(), wire.localAddress(), this::forceClose);
+        this.connection = new Connection(id, wire.remoteAddress(), wire.localAddress(), this::forceClose,
+                settings.memory());
         this.transcript = new Transcript(connection, settings.transcriptListener(), settings.counters(),
                 settings.transcriptLog());
         this.implicitTls = implicitTls;
         this.clientLimit = clientLimit;
         this.executor = executor;
         this.onExit = onExit;
+        this.deadlines = settings.deadlines(System::nanoTime);
+        this.underStress = underStress;
+        this.sequence = Long.parseLong(id);
     }
 
     /** Records the client this connection counts against, so that its end releases the same one. */
@@ -235,7 +244,7 @@ final class ConnectionWorker implements Runnable {
         if (handler != null) {
             try {
                 handler.close();
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | Error e) {
                 LOG.warn("{}: SessionHandler.close() failed", connection.id(), e);
             }
         }
@@ -379,7 +388,7 @@ final class ConnectionWorker implements Runnable {
             timedOut = true;
         } else if (mayYield && timeout == Timeout.SERVER_COMMAND && wire.awaitReadable(readTimeout, this::resume)) {
             // Only the command timeout may run out while no thread waits: it is kept as a deadline
-            // (commandDeadline) that the call back, early or late, finds where it was left.
+            // (Deadlines) that the call back, early or late, finds where it was left.
             return false;
         } else {
             try {
@@ -399,13 +408,14 @@ final class ConnectionWorker implements Runnable {
             }
         }
         if (timedOut) {
-            transcript.note("no input within the " + timeout + " timeout");
+            transcript.note("no input within " + deadlines.expired());
             session.timedOut();
         } else if (n < 0) {
             inputEnded = true;
             session.receiveEndOfInput();
         } else if (n > 0) {
             settings.counters().bytesReceived.add(n);
+            deadlines.received(n);
             session.receive(buffer, 0, n);
             if (n == buffer.length && buffer.length < LARGEST_READ_BUFFER) {
                 buffer = new byte[buffer.length * 2];
@@ -414,22 +424,13 @@ final class ConnectionWorker implements Runnable {
         return true;
     }
 
-    /**
-     * The socket timeout for the next read, or 0 if the command deadline has passed. Data blocks
-     * are timed per read (RFC 5321 §4.5.3.2.5); a command from when the last reply was written.
-     */
+    /** The socket timeout for the next read, or 0 if a deadline has passed ({@link Deadlines}). */
     private int readTimeoutMillis(Timeout timeout) {
-        int perRead = settings.readTimeoutMillis(timeout);
-        if (timeout != Timeout.SERVER_COMMAND) {
-            commandDeadline = 0;
-            return perRead;
-        }
-        long now = System.nanoTime();
-        if (commandDeadline == 0) {
-            commandDeadline = now + perRead * 1_000_000L;
-        }
-        long left = commandDeadline - now;
-        return left <= 0 ? 0 : (int) Math.max(1, Math.min(perRead, (left + 999_999) / 1_000_000));
+        return deadlines.readTimeoutMillis(timeout, settings.readTimeoutMillis(timeout, underStress.getAsBoolean()));
+    }
+
+    long sequence() {
+        return sequence;
     }
 
     /** Writes what the session queued; a failed write ends the input too, so the session unwinds. */
@@ -438,16 +439,19 @@ final class ConnectionWorker implements Runnable {
             return;
         }
         // A reply answers a command: the next one has the whole command timeout again.
-        commandDeadline = 0;
+        deadlines.replied();
         byte[] bytes = session.takeOutput();
         if (broken) {
             return;
         }
+        writeStarted = System.nanoTime() | 1;
         try {
             wire.write(bytes);
         } catch (IOException e) {
             transcript.note("write failed: " + e);
             broken = true;
+        } finally {
+            writeStarted = 0;
         }
     }
 
@@ -512,7 +516,7 @@ final class ConnectionWorker implements Runnable {
             transcript.note("transaction reset: " + reset.cause());
             try {
                 handler.reset();
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | Error e) {
                 LOG.warn("{}: SessionHandler.reset() failed", connection.id(), e);
             }
         } else if (event instanceof ServerEvent.StartTls) {
@@ -539,7 +543,7 @@ final class ConnectionWorker implements Runnable {
             session.accept();
         } catch (SmtpRejectException e) {
             answer(e.reply(), Replies.unavailable(settings.config().hostname()));
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
             LOG.warn("{} {}: SessionHandler.Factory.open() failed; answering 421", connection.id(),
                     connection.remoteAddress(), e);
             session.decide(Replies.unavailable(settings.config().hostname()));
@@ -560,7 +564,8 @@ final class ConnectionWorker implements Runnable {
             call.run();
         } catch (SmtpRejectException e) {
             refusal = e.reply();
-        } catch (Exception e) {
+        } catch (Exception | Error e) {
+            // An Error too (a StackOverflowError in the application, say): it costs this answer, not the session.
             LOG.warn("{} {}: handler failed; answering 451", connection.id(), connection.remoteAddress(), e);
             refusal = Replies.LOCAL_ERROR;
         } finally {
@@ -662,7 +667,7 @@ final class ConnectionWorker implements Runnable {
             handler.message(envelope, content);
         } catch (SmtpRejectException e) {
             refusal = e.reply();
-        } catch (Exception e) {
+        } catch (Exception | Error e) {
             if (content.aborted()) {
                 // The handler gave up because the message was cut short: expected, and the session answers.
                 LOG.debug("{}: message incomplete: {}", connection.id(), e.toString());
@@ -951,7 +956,7 @@ final class ConnectionWorker implements Runnable {
         AuthOutcome outcome;
         try {
             outcome = auth.next(step);
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
             LOG.warn("{} {}: the Authenticator failed; answering 454 4.7.0", connection.id(), connection.remoteAddress(), e);
             auth = settings.sasl().orElseThrow().newExchange();
             outcome = new AuthOutcome.Failure(SaslReplies.TEMPORARY_FAILURE);
@@ -973,29 +978,51 @@ final class ConnectionWorker implements Runnable {
      * blocked reading, or no thread at all), else at its next read.
      */
     void requestShutdown() {
+        requestEnd(Replies.SHUTTING_DOWN);
+    }
+
+    /**
+     * Ends this connection now to make room for another client's: 421 with {@code reply} if it
+     * waits for a command outside a transaction, else closed at once, since a slot that is
+     * needed now cannot wait for a transaction that may be trickled for minutes.
+     */
+    void shed(Reply reply) {
+        if (!requestEnd(reply)) {
+            forceClose();
+        }
+    }
+
+    /** Asks the session to end with {@code reply}; true if it did so at once (the 421 goes out on its thread). */
+    private boolean requestEnd(Reply reply) {
+        shutdownReply = reply;
         shutdownRequested = true;
         if (preamble && !finished) {
             // No SMTP session yet: there is no one to say 421 to.
             wire.close();
-            return;
+            return true;
         }
-        if (finished || !lock.tryLock()) {
-            return;
+        if (finished) {
+            return true;
+        }
+        if (!lock.tryLock()) {
+            return false;
         }
         try {
             // While the handler decides, the session waits for it; the next read applies the shutdown.
             if (session == null || shutdownApplied || finished || handlerDeadline != 0) {
-                return;
+                return finished;
             }
             applyShutdown();
-            if (session.state() == ServerState.CLOSED) {
-                // The connection waits for input: end its read, or call it back, so it writes the 421 and closes.
-                try {
-                    wire.shutdownInput();
-                } catch (IOException e) {
-                    wire.close();
-                }
+            if (session.state() != ServerState.CLOSED) {
+                return false;
             }
+            // The connection waits for input: end its read, or call it back, so it writes the 421 and closes.
+            try {
+                wire.shutdownInput();
+            } catch (IOException e) {
+                wire.close();
+            }
+            return true;
         } finally {
             lock.unlock();
         }
@@ -1003,8 +1030,9 @@ final class ConnectionWorker implements Runnable {
 
     private void applyShutdown() {
         shutdownApplied = true;
-        transcript.note("server shutting down");
-        session.shutdown();
+        Reply reply = shutdownReply;
+        transcript.note(reply == Replies.SHUTTING_DOWN ? "server shutting down" : "ending the session: " + reply.toString().strip());
+        session.shutdown(reply);
     }
 
     /**
@@ -1012,6 +1040,19 @@ final class ConnectionWorker implements Runnable {
      * writes fail, so no reply follows.
      */
     void forceClose() {
+        wire.close();
+    }
+
+    /** The watchdog's question: has a write been waiting for the client to read for longer than the limit? */
+    boolean writeStalled(long now, long limitNanos) {
+        long started = writeStarted;
+        return started != 0 && now - started > limitNanos;
+    }
+
+    /** Closes a connection whose client does not take its replies; the blocked write then fails. */
+    void closeStalledWrite() {
+        LOG.info("{} {}: the client took no reply within the write timeout of {} ms; closing", connection.id(),
+                connection.remoteAddress(), settings.writeTimeout().toMillis());
         wire.close();
     }
 }

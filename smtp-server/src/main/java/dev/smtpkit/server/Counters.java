@@ -8,6 +8,7 @@ final class Counters {
     final LongAdder connectionsOpened = new LongAdder();
     final LongAdder connectionsActive = new LongAdder();
     final LongAdder connectionsRefused = new LongAdder();
+    final LongAdder connectionsShed = new LongAdder();
     final LongAdder messagesAccepted = new LongAdder();
     final LongAdder messagesRefused = new LongAdder();
     final LongAdder messagesAborted = new LongAdder();
@@ -20,7 +21,7 @@ final class Counters {
 
     ServerMetrics snapshot() {
         return new ServerMetrics(connectionsOpened.sum(), connectionsActive.sum(), connectionsRefused.sum(),
-                messagesAccepted.sum(), messagesRefused.sum(), messagesAborted.sum(), bytesReceived.sum(),
+                connectionsShed.sum(), messagesAccepted.sum(), messagesRefused.sum(), messagesAborted.sum(), bytesReceived.sum(),
                 replies[0].sum(), replies[1].sum(), replies[2].sum(), replies[3].sum());
     }
 }

@@ -16,8 +16,21 @@ public interface MessageHandler {
     /** Takes one complete message. */
     void message(ReceivedMessage message) throws Exception;
 
-    /** The session handler factory that reads each message whole and passes it to this handler. */
+    /**
+     * The session handler factory that reads each message whole and passes it to this handler.
+     * Messages being read or handled share the server's
+     * {@link SmtpServer.Builder#maxMessageBytesInMemory} budget; one that does not fit is
+     * refused with {@code 452 4.3.1}, for the client to send again later.
+     */
     default SessionHandler.Factory asFactory() {
-        return connection -> (envelope, content) -> message(new ReceivedMessage(connection, envelope, content.readAllBytes()));
+        return connection -> (envelope, content) -> {
+            MemoryBudget memory = connection.memory();
+            byte[] whole = memory.readWhole(content);
+            try {
+                message(new ReceivedMessage(connection, envelope, whole));
+            } finally {
+                memory.release(whole.length);
+            }
+        };
     }
 }

@@ -8,6 +8,8 @@ package dev.smtpkit.server;
  * @param connectionsActive  connections open now
  * @param connectionsRefused connections turned away with 421 (over {@code maxConnections},
  *                           {@code maxConnectionsPerClient}, or while closing)
+ * @param connectionsShed    connections ended with 421 at {@code maxConnections} to make room for a
+ *                           client from an address holding fewer
  * @param messagesAccepted   messages answered with 250 after their data
  * @param messagesRefused    messages refused after their data, by the handler or a limit
  * @param messagesAborted    messages cut short by the client: broken connection, timeout, RSET
@@ -21,6 +23,7 @@ public record ServerMetrics(
         long connectionsOpened,
         long connectionsActive,
         long connectionsRefused,
+        long connectionsShed,
         long messagesAccepted,
         long messagesRefused,
         long messagesAborted,

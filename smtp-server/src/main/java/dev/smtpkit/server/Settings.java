@@ -13,6 +13,11 @@ import org.slf4j.Logger;
 /**
  * What every connection of one server shares: built once by {@link SmtpServer.Builder}.
  *
+ * @param maxSessionLifetime how long a connection may last in all
+ * @param minDataRate        octets per second a message must average past its head start; 0 for no bound
+ * @param writeTimeout       how long a reply may wait for the client to take it
+ * @param stressCommandTimeout the command timeout while connections are near maxConnections
+ * @param memory             the budget for messages read whole into memory
  * @param tls                the certificate for STARTTLS and implicit TLS
  * @param tlsProtocols       the TLS versions enabled on each connection
  * @param clientCertificates whether the handshake asks for the client's certificate
@@ -28,6 +33,11 @@ record Settings(
         Duration dataBlockTimeout,
         Duration dataTerminationTimeout,
         Duration handlerTimeout,
+        Duration maxSessionLifetime,
+        long minDataRate,
+        Duration writeTimeout,
+        Duration stressCommandTimeout,
+        MemoryBudget memory,
         Optional<SSLContext> tls,
         List<String> tlsProtocols,
         ClientCertificatePolicy clientCertificates,
@@ -38,9 +48,20 @@ record Settings(
         TranscriptListener transcriptListener,
         Counters counters) {
 
+    /** A new connection's deadlines, from now on the given clock. */
+    Deadlines deadlines(java.util.function.LongSupplier clock) {
+        return new Deadlines(clock, maxSessionLifetime, dataBlockTimeout, minDataRate);
+    }
+
     /** The socket read timeout for what the session says it waits for (RFC 5321 §4.5.3.2). */
     int readTimeoutMillis(Timeout timeout) {
-        Duration d = timeout == Timeout.DATA_BLOCK ? dataBlockTimeout : commandTimeout;
+        return readTimeoutMillis(timeout, false);
+    }
+
+    /** The same, shortened for commands while the server is under stress. */
+    int readTimeoutMillis(Timeout timeout, boolean stressed) {
+        Duration d = timeout == Timeout.DATA_BLOCK ? dataBlockTimeout
+                : stressed && stressCommandTimeout.compareTo(commandTimeout) < 0 ? stressCommandTimeout : commandTimeout;
         return (int) Math.min(Integer.MAX_VALUE, Math.max(1, d.toMillis()));
     }
 }

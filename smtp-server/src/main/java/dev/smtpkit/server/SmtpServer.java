@@ -100,12 +100,16 @@ public final class SmtpServer implements AutoCloseable {
     private Status status = Status.NEW;
     private final Set<ConnectionWorker> workers = new HashSet<>();
     private final Map<InetAddress, Integer> perClient = new HashMap<>();
+    /** Connections shed for others' (LoadShedding) whose threads have not ended yet; they count against no limit. */
+    private final Set<ConnectionWorker> shed = new HashSet<>();
+    private volatile boolean stressed;
+
     private Network network;
     private Network.Listener listener;
     private Network.Listener implicitTlsListener;
     private Executor executor;
     private ExecutorService ownedExecutor;
-    private HandlerWatchdog watchdog;
+    private Watchdog watchdog;
     /** Numbers servers in thread names. */
     private static final AtomicLong SERVERS = new AtomicLong();
 
@@ -115,7 +119,7 @@ public final class SmtpServer implements AutoCloseable {
         this.requestedPort = b.port;
         this.requestedImplicitTlsPort = Optional.ofNullable(b.implicitTlsPort);
         this.backlog = b.backlog;
-        this.maxConnections = b.maxConnections;
+        this.maxConnections = fitToHeap(b.maxConnections, Runtime.getRuntime().maxMemory());
         this.maxConnectionsPerClient = b.maxConnectionsPerClient;
         this.shutdownGracePeriod = b.shutdownGracePeriod;
         this.applicationExecutor = Optional.ofNullable(b.executor);
@@ -165,8 +169,8 @@ public final class SmtpServer implements AutoCloseable {
             network = net;
             listener = plain;
             implicitTlsListener = tls;
-            watchdog = new HandlerWatchdog(Threads.PREFIX + "watchdog-" + SERVERS.incrementAndGet(), this::live, executor,
-                    settings.handlerTimeout(), settings.dataTerminationTimeout());
+            watchdog = new Watchdog(Threads.PREFIX + "watchdog-" + SERVERS.incrementAndGet(), this::live, executor,
+                    settings.writeTimeout(), settings.handlerTimeout(), settings.dataTerminationTimeout());
             // A connection accepted already waits in admit() for this lock, so it finds the server running.
             status = Status.RUNNING;
             LOG.info("SMTP server {} listening on {} ({})", settings.config().hostname(), plain.localAddress(), transport);
@@ -241,6 +245,30 @@ public final class SmtpServer implements AutoCloseable {
         return settings.counters().snapshot();
     }
 
+    /**
+     * What a connection holds in the heap while it waits, with room for one that is working: an
+     * idle one measured about 5 KB on either transport (session, codecs, buffers, the Netty
+     * channel), and a read buffer grows to 64 KB only while a client sends fast.
+     */
+    static final long HEAP_PER_CONNECTION = 8 * 1024;
+
+    /**
+     * {@code maxConnections}, lowered to what half the heap can hold at
+     * {@link #HEAP_PER_CONNECTION} each: 20,000 connections on a 64 MB heap would end in an
+     * OutOfMemoryError that takes every connection with it, where 4,096 and a 421 to the rest
+     * keep the server serving.
+     */
+    static int fitToHeap(int maxConnections, long maxHeap) {
+        long fits = Math.max(1, maxHeap / 2 / HEAP_PER_CONNECTION);
+        if (maxConnections <= fits) {
+            return maxConnections;
+        }
+        LOG.warn("maxConnections {} would need about {} MB of heap for connections alone; the heap is {} MB,"
+                + " so at most {} connections are served (raise -Xmx, or lower maxConnections)", maxConnections,
+                maxConnections * HEAP_PER_CONNECTION * 2 >> 20, maxHeap >> 20, fits);
+        return (int) fits;
+    }
+
     // ---------------------------------------------------------------- accepting
 
     /**
@@ -253,22 +281,38 @@ public final class SmtpServer implements AutoCloseable {
         InetAddress client = wire.remoteAddress().getAddress();
         boolean countLater = settings.proxyProtocol().isPresent();
         ConnectionWorker worker = null;
+        ConnectionWorker victim = null;
         Reply refusal = null;
         synchronized (lock) {
+            boolean full = workers.size() - shed.size() >= maxConnections;
             if (status != Status.RUNNING) {
                 refusal = Replies.SHUTTING_DOWN;
-            } else if (workers.size() >= maxConnections
-                    || (!countLater && perClient.getOrDefault(client, 0) >= maxConnectionsPerClient)) {
+            } else if (!countLater && perClient.getOrDefault(client, 0) >= maxConnectionsPerClient) {
+                refusal = Replies.TOO_MANY_CONNECTIONS;
+            } else if (full && (countLater || (victim = victimFor(client)) == null)) {
                 refusal = Replies.TOO_MANY_CONNECTIONS;
             } else {
+                if (victim != null) {
+                    // Its slot is the newcomer's from now on, though its thread still has to end.
+                    shed.add(victim);
+                    victim.countedClient().ifPresent(this::uncount);
+                    victim.countedAs(null);
+                }
                 worker = new ConnectionWorker(settings, wire, Long.toString(sessionIds.incrementAndGet()), implicitTls,
-                        this::admitClient, executor, this::exited);
+                        this::admitClient, executor, this::exited, () -> stressed);
                 workers.add(worker);
                 if (!countLater) {
                     perClient.merge(client, 1, Integer::sum);
                     worker.countedAs(client);
                 }
+                updateStress();
             }
+        }
+        if (victim != null) {
+            settings.counters().connectionsShed.increment();
+            LOG.info("{} {}: shed for a connection from {}, at maxConnections with more connections than any other client",
+                    victim.connection().id(), victim.connection().remoteAddress(), client.getHostAddress());
+            victim.shed(Replies.TOO_MANY_CONNECTIONS);
         }
         if (refusal != null && (countLater || implicitTls)) {
             // A proxy or a TLS client would take a plaintext 421 for garbage: just close.
@@ -284,6 +328,12 @@ public final class SmtpServer implements AutoCloseable {
             } catch (RejectedExecutionException e) {
                 exited(worker);
                 refusal = Replies.TOO_MANY_CONNECTIONS;
+            } catch (Throwable e) {
+                // No thread for it (OutOfMemoryError: unable to create native thread, say): give
+                // the slot back before the accepting loop logs this and goes on.
+                exited(worker);
+                wire.close();
+                throw e;
             }
         }
         refuse(wire, refusal);
@@ -322,10 +372,45 @@ public final class SmtpServer implements AutoCloseable {
     private void exited(ConnectionWorker worker) {
         synchronized (lock) {
             if (workers.remove(worker)) {
-                worker.countedClient().ifPresent(client -> perClient.computeIfPresent(client, (a, n) -> n > 1 ? n - 1 : null));
+                shed.remove(worker);
+                worker.countedClient().ifPresent(this::uncount);
+                updateStress();
             }
             lock.notifyAll();
         }
+    }
+
+    /** Under {@link #lock}. */
+    private void uncount(InetAddress client) {
+        perClient.computeIfPresent(client, (a, n) -> n > 1 ? n - 1 : null);
+    }
+
+    /**
+     * The connection to shed so that {@code client} can have one at maxConnections: the oldest of
+     * the address with the most ({@link LoadShedding}), or null. Under {@link #lock}.
+     */
+    private ConnectionWorker victimFor(InetAddress client) {
+        InetAddress heaviest = LoadShedding.heaviest(perClient, client).orElse(null);
+        if (heaviest == null) {
+            return null;
+        }
+        ConnectionWorker oldest = null;
+        for (ConnectionWorker w : workers) {
+            if (!shed.contains(w) && heaviest.equals(w.countedClient().orElse(null))
+                    && (oldest == null || w.sequence() < oldest.sequence())) {
+                oldest = w;
+            }
+        }
+        return oldest;
+    }
+
+    /**
+     * Stress, as Postfix calls it: connections at four fifths of maxConnections or more. Then a
+     * connection waits at most {@link Builder#stressCommandTimeout} for each command, so slow
+     * clients give their slots up quickly. Under {@link #lock}.
+     */
+    private void updateStress() {
+        stressed = (workers.size() - shed.size()) * 5L >= maxConnections * 4L;
     }
 
     // ---------------------------------------------------------------- closing
@@ -431,6 +516,11 @@ public final class SmtpServer implements AutoCloseable {
         private Duration dataBlockTimeout = Timeout.DATA_BLOCK.rfcDefault();
         private Duration dataTerminationTimeout = Timeout.DATA_TERMINATION.rfcDefault();
         private Duration handlerTimeout = Duration.ofMinutes(4);
+        private Duration maxSessionLifetime = Duration.ofHours(1);
+        private Duration writeTimeout = Timeout.SERVER_COMMAND.rfcDefault();
+        private Duration stressCommandTimeout = Duration.ofSeconds(10);
+        private long maxMessageBytesInMemory = Runtime.getRuntime().maxMemory() / 4;
+        private long minDataRate = 500;
         private int maxConnections = 100;
         private int maxConnectionsPerClient = 50;
         private Duration shutdownGracePeriod = Duration.ofSeconds(30);
@@ -535,6 +625,12 @@ public final class SmtpServer implements AutoCloseable {
             return this;
         }
 
+        /** {@link Limits#maxJunkCommands()}: NOOP, RSET, VRFY, EXPN, HELP between messages before each counts as bad (100). */
+        public Builder maxJunkCommands(int count) {
+            limits.maxJunkCommands(count);
+            return this;
+        }
+
         /** HELO/EHLO without a name ({@link HeloPolicy#REQUIRE_NAME}). */
         public Builder heloPolicy(HeloPolicy policy) {
             config.heloPolicy(Objects.requireNonNull(policy, "policy"));
@@ -601,7 +697,71 @@ public final class SmtpServer implements AutoCloseable {
             return this;
         }
 
-        /** Connections served at once; more are answered 421 4.7.0 and closed (100, as Postfix's {@code default_process_limit}). */
+        /**
+         * How long a connection may last, whatever it does (1 hour); then 421 4.4.2 and close, at
+         * the next wait for input. A client that keeps a connection busy for ever (NOOP now and
+         * then, each command just inside its timeout) holds a slot that a sender needs.
+         */
+        public Builder maxSessionLifetime(Duration lifetime) {
+            this.maxSessionLifetime = positive("maxSessionLifetime", lifetime);
+            return this;
+        }
+
+        /**
+         * The octets of messages that may be held in memory at once while they are read whole for
+         * a {@link MessageHandler} (a quarter of the maximum heap). A message that does not fit is
+         * read to its end, dropped, and refused with {@code 452 4.3.1}, so that many large
+         * messages at once are told to come back later instead of running the heap out. A
+         * {@link SessionHandler} that streams its messages uses none of it.
+         */
+        public Builder maxMessageBytesInMemory(long octets) {
+            if (octets < 1) {
+                throw new IllegalArgumentException("SmtpServer.Builder.maxMessageBytesInMemory must be at least 1: " + octets);
+            }
+            this.maxMessageBytesInMemory = octets;
+            return this;
+        }
+
+        /**
+         * The command timeout while the server is under stress, with connections at four fifths
+         * of {@link #maxConnections} or more (10 seconds, as Postfix's stress-dependent
+         * {@code smtpd_timeout}): slow clients then give their slots up within seconds.
+         */
+        public Builder stressCommandTimeout(Duration timeout) {
+            this.stressCommandTimeout = positive("stressCommandTimeout", timeout);
+            return this;
+        }
+
+        /**
+         * How long a reply may wait for the client to take it (5 minutes, the command timeout a
+         * client has for its next command, RFC 5321 §4.5.3.2.7); then the connection is closed.
+         * A client that pipelines commands and never reads their replies would otherwise keep a
+         * thread blocked in a write for ever.
+         */
+        public Builder writeTimeout(Duration timeout) {
+            this.writeTimeout = positive("writeTimeout", timeout);
+            return this;
+        }
+
+        /**
+         * The lowest average rate, in octets per second, at which a message must arrive once its
+         * data-block timeout has passed (500, as Postfix's {@code smtpd_min_data_rate}); 0 for no
+         * such bound. Each read must still come within the data-block timeout; this also bounds
+         * the whole message, so one octet every few seconds cannot hold a connection for hours.
+         */
+        public Builder minDataRate(long octetsPerSecond) {
+            if (octetsPerSecond < 0) {
+                throw new IllegalArgumentException("SmtpServer.Builder.minDataRate must be 0 (none) or positive: " + octetsPerSecond);
+            }
+            this.minDataRate = octetsPerSecond;
+            return this;
+        }
+
+        /**
+         * Connections served at once; more are answered 421 4.7.0 and closed (100, as Postfix's
+         * {@code default_process_limit}). Lowered at start, with a warning, to what half the heap
+         * holds at about 8 KB a connection, so a flood cannot run the heap out.
+         */
         public Builder maxConnections(int count) {
             this.maxConnections = atLeast("maxConnections", count, 1);
             return this;
@@ -837,7 +997,8 @@ public final class SmtpServer implements AutoCloseable {
                         + " on a trusted network");
             }
             Settings settings = new Settings(built, factory, commandTimeout, dataBlockTimeout, dataTerminationTimeout, handlerTimeout,
-                    Optional.ofNullable(tls), tlsProtocols, clientCertificates, mechanisms,
+                    maxSessionLifetime, minDataRate, writeTimeout, stressCommandTimeout,
+                    new MemoryBudget(maxMessageBytesInMemory), Optional.ofNullable(tls), tlsProtocols, clientCertificates, mechanisms,
                     Optional.ofNullable(proxyProtocol), Optional.ofNullable(xclient), transcriptLog,
                     transcriptListener, new Counters());
             return new SmtpServer(this, settings);

@@ -14,6 +14,7 @@ import org.slf4j.LoggerFactory;
 final class SocketNetwork implements Network {
 
     private static final Logger LOG = LoggerFactory.getLogger(SmtpServer.class);
+    private static final long ACCEPT_BACKOFF_MILLIS = 100;
 
     @Override
     public Listener listen(InetSocketAddress address, int backlog, Consumer<Wire> accepted) throws IOException {
@@ -64,37 +65,54 @@ final class SocketNetwork implements Network {
         };
     }
 
+    /**
+     * Accepts until the listener is closed. Nothing that goes wrong with one connection may end
+     * the loop: an {@link Error} (out of memory, or of native threads) in accept or admission is
+     * logged, the connection closed, and the loop backs off and goes on, so a listener never
+     * stops accepting while the process looks alive.
+     */
     private static void acceptLoop(ServerSocket listener, Consumer<Wire> accepted) {
-        while (true) {
-            Socket socket;
+        while (!listener.isClosed()) {
+            Socket socket = null;
             try {
                 socket = listener.accept();
-            } catch (IOException e) {
+                accepted.accept(new SocketWire(socket));
+            } catch (Throwable e) {
                 if (listener.isClosed()) {
                     return;
                 }
-                // Out of file descriptors, typically: do not spin while it lasts.
-                LOG.warn("accept failed on {}", listener.getLocalSocketAddress(), e);
-                try {
-                    Thread.sleep(100);
-                } catch (InterruptedException interrupted) {
+                closeQuietly(socket);
+                if (e instanceof IOException && socket != null) {
+                    // The connection failed at once (reset before we set it up): only that one is lost.
+                    LOG.debug("dropped a connection that failed at once: {}", e.toString());
+                    continue;
+                }
+                // Out of file descriptors, memory or threads: do not spin while it lasts.
+                LOG.error("accepting on {} failed; going on after a pause", listener.getLocalSocketAddress(), e);
+                if (!pause()) {
                     return;
                 }
-                continue;
             }
-            SocketWire wire;
-            try {
-                wire = new SocketWire(socket);
-            } catch (IOException e) {
-                LOG.debug("dropped a connection that failed at once: {}", e.toString());
-                try {
-                    socket.close();
-                } catch (IOException suppressed) {
-                    // Nothing more to do.
-                }
-                continue;
-            }
-            accepted.accept(wire);
+        }
+    }
+
+    private static boolean pause() {
+        try {
+            Thread.sleep(ACCEPT_BACKOFF_MILLIS);
+            return true;
+        } catch (InterruptedException interrupted) {
+            return false;
+        }
+    }
+
+    private static void closeQuietly(Socket socket) {
+        if (socket == null) {
+            return;
+        }
+        try {
+            socket.close();
+        } catch (IOException | RuntimeException suppressed) {
+            // Nothing more to do.
         }
     }
 

@@ -32,15 +32,25 @@ final class HostileClient implements AutoCloseable {
 
     /** Connects; a receive buffer of {@code receiveBuffer} octets (if not 0) makes the client a slow reader. */
     HostileClient(int port, int receiveBuffer) throws IOException {
-        socket = new Socket();
-        if (receiveBuffer > 0) {
-            socket.setReceiveBufferSize(receiveBuffer);
-        }
-        socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 10_000);
+        this(connect(port, receiveBuffer));
+    }
+
+    /** Takes over a socket already connected, from a local address of the test's choosing. */
+    HostileClient(Socket connected) throws IOException {
+        socket = connected;
         socket.setSoTimeout(10_000);
         socket.setTcpNoDelay(true);
         in = new BufferedInputStream(socket.getInputStream(), 64 * 1024);
         out = socket.getOutputStream();
+    }
+
+    private static Socket connect(int port, int receiveBuffer) throws IOException {
+        Socket socket = new Socket();
+        if (receiveBuffer > 0) {
+            socket.setReceiveBufferSize(receiveBuffer);
+        }
+        socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 10_000);
+        return socket;
     }
 
     HostileClient send(String octets) throws IOException {

@@ -107,7 +107,9 @@ class ResourceAbuseTest {
         int count = knob("smtpkit.hostile.pipelined", 100_000);
         String[] commands = {"EHLO client.test", "NOOP", "VRFY postmaster", "HELP"};
         int[] codes = {250, 250, 252, 214};
-        try (SmtpServer server = SmtpServerTest.local().messageHandler(new Inbox()).build().start();
+        // The flood is of junk commands, which maxJunkCommands would end early: this test is about back-pressure.
+        try (SmtpServer server = SmtpServerTest.local().maxJunkCommands(Integer.MAX_VALUE).messageHandler(new Inbox())
+                .build().start();
              HostileClient c = new HostileClient(server.port(), 4096)) {
             c.code();
             long before = usedHeapAfterGc();
@@ -264,6 +266,243 @@ class ResourceAbuseTest {
             assertThat(took).as("timed out for the whole command").isLessThan(timeout.multipliedBy(3));
             assertThat(trickle.get(WAIT.toSeconds(), TimeUnit.SECONDS)).as("octets sent before the timeout").isLessThan(line.length);
         }
+    }
+
+    @Test
+    @DisplayName("Limits.maxJunkCommands: a pipelined flood of NOOP, RSET, VRFY and HELP ends in 421 4.7.0 and close after the junk and bad-command limits")
+    void junkCommandFloodIsClosed() throws Exception {
+        try (SmtpServer server = SmtpServerTest.local().maxJunkCommands(100).maxBadCommands(20).messageHandler(new Inbox())
+                .build().start();
+             HostileClient c = new HostileClient(server.port())) {
+            c.code();
+            assertThat(c.command("EHLO client.test")).isEqualTo(250);
+            String[] junk = {"NOOP", "RSET", "VRFY postmaster", "HELP"};
+            StringBuilder flood = new StringBuilder();
+            for (int i = 0; i < 500; i++) {
+                flood.append(junk[i % junk.length]).append("\r\n");
+            }
+            try {
+                c.send(flood.toString());
+            } catch (IOException e) {
+                // The server may close before the whole flood is written: that is the point.
+            }
+            List<String> replies = c.repliesUntilEnd(1_000);
+            // 100 free, 20 more each answered and counted as bad, then 421 and close.
+            assertThat(replies).hasSize(121);
+            assertThat(replies.subList(0, 120)).allSatisfy(r -> assertThat(r).matches("(250|252|214)[ -](?s).*"));
+            assertThat(replies.get(120)).startsWith("421 4.7.0");
+        }
+    }
+
+    @Test
+    @DisplayName("A client that pipelines commands and never reads the replies is closed at the write timeout, and its thread is freed")
+    void unreadRepliesAreClosedByTheWriteTimeout() throws Exception {
+        Duration writeTimeout = Duration.ofSeconds(1);
+        try (SmtpServer server = SmtpServerTest.local().writeTimeout(writeTimeout).messageHandler(new Inbox()).build().start();
+             HostileClient c = new HostileClient(server.port(), 4096)) {
+            c.code();
+            // EHLO is no junk command: only the write timeout ends this. Its replies (about 10 MB)
+            // outgrow every socket buffer on the way.
+            byte[] flood = "EHLO client.test\r\n".repeat(100_000).getBytes(StandardCharsets.US_ASCII);
+            long start = System.nanoTime();
+            CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> {
+                try {
+                    c.send(flood);
+                } catch (IOException e) {
+                    // Closed by the server: the point.
+                }
+            });
+            await().atMost(WAIT).until(() -> server.metrics().connectionsActive() == 0);
+            Duration took = Duration.ofNanos(System.nanoTime() - start);
+            assertThat(took).isGreaterThanOrEqualTo(writeTimeout);
+            assertThat(server.metrics().bytesReceived()).as("the server stopped reading").isLessThan(flood.length);
+            c.close();
+            writer.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    @DisplayName("While 2,000 slow connections from 40 addresses fill the server, a client from a new address is served, and one slow connection is shed with 421 4.7.0")
+    void newAddressIsServedWhileSlowClientsFillTheServer() throws Exception {
+        int addresses = 40;
+        int perAddress = knob("smtpkit.hostile.slowPerAddress", 50);
+        int total = addresses * perAddress;
+        Inbox inbox = new Inbox();
+        List<java.net.Socket> slow = new ArrayList<>();
+        try (SmtpServer server = SmtpServerTest.local().maxConnections(total).maxConnectionsPerClient(perAddress)
+                .backlog(4096).messageHandler(inbox).build().start()) {
+            try {
+                for (int a = 0; a < addresses; a++) {
+                    for (int i = 0; i < perAddress; i++) {
+                        // Loopback is 127/8: each address is a client of its own to the server.
+                        java.net.Socket s = new java.net.Socket();
+                        s.bind(new java.net.InetSocketAddress("127.0.0." + (a + 2), 0));
+                        s.connect(new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), server.port()));
+                        slow.add(s);
+                    }
+                }
+                await().atMost(WAIT).until(() -> server.metrics().connectionsActive() == total);
+                assertThat(server.metrics().connectionsRefused()).isZero();
+                try (java.net.Socket fresh = new java.net.Socket()) {
+                    fresh.bind(new java.net.InetSocketAddress("127.0.0.200", 0));
+                    fresh.connect(new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), server.port()));
+                    try (HostileClient c = new HostileClient(fresh)) {
+                        assertThat(c.code()).isEqualTo(220);
+                        assertThat(c.command("EHLO fresh.test")).isEqualTo(250);
+                        assertThat(c.command("MAIL FROM:<a@example.com>")).isEqualTo(250);
+                        assertThat(c.command("RCPT TO:<b@example.org>")).isEqualTo(250);
+                        assertThat(c.command("DATA")).isEqualTo(354);
+                        assertThat(c.ask("served\r\n.")).startsWith("250");
+                    }
+                }
+                assertThat(inbox.take(WAIT).text()).isEqualTo("served\r\n");
+                assertThat(server.metrics().connectionsShed()).isEqualTo(1);
+                assertThat(server.metrics().connectionsRefused()).isZero();
+                // The shed one is the oldest of an address holding the most: the very first, from 127.0.0.2.
+                java.net.Socket first = slow.get(0);
+                first.setSoTimeout((int) WAIT.toMillis());
+                String text = new String(first.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+                assertThat(text).startsWith("220 ").contains("\r\n421 4.7.0");
+            } finally {
+                for (java.net.Socket s : slow) {
+                    s.close();
+                }
+            }
+        }
+    }
+
+    @Test
+    @DisplayName("Under stress (connections at four fifths of maxConnections) a new connection has the short stress command timeout")
+    void stressShortensTheCommandTimeout() throws Exception {
+        Duration stress = Duration.ofMillis(500);
+        try (SmtpServer server = SmtpServerTest.local().maxConnections(5).commandTimeout(Duration.ofMinutes(1))
+                .stressCommandTimeout(stress).messageHandler(new Inbox()).build().start();
+             HostileClient calm1 = new HostileClient(server.port());
+             HostileClient calm2 = new HostileClient(server.port());
+             HostileClient calm3 = new HostileClient(server.port())) {
+            assertThat(calm1.code()).isEqualTo(220);
+            assertThat(calm2.code()).isEqualTo(220);
+            assertThat(calm3.code()).isEqualTo(220);
+            long start = System.nanoTime();
+            try (HostileClient fourth = new HostileClient(server.port())) {
+                assertThat(fourth.code()).isEqualTo(220);
+                assertThat(fourth.reply()).startsWith("421 4.4.2");
+                Duration took = Duration.ofNanos(System.nanoTime() - start);
+                assertThat(took).isBetween(stress.minusMillis(100), Duration.ofSeconds(5));
+            }
+            // Those admitted before the stress keep the command timeout they were given.
+            assertThat(calm1.command("NOOP")).isEqualTo(250);
+        }
+    }
+
+    @Test
+    @DisplayName("RFC 5321 §4.2.2: messages read whole share maxMessageBytesInMemory; one that does not fit gets 452 4.3.1, and is taken later")
+    void messagesInMemoryShareABudget() throws Exception {
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch holding = new java.util.concurrent.CountDownLatch(1);
+        List<Integer> delivered = java.util.Collections.synchronizedList(new ArrayList<>());
+        String body = ("y".repeat(998) + "\r\n").repeat(700);
+        MessageHandler handler = message -> {
+            delivered.add(message.content().length);
+            if (delivered.size() == 1) {
+                // The first message keeps its 700 KB in memory until the test lets it go.
+                holding.countDown();
+                release.await();
+            }
+        };
+        try (SmtpServer server = SmtpServerTest.local().maxMessageBytesInMemory(1_000_000).maxMessageSize(2 * MB)
+                .messageHandler(handler).build().start();
+             HostileClient first = new HostileClient(server.port());
+             HostileClient second = new HostileClient(server.port())) {
+            for (HostileClient c : List.of(first, second)) {
+                c.code();
+                c.command("EHLO client.test");
+                c.command("MAIL FROM:<a@example.com>");
+                c.command("RCPT TO:<b@example.org>");
+                assertThat(c.command("DATA")).isEqualTo(354);
+            }
+            first.send(body + ".\r\n");
+            assertThat(holding.await(WAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+            assertThat(second.ask(body + ".")).startsWith("452 4.3.1");
+            release.countDown();
+            assertThat(first.reply()).startsWith("250");
+            // The budget is free again: the refused message is taken when sent again.
+            second.command("MAIL FROM:<a@example.com>");
+            second.command("RCPT TO:<b@example.org>");
+            assertThat(second.command("DATA")).isEqualTo(354);
+            assertThat(second.ask(body + ".")).startsWith("250");
+            assertThat(delivered).containsExactly(body.length(), body.length());
+        }
+    }
+
+    @Test
+    @DisplayName("A message body trickled one octet at a time, each within the data-block timeout, is cut by its message deadline with 421 4.4.2")
+    void trickledMessageBodyIsCut() throws Exception {
+        Duration block = Duration.ofSeconds(1);
+        Inbox inbox = new Inbox();
+        try (SmtpServer server = SmtpServerTest.local().dataBlockTimeout(block).minDataRate(1_000).messageHandler(inbox)
+                .build().start();
+             HostileClient c = new HostileClient(server.port())) {
+            c.code();
+            c.command("EHLO client.test");
+            c.command("MAIL FROM:<a@example.com>");
+            c.command("RCPT TO:<b@example.org>");
+            assertThat(c.command("DATA")).isEqualTo(354);
+            long start = System.nanoTime();
+            AtomicBoolean stop = new AtomicBoolean();
+            CompletableFuture<Integer> trickle = trickle(c, "x".repeat(1_000), Duration.ofMillis(200), stop);
+            String reply = c.reply();
+            Duration took = Duration.ofNanos(System.nanoTime() - start);
+            stop.set(true);
+            assertThat(reply).startsWith("421 4.4.2");
+            // 1 s of head start, and the few octets sent earned a few milliseconds more.
+            assertThat(took).isBetween(block.minusMillis(100), block.multipliedBy(3));
+            assertThat(trickle.get(WAIT.toSeconds(), TimeUnit.SECONDS)).isLessThan(20);
+            assertThat(inbox.size()).isZero();
+        }
+    }
+
+    @Test
+    @DisplayName("A client that keeps its connection busy with a NOOP now and then is closed at maxSessionLifetime with 421 4.4.2")
+    void sessionLifetimeEndsABusyIdleClient() throws Exception {
+        Duration lifetime = Duration.ofSeconds(1);
+        try (SmtpServer server = SmtpServerTest.local().maxSessionLifetime(lifetime).messageHandler(new Inbox()).build().start();
+             HostileClient c = new HostileClient(server.port())) {
+            long start = System.nanoTime();
+            c.code();
+            int noops = 0;
+            String last;
+            while (true) {
+                last = c.ask("NOOP");
+                if (!last.startsWith("250")) {
+                    break;
+                }
+                noops++;
+                // The pacing is the attack: each command well inside every per-command timeout.
+                Thread.sleep(100);
+            }
+            Duration took = Duration.ofNanos(System.nanoTime() - start);
+            assertThat(last).startsWith("421 4.4.2");
+            assertThat(noops).isPositive();
+            assertThat(took).isBetween(lifetime.minusMillis(100), lifetime.multipliedBy(3));
+        }
+    }
+
+    /** Sends {@code text} one octet per {@code pause} until stopped or refused; the octets sent. */
+    private static CompletableFuture<Integer> trickle(HostileClient c, String text, Duration pause, AtomicBoolean stop) {
+        byte[] octets = text.getBytes(StandardCharsets.US_ASCII);
+        return CompletableFuture.supplyAsync(() -> {
+            int sent = 0;
+            try {
+                for (; sent < octets.length && !stop.get(); sent++) {
+                    c.send(new byte[] {octets[sent]});
+                    Thread.sleep(pause.toMillis());
+                }
+            } catch (IOException | InterruptedException e) {
+                // The server closed the connection: the point.
+            }
+            return sent;
+        });
     }
 
     @Test

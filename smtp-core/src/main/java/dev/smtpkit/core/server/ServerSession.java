@@ -93,6 +93,7 @@ public final class ServerSession {
     /** The line decoder holds the start of a line, whose length limit was chosen when it began. */
     private boolean midLine;
     private boolean shuttingDown;
+    private Reply shutdownReply = Replies.SHUTTING_DOWN;
 
     private String helloDomain = "";
     private boolean extended;
@@ -102,6 +103,8 @@ public final class ServerSession {
     private int authStep;
     private int authFailures;
     private int badCommands;
+    /** NOOP, RSET, VRFY, EXPN and HELP since the last message accepted (Limits.maxJunkCommands). */
+    private int junkCommands;
     /** The attributes advertised with XCLIENT to this client, or null when it may not use XCLIENT. */
     private List<String> xclientAttributes;
 
@@ -296,17 +299,33 @@ public final class ServerSession {
      * open and no decision is pending, otherwise once the transaction in flight has ended.
      */
     public void shutdown() {
+        shutdown(Replies.SHUTTING_DOWN);
+    }
+
+    /**
+     * Asks the session to end as {@link #shutdown()} does, with another 421 reply: the server
+     * ends it for its own reasons (RFC 5321 §3.8), such as making room for other clients under
+     * load ({@link Replies#TOO_MANY_CONNECTIONS}).
+     *
+     * @throws IllegalArgumentException when the reply is not a 421
+     */
+    public void shutdown(Reply reply) {
+        Objects.requireNonNull(reply, "reply");
+        if (reply.code() != 421) {
+            throw new IllegalArgumentException("a session is ended with 421 (RFC 5321 §3.8), not " + reply.code());
+        }
         if (state == ServerState.CLOSED) {
             return;
         }
         shuttingDown = true;
+        shutdownReply = reply;
         if (pending == null && !inTransaction() && state != ServerState.DATA && state != ServerState.STARTTLS) {
             closeForShutdown();
         }
     }
 
     private void closeForShutdown() {
-        reply(Replies.SHUTTING_DOWN);
+        reply(shutdownReply);
         close(CloseReason.SHUTDOWN);
     }
 
@@ -453,6 +472,10 @@ public final class ServerSession {
         for (Reply r : replies) {
             reply(r);
             closing |= r.code() == 421;
+            if (r.isPositiveCompletion()) {
+                // Mail moved: the client is doing what the connection is for.
+                junkCommands = 0;
+            }
         }
         clearTransaction();
         if (closing) {
@@ -684,16 +707,29 @@ public final class ServerSession {
             case RSET -> {
                 abandonTransaction(ResetCause.RSET, Replies.OK);
                 reply(Replies.OK);
+                junkCommand();
             }
-            case NOOP -> reply(Replies.OK);
+            case NOOP -> {
+                reply(Replies.OK);
+                junkCommand();
+            }
             case QUIT -> {
                 abandonTransaction(ResetCause.QUIT, Replies.closing(config.hostname()));
                 reply(Replies.closing(config.hostname()));
                 close(CloseReason.QUIT);
             }
-            case VRFY -> reply(Replies.CANNOT_VERIFY);
-            case EXPN -> error(Replies.NOT_IMPLEMENTED);
-            case HELP -> reply(Replies.HELP);
+            case VRFY -> {
+                reply(Replies.CANNOT_VERIFY);
+                junkCommand();
+            }
+            case EXPN -> {
+                error(Replies.NOT_IMPLEMENTED);
+                junkCommand();
+            }
+            case HELP -> {
+                reply(Replies.HELP);
+                junkCommand();
+            }
             case STARTTLS -> startTls();
             case AUTH -> auth((Command.Auth) cmd);
             default -> error(Replies.SYNTAX_ERROR);
@@ -1177,6 +1213,18 @@ public final class ServerSession {
     private void error(Reply reply) {
         reply(reply);
         badCommand();
+    }
+
+    /**
+     * Counts a command that moves no mail. Past {@code Limits.maxJunkCommands} each one is also
+     * a bad command, so a client that only keeps its connection busy is closed with 421 after
+     * {@code maxBadCommands} more, as Postfix does (RFC 5321 §4.1.1.9 lets NOOP be sent at any
+     * time, not for ever).
+     */
+    private void junkCommand() {
+        if (++junkCommands > limits.maxJunkCommands() && state != ServerState.CLOSED) {
+            badCommand();
+        }
     }
 
     private void badCommand() {

@@ -264,6 +264,28 @@ class ServerSessionTest {
     }
 
     @Test
+    @DisplayName("Limits.maxJunkCommands: past it each NOOP, RSET, VRFY, EXPN or HELP counts as bad, so a keep-alive flood ends in 421")
+    void junkCommandFlood() {
+        Limits limits = Limits.builder().maxJunkCommands(4).maxBadCommands(2).build();
+        Driver d = new Driver(CONFIG.toBuilder().limits(limits).build())
+                .send("EHLO c.example\r\nNOOP\r\nRSET\r\nVRFY x\r\nHELP\r\nNOOP\r\nNOOP\r\nNOOP\r\n");
+        // Four free, the fifth and sixth count as bad: the sixth reaches maxBadCommands.
+        assertThat(d.codes()).containsExactly(220, 250, 250, 250, 252, 214, 250, 250, 421);
+        assertThat(d.eventsOf(ServerEvent.Closed.class)).extracting(ServerEvent.Closed::reason)
+                .containsExactly(CloseReason.TOO_MANY_ERRORS);
+    }
+
+    @Test
+    @DisplayName("Limits.maxJunkCommands: the count starts again after each message accepted")
+    void junkCountStartsAgainAfterAMessage() {
+        Limits limits = Limits.builder().maxJunkCommands(2).maxBadCommands(1).build();
+        Driver d = new Driver(CONFIG.toBuilder().limits(limits).build()).send("EHLO c.example\r\nNOOP\r\nRSET\r\n"
+                + "MAIL FROM:<a@b.example>\r\nRCPT TO:<c@d.example>\r\nDATA\r\nhi\r\n.\r\nNOOP\r\nRSET\r\n");
+        assertThat(d.codes()).containsExactly(220, 250, 250, 250, 250, 250, 354, 250, 250, 250);
+        assertThat(d.eventsOf(ServerEvent.Closed.class)).isEmpty();
+    }
+
+    @Test
     @DisplayName("RFC 5321 §3.8: end of input mid-message abandons it; no end-of-message event")
     void endOfInputMidData() {
         Driver d = identified().send("MAIL FROM:<a@b.example>\r\nRCPT TO:<c@d.example>\r\nDATA\r\npartial\r\n").endOfInput();

@@ -22,6 +22,8 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The Netty transport's listening side: one event loop accepts, a few more (one per core) read,
@@ -34,6 +36,7 @@ public final class NettyNetwork implements Network {
     /** What every thread a server starts is named with (the server's {@code Threads.PREFIX}), so leak checks see these too. */
     private static final String PREFIX = "smtpkit-netty-";
     private static final Duration SHUTDOWN_WAIT = Duration.ofSeconds(5);
+    private static final Logger LOG = LoggerFactory.getLogger("dev.smtpkit.server.SmtpServer");
 
     private final Set<Thread> threads = ConcurrentHashMap.newKeySet();
     private final EventLoopGroup acceptors;
@@ -138,12 +141,19 @@ public final class NettyNetwork implements Network {
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
             Channel child = (Channel) msg;
-            NettyWire wire = new NettyWire(child);
-            child.pipeline().addLast(NettyWire.NAME, wire);
-            // Registers the child with an I/O loop; the wire holds back what the server does
-            // with it until then.
-            ctx.fireChannelRead(msg);
-            accepted.accept(wire);
+            try {
+                NettyWire wire = new NettyWire(child);
+                child.pipeline().addLast(NettyWire.NAME, wire);
+                // Registers the child with an I/O loop; the wire holds back what the server does
+                // with it until then.
+                ctx.fireChannelRead(msg);
+                accepted.accept(wire);
+            } catch (Throwable e) {
+                // One connection's failure (an OutOfMemoryError included) costs that connection
+                // only: the listening channel goes on accepting.
+                LOG.error("admitting a connection from {} failed; closing it", child.remoteAddress(), e);
+                child.close();
+            }
         }
     }
 

@@ -11,19 +11,27 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Answers for a handler that does not: one thread per server that looks, a few times a second,
- * for a handler call past its deadline ({@link SmtpServer.Builder#handlerTimeout},
- * {@link SmtpServer.Builder#dataTerminationTimeout}) and has that connection answer 451 on an
- * executor thread. One periodic look rather than a timer per call: a handler call is a few per
- * message, and a timer each would cost more than the call.
+ * One thread per server that looks at every connection a few times a second for a wait that
+ * nothing else ends:
+ * <ul>
+ *   <li>a handler call past its deadline ({@link SmtpServer.Builder#handlerTimeout},
+ *       {@link SmtpServer.Builder#dataTerminationTimeout}): that connection answers 451 on an
+ *       executor thread;</li>
+ *   <li>a reply the client has not taken within {@link SmtpServer.Builder#writeTimeout} (it
+ *       pipelines commands and never reads): that connection is closed, which ends the blocked
+ *       write on either transport.</li>
+ * </ul>
+ * One periodic look rather than a timer per call or write: there are a few of each per message,
+ * and a timer each would cost more than the call.
  */
-final class HandlerWatchdog implements AutoCloseable {
+final class Watchdog implements AutoCloseable {
 
-    private static final Logger LOG = LoggerFactory.getLogger(HandlerWatchdog.class);
+    private static final Logger LOG = LoggerFactory.getLogger(Watchdog.class);
 
     private final Supplier<List<ConnectionWorker>> workers;
     private final Executor executor;
     private final long periodNanos;
+    private final long writeTimeoutNanos;
     private final Thread thread;
     private volatile boolean running = true;
 
@@ -31,10 +39,12 @@ final class HandlerWatchdog implements AutoCloseable {
      * Looks every tenth of the shorter deadline, between 10 ms and a second, so a late handler
      * is answered at most that long after its deadline.
      */
-    HandlerWatchdog(String name, Supplier<List<ConnectionWorker>> workers, Executor executor, Duration... deadlines) {
+    Watchdog(String name, Supplier<List<ConnectionWorker>> workers, Executor executor, Duration writeTimeout,
+            Duration... deadlines) {
         this.workers = workers;
         this.executor = executor;
-        long shortest = Long.MAX_VALUE;
+        this.writeTimeoutNanos = writeTimeout.toNanos();
+        long shortest = writeTimeout.toMillis();
         for (Duration d : deadlines) {
             shortest = Math.min(shortest, d.toMillis());
         }
@@ -49,6 +59,11 @@ final class HandlerWatchdog implements AutoCloseable {
             LockSupport.parkNanos(this, periodNanos);
             long now = System.nanoTime();
             for (ConnectionWorker w : workers.get()) {
+                if (w.writeStalled(now, writeTimeoutNanos)) {
+                    // Closing never blocks, and it fails the write the connection's thread is stuck in.
+                    w.closeStalledWrite();
+                    continue;
+                }
                 long call = w.lateHandlerCall(now);
                 if (call != 0) {
                     try {
