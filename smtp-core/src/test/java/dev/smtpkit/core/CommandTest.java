@@ -110,7 +110,7 @@ class CommandTest {
     @ParameterizedTest
     @ValueSource(strings = {"MAIL FROM: <a@b.org>", "MAIL FROM:a@b.org", "MAIL FROM:<a@b.org> ", "MAIL  FROM:<a@b.org>",
             "MAIL FROM:<a@b.org>  SIZE=1", "EHLO", "EHLO  a.org", "EHLO a.org ", "DATA ", "NOOP  x", "RCPT TO: postmaster",
-            "BDAT 1  LAST", "AUTH  PLAIN"})
+            "BDAT 1  LAST", "AUTH  PLAIN", "RCPT TO:<a@b.org>\t", "MAIL FROM:<a@b.org> SIZE=1 \t", "DATA \t", "EHLO a.org\t"})
     @DisplayName("RFC 5321 §4.1.2: what STRICT refuses and LENIENT (strict_rfc821_envelopes = no) accepts")
     void strictAndLenient(String line) {
         assertThatThrownBy(() -> Command.parse(line, ParseMode.STRICT, false)).isInstanceOf(SmtpSyntaxException.class);
