@@ -17,6 +17,7 @@ final class CommandParser {
                     "command line contains CR or LF (RFC 5321 §2.3.8)");
         }
         boolean lenient = mode == ParseMode.LENIENT;
+        String verbatim = line;
         if (lenient) {
             // RFC 5321 §4.1.1: receivers SHOULD tolerate trailing white space.
             line = withoutTrailingWhiteSpace(line);
@@ -59,7 +60,7 @@ final class CommandParser {
             case AUTH:
                 return auth(line, wordEnd, lenient);
             default:
-                return new Command.Unknown(line);
+                return new Command.Unknown(verbatim);
         }
     }
 

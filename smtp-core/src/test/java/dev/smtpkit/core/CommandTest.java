@@ -158,6 +158,7 @@ class CommandTest {
         assertThat(c.toString()).isEqualTo("XCLIENT addr=1.2.3.4");
         assertThat(Command.parse("")).isEqualTo(new Command.Unknown(""));
         assertThat(Command.parse("DATA\tx")).isEqualTo(new Command.Unknown("DATA\tx"));
+        assertThat(Command.parse("XYZZY \t", ParseMode.LENIENT, false)).isEqualTo(new Command.Unknown("XYZZY \t"));
         assertThatThrownBy(() -> new Command.Unknown("noop x")).isInstanceOf(IllegalArgumentException.class);
     }
 
