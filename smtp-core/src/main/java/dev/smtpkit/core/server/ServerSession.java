@@ -652,8 +652,8 @@ public final class ServerSession {
 
     private void command(LineDecoder.Line line) {
         Optional<String> utf8 = line.asUtf8();
-        // RFC 5321 §4.1.1: receivers SHOULD tolerate trailing white space, in either parse mode.
         String received = utf8.orElseGet(line::asString);
+        // RFC 5321 §4.1.1: receivers SHOULD tolerate trailing white space, in either parse mode.
         String text = stripTrailingWhiteSpace(received);
         Verb verb = Verb.lookup(firstWord(text));
         observer.received(verb == Verb.AUTH ? redactAuthCommand(received) : received);

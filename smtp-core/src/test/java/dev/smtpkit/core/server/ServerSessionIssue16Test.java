@@ -146,6 +146,24 @@ class ServerSessionIssue16Test {
         assertThat(seen).hasToString("[NOOP \t]");
     }
 
+    // ---------------------------------------------------------------- RFC 8689: REQUIRETLS
+
+    @Test
+    @DisplayName("RFC 8689: REQUIRETLS, when configured, is offered and accepted only once TLS is up")
+    void requireTlsOnlyOverTls() {
+        java.util.EnumSet<ServerExtension> extensions = java.util.EnumSet.copyOf(ServerConfig.DEFAULT_EXTENSIONS);
+        extensions.add(ServerExtension.REQUIRE_TLS);
+        ServerConfig config = CONFIG.toBuilder().extensions(extensions).tlsPolicy(TlsPolicy.OPTIONAL).build();
+        Driver d = new Driver(config).send("EHLO c.example\r\nMAIL FROM:<a@b.example> REQUIRETLS\r\n");
+        assertThat(d.replies.get(1).lines()).doesNotContain("REQUIRETLS");
+        assertThat(d.lastReply()).isEqualTo(Replies.PARAMETER_NOT_IMPLEMENTED);
+        d.send("STARTTLS\r\n").send("EHLO c.example\r\nMAIL FROM:<a@b.example> REQUIRETLS\r\n");
+        assertThat(d.codes()).endsWith(220, 250, 250);
+        assertThat(d.replies.get(d.replies.size() - 2).lines()).contains("REQUIRETLS");
+        assertThat(d.eventsOf(ServerEvent.MailFrom.class)).singleElement()
+                .satisfies(m -> assertThat(m.parameters().requireTls()).isTrue());
+    }
+
     // ---------------------------------------------------------------- RFC 6531 §3.2, RFC 3629 §10: UTF-8
 
     private static byte[] octets(String before, String hex, String after) {
