@@ -67,6 +67,11 @@ final class SendCommand implements Callable<Integer> {
             description = "With --tls or --tls-on-connect: accept any certificate for any name (a test server's self-signed one).")
     boolean insecure;
 
+    @Option(names = "--require-tls",
+            description = "Send MAIL with REQUIRETLS (RFC 8689): every hop must relay the message over TLS only. Needs --tls "
+                    + "or --tls-on-connect; fails if the server does not offer REQUIRETLS.")
+    boolean requireTls;
+
     @Option(names = "--auth", paramLabel = "USER:PASSWORD",
             description = "Authenticate (RFC 4954): PLAIN or LOGIN over TLS; without TLS only CRAM-MD5, as no password is sent "
                     + "in the clear. Visible to other local users in the process list: for test accounts.")
@@ -164,7 +169,7 @@ final class SendCommand implements Callable<Integer> {
         if (file != null && subject != null) {
             throw CliFailure.usage("--subject is for the generated message; FILE has its own");
         }
-        Envelope envelope = new Envelope(from, dev.smtpkit.core.Parameters.EMPTY, recipients.stream().map(Envelope.Recipient::of).toList());
+        Envelope envelope = new Envelope(from, mailParameters(), recipients.stream().map(Envelope.Recipient::of).toList());
         try {
             TlsMode mode = tls ? TlsMode.STARTTLS_REQUIRED : tlsOnConnect ? TlsMode.IMPLICIT : TlsMode.NONE;
             return new SendRequest(server, helo, mode, insecure, credentials(), pipelining, lmtp, envelope, content(), count,
@@ -172,6 +177,17 @@ final class SendCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw CliFailure.usage(CliFailure.describe(e));
         }
+    }
+
+    /** REQUIRETLS if asked for; the client refuses to send it to a server that did not offer it (RFC 8689 §4.2). */
+    private dev.smtpkit.core.Parameters mailParameters() {
+        if (!requireTls) {
+            return dev.smtpkit.core.Parameters.EMPTY;
+        }
+        if (!tls && !tlsOnConnect) {
+            throw CliFailure.usage("--require-tls needs --tls or --tls-on-connect: the message may travel over TLS only (RFC 8689)");
+        }
+        return dev.smtpkit.core.Parameters.builder().requireTls().build();
     }
 
     private Optional<ClientCredentials> credentials() {

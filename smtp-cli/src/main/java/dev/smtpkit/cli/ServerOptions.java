@@ -7,6 +7,7 @@ import dev.smtpkit.core.server.HeloPolicy;
 import dev.smtpkit.core.server.PlaintextAuth;
 import dev.smtpkit.core.server.ProtocolMode;
 import dev.smtpkit.core.server.ServerConfig;
+import dev.smtpkit.core.server.ServerExtension;
 import dev.smtpkit.core.server.TlsPolicy;
 import dev.smtpkit.server.SmtpServer;
 import dev.smtpkit.server.proxy.TrustedNetworks;
@@ -20,6 +21,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.stream.Collectors;
@@ -93,6 +95,11 @@ final class ServerOptions {
                     + "0 picks a free one, printed at start. Uses --cert/--key or else a self-signed certificate.")
     Integer implicitTlsPort;
 
+    @Option(names = "--no-requiretls",
+            description = "Do not offer REQUIRETLS (RFC 8689). By default it is offered over TLS, after STARTTLS and on "
+                    + "--implicit-tls-port: this is where such a message ends, so the rule is kept.")
+    boolean noRequireTls;
+
     @Option(names = "--auth", paramLabel = "USER:PASSWORD",
             description = "Offer AUTH (RFC 4954) and accept this account; repeat for more. Offered only over TLS unless "
                     + "--auth-plaintext, so without --tls, --cert or --implicit-tls-port it needs --auth-plaintext. "
@@ -157,6 +164,14 @@ final class ServerOptions {
             b.bareLineEnding(bareLineEnding);
         }
         tlsContext(out).ifPresent(b::tls);
+        if (offersRequireTls()) {
+            // RFC 8689 §4.1: whoever accepts REQUIRETLS must relay the message over TLS only.
+            // catch and sink relay nothing, so they keep that rule; the session offers the
+            // extension only once TLS is up.
+            EnumSet<ServerExtension> extensions = EnumSet.copyOf(ServerConfig.DEFAULT_EXTENSIONS);
+            extensions.add(ServerExtension.REQUIRE_TLS);
+            b.extensions(extensions);
+        }
         if (tlsRequired) {
             b.tlsPolicy(TlsPolicy.REQUIRED);
         }
@@ -197,6 +212,9 @@ final class ServerOptions {
         if (implicitTlsPort != null) {
             lines.add("implicit TLS (RFC 8314) on " + bind.getHostAddress() + ":" + smtp.implicitTlsPort());
         }
+        if (offersRequireTls()) {
+            lines.add("REQUIRETLS (RFC 8689) offered over TLS; --no-requiretls to stop");
+        }
         if (auth != null) {
             lines.add("AUTH " + mechanisms().stream().map(SaslMechanism::mechanismName).collect(Collectors.joining(" "))
                     + " for " + String.join(", ", accounts().users())
@@ -223,6 +241,10 @@ final class ServerOptions {
 
     private List<SaslMechanism> mechanisms() {
         return authMechanisms != null ? List.copyOf(authMechanisms) : DEFAULT_MECHANISMS;
+    }
+
+    private boolean offersRequireTls() {
+        return anyTls() && !noRequireTls;
     }
 
     /** Whether the server speaks TLS at all, on STARTTLS or its implicit-TLS port. */

@@ -102,7 +102,8 @@ class ServerOptionsTest {
     }
 
     @Test
-    @DisplayName("RFC 8314 §3.3: --implicit-tls-port speaks TLS from the first octet, with a self-signed certificate when none is given")
+    @DisplayName("RFC 8314 §3.3: --implicit-tls-port speaks TLS from the first octet, with a self-signed certificate when none is given,"
+            + " and offers REQUIRETLS (RFC 8689)")
     void implicitTlsPort() throws Exception {
         try (Cli c = Cli.start("catch", "--port", "0", "--dir", dir.toString(), "--implicit-tls-port", "0")) {
             c.port();
@@ -110,11 +111,54 @@ class ServerOptionsTest {
             Matcher m = IMPLICIT.matcher(c.out());
             assertThat(m.find()).as(c.toString()).isTrue();
             Cli send = Cli.run("send", "--to", "127.0.0.1:" + m.group(1), "--from", "a@example.com", "--rcpt", "b@example.org",
-                    "--tls-on-connect", "--insecure");
+                    "--tls-on-connect", "--insecure", "--require-tls");
             assertThat(send.exitCode()).as(send.toString()).isZero();
             c.awaitOut("size=");
-            assertThat(json()).contains("\"tls\": true");
+            assertThat(json()).contains("\"tls\": true", "\"REQUIRETLS\"");
         }
+    }
+
+    @Test
+    @DisplayName("RFC 8689: catch --tls offers REQUIRETLS after STARTTLS, and send --require-tls uses it")
+    void requireTlsOfferedAfterStartTls() throws Exception {
+        try (Cli c = Cli.start("catch", "--port", "0", "--dir", dir.toString(), "--tls")) {
+            int port = c.port();
+            assertThat(c.out()).contains("REQUIRETLS (RFC 8689) offered over TLS");
+            Cli send = Cli.run("send", "--to", "127.0.0.1:" + port, "--from", "a@example.com", "--rcpt", "b@example.org",
+                    "--tls", "--insecure", "--require-tls");
+            assertThat(send.exitCode()).as(send.toString()).isZero();
+            c.awaitOut("size=");
+            assertThat(json()).contains("\"REQUIRETLS\"", "\"tls\": true");
+        }
+    }
+
+    @Test
+    @DisplayName("RFC 8689: with --no-requiretls catch does not offer it, and send --require-tls refuses to send")
+    void requireTlsTurnedOff() throws Exception {
+        try (Cli c = Cli.start("catch", "--port", "0", "--dir", dir.toString(), "--tls", "--no-requiretls")) {
+            int port = c.port();
+            assertThat(c.out()).doesNotContain("REQUIRETLS");
+            Cli send = Cli.run("send", "--to", "127.0.0.1:" + port, "--from", "a@example.com", "--rcpt", "b@example.org",
+                    "--tls", "--insecure", "--require-tls");
+            send.assertOneLineError(1, "REQUIRETLS");
+            Cli plain = Cli.run("send", "--to", "127.0.0.1:" + port, "--from", "a@example.com", "--rcpt", "b@example.org",
+                    "--tls", "--insecure");
+            assertThat(plain.exitCode()).as(plain.toString()).isZero();
+            c.awaitOut("size=");
+            assertThat(json()).doesNotContain("REQUIRETLS");
+            assertThat(c.stop()).isZero();
+            assertThat(c.out()).contains("caught 1 message");
+        }
+    }
+
+    @Test
+    void requireTlsNeedsTls() throws Exception {
+        try (Cli c = Cli.start("catch", "--port", "0", "--dir", dir.toString())) {
+            c.port();
+            assertThat(c.out()).doesNotContain("REQUIRETLS");
+        }
+        Cli send = Cli.run("send", "--to", "127.0.0.1:1", "--from", "a@example.com", "--rcpt", "b@example.org", "--require-tls");
+        send.assertOneLineError(2, "--require-tls needs --tls or --tls-on-connect");
     }
 
     @Test

@@ -8,7 +8,7 @@ import java.util.Optional;
  * A command line of RFC 5321 §4.1.1 and of the extensions this library speaks, one record per
  * verb, and {@link Unknown} for any other line, kept verbatim.
  *
- * <p>{@link #toString()} is the canonical wire form without CRLF: verbs in upper case, one space
+ * <p>{@code toString()} is the canonical wire form without CRLF: verbs in upper case, one space
  * between verb and argument, paths in angle brackets. Parsing it again gives an equal command,
  * in STRICT mode for every command but a HELO, EHLO or LHLO without name, which only LENIENT
  * reads; a command holding UTF-8 needs {@code utf8 = true}.

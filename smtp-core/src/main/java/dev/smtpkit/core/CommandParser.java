@@ -16,9 +16,14 @@ final class CommandParser {
             throw new SmtpSyntaxException(Replies.SYNTAX_ERROR,
                     "command line contains CR or LF (RFC 5321 §2.3.8)");
         }
+        boolean lenient = mode == ParseMode.LENIENT;
+        String verbatim = line;
+        if (lenient) {
+            // RFC 5321 §4.1.1: receivers SHOULD tolerate trailing white space.
+            line = withoutTrailingWhiteSpace(line);
+        }
         int sp = line.indexOf(' ');
         int wordEnd = sp < 0 ? line.length() : sp;
-        boolean lenient = mode == ParseMode.LENIENT;
         switch (Verb.lookup(line, 0, wordEnd)) {
             case HELO:
                 return new Command.Helo(helo(line, wordEnd, lenient, utf8, Replies.HELO_REQUIRES_DOMAIN));
@@ -55,8 +60,16 @@ final class CommandParser {
             case AUTH:
                 return auth(line, wordEnd, lenient);
             default:
-                return new Command.Unknown(line);
+                return new Command.Unknown(verbatim);
         }
+    }
+
+    private static String withoutTrailingWhiteSpace(String line) {
+        int end = line.length();
+        while (end > 0 && (line.charAt(end - 1) == ' ' || line.charAt(end - 1) == '\t')) {
+            end--;
+        }
+        return line.substring(0, end);
     }
 
     private static SmtpSyntaxException bad(Reply reply, String what, String line) {

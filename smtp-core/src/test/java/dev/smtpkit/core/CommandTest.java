@@ -110,7 +110,7 @@ class CommandTest {
     @ParameterizedTest
     @ValueSource(strings = {"MAIL FROM: <a@b.org>", "MAIL FROM:a@b.org", "MAIL FROM:<a@b.org> ", "MAIL  FROM:<a@b.org>",
             "MAIL FROM:<a@b.org>  SIZE=1", "EHLO", "EHLO  a.org", "EHLO a.org ", "DATA ", "NOOP  x", "RCPT TO: postmaster",
-            "BDAT 1  LAST", "AUTH  PLAIN"})
+            "BDAT 1  LAST", "AUTH  PLAIN", "RCPT TO:<a@b.org>\t", "MAIL FROM:<a@b.org> SIZE=1 \t", "DATA \t", "EHLO a.org\t"})
     @DisplayName("RFC 5321 §4.1.2: what STRICT refuses and LENIENT (strict_rfc821_envelopes = no) accepts")
     void strictAndLenient(String line) {
         assertThatThrownBy(() -> Command.parse(line, ParseMode.STRICT, false)).isInstanceOf(SmtpSyntaxException.class);
@@ -158,6 +158,7 @@ class CommandTest {
         assertThat(c.toString()).isEqualTo("XCLIENT addr=1.2.3.4");
         assertThat(Command.parse("")).isEqualTo(new Command.Unknown(""));
         assertThat(Command.parse("DATA\tx")).isEqualTo(new Command.Unknown("DATA\tx"));
+        assertThat(Command.parse("XYZZY \t", ParseMode.LENIENT, false)).isEqualTo(new Command.Unknown("XYZZY \t"));
         assertThatThrownBy(() -> new Command.Unknown("noop x")).isInstanceOf(IllegalArgumentException.class);
     }
 

@@ -4,9 +4,12 @@ import static dev.smtpkit.core.codec.Octets.CR;
 import static dev.smtpkit.core.codec.Octets.LF;
 
 import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * Splits a byte stream into command lines (RFC 5321 §2.3.8) no longer than a limit
@@ -60,10 +63,32 @@ public final class LineDecoder {
         /**
          * Returns the line decoded as UTF-8 (RFC 6531 allows UTF-8 in commands after SMTPUTF8);
          * malformed sequences become U+FFFD rather than failing, so a hostile line still reaches
-         * the parser and gets a reply.
+         * the parser and gets a reply. Where the text is kept or handed on, use {@link #asUtf8()}:
+         * U+FFFD would change what the peer sent.
          */
         public String asString() {
             return new String(bytes, StandardCharsets.UTF_8);
+        }
+
+        /**
+         * Returns the line decoded as UTF-8, or empty when it is not well-formed UTF-8
+         * (RFC 3629 §3 and §10: overlong forms, lone continuation octets, C0, C1 and F5 to FF,
+         * surrogates encoded as UTF-8, code points past U+10FFFF, truncated sequences). Only
+         * well-formed lines decode, so the text encodes back to exactly these octets.
+         */
+        public Optional<String> asUtf8() {
+            if (isAscii()) {
+                return Optional.of(new String(bytes, StandardCharsets.US_ASCII));
+            }
+            try {
+                return Optional.of(StandardCharsets.UTF_8.newDecoder()
+                        .onMalformedInput(CodingErrorAction.REPORT)
+                        .onUnmappableCharacter(CodingErrorAction.REPORT)
+                        .decode(ByteBuffer.wrap(bytes))
+                        .toString());
+            } catch (CharacterCodingException e) {
+                return Optional.empty();
+            }
         }
 
         /** Returns whether every octet is US-ASCII, as RFC 5321 commands must be without SMTPUTF8. */

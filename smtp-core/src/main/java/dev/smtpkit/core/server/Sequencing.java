@@ -11,7 +11,8 @@ import java.util.Optional;
 /**
  * Which verb may come in which state (RFC 5321 §4.1.4, §3.3, §4.1.1; RFC 3030 §2; RFC 3207;
  * RFC 4954 §4), as one table. A verb not in a state's row is out of sequence: 503 5.5.1, except
- * DATA and BDAT after MAIL with no accepted recipient, which get 554 5.5.1 (§3.3).
+ * DATA and BDAT after MAIL with no accepted recipient, which get 554 5.5.1 in SMTP (§3.3) and
+ * 503 5.5.1 in LMTP (RFC 2033 §4.2).
  */
 final class Sequencing {
 
@@ -43,10 +44,11 @@ final class Sequencing {
     }
 
     /**
-     * Returns the reply refusing {@code verb} in {@code state}, or empty when it is allowed.
-     * Only states in which a command line is read have a row.
+     * Returns the reply refusing {@code verb} in {@code state} of a session speaking
+     * {@code mode}, or empty when it is allowed. Only states in which a command line is read
+     * have a row.
      */
-    static Optional<Reply> refusal(ServerState state, Verb verb) {
+    static Optional<Reply> refusal(ServerState state, Verb verb, ProtocolMode mode) {
         EnumSet<Verb> allowed = ALLOWED.get(state);
         if (allowed == null) {
             throw new IllegalStateException("no command is read in state " + state);
@@ -55,7 +57,8 @@ final class Sequencing {
             return Optional.empty();
         }
         if (state == ServerState.MAIL && (verb == Verb.DATA || verb == Verb.BDAT)) {
-            return Optional.of(Replies.NO_VALID_RECIPIENTS);
+            // RFC 5321 §3.3 allows 503 or 554 here; RFC 2033 §4.2 makes it 503 for LMTP.
+            return Optional.of(mode == ProtocolMode.LMTP ? Replies.BAD_SEQUENCE : Replies.NO_VALID_RECIPIENTS);
         }
         return Optional.of(Replies.BAD_SEQUENCE);
     }

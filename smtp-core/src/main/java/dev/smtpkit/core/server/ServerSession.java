@@ -68,6 +68,11 @@ public final class ServerSession {
     private static final ServerEvent.NeedInput NEED_INPUT = new ServerEvent.NeedInput();
     private static final int DATA_CHUNK = 32 * 1024;
     private static final String REDACTED = "<redacted>";
+    /**
+     * How much longer than {@code Limits.maxCommandLine} a MAIL line may be when AUTH is offered:
+     * RFC 4954 §3 extends it by 500 octets for the AUTH parameter.
+     */
+    static final int MAIL_AUTH_PARAMETER_ROOM = 500;
 
     private final ServerConfig config;
     private final Limits limits;
@@ -606,7 +611,7 @@ public final class ServerSession {
             if (state != ServerState.AUTH && in.remaining() < 5 && !lineEndBuffered()) {
                 return false;
             }
-            lines.maxLineLength(state == ServerState.AUTH || authMechanismNext() ? limits.maxAuthLine() : limits.maxCommandLine());
+            lines.maxLineLength(nextLineLimit());
         }
         boolean hadInput = in.hasRemaining();
         LineDecoder.Result result = lines.decode(in);
@@ -624,13 +629,25 @@ public final class ServerSession {
             }
             return true;
         }
-        String text = ((LineDecoder.Line) result).asString();
+        LineDecoder.Line line = (LineDecoder.Line) result;
         if (state == ServerState.AUTH) {
-            authResponse(text);
+            authResponse(line.asString());
         } else {
-            command(text);
+            command(line);
         }
         return true;
+    }
+
+    /** The length limit for the line about to be read, chosen from its first word. */
+    private int nextLineLimit() {
+        if (state == ServerState.AUTH || nextWordIs("auth")) {
+            return limits.maxAuthLine(); // RFC 4954 §4
+        }
+        if (authOffered() && nextWordIs("mail")) {
+            // RFC 4954 §3: room for AUTH=; a longer line without it is refused after parsing.
+            return limits.maxCommandLine() + MAIL_AUTH_PARAMETER_ROOM;
+        }
+        return limits.maxCommandLine();
     }
 
     private boolean lineEndBuffered() {
@@ -642,19 +659,27 @@ public final class ServerSession {
         return false;
     }
 
-    /** Whether the buffered input starts with AUTH, whose line may carry a long initial response (RFC 4954 §4). */
-    private boolean authMechanismNext() {
+    /** Whether the buffered input starts with this four-letter verb (lower case) and a space, in any case. */
+    private boolean nextWordIs(String verb) {
         if (in.remaining() < 5) {
             return false;
         }
         int p = in.position();
-        return (in.get(p) | 0x20) == 'a' && (in.get(p + 1) | 0x20) == 'u' && (in.get(p + 2) | 0x20) == 't'
-                && (in.get(p + 3) | 0x20) == 'h' && in.get(p + 4) == ' ';
+        for (int i = 0; i < 4; i++) {
+            if ((in.get(p + i) | 0x20) != verb.charAt(i)) {
+                return false;
+            }
+        }
+        return in.get(p + 4) == ' ';
     }
 
-    private void command(String text) {
+    private void command(LineDecoder.Line line) {
+        Optional<String> utf8 = line.asUtf8();
+        String received = utf8.orElseGet(line::asString);
+        // RFC 5321 §4.1.1: receivers SHOULD tolerate trailing white space, in either parse mode.
+        String text = stripTrailingWhiteSpace(received);
         Verb verb = Verb.lookup(firstWord(text));
-        observer.received(verb == Verb.AUTH ? redactAuthCommand(text) : text);
+        observer.received(verb == Verb.AUTH ? redactAuthCommand(received) : received);
         if (shuttingDown && !inTransaction()) {
             closeForShutdown();
             return;
@@ -664,6 +689,12 @@ public final class ServerSession {
             // with 503 until QUIT, unrecognized ones included. BDAT goes on below, as its chunk
             // must still be read.
             error(Replies.BAD_SEQUENCE);
+            return;
+        }
+        if (utf8.isEmpty()) {
+            // RFC 6531 §3.2 and RFC 3629 §10: what is not well-formed UTF-8 is refused, never
+            // repaired to U+FFFD and handed on as if the client had sent that.
+            error(malformedUtf8Reply(verb));
             return;
         }
         if (verb == Verb.UNKNOWN && xclientAttributes != null && isXclient(firstWord(text))) {
@@ -681,13 +712,19 @@ public final class ServerSession {
             error(e.reply());
             return;
         }
-        if (cmd instanceof Command.Bdat b && Sequencing.refusal(state, verb).isPresent()) {
-            // RFC 3030 §2: the chunk follows the command whatever the reply, so it is read
-            // and dropped before the refusal is sent, or its octets would be taken as commands.
-            readChunkThenRefuse(b, Sequencing.refusal(state, verb).get());
+        if (cmd instanceof Command.Mail mail && line.length() + 2 > limits.maxCommandLine()
+                && !mail.parameters().has("AUTH")) {
+            // The extra room of RFC 4954 §3 is for the AUTH parameter only.
+            error(Replies.LINE_TOO_LONG);
             return;
         }
-        Optional<Reply> refusal = Sequencing.refusal(state, verb);
+        Optional<Reply> refusal = Sequencing.refusal(state, verb, config.mode());
+        if (cmd instanceof Command.Bdat b && refusal.isPresent()) {
+            // RFC 3030 §2: the chunk follows the command whatever the reply, so it is read
+            // and dropped before the refusal is sent, or its octets would be taken as commands.
+            readChunkThenRefuse(b, refusal.get());
+            return;
+        }
         if (refusal.isPresent()) {
             error(refusal.get());
             return;
@@ -1240,6 +1277,25 @@ public final class ServerSession {
         pending = null;
         in.position(in.limit());
         events.add(new ServerEvent.Closed(reason));
+    }
+
+    /** The reply to a line that is not well-formed UTF-8: the address's code for MAIL and RCPT (RFC 3463). */
+    private static Reply malformedUtf8Reply(Verb verb) {
+        return switch (verb) {
+            case MAIL -> Replies.BAD_SENDER_ADDRESS_SYNTAX;
+            case RCPT -> Replies.BAD_ADDRESS_SYNTAX;
+            case UNKNOWN -> Replies.SYNTAX_ERROR;
+            default -> Replies.PARAMETER_SYNTAX;
+        };
+    }
+
+    /** The line without the spaces and tabs before its CRLF (RFC 5321 §4.1.1). */
+    private static String stripTrailingWhiteSpace(String line) {
+        int end = line.length();
+        while (end > 0 && (line.charAt(end - 1) == ' ' || line.charAt(end - 1) == '\t')) {
+            end--;
+        }
+        return end == line.length() ? line : line.substring(0, end);
     }
 
     private static String firstWord(String line) {

@@ -232,4 +232,19 @@ class LineDecoderTest {
         assertThatThrownBy(() -> new LineDecoder(512, null)).hasMessageContaining("policy");
         assertThatThrownBy(() -> new LineDecoder(512).decode(null)).hasMessageContaining("in");
     }
+
+    @Test
+    @DisplayName("RFC 3629 §10: asUtf8 decodes only well-formed UTF-8, and the text encodes back to the same octets")
+    void asUtf8IsStrict() {
+        byte[] good = "MAIL FROM:<j\u00f6ran@\u6d4b\u8bd5.example> \ud83d\ude00".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(Line.of(good).asUtf8()).hasValueSatisfying(
+                s -> assertThat(s.getBytes(java.nio.charset.StandardCharsets.UTF_8)).isEqualTo(good));
+        assertThat(line("NOOP").asUtf8()).contains("NOOP");
+        for (String hex : new String[] {"C0AF", "E080AF", "F08080AF", "80", "BF", "FF", "FE", "EDA080", "EDBFBF",
+            "F4908080", "C3", "E282", "F09F98", "C3A9BF"}) {
+            byte[] bad = java.util.HexFormat.of().parseHex("61" + hex + "62");
+            assertThat(Line.of(bad).asUtf8()).as(hex).isEmpty();
+            assertThat(Line.of(bad).asString()).as("asString still repairs " + hex).contains("\ufffd");
+        }
+    }
 }

@@ -176,7 +176,7 @@ class ServerSessionStateWalkTest {
         List<Reply> got = newReplies(d, before);
         assertThat(got).as("one reply per command").hasSize(1);
         Reply reply = got.get(0);
-        Optional<Reply> refusal = Sequencing.refusal(state, verb);
+        Optional<Reply> refusal = Sequencing.refusal(state, verb, s.config().mode());
         if (state == ServerState.REFUSED && verb != Verb.QUIT) {
             // RFC 5321 §3.1: after a 554 greeting every command but QUIT gets 503, unknown ones too.
             assertThat(reply.code()).isEqualTo(503);
