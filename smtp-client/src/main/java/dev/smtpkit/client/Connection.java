@@ -439,6 +439,13 @@ final class Connection {
 
     private void endContent(long octets) {
         transcript.content(octets);
+        // Issue 17: a reply that came while the content went out answers nothing sent; once the
+        // end of data went out it would pass for the reply to it. The session closes on it, and
+        // transact() reports the Closed event instead.
+        pollInput();
+        if (session.state() != ClientState.CONTENT) {
+            return;
+        }
         session.endData();
         contentEnded = true;
         // The tail of the content and the end-of-data dot go out together at the next read.
@@ -519,6 +526,11 @@ final class Connection {
                 return e;
             }
             if (session.hasOutput()) {
+                if (pollInput()) {
+                    // Whatever came is judged before more commands go out: a reply to one of
+                    // them that came first is unsolicited (issue 17).
+                    continue;
+                }
                 write(session.takeOutput());
                 replyDeadline = 0;
             }
@@ -558,6 +570,32 @@ final class Connection {
             session.receiveEndOfInput();
         } else {
             session.receive(readBuffer, 0, n);
+        }
+    }
+
+    /**
+     * Hands the session whatever has already arrived, without waiting for more; returns whether
+     * anything came. {@code available()} counts what a plain socket holds and what a TLS socket
+     * has already decrypted, so input of a TLS record still in the kernel's buffer waits for the
+     * next read.
+     */
+    private boolean pollInput() {
+        try {
+            int available = in.available();
+            if (available <= 0) {
+                return false;
+            }
+            int n = in.read(readBuffer, 0, Math.min(available, readBuffer.length));
+            if (n < 0) {
+                session.receiveEndOfInput();
+            } else {
+                session.receive(readBuffer, 0, n);
+            }
+            return true;
+        } catch (IOException e) {
+            drop();
+            throw new SmtpConnectionException("connection to " + settings.host() + " lost in " + session.state()
+                    + ": " + e.getMessage(), null, null, contentEnded, e);
         }
     }
 
@@ -642,8 +680,10 @@ final class Connection {
             case SERVICE_CLOSING, GREETING_REFUSED, HELLO_REFUSED, RESET_REFUSED ->
                     byReply(message + " (" + firstLine(closed.reply().orElseThrow()) + ")", closed.reply().orElseThrow(),
                             cut, null);
-            case PROTOCOL_ERROR, END_OF_INPUT, QUIT ->
-                    new SmtpConnectionException(message, closed.reply().orElse(null), cut, contentEnded, null);
+            // The reply of a protocol error is one ClientSession made up to stand for it
+            // (Replies.MALFORMED_REPLY): it is not reported as the server's.
+            case PROTOCOL_ERROR -> new SmtpProtocolViolationException(message, cut, contentEnded);
+            case END_OF_INPUT, QUIT -> new SmtpConnectionException(message, null, cut, contentEnded, null);
         };
     }
 

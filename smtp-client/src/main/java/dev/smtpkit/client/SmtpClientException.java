@@ -12,6 +12,8 @@ import java.util.Optional;
  * <li>{@link SmtpPermanentException}: the server answered 5xx, or the message needs a feature the
  *     server lacks: do not try again as is (bounce it);</li>
  * <li>{@link SmtpConnectionException}: no connection, or it was lost without a reply;</li>
+ * <li>{@link SmtpProtocolViolationException}: the server broke the protocol (a malformed,
+ *     overlong or unsolicited reply) and the client hung up;</li>
  * <li>{@link SmtpTimeoutException}: the server did not answer within a configured timeout
  *     (RFC 5321 §4.5.3.2);</li>
  * <li>{@link SmtpTlsException}: TLS was required and is not available, or the handshake or the
@@ -22,8 +24,8 @@ import java.util.Optional;
  * Messages never contain credentials.
  */
 public abstract sealed class SmtpClientException extends RuntimeException
-        permits SmtpTransientException, SmtpPermanentException, SmtpConnectionException, SmtpTimeoutException,
-        SmtpTlsException {
+        permits SmtpTransientException, SmtpPermanentException, SmtpConnectionException,
+        SmtpProtocolViolationException, SmtpTimeoutException, SmtpTlsException {
 
     private final transient Reply reply;
     private final transient TransactionResult transaction;
@@ -34,7 +36,11 @@ public abstract sealed class SmtpClientException extends RuntimeException
         this.transaction = transaction;
     }
 
-    /** The server's reply that decided the failure, every line of it; empty when there was none. */
+    /**
+     * The server's reply that decided the failure, every line of it; empty when there was none.
+     * Never a reply the client made up: a failure the client found itself (a timeout, a protocol
+     * violation, a lost connection) has none.
+     */
     public Optional<Reply> reply() {
         return Optional.ofNullable(reply);
     }

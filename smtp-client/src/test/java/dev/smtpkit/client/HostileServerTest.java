@@ -67,12 +67,12 @@ class HostileServerTest {
 
     @ParameterizedTest(name = "greeting {0}")
     @ValueSource(strings = {"hello, friend", "2x0 nearly", "999 out of range", "\u0000\u0001\u0002binary", "250"})
-    @DisplayName("RFC 5321 §4.2: a greeting that is no reply ends the session with SmtpConnectionException naming the protocol error")
+    @DisplayName("RFC 5321 §4.2: a greeting that is no reply ends the session with SmtpProtocolViolationException naming the protocol error")
     void garbageGreeting(String greeting) throws Exception {
         try (HostileServer server = new HostileServer(n -> n == 1 ? HostileServer.replyAt("CONNECT", greeting)
                 : HostileServer.conversation());
              SmtpClient client = client(server).build()) {
-            assertThatThrownBy(() -> send(client)).isInstanceOfSatisfying(SmtpConnectionException.class, e -> {
+            assertThatThrownBy(() -> send(client)).isInstanceOfSatisfying(SmtpProtocolViolationException.class, e -> {
                 assertThat(e.getMessage()).containsAnyOf("malformed reply", "the greeting must be 220, 554 or 421");
                 assertThat(e.mayHaveBeenDelivered()).isFalse();
             });
@@ -87,7 +87,7 @@ class HostileServerTest {
         try (HostileServer server = new HostileServer(n -> n == 1 ? HostileServer.replyAt("MAIL", reply)
                 : HostileServer.conversation());
              SmtpClient client = client(server).build()) {
-            assertThatThrownBy(() -> send(client)).isInstanceOfSatisfying(SmtpConnectionException.class, e -> {
+            assertThatThrownBy(() -> send(client)).isInstanceOfSatisfying(SmtpProtocolViolationException.class, e -> {
                 assertThat(e.getMessage()).containsAnyOf("malformed reply", "unexpected " + reply.substring(0, 3))
                         .contains("reply to MAIL FROM").contains(reply);
                 assertThat(e.mayHaveBeenDelivered()).isFalse();
@@ -109,7 +109,7 @@ class HostileServerTest {
                 }
             } : HostileServer.conversation());
              SmtpClient client = client(server).build()) {
-            assertThatThrownBy(() -> send(client)).isInstanceOfSatisfying(SmtpConnectionException.class,
+            assertThatThrownBy(() -> send(client)).isInstanceOfSatisfying(SmtpProtocolViolationException.class,
                     e -> assertThat(e).hasMessageContaining("maxReplyLines"));
             assertRecovers(client, server);
         }
@@ -129,8 +129,27 @@ class HostileServerTest {
                 peer.write("\r\n");
             } : HostileServer.conversation());
              SmtpClient client = client(server).build()) {
-            assertThatThrownBy(() -> send(client)).isInstanceOfSatisfying(SmtpConnectionException.class,
+            assertThatThrownBy(() -> send(client)).isInstanceOfSatisfying(SmtpProtocolViolationException.class,
                     e -> assertThat(e).hasMessageContaining("maxReplyLine"));
+            assertRecovers(client, server);
+        }
+    }
+
+    @Test
+    @DisplayName("Issue 17: 250 written together with the 354 is unsolicited: the message fails, the end of data is never sent")
+    void earlyReplyWithThe354() throws Exception {
+        try (HostileServer server = new HostileServer(n -> n == 1 ? HostileServer.injectingAfterData()
+                : HostileServer.conversation());
+             SmtpClient client = client(server).build()) {
+            assertThatThrownBy(() -> send(client)).isInstanceOfSatisfying(SmtpProtocolViolationException.class, e -> {
+                assertThat(e).hasMessageContaining("unsolicited reply 250 2.0.0 queued");
+                assertThat(e.reply()).isEmpty();
+                assertThat(e.mayHaveBeenDelivered()).isFalse();
+                assertThat(e.transaction()).hasValueSatisfying(t -> assertThat(t.isDelivered()).isFalse());
+            });
+            assertThat(server.peers.get(0).awaitEnd(WAIT)).as("the client hung up").isTrue();
+            assertThat(server.peers.get(0).receivedText()).contains("DATA\r\n").doesNotContain("\r\n.\r\n");
+            assertThat(server.delivered).isEmpty();
             assertRecovers(client, server);
         }
     }
@@ -329,6 +348,8 @@ class HostileServerTest {
                             } catch (IOException | AssertionError e) {
                                 // The client hung up, or the behaviour saw what it did not expect;
                                 // the test asserts on what the client did.
+                            } finally {
+                                peer.ended.countDown();
                             }
                         }, "hostile-server-" + connections.get());
                         t.setDaemon(true);
@@ -433,8 +454,13 @@ class HostileServerTest {
             };
         }
 
-        /** Answers DATA with 354, then reads nothing more until the test ends. */
-        static Behaviour stopsReadingAfterData() {
+        /** What a server built with {@link #answeringData} does at DATA; returns whether the conversation goes on. */
+        interface OnData {
+            boolean data(Peer peer) throws IOException;
+        }
+
+        /** A server without PIPELINING that says 250 to everything but DATA and QUIT. */
+        static Behaviour answeringData(OnData onData) {
             return peer -> {
                 peer.write("220 hostile.example ESMTP\r\n");
                 for (String line = peer.line(); line != null; line = peer.line()) {
@@ -442,18 +468,48 @@ class HostileServerTest {
                     if (verb.equals("EHLO")) {
                         peer.write("250-hostile.example\r\n250 8BITMIME\r\n");
                     } else if (verb.equals("DATA")) {
-                        peer.write("354 go ahead\r\n");
-                        try {
-                            peer.server.closing.await(WAIT.toMillis(), TimeUnit.MILLISECONDS);
-                        } catch (InterruptedException e) {
-                            Thread.currentThread().interrupt();
+                        if (!onData.data(peer)) {
+                            return;
                         }
+                    } else if (verb.equals("QUIT")) {
+                        peer.write("221 bye\r\n");
                         return;
                     } else {
                         peer.write("250 OK\r\n");
                     }
                 }
             };
+        }
+
+        /**
+         * Answers DATA with {@code 354} and an early {@code 250} in one write, the desync of issue
+         * 17; if a final dot comes, answers it 554, so a client that took the 250 as the reply
+         * to its end of data reports a delivery that did not happen.
+         */
+        static Behaviour injectingAfterData() {
+            return answeringData(peer -> {
+                peer.write("354 go ahead\r\n250 2.0.0 queued\r\n");
+                for (String l = peer.line(); !".".equals(l); l = peer.line()) {
+                    if (l == null) {
+                        return false;
+                    }
+                }
+                peer.write("554 5.7.1 refused\r\n");
+                return true;
+            });
+        }
+
+        /** Answers DATA with 354, then reads nothing more until the test ends. */
+        static Behaviour stopsReadingAfterData() {
+            return answeringData(peer -> {
+                peer.write("354 go ahead\r\n");
+                try {
+                    peer.server.closing.await(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                return false;
+            });
         }
 
         /**
@@ -519,6 +575,8 @@ class HostileServerTest {
             private InputStream in;
             private OutputStream out;
             private final ByteArrayOutputStream received = new ByteArrayOutputStream();
+            /** Counted down when the behaviour for this connection has ended. */
+            final CountDownLatch ended = new CountDownLatch(1);
             private int startTlsMark = -1;
             volatile SSLContext tlsContext;
             volatile boolean tls;
@@ -623,6 +681,18 @@ class HostileServerTest {
             void write(byte[] bytes) throws IOException {
                 out.write(bytes);
                 out.flush();
+            }
+
+            /** Everything the client sent in the clear so far. */
+            String receivedText() {
+                synchronized (received) {
+                    return received.toString(StandardCharsets.ISO_8859_1);
+                }
+            }
+
+            /** Waits until the client's end of the connection closed and the behaviour ended. */
+            boolean awaitEnd(Duration within) throws InterruptedException {
+                return ended.await(within.toMillis(), TimeUnit.MILLISECONDS);
             }
 
             /** Marks the point after which only TLS octets may come. */
