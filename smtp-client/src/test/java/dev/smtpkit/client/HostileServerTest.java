@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.smtpkit.client.sasl.ClientCredentials;
+import dev.smtpkit.core.Timeout;
 import dev.smtpkit.server.security.SelfSignedCertificate;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -154,6 +155,24 @@ class HostileServerTest {
         }
     }
 
+    @Test
+    @DisplayName("Issue 17, RFC 5321 §4.5.3.1: a 2,000-octet reply line is taken by default; a stricter SmtpClient.Builder.limits refuses it as a protocol violation")
+    void longReplyLineTolerated() throws Exception {
+        String longLine = "220-" + "x".repeat(2000) + "\r\n";
+        try (HostileServer server = new HostileServer(n -> peer -> {
+                peer.write(longLine);
+                HostileServer.conversation().serve(peer);
+            });
+             SmtpClient client = client(server).build();
+             SmtpClient strict = client(server).limits(dev.smtpkit.core.Limits.DEFAULTS).build()) {
+            assertThat(send(client).messageReply().code()).isEqualTo(250);
+            assertThatThrownBy(() -> send(strict)).isInstanceOfSatisfying(SmtpProtocolViolationException.class, e -> {
+                assertThat(e).hasMessageContaining("Limits.maxReplyLine (512");
+                assertThat(e.reply()).as("no reply the client made up").isEmpty();
+            });
+        }
+    }
+
     // ---------------------------------------------------------------- dropped at every step
 
     @ParameterizedTest(name = "dropped at {0}")
@@ -212,12 +231,41 @@ class HostileServerTest {
              SmtpClient client = client(server).dataTimeout(COMMAND_TIMEOUT).build()) {
             long start = System.nanoTime();
             assertThatThrownBy(() -> send(client)).isInstanceOfSatisfying(SmtpTimeoutException.class, e -> {
-                assertThat(e).hasMessageContaining("no reply").hasMessageContaining("Timeout (" + COMMAND_TIMEOUT + ")");
+                assertThat(e).hasMessageContaining("no reply").hasMessageContaining("timeout (" + Connection.human(COMMAND_TIMEOUT));
                 assertThat(e.mayHaveBeenDelivered()).isEqualTo(step.equals("."));
             });
             Duration took = Duration.ofNanos(System.nanoTime() - start);
             assertThat(took).isBetween(COMMAND_TIMEOUT.minusMillis(100), COMMAND_TIMEOUT.plusSeconds(3));
             assertRecovers(client, server);
+        }
+    }
+
+    @Test
+    @DisplayName("Issue 17, RFC 5321 §4.5.3.2.6: the wait for the reply to the end of data has its own timeout, not the command timeout")
+    void endOfDataHasItsOwnTimeout() throws Exception {
+        Duration slow = COMMAND_TIMEOUT.multipliedBy(3);
+        try (HostileServer server = new HostileServer(n -> HostileServer.answeringData(peer -> {
+                peer.write("354 go ahead\r\n");
+                for (String l = peer.line(); !".".equals(l); l = peer.line()) {
+                    if (l == null) {
+                        return false;
+                    }
+                }
+                peer.drain(slow); // a server checking the message for longer than a command may take
+                peer.write("250 2.0.0 queued after a while\r\n");
+                return true;
+            }));
+             SmtpClient client = client(server).dataTimeout(COMMAND_TIMEOUT).timeout(Timeout.DATA_TERMINATION, WAIT).build()) {
+            assertThat(send(client).messageReply().toString()).contains("queued after a while");
+        }
+        try (HostileServer server = new HostileServer(n -> HostileServer.replyAt(".", HostileServer.STALL));
+             SmtpClient client = client(server).timeout(Timeout.DATA_TERMINATION, COMMAND_TIMEOUT).build()) {
+            assertThatThrownBy(() -> send(client)).isInstanceOfSatisfying(SmtpTimeoutException.class, e -> {
+                assertThat(e).hasMessageContaining("DATA_TERMINATION timeout (600 ms")
+                        .hasMessageContaining("SmtpClient.Builder.timeout(Timeout.DATA_TERMINATION)")
+                        .hasMessageContaining("§4.5.3.2.6");
+                assertThat(e.mayHaveBeenDelivered()).isTrue();
+            });
         }
     }
 
@@ -230,7 +278,7 @@ class HostileServerTest {
              SmtpClient client = client(server).dataTimeout(COMMAND_TIMEOUT).build()) {
             long start = System.nanoTime();
             assertThatThrownBy(() -> send(client)).isInstanceOfSatisfying(SmtpTimeoutException.class,
-                    e -> assertThat(e).hasMessageContaining("no reply").hasMessageContaining("Timeout (" + COMMAND_TIMEOUT + ")"));
+                    e -> assertThat(e).hasMessageContaining("no reply").hasMessageContaining("timeout (" + Connection.human(COMMAND_TIMEOUT)));
             Duration took = Duration.ofNanos(System.nanoTime() - start);
             // Each octet comes well within the timeout, so a per-read timeout would wait out the whole trickle (WAIT).
             assertThat(took).isBetween(COMMAND_TIMEOUT.minusMillis(100), COMMAND_TIMEOUT.plusSeconds(3));
@@ -254,7 +302,7 @@ class HostileServerTest {
             long start = System.nanoTime();
             assertThatThrownBy(() -> client.send(envelope("bob@example.com"), MessageContent.of(big)))
                     .isInstanceOfSatisfying(SmtpTimeoutException.class, e -> {
-                        assertThat(e).hasMessageContaining("took no data").hasMessageContaining("dataTimeout");
+                        assertThat(e).hasMessageContaining("took no data").hasMessageContaining("SmtpClient.Builder.timeout(Timeout.DATA_BLOCK)");
                         assertThat(e.mayHaveBeenDelivered()).isFalse();
                     });
             Duration took = Duration.ofNanos(System.nanoTime() - start);

@@ -1007,10 +1007,22 @@ class ClientSessionTest {
     @Test
     @DisplayName("RFC 5321 §4.5.3.1.5: a reply line over Limits.maxReplyLine is a protocol error naming the setting")
     void overlongReplyLine() {
-        ClientDriver d = new ClientDriver(CONFIG).server("220 " + "x".repeat(600) + "\n");
+        ClientDriver d = new ClientDriver(CONFIG).server("220 " + "x".repeat(ClientConfig.DEFAULT_MAX_REPLY_LINE) + "\n");
         ClientEvent.Closed closed = d.only(ClientEvent.Closed.class);
         assertThat(closed.cause()).isEqualTo(CloseCause.PROTOCOL_ERROR);
-        assertThat(closed.detail()).contains("Limits.maxReplyLine");
+        assertThat(closed.detail()).contains("Limits.maxReplyLine (8192");
+    }
+
+    @Test
+    @DisplayName("Issue 17, RFC 5321 §4.5.3.1: reply lines past 512 octets are taken by default, up to 8 KiB")
+    void longReplyLinesAreTolerated() {
+        String text = "x".repeat(ClientConfig.DEFAULT_MAX_REPLY_LINE - 6);
+        ClientDriver d = new ClientDriver(CONFIG).server("220 " + text + "\n").server("250-mx.example.org " + text.substring(20)
+                + "\n250 PIPELINING\n");
+        assertThat(d.only(ClientEvent.Ready.class).extensions().pipelining()).isTrue();
+        ClientDriver strict = new ClientDriver(CONFIG.toBuilder().limits(Limits.DEFAULTS).build())
+                .server("220 " + "x".repeat(600) + "\n");
+        assertThat(strict.only(ClientEvent.Closed.class).detail()).contains("Limits.maxReplyLine (512");
     }
 
     @Test
