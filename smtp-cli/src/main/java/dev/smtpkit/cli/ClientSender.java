@@ -58,13 +58,15 @@ final class ClientSender {
                     SendResult result = client.send(request.envelope(), content);
                     messages.add(result.recipients());
                 } catch (SmtpTransientException | SmtpPermanentException e) {
-                    if (e.transaction().isEmpty()) {
+                    if (e.recipients().isEmpty()) {
                         // Refused before any transaction: AUTH, or an extension the message needs.
                         return new SendOutcome(messages, Optional.of(CliFailure.failed(forUser(e))));
                     }
-                    messages.add(e.transaction().get().recipients());
+                    messages.add(e.recipients());
                 } catch (SmtpClientException e) {
-                    e.transaction().ifPresent(t -> messages.add(t.recipients()));
+                    if (!e.recipients().isEmpty()) {
+                        messages.add(e.recipients());
+                    }
                     return new SendOutcome(messages, Optional.of(CliFailure.unreachable(forUser(e))));
                 }
             }

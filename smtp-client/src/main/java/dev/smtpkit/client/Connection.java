@@ -85,6 +85,10 @@ final class Connection {
             c.connect();
             c.introduce();
             return c;
+        } catch (SmtpClientException e) {
+            c.drop();
+            e.transcript(c.transcript.take());
+            throw e;
         } catch (RuntimeException e) {
             c.drop();
             throw e;
@@ -112,7 +116,7 @@ final class Connection {
 
     private void connect() {
         InetSocketAddress address = new InetSocketAddress(settings.host(), settings.port());
-        transcript.remote(address.toString());
+        transcript.remote(hostPort());
         if (address.isUnresolved()) {
             throw new SmtpConnectionException("cannot resolve " + settings.host(), null, null, false, null);
         }
@@ -129,7 +133,7 @@ final class Connection {
         } catch (IOException e) {
             throw new SmtpConnectionException("cannot connect to " + hostPort() + ": " + e.getMessage(), null, null, false, e);
         }
-        transcript.note("connected from " + plain.getLocalSocketAddress());
+        transcript.note("connected from " + plain.getLocalAddress().getHostAddress() + ":" + plain.getLocalPort());
         streams();
         if (settings.tlsMode() == TlsMode.IMPLICIT) {
             handshake();
@@ -333,11 +337,16 @@ final class Connection {
      */
     SendResult transact(Envelope envelope, MessageContent content, MessageContent.EightBit eightBit, boolean probe)
             throws ProbeFailed {
-        TransactionResult result = run(prepare(envelope, content, eightBit), content, probe);
-        if (settings.tooManyRecipients() == TooManyRecipientsPolicy.RETRY_IN_NEW_TRANSACTION) {
-            result = retryTooMany(result, content);
+        try {
+            TransactionResult result = run(prepare(envelope, content, eightBit), content, probe);
+            if (settings.tooManyRecipients() == TooManyRecipientsPolicy.RETRY_IN_NEW_TRANSACTION) {
+                result = retryTooMany(result, content);
+            }
+            return outcome(result);
+        } catch (SmtpClientException e) {
+            e.transcript(transcript.take());
+            throw e;
         }
-        return outcome(result);
     }
 
     /**
@@ -548,7 +557,7 @@ final class Connection {
 
     private SendResult outcome(TransactionResult r) {
         if (r.isDelivered()) {
-            return SendResult.of(r);
+            return SendResult.of(r, transcript.take());
         }
         Reply decisive;
         String what;
@@ -815,7 +824,7 @@ final class Connection {
     }
 
     private static String firstLine(Reply reply) {
-        return reply.code() + reply.status().map(s -> " " + s).orElse("") + " " + reply.lines().get(0);
+        return reply.firstLine();
     }
 
     @Override

@@ -70,10 +70,12 @@ import org.slf4j.LoggerFactory;
  * {@link #close()}. Nothing is ever sent twice after the content began: a connection lost then
  * is reported, with {@link SmtpConnectionException#mayHaveBeenDelivered()}.
  *
- * <h2>Logging</h2>
- * The wire transcript, every command and reply with the connection id and server address, is
- * logged at DEBUG on the logger {@code dev.smtpkit.client.transcript}; message content is
- * elided and AUTH secrets are redacted.
+ * <h2>Transcript and logging</h2>
+ * Each send's conversation comes back with it: {@link SendResult#transcript()}, or
+ * {@link SmtpClientException#transcript()} when it failed. The same lines, with the connection
+ * id and server address, are logged at DEBUG on the logger
+ * {@code dev.smtpkit.client.transcript}. Message content is elided, AUTH secrets are redacted,
+ * control characters from the server are escaped.
  *
  * <p>The client is thread-safe; {@link #close()} it to close its connections and threads.
  */

@@ -3,6 +3,8 @@ package dev.smtpkit.client;
 import dev.smtpkit.core.EnhancedStatus;
 import dev.smtpkit.core.Reply;
 import dev.smtpkit.core.client.TransactionResult;
+import dev.smtpkit.core.client.TransactionResult.RecipientResult;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -29,6 +31,7 @@ public abstract sealed class SmtpClientException extends RuntimeException
 
     private final transient Reply reply;
     private final transient TransactionResult transaction;
+    private transient List<String> transcript = List.of();
 
     SmtpClientException(String message, Reply reply, TransactionResult transaction, Throwable cause) {
         super(message, cause);
@@ -56,5 +59,23 @@ public abstract sealed class SmtpClientException extends RuntimeException
      */
     public Optional<TransactionResult> transaction() {
         return Optional.ofNullable(transaction);
+    }
+
+    /**
+     * Each recipient's result, in RCPT order, of the same type as {@link SendResult#recipients()}:
+     * the one place to look whichever way the send ended. Empty when no transaction had begun.
+     */
+    public List<RecipientResult> recipients() {
+        return transaction().map(TransactionResult::recipients).orElse(List.of());
+    }
+
+    /** The conversation of the failed send, as {@link SendResult#transcript()} gives it. */
+    public List<String> transcript() {
+        return transcript;
+    }
+
+    /** Set once, by the client, before the exception leaves it. */
+    void transcript(List<String> lines) {
+        this.transcript = List.copyOf(lines);
     }
 }

@@ -423,14 +423,27 @@ class SmtpClientTest {
         try (TestServer server = TestServer.builder().startTls(CERT.serverContext()).auth(users(), PlaintextAuth.REFUSED).start()) {
             try (SmtpClient client = plain(server).tlsMode(TlsMode.STARTTLS_REQUIRED).sslContext(CERT.clientContext())
                     .credentials(ClientCredentials.password("alice", "s3cret")).build()) {
-                client.send(envelope("bob@example.com"), MessageContent.of(HELLO));
+                SendResult r = client.send(envelope("bob@example.com"), MessageContent.of(HELLO));
                 assertThat(server.commands).contains("AUTH PLAIN <redacted>");
+                // Issue 17: the send's own transcript, from the API, with the secret redacted.
+                assertThat(r.transcript()).contains("C: STARTTLS", "C: AUTH PLAIN <redacted>", "C: RCPT TO:<bob@example.com>")
+                        .anyMatch(l -> l.startsWith("S: 220")).anyMatch(l -> l.startsWith("S: 235"))
+                        .anyMatch(l -> l.startsWith("C: MAIL FROM:<alice@example.org>"))
+                        .anyMatch(l -> l.startsWith("-- TLS established"));
+                assertThat(String.join("\n", r.transcript())).doesNotContain("s3cret")
+                        .doesNotContain(java.util.Base64.getEncoder().encodeToString("\0alice\0s3cret".getBytes(StandardCharsets.UTF_8)));
+                SendResult second = client.send(envelope("bob@example.com"), MessageContent.of(HELLO));
+                assertThat(second.transcript()).as("a reused connection: from the RSET probe").first().isEqualTo("C: RSET");
             }
             try (SmtpClient client = plain(server).tlsMode(TlsMode.STARTTLS_REQUIRED).sslContext(CERT.clientContext())
                     .credentials(ClientCredentials.password("alice", "wrong")).build()) {
                 assertThatThrownBy(() -> client.send(envelope("bob@example.com"), MessageContent.of(HELLO)))
-                        .isInstanceOfSatisfying(SmtpPermanentException.class,
-                                e -> assertThat(e.reply()).hasValue(Replies.AUTH_FAILED))
+                        .isInstanceOfSatisfying(SmtpPermanentException.class, e -> {
+                            assertThat(e.reply()).hasValue(Replies.AUTH_FAILED);
+                            assertThat(e.transcript()).contains("C: AUTH PLAIN <redacted>")
+                                    .anyMatch(l -> l.startsWith("S: 535"));
+                            assertThat(e.recipients()).isEmpty();
+                        })
                         .hasMessageNotContaining("wrong");
             }
         }
