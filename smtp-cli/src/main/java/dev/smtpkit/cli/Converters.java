@@ -201,7 +201,7 @@ final class Converters {
     private static Mailbox mailbox(String text) {
         try {
             // UTF-8 allowed: the client adds SMTPUTF8 when an address needs it (RFC 6531 §3.4).
-            return Mailbox.parse(text, true);
+            return Mailbox.parse(text);
         } catch (SmtpException | IllegalArgumentException e) {
             throw new TypeConversionException("'" + text + "' is not a mailbox (RFC 5321 §4.1.2): " + e.getMessage());
         }

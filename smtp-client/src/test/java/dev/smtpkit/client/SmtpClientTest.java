@@ -338,6 +338,18 @@ class SmtpClientTest {
     }
 
     @Test
+    @DisplayName("Issue 17, RFC 6531 §3.4: Mailbox.parse takes a UTF-8 address; the client adds SMTPUTF8 where the server offers it")
+    void utf8AddressWithoutAFlag() throws Exception {
+        try (TestServer server = TestServer.builder().start(); SmtpClient client = plain(server).build()) {
+            client.send(envelope("j\u00f6rg@example.com"), MessageContent.of(HELLO));
+            TestServer.Received got = server.messages.poll(10, java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(got).isNotNull();
+            assertThat(got.envelope().mailParameters().smtpUtf8()).isTrue();
+            assertThat(got.envelope().recipients().get(0).path().toString()).isEqualTo("<j\u00f6rg@example.com>");
+        }
+    }
+
+    @Test
     @DisplayName("Issue 17: trust(Path) trusts a PEM certificate; without it the failure says how to trust one")
     void trustsAPemFile(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
         java.nio.file.Path pem = java.nio.file.Files.writeString(dir.resolve("server.pem"), CERT.certificatePem());
