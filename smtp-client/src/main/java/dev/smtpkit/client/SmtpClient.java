@@ -57,7 +57,11 @@ import org.slf4j.LoggerFactory;
  * throws when no recipient got the message: {@link SmtpTransientException} when a 4xx decided
  * it (MAIL, every RCPT with at least one 4xx among them, or the content refused for now),
  * {@link SmtpPermanentException} for 5xx; and {@link SmtpConnectionException},
- * {@link SmtpTimeoutException} or {@link SmtpTlsException} when no reply decided it.
+ * {@link SmtpProtocolViolationException}, {@link SmtpTimeoutException} or {@link SmtpTlsException}
+ * when no reply decided it. Every reply is checked as it arrives: one that answers no command
+ * sent yet (RFC 5321 §4.2, RFC 2920 §3) is a protocol violation, and the end of data is never sent
+ * after it. Recipients refused as too many ({@code 452 4.5.3}) get the message in a new
+ * transaction ({@link Builder#tooManyRecipients}).
  *
  * <h2>Connections</h2>
  * Up to {@link Builder#maxConnections(int)} connections are open at once; a {@code send} waits

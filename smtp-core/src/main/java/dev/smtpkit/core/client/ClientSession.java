@@ -219,7 +219,10 @@ public final class ClientSession {
     /**
      * Feeds bytes received from the server; all of them are consumed. Bytes that arrive while a
      * TLS handshake is due are plaintext sent after the 220 to STARTTLS and are discarded
-     * (RFC 3207 §4.2); bytes after the session closed are ignored.
+     * (RFC 3207 §4.2); bytes after the session closed are ignored. A reply that answers no
+     * command taken with {@link #takeOutput()} closes the session at once with
+     * {@link CloseCause#PROTOCOL_ERROR} and drops the output not yet taken: feed bytes as they
+     * arrive, before writing what follows, so a reply that came early is seen as such.
      */
     public void receive(ByteBuffer bytes) {
         Objects.requireNonNull(bytes, "bytes");
