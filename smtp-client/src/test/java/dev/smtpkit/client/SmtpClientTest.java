@@ -300,7 +300,8 @@ class SmtpClientTest {
         try (TestServer server = TestServer.builder().startTls(other.serverContext()).start();
              SmtpClient client = plain(server).tlsMode(TlsMode.STARTTLS_OPPORTUNISTIC).sslContext(other.clientContext()).build()) {
             assertThatThrownBy(() -> client.send(envelope("bob@example.com"), MessageContent.of(HELLO)))
-                    .isInstanceOf(SmtpTlsException.class);
+                    .isInstanceOf(SmtpTlsException.class)
+                    .hasMessageContaining("The certificate does not name localhost (RFC 6125)");
             assertThat(TestServer.verbs(server.commands)).doesNotContain("MAIL");
         }
     }
@@ -325,6 +326,14 @@ class SmtpClientTest {
             assertThat(server.messages).hasSize(3);
             assertThat(server.messages).extracting(m -> m.envelope().recipients().size()).containsExactly(2, 2, 1);
             assertThat(server.connections.get()).isEqualTo(1);
+        }
+        // A server that takes none of them makes no progress: reported, not retried for ever.
+        try (TestServer server = TestServer.builder().recipients(r -> Optional.of(Replies.TOO_MANY_RECIPIENTS)).start();
+             SmtpClient client = plain(server).build()) {
+            assertThatThrownBy(() -> client.send(envelope(five), MessageContent.of(HELLO)))
+                    .isInstanceOfSatisfying(SmtpTransientException.class,
+                            e -> assertThat(e.recipients()).hasSize(5).allMatch(x -> x.outcome().code() == 452));
+            assertThat(TestServer.verbs(server.commands).stream().filter("MAIL"::equals)).hasSize(1);
         }
         try (TestServer server = TestServer.builder().config(maxRecipients(2)).start();
              SmtpClient client = plain(server).tooManyRecipients(TooManyRecipientsPolicy.REPORT).build()) {
