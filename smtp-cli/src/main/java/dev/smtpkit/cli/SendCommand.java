@@ -6,6 +6,7 @@ import dev.smtpkit.client.TooManyRecipientsPolicy;
 import dev.smtpkit.client.sasl.ClientCredentials;
 import dev.smtpkit.core.Envelope;
 import dev.smtpkit.core.ForwardPath;
+import dev.smtpkit.core.Replies;
 import dev.smtpkit.core.Reply;
 import dev.smtpkit.core.ReversePath;
 import dev.smtpkit.core.Timeout;
@@ -181,7 +182,7 @@ final class SendCommand implements Callable<Integer> {
         for (List<TransactionResult.RecipientResult> message : outcome.messages()) {
             number++;
             for (TransactionResult.RecipientResult r : message) {
-                out.printf("message %d: %s %s%n", number, r.recipient().path(), LmtpSender.oneLine(r.outcome()));
+                out.printf("message %d: %s %s%n", number, r.recipient().path(), outcome(r));
                 if (!r.isDelivered()) {
                     refused++;
                 }
@@ -197,6 +198,21 @@ final class SendCommand implements Callable<Integer> {
                     + (request.count() > 1 ? " over " + request.count() + " messages" : ""));
         }
         return 0;
+    }
+
+    /**
+     * A recipient's outcome for the user: the server's reply, or, when none decided it, what
+     * happened instead. The client's stand-ins for a missing reply (ClientEvent.Closed) are not
+     * shown as if the server had said them.
+     */
+    static String outcome(TransactionResult.RecipientResult r) {
+        if (r.outcome().equals(Replies.MALFORMED_REPLY)) {
+            return "not delivered: no valid reply, the server broke the protocol";
+        }
+        if (r.outcome().equals(Replies.CONNECTION_LOST)) {
+            return "not delivered: the connection ended before a reply";
+        }
+        return LmtpSender.oneLine(r.outcome());
     }
 
     private SendRequest request() {
