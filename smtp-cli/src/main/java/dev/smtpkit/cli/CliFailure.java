@@ -12,6 +12,12 @@ final class CliFailure extends RuntimeException {
     static final int EXIT_FAILURE = 1;
     /** The exit code for arguments that do not make sense together, as picocli uses it. */
     static final int EXIT_USAGE = 2;
+    /**
+     * {@code send}: the server could not be asked, or the conversation broke before a reply
+     * decided: unreachable, connection lost, a timeout, TLS that could not be set up, a server
+     * that broke the protocol. A refusal by the server's reply is {@link #EXIT_FAILURE}.
+     */
+    static final int EXIT_UNREACHABLE = 3;
 
     private final int exitCode;
 
@@ -28,6 +34,11 @@ final class CliFailure extends RuntimeException {
     /** The work failed because of {@code cause}: exit code 1. */
     static CliFailure failed(String message, Throwable cause) {
         return new CliFailure(message + ": " + describe(cause), EXIT_FAILURE, cause);
+    }
+
+    /** {@code send} could not get an answer from the server: exit code 3. */
+    static CliFailure unreachable(String message) {
+        return new CliFailure(message, EXIT_UNREACHABLE, null);
     }
 
     /** The arguments are wrong in a way only found after parsing (an unreadable file): exit code 2. */

@@ -8,6 +8,8 @@ import dev.smtpkit.client.SmtpPermanentException;
 import dev.smtpkit.client.SmtpTransientException;
 import dev.smtpkit.client.TlsMode;
 import dev.smtpkit.client.sasl.CramMd5Policy;
+import dev.smtpkit.core.Timeout;
+import dev.smtpkit.core.client.ClientConfig;
 import dev.smtpkit.core.client.TransactionResult;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,34 +27,47 @@ import java.util.Optional;
 final class ClientSender {
 
     /** The client's setting names and the options that set them; longest first, so no rename takes part of another. */
-    private static final String[][] OPTION_NAMES = {
-        {"TlsMode.STARTTLS_REQUIRED or IMPLICIT", "--tls or --tls-on-connect"},
-        {"TlsMode.STARTTLS_REQUIRED", "--tls"},
-        {"SmtpClient.Builder.connectTimeout", "--timeout"},
-        {"SmtpClient.Builder.commandTimeout", "--timeout"},
-        {"SmtpClient.Builder.dataTimeout", "--timeout"},
-    };
+    private static final List<String[]> OPTION_NAMES = optionNames();
 
     private ClientSender() {
     }
 
+    private static List<String[]> optionNames() {
+        List<String[]> names = new ArrayList<>();
+        for (Timeout stage : SendCommand.STAGES.values()) {
+            names.add(new String[] {"SmtpClient.Builder.timeout(Timeout." + stage + ")",
+                    "--stage-timeout " + SendCommand.stageName(stage) + "=SECONDS"
+                            + (stage == Timeout.DATA_TERMINATION ? "" : " or --timeout")});
+        }
+        names.add(new String[] {"(SmtpClient.Builder.sslContext with a trust-all context)", "(--insecure)"});
+        names.add(new String[] {"TlsMode.STARTTLS_REQUIRED or IMPLICIT", "--tls or --tls-on-connect"});
+        names.add(new String[] {"SmtpClient.Builder.connectTimeout", "--timeout"});
+        names.add(new String[] {"SmtpClient.Builder.trust(Path)", "--cafile PEM"});
+        names.add(new String[] {"TlsMode.STARTTLS_REQUIRED", "--tls"});
+        names.add(new String[] {"Limits.maxReplyLine", "--max-reply-line"});
+        return List.copyOf(names);
+    }
+
     static SendOutcome send(SendRequest request) {
         List<List<TransactionResult.RecipientResult>> messages = new ArrayList<>();
-        MessageContent content = MessageContent.of(request.content());
         try (SmtpClient client = client(request)) {
             for (int i = 0; i < request.count(); i++) {
+                // Each message its own: a generated one has its own Message-ID and Date.
+                MessageContent content = MessageContent.of(request.content().apply(i));
                 try {
                     SendResult result = client.send(request.envelope(), content);
                     messages.add(result.recipients());
                 } catch (SmtpTransientException | SmtpPermanentException e) {
-                    if (e.transaction().isEmpty()) {
+                    if (e.recipients().isEmpty()) {
                         // Refused before any transaction: AUTH, or an extension the message needs.
-                        return new SendOutcome(messages, Optional.of(forUser(e)));
+                        return new SendOutcome(messages, Optional.of(CliFailure.failed(forUser(e))));
                     }
-                    messages.add(e.transaction().get().recipients());
+                    messages.add(e.recipients());
                 } catch (SmtpClientException e) {
-                    e.transaction().ifPresent(t -> messages.add(t.recipients()));
-                    return new SendOutcome(messages, Optional.of(forUser(e)));
+                    if (!e.recipients().isEmpty()) {
+                        messages.add(e.recipients());
+                    }
+                    return new SendOutcome(messages, Optional.of(CliFailure.unreachable(forUser(e))));
                 }
             }
         }
@@ -76,17 +91,24 @@ final class ClientSender {
         SmtpClient.Builder b = SmtpClient.builder()
                 .host(request.server().host())
                 .port(request.server().port())
-                .heloName(request.heloName())
                 .tlsMode(request.tls())
                 .pipelining(request.pipelining())
                 .connectTimeout(request.timeout())
                 .commandTimeout(request.timeout())
                 .dataTimeout(request.timeout())
+                // RFC 5321 §4.5.3.2.6: the reply to the end of data has its own, longer wait.
+                .timeout(Timeout.DATA_TERMINATION, Timeout.DATA_TERMINATION.rfcDefault())
+                .limits(ClientConfig.DEFAULT_LIMITS.toBuilder().maxReplyLine(request.maxReplyLine()).build())
+                .lineEndings(request.lineEndings())
+                .tooManyRecipients(request.tooManyRecipients())
                 .maxConnections(1)
                 .maxMessagesPerConnection(request.count());
+        request.stageTimeouts().forEach(b::timeout);
+        request.heloName().ifPresent(b::heloName);
         if (request.insecure()) {
             b.sslContext(InsecureTls.context());
         }
+        request.caFile().ifPresent(b::trust);
         request.credentials().ifPresent(c -> {
             b.credentials(c);
             if (request.tls() == TlsMode.NONE) {

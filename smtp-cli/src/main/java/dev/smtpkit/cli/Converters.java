@@ -1,11 +1,13 @@
 package dev.smtpkit.cli;
 
+import dev.smtpkit.client.TooManyRecipientsPolicy;
 import dev.smtpkit.core.BareLineEndingPolicy;
 import dev.smtpkit.core.ForwardPath;
 import dev.smtpkit.core.Mailbox;
 import dev.smtpkit.core.ReversePath;
 import dev.smtpkit.core.SmtpException;
 import dev.smtpkit.core.client.ExtensionUse;
+import dev.smtpkit.core.codec.LineEndingNormalization;
 import dev.smtpkit.core.server.HeloPolicy;
 import dev.smtpkit.server.proxy.TrustedNetworks;
 import dev.smtpkit.server.security.SaslMechanism;
@@ -111,6 +113,30 @@ final class Converters {
         }
     }
 
+    /** {@code normalize} (bare CR and LF sent as CRLF) or {@code reject}. */
+    static final class LineEndings implements ITypeConverter<LineEndingNormalization> {
+        @Override
+        public LineEndingNormalization convert(String value) {
+            return switch (value.toLowerCase(Locale.ROOT)) {
+                case "normalize" -> LineEndingNormalization.NORMALIZE_TO_CRLF;
+                case "reject" -> LineEndingNormalization.REJECT;
+                default -> throw new TypeConversionException("expected normalize or reject, got '" + value + "'");
+            };
+        }
+    }
+
+    /** {@code retry} (RFC 5321 §4.5.3.1.10) or {@code report}. */
+    static final class TooManyRecipients implements ITypeConverter<TooManyRecipientsPolicy> {
+        @Override
+        public TooManyRecipientsPolicy convert(String value) {
+            return switch (value.toLowerCase(Locale.ROOT)) {
+                case "retry" -> TooManyRecipientsPolicy.RETRY_IN_NEW_TRANSACTION;
+                case "report" -> TooManyRecipientsPolicy.REPORT;
+                default -> throw new TypeConversionException("expected retry or report, got '" + value + "'");
+            };
+        }
+    }
+
     /** Networks as {@code CIDR[,CIDR...]}: {@code 127.0.0.1/32}, {@code 10.0.0.0/8,::1}; a bare address is one host. */
     static final class Networks implements ITypeConverter<TrustedNetworks> {
         @Override
@@ -160,13 +186,22 @@ final class Converters {
 
     private static String unbracket(String value) {
         String v = value.trim();
+        int open = v.indexOf('<');
+        if (open > 0 && v.endsWith(">")) {
+            // "Alice <alice@example.com>" is how a header names someone (RFC 5322 §3.4); the
+            // envelope carries the address alone (RFC 5321 §4.1.2).
+            String address = v.substring(open + 1, v.length() - 1).trim();
+            throw new TypeConversionException("'" + value + "' has a display name, which belongs in the message's"
+                    + " From: or To: header field (RFC 5322 §3.4); the envelope takes the address alone: "
+                    + (address.isEmpty() ? "''" : address));
+        }
         return v.startsWith("<") && v.endsWith(">") ? v.substring(1, v.length() - 1) : v;
     }
 
     private static Mailbox mailbox(String text) {
         try {
             // UTF-8 allowed: the client adds SMTPUTF8 when an address needs it (RFC 6531 §3.4).
-            return Mailbox.parse(text, true);
+            return Mailbox.parse(text);
         } catch (SmtpException | IllegalArgumentException e) {
             throw new TypeConversionException("'" + text + "' is not a mailbox (RFC 5321 §4.1.2): " + e.getMessage());
         }

@@ -49,7 +49,7 @@ final class LmtpSender {
 
     private final SendRequest request;
     private final Transcript transcript;
-    private final ClientSession session;
+    private ClientSession session;
     private final SaslClientMechanisms mechanisms;
     private final List<TransactionResult> results = new ArrayList<>();
     private Socket socket;
@@ -59,15 +59,14 @@ final class LmtpSender {
     private boolean authenticated;
     private int started;
     private String problem;
+    /** Whether the problem was a refusal by a reply (exit 1) rather than a broken conversation (exit 3). */
+    private boolean refused;
+    /** The message being sent, made once per message. */
+    private byte[] content;
 
     private LmtpSender(SendRequest request, Transcript transcript) {
         this.request = request;
         this.transcript = transcript;
-        this.session = new ClientSession(ClientConfig.builder(request.heloName())
-                .mode(ProtocolMode.LMTP)
-                .pipelining(request.pipelining())
-                .build());
-        session.observer(transcript);
         this.mechanisms = request.credentials().map(SaslClientMechanisms::of).orElse(null);
     }
 
@@ -83,7 +82,7 @@ final class LmtpSender {
     private SendOutcome run() {
         InetSocketAddress address = request.server().resolve();
         if (address.isUnresolved()) {
-            throw CliFailure.failed("unknown host " + request.server().host());
+            throw CliFailure.unreachable("unknown host " + request.server().host());
         }
         int timeoutMillis = (int) Math.min(Integer.MAX_VALUE, request.timeout().toMillis());
         socket = new Socket();
@@ -94,9 +93,20 @@ final class LmtpSender {
             out = socket.getOutputStream();
         } catch (IOException e) {
             closeQuietly();
-            throw CliFailure.failed("cannot connect to " + request.server(), e);
+            throw CliFailure.unreachable("cannot connect to " + request.server() + ": " + CliFailure.describe(e));
         }
         transcript.note("connected to " + address);
+        // The name SmtpClient gives by default too: the address literal of the local end (RFC 5321 §4.1.4).
+        String local = socket.getLocalAddress() instanceof java.net.Inet6Address
+                ? "[IPv6:" + socket.getLocalAddress().getHostAddress().replaceFirst("%.*$", "") + "]"
+                : "[" + socket.getLocalAddress().getHostAddress() + "]";
+        session = new ClientSession(ClientConfig.builder(request.heloName().orElse(local))
+                .mode(ProtocolMode.LMTP)
+                .pipelining(request.pipelining())
+                .lineEndings(request.lineEndings())
+                .limits(ClientConfig.DEFAULT_LIMITS.toBuilder().maxReplyLine(request.maxReplyLine()).build())
+                .build());
+        session.observer(transcript);
         try {
             loop();
         } catch (SocketTimeoutException e) {
@@ -108,7 +118,8 @@ final class LmtpSender {
         } finally {
             closeQuietly();
         }
-        return new SendOutcome(results.stream().map(TransactionResult::recipients).toList(), Optional.ofNullable(problem));
+        return new SendOutcome(results.stream().map(TransactionResult::recipients).toList(), Optional.ofNullable(problem)
+                .map(p -> refused ? CliFailure.failed(p) : CliFailure.unreachable(p)));
     }
 
     /** The transport loop: take events until the session closes, reading when it needs input. */
@@ -138,7 +149,7 @@ final class LmtpSender {
                 authenticated = true;
                 proceed();
             } else if (event instanceof ClientEvent.AuthFailed failed) {
-                stop("authentication failed: " + oneLine(failed.reply()));
+                refuse("authentication failed: " + oneLine(failed.reply()));
             } else if (event instanceof ClientEvent.ReadyForContent) {
                 if (!writeContent()) {
                     return;
@@ -151,6 +162,7 @@ final class LmtpSender {
                 closed.interrupted().ifPresent(results::add);
                 if (closed.cause() != ClientEvent.CloseCause.QUIT && problem == null) {
                     problem = closed.detail() + closed.reply().map(r -> ": " + oneLine(r)).orElse("");
+                    refused = closed.cause() != ClientEvent.CloseCause.PROTOCOL_ERROR && closed.reply().isPresent();
                 }
                 return;
             }
@@ -171,18 +183,18 @@ final class LmtpSender {
         } else if (mechanisms != null && !authenticated) {
             Optional<SaslClientMechanism> chosen = mechanisms.choose(session.extensions().authMechanisms());
             if (chosen.isEmpty()) {
-                stop("the server offers no AUTH mechanism this tool can use (offered: "
+                refuse("the server offers no AUTH mechanism this tool can use (offered: "
                         + session.extensions().authMechanisms() + ", usable: " + mechanisms.preference() + ")");
                 return;
             }
             mechanism = chosen.get();
             session.auth(mechanism.name(), mechanism.initialResponse());
         } else if (started < request.count()) {
-            started++;
+            content = request.content().apply(started++);
             try {
                 session.send(envelope());
             } catch (UnsupportedFeatureException | IllegalArgumentException e) {
-                stop(CliFailure.describe(e));
+                refuse(CliFailure.describe(e));
             }
         } else {
             session.quit();
@@ -200,8 +212,8 @@ final class LmtpSender {
     /** The envelope with SIZE (RFC 1870) and, for 8-bit content, BODY=8BITMIME (RFC 6152) where offered. */
     private Envelope envelope() {
         Envelope e = request.envelope();
-        Parameters.Builder p = e.mailParameters().toBuilder().size(request.content().length);
-        if (session.extensions().eightBitMime() && hasEightBit(request.content())) {
+        Parameters.Builder p = e.mailParameters().toBuilder().size(content.length);
+        if (session.extensions().eightBitMime() && hasEightBit(content)) {
             p.body(Parameters.Body.EIGHT_BIT_MIME);
         }
         return e.withMailParameters(p.build());
@@ -209,7 +221,6 @@ final class LmtpSender {
 
     /** Writes the content in pieces; false when it cannot be sent and the connection was dropped. */
     private boolean writeContent() throws IOException {
-        byte[] content = request.content();
         try {
             for (int at = 0; at < content.length; at += PIECE) {
                 session.writeData(ByteBuffer.wrap(content, at, Math.min(PIECE, content.length - at)));
@@ -219,6 +230,7 @@ final class LmtpSender {
         } catch (UnsupportedFeatureException | IllegalArgumentException e) {
             // The session asks for the connection to be dropped so the server never sees the end of data.
             problem = CliFailure.describe(e);
+            refused = true;
             transcript.note("dropping the connection: the message must not be completed");
             return false;
         }
@@ -237,6 +249,12 @@ final class LmtpSender {
     private void stop(String why) {
         problem = why;
         session.quit();
+    }
+
+    /** Stops because the server's reply (or what it offers) refuses what was asked: exit 1. */
+    private void refuse(String why) {
+        refused = true;
+        stop(why);
     }
 
     private void flush() throws IOException {

@@ -1,25 +1,38 @@
 package dev.smtpkit.cli;
 
+import dev.smtpkit.client.SmtpClient;
 import dev.smtpkit.client.TlsMode;
+import dev.smtpkit.client.TooManyRecipientsPolicy;
 import dev.smtpkit.client.sasl.ClientCredentials;
 import dev.smtpkit.core.Envelope;
 import dev.smtpkit.core.ForwardPath;
+import dev.smtpkit.core.Replies;
 import dev.smtpkit.core.Reply;
 import dev.smtpkit.core.ReversePath;
+import dev.smtpkit.core.Timeout;
+import dev.smtpkit.core.client.ClientConfig;
 import dev.smtpkit.core.client.ExtensionUse;
+import dev.smtpkit.core.codec.LineEndingNormalization;
 import dev.smtpkit.core.client.TransactionResult;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
+import java.util.Collections;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.Callable;
+import java.util.function.IntFunction;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -30,8 +43,14 @@ import picocli.CommandLine.Model.CommandSpec;
 @Command(name = "send", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         header = "Sends a message or a generated test message and prints each recipient's result.",
         description = "Sends FILE (a whole message, headers and body; - for standard input) or a generated test "
-                + "message to every --rcpt, --count times over one connection. Prints each recipient's result; "
-                + "exits 1 unless every message was accepted for every recipient.")
+                + "message to every --rcpt, --count times over one connection. Prints each recipient's result.",
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {
+            "0:the server accepted every message for every recipient",
+            "1:the server refused: a recipient, the sender, the message, or AUTH (its reply is printed)",
+            "2:usage error: an option or FILE is wrong, nothing was sent",
+            "3:no reply could decide: the server is unreachable, the connection was lost, a timeout, TLS could "
+                    + "not be set up, or the server broke the protocol (a malformed or unsolicited reply)"})
 final class SendCommand implements Callable<Integer> {
 
     @Spec
@@ -45,15 +64,18 @@ final class SendCommand implements Callable<Integer> {
     String to;
 
     @Option(names = "--from", paramLabel = "ADDRESS", required = true, converter = Converters.Sender.class,
-            description = "The envelope sender (MAIL FROM); '<>' for the null sender of a bounce.")
+            description = "The envelope sender (MAIL FROM, RFC 5321 §4.1.2): the address alone, alice@example.com, "
+                    + "not a header's 'Alice <alice@example.com>'; '' or '<>' for the null sender of a bounce "
+                    + "(RFC 5321 §4.5.5).")
     ReversePath from;
 
     @Option(names = "--rcpt", paramLabel = "ADDRESS", required = true, split = ",", converter = Converters.Recipient.class,
             description = "An envelope recipient (RCPT TO); repeat it, or separate with commas.")
     List<ForwardPath> recipients;
 
-    @Option(names = "--helo", paramLabel = "NAME", defaultValue = "localhost",
-            description = "The name given in EHLO (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--helo", paramLabel = "NAME",
+            description = "The name given in EHLO (default: the address literal of the local end, such as [127.0.0.1], "
+                    + "as SmtpClient gives; RFC 5321 §4.1.4).")
     String helo;
 
     @Option(names = "--tls", description = "Require STARTTLS (RFC 3207) before anything else; fail if it is not offered.")
@@ -71,6 +93,10 @@ final class SendCommand implements Callable<Integer> {
             description = "Send MAIL with REQUIRETLS (RFC 8689): every hop must relay the message over TLS only. Needs --tls "
                     + "or --tls-on-connect; fails if the server does not offer REQUIRETLS.")
     boolean requireTls;
+    @Option(names = "--cafile", paramLabel = "PEM",
+            description = "With --tls or --tls-on-connect: trust the certificates in PEM (a test server's, or a private CA's) "
+                    + "instead of the JDK's; the host name is still checked.")
+    Path caFile;
 
     @Option(names = "--auth", paramLabel = "USER:PASSWORD",
             description = "Authenticate (RFC 4954): PLAIN or LOGIN over TLS; without TLS only CRAM-MD5, as no password is sent "
@@ -92,8 +118,52 @@ final class SendCommand implements Callable<Integer> {
     String subject;
 
     @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "30",
-            description = "Longest wait to connect and for each reply (default: ${DEFAULT-VALUE}).")
+            description = "Longest wait to connect and for each reply but the end of data's (default: ${DEFAULT-VALUE}).")
     long timeoutSeconds;
+
+    @Option(names = "--stage-timeout", paramLabel = "STAGE=SECONDS",
+            description = "The wait at one stage (RFC 5321 §4.5.3.2), over --timeout: greeting, mail, rcpt, data-init, "
+                    + "data-block, data-end (default: 600, §4.5.3.2.6: the server may check the message), command. "
+                    + "Repeat it for several.")
+    Map<String, Long> stageTimeouts = new LinkedHashMap<>();
+
+    @Option(names = "--max-reply-line", paramLabel = "OCTETS", defaultValue = "" + ClientConfig.DEFAULT_MAX_REPLY_LINE,
+            description = "The longest reply line taken, CRLF included (default: ${DEFAULT-VALUE}; RFC 5321 §4.5.3.1.5 "
+                    + "sets 512, which real servers exceed).")
+    int maxReplyLine;
+
+    @Option(names = "--line-endings", paramLabel = "normalize|reject", defaultValue = "normalize",
+            converter = Converters.LineEndings.class,
+            description = "A bare CR or LF in the message: sent as CRLF, or refused so the exact bytes arrive "
+                    + "(RFC 5321 §2.3.8) (default: ${DEFAULT-VALUE}).")
+    LineEndingNormalization lineEndings;
+
+    @Option(names = "--too-many-recipients", paramLabel = "retry|report", defaultValue = "retry",
+            converter = Converters.TooManyRecipients.class,
+            description = "Recipients refused with 452 4.5.3 (too many): sent the message in a new transaction "
+                    + "(RFC 5321 §4.5.3.1.10), or reported as refused (default: ${DEFAULT-VALUE}).")
+    TooManyRecipientsPolicy tooManyRecipients;
+
+    /** The --stage-timeout names and the RFC 5321 §4.5.3.2 timeouts they set. */
+    static final Map<String, Timeout> STAGES = stages();
+
+    private static Map<String, Timeout> stages() {
+        Map<String, Timeout> m = new LinkedHashMap<>();
+        m.put("greeting", Timeout.GREETING);
+        m.put("mail", Timeout.MAIL);
+        m.put("rcpt", Timeout.RCPT);
+        m.put("data-init", Timeout.DATA_INITIATION);
+        m.put("data-block", Timeout.DATA_BLOCK);
+        m.put("data-end", Timeout.DATA_TERMINATION);
+        m.put("command", Timeout.CLIENT_COMMAND);
+        return Collections.unmodifiableMap(m);
+    }
+
+    /** The --stage-timeout name of a timeout. */
+    static String stageName(Timeout stage) {
+        return STAGES.entrySet().stream().filter(e -> e.getValue() == stage).map(Map.Entry::getKey).findFirst()
+                .orElseThrow();
+    }
 
     @Option(names = {"-v", "--verbose"},
             description = "Print the conversation on standard error (AUTH secrets redacted, message content left out).")
@@ -116,7 +186,7 @@ final class SendCommand implements Callable<Integer> {
         for (List<TransactionResult.RecipientResult> message : outcome.messages()) {
             number++;
             for (TransactionResult.RecipientResult r : message) {
-                out.printf("message %d: %s %s%n", number, r.recipient().path(), LmtpSender.oneLine(r.outcome()));
+                out.printf("message %d: %s %s%n", number, r.recipient().path(), outcome(r));
                 if (!r.isDelivered()) {
                     refused++;
                 }
@@ -124,7 +194,7 @@ final class SendCommand implements Callable<Integer> {
         }
         out.flush();
         if (outcome.problem().isPresent()) {
-            throw CliFailure.failed(outcome.problem().get());
+            throw outcome.problem().get();
         }
         if (refused > 0) {
             int total = request.count() * recipients.size();
@@ -132,6 +202,21 @@ final class SendCommand implements Callable<Integer> {
                     + (request.count() > 1 ? " over " + request.count() + " messages" : ""));
         }
         return 0;
+    }
+
+    /**
+     * A recipient's outcome for the user: the server's reply, or, when none decided it, what
+     * happened instead. The client's stand-ins for a missing reply (ClientEvent.Closed) are not
+     * shown as if the server had said them.
+     */
+    static String outcome(TransactionResult.RecipientResult r) {
+        if (r.outcome().equals(Replies.MALFORMED_REPLY)) {
+            return "not delivered: no valid reply, the server broke the protocol";
+        }
+        if (r.outcome().equals(Replies.CONNECTION_LOST)) {
+            return "not delivered: the connection ended before a reply";
+        }
+        return LmtpSender.oneLine(r.outcome());
     }
 
     private SendRequest request() {
@@ -153,6 +238,34 @@ final class SendCommand implements Callable<Integer> {
         if (insecure && !tls && !tlsOnConnect) {
             throw CliFailure.usage("--insecure only makes sense with --tls or --tls-on-connect");
         }
+        if (caFile != null && (insecure || (!tls && !tlsOnConnect))) {
+            throw CliFailure.usage("--cafile needs --tls or --tls-on-connect, and excludes --insecure");
+        }
+        if (caFile != null) {
+            try {
+                SmtpClient.builder().trust(caFile);
+            } catch (IllegalArgumentException | UncheckedIOException e) {
+                throw CliFailure.usage("--cafile: " + CliFailure.describe(e));
+            }
+        }
+        if (lmtp && (caFile != null || !stageTimeouts.isEmpty())) {
+            throw CliFailure.usage("--cafile and --stage-timeout are not available with --lmtp");
+        }
+        if (maxReplyLine < 512) {
+            throw CliFailure.usage("--max-reply-line must be at least 512 (RFC 5321 §4.5.3.1.5): " + maxReplyLine);
+        }
+        Map<Timeout, Duration> stages = new EnumMap<>(Timeout.class);
+        stageTimeouts.forEach((name, seconds) -> {
+            Timeout stage = STAGES.get(name.toLowerCase(Locale.ROOT));
+            if (stage == null) {
+                throw CliFailure.usage("--stage-timeout: unknown stage '" + name + "'; the stages are "
+                        + String.join(", ", STAGES.keySet()));
+            }
+            if (seconds == null || seconds < 1) {
+                throw CliFailure.usage("--stage-timeout " + name + " must be at least 1 second");
+            }
+            stages.put(stage, Duration.ofSeconds(seconds));
+        });
         if (lmtp && tlsOnConnect) {
             throw CliFailure.usage("--tls-on-connect is not available with --lmtp; use --tls");
         }
@@ -160,7 +273,7 @@ final class SendCommand implements Callable<Integer> {
             throw CliFailure.usage("--to: port must be 1 to 65535: 0");
         }
         try {
-            if (new dev.smtpkit.core.Command.Ehlo(helo).domain().isEmpty()) {
+            if (helo != null && new dev.smtpkit.core.Command.Ehlo(helo).domain().isEmpty()) {
                 throw new IllegalArgumentException("a name is needed (RFC 5321 §4.1.1.1)");
             }
         } catch (IllegalArgumentException e) {
@@ -172,8 +285,9 @@ final class SendCommand implements Callable<Integer> {
         Envelope envelope = new Envelope(from, mailParameters(), recipients.stream().map(Envelope.Recipient::of).toList());
         try {
             TlsMode mode = tls ? TlsMode.STARTTLS_REQUIRED : tlsOnConnect ? TlsMode.IMPLICIT : TlsMode.NONE;
-            return new SendRequest(server, helo, mode, insecure, credentials(), pipelining, lmtp, envelope, content(), count,
-                    Duration.ofSeconds(timeoutSeconds));
+            return new SendRequest(server, Optional.ofNullable(helo), mode, insecure, Optional.ofNullable(caFile),
+                    credentials(), pipelining, lmtp, envelope, content(), count, Duration.ofSeconds(timeoutSeconds), stages,
+                    maxReplyLine, lineEndings, tooManyRecipients);
         } catch (IllegalArgumentException e) {
             throw CliFailure.usage(CliFailure.describe(e));
         }
@@ -205,26 +319,32 @@ final class SendCommand implements Callable<Integer> {
         }
     }
 
-    private byte[] content() {
+    /** Message i: FILE as it is each time, or a test message generated for each (its own Message-ID and Date). */
+    private IntFunction<byte[]> content() {
         if (file == null) {
-            return testMessage();
+            return i -> testMessage();
         }
         try {
-            return file.toString().equals("-") ? System.in.readAllBytes() : Files.readAllBytes(file);
+            byte[] bytes = file.toString().equals("-") ? System.in.readAllBytes() : Files.readAllBytes(file);
+            return i -> bytes;
         } catch (IOException e) {
             throw CliFailure.usage("cannot read " + file + ": " + CliFailure.describe(e));
         }
     }
 
-    /** A small RFC 5322 message that says where it came from, so a catcher shows something readable. */
+    /**
+     * A small RFC 5322 message that says where it came from, so a catcher shows something
+     * readable; made for each message, so each has its own Message-ID and Date (RFC 5322 §3.6.4).
+     */
     private byte[] testMessage() {
         ZonedDateTime now = ZonedDateTime.now();
-        String sender = from.mailbox().map(Object::toString).orElse("mailer-daemon@" + helo);
+        String domain = helo != null && !helo.startsWith("[") ? helo : from.mailbox().map(m -> m.domain()).orElse("localhost");
+        String sender = from.mailbox().map(Object::toString).orElse("mailer-daemon@" + domain);
         String text = "Date: " + DateTimeFormatter.RFC_1123_DATE_TIME.format(now) + "\r\n"
                 + "From: " + sender + "\r\n"
                 + "To: " + String.join(", ", recipients.stream().map(r -> r.mailbox().map(Object::toString).orElse("postmaster")).toList()) + "\r\n"
                 + "Subject: " + (subject != null ? subject : "smtpkit test " + now.format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss"))) + "\r\n"
-                + "Message-ID: <" + UUID.randomUUID() + "@" + helo + ">\r\n"
+                + "Message-ID: <" + UUID.randomUUID() + "@" + domain + ">\r\n"
                 + "MIME-Version: 1.0\r\n"
                 + "Content-Type: text/plain; charset=us-ascii\r\n"
                 + "\r\n"

@@ -25,6 +25,8 @@ import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
@@ -83,6 +85,10 @@ final class Connection {
             c.connect();
             c.introduce();
             return c;
+        } catch (SmtpClientException e) {
+            c.drop();
+            e.transcript(c.transcript.take());
+            throw e;
         } catch (RuntimeException e) {
             c.drop();
             throw e;
@@ -110,7 +116,7 @@ final class Connection {
 
     private void connect() {
         InetSocketAddress address = new InetSocketAddress(settings.host(), settings.port());
-        transcript.remote(address.toString());
+        transcript.remote(hostPort());
         if (address.isUnresolved()) {
             throw new SmtpConnectionException("cannot resolve " + settings.host(), null, null, false, null);
         }
@@ -122,22 +128,28 @@ final class Connection {
             plain.setTcpNoDelay(true);
             plain.connect(address, millis(settings.connectTimeout()));
         } catch (SocketTimeoutException e) {
-            throw new SmtpTimeoutException("cannot connect to " + address + " within SmtpClient.Builder.connectTimeout ("
-                    + settings.connectTimeout() + ")", null, false, e);
+            throw new SmtpTimeoutException("cannot connect to " + hostPort() + " within SmtpClient.Builder.connectTimeout ("
+                    + human(settings.connectTimeout()) + ")", null, false, e);
         } catch (IOException e) {
-            throw new SmtpConnectionException("cannot connect to " + address + ": " + e.getMessage(), null, null, false, e);
+            throw new SmtpConnectionException("cannot connect to " + hostPort() + ": " + e.getMessage(), null, null, false, e);
         }
-        transcript.note("connected from " + plain.getLocalSocketAddress());
+        transcript.note("connected from " + plain.getLocalAddress().getHostAddress() + ":" + plain.getLocalPort());
         streams();
         if (settings.tlsMode() == TlsMode.IMPLICIT) {
             handshake();
         }
     }
 
+    private String hostPort() {
+        return settings.host() + ":" + settings.port();
+    }
+
     private void introduce() {
         ClientConfig config = ClientConfig.builder(settings.heloName().orElseGet(this::addressLiteral))
                 .pipelining(settings.pipelining())
                 .chunking(settings.chunking())
+                .limits(settings.limits())
+                .lineEndings(settings.lineEndings())
                 .build();
         session = new ClientSession(config);
         session.observer(transcript);
@@ -202,20 +214,47 @@ final class Connection {
             parameters.setEndpointIdentificationAlgorithm("HTTPS");
             tls.setSSLParameters(parameters);
             tls.setUseClientMode(true);
-            tls.setSoTimeout(millis(settings.commandTimeout()));
+            tls.setSoTimeout(millis(settings.timeout(Timeout.CLIENT_COMMAND)));
             socket = tls;
             tls.startHandshake();
             transcript.note("TLS established: " + tls.getSession().getProtocol() + " " + tls.getSession().getCipherSuite());
         } catch (SocketTimeoutException e) {
-            throw new SmtpTimeoutException("no TLS handshake with " + settings.host()
-                    + " within SmtpClient.Builder.commandTimeout (" + settings.commandTimeout() + ")", null, false, e);
+            throw new SmtpTimeoutException("no TLS handshake with " + settings.host() + " within "
+                    + timeoutSetting(Timeout.CLIENT_COMMAND), null, false, e);
         } catch (SSLException e) {
-            throw new SmtpTlsException("TLS handshake with " + settings.host() + " failed: " + e.getMessage(), null, e);
+            throw new SmtpTlsException("TLS handshake with " + settings.host() + " failed: " + e.getMessage()
+                    + certificateAdvice(e), null, e);
         } catch (IOException e) {
             throw new SmtpConnectionException("connection to " + settings.host() + " lost during the TLS handshake: "
                     + e.getMessage(), null, null, false, e);
         }
         streams();
+    }
+
+    /**
+     * What to do when the server's certificate was the problem: the JDK says "PKIX path building
+     * failed" or names the missing host, and neither tells a user how to trust a test server.
+     */
+    private String certificateAdvice(SSLException e) {
+        boolean untrusted = false;
+        boolean wrongName = false;
+        for (Throwable c = e; c != null; c = c.getCause()) {
+            untrusted |= c instanceof java.security.cert.CertPathValidatorException
+                    || c instanceof java.security.cert.CertPathBuilderException;
+            wrongName |= c instanceof java.security.cert.CertificateException && String.valueOf(c.getMessage())
+                    .startsWith("No ") && String.valueOf(c.getMessage()).contains("matching");
+        }
+        if (untrusted) {
+            return ". The server's certificate is not trusted: trust its PEM (or its CA's) with"
+                    + " SmtpClient.Builder.trust(Path), or, for a test server only, accept any certificate"
+                    + " (SmtpClient.Builder.sslContext with a trust-all context)";
+        }
+        if (wrongName) {
+            return ". The certificate does not name " + settings.host() + " (RFC 6125): connect by the name it"
+                    + " carries, or, for a test server only, accept any certificate (SmtpClient.Builder.sslContext"
+                    + " with a trust-all context)";
+        }
+        return "";
     }
 
     private void authenticate() {
@@ -298,8 +337,73 @@ final class Connection {
      */
     SendResult transact(Envelope envelope, MessageContent content, MessageContent.EightBit eightBit, boolean probe)
             throws ProbeFailed {
+        try {
+            TransactionResult result = run(prepare(envelope, content, eightBit), content, probe);
+            if (settings.tooManyRecipients() == TooManyRecipientsPolicy.RETRY_IN_NEW_TRANSACTION) {
+                result = retryTooMany(result, content);
+            }
+            return outcome(result);
+        } catch (SmtpClientException e) {
+            e.transcript(transcript.take());
+            throw e;
+        }
+    }
+
+    /**
+     * RFC 5321 §4.5.3.1.10: recipients refused as too many ({@code 452}, or the {@code 552} RFC
+     * 821 used for it, with enhanced code X.5.3 when there is one) are sent the message in new
+     * transactions, on this connection, for as long as each delivers to some of them. Each
+     * recipient keeps the result of the transaction that decided it.
+     */
+    private TransactionResult retryTooMany(TransactionResult result, MessageContent content) {
+        TransactionResult merged = result;
+        TransactionResult last = result;
+        while (true) {
+            List<TransactionResult.RecipientResult> tooMany = last.recipients().stream()
+                    .filter(r -> r.rcptReply().map(Connection::tooManyRecipients).orElse(false)).toList();
+            if (tooMany.isEmpty() || !last.isDelivered() || !content.isRepeatable() || !isReusable()) {
+                return merged;
+            }
+            transcript.note(tooMany.size() + " recipients refused as too many: sending to them in a new transaction"
+                    + " (RFC 5321 §4.5.3.1.10)");
+            Envelope rest = new Envelope(last.envelope().sender(), last.envelope().mailParameters(),
+                    tooMany.stream().map(TransactionResult.RecipientResult::recipient).toList());
+            try {
+                last = run(rest, content, false);
+            } catch (ProbeFailed e) {
+                throw new IllegalStateException("a retry is not probed", e);
+            } catch (SmtpClientException e) {
+                // The message was delivered to the first recipients: what became of the rest is
+                // their result, the connection's failure standing for it.
+                return merged;
+            }
+            merged = merge(merged, last);
+        }
+    }
+
+    private static boolean tooManyRecipients(Reply reply) {
+        boolean code = reply.code() == 452 || reply.code() == 552;
+        return code && reply.status().map(s -> s.subject() == 5 && s.detail() == 3).orElse(reply.code() == 452);
+    }
+
+    /** The first result with the recipients of {@code retry} replaced by their results in it. */
+    private static TransactionResult merge(TransactionResult first, TransactionResult retry) {
+        List<TransactionResult.RecipientResult> recipients = new ArrayList<>(first.recipients());
+        for (TransactionResult.RecipientResult r : retry.recipients()) {
+            for (int i = 0; i < recipients.size(); i++) {
+                if (recipients.get(i).recipient().equals(r.recipient())
+                        && !recipients.get(i).isDelivered()) {
+                    recipients.set(i, r);
+                    break;
+                }
+            }
+        }
+        return new TransactionResult(first.envelope(), first.mailReply(), recipients, first.dataReplies());
+    }
+
+    /** Runs one transaction to its end and returns its result; see {@link #transact}. */
+    private TransactionResult run(Envelope prepared, MessageContent content, boolean probe) throws ProbeFailed {
         contentEnded = false;
-        Envelope prepared = prepare(envelope, content, eightBit);
         boolean probing = probe;
         try {
             if (probe) {
@@ -330,7 +434,7 @@ final class Connection {
                     writeContent(content);
                 } else if (e instanceof ClientEvent.TransactionCompleted completed) {
                     idleSince = System.nanoTime();
-                    return outcome(completed.result());
+                    return completed.result();
                 } else if (e instanceof ClientEvent.Closed closed) {
                     throw failure(closed, "the connection ended during the transaction");
                 } else {
@@ -439,6 +543,13 @@ final class Connection {
 
     private void endContent(long octets) {
         transcript.content(octets);
+        // Issue 17: a reply that came while the content went out answers nothing sent; once the
+        // end of data went out it would pass for the reply to it. The session closes on it, and
+        // transact() reports the Closed event instead.
+        pollInput();
+        if (session.state() != ClientState.CONTENT) {
+            return;
+        }
         session.endData();
         contentEnded = true;
         // The tail of the content and the end-of-data dot go out together at the next read.
@@ -446,7 +557,7 @@ final class Connection {
 
     private SendResult outcome(TransactionResult r) {
         if (r.isDelivered()) {
-            return SendResult.of(r);
+            return SendResult.of(r, transcript.take());
         }
         Reply decisive;
         String what;
@@ -519,6 +630,11 @@ final class Connection {
                 return e;
             }
             if (session.hasOutput()) {
+                if (pollInput()) {
+                    // Whatever came is judged before more commands go out: a reply to one of
+                    // them that came first is unsolicited (issue 17).
+                    continue;
+                }
                 write(session.takeOutput());
                 replyDeadline = 0;
             }
@@ -527,8 +643,8 @@ final class Connection {
     }
 
     private void read() {
-        Optional<Timeout> awaited = session.timeout();
-        Duration limit = limitFor(awaited);
+        Timeout stage = stage(session.timeout());
+        Duration limit = settings.timeout(stage);
         // The limit bounds the whole reply, not each read: a server trickling an octet at a time
         // would otherwise hold the client for as long as it likes.
         long now = System.nanoTime();
@@ -545,10 +661,8 @@ final class Connection {
             n = in.read(readBuffer);
         } catch (SocketTimeoutException e) {
             drop();
-            throw new SmtpTimeoutException("no reply from " + settings.host() + " within SmtpClient.Builder."
-                    + (isData(awaited) ? "dataTimeout" : "commandTimeout") + " (" + limit + ") while waiting in "
-                    + session.state() + awaited.map(t -> " (RFC 5321 §4.5.3.2 " + t + ")").orElse(""), null,
-                    contentEnded, e);
+            throw new SmtpTimeoutException("no reply from " + settings.host() + " within " + timeoutSetting(stage)
+                    + " while waiting in " + session.state(), null, contentEnded, e);
         } catch (IOException e) {
             drop();
             throw new SmtpConnectionException("connection to " + settings.host() + " lost in " + session.state()
@@ -562,12 +676,38 @@ final class Connection {
     }
 
     /**
+     * Hands the session whatever has already arrived, without waiting for more; returns whether
+     * anything came. {@code available()} counts what a plain socket holds and what a TLS socket
+     * has already decrypted, so input of a TLS record still in the kernel's buffer waits for the
+     * next read.
+     */
+    private boolean pollInput() {
+        try {
+            int available = in.available();
+            if (available <= 0) {
+                return false;
+            }
+            int n = in.read(readBuffer, 0, Math.min(available, readBuffer.length));
+            if (n < 0) {
+                session.receiveEndOfInput();
+            } else {
+                session.receive(readBuffer, 0, n);
+            }
+            return true;
+        } catch (IOException e) {
+            drop();
+            throw new SmtpConnectionException("connection to " + settings.host() + " lost in " + session.state()
+                    + ": " + e.getMessage(), null, null, contentEnded, e);
+        }
+    }
+
+    /**
      * Writes one batch in one call. A blocking socket has no write timeout, so a watchdog closes
      * the socket if a server stops reading for longer than the data timeout.
      */
     private void write(byte[] bytes) {
         writeTimedOut = false;
-        writeDeadline = System.nanoTime() + settings.dataTimeout().toNanos();
+        writeDeadline = System.nanoTime() + settings.timeout(Timeout.DATA_BLOCK).toNanos();
         settings.watchdog().started(this);
         try {
             out.write(bytes);
@@ -575,8 +715,8 @@ final class Connection {
         } catch (IOException e) {
             drop();
             if (writeTimedOut) {
-                throw new SmtpTimeoutException(settings.host() + " took no data within SmtpClient.Builder.dataTimeout ("
-                        + settings.dataTimeout() + ")", null, contentEnded, e);
+                throw new SmtpTimeoutException(settings.host() + " took no data within "
+                        + timeoutSetting(Timeout.DATA_BLOCK), null, contentEnded, e);
             }
             throw new SmtpConnectionException("connection to " + settings.host() + " lost while writing in "
                     + session.state() + ": " + e.getMessage(), null, null, contentEnded, e);
@@ -618,13 +758,36 @@ final class Connection {
         }
     }
 
-    private Duration limitFor(Optional<Timeout> awaited) {
-        return isData(awaited) ? settings.dataTimeout() : settings.commandTimeout();
+    /**
+     * The timeout of the stage the session is at; {@link Timeout#CLIENT_COMMAND} when it names
+     * none. The end of data has its own (RFC 5321 §4.5.3.2.6), never capped by the others.
+     */
+    private static Timeout stage(Optional<Timeout> awaited) {
+        return awaited.filter(SmtpClient.CLIENT_STAGES::contains).orElse(Timeout.CLIENT_COMMAND);
     }
 
-    private static boolean isData(Optional<Timeout> t) {
-        return t.map(x -> x == Timeout.DATA_INITIATION || x == Timeout.DATA_BLOCK || x == Timeout.DATA_TERMINATION)
-                .orElse(false);
+    /** "the RCPT timeout (5 min, SmtpClient.Builder.timeout(Timeout.RCPT), RFC 5321 §4.5.3.2.3)". */
+    private String timeoutSetting(Timeout stage) {
+        return "the " + stage + " timeout (" + human(settings.timeout(stage)) + ", SmtpClient.Builder.timeout(Timeout."
+                + stage + "), RFC 5321 §4.5.3.2" + switch (stage) {
+                    case GREETING -> ".1";
+                    case MAIL -> ".2";
+                    case RCPT -> ".3";
+                    case DATA_INITIATION -> ".4";
+                    case DATA_BLOCK -> ".5";
+                    case DATA_TERMINATION -> ".6";
+                    default -> "";
+                } + ")";
+    }
+
+    /** A duration as people write it: "600 ms", "30 s", "10 min". */
+    static String human(Duration d) {
+        long ms = d.toMillis();
+        if (ms % 1000 != 0) {
+            return ms + " ms";
+        }
+        long s = ms / 1000;
+        return s % 60 == 0 && s > 0 ? s / 60 + " min" : s + " s";
     }
 
     private static int millis(Duration d) {
@@ -642,8 +805,10 @@ final class Connection {
             case SERVICE_CLOSING, GREETING_REFUSED, HELLO_REFUSED, RESET_REFUSED ->
                     byReply(message + " (" + firstLine(closed.reply().orElseThrow()) + ")", closed.reply().orElseThrow(),
                             cut, null);
-            case PROTOCOL_ERROR, END_OF_INPUT, QUIT ->
-                    new SmtpConnectionException(message, closed.reply().orElse(null), cut, contentEnded, null);
+            // The reply of a protocol error is one ClientSession made up to stand for it
+            // (Replies.MALFORMED_REPLY): it is not reported as the server's.
+            case PROTOCOL_ERROR -> new SmtpProtocolViolationException(message, cut, contentEnded);
+            case END_OF_INPUT, QUIT -> new SmtpConnectionException(message, null, cut, contentEnded, null);
         };
     }
 
@@ -659,7 +824,7 @@ final class Connection {
     }
 
     private static String firstLine(Reply reply) {
-        return reply.code() + reply.status().map(s -> " " + s).orElse("") + " " + reply.lines().get(0);
+        return reply.firstLine();
     }
 
     @Override

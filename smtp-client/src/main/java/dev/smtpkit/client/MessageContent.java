@@ -129,6 +129,11 @@ public final class MessageContent {
         }
     }
 
+    /** Whether it can be sent more than once: bytes and files can, a stream cannot. */
+    boolean isRepeatable() {
+        return stream == null;
+    }
+
     /** The content when it is held in memory (the client's own copy), for writing without another copy. */
     Optional<byte[]> inMemory() {
         return Optional.ofNullable(bytes);

@@ -17,19 +17,26 @@ import java.util.Objects;
  * @param mailReply    the reply to MAIL FROM
  * @param recipients   one result per recipient, in RCPT order
  * @param messageReply the server's reply to the end of the content: the 250 that took the message
+ * @param transcript   this send's conversation, one line each: {@code C: MAIL FROM:<a@example.org>},
+ *                     {@code S: 250 2.1.0 OK}, {@code -- TLS established ...}; from the greeting
+ *                     on a new connection, from the RSET probe on a reused one. AUTH secrets are
+ *                     redacted, the content is elided, control characters are written as
+ *                     {@code \xNN}
  */
-public record SendResult(Envelope envelope, Reply mailReply, List<RecipientResult> recipients, Reply messageReply) {
+public record SendResult(Envelope envelope, Reply mailReply, List<RecipientResult> recipients, Reply messageReply,
+                         List<String> transcript) {
 
-    /** Checks for nulls and copies the list. */
+    /** Checks for nulls and copies the lists. */
     public SendResult {
         Objects.requireNonNull(envelope, "envelope");
         Objects.requireNonNull(mailReply, "mailReply");
         recipients = List.copyOf(Objects.requireNonNull(recipients, "recipients"));
         Objects.requireNonNull(messageReply, "messageReply");
+        transcript = List.copyOf(Objects.requireNonNull(transcript, "transcript"));
     }
 
-    static SendResult of(TransactionResult t) {
-        return new SendResult(t.envelope(), t.mailReply(), t.recipients(), t.dataReplies().get(0));
+    static SendResult of(TransactionResult t, List<String> transcript) {
+        return new SendResult(t.envelope(), t.mailReply(), t.recipients(), t.dataReplies().get(0), transcript);
     }
 
     /** The recipients the message was delivered to. */

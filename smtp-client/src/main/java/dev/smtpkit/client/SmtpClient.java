@@ -4,16 +4,24 @@ import dev.smtpkit.client.sasl.ClientCredentials;
 import dev.smtpkit.client.sasl.CramMd5Policy;
 import dev.smtpkit.core.Command;
 import dev.smtpkit.core.Envelope;
+import dev.smtpkit.core.Limits;
 import dev.smtpkit.core.Timeout;
+import dev.smtpkit.core.client.ClientConfig;
 import dev.smtpkit.core.client.ExtensionUse;
+import dev.smtpkit.core.codec.LineEndingNormalization;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.security.NoSuchAlgorithmException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
+import java.util.EnumMap;
+import java.util.EnumSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -49,7 +57,11 @@ import org.slf4j.LoggerFactory;
  * throws when no recipient got the message: {@link SmtpTransientException} when a 4xx decided
  * it (MAIL, every RCPT with at least one 4xx among them, or the content refused for now),
  * {@link SmtpPermanentException} for 5xx; and {@link SmtpConnectionException},
- * {@link SmtpTimeoutException} or {@link SmtpTlsException} when no reply decided it.
+ * {@link SmtpProtocolViolationException}, {@link SmtpTimeoutException} or {@link SmtpTlsException}
+ * when no reply decided it. Every reply is checked as it arrives: one that answers no command
+ * sent yet (RFC 5321 §4.2, RFC 2920 §3) is a protocol violation, and the end of data is never sent
+ * after it. Recipients refused as too many ({@code 452 4.5.3}) get the message in a new
+ * transaction ({@link Builder#tooManyRecipients}).
  *
  * <h2>Connections</h2>
  * Up to {@link Builder#maxConnections(int)} connections are open at once; a {@code send} waits
@@ -62,10 +74,12 @@ import org.slf4j.LoggerFactory;
  * {@link #close()}. Nothing is ever sent twice after the content began: a connection lost then
  * is reported, with {@link SmtpConnectionException#mayHaveBeenDelivered()}.
  *
- * <h2>Logging</h2>
- * The wire transcript, every command and reply with the connection id and server address, is
- * logged at DEBUG on the logger {@code dev.smtpkit.client.transcript}; message content is
- * elided and AUTH secrets are redacted.
+ * <h2>Transcript and logging</h2>
+ * Each send's conversation comes back with it: {@link SendResult#transcript()}, or
+ * {@link SmtpClientException#transcript()} when it failed. The same lines, with the connection
+ * id and server address, are logged at DEBUG on the logger
+ * {@code dev.smtpkit.client.transcript}. Message content is elided, AUTH secrets are redacted,
+ * control characters from the server are escaped.
  *
  * <p>The client is thread-safe; {@link #close()} it to close its connections and threads.
  */
@@ -73,12 +87,20 @@ public final class SmtpClient implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(SmtpClient.class);
     private static final AtomicInteger CLIENTS = new AtomicInteger();
+    /** The RFC 5321 §4.5.3.2 timeouts a client waits for: all but the server's. */
+    static final Set<Timeout> CLIENT_STAGES = EnumSet.complementOf(EnumSet.of(Timeout.SERVER_COMMAND));
 
     /** What every connection of a client is opened with. */
     record Settings(String host, int port, Optional<String> heloName, TlsMode tlsMode, SSLContext sslContext,
                     Optional<ClientCredentials> credentials, CramMd5Policy cramMd5, Duration connectTimeout,
-                    Duration commandTimeout, Duration dataTimeout, ExtensionUse pipelining, ExtensionUse chunking,
+                    Map<Timeout, Duration> timeouts, ExtensionUse pipelining, ExtensionUse chunking,
+                    Limits limits, LineEndingNormalization lineEndings, TooManyRecipientsPolicy tooManyRecipients,
                     WriteWatchdog watchdog) {
+
+        /** The timeout of one stage (RFC 5321 §4.5.3.2). */
+        Duration timeout(Timeout stage) {
+            return timeouts.get(stage);
+        }
     }
 
     private final Settings settings;
@@ -105,8 +127,9 @@ public final class SmtpClient implements AutoCloseable {
             throw new IllegalStateException("the JDK's default SSLContext is not available", e);
         }
         this.settings = new Settings(b.host, b.port, Optional.ofNullable(b.heloName), b.tlsMode, ssl,
-                Optional.ofNullable(b.credentials), b.cramMd5, b.connectTimeout, b.commandTimeout, b.dataTimeout,
-                b.pipelining, b.chunking, new WriteWatchdog(watchdog, b.dataTimeout));
+                Optional.ofNullable(b.credentials), b.cramMd5, b.connectTimeout, Map.copyOf(b.timeouts),
+                b.pipelining, b.chunking, b.limits, b.lineEndings, b.tooManyRecipients,
+                new WriteWatchdog(watchdog, b.timeouts.get(Timeout.DATA_BLOCK)));
         this.maxConnections = b.maxConnections;
         this.idleTimeout = b.idleTimeout;
         this.maxMessagesPerConnection = b.maxMessagesPerConnection;
@@ -238,6 +261,11 @@ public final class SmtpClient implements AutoCloseable {
         c.quitQuietly();
     }
 
+    /** What every connection is opened with, for tests of the builder's defaults. */
+    Settings settings() {
+        return settings;
+    }
+
     long connectionsOpened() {
         return opened.get();
     }
@@ -301,8 +329,10 @@ public final class SmtpClient implements AutoCloseable {
         private ClientCredentials credentials;
         private CramMd5Policy cramMd5 = CramMd5Policy.NEVER;
         private Duration connectTimeout = Duration.ofSeconds(30);
-        private Duration commandTimeout = Timeout.MAIL.rfcDefault();
-        private Duration dataTimeout = Timeout.DATA_TERMINATION.rfcDefault();
+        private final Map<Timeout, Duration> timeouts = new EnumMap<>(Timeout.class);
+        private Limits limits = ClientConfig.DEFAULT_LIMITS;
+        private LineEndingNormalization lineEndings = LineEndingNormalization.NORMALIZE_TO_CRLF;
+        private TooManyRecipientsPolicy tooManyRecipients = TooManyRecipientsPolicy.RETRY_IN_NEW_TRANSACTION;
         private int maxConnections = 4;
         private Duration idleTimeout = Duration.ofSeconds(30);
         private int maxMessagesPerConnection = 100;
@@ -311,6 +341,9 @@ public final class SmtpClient implements AutoCloseable {
         private Executor executor;
 
         private Builder() {
+            for (Timeout t : CLIENT_STAGES) {
+                timeouts.put(t, t.rfcDefault());
+            }
         }
 
         /** The server's host name or address; required. With TLS the certificate must name it. */
@@ -346,6 +379,19 @@ public final class SmtpClient implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Trusts the certificates in a PEM file, and only them, for the server's certificate: a
+         * test server's self-signed one, or a private CA. The host name is still checked
+         * (RFC 6125). Replaces any {@link #sslContext(SSLContext)}.
+         *
+         * @throws UncheckedIOException     if the file cannot be read
+         * @throws IllegalArgumentException if it holds no certificate in PEM
+         */
+        public Builder trust(Path pem) {
+            this.sslContext = PemTrust.context(Objects.requireNonNull(pem, "pem"));
+            return this;
+        }
+
         /** Where trusted certificates and TLS settings come from (the JDK's default {@code SSLContext}). */
         public Builder sslContext(SSLContext sslContext) {
             this.sslContext = Objects.requireNonNull(sslContext, "sslContext");
@@ -375,21 +421,78 @@ public final class SmtpClient implements AutoCloseable {
         }
 
         /**
-         * How long to wait for the greeting and each command's reply, and for a TLS handshake
-         * (5 minutes, RFC 5321 §4.5.3.2.1-3).
+         * How long to wait at one stage, each defaulting to RFC 5321 §4.5.3.2's value
+         * ({@link Timeout#rfcDefault()}): the greeting (5 minutes), the replies to MAIL (5) and
+         * each RCPT (5), the 354 to DATA (2), each write of content and each BDAT chunk's reply
+         * (3), the reply to the end of the content (10, §4.5.3.2.6: the server may be checking
+         * the message), and the reply to any other command, and the TLS handshake
+         * ({@link Timeout#CLIENT_COMMAND}, 5).
+         *
+         * @throws IllegalArgumentException for {@link Timeout#SERVER_COMMAND}, a server's timeout
          */
-        public Builder commandTimeout(Duration timeout) {
-            this.commandTimeout = positive(timeout, "commandTimeout");
+        public Builder timeout(Timeout stage, Duration timeout) {
+            Objects.requireNonNull(stage, "stage");
+            if (!CLIENT_STAGES.contains(stage)) {
+                throw new IllegalArgumentException(stage + " is a server's timeout; a client waits at " + CLIENT_STAGES);
+            }
+            timeouts.put(stage, positive(timeout, "timeout"));
             return this;
         }
 
         /**
-         * How long to wait for 354, for the reply to the end of the content, and for the server to
-         * take each write (10 minutes, the longest of RFC 5321 §4.5.3.2.4-6, since a server may
-         * check the whole message before it answers).
+         * Sets the timeout of the greeting, MAIL, RCPT and every other command's reply, and of
+         * the TLS handshake, at once; see {@link #timeout(Timeout, Duration)}.
+         */
+        public Builder commandTimeout(Duration timeout) {
+            positive(timeout, "commandTimeout");
+            for (Timeout t : List.of(Timeout.GREETING, Timeout.MAIL, Timeout.RCPT, Timeout.CLIENT_COMMAND)) {
+                timeouts.put(t, timeout);
+            }
+            return this;
+        }
+
+        /**
+         * Sets the timeouts of the data phase at once: the 354, each write and chunk, and the
+         * reply to the end of the content (RFC 5321 §4.5.3.2.4-6); see
+         * {@link #timeout(Timeout, Duration)}.
          */
         public Builder dataTimeout(Duration timeout) {
-            this.dataTimeout = positive(timeout, "dataTimeout");
+            positive(timeout, "dataTimeout");
+            for (Timeout t : List.of(Timeout.DATA_INITIATION, Timeout.DATA_BLOCK, Timeout.DATA_TERMINATION)) {
+                timeouts.put(t, timeout);
+            }
+            return this;
+        }
+
+        /**
+         * The limits on what the server sends ({@link ClientConfig#DEFAULT_LIMITS}): the longest
+         * reply line ({@link ClientConfig#DEFAULT_MAX_REPLY_LINE}, 8 KiB: RFC 5321 §4.5.3.1.5's
+         * 512 octets is exceeded by real servers, and §4.5.3.1 asks for tolerance) and the most
+         * lines in one reply. A reply over a limit ends the connection with
+         * {@link SmtpProtocolViolationException} naming the limit.
+         */
+        public Builder limits(Limits limits) {
+            this.limits = Objects.requireNonNull(limits, "limits");
+            return this;
+        }
+
+        /**
+         * What happens to a bare CR or LF in the content sent
+         * ({@link LineEndingNormalization#NORMALIZE_TO_CRLF}; RFC 5321 §2.3.8). Replies are read
+         * with CRLF or a bare LF as line end either way, as RFC 5321 §4.2 tolerance asks.
+         */
+        public Builder lineEndings(LineEndingNormalization policy) {
+            this.lineEndings = Objects.requireNonNull(policy, "policy");
+            return this;
+        }
+
+        /**
+         * What to do with recipients refused with {@code 452 4.5.3} (too many recipients) when
+         * others were accepted ({@link TooManyRecipientsPolicy#RETRY_IN_NEW_TRANSACTION}, as
+         * RFC 5321 §4.5.3.1.10 says a client should).
+         */
+        public Builder tooManyRecipients(TooManyRecipientsPolicy policy) {
+            this.tooManyRecipients = Objects.requireNonNull(policy, "policy");
             return this;
         }
 

@@ -4,8 +4,9 @@ import dev.smtpkit.core.Reply;
 import dev.smtpkit.core.client.TransactionResult;
 
 /**
- * The connection could not be made, or was lost or broken by the server without a reply that
- * explains it (RFC 5321 §3.8): try again later. When the connection was lost after the end of the
+ * The connection could not be made, or was lost without a reply that explains it (RFC 5321
+ * §3.8): try again later. {@link #reply()} is empty. A server that broke the protocol is an
+ * {@link SmtpProtocolViolationException} instead. When the connection was lost after the end of the
  * content, the server may have taken the message even so (RFC 1047): see
  * {@link #mayHaveBeenDelivered()} before sending it again.
  */

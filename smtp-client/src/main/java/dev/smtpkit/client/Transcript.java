@@ -2,14 +2,18 @@ package dev.smtpkit.client;
 
 import dev.smtpkit.core.Reply;
 import dev.smtpkit.core.client.ClientSession;
+import java.util.ArrayList;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One connection's wire transcript at DEBUG on its own logger, in the server's format, so that
- * it can be switched on alone: every command and reply line with the connection id and the
- * server's address. Message content is never logged, only its size, since it is large and
- * private; AUTH secrets never, as {@link ClientSession} redacts them before they reach here.
+ * One connection's wire transcript: at DEBUG on its own logger, in the server's format, so that
+ * it can be switched on alone, and recorded for the send under way, which hands it to the caller
+ * ({@link SendResult#transcript()}, {@link SmtpClientException#transcript()}). Every command and
+ * reply line, with the connection id and the server's address in the log. Message content is
+ * never kept, only its size, since it is large and private; AUTH secrets never, as
+ * {@link ClientSession} redacts them before they reach here.
  */
 final class Transcript implements ClientSession.Observer {
 
@@ -19,6 +23,8 @@ final class Transcript implements ClientSession.Observer {
 
     private final String id;
     private volatile String remote = "-";
+    /** The lines of the send under way, from the connection's opening or the send's RSET probe. */
+    private List<String> recorded = new ArrayList<>();
 
     Transcript(String id) {
         this.id = id;
@@ -28,31 +34,61 @@ final class Transcript implements ClientSession.Observer {
         this.remote = remote;
     }
 
+    /** Returns what was recorded since the last call, and starts afresh. */
+    List<String> take() {
+        List<String> lines = List.copyOf(recorded);
+        recorded = new ArrayList<>();
+        return lines;
+    }
+
     @Override
     public void sent(String line) {
-        if (LOG.isDebugEnabled()) {
-            LOG.debug("{} {} C: {}", id, remote, line);
-        }
+        record("C: " + line);
     }
 
     @Override
     public void received(Reply reply) {
-        if (LOG.isDebugEnabled()) {
-            for (String wire : reply.toString().split("\r\n")) {
-                LOG.debug("{} {} S: {}", id, remote, wire);
-            }
+        for (String wire : reply.toString().split("\r\n")) {
+            record("S: " + wire);
         }
     }
 
     void content(long octets) {
-        if (LOG.isDebugEnabled()) {
-            LOG.debug("{} {} C: <{} octets of message content, elided>", id, remote, octets);
-        }
+        record("C: <" + octets + " octets of message content, elided>");
     }
 
     void note(String what) {
+        record("-- " + what);
+    }
+
+    private void record(String line) {
+        String safe = escapeControls(line);
+        recorded.add(safe);
         if (LOG.isDebugEnabled()) {
-            LOG.debug("{} {} -- {}", id, remote, what);
+            LOG.debug("{} {} {}", id, remote, safe);
         }
+    }
+
+    /**
+     * Control characters a server put in a reply, written as {@code \xNN}: a transcript line
+     * printed or logged must not move the cursor, forge a line or drive a terminal.
+     */
+    static String escapeControls(String line) {
+        StringBuilder sb = null;
+        for (int i = 0; i < line.length(); i++) {
+            char c = line.charAt(i);
+            boolean control = (c < 0x20 && c != '\t') || c == 0x7f || (c >= 0x80 && c < 0xa0);
+            if (control && sb == null) {
+                sb = new StringBuilder(line.length() + 8).append(line, 0, i);
+            }
+            if (sb != null) {
+                if (control) {
+                    sb.append(String.format("\\x%02X", (int) c));
+                } else {
+                    sb.append(c);
+                }
+            }
+        }
+        return sb == null ? line : sb.toString();
     }
 }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.smtpkit.client.sasl.ClientCredentials;
+import dev.smtpkit.core.Timeout;
 import dev.smtpkit.server.security.SelfSignedCertificate;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -67,12 +68,12 @@ class HostileServerTest {
 
     @ParameterizedTest(name = "greeting {0}")
     @ValueSource(strings = {"hello, friend", "2x0 nearly", "999 out of range", "\u0000\u0001\u0002binary", "250"})
-    @DisplayName("RFC 5321 §4.2: a greeting that is no reply ends the session with SmtpConnectionException naming the protocol error")
+    @DisplayName("RFC 5321 §4.2: a greeting that is no reply ends the session with SmtpProtocolViolationException naming the protocol error")
     void garbageGreeting(String greeting) throws Exception {
         try (HostileServer server = new HostileServer(n -> n == 1 ? HostileServer.replyAt("CONNECT", greeting)
                 : HostileServer.conversation());
              SmtpClient client = client(server).build()) {
-            assertThatThrownBy(() -> send(client)).isInstanceOfSatisfying(SmtpConnectionException.class, e -> {
+            assertThatThrownBy(() -> send(client)).isInstanceOfSatisfying(SmtpProtocolViolationException.class, e -> {
                 assertThat(e.getMessage()).containsAnyOf("malformed reply", "the greeting must be 220, 554 or 421");
                 assertThat(e.mayHaveBeenDelivered()).isFalse();
             });
@@ -87,7 +88,7 @@ class HostileServerTest {
         try (HostileServer server = new HostileServer(n -> n == 1 ? HostileServer.replyAt("MAIL", reply)
                 : HostileServer.conversation());
              SmtpClient client = client(server).build()) {
-            assertThatThrownBy(() -> send(client)).isInstanceOfSatisfying(SmtpConnectionException.class, e -> {
+            assertThatThrownBy(() -> send(client)).isInstanceOfSatisfying(SmtpProtocolViolationException.class, e -> {
                 assertThat(e.getMessage()).containsAnyOf("malformed reply", "unexpected " + reply.substring(0, 3))
                         .contains("reply to MAIL FROM").contains(reply);
                 assertThat(e.mayHaveBeenDelivered()).isFalse();
@@ -109,7 +110,7 @@ class HostileServerTest {
                 }
             } : HostileServer.conversation());
              SmtpClient client = client(server).build()) {
-            assertThatThrownBy(() -> send(client)).isInstanceOfSatisfying(SmtpConnectionException.class,
+            assertThatThrownBy(() -> send(client)).isInstanceOfSatisfying(SmtpProtocolViolationException.class,
                     e -> assertThat(e).hasMessageContaining("maxReplyLines"));
             assertRecovers(client, server);
         }
@@ -129,9 +130,46 @@ class HostileServerTest {
                 peer.write("\r\n");
             } : HostileServer.conversation());
              SmtpClient client = client(server).build()) {
-            assertThatThrownBy(() -> send(client)).isInstanceOfSatisfying(SmtpConnectionException.class,
+            assertThatThrownBy(() -> send(client)).isInstanceOfSatisfying(SmtpProtocolViolationException.class,
                     e -> assertThat(e).hasMessageContaining("maxReplyLine"));
             assertRecovers(client, server);
+        }
+    }
+
+    @Test
+    @DisplayName("Issue 17: 250 written together with the 354 is unsolicited: the message fails, the end of data is never sent")
+    void earlyReplyWithThe354() throws Exception {
+        try (HostileServer server = new HostileServer(n -> n == 1 ? HostileServer.injectingAfterData()
+                : HostileServer.conversation());
+             SmtpClient client = client(server).build()) {
+            assertThatThrownBy(() -> send(client)).isInstanceOfSatisfying(SmtpProtocolViolationException.class, e -> {
+                assertThat(e).hasMessageContaining("unsolicited reply 250 2.0.0 queued");
+                assertThat(e.reply()).isEmpty();
+                assertThat(e.mayHaveBeenDelivered()).isFalse();
+                assertThat(e.transaction()).hasValueSatisfying(t -> assertThat(t.isDelivered()).isFalse());
+            });
+            assertThat(server.peers.get(0).awaitEnd(WAIT)).as("the client hung up").isTrue();
+            assertThat(server.peers.get(0).receivedText()).contains("DATA\r\n").doesNotContain("\r\n.\r\n");
+            assertThat(server.delivered).isEmpty();
+            assertRecovers(client, server);
+        }
+    }
+
+    @Test
+    @DisplayName("Issue 17, RFC 5321 §4.5.3.1: a 2,000-octet reply line is taken by default; a stricter SmtpClient.Builder.limits refuses it as a protocol violation")
+    void longReplyLineTolerated() throws Exception {
+        String longLine = "220-" + "x".repeat(2000) + "\r\n";
+        try (HostileServer server = new HostileServer(n -> peer -> {
+                peer.write(longLine);
+                HostileServer.conversation().serve(peer);
+            });
+             SmtpClient client = client(server).build();
+             SmtpClient strict = client(server).limits(dev.smtpkit.core.Limits.DEFAULTS).build()) {
+            assertThat(send(client).messageReply().code()).isEqualTo(250);
+            assertThatThrownBy(() -> send(strict)).isInstanceOfSatisfying(SmtpProtocolViolationException.class, e -> {
+                assertThat(e).hasMessageContaining("Limits.maxReplyLine (512");
+                assertThat(e.reply()).as("no reply the client made up").isEmpty();
+            });
         }
     }
 
@@ -193,12 +231,41 @@ class HostileServerTest {
              SmtpClient client = client(server).dataTimeout(COMMAND_TIMEOUT).build()) {
             long start = System.nanoTime();
             assertThatThrownBy(() -> send(client)).isInstanceOfSatisfying(SmtpTimeoutException.class, e -> {
-                assertThat(e).hasMessageContaining("no reply").hasMessageContaining("Timeout (" + COMMAND_TIMEOUT + ")");
+                assertThat(e).hasMessageContaining("no reply").hasMessageContaining("timeout (" + Connection.human(COMMAND_TIMEOUT));
                 assertThat(e.mayHaveBeenDelivered()).isEqualTo(step.equals("."));
             });
             Duration took = Duration.ofNanos(System.nanoTime() - start);
             assertThat(took).isBetween(COMMAND_TIMEOUT.minusMillis(100), COMMAND_TIMEOUT.plusSeconds(3));
             assertRecovers(client, server);
+        }
+    }
+
+    @Test
+    @DisplayName("Issue 17, RFC 5321 §4.5.3.2.6: the wait for the reply to the end of data has its own timeout, not the command timeout")
+    void endOfDataHasItsOwnTimeout() throws Exception {
+        Duration slow = COMMAND_TIMEOUT.multipliedBy(3);
+        try (HostileServer server = new HostileServer(n -> HostileServer.answeringData(peer -> {
+                peer.write("354 go ahead\r\n");
+                for (String l = peer.line(); !".".equals(l); l = peer.line()) {
+                    if (l == null) {
+                        return false;
+                    }
+                }
+                peer.drain(slow); // a server checking the message for longer than a command may take
+                peer.write("250 2.0.0 queued after a while\r\n");
+                return true;
+            }));
+             SmtpClient client = client(server).dataTimeout(COMMAND_TIMEOUT).timeout(Timeout.DATA_TERMINATION, WAIT).build()) {
+            assertThat(send(client).messageReply().toString()).contains("queued after a while");
+        }
+        try (HostileServer server = new HostileServer(n -> HostileServer.replyAt(".", HostileServer.STALL));
+             SmtpClient client = client(server).timeout(Timeout.DATA_TERMINATION, COMMAND_TIMEOUT).build()) {
+            assertThatThrownBy(() -> send(client)).isInstanceOfSatisfying(SmtpTimeoutException.class, e -> {
+                assertThat(e).hasMessageContaining("DATA_TERMINATION timeout (600 ms")
+                        .hasMessageContaining("SmtpClient.Builder.timeout(Timeout.DATA_TERMINATION)")
+                        .hasMessageContaining("§4.5.3.2.6");
+                assertThat(e.mayHaveBeenDelivered()).isTrue();
+            });
         }
     }
 
@@ -211,7 +278,7 @@ class HostileServerTest {
              SmtpClient client = client(server).dataTimeout(COMMAND_TIMEOUT).build()) {
             long start = System.nanoTime();
             assertThatThrownBy(() -> send(client)).isInstanceOfSatisfying(SmtpTimeoutException.class,
-                    e -> assertThat(e).hasMessageContaining("no reply").hasMessageContaining("Timeout (" + COMMAND_TIMEOUT + ")"));
+                    e -> assertThat(e).hasMessageContaining("no reply").hasMessageContaining("timeout (" + Connection.human(COMMAND_TIMEOUT)));
             Duration took = Duration.ofNanos(System.nanoTime() - start);
             // Each octet comes well within the timeout, so a per-read timeout would wait out the whole trickle (WAIT).
             assertThat(took).isBetween(COMMAND_TIMEOUT.minusMillis(100), COMMAND_TIMEOUT.plusSeconds(3));
@@ -235,7 +302,7 @@ class HostileServerTest {
             long start = System.nanoTime();
             assertThatThrownBy(() -> client.send(envelope("bob@example.com"), MessageContent.of(big)))
                     .isInstanceOfSatisfying(SmtpTimeoutException.class, e -> {
-                        assertThat(e).hasMessageContaining("took no data").hasMessageContaining("dataTimeout");
+                        assertThat(e).hasMessageContaining("took no data").hasMessageContaining("SmtpClient.Builder.timeout(Timeout.DATA_BLOCK)");
                         assertThat(e.mayHaveBeenDelivered()).isFalse();
                     });
             Duration took = Duration.ofNanos(System.nanoTime() - start);
@@ -329,6 +396,8 @@ class HostileServerTest {
                             } catch (IOException | AssertionError e) {
                                 // The client hung up, or the behaviour saw what it did not expect;
                                 // the test asserts on what the client did.
+                            } finally {
+                                peer.ended.countDown();
                             }
                         }, "hostile-server-" + connections.get());
                         t.setDaemon(true);
@@ -433,8 +502,13 @@ class HostileServerTest {
             };
         }
 
-        /** Answers DATA with 354, then reads nothing more until the test ends. */
-        static Behaviour stopsReadingAfterData() {
+        /** What a server built with {@link #answeringData} does at DATA; returns whether the conversation goes on. */
+        interface OnData {
+            boolean data(Peer peer) throws IOException;
+        }
+
+        /** A server without PIPELINING that says 250 to everything but DATA and QUIT. */
+        static Behaviour answeringData(OnData onData) {
             return peer -> {
                 peer.write("220 hostile.example ESMTP\r\n");
                 for (String line = peer.line(); line != null; line = peer.line()) {
@@ -442,18 +516,48 @@ class HostileServerTest {
                     if (verb.equals("EHLO")) {
                         peer.write("250-hostile.example\r\n250 8BITMIME\r\n");
                     } else if (verb.equals("DATA")) {
-                        peer.write("354 go ahead\r\n");
-                        try {
-                            peer.server.closing.await(WAIT.toMillis(), TimeUnit.MILLISECONDS);
-                        } catch (InterruptedException e) {
-                            Thread.currentThread().interrupt();
+                        if (!onData.data(peer)) {
+                            return;
                         }
+                    } else if (verb.equals("QUIT")) {
+                        peer.write("221 bye\r\n");
                         return;
                     } else {
                         peer.write("250 OK\r\n");
                     }
                 }
             };
+        }
+
+        /**
+         * Answers DATA with {@code 354} and an early {@code 250} in one write, the desync of issue
+         * 17; if a final dot comes, answers it 554, so a client that took the 250 as the reply
+         * to its end of data reports a delivery that did not happen.
+         */
+        static Behaviour injectingAfterData() {
+            return answeringData(peer -> {
+                peer.write("354 go ahead\r\n250 2.0.0 queued\r\n");
+                for (String l = peer.line(); !".".equals(l); l = peer.line()) {
+                    if (l == null) {
+                        return false;
+                    }
+                }
+                peer.write("554 5.7.1 refused\r\n");
+                return true;
+            });
+        }
+
+        /** Answers DATA with 354, then reads nothing more until the test ends. */
+        static Behaviour stopsReadingAfterData() {
+            return answeringData(peer -> {
+                peer.write("354 go ahead\r\n");
+                try {
+                    peer.server.closing.await(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                return false;
+            });
         }
 
         /**
@@ -519,6 +623,8 @@ class HostileServerTest {
             private InputStream in;
             private OutputStream out;
             private final ByteArrayOutputStream received = new ByteArrayOutputStream();
+            /** Counted down when the behaviour for this connection has ended. */
+            final CountDownLatch ended = new CountDownLatch(1);
             private int startTlsMark = -1;
             volatile SSLContext tlsContext;
             volatile boolean tls;
@@ -623,6 +729,18 @@ class HostileServerTest {
             void write(byte[] bytes) throws IOException {
                 out.write(bytes);
                 out.flush();
+            }
+
+            /** Everything the client sent in the clear so far. */
+            String receivedText() {
+                synchronized (received) {
+                    return received.toString(StandardCharsets.ISO_8859_1);
+                }
+            }
+
+            /** Waits until the client's end of the connection closed and the behaviour ended. */
+            boolean awaitEnd(Duration within) throws InterruptedException {
+                return ended.await(within.toMillis(), TimeUnit.MILLISECONDS);
             }
 
             /** Marks the point after which only TLS octets may come. */

@@ -12,7 +12,9 @@ import dev.smtpkit.core.Parameters;
 import dev.smtpkit.core.Replies;
 import dev.smtpkit.core.Reply;
 import dev.smtpkit.core.ReversePath;
+import dev.smtpkit.core.Timeout;
 import dev.smtpkit.core.client.ExtensionUse;
+import dev.smtpkit.core.client.TransactionResult;
 import dev.smtpkit.core.server.PlaintextAuth;
 import dev.smtpkit.core.server.ServerConfig;
 import dev.smtpkit.core.server.ServerExtension;
@@ -298,9 +300,104 @@ class SmtpClientTest {
         try (TestServer server = TestServer.builder().startTls(other.serverContext()).start();
              SmtpClient client = plain(server).tlsMode(TlsMode.STARTTLS_OPPORTUNISTIC).sslContext(other.clientContext()).build()) {
             assertThatThrownBy(() -> client.send(envelope("bob@example.com"), MessageContent.of(HELLO)))
-                    .isInstanceOf(SmtpTlsException.class);
+                    .isInstanceOf(SmtpTlsException.class)
+                    .hasMessageContaining("The certificate does not name localhost (RFC 6125)");
             assertThat(TestServer.verbs(server.commands)).doesNotContain("MAIL");
         }
+    }
+
+    static ServerConfig maxRecipients(int n) {
+        return ServerConfig.builder().hostname("mx.example.org")
+                .limits(dev.smtpkit.core.Limits.builder().maxRecipients(n).build()).build();
+    }
+
+    @Test
+    @DisplayName("Issue 17, RFC 5321 §4.5.3.1.10: recipients refused with 452 4.5.3 get the message in new transactions")
+    void tooManyRecipientsAreSentInANewTransaction() throws Exception {
+        String[] five = {"a@example.com", "b@example.com", "c@example.com", "d@example.com", "e@example.com"};
+        try (TestServer server = TestServer.builder().config(maxRecipients(2)).start();
+             SmtpClient client = plain(server).build()) {
+            SendResult r = client.send(envelope(five), MessageContent.of(HELLO));
+            assertThat(r.isPartial()).isFalse();
+            assertThat(r.recipients()).extracting(x -> x.recipient().path().toString())
+                    .containsExactly("<a@example.com>", "<b@example.com>", "<c@example.com>", "<d@example.com>",
+                            "<e@example.com>");
+            assertThat(r.recipients()).allMatch(TransactionResult.RecipientResult::isDelivered);
+            assertThat(server.messages).hasSize(3);
+            assertThat(server.messages).extracting(m -> m.envelope().recipients().size()).containsExactly(2, 2, 1);
+            assertThat(server.connections.get()).isEqualTo(1);
+        }
+        // A server that takes none of them makes no progress: reported, not retried for ever.
+        try (TestServer server = TestServer.builder().recipients(r -> Optional.of(Replies.TOO_MANY_RECIPIENTS)).start();
+             SmtpClient client = plain(server).build()) {
+            assertThatThrownBy(() -> client.send(envelope(five), MessageContent.of(HELLO)))
+                    .isInstanceOfSatisfying(SmtpTransientException.class,
+                            e -> assertThat(e.recipients()).hasSize(5).allMatch(x -> x.outcome().code() == 452));
+            assertThat(TestServer.verbs(server.commands).stream().filter("MAIL"::equals)).hasSize(1);
+        }
+        try (TestServer server = TestServer.builder().config(maxRecipients(2)).start();
+             SmtpClient client = plain(server).tooManyRecipients(TooManyRecipientsPolicy.REPORT).build()) {
+            SendResult r = client.send(envelope(five), MessageContent.of(HELLO));
+            assertThat(r.refused()).hasSize(3).allSatisfy(x -> {
+                assertThat(x.outcome().code()).isEqualTo(452);
+                assertThat(x.isTransientFailure()).isTrue();
+            });
+            assertThat(server.messages).hasSize(1);
+        }
+    }
+
+    @Test
+    @DisplayName("Issue 17, RFC 6531 §3.4: Mailbox.parse takes a UTF-8 address; the client adds SMTPUTF8 where the server offers it")
+    void utf8AddressWithoutAFlag() throws Exception {
+        try (TestServer server = TestServer.builder().start(); SmtpClient client = plain(server).build()) {
+            client.send(envelope("j\u00f6rg@example.com"), MessageContent.of(HELLO));
+            TestServer.Received got = server.messages.poll(10, java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(got).isNotNull();
+            assertThat(got.envelope().mailParameters().smtpUtf8()).isTrue();
+            assertThat(got.envelope().recipients().get(0).path().toString()).isEqualTo("<j\u00f6rg@example.com>");
+        }
+    }
+
+    @Test
+    @DisplayName("Issue 17: trust(Path) trusts a PEM certificate; without it the failure says how to trust one")
+    void trustsAPemFile(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        java.nio.file.Path pem = java.nio.file.Files.writeString(dir.resolve("server.pem"), CERT.certificatePem());
+        try (TestServer server = TestServer.builder().startTls(CERT.serverContext()).start()) {
+            try (SmtpClient client = plain(server).tlsMode(TlsMode.STARTTLS_REQUIRED).trust(pem).build()) {
+                assertThat(client.send(envelope("bob@example.com"), MessageContent.of(HELLO)).messageReply().code())
+                        .isEqualTo(250);
+            }
+            try (SmtpClient client = plain(server).tlsMode(TlsMode.STARTTLS_REQUIRED).build()) {
+                assertThatThrownBy(() -> client.send(envelope("bob@example.com"), MessageContent.of(HELLO)))
+                        .isInstanceOf(SmtpTlsException.class)
+                        .hasMessageContaining("not trusted").hasMessageContaining("SmtpClient.Builder.trust(Path)");
+            }
+        }
+        java.nio.file.Path notPem = java.nio.file.Files.writeString(dir.resolve("empty.pem"), "nothing here\n");
+        assertThatThrownBy(() -> SmtpClient.builder().trust(notPem)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("empty.pem");
+    }
+
+    @Test
+    @DisplayName("Issue 17, RFC 5321 §4.5.3.2: every stage has its own timeout, the RFC's by default; the reply line limit is 8 KiB")
+    void builderDefaults() {
+        try (SmtpClient client = SmtpClient.builder().host("localhost").build()) {
+            SmtpClient.Settings s = client.settings();
+            for (Timeout t : SmtpClient.CLIENT_STAGES) {
+                assertThat(s.timeout(t)).as(t.name()).isEqualTo(t.rfcDefault());
+            }
+            assertThat(s.timeout(Timeout.DATA_TERMINATION)).isEqualTo(Duration.ofMinutes(10));
+            assertThat(s.timeout(Timeout.DATA_INITIATION)).isEqualTo(Duration.ofMinutes(2));
+            assertThat(s.limits().maxReplyLine()).isEqualTo(8192);
+            assertThat(s.tooManyRecipients()).isEqualTo(TooManyRecipientsPolicy.RETRY_IN_NEW_TRANSACTION);
+        }
+        try (SmtpClient client = SmtpClient.builder().host("localhost").commandTimeout(Duration.ofSeconds(30)).build()) {
+            assertThat(client.settings().timeout(Timeout.RCPT)).isEqualTo(Duration.ofSeconds(30));
+            assertThat(client.settings().timeout(Timeout.DATA_TERMINATION)).as("not capped by the command timeout")
+                    .isEqualTo(Duration.ofMinutes(10));
+        }
+        assertThatThrownBy(() -> SmtpClient.builder().timeout(Timeout.SERVER_COMMAND, Duration.ofSeconds(1)))
+                .isInstanceOf(IllegalArgumentException.class);
     }
 
     @Test
@@ -347,14 +444,27 @@ class SmtpClientTest {
         try (TestServer server = TestServer.builder().startTls(CERT.serverContext()).auth(users(), PlaintextAuth.REFUSED).start()) {
             try (SmtpClient client = plain(server).tlsMode(TlsMode.STARTTLS_REQUIRED).sslContext(CERT.clientContext())
                     .credentials(ClientCredentials.password("alice", "s3cret")).build()) {
-                client.send(envelope("bob@example.com"), MessageContent.of(HELLO));
+                SendResult r = client.send(envelope("bob@example.com"), MessageContent.of(HELLO));
                 assertThat(server.commands).contains("AUTH PLAIN <redacted>");
+                // Issue 17: the send's own transcript, from the API, with the secret redacted.
+                assertThat(r.transcript()).contains("C: STARTTLS", "C: AUTH PLAIN <redacted>", "C: RCPT TO:<bob@example.com>")
+                        .anyMatch(l -> l.startsWith("S: 220")).anyMatch(l -> l.startsWith("S: 235"))
+                        .anyMatch(l -> l.startsWith("C: MAIL FROM:<alice@example.org>"))
+                        .anyMatch(l -> l.startsWith("-- TLS established"));
+                assertThat(String.join("\n", r.transcript())).doesNotContain("s3cret")
+                        .doesNotContain(java.util.Base64.getEncoder().encodeToString("\0alice\0s3cret".getBytes(StandardCharsets.UTF_8)));
+                SendResult second = client.send(envelope("bob@example.com"), MessageContent.of(HELLO));
+                assertThat(second.transcript()).as("a reused connection: from the RSET probe").first().isEqualTo("C: RSET");
             }
             try (SmtpClient client = plain(server).tlsMode(TlsMode.STARTTLS_REQUIRED).sslContext(CERT.clientContext())
                     .credentials(ClientCredentials.password("alice", "wrong")).build()) {
                 assertThatThrownBy(() -> client.send(envelope("bob@example.com"), MessageContent.of(HELLO)))
-                        .isInstanceOfSatisfying(SmtpPermanentException.class,
-                                e -> assertThat(e.reply()).hasValue(Replies.AUTH_FAILED))
+                        .isInstanceOfSatisfying(SmtpPermanentException.class, e -> {
+                            assertThat(e.reply()).hasValue(Replies.AUTH_FAILED);
+                            assertThat(e.transcript()).contains("C: AUTH PLAIN <redacted>")
+                                    .anyMatch(l -> l.startsWith("S: 535"));
+                            assertThat(e.recipients()).isEmpty();
+                        })
                         .hasMessageNotContaining("wrong");
             }
         }

@@ -48,9 +48,18 @@ public record Mailbox(String localPart, String domain) {
         return new Mailbox(localPart, domain);
     }
 
-    /** Parses {@code local@domain} in ASCII, as {@code parse(text, false)}. */
+    /**
+     * Parses {@code local@domain} as an application writes it, UTF-8 allowed (RFC 6531 §3.3), as
+     * {@code parse(text, true)}: the value is as valid as {@link #of} makes it. Whether it may go
+     * on the wire is decided where SMTPUTF8 is in use, not here: a client adds SMTPUTF8 to MAIL
+     * for such an address and refuses to send it to a server that does not offer SMTPUTF8
+     * (RFC 6531 §3.4); a server reads the paths of MAIL and RCPT with
+     * {@link #parse(String, boolean)} (through {@code ReversePath.parse} and
+     * {@code ForwardPath.parse}), UTF-8 only when MAIL carried SMTPUTF8 (RFC 6531 §3.3), so the
+     * wire stays strict ASCII elsewhere.
+     */
     public static Mailbox parse(String text) {
-        return parse(text, false);
+        return parse(text, true);
     }
 
     /**

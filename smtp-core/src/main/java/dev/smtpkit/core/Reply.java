@@ -10,7 +10,10 @@ import java.util.Optional;
  * A server reply (RFC 5321 §4.2): a three-digit code, an optional enhanced status code
  * (RFC 2034, RFC 3463) and one or more lines of text.
  *
- * <p>{@link #lines()} hold the text only, without the code and without the status. The wire form
+ * <p>{@link #lines()} hold the text only, without the code and without the status, so that
+ * equal text is equal whatever the status (and the EHLO keywords read the same with or without
+ * one); {@link #linesWithStatus()} gives each line as a person reads it, the status in front,
+ * and {@link #firstLine()} the first of them with the code. The wire form
  * writes the status on every line, as RFC 2034 §4 asks. When reading, the status is taken from
  * the <em>first</em> line: it is there when that line starts with {@code class.subject.detail}
  * followed by a space or the end of the line, and its class is the code's first digit; the same
@@ -168,6 +171,24 @@ public record Reply(int code, Optional<EnhancedStatus> status, List<String> line
     /** Returns the lines joined with {@code "\n"}. */
     public String text() {
         return String.join("\n", lines);
+    }
+
+    /**
+     * Each line's text with the enhanced status code in front when there is one, as it stands on
+     * the wire after the code (RFC 2034 §4): {@code 2.0.0 queued as 1234}. What to show or log
+     * when the status matters, since {@link #lines()} leaves it out.
+     */
+    public List<String> linesWithStatus() {
+        if (status.isEmpty()) {
+            return lines;
+        }
+        String prefix = status.get() + " ";
+        return lines.stream().map(prefix::concat).toList();
+    }
+
+    /** The first line as one reads it: code, enhanced status if any, text: {@code 550 5.1.1 no such user}. */
+    public String firstLine() {
+        return code + " " + linesWithStatus().get(0);
     }
 
     /** Returns a reply with the same code and status and the given one-line text. */

@@ -38,6 +38,11 @@ public final class FuzzInput {
         return wire.clone();
     }
 
+    /** The split size: how many octets each piece holds (0 for all at once). */
+    public int split() {
+        return split;
+    }
+
     /** Hands the wire to {@code to} in pieces of the split size, each a fresh buffer. */
     public void feed(Consumer<ByteBuffer> to) {
         feed(split, to);

@@ -105,10 +105,11 @@ class MailboxTest {
     }
 
     @Test
-    @DisplayName("RFC 6531 §3.3: UTF-8 local parts and U-labels only when allowed")
+    @DisplayName("RFC 6531 §3.3: UTF-8 local parts and U-labels only when allowed; parse(text) allows them (issue 17)")
     void utf8() {
         String text = "j\u00f6rg@b\u00fccher.example";
-        assertThatThrownBy(() -> Mailbox.parse(text))
+        assertThat(Mailbox.parse(text)).isEqualTo(Mailbox.parse(text, true));
+        assertThatThrownBy(() -> Mailbox.parse(text, false))
                 .isInstanceOf(SmtpSyntaxException.class)
                 .extracting(e -> ((SmtpException) e).reply())
                 .isEqualTo(Replies.SMTPUTF8_REQUIRED);

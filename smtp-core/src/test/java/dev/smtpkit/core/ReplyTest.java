@@ -112,4 +112,16 @@ class ReplyTest {
         assertThat(a).isEqualTo(Replies.SENDER_OK).hasSameHashCodeAs(Replies.SENDER_OK);
         assertThat(a.withText("Fine")).isEqualTo(Reply.of(250, EnhancedStatus.of(2, 1, 0), "Fine"));
     }
+
+    @Test
+    @DisplayName("Issue 17, RFC 2034 §4: linesWithStatus and firstLine keep the enhanced status that lines() leaves out")
+    void linesWithStatusKeepTheEnhancedCode() {
+        Reply r = Reply.parse("550-5.1.1 no such user\r\n550 5.1.1 try another\r\n");
+        assertThat(r.lines()).containsExactly("no such user", "try another");
+        assertThat(r.linesWithStatus()).containsExactly("5.1.1 no such user", "5.1.1 try another");
+        assertThat(r.firstLine()).isEqualTo("550 5.1.1 no such user");
+        Reply plain = Reply.of(250, "ok");
+        assertThat(plain.linesWithStatus()).containsExactly("ok");
+        assertThat(plain.firstLine()).isEqualTo("250 ok");
+    }
 }

@@ -14,7 +14,8 @@ import java.util.Objects;
  *                      (RFC 5321 §4.1.1.1, §2.3.5); required
  * @param limits        the reply limits of {@link Limits#maxReplyLine()} and
  *                      {@link Limits#maxReplyLines()}, and the command line limits
- *                      ({@link Limits#DEFAULTS})
+ *                      ({@link #DEFAULT_LIMITS}: {@link Limits#DEFAULTS} but reply lines up to
+ *                      {@link #DEFAULT_MAX_REPLY_LINE})
  * @param mode          SMTP or LMTP ({@link ProtocolMode#SMTP}; RFC 2033)
  * @param hello         EHLO with HELO fallback, or HELO only ({@link HelloPolicy#EHLO_THEN_HELO})
  * @param pipelining    whether to pipeline MAIL, RCPT and DATA when offered
@@ -36,6 +37,17 @@ public record ClientConfig(
         ExtensionUse chunking,
         int bdatChunkSize,
         LineEndingNormalization lineEndings) {
+
+    /**
+     * The longest reply line a client takes by default, CRLF included: 8 KiB. RFC 5321
+     * §4.5.3.1.5 sets 512 octets, but real servers exceed it (long reply texts, long EHLO
+     * keywords), and §4.5.3.1 asks implementations to accept more where they can; the bound
+     * still keeps a hostile server from making the client buffer without end.
+     */
+    public static final int DEFAULT_MAX_REPLY_LINE = 8 * 1024;
+
+    /** {@link Limits#DEFAULTS} with {@link #DEFAULT_MAX_REPLY_LINE}: the limits a client uses by default. */
+    public static final Limits DEFAULT_LIMITS = Limits.DEFAULTS.toBuilder().maxReplyLine(DEFAULT_MAX_REPLY_LINE).build();
 
     /** The default BDAT chunk size: 64 KiB, large enough that the command line is negligible. */
     public static final int DEFAULT_BDAT_CHUNK_SIZE = 64 * 1024;
@@ -73,7 +85,7 @@ public record ClientConfig(
     /** Builds a {@link ClientConfig}. */
     public static final class Builder {
         private String heloName;
-        private Limits limits = Limits.DEFAULTS;
+        private Limits limits = DEFAULT_LIMITS;
         private ProtocolMode mode = ProtocolMode.SMTP;
         private HelloPolicy hello = HelloPolicy.EHLO_THEN_HELO;
         private ExtensionUse pipelining = ExtensionUse.WHEN_OFFERED;

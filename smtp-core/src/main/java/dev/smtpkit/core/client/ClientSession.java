@@ -178,6 +178,11 @@ public final class ClientSession {
     private SmtpProtocolException decodeFailure;
     private final ArrayDeque<ClientEvent> events = new ArrayDeque<>();
     private final ArrayDeque<Pending> pending = new ArrayDeque<>();
+    /**
+     * How many of the pending replies, from the head, answer commands the caller has taken with
+     * {@link #takeOutput()}: only those can have been answered. The greeting counts as sent.
+     */
+    private int written = 1;
     private Observer observer = new Observer() { };
 
     private ClientState state = ClientState.GREETING;
@@ -214,7 +219,10 @@ public final class ClientSession {
     /**
      * Feeds bytes received from the server; all of them are consumed. Bytes that arrive while a
      * TLS handshake is due are plaintext sent after the 220 to STARTTLS and are discarded
-     * (RFC 3207 §4.2); bytes after the session closed are ignored.
+     * (RFC 3207 §4.2); bytes after the session closed are ignored. A reply that answers no
+     * command taken with {@link #takeOutput()} closes the session at once with
+     * {@link CloseCause#PROTOCOL_ERROR} and drops the output not yet taken: feed bytes as they
+     * arrive, before writing what follows, so a reply that came early is seen as such.
      */
     public void receive(ByteBuffer bytes) {
         Objects.requireNonNull(bytes, "bytes");
@@ -233,6 +241,45 @@ public final class ClientSession {
             decodeFailure = e;
             bytes.position(bytes.limit());
         }
+        checkSolicited();
+    }
+
+    /**
+     * Closes the session at once when more replies have arrived than commands went out (RFC 5321
+     * §4.2: every reply answers a command; RFC 2920 §3: pipelined replies come in the order of
+     * the commands, so only the commands already written can be answered). A reply that came
+     * early, such as {@code 250} written together with the {@code 354} to DATA, would otherwise be
+     * taken as the reply to a later command, the end of data among them (issue 17): the stream
+     * is out of step and nothing read from it can be trusted. Checked as the bytes arrive, not
+     * when a reply is wanted, so the content's end is never sent after such a reply.
+     *
+     * <p>Two cases are left to their own rules: the plaintext after a 220 to STARTTLS is thrown
+     * away (RFC 3207 §4.2), and what follows the reply to QUIT does not matter.
+     */
+    private void checkSolicited() {
+        if (state == ClientState.CLOSED || state == ClientState.QUIT || decoder.available() <= written) {
+            return;
+        }
+        Pending head = pending.peek();
+        if (head != null && head.what() == Awaiting.STARTTLS) {
+            return;
+        }
+        int solicited = written;
+        Reply first = null;
+        for (int i = 0; decoder.available() > 0; i++) {
+            Reply r = decoder.next().orElseThrow();
+            observer.received(r);
+            if (i == solicited) {
+                first = r;
+            }
+        }
+        // Nothing more goes out to a server out of step: not the rest of the content, and so
+        // never its end; not a command queued but not yet taken.
+        outLength = 0;
+        protocolError("unsolicited reply " + firstLine(first) + " in state " + state
+                + (solicited == 0 ? ", with no command awaiting a reply"
+                        : ", after the " + solicited + " repl" + (solicited == 1 ? "y" : "ies") + " due")
+                + " (RFC 5321 §4.2, RFC 2920 §3): the server answered a command not yet sent");
     }
 
     /** Feeds bytes received from the server; see {@link #receive(ByteBuffer)}. */
@@ -262,6 +309,7 @@ public final class ClientSession {
     public byte[] takeOutput() {
         byte[] result = Arrays.copyOf(out, outLength);
         outLength = 0;
+        written = pending.size();
         return result;
     }
 
@@ -270,6 +318,11 @@ public final class ClientSession {
     /** The current state. */
     public ClientState state() {
         return state;
+    }
+
+    /** How many replies the server may send now: one per command written and not yet answered. */
+    int repliesDue() {
+        return written;
     }
 
     /** The configuration. */
@@ -663,6 +716,7 @@ public final class ClientSession {
     private void handle(Reply reply) {
         observer.received(reply);
         Pending p = pending.poll();
+        written = Math.max(0, written - 1);
         if (p == null) {
             protocolError("reply without a command pending, in state " + state + ": " + firstLine(reply));
             return;
@@ -831,6 +885,7 @@ public final class ClientSession {
                 if (it.next().what() == Awaiting.BDAT_LAST) {
                     if (kept) {
                         it.remove();
+                        written = Math.min(written, pending.size());
                     }
                     kept = true;
                 }
@@ -1106,6 +1161,7 @@ public final class ClientSession {
     private <E extends RuntimeException> E contentFailed(E failure) {
         outLength = 0;
         pending.clear();
+        written = 0;
         transaction = null;
         state = ClientState.CLOSED;
         return failure;
@@ -1248,6 +1304,7 @@ public final class ClientSession {
         closing = null;
         state = ClientState.CLOSED;
         pending.clear();
+        written = 0;
         events.add(new ClientEvent.Closed(cause, reply, detail, cut));
     }
 

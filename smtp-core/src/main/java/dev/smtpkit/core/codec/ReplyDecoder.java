@@ -67,6 +67,14 @@ public final class ReplyDecoder {
         return Optional.ofNullable(ready.poll());
     }
 
+    /**
+     * How many complete replies wait to be taken with {@link #next()}: what a client compares
+     * with the commands it has sent, to see a reply that answers nothing (RFC 5321 §4.2).
+     */
+    public int available() {
+        return ready.size();
+    }
+
     /** Returns whether part of a reply has been read and more is awaited. */
     public boolean hasPartialReply() {
         return length > 0 || !lines.isEmpty();

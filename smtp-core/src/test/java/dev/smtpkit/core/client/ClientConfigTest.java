@@ -15,7 +15,8 @@ class ClientConfigTest {
     void defaults() {
         ClientConfig c = ClientConfig.builder("relay.example.com").build();
         assertThat(c.heloName()).isEqualTo("relay.example.com");
-        assertThat(c.limits()).isEqualTo(Limits.DEFAULTS);
+        assertThat(c.limits()).isEqualTo(ClientConfig.DEFAULT_LIMITS);
+        assertThat(c.limits().maxReplyLine()).isEqualTo(8192);
         assertThat(c.mode()).isEqualTo(ProtocolMode.SMTP);
         assertThat(c.hello()).isEqualTo(HelloPolicy.EHLO_THEN_HELO);
         assertThat(c.pipelining()).isEqualTo(ExtensionUse.WHEN_OFFERED);

@@ -74,14 +74,15 @@ class ClientSessionFuzzTest {
             }
         };
         loop.run();
-        java.util.function.Consumer<ByteBuffer> feed = b -> {
-            session.receive(b);
+        // Octets that answer commands not yet written are unsolicited (issue 17): they go in
+        // only once the client is stuck waiting, in both runs alike.
+        int piece = size < 0 && input.split() > 0 ? input.split() : Integer.MAX_VALUE;
+        CausalFeed feed = new CausalFeed(input.wire());
+        while (feed.hasMore() && session.isUsable()) {
+            if (feed.deliver(session, piece, false) == 0) {
+                feed.deliver(session, piece, true);
+            }
             loop.run();
-        };
-        if (size < 0) {
-            input.feed(feed);
-        } else {
-            input.feed(size, feed);
         }
         session.receiveEndOfInput();
         loop.run();

@@ -295,11 +295,10 @@ class ClientSessionProperties {
         List<String> seen = new ArrayList<>();
         ByteArrayOutputStream written = new ByteArrayOutputStream();
         Splits splits = new Splits(sizes);
-        int at = 0;
-        while (at < all.length) {
-            int n = Math.min(splits.next(), all.length - at);
-            session.receive(ByteBuffer.wrap(all, at, n));
-            at += n;
+        CausalFeed feed = new CausalFeed(all);
+        while (feed.hasMore()) {
+            int n = splits.next();
+            assertThat(feed.deliver(session, n, false)).as("the script answers only commands sent").isPositive();
             for (ClientEvent e = session.nextEvent(); !(e instanceof ClientEvent.NeedInput); e = session.nextEvent()) {
                 seen.add(e.toString());
                 if (e instanceof ClientEvent.Ready) {

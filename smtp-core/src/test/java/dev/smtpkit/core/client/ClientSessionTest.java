@@ -923,7 +923,77 @@ class ClientSessionTest {
         ClientDriver d = ready(EHLO_PIPELINING).server("250 surprise\n");
         ClientEvent.Closed closed = d.only(ClientEvent.Closed.class);
         assertThat(closed.cause()).isEqualTo(CloseCause.PROTOCOL_ERROR);
-        assertThat(closed.detail()).contains("without a command pending").contains("250 surprise");
+        assertThat(closed.detail()).contains("unsolicited reply 250 surprise").contains("no command awaiting a reply");
+    }
+
+    // ---------------------------------------------------------------- unsolicited replies (issue 17)
+
+    static void assertUnsolicited(ClientDriver d, String reply) {
+        ClientEvent.Closed closed = d.only(ClientEvent.Closed.class);
+        assertThat(closed.cause()).isEqualTo(CloseCause.PROTOCOL_ERROR);
+        assertThat(closed.detail()).contains("unsolicited reply " + reply);
+        assertThat(d.eventsOf(ClientEvent.ReadyForContent.class)).isEmpty();
+        assertThat(d.eventsOf(ClientEvent.TransactionCompleted.class)).isEmpty();
+        assertThat(closed.interrupted()).hasValueSatisfying(t -> assertThat(t.isDelivered()).isFalse());
+        assertThat(d.allWrites()).doesNotContain("\r\n.\r\n");
+        assertThat(d.session.state()).isEqualTo(ClientState.CLOSED);
+    }
+
+    @Test
+    @DisplayName("Issue 17: 250 written with the 354 answers no command: the transaction fails, the dot is never sent")
+    void replyWithThe354() {
+        ClientDriver d = ready(EHLO_PLAIN).caller(e -> {
+            throw new AssertionError("no event may invite the content: " + e);
+        });
+        d.act(() -> d.session.send(envelope("a@example.com", "b@example.org")));
+        d.caller(e -> { }).server("250 OK\n").server("250 OK\n");
+        assertThat(d.lastWrite()).isEqualTo("DATA\r\n");
+        d.server("354 go ahead\n250 2.0.0 queued\n");
+        assertUnsolicited(d, "250 2.0.0 queued");
+    }
+
+    @Test
+    @DisplayName("Issue 17 and RFC 2920 §3: a pipelined batch may be answered at once, but not beyond its last command")
+    void replyBeyondThePipelinedBatch() {
+        ClientDriver d = ready(EHLO_PIPELINING);
+        d.act(() -> d.session.send(envelope("a@example.com", "b@example.org")));
+        d.server("250 OK\n250 OK\n354 go ahead\n250 2.0.0 queued\n");
+        assertUnsolicited(d, "250 2.0.0 queued");
+    }
+
+    @Test
+    @DisplayName("Issue 17: a reply while the content is being written ends the session before the end of data")
+    void replyDuringTheContent() {
+        ClientDriver d = ready(EHLO_PLAIN);
+        d.act(() -> d.session.send(envelope("a@example.com", "b@example.org")));
+        d.server("250 OK\n").server("250 OK\n").server("354 go ahead\n");
+        assertThat(d.session.state()).isEqualTo(ClientState.CONTENT);
+        d.session.writeData(ByteBuffer.wrap(ascii("Subject: s\r\n\r\nbody")));
+        d.server("250 2.0.0 queued\n");
+        ClientEvent.Closed closed = d.only(ClientEvent.Closed.class);
+        assertThat(closed.cause()).isEqualTo(CloseCause.PROTOCOL_ERROR);
+        assertThat(closed.detail()).contains("unsolicited reply 250 2.0.0 queued").contains("CONTENT");
+        assertThat(d.session.hasOutput()).isFalse();
+        assertThat(d.allWrites()).doesNotContain("body");
+        assertThatThrownBy(() -> d.session.endData()).isInstanceOf(IllegalStateException.class);
+    }
+
+    @Test
+    @DisplayName("Issue 17: a reply to a command produced but not yet written is unsolicited; the command never goes out")
+    void replyBeforeTheCommandWasWritten() {
+        ClientDriver d = ready(EHLO_PLAIN);
+        d.session.send(envelope("a@example.com", "b@example.org"));
+        d.server("250 OK\n");
+        assertThat(d.only(ClientEvent.Closed.class).detail()).contains("unsolicited reply 250 OK");
+        assertThat(d.allWrites()).doesNotContain("MAIL");
+    }
+
+    @Test
+    @DisplayName("Issue 17: a greeting and an EHLO reply in one read: the EHLO reply came before EHLO")
+    void ehloReplyWithTheGreeting() {
+        ClientDriver d = new ClientDriver(CONFIG).server(GREETING + EHLO_PLAIN);
+        assertThat(d.only(ClientEvent.Closed.class).detail()).contains("unsolicited reply 250-mx.example.org");
+        assertThat(d.eventsOf(ClientEvent.Ready.class)).isEmpty();
     }
 
     @Test
@@ -937,10 +1007,22 @@ class ClientSessionTest {
     @Test
     @DisplayName("RFC 5321 §4.5.3.1.5: a reply line over Limits.maxReplyLine is a protocol error naming the setting")
     void overlongReplyLine() {
-        ClientDriver d = new ClientDriver(CONFIG).server("220 " + "x".repeat(600) + "\n");
+        ClientDriver d = new ClientDriver(CONFIG).server("220 " + "x".repeat(ClientConfig.DEFAULT_MAX_REPLY_LINE) + "\n");
         ClientEvent.Closed closed = d.only(ClientEvent.Closed.class);
         assertThat(closed.cause()).isEqualTo(CloseCause.PROTOCOL_ERROR);
-        assertThat(closed.detail()).contains("Limits.maxReplyLine");
+        assertThat(closed.detail()).contains("Limits.maxReplyLine (8192");
+    }
+
+    @Test
+    @DisplayName("Issue 17, RFC 5321 §4.5.3.1: reply lines past 512 octets are taken by default, up to 8 KiB")
+    void longReplyLinesAreTolerated() {
+        String text = "x".repeat(ClientConfig.DEFAULT_MAX_REPLY_LINE - 6);
+        ClientDriver d = new ClientDriver(CONFIG).server("220 " + text + "\n").server("250-mx.example.org " + text.substring(20)
+                + "\n250 PIPELINING\n");
+        assertThat(d.only(ClientEvent.Ready.class).extensions().pipelining()).isTrue();
+        ClientDriver strict = new ClientDriver(CONFIG.toBuilder().limits(Limits.DEFAULTS).build())
+                .server("220 " + "x".repeat(600) + "\n");
+        assertThat(strict.only(ClientEvent.Closed.class).detail()).contains("Limits.maxReplyLine (512");
     }
 
     @Test
@@ -998,13 +1080,16 @@ class ClientSessionTest {
         };
     }
 
-    static List<String> run(List<byte[]> pieces) {
+    /** Runs the script in pieces of the given sizes (the last repeated), each reply only once due. */
+    static List<String> run(byte[] all, List<Integer> sizes) {
         ClientSession session = new ClientSession(CONFIG);
         Consumer<ClientEvent> caller = scriptedCaller(session);
         List<String> seen = new ArrayList<>();
         StringBuilder written = new StringBuilder();
-        for (byte[] piece : pieces) {
-            session.receive(ByteBuffer.wrap(piece));
+        CausalFeed feed = new CausalFeed(all);
+        for (int k = 0; feed.hasMore(); k++) {
+            int size = sizes.get(Math.min(k, sizes.size() - 1));
+            assertThat(feed.deliver(session, size, false)).as("the script answers only commands sent").isPositive();
             for (ClientEvent e = session.nextEvent(); !(e instanceof ClientEvent.NeedInput); e = session.nextEvent()) {
                 seen.add(e.toString());
                 caller.accept(e);
@@ -1019,17 +1104,12 @@ class ClientSessionTest {
     @DisplayName("RFC 5321 §4.2: replies split at every byte position give the same events and output")
     void everySplitGivesTheSameEvents() {
         byte[] all = ascii(SCRIPT.replace("\n", "\r\n"));
-        List<String> whole = run(List.of(all));
+        List<String> whole = run(all, List.of(Integer.MAX_VALUE));
         assertThat(whole).anyMatch(s -> s.startsWith("TransactionCompleted"));
         assertThat(whole.get(whole.size() - 2)).startsWith("Closed[cause=QUIT");
         for (int i = 1; i < all.length; i++) {
-            List<byte[]> pieces = List.of(java.util.Arrays.copyOfRange(all, 0, i), java.util.Arrays.copyOfRange(all, i, all.length));
-            assertThat(run(pieces)).as("split at %d", i).isEqualTo(whole);
+            assertThat(run(all, List.of(i, Integer.MAX_VALUE))).as("split at %d", i).isEqualTo(whole);
         }
-        List<byte[]> bytewise = new ArrayList<>();
-        for (byte b : all) {
-            bytewise.add(new byte[] {b});
-        }
-        assertThat(run(bytewise)).isEqualTo(whole);
+        assertThat(run(all, List.of(1))).isEqualTo(whole);
     }
 }
