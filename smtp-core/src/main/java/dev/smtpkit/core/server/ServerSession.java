@@ -631,7 +631,7 @@ public final class ServerSession {
 
     private void command(String text) {
         Verb verb = Verb.lookup(firstWord(text));
-        observer.received(verb == Verb.AUTH ? redactAuthCommand(text) : text);
+        observer.received(redactAuthCommand(text));
         if (shuttingDown && !inTransaction()) {
             closeForShutdown();
             return;
@@ -1214,9 +1214,35 @@ public final class ServerSession {
         return true;
     }
 
-    private static String redactAuthCommand(String line) {
-        String[] parts = line.trim().split(" +");
-        return parts.length > 2 ? parts[0] + " " + parts[1] + " " + REDACTED : line;
+    /**
+     * Hides the initial response of an AUTH command (RFC 4954 §4) from the observer. The verb is
+     * found as leniently as any parser might take it: after leading blanks, in any case, followed
+     * by any run of spaces, tabs or other controls; so a line that a strict parse refuses is redacted too.
+     */
+    static String redactAuthCommand(String line) {
+        int i = skipBlanks(line, 0);
+        int verbEnd = skipWord(line, i);
+        if (verbEnd - i != 4 || !line.regionMatches(true, i, "AUTH", 0, 4)) {
+            return line;
+        }
+        int mechanism = skipBlanks(line, verbEnd);
+        int mechanismEnd = skipWord(line, mechanism);
+        int rest = skipBlanks(line, mechanismEnd);
+        return rest == line.length() ? line : line.substring(0, mechanismEnd) + " " + REDACTED;
+    }
+
+    private static int skipBlanks(String s, int i) {
+        while (i < s.length() && s.charAt(i) <= ' ') {
+            i++;
+        }
+        return i;
+    }
+
+    private static int skipWord(String s, int i) {
+        while (i < s.length() && s.charAt(i) > ' ') {
+            i++;
+        }
+        return i;
     }
 
     @Override

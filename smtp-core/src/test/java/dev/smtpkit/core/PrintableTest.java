@@ -1,0 +1,56 @@
+package dev.smtpkit.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+class PrintableTest {
+
+    @Test
+    @DisplayName("issue 17: CR, LF, ESC, NUL, DEL and C1 controls are escaped, so a peer cannot forge a log line")
+    void escapesEveryControlCharacter() {
+        assertThat(Printable.escape("MAIL FROM:<a@x>\r\n2026 INFO forged\u001b[2J\u0000\u007f\u0085\u2028"))
+                .isEqualTo("MAIL FROM:<a@x>\\r\\n2026 INFO forged\\x1B[2J\\x00\\x7F\\u0085\\u2028");
+        assertThat(Printable.escape("tab\there")).isEqualTo("tab\\there");
+    }
+
+    @Test
+    void keepsPrintableTextAndUnicodeAsItIs() {
+        assertThat(Printable.escape("EHLO müller.example \uD83D\uDE00")).isEqualTo("EHLO müller.example \uD83D\uDE00");
+        assertThat(Printable.hasControl("EHLO müller.example")).isFalse();
+        assertThat(Printable.hasControl("a\\b")).isFalse();
+        assertThat(Printable.hasControl("a\u001bb")).isTrue();
+    }
+
+    @Test
+    void aBackslashIsDoubledSoAnEscapeCannotBeForged() {
+        assertThat(Printable.escape("a\\nb")).isEqualTo("a\\\\nb");
+        assertThat(Printable.unescape(Printable.escape("a\\nb"))).isEqualTo("a\\nb");
+    }
+
+    @Test
+    @DisplayName("issue 17: octets that are not UTF-8 survive decode, escape, unescape and encode")
+    void nonUtf8OctetsSurviveTheRoundTrip() {
+        byte[] octets = {'a', (byte) 0xE9, 'b', (byte) 0xFF, '\n', (byte) 0xC3, (byte) 0xA9};
+        String text = Printable.decode(octets, 0, octets.length);
+        assertThat(Printable.escape(text)).isEqualTo("a\\xE9b\\xFF\\né");
+        assertThat(Printable.encode(Printable.unescape(Printable.escape(text)))).containsExactly(octets);
+        assertThat(Printable.escape(octets)).isEqualTo("a\\xE9b\\xFF\\né");
+    }
+
+    @Test
+    void loneSurrogatesAreEscapedAndValidPairsKept() {
+        assertThat(Printable.escape("\uD800x")).isEqualTo("\\uD800x");
+        assertThat(Printable.encode("\uD83D\uDE00")).containsExactly(0xF0, 0x9F, 0x98, 0x80);
+    }
+
+    @Test
+    void unescapeNamesWhatIsWrong() {
+        assertThatThrownBy(() -> Printable.unescape("a\\q")).hasMessageContaining("unknown escape \\q at offset 1");
+        assertThatThrownBy(() -> Printable.unescape("a\\x4")).hasMessageContaining("incomplete escape");
+        assertThatThrownBy(() -> Printable.unescape("a\\")).hasMessageContaining("lone backslash");
+        assertThatThrownBy(() -> Printable.unescape("\\xZZ")).hasMessageContaining("not a hex digit");
+    }
+}
