@@ -11,7 +11,6 @@ import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
@@ -121,7 +120,7 @@ public final class ScriptedClient {
             Conversation.Step step = steps.get(s);
             if (step instanceof Conversation.ClientWrite w) {
                 try {
-                    out.write((String.join("\r\n", w.lines()) + "\r\n").getBytes(StandardCharsets.UTF_8));
+                    out.write(w.octets());
                     out.flush();
                 } catch (IOException e) {
                     return mismatch(s, 0, "cannot write: " + e.getMessage(), transcript);
