@@ -30,6 +30,8 @@ public final class Printable {
     /** The first of the surrogates that stand for one octet 0x80 to 0xFF (PEP 383). */
     private static final char ESCAPED_OCTET = '\uDC00';
     private static final char[] HEX = "0123456789ABCDEF".toCharArray();
+    /** What stands for a secret in a transcript. */
+    public static final String REDACTED = "<redacted>";
 
     private Printable() {
     }
@@ -83,6 +85,39 @@ public final class Printable {
             }
         }
         return false;
+    }
+
+    /**
+     * Hides the initial response of an AUTH command (RFC 4954 §4), leaving {@code AUTH} and the
+     * mechanism: {@code AUTH PLAIN <redacted>}; any other line is returned as it is. The verb is
+     * found as leniently as any parser might take it: after leading blanks, in any case, followed
+     * by any run of spaces, tabs or other controls; so a line that a strict parse refuses is
+     * redacted too. The lines of the exchange after the command (RFC 4954 §4) are the caller's to
+     * redact whole, as only the session knows they are part of one.
+     */
+    public static String redactAuth(String line) {
+        Objects.requireNonNull(line, "line");
+        int i = skipBlanks(line, 0);
+        int verbEnd = skipWord(line, i);
+        if (verbEnd - i != 4 || !line.regionMatches(true, i, "AUTH", 0, 4)) {
+            return line;
+        }
+        int mechanismEnd = skipWord(line, skipBlanks(line, verbEnd));
+        return skipBlanks(line, mechanismEnd) == line.length() ? line : line.substring(0, mechanismEnd) + " " + REDACTED;
+    }
+
+    private static int skipBlanks(String s, int i) {
+        while (i < s.length() && s.charAt(i) <= ' ') {
+            i++;
+        }
+        return i;
+    }
+
+    private static int skipWord(String s, int i) {
+        while (i < s.length() && s.charAt(i) > ' ') {
+            i++;
+        }
+        return i;
     }
 
     /**

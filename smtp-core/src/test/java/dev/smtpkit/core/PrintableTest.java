@@ -53,4 +53,15 @@ class PrintableTest {
         assertThatThrownBy(() -> Printable.unescape("a\\")).hasMessageContaining("lone backslash");
         assertThatThrownBy(() -> Printable.unescape("\\xZZ")).hasMessageContaining("not a hex digit");
     }
+
+    @Test
+    @DisplayName("issue 17: the AUTH initial response is hidden whatever the whitespace and case")
+    void redactsAuthWithAnyWhitespace() {
+        assertThat(Printable.redactAuth("AUTH PLAIN c2VjcmV0")).isEqualTo("AUTH PLAIN <redacted>");
+        assertThat(Printable.redactAuth("AUTH\tPLAIN c2VjcmV0")).isEqualTo("AUTH\tPLAIN <redacted>");
+        assertThat(Printable.redactAuth(" auth  login\tc2VjcmV0")).isEqualTo(" auth  login <redacted>");
+        assertThat(Printable.redactAuth("AUTH LOGIN")).isEqualTo("AUTH LOGIN");
+        assertThat(Printable.redactAuth("AUTHX PLAIN c2VjcmV0")).isEqualTo("AUTHX PLAIN c2VjcmV0");
+        assertThat(Printable.redactAuth("MAIL FROM:<a@b>")).isEqualTo("MAIL FROM:<a@b>");
+    }
 }

@@ -542,7 +542,7 @@ public final class Conversation {
         for (String c : comments) {
             sb.append(c.isEmpty() ? "#" : "# " + c).append('\n');
         }
-        if (!comments.isEmpty() && !steps.isEmpty()) {
+        if (!comments.isEmpty() && (!steps.isEmpty() || !notes.isEmpty())) {
             sb.append('\n');
         }
         boolean anyReply = steps.stream().anyMatch(s -> !s.fromClient());

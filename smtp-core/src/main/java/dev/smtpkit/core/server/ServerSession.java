@@ -8,6 +8,7 @@ import dev.smtpkit.core.Limits;
 import dev.smtpkit.core.ParseMode;
 import dev.smtpkit.core.Parameters;
 import dev.smtpkit.core.Replies;
+import dev.smtpkit.core.Printable;
 import dev.smtpkit.core.Reply;
 import dev.smtpkit.core.ReversePath;
 import dev.smtpkit.core.SmtpSyntaxException;
@@ -67,7 +68,7 @@ public final class ServerSession {
 
     private static final ServerEvent.NeedInput NEED_INPUT = new ServerEvent.NeedInput();
     private static final int DATA_CHUNK = 32 * 1024;
-    private static final String REDACTED = "<redacted>";
+    private static final String REDACTED = Printable.REDACTED;
 
     private final ServerConfig config;
     private final Limits limits;
@@ -631,7 +632,7 @@ public final class ServerSession {
 
     private void command(String text) {
         Verb verb = Verb.lookup(firstWord(text));
-        observer.received(redactAuthCommand(text));
+        observer.received(Printable.redactAuth(text));
         if (shuttingDown && !inTransaction()) {
             closeForShutdown();
             return;
@@ -1212,37 +1213,6 @@ public final class ServerSession {
             }
         }
         return true;
-    }
-
-    /**
-     * Hides the initial response of an AUTH command (RFC 4954 §4) from the observer. The verb is
-     * found as leniently as any parser might take it: after leading blanks, in any case, followed
-     * by any run of spaces, tabs or other controls; so a line that a strict parse refuses is redacted too.
-     */
-    static String redactAuthCommand(String line) {
-        int i = skipBlanks(line, 0);
-        int verbEnd = skipWord(line, i);
-        if (verbEnd - i != 4 || !line.regionMatches(true, i, "AUTH", 0, 4)) {
-            return line;
-        }
-        int mechanism = skipBlanks(line, verbEnd);
-        int mechanismEnd = skipWord(line, mechanism);
-        int rest = skipBlanks(line, mechanismEnd);
-        return rest == line.length() ? line : line.substring(0, mechanismEnd) + " " + REDACTED;
-    }
-
-    private static int skipBlanks(String s, int i) {
-        while (i < s.length() && s.charAt(i) <= ' ') {
-            i++;
-        }
-        return i;
-    }
-
-    private static int skipWord(String s, int i) {
-        while (i < s.length() && s.charAt(i) > ' ') {
-            i++;
-        }
-        return i;
     }
 
     @Override
