@@ -88,6 +88,31 @@ public final class Printable {
     }
 
     /**
+     * Returns a duration as a person writes it, not in ISO-8601 ({@code PT3S}): {@code 250 ms},
+     * {@code 3 s}, {@code 1.5 s}, {@code 2 min}, {@code 2 min 30 s}, {@code 1 h 5 min}.
+     */
+    public static String duration(java.time.Duration d) {
+        Objects.requireNonNull(d, "d");
+        if (d.isNegative()) {
+            return "-" + duration(d.negated());
+        }
+        long millis = d.toMillis();
+        if (millis < 1000) {
+            return millis == 0 && !d.isZero() ? d.toNanos() / 1000 + " µs" : millis + " ms";
+        }
+        if (millis < 60_000) {
+            return millis % 1000 == 0 ? millis / 1000 + " s"
+                    : String.format(java.util.Locale.ROOT, "%.3f", millis / 1000.0).replaceAll("0+$", "") + " s";
+        }
+        long seconds = d.toSeconds();
+        if (seconds < 3600) {
+            return seconds / 60 + " min" + (seconds % 60 == 0 ? "" : " " + seconds % 60 + " s");
+        }
+        long minutes = d.toMinutes();
+        return minutes / 60 + " h" + (minutes % 60 == 0 ? "" : " " + minutes % 60 + " min");
+    }
+
+    /**
      * Hides the initial response of an AUTH command (RFC 4954 §4), leaving {@code AUTH} and the
      * mechanism: {@code AUTH PLAIN <redacted>}; any other line is returned as it is. The verb is
      * found as leniently as any parser might take it: after leading blanks, in any case, followed

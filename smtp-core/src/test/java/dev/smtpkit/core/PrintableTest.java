@@ -64,4 +64,15 @@ class PrintableTest {
         assertThat(Printable.redactAuth("AUTHX PLAIN c2VjcmV0")).isEqualTo("AUTHX PLAIN c2VjcmV0");
         assertThat(Printable.redactAuth("MAIL FROM:<a@b>")).isEqualTo("MAIL FROM:<a@b>");
     }
+
+    @Test
+    @DisplayName("issue 17: durations in words, never PT3S")
+    void durationsInWords() {
+        assertThat(Printable.duration(java.time.Duration.ofSeconds(3))).isEqualTo("3 s");
+        assertThat(Printable.duration(java.time.Duration.ofMillis(100))).isEqualTo("100 ms");
+        assertThat(Printable.duration(java.time.Duration.ofMillis(1500))).isEqualTo("1.5 s");
+        assertThat(Printable.duration(java.time.Duration.ofSeconds(150))).isEqualTo("2 min 30 s");
+        assertThat(Printable.duration(java.time.Duration.ofMinutes(10))).isEqualTo("10 min");
+        assertThat(Printable.duration(java.time.Duration.ofMinutes(65))).isEqualTo("1 h 5 min");
+    }
 }

@@ -1,5 +1,6 @@
 package dev.smtpkit.testkit;
 
+import dev.smtpkit.core.Printable;
 import dev.smtpkit.core.Limits;
 import dev.smtpkit.core.Reply;
 import dev.smtpkit.core.SmtpProtocolException;
@@ -164,14 +165,14 @@ public final class ScriptedClient {
             }
             long left = deadline - System.nanoTime();
             if (left <= 0) {
-                return Received.none("nothing within " + timeout);
+                return Received.none("nothing within " + Printable.duration(timeout));
             }
             socket.setSoTimeout((int) Math.max(1, Math.min(Integer.MAX_VALUE, left / 1_000_000)));
             int n;
             try {
                 n = in.read(buffer);
             } catch (SocketTimeoutException e) {
-                return Received.none("nothing within " + timeout);
+                return Received.none("nothing within " + Printable.duration(timeout));
             } catch (IOException e) {
                 return Received.none("connection failed: " + e.getMessage());
             }

@@ -35,12 +35,15 @@ import java.util.Optional;
 import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -96,6 +99,7 @@ public final class SmtpProxy implements AutoCloseable {
     private final List<Fault> faults;
     private final Duration connectTimeout;
     private final ProxyListener observer;
+    private final Optional<SSLContext> terminateTls;
     private final ServerSocket listener;
     private final Thread acceptor;
     private final Set<Socket> open = ConcurrentHashMap.newKeySet();
@@ -109,6 +113,7 @@ public final class SmtpProxy implements AutoCloseable {
         this.faults = List.copyOf(b.faults);
         this.connectTimeout = b.connectTimeout;
         this.observer = b.listener;
+        this.terminateTls = b.terminateTls;
         this.listener = new ServerSocket();
         listener.bind(new InetSocketAddress(b.address, b.port));
         this.acceptor = new Thread(this::acceptLoop, "smtp-proxy-" + listener.getLocalPort());
@@ -209,7 +214,7 @@ public final class SmtpProxy implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         if (t.isAlive()) {
-            LOG.warn("{} did not end within {}", t.getName(), JOIN_TIMEOUT);
+            LOG.warn("{} did not end within {}", t.getName(), Printable.duration(JOIN_TIMEOUT));
         }
     }
 
@@ -222,7 +227,15 @@ public final class SmtpProxy implements AutoCloseable {
     private sealed interface Event {
     }
 
-    private record FromClient(byte[] octets) implements Event {
+    /**
+     * Octets from the client; with TLS termination, a read that ends with a STARTTLS line waits
+     * on {@code upgrade} to learn whether to start TLS before it reads on.
+     */
+    private record FromClient(byte[] octets, Optional<CompletableFuture<Boolean>> upgrade) implements Event {
+    }
+
+    /** The proxy's TLS handshake with the client is done (termination, RFC 3207 §4.2). */
+    private record TlsUp(String protocol, String cipherSuite) implements Event {
     }
 
     private record FromServer(byte[] octets) implements Event {
@@ -263,6 +276,8 @@ public final class SmtpProxy implements AutoCloseable {
         byte[] octets;
         Duration delay = Duration.ZERO;
         boolean startTls;
+        /** The proxy's own 220 to STARTTLS: TLS with the client starts once it is written. */
+        boolean terminate;
 
         Slot(Optional<At> at) {
             this.at = at;
@@ -402,6 +417,14 @@ public final class SmtpProxy implements AutoCloseable {
         private long passedFromClient;
         private long passedFromServer;
         private long relayedToServer;
+        /** Where the client's octets go: the socket, or the TLS layer the proxy put on it. */
+        private volatile OutputStream clientOut;
+        /** The proxy has written its 220 to STARTTLS and the client's reader is to start TLS. */
+        private boolean upgradeNow;
+        /** The proxy terminated TLS with the client (RFC 3207 §4.2): STARTTLS is no longer offered. */
+        private boolean clientTls;
+        /** The read being handled ends with STARTTLS and its reader waits to hear whether to start TLS. */
+        private boolean lastReadMayUpgrade;
 
         Relay(Socket client, int connection) {
             this.client = client;
@@ -430,6 +453,7 @@ public final class SmtpProxy implements AutoCloseable {
                 }
                 server.setTcpNoDelay(true);
                 client.setTcpNoDelay(true);
+                clientOut = client.getOutputStream();
                 start(() -> read(client, true), Thread.currentThread().getName() + "-client");
                 start(() -> read(server, false), Thread.currentThread().getName() + "-server");
                 Slot greeting = new Slot(Optional.of(At.greeting()));
@@ -502,7 +526,18 @@ public final class SmtpProxy implements AutoCloseable {
 
         private void handle(Event e) throws IOException, InterruptedException {
             if (e instanceof FromClient c) {
-                fromClient(c.octets());
+                fromClient(c.octets(), c.upgrade().isPresent());
+                if (c.upgrade().isPresent()) {
+                    flush();
+                    c.upgrade().get().complete(upgradeNow);
+                    upgradeNow = false;
+                }
+            } else if (e instanceof TlsUp up) {
+                clientTls = true;
+                String note = "tls: terminated by the proxy (" + up.protocol() + ", " + up.cipherSuite()
+                        + "); what the client sends inside TLS is recorded in clear";
+                clientView.note(note);
+                serverView.note(note);
             } else if (e instanceof FromServer s) {
                 fromServer(s.octets());
             } else {
@@ -526,7 +561,8 @@ public final class SmtpProxy implements AutoCloseable {
             }
         }
 
-        private void fromClient(byte[] octets) throws IOException, InterruptedException {
+        private void fromClient(byte[] octets, boolean mayUpgrade) throws IOException, InterruptedException {
+            lastReadMayUpgrade = mayUpgrade;
             if (passThrough.isPresent()) {
                 passedFromClient += octets.length;
                 relay(octets);
@@ -669,6 +705,10 @@ public final class SmtpProxy implements AutoCloseable {
                 deliver();
                 return;
             }
+            if (verb == Verb.STARTTLS && terminateTls.isPresent()) {
+                startTlsHere(at);
+                return;
+            }
             Slot s = new Slot(Optional.of(at));
             s.startTls = verb == Verb.STARTTLS;
             clientOwed.add(s);
@@ -677,6 +717,22 @@ public final class SmtpProxy implements AutoCloseable {
                 // RFC 3030: chunks are counted octets, not lines; follow no further
                 goPassThrough("bdat: chunks are binary (RFC 3030); the rest of the session is relayed unread");
             }
+        }
+
+        /** TLS termination: the proxy answers STARTTLS itself and never forwards it (RFC 3207 §4). */
+        private void startTlsHere(At.Occurrence at) throws IOException, InterruptedException {
+            Slot s = new Slot(Optional.of(at));
+            if (clientTls) {
+                s.reply = Reply.of(503, EnhancedStatus.of(5, 5, 1), "TLS already active");
+            } else if (!lastReadMayUpgrade || !deferred.isEmpty()) {
+                // RFC 3207 §4.2 makes commands pipelined after STARTTLS worthless; refuse rather than guess
+                s.reply = Reply.of(454, EnhancedStatus.of(4, 7, 0), "TLS not available: STARTTLS must be the last command sent");
+            } else {
+                s.reply = Reply.of(220, EnhancedStatus.of(2, 0, 0), "Ready to start TLS (smtpkit proxy)");
+                s.terminate = true;
+            }
+            clientOwed.add(s);
+            deliver();
         }
 
         private void endInterception() throws IOException, InterruptedException {
@@ -759,6 +815,12 @@ public final class SmtpProxy implements AutoCloseable {
                     s.delay = d.delay();
                 }
             }
+            if (terminateTls.isPresent() && at instanceof At.Occurrence o && (o.verb() == Verb.EHLO || o.verb() == Verb.LHLO)
+                    && s.reply.isPositiveCompletion()) {
+                // the proxy offers STARTTLS itself until the client has TLS with it, whatever the server offers
+                Reply stripped = withoutStartTls(s.reply);
+                s.reply = clientTls ? stripped : withStartTls(stripped);
+            }
             if (!s.reply.equals(original)) {
                 s.octets = null;
             }
@@ -783,6 +845,10 @@ public final class SmtpProxy implements AutoCloseable {
                     dataEnd.reset();
                 }
                 clientInAuth = s.reply.code() == 334;
+                if (s.terminate) {
+                    upgradeNow = true;
+                    break;
+                }
                 if (s.startTls && s.reply.code() == 220) {
                     // RFC 3207 §4.2: TLS starts after the 220; from here the octets are opaque
                     goPassThrough("tls: the session is encrypted from here on (RFC 3207); the proxy relays it unread");
@@ -824,7 +890,7 @@ public final class SmtpProxy implements AutoCloseable {
             if (clientGone) {
                 toClient.reset();
             } else if (toClient.size() > 0) {
-                OutputStream out = client.getOutputStream();
+                OutputStream out = clientOut;
                 toClient.writeTo(out);
                 out.flush();
                 toClient.reset();
@@ -853,12 +919,57 @@ public final class SmtpProxy implements AutoCloseable {
                         return;
                     }
                     byte[] octets = java.util.Arrays.copyOf(buffer, n);
-                    events.add(fromClient ? new FromClient(octets) : new FromServer(octets));
+                    if (!fromClient) {
+                        events.add(new FromServer(octets));
+                    } else if (terminateTls.isEmpty() || !endsWithStartTls(octets)) {
+                        events.add(new FromClient(octets, Optional.empty()));
+                    } else {
+                        CompletableFuture<Boolean> upgrade = new CompletableFuture<>();
+                        events.add(new FromClient(octets, Optional.of(upgrade)));
+                        if (upgrade.get()) {
+                            in = startTls(socket);
+                        }
+                    }
                 }
             } catch (IOException e) {
-                events.add(new Closed(fromClient, String.valueOf(e)));
+                events.add(new Closed(fromClient, cause(e)));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                events.add(new Closed(fromClient, "interrupted"));
+            } catch (java.util.concurrent.ExecutionException e) {
+                events.add(new Closed(fromClient, cause(e)));
             }
         }
+
+        /** Puts TLS on the client's socket as its server (RFC 3207 §4.2) and returns what to read from then. */
+        private InputStream startTls(Socket socket) throws IOException {
+            SSLSocket tls = (SSLSocket) terminateTls.orElseThrow().getSocketFactory().createSocket(socket, null, true);
+            tls.setUseClientMode(false);
+            tls.startHandshake();
+            clientOut = tls.getOutputStream();
+            events.add(new TlsUp(tls.getSession().getProtocol(), tls.getSession().getCipherSuite()));
+            return tls.getInputStream();
+        }
+    }
+
+    /** Whether a read ends with a STARTTLS command line, after which a client waits for the reply before TLS. */
+    static boolean endsWithStartTls(byte[] octets) {
+        int end = octets.length;
+        if (end == 0 || octets[end - 1] != '\n') {
+            return false;
+        }
+        int start = end - 1;
+        while (start > 0 && octets[start - 1] != '\n') {
+            start--;
+        }
+        return new String(octets, start, end - start, StandardCharsets.US_ASCII).strip().equalsIgnoreCase("STARTTLS");
+    }
+
+    /** Adds the STARTTLS keyword line to a positive EHLO reply that lacks it (RFC 3207 §4). */
+    static Reply withStartTls(Reply ehlo) {
+        List<String> lines = new ArrayList<>(ehlo.lines());
+        lines.add("STARTTLS");
+        return new Reply(ehlo.code(), ehlo.status(), lines);
     }
 
     /** The cause of a failure in words for a user: its message (such as "Connection refused"), escaped. */
@@ -888,6 +999,7 @@ public final class SmtpProxy implements AutoCloseable {
         private int port;
         private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
         private ProxyListener listener = new ProxyListener() { };
+        private Optional<SSLContext> terminateTls = Optional.empty();
 
         private Builder(InetSocketAddress target) {
             this.target = Objects.requireNonNull(target, "target");
@@ -906,6 +1018,18 @@ public final class SmtpProxy implements AutoCloseable {
         /** Follows each connection as it happens; none by default. */
         public Builder listener(ProxyListener listener) {
             this.listener = Objects.requireNonNull(listener, "listener");
+            return this;
+        }
+
+        /**
+         * Terminates TLS with the client (RFC 3207): the proxy offers STARTTLS in every EHLO reply
+         * until the client has started TLS with it, answers STARTTLS itself with this context's
+         * certificate and relays what the client sends inside TLS to the server in clear, so that
+         * a submission client that insists on TLS can be recorded. STARTTLS never reaches the
+         * server. Off by default.
+         */
+        public Builder terminateTls(SSLContext serverContext) {
+            this.terminateTls = Optional.of(Objects.requireNonNull(serverContext, "serverContext"));
             return this;
         }
 

@@ -3,10 +3,12 @@ package dev.smtpkit.testkit;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.smtpkit.core.server.TlsPolicy;
+import dev.smtpkit.server.security.SelfSignedCertificate;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import javax.net.ssl.SSLContext;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
@@ -57,6 +59,25 @@ class SmtpProxySwaksTest {
             Conversation recording = proxy.takeRecording(WAIT).orElseThrow().clientView();
             assertThat(recording.clientLines()).contains("MAIL FROM:<alice@example.com>", "Hello through the proxy", ".", "QUIT")
                     .doesNotContain("STARTTLS");
+        }
+    }
+
+    @Test
+    @DisplayName("issue 17, RFC 3207: with TLS termination swaks --tls talks TLS to the proxy and the session is recorded in clear")
+    void terminatedTlsIsRecordedInClear() throws Exception {
+        Peer.require(SWAKS);
+        SSLContext proxyTls = SelfSignedCertificate.generate("proxy.test").serverContext();
+        try (MailSink sink = MailSink.start();
+             SmtpProxy proxy = SmtpProxy.builder(new InetSocketAddress("127.0.0.1", sink.port())).terminateTls(proxyTls).start()) {
+            Peer.Run run = swaks(proxy.port(), "--tls");
+
+            assertThat(run.exitCode()).as(run.output()).isZero();
+            assertThat(sink.awaitMessages(1, WAIT)).hasSize(1);
+            ProxyRecording r = proxy.takeRecording(WAIT).orElseThrow();
+            assertThat(r.clientView().clientLines()).containsSubsequence("STARTTLS", "EHLO swaks.test",
+                    "MAIL FROM:<alice@example.com>", "Hello through the proxy", ".", "QUIT");
+            assertThat(r.serverView().clientLines()).doesNotContain("STARTTLS").contains("MAIL FROM:<alice@example.com>");
+            assertThat(r.clientView().notes()).extracting(Conversation.Note::text).anyMatch(n -> n.startsWith("tls: terminated by the proxy"));
         }
     }
 }
