@@ -110,7 +110,7 @@ final class Connection {
 
     private void connect() {
         InetSocketAddress address = new InetSocketAddress(settings.host(), settings.port());
-        transcript.remote(address.toString());
+        transcript.remote(Transcript.address(address));
         if (address.isUnresolved()) {
             throw new SmtpConnectionException("cannot resolve " + settings.host(), null, null, false, null);
         }

@@ -1,5 +1,6 @@
 package dev.smtpkit.client;
 
+import dev.smtpkit.core.Printable;
 import dev.smtpkit.core.Reply;
 import dev.smtpkit.core.client.ClientSession;
 import org.slf4j.Logger;
@@ -28,10 +29,16 @@ final class Transcript implements ClientSession.Observer {
         this.remote = remote;
     }
 
+    /** The server as a person writes it, {@code mx.example.org:25}, not {@code mx.example.org/192.0.2.1:25}. */
+    static String address(java.net.InetSocketAddress a) {
+        String host = a.getHostString();
+        return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + a.getPort();
+    }
+
     @Override
     public void sent(String line) {
         if (LOG.isDebugEnabled()) {
-            LOG.debug("{} {} C: {}", id, remote, line);
+            LOG.debug("{} {} C: {}", id, remote, Printable.escape(line));
         }
     }
 
@@ -39,7 +46,7 @@ final class Transcript implements ClientSession.Observer {
     public void received(Reply reply) {
         if (LOG.isDebugEnabled()) {
             for (String wire : reply.toString().split("\r\n")) {
-                LOG.debug("{} {} S: {}", id, remote, wire);
+                LOG.debug("{} {} S: {}", id, remote, Printable.escape(wire));
             }
         }
     }
@@ -52,7 +59,7 @@ final class Transcript implements ClientSession.Observer {
 
     void note(String what) {
         if (LOG.isDebugEnabled()) {
-            LOG.debug("{} {} -- {}", id, remote, what);
+            LOG.debug("{} {} -- {}", id, remote, Printable.escape(what));
         }
     }
 }
