@@ -190,12 +190,12 @@ public final class Conversation {
      * a peer closing, octets it could not read as SMTP.
      *
      * @param step the index of the step the note comes before; {@code steps().size()} for the end
-     * @param text the note, a single line
+     * @param text the note; any characters, since a script holds it escaped
      */
     public record Note(int step, String text) {
-        /** Checks for null, a negative step and line breaks. */
+        /** Checks for null and a negative step. */
         public Note {
-            requireNoLineBreak(text, "note");
+            Objects.requireNonNull(text, "text");
             if (step < 0) {
                 throw new IllegalArgumentException("step must not be negative: " + step);
             }

@@ -107,7 +107,7 @@ public final class ScriptedClient {
             socket.setTcpNoDelay(true);
             return play(socket);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot connect to " + address, e);
+            throw new UncheckedIOException("cannot connect to " + address.getHostString() + ":" + address.getPort(), e);
         }
     }
 

@@ -548,7 +548,7 @@ public final class SmtpProxy implements AutoCloseable {
                     // a last line without its line end still reaches the server, as it came
                     byte[] tail = clientPartial.toByteArray();
                     clientPartial.reset();
-                    clientView.note("the client closed in the middle of a line: " + Printable.escape(tail));
+                    clientView.note("the client closed in the middle of a line: " + text(tail));
                     relay(tail);
                 }
                 // an interceptor has told the client the message is taken, so it delivers it
@@ -636,8 +636,7 @@ public final class SmtpProxy implements AutoCloseable {
         private void notSmtp(SmtpProtocolException e, byte[] rest) {
             byte[] unread = replyOctets.toByteArray();
             replyOctets.reset();
-            String why = "the server sent what is not an SMTP reply (" + Printable.escape(e.getMessage()) + "): "
-                    + Printable.escape(unread);
+            String why = "the server sent what is not an SMTP reply (" + e.getMessage() + "): " + text(unread);
             goPassThrough(why);
             passedFromServer += unread.length + rest.length;
             toClient.writeBytes(unread);
@@ -769,7 +768,7 @@ public final class SmtpProxy implements AutoCloseable {
         private void onReply(Reply reply, byte[] octets) throws IOException, InterruptedException {
             serverView.server(reply);
             if (!java.util.Arrays.equals(octets, reply.encode())) {
-                serverView.note("reply octets: " + Printable.escape(octets));
+                serverView.note("reply octets: " + text(octets));
             }
             Owed owed = serverOwed.poll();
             if (owed == null) {
@@ -837,7 +836,7 @@ public final class SmtpProxy implements AutoCloseable {
                 }
                 clientView.server(s.reply);
                 if (s.octets != null && !java.util.Arrays.equals(s.octets, s.reply.encode())) {
-                    clientView.note("reply octets: " + Printable.escape(s.octets));
+                    clientView.note("reply octets: " + text(s.octets));
                 }
                 toClient.writeBytes(s.octets != null ? s.octets : s.reply.encode());
                 clientInData = s.reply.code() == 354;
@@ -950,6 +949,11 @@ public final class SmtpProxy implements AutoCloseable {
             events.add(new TlsUp(tls.getSession().getProtocol(), tls.getSession().getCipherSuite()));
             return tls.getInputStream();
         }
+    }
+
+    /** Octets as note text: a note is written escaped ({@link Conversation#noteLine(String)}), so any octet shows. */
+    private static String text(byte[] octets) {
+        return Printable.decode(octets, 0, octets.length);
     }
 
     /** Whether a read ends with a STARTTLS command line, after which a client waits for the reply before TLS. */
@@ -1067,7 +1071,7 @@ public final class SmtpProxy implements AutoCloseable {
             try {
                 return new SmtpProxy(this);
             } catch (IOException e) {
-                throw new UncheckedIOException("cannot listen on " + address + ":" + port, e);
+                throw new UncheckedIOException("cannot listen on " + address.getHostAddress() + ":" + port, e);
             }
         }
     }

@@ -161,6 +161,14 @@ class ConversationTest {
     }
 
     @Test
+    void aNoteHoldsAnyTextEscaped() {
+        Conversation c = Conversation.builder().note("reply octets: 250 ok\n\u001b").build();
+
+        assertThat(c.write()).isEqualTo("! reply octets: 250 ok\\n\\x1B\n");
+        assertThat(Conversation.parse(c.write()).notes()).isEqualTo(c.notes());
+    }
+
+    @Test
     void aNoteEndsAClientWrite() {
         Conversation c = Conversation.parse("C: A\n! pause\nC: B\n");
 
