@@ -723,8 +723,9 @@ public final class SmtpProxy implements AutoCloseable {
             Slot s = new Slot(Optional.of(at));
             if (clientTls) {
                 s.reply = Reply.of(503, EnhancedStatus.of(5, 5, 1), "TLS already active");
-            } else if (!lastReadMayUpgrade || !deferred.isEmpty()) {
-                // RFC 3207 §4.2 makes commands pipelined after STARTTLS worthless; refuse rather than guess
+            } else if (!lastReadMayUpgrade || !deferred.isEmpty() || !clientOwed.isEmpty()) {
+                // RFC 3207 §4.2 makes commands pipelined after STARTTLS worthless, and the handshake
+                // must follow the 220 at once; refuse rather than guess where TLS starts
                 s.reply = Reply.of(454, EnhancedStatus.of(4, 7, 0), "TLS not available: STARTTLS must be the last command sent");
             } else {
                 s.reply = Reply.of(220, EnhancedStatus.of(2, 0, 0), "Ready to start TLS (smtpkit proxy)");
