@@ -52,11 +52,12 @@ import picocli.CommandLine.Model.CommandSpec;
                 + "STARTTLS and record what the client sends inside TLS.",
             "AT names where a fault strikes: 'greeting', or a command as VERB or VERB#N for its N-th occurrence on "
                 + "the connection (RCPT#2 is the second RCPT; RCPT is RCPT#1).",
-            "Examples:",
-            "  smtpkit proxy --listen 2525 --to mx.example.org:25 --record session.txt -v",
-            "  smtpkit proxy --listen 2525 --to 127.0.0.1:25 --answer-data       (the antivirus case)",
-            "  smtpkit proxy --listen 2525 --to 127.0.0.1:25 --rewrite 'RCPT#2=452 4.5.3 Too many recipients'",
-            "  smtpkit proxy --listen 2525 --to 127.0.0.1:25 --delay greeting=5s --drop-after 2000"})
+            "Examples: record with a live view; the antivirus case; a full mailbox at the second RCPT; a slow "
+                + "greeting and a connection lost after 2 KiB:",
+            "  smtpkit proxy --listen 2525 --to mx:25 --record s.txt -v",
+            "  smtpkit proxy --listen 2525 --to mx:25 --answer-data",
+            "  smtpkit proxy --listen 2525 --to mx:25 --rewrite 'RCPT#2=452 4.5.3 Too many'",
+            "  smtpkit proxy --listen 2525 --to mx:25 --delay greeting=5s --drop-after 2K"})
 final class ProxyCommand implements Callable<Integer> {
 
     /** How long to wait, after Ctrl-C, for the connections just closed to be recorded. */
