@@ -52,7 +52,7 @@ import picocli.CommandLine.Model.CommandSpec;
                 + "STARTTLS and record what the client sends inside TLS.",
             "AT names where a fault strikes: 'greeting', or a command as VERB or VERB#N for its N-th occurrence on "
                 + "the connection (RCPT#2 is the second RCPT; RCPT is RCPT#1).",
-            "Examples: record with a live view; the antivirus case; a full mailbox at the second RCPT; a slow "
+            "Examples: record with a live view; the antivirus case; too many recipients at the second RCPT; a slow "
                 + "greeting and a connection lost after 2 KiB:",
             "  smtpkit proxy --listen 2525 --to mx:25 --record s.txt -v",
             "  smtpkit proxy --listen 2525 --to mx:25 --answer-data",
