@@ -492,7 +492,8 @@ public final class SmtpProxy implements AutoCloseable {
             String cause = cause(e);
             Reply reply = Reply.of(421, EnhancedStatus.of(4, 4, 1), "proxy cannot reach " + to + ": " + cause);
             String problem = "connection " + connection + ": cannot reach the server " + to + ": " + cause;
-            LOG.warn("{}", problem);
+            // INFO: the listener (the CLI's console) says it to the user; a WARN would say it twice there
+            LOG.info("{}", problem);
             try {
                 observer.problem(connection, problem);
             } catch (RuntimeException failed) {
