@@ -19,8 +19,15 @@ final class RawServer implements AutoCloseable {
     private final ServerSocket listener;
     private final ByteArrayOutputStream received = new ByteArrayOutputStream();
     private final Thread thread;
+    private final byte[] greeting;
 
     RawServer() throws IOException {
+        this("220 raw\r\n".getBytes(StandardCharsets.US_ASCII));
+    }
+
+    /** A server that greets with these octets exactly. */
+    RawServer(byte[] greeting) throws IOException {
+        this.greeting = greeting.clone();
         listener = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
         thread = new Thread(this::serve, "raw-server");
         thread.setDaemon(true);
@@ -33,7 +40,7 @@ final class RawServer implements AutoCloseable {
 
     private void serve() {
         try (Socket s = listener.accept()) {
-            s.getOutputStream().write("220 raw\r\n".getBytes(StandardCharsets.US_ASCII));
+            s.getOutputStream().write(greeting);
             InputStream in = s.getInputStream();
             byte[] buffer = new byte[4096];
             for (int n = in.read(buffer); n >= 0; n = in.read(buffer)) {

@@ -323,6 +323,23 @@ class SmtpProxyTest {
     }
 
     @Test
+    @DisplayName("issue 17: a reply with a bare LF and octets that are not UTF-8 reaches the client unchanged")
+    void serverOctetsArriveUnchanged() throws Exception {
+        byte[] greeting = {'2', '2', '0', ' ', 'c', 'a', 'f', (byte) 0xE9, ' ', (byte) 0xFF, '\n'};
+        try (RawServer server = new RawServer(greeting);
+             SmtpProxy proxy = SmtpProxy.start(server.address())) {
+            try (Socket socket = new Socket("127.0.0.1", proxy.port())) {
+                socket.setSoTimeout((int) WAIT.toMillis());
+                byte[] got = socket.getInputStream().readNBytes(greeting.length);
+                assertThat(got).containsExactly(greeting);
+            }
+            Conversation recording = proxy.takeRecording(WAIT).orElseThrow().clientView();
+            assertThat(recording.replies()).singleElement().extracting(Reply::code).isEqualTo(220);
+            assertThat(recording.write()).contains("! reply octets: 220 caf\\xE9 \\xFF\\n");
+        }
+    }
+
+    @Test
     @DisplayName("issue 17: DropAfterOctets lets exactly that many octets reach the server")
     void dropAfterOctets() throws Exception {
         try (RawServer server = new RawServer();
