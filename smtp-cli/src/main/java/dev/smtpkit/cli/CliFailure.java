@@ -1,5 +1,13 @@
 package dev.smtpkit.cli;
 
+import dev.smtpkit.core.Printable;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
+
 /**
  * A failure the user is told about in one line, without a stack trace: a port that cannot be
  * bound, a file that cannot be read, a message that was not accepted.
@@ -55,7 +63,8 @@ final class CliFailure extends RuntimeException {
         StringBuilder sb = new StringBuilder();
         String last = null;
         for (Throwable c = t; c != null; c = c.getCause()) {
-            String m = c.getMessage() == null ? c.getClass().getSimpleName() : c.getMessage();
+            String m = c instanceof FileSystemException f ? fileProblem(f)
+                    : c.getMessage() == null ? c.getClass().getSimpleName() : c.getMessage();
             if (last != null && last.contains(m)) {
                 continue;
             }
@@ -65,6 +74,24 @@ final class CliFailure extends RuntimeException {
             sb.append(m);
             last = m;
         }
-        return sb.toString().replace('\n', ' ');
+        return Printable.escape(sb.toString());
+    }
+
+    /**
+     * A file error with its reason: the JDK's messages for these name only the file
+     * ({@code NoSuchFileException: /x/y}), which tells a user nothing.
+     */
+    private static String fileProblem(FileSystemException e) {
+        String reason = e.getReason();
+        if (reason == null) {
+            reason = e instanceof NoSuchFileException ? "no such file or directory"
+                    : e instanceof AccessDeniedException ? "permission denied"
+                    : e instanceof FileAlreadyExistsException ? "already exists"
+                    : e instanceof NotDirectoryException ? "not a directory"
+                    : e instanceof DirectoryNotEmptyException ? "directory not empty"
+                    : e.getClass().getSimpleName();
+        }
+        String file = e.getFile() == null ? "" : e.getFile() + (e.getOtherFile() == null ? "" : " -> " + e.getOtherFile()) + ": ";
+        return file + reason;
     }
 }

@@ -103,7 +103,8 @@ final class PlayCommand implements Callable<Integer> {
             }
         }
         if (!Files.isReadable(file)) {
-            throw CliFailure.usage("cannot read " + file);
+            throw CliFailure.usage("cannot read " + file + ": "
+                    + (Files.exists(file) ? "permission denied" : "no such file or directory"));
         }
     }
 

@@ -7,6 +7,7 @@ import dev.smtpkit.client.sasl.ClientCredentials;
 import dev.smtpkit.core.Envelope;
 import dev.smtpkit.core.ForwardPath;
 import dev.smtpkit.core.Replies;
+import dev.smtpkit.core.Printable;
 import dev.smtpkit.core.Reply;
 import dev.smtpkit.core.ReversePath;
 import dev.smtpkit.core.Timeout;
@@ -373,7 +374,7 @@ final class SendCommand implements Callable<Integer> {
             }
 
             private void print(String line) {
-                out.println(line);
+                out.println(Printable.escape(line));
                 out.flush();
             }
         };

@@ -116,7 +116,7 @@ final class Connection {
 
     private void connect() {
         InetSocketAddress address = new InetSocketAddress(settings.host(), settings.port());
-        transcript.remote(hostPort());
+        transcript.remote(Transcript.address(address));
         if (address.isUnresolved()) {
             throw new SmtpConnectionException("cannot resolve " + settings.host(), null, null, false, null);
         }

@@ -1,5 +1,6 @@
 package dev.smtpkit.client;
 
+import dev.smtpkit.core.Printable;
 import dev.smtpkit.core.Reply;
 import dev.smtpkit.core.client.ClientSession;
 import java.util.ArrayList;
@@ -41,6 +42,12 @@ final class Transcript implements ClientSession.Observer {
         return lines;
     }
 
+    /** The server as a person writes it, {@code mx.example.org:25}, not {@code mx.example.org/192.0.2.1:25}. */
+    static String address(java.net.InetSocketAddress a) {
+        String host = a.getHostString();
+        return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + a.getPort();
+    }
+
     @Override
     public void sent(String line) {
         record("C: " + line);
@@ -62,33 +69,11 @@ final class Transcript implements ClientSession.Observer {
     }
 
     private void record(String line) {
-        String safe = escapeControls(line);
+        // Control characters a server put in a reply must not move the cursor, forge a line or drive a terminal.
+        String safe = Printable.escape(line);
         recorded.add(safe);
         if (LOG.isDebugEnabled()) {
             LOG.debug("{} {} {}", id, remote, safe);
         }
-    }
-
-    /**
-     * Control characters a server put in a reply, written as {@code \xNN}: a transcript line
-     * printed or logged must not move the cursor, forge a line or drive a terminal.
-     */
-    static String escapeControls(String line) {
-        StringBuilder sb = null;
-        for (int i = 0; i < line.length(); i++) {
-            char c = line.charAt(i);
-            boolean control = (c < 0x20 && c != '\t') || c == 0x7f || (c >= 0x80 && c < 0xa0);
-            if (control && sb == null) {
-                sb = new StringBuilder(line.length() + 8).append(line, 0, i);
-            }
-            if (sb != null) {
-                if (control) {
-                    sb.append(String.format("\\x%02X", (int) c));
-                } else {
-                    sb.append(c);
-                }
-            }
-        }
-        return sb == null ? line : sb.toString();
     }
 }

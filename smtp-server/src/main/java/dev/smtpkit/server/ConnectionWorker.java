@@ -1,5 +1,6 @@
 package dev.smtpkit.server;
 
+import dev.smtpkit.core.Printable;
 import dev.smtpkit.core.EnhancedStatus;
 import dev.smtpkit.core.Envelope;
 import dev.smtpkit.core.Replies;
@@ -225,9 +226,9 @@ final class ConnectionWorker implements Runnable {
             }
             yielded = serve();
         } catch (IOException e) {
-            LOG.debug("{} {}: connection failed: {}", connection.id(), connection.remoteAddress(), e.toString());
+            LOG.debug("{} {}: connection failed: {}", connection.id(), Transcript.address(connection.remoteAddress()), e.toString(), e);
         } catch (RuntimeException | Error e) {
-            LOG.error("{} {}: session failed", connection.id(), connection.remoteAddress(), e);
+            LOG.error("{} {}: session failed", connection.id(), Transcript.address(connection.remoteAddress()), e);
         } finally {
             if (yielded) {
                 lock.unlock();
@@ -265,7 +266,7 @@ final class ConnectionWorker implements Runnable {
         } catch (RejectedExecutionException e) {
             // An application's executor that was shut down, or is full: there is no thread to go on with.
             LOG.warn("{} {}: the executor refused to continue the connection; closing it", connection.id(),
-                    connection.remoteAddress(), e);
+                    Transcript.address(connection.remoteAddress()), e);
             lock.lock();
             end();
         }
@@ -290,7 +291,7 @@ final class ConnectionWorker implements Runnable {
                 if (event instanceof ServerEvent.Closed closed) {
                     flush();
                     transcript.note("closed: " + closed.reason());
-                    LOG.debug("{} {}: closed ({})", connection.id(), connection.remoteAddress(), closed.reason());
+                    LOG.debug("{} {}: closed ({})", connection.id(), Transcript.address(connection.remoteAddress()), closed.reason());
                     break;
                 }
                 handle(event);
@@ -310,7 +311,7 @@ final class ConnectionWorker implements Runnable {
      * @return false if the connection ends without a session
      */
     private boolean open() throws IOException {
-        LOG.debug("{} {}: connected", connection.id(), connection.remoteAddress());
+        LOG.debug("{} {}: connected", connection.id(), Transcript.address(connection.remoteAddress()));
         byte[] early = new byte[0];
         if (settings.proxyProtocol().isPresent()) {
             Optional<byte[]> rest = readProxyHeader(settings.proxyProtocol().get());
@@ -534,7 +535,7 @@ final class ConnectionWorker implements Runnable {
     private void greet() {
         if (overClientLimit) {
             settings.counters().connectionsRefused.increment();
-            LOG.info("{} {}: refused, over maxConnectionsPerClient", connection.id(), connection.remoteAddress());
+            LOG.info("{} {}: refused, over maxConnectionsPerClient", connection.id(), Transcript.address(connection.remoteAddress()));
             session.decide(Replies.TOO_MANY_CONNECTIONS);
             return;
         }
@@ -545,7 +546,7 @@ final class ConnectionWorker implements Runnable {
             answer(e.reply(), Replies.unavailable(settings.config().hostname()));
         } catch (RuntimeException | Error e) {
             LOG.warn("{} {}: SessionHandler.Factory.open() failed; answering 421", connection.id(),
-                    connection.remoteAddress(), e);
+                    Transcript.address(connection.remoteAddress()), e);
             session.decide(Replies.unavailable(settings.config().hostname()));
         }
     }
@@ -566,7 +567,7 @@ final class ConnectionWorker implements Runnable {
             refusal = e.reply();
         } catch (Exception | Error e) {
             // An Error too (a StackOverflowError in the application, say): it costs this answer, not the session.
-            LOG.warn("{} {}: handler failed; answering 451", connection.id(), connection.remoteAddress(), e);
+            LOG.warn("{} {}: handler failed; answering 451", connection.id(), Transcript.address(connection.remoteAddress()), e);
             refusal = Replies.LOCAL_ERROR;
         } finally {
             lock.lock();
@@ -598,7 +599,7 @@ final class ConnectionWorker implements Runnable {
         }
         handlerAnswered = false;
         LOG.warn("{} {}: the handler answered {} after the client had been told 451; its answer is dropped",
-                connection.id(), connection.remoteAddress(), refusal == null ? "yes" : refusal.toString().strip());
+                connection.id(), Transcript.address(connection.remoteAddress()), refusal == null ? "yes" : refusal.toString().strip());
         return true;
     }
 
@@ -630,7 +631,7 @@ final class ConnectionWorker implements Runnable {
                 return;
             }
             handlerAnswered = true;
-            LOG.warn("{} {}: the handler has not answered {}; answering 451", connection.id(), connection.remoteAddress(),
+            LOG.warn("{} {}: the handler has not answered {}; answering 451", connection.id(), Transcript.address(connection.remoteAddress()),
                     session.pendingDecision().map(Object::toString).orElse("its call"));
             transcript.note("the handler did not answer in time");
             answer(HANDLER_TIMED_OUT, Replies.LOCAL_ERROR);
@@ -670,10 +671,10 @@ final class ConnectionWorker implements Runnable {
         } catch (Exception | Error e) {
             if (content.aborted()) {
                 // The handler gave up because the message was cut short: expected, and the session answers.
-                LOG.debug("{}: message incomplete: {}", connection.id(), e.toString());
+                LOG.debug("{}: message incomplete: {}", connection.id(), e.toString(), e);
             } else {
                 LOG.warn("{} {}: SessionHandler.message() failed; answering 451", connection.id(),
-                        connection.remoteAddress(), e);
+                        Transcript.address(connection.remoteAddress()), e);
                 refusal = Replies.LOCAL_ERROR;
             }
         } finally {
@@ -699,8 +700,8 @@ final class ConnectionWorker implements Runnable {
         Duration took = Duration.ofNanos(System.nanoTime() - content.endedAt);
         if (took.compareTo(settings.dataTerminationTimeout()) > 0) {
             LOG.warn("{}: the handler answered {} after the end of data; the client waits only {} for it"
-                    + " (RFC 5321 §4.5.3.2.6) and may send the message again", connection.id(), took,
-                    settings.dataTerminationTimeout());
+                    + " (RFC 5321 §4.5.3.2.6) and may send the message again", connection.id(), Printable.duration(took),
+                    Printable.duration(settings.dataTerminationTimeout()));
         }
         if (refusal == null) {
             session.accept();
@@ -881,7 +882,7 @@ final class ConnectionWorker implements Runnable {
     private Optional<byte[]> readProxyHeader(TrustedNetworks trusted) throws IOException {
         if (!trusted.contains(wire.remoteAddress())) {
             LOG.info("{} {}: closed without a reply: proxyProtocol is on and the peer is not in its trusted networks",
-                    connection.id(), connection.remoteAddress());
+                    connection.id(), Transcript.address(connection.remoteAddress()));
             return Optional.empty();
         }
         ProxyProtocolDecoder decoder = new ProxyProtocolDecoder();
@@ -907,17 +908,17 @@ final class ConnectionWorker implements Runnable {
                         connection.proxied(proxied.source());
                         transcript.client(proxied.source().toString());
                     }
-                    transcript.note("PROXY protocol header from " + wire.remoteAddress() + ": " + header.get());
+                    transcript.note("PROXY protocol header from " + Transcript.address(wire.remoteAddress()) + ": " + header.get());
                     return Optional.of(Arrays.copyOfRange(buffer, read.position(), n));
                 }
             }
         } catch (ProxyProtocolException e) {
             LOG.info("{} {}: closed without a reply: not a PROXY protocol header ({}: {})", connection.id(),
-                    connection.remoteAddress(), e.reason(), e.getMessage());
+                    Transcript.address(connection.remoteAddress()), e.reason(), e.getMessage());
             return Optional.empty();
         } catch (SocketTimeoutException e) {
             LOG.info("{} {}: closed without a reply: no PROXY protocol header within the command timeout",
-                    connection.id(), connection.remoteAddress());
+                    connection.id(), Transcript.address(connection.remoteAddress()));
             return Optional.empty();
         }
     }
@@ -937,8 +938,8 @@ final class ConnectionWorker implements Runnable {
             return;
         }
         connection.xclient(command);
-        transcript.client(connection.remoteAddress().toString());
-        transcript.note("XCLIENT from " + wire.remoteAddress() + " set " + command.attributeNames());
+        transcript.client(Transcript.address(connection.remoteAddress()));
+        transcript.note("XCLIENT from " + Transcript.address(wire.remoteAddress()) + " set " + command.attributeNames());
         session.accept();
     }
 
@@ -957,7 +958,7 @@ final class ConnectionWorker implements Runnable {
         try {
             outcome = auth.next(step);
         } catch (RuntimeException | Error e) {
-            LOG.warn("{} {}: the Authenticator failed; answering 454 4.7.0", connection.id(), connection.remoteAddress(), e);
+            LOG.warn("{} {}: the Authenticator failed; answering 454 4.7.0", connection.id(), Transcript.address(connection.remoteAddress()), e);
             auth = settings.sasl().orElseThrow().newExchange();
             outcome = new AuthOutcome.Failure(SaslReplies.TEMPORARY_FAILURE);
         }

@@ -1,5 +1,6 @@
 package dev.smtpkit.server;
 
+import dev.smtpkit.core.Printable;
 import dev.smtpkit.core.BareLineEndingPolicy;
 import dev.smtpkit.core.Limits;
 import dev.smtpkit.core.LongLinePolicy;
@@ -173,9 +174,9 @@ public final class SmtpServer implements AutoCloseable {
                     settings.writeTimeout(), settings.handlerTimeout(), settings.dataTerminationTimeout());
             // A connection accepted already waits in admit() for this lock, so it finds the server running.
             status = Status.RUNNING;
-            LOG.info("SMTP server {} listening on {} ({})", settings.config().hostname(), plain.localAddress(), transport);
+            LOG.info("SMTP server {} listening on {} ({})", settings.config().hostname(), Transcript.address(plain.localAddress()), transport);
             if (tls != null) {
-                LOG.info("SMTP server {} listening with implicit TLS on {}", settings.config().hostname(), tls.localAddress());
+                LOG.info("SMTP server {} listening with implicit TLS on {}", settings.config().hostname(), Transcript.address(tls.localAddress()));
             }
             return this;
         }
@@ -317,7 +318,7 @@ public final class SmtpServer implements AutoCloseable {
         if (refusal != null && (countLater || implicitTls)) {
             // A proxy or a TLS client would take a plaintext 421 for garbage: just close.
             settings.counters().connectionsRefused.increment();
-            LOG.info("refused connection from {}: {}", wire.remoteAddress(), refusal.toString().strip());
+            LOG.info("refused connection from {}: {}", Transcript.address(wire.remoteAddress()), refusal.toString().strip());
             wire.close();
             return;
         }
@@ -346,12 +347,12 @@ public final class SmtpServer implements AutoCloseable {
     private void refuse(Wire wire, Reply reply) {
         settings.counters().connectionsRefused.increment();
         settings.counters().replied(reply);
-        LOG.info("refused connection from {}: {}", wire.remoteAddress(), reply.toString().strip());
+        LOG.info("refused connection from {}: {}", Transcript.address(wire.remoteAddress()), reply.toString().strip());
         try {
             wire.write(reply.encode());
             wire.shutdownOutput();
         } catch (IOException e) {
-            LOG.debug("could not send the refusal to {}: {}", wire.remoteAddress(), e.toString());
+            LOG.debug("could not send the refusal to {}: {}", Transcript.address(wire.remoteAddress()), e.toString(), e);
         } finally {
             wire.close();
         }
@@ -447,7 +448,7 @@ public final class SmtpServer implements AutoCloseable {
             left = live();
         }
         if (!left.isEmpty()) {
-            LOG.warn("closing {} connections still open after the shutdown grace period of {}", left.size(), shutdownGracePeriod);
+            LOG.warn("closing {} connections still open after the shutdown grace period of {}", left.size(), Printable.duration(shutdownGracePeriod));
             left.forEach(ConnectionWorker::forceClose);
             long exitDeadline = System.nanoTime() + THREAD_EXIT_WAIT.toNanos();
             while (!live().isEmpty() && !interrupted && System.nanoTime() < exitDeadline) {
@@ -474,7 +475,7 @@ public final class SmtpServer implements AutoCloseable {
         synchronized (lock) {
             status = Status.CLOSED;
         }
-        LOG.info("SMTP server on {} closed", listener.localAddress());
+        LOG.info("SMTP server on {} closed", Transcript.address(listener.localAddress()));
         if (interrupted) {
             Thread.currentThread().interrupt();
         }

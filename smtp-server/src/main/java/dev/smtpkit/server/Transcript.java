@@ -1,10 +1,11 @@
 package dev.smtpkit.server;
 
+import dev.smtpkit.core.Printable;
 import dev.smtpkit.core.Reply;
 import dev.smtpkit.core.server.ServerSession;
 import java.io.ByteArrayOutputStream;
+import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -12,7 +13,9 @@ import org.slf4j.LoggerFactory;
  * One session's wire transcript at DEBUG on its own logger, so it can be switched on without the
  * rest of the server's debug output. Every command and reply line, with the session id and the
  * client's address; a message body only by its first lines, since bodies are large and private;
- * AUTH secrets never, as the session redacts them before they reach the observer.
+ * AUTH secrets never, as the session redacts them before they reach the observer. What the
+ * client wrote is escaped ({@link Printable#escape(CharSequence)}), so a CR, LF, ESC or NUL in a
+ * command can neither forge a log line nor reach a terminal.
  *
  * <p>It also counts every reply by class and passes every line to the builder's
  * {@link TranscriptListener}, whether or not the transcript is on.
@@ -46,7 +49,7 @@ final class Transcript implements ServerSession.Observer {
     Transcript(Connection connection, TranscriptListener listener, Counters counters, Logger log) {
         this.log = log;
         this.id = connection.id();
-        this.remote = connection.remoteAddress().toString();
+        this.remote = address(connection.remoteAddress());
         this.connection = connection;
         this.listener = listener;
         this.counters = counters;
@@ -60,7 +63,7 @@ final class Transcript implements ServerSession.Observer {
             SERVER_LOG.warn("{}: TranscriptListener.received() failed", id, e);
         }
         if (log.isDebugEnabled()) {
-            log.debug("{} {} C: {}", id, remote, text);
+            log.debug("{} {} C: {}", id, remote, Printable.escape(text));
         }
     }
 
@@ -74,9 +77,21 @@ final class Transcript implements ServerSession.Observer {
         }
         if (log.isDebugEnabled()) {
             for (String wire : reply.toString().split("\r\n")) {
-                log.debug("{} {} S: {}", id, remote, wire);
+                log.debug("{} {} S: {}", id, remote, Printable.escape(wire));
             }
         }
+    }
+
+    /**
+     * An address as a person writes it, {@code 127.0.0.1:2525} or {@code [::1]:2525}, not as
+     * {@code InetSocketAddress.toString()} does ({@code /127.0.0.1:2525}).
+     */
+    static String address(InetSocketAddress a) {
+        if (a == null) {
+            return "-";
+        }
+        String host = a.getAddress() == null ? a.getHostString() : a.getAddress().getHostAddress();
+        return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + a.getPort();
     }
 
     void client(String remote) {
@@ -85,7 +100,7 @@ final class Transcript implements ServerSession.Observer {
 
     void note(String what) {
         if (log.isDebugEnabled()) {
-            log.debug("{} {} -- {}", id, remote, what);
+            log.debug("{} {} -- {}", id, remote, Printable.escape(what));
         }
     }
 
@@ -120,7 +135,7 @@ final class Transcript implements ServerSession.Observer {
     }
 
     private void logBodyLine() {
-        log.debug("{} {} C: {}", id, remote, line.toString(StandardCharsets.UTF_8));
+        log.debug("{} {} C: {}", id, remote, Printable.escape(line.toByteArray()));
         line.reset();
         bodyLinesLogged++;
     }

@@ -12,6 +12,7 @@ import dev.smtpkit.server.security.SaslMechanism;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -166,6 +167,54 @@ class AuthTest {
             assertThat(c.ask("AUTH PLAIN " + plain(USER, PASSWORD))).startsWith("454 4.7.0");
             assertThat(c.ask("NOOP")).startsWith("250");
         }
+    }
+
+    @Test
+    @DisplayName("issue 17: no credential reaches the transcript with a tab, several spaces or a leading space around AUTH")
+    void transcriptHasNoSecretsWhateverTheWhitespace() throws Exception {
+        CapturingLogger log = new CapturingLogger();
+        List<String> secrets = new ArrayList<>();
+        try (SmtpServer server = plaintextAuth().authMechanisms(SaslMechanism.PLAIN, SaslMechanism.LOGIN)
+                .transcriptLog(log).messageHandler(new Inbox()).build().start();
+             RawClient c = new RawClient(server.port())) {
+            c.reply();
+            c.ask("EHLO client.test");
+            int n = 0;
+            for (String form : List.of("AUTH\tPLAIN %s", "AUTH  PLAIN  %s", " AUTH PLAIN %s", "auth plain %s",
+                    "AUTH PLAIN\t%s", "\tAUTH\t\tPLAIN %s")) {
+                String secret = plain(USER, "wrong-" + PASSWORD + n++);
+                secrets.add(secret);
+                c.ask(String.format(form, secret));
+            }
+            assertThat(c.ask("QUIT")).startsWith("221");
+        }
+        String text = log.text();
+        assertThat(text).contains("<redacted>");
+        for (String secret : secrets) {
+            assertThat(text).doesNotContain(secret);
+        }
+        assertThat(text).doesNotContain(PASSWORD);
+    }
+
+    @Test
+    @DisplayName("issue 17: CR, LF, ESC and NUL from the client are escaped in the transcript, so it cannot forge a line")
+    void transcriptEscapesControlCharacters() throws Exception {
+        CapturingLogger log = new CapturingLogger();
+        try (SmtpServer server = SmtpServerTest.local().transcriptLog(log).messageHandler(new Inbox()).build().start();
+             RawClient c = new RawClient(server.port())) {
+            c.reply();
+            c.ask("NOOP a\rb\u001b[2J\u0000\u007f");
+            c.send("HELO x\nINFO forged line\r\nQUIT\r\n");
+            String reply = c.reply();
+            while (!reply.isEmpty() && !reply.startsWith("221")) {
+                reply = c.reply();
+            }
+            assertThat(reply).startsWith("221");
+        }
+        String text = log.text();
+        assertThat(text).contains("C: NOOP a\\rb\\x1B[2J\\x00\\x7F").doesNotContain("\r", "\u001b", "\u0000", "\u007f");
+        assertThat(text.lines()).noneMatch(l -> l.startsWith("INFO forged"));
+        assertThat(text).doesNotContain("/127.0.0.1");
     }
 
     @Test

@@ -1,5 +1,6 @@
 package dev.smtpkit.testkit;
 
+import dev.smtpkit.core.Printable;
 import dev.smtpkit.core.Reply;
 import dev.smtpkit.core.SmtpSyntaxException;
 import java.io.IOException;
@@ -7,6 +8,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -53,12 +55,26 @@ import java.util.OptionalInt;
  *       listed by {@link #expectations()}.</li>
  *   <li>One space after the colon is part of the prefix: {@code "C:  x"} sends {@code " x"} and
  *       {@code "C:"} sends an empty line.</li>
+ *   <li>{@code C= } (or {@code S= } in RFC 821 notation) is a client line written with escapes
+ *       ({@link Printable}: backslash, {@code \r}, {@code \n}, {@code \t}, {@code \xHH} for
+ *       one octet), for what a {@code C: } line cannot hold: a bare LF or CR, a control
+ *       character, octets that are not UTF-8. Its line end is written out, such as {@code \n}
+ *       for a bare LF; only when the line holds no CR and no LF at all is CRLF implied.</li>
+ *   <li>{@code @ 1.250} is the time of the line after it, in seconds since the recording began;
+ *       {@code ! text} is a note at that point of the conversation, such as the proxy's
+ *       {@code ! tls: ...} where a session went encrypted. A note ends a client write.</li>
  * </ul>
  *
+ * <p>In the model, a client line without CR or LF is sent with CRLF after it; a line that holds
+ * CR or LF is exactly the octets to send. Octets that are not UTF-8 are held as the surrogates
+ * U+DC80 to U+DCFF ({@link Printable#decode(byte[], int, int)}); {@link ClientWrite#octets()}
+ * gives the octets a player sends.
+ *
  * <p>{@link #write()} (also {@link #toString()}) gives the script back with all comments first,
- * so {@code parse(c.write()).equals(c)} for every conversation. Equality is over the steps and
- * the comments; the {@link Notation}, the source name and the source line numbers are
- * presentation and do not take part.
+ * so {@code parse(c.write()).equals(c)} for every conversation, and {@code write()} of what
+ * {@code parse} read keeps its times and notes. Equality is over the steps and the comments; the
+ * {@link Notation}, the source name and line numbers, the times and the notes are presentation
+ * and do not take part.
  */
 public final class Conversation {
 
@@ -99,20 +115,28 @@ public final class Conversation {
 
     /**
      * Lines the client sends in one write: a command, several pipelined commands (RFC 2920), or
-     * message data as on the wire, each without its CRLF.
+     * message data as on the wire. A line without CR or LF goes out with CRLF after it; a line
+     * that holds CR or LF is exactly the octets sent, such as {@code "body\n"} for a bare LF.
      *
-     * @param lines at least one line, none holding CR or LF
+     * @param lines at least one line; a line that is text and one CRLF is kept without the CRLF
      */
     public record ClientWrite(List<String> lines) implements Step {
-        /** Checks there is a line and that no line holds a line break. */
+        /** Checks there is a line, and keeps each line in its one canonical form. */
         public ClientWrite {
-            lines = List.copyOf(Objects.requireNonNull(lines, "lines"));
+            Objects.requireNonNull(lines, "lines");
             if (lines.isEmpty()) {
                 throw new IllegalArgumentException("a client write has at least one line");
             }
+            lines = lines.stream().map(Conversation::canonicalLine).toList();
+        }
+
+        /** Returns the octets the client sends (RFC 5321 §2.3.8: CRLF after each line that has no line end of its own). */
+        public byte[] octets() {
+            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
             for (String line : lines) {
-                requireNoLineBreak(line, "client line");
+                out.writeBytes(lineOctets(line));
             }
+            return out.toByteArray();
         }
 
         /** A write of the given lines. */
@@ -129,7 +153,7 @@ public final class Conversation {
         public List<String> scriptLines(Notation notation) {
             List<String> out = new ArrayList<>(lines.size());
             for (String line : lines) {
-                out.add(line.isEmpty() ? notation.clientPrefix() : notation.clientPrefix() + " " + line);
+                out.add(clientScriptLine(line, notation));
             }
             return out;
         }
@@ -161,8 +185,29 @@ public final class Conversation {
         }
     }
 
+    /**
+     * A note at a point of the conversation: the proxy's record of a session going encrypted,
+     * a peer closing, octets it could not read as SMTP.
+     *
+     * @param step the index of the step the note comes before; {@code steps().size()} for the end
+     * @param text the note; any characters, since a script holds it escaped
+     */
+    public record Note(int step, String text) {
+        /** Checks for null and a negative step. */
+        public Note {
+            Objects.requireNonNull(text, "text");
+            if (step < 0) {
+                throw new IllegalArgumentException("step must not be negative: " + step);
+            }
+        }
+    }
+
     private static final String STRING_SOURCE = "<string>";
     private static final String EXPECT = "expect:";
+    private static final String TIME = "@";
+    private static final String NOTE = "!";
+    /** A line's time is not known. */
+    private static final long NO_TIME = -1;
 
     private final List<Step> steps;
     private final List<String> comments;
@@ -170,6 +215,9 @@ public final class Conversation {
     private final Optional<String> source;
     /** For each step, the source line of each of its lines; 0 where unknown. */
     private final List<int[]> sourceLines;
+    /** For each step, the time of each of its lines in milliseconds, or {@link #NO_TIME}. */
+    private final List<long[]> times;
+    private final List<Note> notes;
 
     private Conversation(Builder b) {
         this.steps = List.copyOf(b.steps);
@@ -181,6 +229,12 @@ public final class Conversation {
             copies.add(lines.stream().mapToInt(Integer::intValue).toArray());
         }
         this.sourceLines = List.copyOf(copies);
+        List<long[]> timeCopies = new ArrayList<>(b.times.size());
+        for (List<Long> lines : b.times) {
+            timeCopies.add(lines.stream().mapToLong(Long::longValue).toArray());
+        }
+        this.times = List.copyOf(timeCopies);
+        this.notes = List.copyOf(b.notes);
     }
 
     /** Returns an empty builder in {@link Notation#CLIENT_SERVER} notation. */
@@ -188,11 +242,20 @@ public final class Conversation {
         return new Builder();
     }
 
-    /** Returns a builder holding this conversation's steps, comments and notation. */
+    /** Returns a builder holding this conversation's steps, comments, notes and notation. */
     public Builder toBuilder() {
         Builder b = new Builder().notation(notation);
         comments.forEach(b::comment);
-        steps.forEach(b::step);
+        int note = 0;
+        for (int i = 0; i < steps.size(); i++) {
+            for (; note < notes.size() && notes.get(note).step() == i; note++) {
+                b.note(notes.get(note).text());
+            }
+            b.step(steps.get(i));
+        }
+        for (; note < notes.size(); note++) {
+            b.note(notes.get(note).text());
+        }
         return b;
     }
 
@@ -239,21 +302,36 @@ public final class Conversation {
                 b.comment(stripOneSpace(line.substring(1)));
                 continue;
             }
+            String escapedClient = notation.clientPrefix().charAt(0) + "=";
             boolean client = line.startsWith(notation.clientPrefix());
+            boolean escaped = line.startsWith(escapedClient);
             boolean server = line.startsWith(notation.serverPrefix());
-            if (!client && !server) {
+            boolean annotation = line.startsWith(TIME) || line.startsWith(NOTE);
+            if (!client && !server && !escaped && !annotation) {
                 throw new ConversationSyntaxException(sourceName, number, rfc821
-                        ? "a script with R: lines (RFC 821 notation) has only S: (client), R: (server)"
-                                + " and # lines: " + line
-                        : "a script line starts with C: (client), S: (server) or #: " + line);
+                        ? "a script with R: lines (RFC 821 notation) has only S: or S= (client), R: (server),"
+                                + " @, ! and # lines: " + line
+                        : "a script line starts with C: or C= (client), S: (server), @ (time), ! (note) or #: " + line);
+            }
+            if ((client || escaped || annotation) && !pending.isEmpty()) {
+                throw new ConversationSyntaxException(sourceName, number,
+                        (annotation ? "time or note" : "client line") + " inside a multi-line reply that has not ended: "
+                                + pending.get(0));
+            }
+            if (annotation) {
+                annotate(b, stripOneSpace(line.substring(1)), line.startsWith(TIME), sourceName, number);
+                continue;
             }
             String text = stripOneSpace(line.substring(2));
-            if (client) {
-                if (!pending.isEmpty()) {
-                    throw new ConversationSyntaxException(sourceName, number,
-                            "client line inside a multi-line reply that has not ended: " + pending.get(0));
+            if (client || escaped) {
+                if (escaped) {
+                    try {
+                        text = Printable.unescape(text);
+                    } catch (IllegalArgumentException e) {
+                        throw new ConversationSyntaxException(sourceName, number, escapedClient + " line: " + e.getMessage());
+                    }
                 }
-                b.clientAt(text, number);
+                b.clientAt(canonicalLine(text), number);
                 continue;
             }
             if (pending.isEmpty()) {
@@ -270,6 +348,71 @@ public final class Conversation {
                     "the script ends inside a multi-line reply (RFC 5321 §4.2.1): " + pending.get(0));
         }
         return b.build();
+    }
+
+    private static void annotate(Builder b, String text, boolean time, String source, int line) {
+        if (!time) {
+            try {
+                b.note(Printable.unescape(text));
+            } catch (IllegalArgumentException e) {
+                throw new ConversationSyntaxException(source, line, "note: " + e.getMessage());
+            }
+            return;
+        }
+        if (!text.matches("[0-9]{1,12}(\\.[0-9]{1,3})?")) {
+            throw new ConversationSyntaxException(source, line,
+                    "a time line is @ and seconds since the recording began, to the millisecond, such as @ 1.250: " + text);
+        }
+        int dot = text.indexOf('.');
+        long millis = dot < 0 ? Long.parseLong(text) * 1000
+                : Long.parseLong(text.substring(0, dot)) * 1000
+                        + Long.parseLong((text.substring(dot + 1) + "00").substring(0, 3));
+        b.time(Duration.ofMillis(millis));
+    }
+
+    /** Returns the script line of a client line: {@code C: text}, or {@code C= } with escapes. */
+    static String clientScriptLine(String line, Notation notation) {
+        if (line.indexOf('\r') < 0 && line.indexOf('\n') < 0 && !Printable.hasControl(line)) {
+            return line.isEmpty() ? notation.clientPrefix() : notation.clientPrefix() + " " + line;
+        }
+        return notation.clientPrefix().charAt(0) + "= " + Printable.escape(line);
+    }
+
+    /** Returns the script line of a time: {@code @ 1.250}. */
+    static String timeLine(Duration time) {
+        long millis = time.toMillis();
+        return String.format(java.util.Locale.ROOT, "%s %d.%03d", TIME, millis / 1000, millis % 1000);
+    }
+
+    /** Returns the script line of a note: {@code ! text}, escaped. */
+    static String noteLine(String text) {
+        return NOTE + " " + Printable.escape(text);
+    }
+
+    /**
+     * Returns a line in its one form: text and one CRLF, with no other CR or LF, is the text alone,
+     * as a line without a line end means "and CRLF".
+     */
+    static String canonicalLine(String line) {
+        Objects.requireNonNull(line, "client line");
+        if (line.endsWith("\r\n")) {
+            String text = line.substring(0, line.length() - 2);
+            if (text.indexOf('\r') < 0 && text.indexOf('\n') < 0) {
+                return text;
+            }
+        }
+        return line;
+    }
+
+    /** Returns the octets of one client line: its text and CRLF, or exactly its octets if it holds CR or LF. */
+    static byte[] lineOctets(String line) {
+        boolean exact = line.indexOf('\r') >= 0 || line.indexOf('\n') >= 0;
+        return Printable.encode(exact ? line : line + "\r\n");
+    }
+
+    /** Returns the client line that the octets of one line, with their line end, are: the inverse of {@link #lineOctets(String)}. */
+    static String line(byte[] octets, int offset, int length) {
+        return canonicalLine(Printable.decode(octets, offset, length));
     }
 
     private static Reply parseReply(List<String> lines, String source, int line) {
@@ -331,7 +474,30 @@ public final class Conversation {
         for (int[] lines : sourceLines) {
             b.sourceLines.add(Arrays.stream(lines).boxed().collect(java.util.stream.Collectors.toList()));
         }
+        b.times.clear();
+        for (long[] lines : times) {
+            b.times.add(Arrays.stream(lines).boxed().collect(java.util.stream.Collectors.toList()));
+        }
         return b.build();
+    }
+
+    /**
+     * Returns the time of a step's line, since the recording began, when it is known.
+     *
+     * @param step  the 0-based index into {@link #steps()}
+     * @param index the 0-based line within a client write; 0 for a reply
+     */
+    public Optional<Duration> time(int step, int index) {
+        if (step < 0 || step >= times.size() || index < 0 || index >= times.get(step).length) {
+            return Optional.empty();
+        }
+        long millis = times.get(step)[index];
+        return millis == NO_TIME ? Optional.empty() : Optional.of(Duration.ofMillis(millis));
+    }
+
+    /** Returns the notes in order. */
+    public List<Note> notes() {
+        return notes;
     }
 
     /** Returns the file name this conversation was read from, if it was read from a file. */
@@ -376,15 +542,26 @@ public final class Conversation {
         for (String c : comments) {
             sb.append(c.isEmpty() ? "#" : "# " + c).append('\n');
         }
-        if (!comments.isEmpty() && !steps.isEmpty()) {
+        if (!comments.isEmpty() && (!steps.isEmpty() || !notes.isEmpty())) {
             sb.append('\n');
         }
         boolean anyReply = steps.stream().anyMatch(s -> !s.fromClient());
         Notation n = anyReply ? notation : Notation.CLIENT_SERVER;
-        for (Step step : steps) {
-            for (String line : step.scriptLines(n)) {
-                sb.append(line).append('\n');
+        int note = 0;
+        for (int i = 0; i < steps.size(); i++) {
+            for (; note < notes.size() && notes.get(note).step() == i; note++) {
+                sb.append(noteLine(notes.get(note).text())).append('\n');
             }
+            List<String> lines = steps.get(i).scriptLines(n);
+            for (int k = 0; k < lines.size(); k++) {
+                // a reply's time is that of its first line
+                Optional<Duration> time = k == 0 || steps.get(i).fromClient() ? time(i, k) : Optional.empty();
+                time.ifPresent(t -> sb.append(timeLine(t)).append('\n'));
+                sb.append(lines.get(k)).append('\n');
+            }
+        }
+        for (; note < notes.size(); note++) {
+            sb.append(noteLine(notes.get(note).text())).append('\n');
         }
         return sb.toString();
     }
@@ -423,8 +600,13 @@ public final class Conversation {
         private final List<Step> steps = new ArrayList<>();
         private final List<String> comments = new ArrayList<>();
         private final List<List<Integer>> sourceLines = new ArrayList<>();
+        private final List<List<Long>> times = new ArrayList<>();
+        private final List<Note> notes = new ArrayList<>();
         private Notation notation = Notation.CLIENT_SERVER;
         private String source;
+        private long nextTime = NO_TIME;
+        /** A note came after the last step: the next client line starts a new write. */
+        private boolean noted;
 
         private Builder() {
         }
@@ -502,28 +684,60 @@ public final class Conversation {
             return this;
         }
 
+        /**
+         * Sets the time of the next line added, since the recording began, to the millisecond.
+         *
+         * @throws IllegalArgumentException if the time is negative
+         */
+        public Builder time(Duration sinceStart) {
+            Objects.requireNonNull(sinceStart, "sinceStart");
+            if (sinceStart.isNegative()) {
+                throw new IllegalArgumentException("a time since the start must not be negative: " + sinceStart);
+            }
+            nextTime = sinceStart.toMillis();
+            return this;
+        }
+
+        /** Adds a note at this point; the next client line starts a new write. */
+        public Builder note(String text) {
+            notes.add(new Note(steps.size(), text));
+            noted = true;
+            return this;
+        }
+
         /** Returns whether no step has been added. */
         public boolean isEmpty() {
             return steps.isEmpty();
         }
 
         void clientAt(String line, int sourceLine) {
-            requireNoLineBreak(line, "client line");
+            Objects.requireNonNull(line, "client line");
             int last = steps.size() - 1;
-            if (last >= 0 && steps.get(last) instanceof ClientWrite w) {
+            if (last >= 0 && !noted && steps.get(last) instanceof ClientWrite w) {
                 List<String> joined = new ArrayList<>(w.lines());
                 joined.add(line);
                 steps.set(last, new ClientWrite(joined));
                 sourceLines.get(last).add(sourceLine);
+                times.get(last).add(takeTime());
             } else {
                 steps.add(new ClientWrite(List.of(line)));
                 sourceLines.add(new ArrayList<>(List.of(sourceLine)));
+                times.add(new ArrayList<>(List.of(takeTime())));
             }
+            noted = false;
         }
 
         void replyAt(Reply reply, int sourceLine) {
             steps.add(new ServerReply(reply));
             sourceLines.add(new ArrayList<>(List.of(sourceLine)));
+            times.add(new ArrayList<>(List.of(takeTime())));
+            noted = false;
+        }
+
+        private long takeTime() {
+            long t = nextTime;
+            nextTime = NO_TIME;
+            return t;
         }
 
         /** Returns the conversation. */

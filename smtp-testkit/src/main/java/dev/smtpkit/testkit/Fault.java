@@ -95,6 +95,22 @@ public sealed interface Fault {
     }
 
     /**
+     * Closes both connections once {@code octets} octets from the client have been relayed to
+     * the server, in the middle of a line or a message if that is where the count ends, as a
+     * connection lost on the way does. The server gets exactly the first {@code octets}.
+     *
+     * @param octets how many octets reach the server, at least 0
+     */
+    record DropAfterOctets(long octets) implements Fault {
+        /** Checks that the count is not negative. */
+        public DropAfterOctets {
+            if (octets < 0) {
+                throw new IllegalArgumentException("octets must not be negative: " + octets);
+            }
+        }
+    }
+
+    /**
      * Sends the server a RSET just before the command at {@code before} and keeps its reply from
      * the client, as some connection-reusing relays do; the server forgets the transaction so
      * far (RFC 5321 §4.1.1.5).
@@ -132,6 +148,11 @@ public sealed interface Fault {
     /** {@link DropConnection}. */
     static DropConnection dropConnection(At at) {
         return new DropConnection(at);
+    }
+
+    /** {@link DropAfterOctets}. */
+    static DropAfterOctets dropAfterOctets(long octets) {
+        return new DropAfterOctets(octets);
     }
 
     /** {@link InjectRset}. */

@@ -3,7 +3,6 @@ package dev.smtpkit.testkit;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -11,8 +10,10 @@ import java.util.Optional;
 
 /**
  * Splits what a client sends into lines, keeping track of which lines came in one read so that
- * a recording can show pipelining (RFC 2920). A line ends at LF, with a CR before it dropped:
- * a test tool should record a client that sends bare LF rather than hang on it.
+ * a recording can show pipelining (RFC 2920). A line ends at LF: a test tool should record a
+ * client that sends bare LF rather than hang on it. Lines are in the script model's form
+ * ({@link Conversation#line(byte[], int, int)}): a CRLF line without its CRLF, any other line
+ * with its octets exactly, so a bare LF shows.
  */
 final class LineReader {
 
@@ -65,9 +66,9 @@ final class LineReader {
         for (int i = 0; i < n; i++) {
             byte b = buffer[i];
             if (b == '\n') {
+                line.write(b);
                 byte[] bytes = line.toByteArray();
-                int length = bytes.length > 0 && bytes[bytes.length - 1] == '\r' ? bytes.length - 1 : bytes.length;
-                ready.add(new String(bytes, 0, length, StandardCharsets.UTF_8));
+                ready.add(Conversation.line(bytes, 0, bytes.length));
                 line.reset();
             } else if (line.size() == MAX_LINE) {
                 throw new IOException("line exceeds LineReader.MAX_LINE (" + MAX_LINE + " octets)");

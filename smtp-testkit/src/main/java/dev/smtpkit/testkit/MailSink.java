@@ -1,5 +1,6 @@
 package dev.smtpkit.testkit;
 
+import dev.smtpkit.core.Printable;
 import dev.smtpkit.core.Envelope;
 import dev.smtpkit.core.ForwardPath;
 import dev.smtpkit.core.Parameters;
@@ -151,7 +152,7 @@ public final class MailSink implements AutoCloseable {
             while (messages.size() < count) {
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
-                    throw new AssertionError("MailSink expected " + plural(count, "message") + " within " + timeout
+                    throw new AssertionError("MailSink expected " + plural(count, "message") + " within " + Printable.duration(timeout)
                             + " but " + (messages.isEmpty() ? "none" : messages.size()) + " arrived"
                             + (messages.isEmpty() ? "" : ": " + messages));
                 }

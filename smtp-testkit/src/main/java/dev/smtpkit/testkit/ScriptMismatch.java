@@ -12,7 +12,7 @@ import java.util.Optional;
  *                   when the script was read from a file
  * @param expected   the script line that was due, such as {@code "S: 250 OK"}
  * @param actual     what came instead, such as {@code "S: 550 5.1.1 No such user"}, or what
- *                   happened instead, such as {@code "nothing within PT5S"}
+ *                   happened instead, such as {@code "nothing within 5 s"}
  * @param transcript what was actually said up to and including the divergence
  */
 public record ScriptMismatch(int step, int line, Optional<String> location, String expected, String actual,

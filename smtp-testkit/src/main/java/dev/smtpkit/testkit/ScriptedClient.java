@@ -1,5 +1,6 @@
 package dev.smtpkit.testkit;
 
+import dev.smtpkit.core.Printable;
 import dev.smtpkit.core.Limits;
 import dev.smtpkit.core.Reply;
 import dev.smtpkit.core.SmtpProtocolException;
@@ -11,7 +12,6 @@ import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
@@ -107,7 +107,7 @@ public final class ScriptedClient {
             socket.setTcpNoDelay(true);
             return play(socket);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot connect to " + address, e);
+            throw new UncheckedIOException("cannot connect to " + address.getHostString() + ":" + address.getPort(), e);
         }
     }
 
@@ -121,7 +121,7 @@ public final class ScriptedClient {
             Conversation.Step step = steps.get(s);
             if (step instanceof Conversation.ClientWrite w) {
                 try {
-                    out.write((String.join("\r\n", w.lines()) + "\r\n").getBytes(StandardCharsets.UTF_8));
+                    out.write(w.octets());
                     out.flush();
                 } catch (IOException e) {
                     return mismatch(s, 0, "cannot write: " + e.getMessage(), transcript);
@@ -165,14 +165,14 @@ public final class ScriptedClient {
             }
             long left = deadline - System.nanoTime();
             if (left <= 0) {
-                return Received.none("nothing within " + timeout);
+                return Received.none("nothing within " + Printable.duration(timeout));
             }
             socket.setSoTimeout((int) Math.max(1, Math.min(Integer.MAX_VALUE, left / 1_000_000)));
             int n;
             try {
                 n = in.read(buffer);
             } catch (SocketTimeoutException e) {
-                return Received.none("nothing within " + timeout);
+                return Received.none("nothing within " + Printable.duration(timeout));
             } catch (IOException e) {
                 return Received.none("connection failed: " + e.getMessage());
             }

@@ -1,5 +1,6 @@
 package dev.smtpkit.testkit;
 
+import dev.smtpkit.core.Printable;
 import dev.smtpkit.core.EnhancedStatus;
 import dev.smtpkit.core.Replies;
 import dev.smtpkit.core.Reply;
@@ -261,7 +262,7 @@ public final class ScriptedServer implements AutoCloseable {
                 try {
                     line = reader.next();
                 } catch (SocketTimeoutException e) {
-                    return Optional.of(mismatch(event, "nothing within " + timeout));
+                    return Optional.of(mismatch(event, "nothing within " + Printable.duration(timeout)));
                 } catch (IOException e) {
                     return Optional.of(mismatch(event, "connection failed: " + e.getMessage()));
                 }

@@ -1,9 +1,15 @@
 package dev.smtpkit.testkit;
 
+import dev.smtpkit.core.BareLineEndingPolicy;
+import dev.smtpkit.core.EnhancedStatus;
 import dev.smtpkit.core.Limits;
+import dev.smtpkit.core.LongLinePolicy;
+import dev.smtpkit.core.Printable;
 import dev.smtpkit.core.Reply;
 import dev.smtpkit.core.SmtpProtocolException;
 import dev.smtpkit.core.Verb;
+import dev.smtpkit.core.codec.DataDecoder;
+import dev.smtpkit.core.codec.DecodeStatus;
 import dev.smtpkit.core.codec.ReplyDecoder;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -14,8 +20,10 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -27,12 +35,15 @@ import java.util.Optional;
 import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,17 +60,27 @@ import org.slf4j.LoggerFactory;
  * }
  * }</pre>
  *
- * <p>The proxy understands SMTP line by line: it reads the client's lines and the server's
- * replies (RFC 5321 §4.2), tells commands from message data by the 354 reply and keeps replies
- * in command order, which is what lets it record and inject faults at a chosen command. It
- * therefore relays only what is line-based: after a successful STARTTLS (RFC 3207) or with BDAT
- * (RFC 3030) the recording is meaningless; {@link Fault.StripStartTls} keeps a session in clear
- * text. Lines that arrive in one read reach the server in one write, so pipelining (RFC 2920)
- * passes through.
+ * <p>The proxy is byte-transparent: it relays exactly the octets it reads, both ways. It never
+ * re-terminates a line or decodes text, so a bare LF that a server refuses directly (SMTP
+ * smuggling, CVE-2023-51764) reaches it through the proxy as it was sent, and so do octets that
+ * are not UTF-8. To follow the conversation it splits a copy of each side's octets: the
+ * client's into lines at each LF, the end of message data found as the server's
+ * {@link DataDecoder} finds it (CRLF . CRLF, RFC 5321 §4.1.1.4), the server's into replies with
+ * core's {@link ReplyDecoder} (RFC 5321 §4.2). That is what lets it record, and inject faults at a
+ * chosen command; only a fault changes what is relayed.
  *
- * <p>Each connection is relayed by its own threads and recorded when both ends are closed. The
- * proxy listens on {@code 127.0.0.1} and a free port unless told otherwise; {@link #close()}
- * closes every connection.
+ * <p>After a STARTTLS that the server accepts with 220 (RFC 3207 §4.2), after BDAT (RFC 3030)
+ * and after a server reply that is not SMTP, the proxy relays the rest unread, and the recording
+ * says so in a note ({@code ! tls: ...}); {@link Fault.StripStartTls} keeps a session in clear
+ * text. Octets that arrive in one read reach the other side in one write, so pipelining (RFC
+ * 2920) passes through.
+ *
+ * <p>Each connection is relayed by its own threads. The recording (in script form, with times
+ * and notes, see {@link Conversation}) is told to a {@link ProxyListener} line by line as it
+ * happens, and handed out whole by {@link #takeRecording(Duration)} when both ends are closed.
+ * A server that cannot be reached gets the client a {@code 421 4.4.1} naming the cause. The proxy
+ * listens on {@code 127.0.0.1} and a free port unless told otherwise; {@link #close()} closes
+ * every connection.
  */
 public final class SmtpProxy implements AutoCloseable {
 
@@ -68,10 +89,17 @@ public final class SmtpProxy implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(SmtpProxy.class);
     private static final Duration JOIN_TIMEOUT = Duration.ofSeconds(5);
+    /**
+     * Replies are read to follow the conversation, not to judge the server: far above RFC 5321
+     * §4.5.3.1.5's 512 octets a line, yet bounded. A reply over these is relayed unread.
+     */
+    private static final Limits READ_LIMITS = Limits.builder().maxReplyLine(65_536).maxReplyLines(10_000).build();
 
     private final InetSocketAddress target;
     private final List<Fault> faults;
     private final Duration connectTimeout;
+    private final ProxyListener observer;
+    private final Optional<SSLContext> terminateTls;
     private final ServerSocket listener;
     private final Thread acceptor;
     private final Set<Socket> open = ConcurrentHashMap.newKeySet();
@@ -84,6 +112,8 @@ public final class SmtpProxy implements AutoCloseable {
         this.target = b.target;
         this.faults = List.copyOf(b.faults);
         this.connectTimeout = b.connectTimeout;
+        this.observer = b.listener;
+        this.terminateTls = b.terminateTls;
         this.listener = new ServerSocket();
         listener.bind(new InetSocketAddress(b.address, b.port));
         this.acceptor = new Thread(this::acceptLoop, "smtp-proxy-" + listener.getLocalPort());
@@ -184,7 +214,7 @@ public final class SmtpProxy implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         if (t.isAlive()) {
-            LOG.warn("{} did not end within {}", t.getName(), JOIN_TIMEOUT);
+            LOG.warn("{} did not end within {}", t.getName(), Printable.duration(JOIN_TIMEOUT));
         }
     }
 
@@ -193,25 +223,61 @@ public final class SmtpProxy implements AutoCloseable {
         return "SmtpProxy[" + address() + " -> " + target + ", " + faults + "]";
     }
 
-    /** What a relay's coordinator is told by its two readers. */
+    /** What a relay's coordinator is told by its two readers: octets as they came, never decoded. */
     private sealed interface Event {
     }
 
-    /** Lines that arrived from the client in one read. */
-    private record FromClient(List<String> lines) implements Event {
+    /**
+     * Octets from the client; with TLS termination, a read that ends with a STARTTLS line waits
+     * on {@code upgrade} to learn whether to start TLS before it reads on.
+     */
+    private record FromClient(byte[] octets, Optional<CompletableFuture<Boolean>> upgrade) implements Event {
     }
 
-    private record FromServer(Reply reply) implements Event {
+    /** The proxy's TLS handshake with the client is done (termination, RFC 3207 §4.2). */
+    private record TlsUp(String protocol, String cipherSuite) implements Event {
+    }
+
+    private record FromServer(byte[] octets) implements Event {
     }
 
     private record Closed(boolean client, String why) implements Event {
+    }
+
+    /**
+     * One line from the client: its octets exactly as they came, up to and including the LF that
+     * ended it, and the same in the script model's form ({@link Conversation#line(byte[], int, int)}).
+     */
+    private record Line(byte[] octets, String text) {
+        static Line of(byte[] octets) {
+            return new Line(octets, Conversation.line(octets, 0, octets.length));
+        }
+
+        /** A line the proxy itself writes. */
+        static Line made(String command) {
+            return new Line((command + "\r\n").getBytes(StandardCharsets.US_ASCII), command);
+        }
+
+        /** The command without its line end, for finding the verb. */
+        String command() {
+            int end = text.length();
+            while (end > 0 && (text.charAt(end - 1) == '\r' || text.charAt(end - 1) == '\n')) {
+                end--;
+            }
+            return text.substring(0, end).strip();
+        }
     }
 
     /** A reply the client is owed, in the order of its commands; filled by the server or the proxy. */
     private static final class Slot {
         final Optional<At> at;
         Reply reply;
+        /** The server's octets of the reply, relayed as they came unless a fault replaced the reply. */
+        byte[] octets;
         Duration delay = Duration.ZERO;
+        boolean startTls;
+        /** The proxy's own 220 to STARTTLS: TLS with the client starts once it is written. */
+        boolean terminate;
 
         Slot(Optional<At> at) {
             this.at = at;
@@ -230,54 +296,166 @@ public final class SmtpProxy implements AutoCloseable {
     }
 
     /**
-     * One relayed connection. Two readers turn bytes into events; this one thread owns all the
-     * state and does all the writing, so the rules live in one place and need no locks.
+     * One side's recording. The client's view is also told to the {@link ProxyListener} line by
+     * line, in the very form its {@link Conversation#write()} will have.
+     */
+    private final class View {
+        private final Conversation.Builder script = Conversation.builder();
+        private final int connection;
+        private final boolean live;
+        private final long started;
+
+        View(int connection, boolean live, long started) {
+            this.connection = connection;
+            this.live = live;
+            this.started = started;
+        }
+
+        void client(Line line, boolean timed, boolean secret) {
+            Duration at = elapsed();
+            if (timed) {
+                script.time(at);
+                emit(Conversation.timeLine(at), null);
+            }
+            script.client(line.text());
+            String shown = secret && !line.command().equals("*") ? Printable.REDACTED : Printable.redactAuth(line.text());
+            emit(Conversation.clientScriptLine(line.text(), Conversation.Notation.CLIENT_SERVER),
+                    Conversation.clientScriptLine(shown, Conversation.Notation.CLIENT_SERVER));
+        }
+
+        void server(Reply reply) {
+            Duration at = elapsed();
+            script.time(at).server(reply);
+            emit(Conversation.timeLine(at), null);
+            for (String line : new Conversation.ServerReply(reply).scriptLines(Conversation.Notation.CLIENT_SERVER)) {
+                emit(line, Printable.hasControl(line) ? Printable.escape(line) : line);
+            }
+        }
+
+        void note(String text) {
+            script.note(text);
+            String line = Conversation.noteLine(text);
+            emit(line, line);
+        }
+
+        Conversation build() {
+            return script.build();
+        }
+
+        private Duration elapsed() {
+            return Duration.ofNanos(System.nanoTime() - started);
+        }
+
+        private void emit(String scriptLine, String shownLine) {
+            if (!live) {
+                return;
+            }
+            try {
+                observer.recorded(connection, scriptLine);
+                if (shownLine != null) {
+                    observer.shown(connection, shownLine);
+                }
+            } catch (RuntimeException e) {
+                LOG.warn("connection {}: the ProxyListener failed", connection, e);
+            }
+        }
+    }
+
+    /**
+     * One relayed connection. Two readers pass on octets as they come; this one thread owns all
+     * the state and does all the writing, so the rules live in one place and need no locks. It
+     * splits a copy of each side's octets into lines and replies to follow the conversation, and
+     * relays the octets it read, never the lines it made of them.
      */
     private final class Relay {
         private final int connection;
         private final Socket client;
         private final Socket server = new Socket();
+        private final long started = System.nanoTime();
         private final BlockingQueue<Event> events = new LinkedBlockingQueue<>();
-        private final Conversation.Builder clientView = Conversation.builder();
-        private final Conversation.Builder serverView = Conversation.builder();
+        private final View clientView;
+        private final View serverView;
         private final ByteArrayOutputStream toServer = new ByteArrayOutputStream();
         private final ByteArrayOutputStream toClient = new ByteArrayOutputStream();
         private final Map<Verb, Integer> counts = new EnumMap<>(Verb.class);
         private final ArrayDeque<Slot> clientOwed = new ArrayDeque<>();
         private final ArrayDeque<Owed> serverOwed = new ArrayDeque<>();
-        private final ArrayDeque<String> deferred = new ArrayDeque<>();
+        private final ArrayDeque<Line> deferred = new ArrayDeque<>();
         private final Optional<Fault.AnswerData> answerData;
+        private final Optional<Fault.DropAfterOctets> dropAfter;
+        /** The client's octets after its last LF: the start of a line not yet complete. */
+        private final ByteArrayOutputStream clientPartial = new ByteArrayOutputStream();
+        /** The server's octets after its last LF. */
+        private final ByteArrayOutputStream serverPartial = new ByteArrayOutputStream();
+        /** The server's octets of the reply being read. */
+        private final ByteArrayOutputStream replyOctets = new ByteArrayOutputStream();
+        private final ReplyDecoder replies = new ReplyDecoder(READ_LIMITS);
+        /** Finds the end of message data exactly as the server's decoder does (RFC 5321 §4.1.1.4). */
+        private final DataDecoder dataEnd = new DataDecoder(Integer.MAX_VALUE, BareLineEndingPolicy.ACCEPT, LongLinePolicy.ACCEPT);
         /** The client has been given 354 and is sending message data (RFC 5321 §4.1.1.4). */
         private boolean clientInData;
         /** The client has been given 334 and its next line answers the challenge (RFC 4954 §4). */
         private boolean clientInAuth;
         /** The message now coming is being taken by the proxy ({@link Fault.AnswerData}). */
         private boolean intercepting;
-        private final List<String> intercepted = new ArrayList<>();
-        /** An intercepted message waiting to be delivered to the server. */
-        private Optional<List<String>> undelivered = Optional.empty();
+        private final List<Line> intercepted = new ArrayList<>();
+        /** An intercepted message, and the line that ended it, waiting to be delivered to the server. */
+        private Optional<List<Line>> undelivered = Optional.empty();
         /** The proxy is delivering an intercepted message; client lines wait. */
         private boolean busy;
         private long nextKeepAlive;
         /** The client left while an intercepted message was still to be delivered. */
         private boolean clientGone;
         private boolean done;
+        /** A fault closed both ends: nothing more is written. */
+        private boolean dropped;
+        /**
+         * Why the octets are now relayed unread, both ways: TLS after STARTTLS (RFC 3207 §4.2),
+         * BDAT chunks (RFC 3030), or a server that stopped speaking SMTP.
+         */
+        private Optional<String> passThrough = Optional.empty();
+        private long passedFromClient;
+        private long passedFromServer;
+        private long relayedToServer;
+        /** Where the client's octets go: the socket, or the TLS layer the proxy put on it. */
+        private volatile OutputStream clientOut;
+        /** The proxy has written its 220 to STARTTLS and the client's reader is to start TLS. */
+        private boolean upgradeNow;
+        /** The proxy terminated TLS with the client (RFC 3207 §4.2): STARTTLS is no longer offered. */
+        private boolean clientTls;
+        /** The read being handled ends with STARTTLS and its reader waits to hear whether to start TLS. */
+        private boolean lastReadMayUpgrade;
 
         Relay(Socket client, int connection) {
             this.client = client;
             this.connection = connection;
+            this.clientView = new View(connection, true, started);
+            this.serverView = new View(connection, false, started);
             this.answerData = faults.stream().filter(f -> f instanceof Fault.AnswerData)
                     .map(f -> (Fault.AnswerData) f).findFirst();
+            this.dropAfter = faults.stream().filter(f -> f instanceof Fault.DropAfterOctets)
+                    .map(f -> (Fault.DropAfterOctets) f).findFirst();
         }
 
         void run() {
+            String from = client.getInetAddress().getHostAddress() + ":" + client.getPort();
+            String to = target.getHostString() + ":" + target.getPort();
+            String opened = "connection " + connection + " from " + from + " to " + to + " at " + Instant.now();
+            clientView.note(opened);
+            serverView.note(opened);
             try {
                 open.add(server);
-                server.connect(target, ScriptedClient.millis(connectTimeout));
+                try {
+                    server.connect(target, ScriptedClient.millis(connectTimeout));
+                } catch (IOException e) {
+                    unreachable(to, e);
+                    return;
+                }
                 server.setTcpNoDelay(true);
                 client.setTcpNoDelay(true);
-                start(this::readClient, Thread.currentThread().getName() + "-client");
-                start(this::readServer, Thread.currentThread().getName() + "-server");
+                clientOut = client.getOutputStream();
+                start(() -> read(client, true), Thread.currentThread().getName() + "-client");
+                start(() -> read(server, false), Thread.currentThread().getName() + "-server");
                 Slot greeting = new Slot(Optional.of(At.greeting()));
                 clientOwed.add(greeting);
                 serverOwed.add(Owed.client(greeting));
@@ -291,7 +469,7 @@ public final class SmtpProxy implements AutoCloseable {
                     flush();
                 }
             } catch (IOException e) {
-                LOG.debug("relay {} ended: {}", connection, e.toString());
+                LOG.debug("relay {} ended: {}", connection, Printable.escape(String.valueOf(e)));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             } finally {
@@ -299,7 +477,35 @@ public final class SmtpProxy implements AutoCloseable {
                 ScriptedServer.closeQuietly(server);
                 open.remove(client);
                 open.remove(server);
+                passThrough.ifPresent(why -> {
+                    String n = "relayed unread: " + passedFromClient + " octets from the client, " + passedFromServer
+                            + " from the server";
+                    clientView.note(n);
+                    serverView.note(n);
+                });
                 recordings.add(new ProxyRecording(connection, clientView.build(), serverView.build()));
+            }
+        }
+
+        /** The server cannot be reached: the client hears 421 (RFC 5321 §3.8) and the user the cause. */
+        private void unreachable(String to, IOException e) {
+            String cause = cause(e);
+            Reply reply = Reply.of(421, EnhancedStatus.of(4, 4, 1), "proxy cannot reach " + to + ": " + cause);
+            String problem = "connection " + connection + ": cannot reach the server " + to + ": " + cause;
+            // INFO: the listener (the CLI's console) says it to the user; a WARN would say it twice there
+            LOG.info("{}", problem);
+            try {
+                observer.problem(connection, problem);
+            } catch (RuntimeException failed) {
+                LOG.warn("connection {}: the ProxyListener failed", connection, failed);
+            }
+            clientView.server(reply);
+            try {
+                OutputStream out = client.getOutputStream();
+                out.write(reply.encode());
+                out.flush();
+            } catch (IOException gone) {
+                LOG.debug("connection {}: the client left before the 421: {}", connection, Printable.escape(String.valueOf(gone)));
             }
         }
 
@@ -315,28 +521,37 @@ public final class SmtpProxy implements AutoCloseable {
             Fault.AnswerData f = answerData.orElseThrow();
             nextKeepAlive = System.nanoTime() + f.keepAlive().toNanos();
             if (serverOwed.isEmpty()) {
-                toServer("NOOP", Owed.proxy(r -> { }));
+                toServer(Line.made("NOOP"), Owed.proxy(r -> { }));
             }
         }
 
         private void handle(Event e) throws IOException, InterruptedException {
             if (e instanceof FromClient c) {
-                for (String line : c.lines()) {
-                    clientView.client(line);
-                    if (busy) {
-                        deferred.add(line);
-                    } else {
-                        onClientLine(line);
-                    }
-                    if (done) {
-                        return;
-                    }
+                fromClient(c.octets(), c.upgrade().isPresent());
+                if (c.upgrade().isPresent()) {
+                    flush();
+                    c.upgrade().get().complete(upgradeNow);
+                    upgradeNow = false;
                 }
+            } else if (e instanceof TlsUp up) {
+                clientTls = true;
+                String note = "tls: terminated by the proxy (" + up.protocol() + ", " + up.cipherSuite()
+                        + "); what the client sends inside TLS is recorded in clear";
+                clientView.note(note);
+                serverView.note(note);
             } else if (e instanceof FromServer s) {
-                onReply(s.reply());
+                fromServer(s.octets());
             } else {
                 Closed closed = (Closed) e;
-                LOG.debug("relay {}: the {} closed: {}", connection, closed.client() ? "client" : "server", closed.why());
+                LOG.debug("relay {}: the {} closed: {}", connection, closed.client() ? "client" : "server",
+                        Printable.escape(closed.why()));
+                if (closed.client() && clientPartial.size() > 0) {
+                    // a last line without its line end still reaches the server, as it came
+                    byte[] tail = clientPartial.toByteArray();
+                    clientPartial.reset();
+                    clientView.note("the client closed in the middle of a line: " + text(tail));
+                    relay(tail);
+                }
                 // an interceptor has told the client the message is taken, so it delivers it
                 // even when the client leaves at once, as the field case does
                 if (closed.client() && busy) {
@@ -347,25 +562,117 @@ public final class SmtpProxy implements AutoCloseable {
             }
         }
 
-        private void onClientLine(String line) throws IOException, InterruptedException {
-            if (clientInData) {
-                if (line.equals(".")) {
-                    clientInData = false;
+        private void fromClient(byte[] octets, boolean mayUpgrade) throws IOException, InterruptedException {
+            lastReadMayUpgrade = mayUpgrade;
+            if (passThrough.isPresent()) {
+                passedFromClient += octets.length;
+                relay(octets);
+                return;
+            }
+            boolean first = true;
+            for (int i = 0; i < octets.length; i++) {
+                clientPartial.write(octets[i]);
+                if (octets[i] != '\n') {
+                    continue;
                 }
+                Line line = Line.of(clientPartial.toByteArray());
+                clientPartial.reset();
+                clientView.client(line, first, clientInAuth);
+                first = false;
+                if (busy) {
+                    deferred.add(line);
+                } else {
+                    onClientLine(line);
+                }
+                if (done) {
+                    return;
+                }
+                if (passThrough.isPresent()) {
+                    byte[] rest = java.util.Arrays.copyOfRange(octets, i + 1, octets.length);
+                    passedFromClient += rest.length;
+                    relay(rest);
+                    return;
+                }
+            }
+        }
+
+        private void fromServer(byte[] octets) throws IOException, InterruptedException {
+            if (passThrough.isPresent()) {
+                passedFromServer += octets.length;
+                toClient.writeBytes(octets);
+                return;
+            }
+            for (int i = 0; i < octets.length; i++) {
+                serverPartial.write(octets[i]);
+                if (octets[i] != '\n') {
+                    continue;
+                }
+                byte[] line = serverPartial.toByteArray();
+                serverPartial.reset();
+                replyOctets.writeBytes(line);
+                Optional<Reply> reply;
+                try {
+                    replies.feed(line, 0, line.length);
+                    reply = replies.next();
+                } catch (SmtpProtocolException e) {
+                    byte[] rest = java.util.Arrays.copyOfRange(octets, i + 1, octets.length);
+                    notSmtp(e, rest);
+                    return;
+                }
+                if (reply.isPresent()) {
+                    byte[] exact = replyOctets.toByteArray();
+                    replyOctets.reset();
+                    onReply(reply.get(), exact);
+                }
+                if (passThrough.isPresent()) {
+                    byte[] rest = java.util.Arrays.copyOfRange(octets, i + 1, octets.length);
+                    passedFromServer += rest.length;
+                    toClient.writeBytes(rest);
+                    return;
+                }
+            }
+        }
+
+        /** The server wrote what is not a reply: relay everything unread from here, as it came. */
+        private void notSmtp(SmtpProtocolException e, byte[] rest) {
+            byte[] unread = replyOctets.toByteArray();
+            replyOctets.reset();
+            String why = "the server sent what is not an SMTP reply (" + e.getMessage() + "): " + text(unread);
+            goPassThrough(why);
+            passedFromServer += unread.length + rest.length;
+            toClient.writeBytes(unread);
+            toClient.writeBytes(rest);
+        }
+
+        private void goPassThrough(String why) {
+            passThrough = Optional.of(why);
+            clientView.note(why);
+            serverView.note(why);
+            byte[] partial = clientPartial.toByteArray();
+            clientPartial.reset();
+            passedFromClient += partial.length;
+            relay(partial);
+            deferred.forEach(l -> relay(l.octets()));
+            deferred.clear();
+        }
+
+        private void onClientLine(Line line) throws IOException, InterruptedException {
+            if (clientInData) {
+                boolean end = dataEnd.skip(ByteBuffer.wrap(line.octets())) == DecodeStatus.END;
+                clientInData = !end;
                 if (intercepting) {
-                    if (clientInData) {
-                        intercepted.add(line);
-                    } else {
+                    intercepted.add(line);
+                    if (end) {
                         endInterception();
                     }
                     return;
                 }
-                if (clientInData) {
-                    toServer(line, null);
+                if (end) {
+                    Slot slot = new Slot(Optional.empty());
+                    clientOwed.add(slot);
+                    toServer(line, Owed.client(slot));
                 } else {
-                    Slot end = new Slot(Optional.empty());
-                    clientOwed.add(end);
-                    toServer(line, Owed.client(end));
+                    toServer(line, null);
                 }
                 return;
             }
@@ -376,21 +683,21 @@ public final class SmtpProxy implements AutoCloseable {
                 toServer(line, Owed.client(s));
                 return;
             }
-            Verb verb = new RecordedCommand(connection, line).verb();
+            Verb verb = new RecordedCommand(connection, line.command()).verb();
             At.Occurrence at = At.command(verb, counts.merge(verb, 1, Integer::sum));
             for (Fault f : faults) {
                 if (f instanceof Fault.DropConnection d && d.at().equals(at)) {
-                    drop();
+                    drop("dropped at " + at + " (Fault.DropConnection)");
                     return;
                 }
                 if (f instanceof Fault.InjectRset r && r.before().equals(at)) {
-                    toServer("RSET", Owed.proxy(reply -> { }));
+                    toServer(Line.made("RSET"), Owed.proxy(reply -> { }));
                 }
             }
             if (verb == Verb.DATA && answerData.isPresent()) {
                 intercepting = true;
                 intercepted.clear();
-                toServer("NOOP", Owed.proxy(reply -> { }));
+                toServer(Line.made("NOOP"), Owed.proxy(reply -> { }));
                 nextKeepAlive = System.nanoTime() + answerData.get().keepAlive().toNanos();
                 Slot goAhead = new Slot(Optional.of(at));
                 goAhead.reply = answerData.get().goAhead();
@@ -398,9 +705,35 @@ public final class SmtpProxy implements AutoCloseable {
                 deliver();
                 return;
             }
+            if (verb == Verb.STARTTLS && terminateTls.isPresent()) {
+                startTlsHere(at);
+                return;
+            }
             Slot s = new Slot(Optional.of(at));
+            s.startTls = verb == Verb.STARTTLS;
             clientOwed.add(s);
             toServer(line, Owed.client(s));
+            if (verb == Verb.BDAT) {
+                // RFC 3030: chunks are counted octets, not lines; follow no further
+                goPassThrough("bdat: chunks are binary (RFC 3030); the rest of the session is relayed unread");
+            }
+        }
+
+        /** TLS termination: the proxy answers STARTTLS itself and never forwards it (RFC 3207 §4). */
+        private void startTlsHere(At.Occurrence at) throws IOException, InterruptedException {
+            Slot s = new Slot(Optional.of(at));
+            if (clientTls) {
+                s.reply = Reply.of(503, EnhancedStatus.of(5, 5, 1), "TLS already active");
+            } else if (!lastReadMayUpgrade || !deferred.isEmpty() || !clientOwed.isEmpty()) {
+                // RFC 3207 §4.2 makes commands pipelined after STARTTLS worthless, and the handshake
+                // must follow the 220 at once; refuse rather than guess where TLS starts
+                s.reply = Reply.of(454, EnhancedStatus.of(4, 7, 0), "TLS not available: STARTTLS must be the last command sent");
+            } else {
+                s.reply = Reply.of(220, EnhancedStatus.of(2, 0, 0), "Ready to start TLS (smtpkit proxy)");
+                s.terminate = true;
+            }
+            clientOwed.add(s);
+            deliver();
         }
 
         private void endInterception() throws IOException, InterruptedException {
@@ -421,29 +754,35 @@ public final class SmtpProxy implements AutoCloseable {
             if (undelivered.isEmpty() || !serverOwed.isEmpty()) {
                 return;
             }
-            List<String> message = undelivered.get();
+            List<Line> message = undelivered.get();
             undelivered = Optional.empty();
-            toServer("DATA", Owed.proxy(reply -> {
+            toServer(Line.made("DATA"), Owed.proxy(reply -> {
                 if (reply.code() != 354) {
                     busy = false;
                     return;
                 }
-                message.forEach(l -> toServer(l, null));
-                toServer(".", Owed.proxy(end -> busy = false));
+                // the last line is the client's own end of data
+                message.subList(0, message.size() - 1).forEach(l -> toServer(l, null));
+                toServer(message.get(message.size() - 1), Owed.proxy(end -> busy = false));
             }));
         }
 
-        private void onReply(Reply reply) throws IOException, InterruptedException {
+        private void onReply(Reply reply, byte[] octets) throws IOException, InterruptedException {
             serverView.server(reply);
+            if (!java.util.Arrays.equals(octets, reply.encode())) {
+                serverView.note("reply octets: " + text(octets));
+            }
             Owed owed = serverOwed.poll();
             if (owed == null) {
                 // unsolicited, such as a 421 before closing (RFC 5321 §3.8): pass it on now
                 Slot s = new Slot(Optional.empty());
                 s.reply = reply;
+                s.octets = octets;
                 clientOwed.addFirst(s);
             } else if (owed.slot().isPresent()) {
                 Slot s = owed.slot().get();
                 s.reply = reply;
+                s.octets = octets;
                 if (s.at.isPresent() && !applyFaults(s)) {
                     return;
                 }
@@ -455,7 +794,7 @@ public final class SmtpProxy implements AutoCloseable {
             if (clientGone && !busy) {
                 done = true;
             }
-            while (!busy && !deferred.isEmpty() && !done) {
+            while (!busy && !deferred.isEmpty() && !done && passThrough.isEmpty()) {
                 onClientLine(deferred.poll());
             }
         }
@@ -463,9 +802,10 @@ public final class SmtpProxy implements AutoCloseable {
         /** Applies the reply faults to a filled slot; false if the connection was dropped. */
         private boolean applyFaults(Slot s) {
             At at = s.at.orElseThrow();
+            Reply original = s.reply;
             for (Fault f : faults) {
                 if (f instanceof Fault.DropConnection d && d.at().equals(at) && at instanceof At.Greeting) {
-                    drop();
+                    drop("dropped at the greeting (Fault.DropConnection)");
                     return false;
                 } else if (f instanceof Fault.StripStartTls && at instanceof At.Occurrence o
                         && (o.verb() == Verb.EHLO || o.verb() == Verb.LHLO) && s.reply.isPositiveCompletion()) {
@@ -476,38 +816,74 @@ public final class SmtpProxy implements AutoCloseable {
                     s.delay = d.delay();
                 }
             }
+            if (terminateTls.isPresent() && at instanceof At.Occurrence o && (o.verb() == Verb.EHLO || o.verb() == Verb.LHLO)
+                    && s.reply.isPositiveCompletion()) {
+                // the proxy offers STARTTLS itself until the client has TLS with it, whatever the server offers
+                Reply stripped = withoutStartTls(s.reply);
+                s.reply = clientTls ? stripped : withStartTls(stripped);
+            }
+            if (!s.reply.equals(original)) {
+                s.octets = null;
+            }
             return true;
         }
 
         /** Gives the client every reply it is owed that is ready, in command order. */
         private void deliver() throws IOException, InterruptedException {
-            while (!clientOwed.isEmpty() && clientOwed.peek().reply != null) {
+            while (!clientOwed.isEmpty() && clientOwed.peek().reply != null && passThrough.isEmpty()) {
                 Slot s = clientOwed.poll();
                 if (!s.delay.isZero()) {
                     flush();
                     TimeUnit.NANOSECONDS.sleep(s.delay.toNanos());
                 }
                 clientView.server(s.reply);
-                toClient.writeBytes(s.reply.encode());
+                if (s.octets != null && !java.util.Arrays.equals(s.octets, s.reply.encode())) {
+                    clientView.note("reply octets: " + text(s.octets));
+                }
+                toClient.writeBytes(s.octets != null ? s.octets : s.reply.encode());
                 clientInData = s.reply.code() == 354;
+                if (clientInData) {
+                    dataEnd.reset();
+                }
                 clientInAuth = s.reply.code() == 334;
+                if (s.terminate) {
+                    upgradeNow = true;
+                    break;
+                }
+                if (s.startTls && s.reply.code() == 220) {
+                    // RFC 3207 §4.2: TLS starts after the 220; from here the octets are opaque
+                    goPassThrough("tls: the session is encrypted from here on (RFC 3207); the proxy relays it unread");
+                }
             }
         }
 
-        private void toServer(String line, Owed owed) {
-            serverView.client(line);
-            toServer.writeBytes((line + "\r\n").getBytes(StandardCharsets.UTF_8));
+        private void toServer(Line line, Owed owed) {
+            serverView.client(line, false, false);
+            relay(line.octets());
             if (owed != null) {
                 serverOwed.add(owed);
             }
         }
 
+        private void relay(byte[] octets) {
+            toServer.writeBytes(octets);
+        }
+
         private void flush() throws IOException {
-            if (done) {
+            if (dropped) {
                 return;
             }
             if (toServer.size() > 0) {
                 OutputStream out = server.getOutputStream();
+                if (dropAfter.isPresent() && relayedToServer + toServer.size() >= dropAfter.get().octets()) {
+                    int allowed = (int) (dropAfter.get().octets() - relayedToServer);
+                    out.write(toServer.toByteArray(), 0, allowed);
+                    out.flush();
+                    relayedToServer += allowed;
+                    drop("dropped after " + relayedToServer + " octets to the server (Fault.DropAfterOctets)");
+                    return;
+                }
+                relayedToServer += toServer.size();
                 toServer.writeTo(out);
                 out.flush();
                 toServer.reset();
@@ -515,57 +891,97 @@ public final class SmtpProxy implements AutoCloseable {
             if (clientGone) {
                 toClient.reset();
             } else if (toClient.size() > 0) {
-                OutputStream out = client.getOutputStream();
+                OutputStream out = clientOut;
                 toClient.writeTo(out);
                 out.flush();
                 toClient.reset();
             }
         }
 
-        private void drop() {
+        private void drop(String why) {
             done = true;
+            dropped = true;
+            clientView.note(why);
+            serverView.note(why);
             toServer.reset();
             toClient.reset();
             ScriptedServer.closeQuietly(client);
             ScriptedServer.closeQuietly(server);
         }
 
-        private void readClient() {
-            try {
-                LineReader reader = new LineReader(client.getInputStream());
-                while (true) {
-                    List<String> batch = reader.nextBatch();
-                    if (batch.isEmpty()) {
-                        events.add(new Closed(true, "end of stream"));
-                        return;
-                    }
-                    events.add(new FromClient(batch));
-                }
-            } catch (IOException e) {
-                events.add(new Closed(true, e.toString()));
-            }
-        }
-
-        private void readServer() {
-            ReplyDecoder decoder = new ReplyDecoder(Limits.DEFAULTS);
+        private void read(Socket socket, boolean fromClient) {
             byte[] buffer = new byte[8192];
             try {
-                InputStream in = server.getInputStream();
+                InputStream in = socket.getInputStream();
                 while (true) {
                     int n = in.read(buffer);
                     if (n < 0) {
-                        events.add(new Closed(false, "end of stream"));
+                        events.add(new Closed(fromClient, "end of stream"));
                         return;
                     }
-                    decoder.feed(buffer, 0, n);
-                    for (Optional<Reply> r = decoder.next(); r.isPresent(); r = decoder.next()) {
-                        events.add(new FromServer(r.get()));
+                    byte[] octets = java.util.Arrays.copyOf(buffer, n);
+                    if (!fromClient) {
+                        events.add(new FromServer(octets));
+                    } else if (terminateTls.isEmpty() || !endsWithStartTls(octets)) {
+                        events.add(new FromClient(octets, Optional.empty()));
+                    } else {
+                        CompletableFuture<Boolean> upgrade = new CompletableFuture<>();
+                        events.add(new FromClient(octets, Optional.of(upgrade)));
+                        if (upgrade.get()) {
+                            in = startTls(socket);
+                        }
                     }
                 }
-            } catch (IOException | SmtpProtocolException e) {
-                events.add(new Closed(false, e.toString()));
+            } catch (IOException e) {
+                events.add(new Closed(fromClient, cause(e)));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                events.add(new Closed(fromClient, "interrupted"));
+            } catch (java.util.concurrent.ExecutionException e) {
+                events.add(new Closed(fromClient, cause(e)));
             }
         }
+
+        /** Puts TLS on the client's socket as its server (RFC 3207 §4.2) and returns what to read from then. */
+        private InputStream startTls(Socket socket) throws IOException {
+            SSLSocket tls = (SSLSocket) terminateTls.orElseThrow().getSocketFactory().createSocket(socket, null, true);
+            tls.setUseClientMode(false);
+            tls.startHandshake();
+            clientOut = tls.getOutputStream();
+            events.add(new TlsUp(tls.getSession().getProtocol(), tls.getSession().getCipherSuite()));
+            return tls.getInputStream();
+        }
+    }
+
+    /** Octets as note text: a note is written escaped ({@link Conversation#noteLine(String)}), so any octet shows. */
+    private static String text(byte[] octets) {
+        return Printable.decode(octets, 0, octets.length);
+    }
+
+    /** Whether a read ends with a STARTTLS command line, after which a client waits for the reply before TLS. */
+    static boolean endsWithStartTls(byte[] octets) {
+        int end = octets.length;
+        if (end == 0 || octets[end - 1] != '\n') {
+            return false;
+        }
+        int start = end - 1;
+        while (start > 0 && octets[start - 1] != '\n') {
+            start--;
+        }
+        return new String(octets, start, end - start, StandardCharsets.US_ASCII).strip().equalsIgnoreCase("STARTTLS");
+    }
+
+    /** Adds the STARTTLS keyword line to a positive EHLO reply that lacks it (RFC 3207 §4). */
+    static Reply withStartTls(Reply ehlo) {
+        List<String> lines = new ArrayList<>(ehlo.lines());
+        lines.add("STARTTLS");
+        return new Reply(ehlo.code(), ehlo.status(), lines);
+    }
+
+    /** The cause of a failure in words for a user: its message (such as "Connection refused"), escaped. */
+    static String cause(Throwable e) {
+        String message = e.getMessage();
+        return Printable.escape(message == null || message.isBlank() ? e.getClass().getSimpleName() : message);
     }
 
     /** Removes the STARTTLS keyword line from an EHLO reply (RFC 3207 §4); never the first line. */
@@ -588,6 +1004,8 @@ public final class SmtpProxy implements AutoCloseable {
         private InetAddress address = ScriptedServer.loopback();
         private int port;
         private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
+        private ProxyListener listener = new ProxyListener() { };
+        private Optional<SSLContext> terminateTls = Optional.empty();
 
         private Builder(InetSocketAddress target) {
             this.target = Objects.requireNonNull(target, "target");
@@ -600,6 +1018,24 @@ public final class SmtpProxy implements AutoCloseable {
                 throw new IllegalArgumentException("only one AnswerData fault: the proxy can answer DATA only one way");
             }
             faults.add(fault);
+            return this;
+        }
+
+        /** Follows each connection as it happens; none by default. */
+        public Builder listener(ProxyListener listener) {
+            this.listener = Objects.requireNonNull(listener, "listener");
+            return this;
+        }
+
+        /**
+         * Terminates TLS with the client (RFC 3207): the proxy offers STARTTLS in every EHLO reply
+         * until the client has started TLS with it, answers STARTTLS itself with this context's
+         * certificate and relays what the client sends inside TLS to the server in clear, so that
+         * a submission client that insists on TLS can be recorded. STARTTLS never reaches the
+         * server. Off by default.
+         */
+        public Builder terminateTls(SSLContext serverContext) {
+            this.terminateTls = Optional.of(Objects.requireNonNull(serverContext, "serverContext"));
             return this;
         }
 
@@ -637,7 +1073,7 @@ public final class SmtpProxy implements AutoCloseable {
             try {
                 return new SmtpProxy(this);
             } catch (IOException e) {
-                throw new UncheckedIOException("cannot listen on " + address + ":" + port, e);
+                throw new UncheckedIOException("cannot listen on " + address.getHostAddress() + ":" + port, e);
             }
         }
     }

@@ -28,6 +28,17 @@ class ConversationProperties {
         assertThat(Conversation.parse(c.write()).write()).isEqualTo(c.write());
     }
 
+    @Property
+    void anyOctetsEndingInLfSurviveTheScript(@ForAll byte[] octets) {
+        byte[] line = java.util.Arrays.copyOf(octets, octets.length + 1);
+        line[octets.length] = '\n';
+        Conversation c = Conversation.builder().client(Conversation.line(line, 0, line.length)).build();
+
+        assertThat(((Conversation.ClientWrite) c.steps().get(0)).octets()).containsExactly(line);
+        assertThat(Conversation.parse(c.write())).isEqualTo(c);
+        assertThat(c.write()).doesNotContain("\r").matches("(?s)[^\n]*\n");
+    }
+
     @Provide
     Arbitrary<Conversation> conversations() {
         Arbitrary<Conversation.Step> step = Arbitraries.oneOf(clientWrites(), replies().map(Conversation.ServerReply::new));

@@ -5,8 +5,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.smtpkit.core.EnhancedStatus;
 import dev.smtpkit.core.Reply;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -107,7 +109,7 @@ class ConversationTest {
     void reportsTheLineThatCannotBeRead() {
         assertThatThrownBy(() -> Conversation.parse("S: 220 x\nX: what\n"))
                 .isInstanceOf(ConversationSyntaxException.class)
-                .hasMessage("<string>:2: a script line starts with C: (client), S: (server) or #: X: what")
+                .hasMessage("<string>:2: a script line starts with C: or C= (client), S: (server), @ (time), ! (note) or #: X: what")
                 .extracting(e -> ((ConversationSyntaxException) e).lineNumber()).isEqualTo(2);
         assertThatThrownBy(() -> Conversation.parse("S: 220 x\nS: hello\n"))
                 .isInstanceOf(ConversationSyntaxException.class).hasMessageStartingWith("<string>:2: not a reply");
@@ -121,10 +123,64 @@ class ConversationTest {
 
     @Test
     void refusesLineBreaksAndEmptyWrites() {
-        assertThatThrownBy(() -> Conversation.builder().client("A\r\nB")).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> Conversation.builder().comment("a\nb")).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> new Conversation.ClientWrite(List.of())).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> Conversation.builder().server("250-a")).hasMessageContaining("continuation");
+    }
+
+    @Test
+    @DisplayName("issue 17: C= lines hold a bare LF, a bare CR, controls and octets that are not UTF-8")
+    void escapedClientLinesHoldExactOctets() {
+        Conversation c = Conversation.parse("S: 354 go\nC: Subject: x\nC= body\\n\nC= \\xE9\\xFF\\x00\\x1B[2J\nC= a\\rb\\r\\n\nC: .\n");
+
+        assertThat(c.clientLines()).containsExactly("Subject: x", "body\n", "\uDCE9\uDCFF\u0000\u001b[2J", "a\rb\r\n", ".");
+        assertThat(new String(((Conversation.ClientWrite) c.steps().get(1)).octets(), StandardCharsets.ISO_8859_1))
+                .isEqualTo("Subject: x\r\nbody\n\u00E9\u00FF\u0000\u001b[2J\r\na\rb\r\n.\r\n");
+        assertThat(c.write()).isEqualTo("S: 354 go\nC: Subject: x\nC= body\\n\nC= \\xE9\\xFF\\x00\\x1B[2J\nC= a\\rb\\r\\n\nC: .\n");
+        assertThat(Conversation.parse(c.write())).isEqualTo(c);
+    }
+
+    @Test
+    void anEscapedLineWithOneCrlfIsTheSameAsAPlainLine() {
+        assertThat(Conversation.parse("C= QUIT\\r\\n\n")).isEqualTo(Conversation.parse("C: QUIT\n"));
+        assertThat(Conversation.parse("C= QUIT\n")).isEqualTo(Conversation.parse("C: QUIT\n"));
+        assertThat(Conversation.parse("C= QUIT\\r\\n\n").write()).isEqualTo("C: QUIT\n");
+        assertThat(Conversation.parse("R: 220 x\nS= a\\n\n").clientLines()).containsExactly("a\n");
+    }
+
+    @Test
+    void timesAndNotesAreKeptWhereTheyStand() {
+        String script = "# recorded\n\n@ 0.000\nS: 220 x\n@ 0.012\nC: STARTTLS\n@ 0.013\nS: 220 go\n! tls: encrypted from here\n";
+        Conversation c = Conversation.parse(script);
+
+        assertThat(c.write()).isEqualTo(script);
+        assertThat(c.time(1, 0)).contains(Duration.ofMillis(12));
+        assertThat(c.notes()).containsExactly(new Conversation.Note(3, "tls: encrypted from here"));
+        assertThat(c).isEqualTo(Conversation.parse("# recorded\nS: 220 x\nC: STARTTLS\nS: 220 go\n"));
+        assertThat(Conversation.parse("@ 1.5\nC: A\n").time(0, 0)).contains(Duration.ofMillis(1500));
+    }
+
+    @Test
+    void aNoteHoldsAnyTextEscaped() {
+        Conversation c = Conversation.builder().note("reply octets: 250 ok\n\u001b").build();
+
+        assertThat(c.write()).isEqualTo("! reply octets: 250 ok\\n\\x1B\n");
+        assertThat(Conversation.parse(c.write()).notes()).isEqualTo(c.notes());
+    }
+
+    @Test
+    void aNoteEndsAClientWrite() {
+        Conversation c = Conversation.parse("C: A\n! pause\nC: B\n");
+
+        assertThat(c.steps()).containsExactly(Conversation.ClientWrite.of("A"), Conversation.ClientWrite.of("B"));
+        assertThat(c.write()).isEqualTo("C: A\n! pause\nC: B\n");
+        assertThat(c.withNotation(Conversation.Notation.SENDER_RECEIVER).write()).isEqualTo("C: A\n! pause\nC: B\n");
+    }
+
+    @Test
+    void badEscapesAndTimesNameTheLine() {
+        assertThatThrownBy(() -> Conversation.parse("S: 220 x\nC= a\\q\n")).hasMessageContaining(":2: C= line: unknown escape");
+        assertThatThrownBy(() -> Conversation.parse("@ soon\n")).hasMessageContaining(":1: a time line is @");
     }
 
     @Test

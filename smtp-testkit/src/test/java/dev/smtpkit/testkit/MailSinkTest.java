@@ -159,13 +159,13 @@ class MailSinkTest {
         void awaitMessagesTimeout(MailSink sink) throws Exception {
             assertThatThrownBy(() -> sink.awaitMessages(1, Duration.ofMillis(50)))
                     .isInstanceOf(AssertionError.class)
-                    .hasMessage("MailSink expected 1 message within PT0.05S but none arrived");
+                    .hasMessage("MailSink expected 1 message within 50 ms but none arrived");
             try (SinkClient c = new SinkClient(sink).hello()) {
                 c.sendMail("a@example.com", "Subject: only one\r\n\r\nx\r\n", "b@example.org");
             }
             assertThatThrownBy(() -> sink.awaitMessages(2, Duration.ofMillis(50)))
                     .isInstanceOf(AssertionError.class)
-                    .hasMessageStartingWith("MailSink expected 2 messages within PT0.05S but 1 arrived: [CapturedMessage[<a@example.com>")
+                    .hasMessageStartingWith("MailSink expected 2 messages within 50 ms but 1 arrived: [CapturedMessage[<a@example.com>")
                     .hasMessageContaining("\"only one\"");
         }
 

@@ -6,7 +6,17 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.smtpkit.core.EnhancedStatus;
 import dev.smtpkit.core.Reply;
 import dev.smtpkit.core.Verb;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -173,7 +183,7 @@ class SmtpProxyTest {
             PlayResult impatient = ScriptedClient.builder(script).timeout(Duration.ofMillis(100)).build()
                     .run("127.0.0.1", proxy.port());
             assertThat(impatient.mismatch().orElseThrow().report())
-                    .contains("step 1", "expected: S: 220 x", "actual:   nothing within PT0.1S");
+                    .contains("step 1", "expected: S: 220 x", "actual:   nothing within 100 ms");
 
             long start = System.nanoTime();
             ScriptedClient.of(script).play("127.0.0.1", proxy.port());
@@ -246,6 +256,165 @@ class SmtpProxyTest {
 
             assertThat(List.of(proxy.takeRecording(WAIT).orElseThrow().connection(),
                     proxy.takeRecording(WAIT).orElseThrow().connection())).containsExactlyInAnyOrder(1, 2);
+        }
+    }
+
+    /** The smuggling attempt of CVE-2023-51764: a message ended by a bare LF, then a second transaction. */
+    private static final String SMUGGLED = "Subject: one\r\n\r\nbody\n.\nMAIL FROM:<evil@example.com>\r\n"
+            + "RCPT TO:<b@example.org>\r\nDATA\r\nSubject: smuggled\r\n\r\nx\r\n.\r\nQUIT\r\n";
+
+    @Test
+    @DisplayName("issue 17, CVE-2023-51764: a bare-LF smuggling attempt is refused through the proxy exactly as directly")
+    void smugglingThroughTheProxyIsRefusedAsDirectly() throws Exception {
+        try (MailSink sink = MailSink.start();
+             SmtpProxy proxy = SmtpProxy.start(new InetSocketAddress("127.0.0.1", sink.port()))) {
+            List<String> direct = smuggle(sink.port());
+            List<String> proxied = smuggle(proxy.port());
+
+            assertThat(direct).anyMatch(r -> r.startsWith("550 5.5.2"));
+            assertThat(proxied).isEqualTo(direct);
+            assertThat(sink.messages()).isEmpty();
+            String recording = proxy.takeRecording(WAIT).orElseThrow().clientView().write();
+            assertThat(recording).contains("\nC= body\\n\nC= .\\n\nC: MAIL FROM:<evil@example.com>\n");
+        }
+    }
+
+    /** Sends the smuggling attempt and returns every reply line until the server closes. */
+    private static List<String> smuggle(int port) throws IOException {
+        try (Socket socket = new Socket("127.0.0.1", port)) {
+            socket.setSoTimeout((int) WAIT.toMillis());
+            BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.ISO_8859_1));
+            OutputStream out = socket.getOutputStream();
+            List<String> replies = new ArrayList<>();
+            replies.add(in.readLine());
+            out.write("EHLO a.example\r\nMAIL FROM:<a@example.com>\r\nRCPT TO:<b@example.org>\r\nDATA\r\n"
+                    .getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            for (String line = in.readLine(); line != null; line = in.readLine()) {
+                replies.add(line);
+                if (line.startsWith("354")) {
+                    out.write(SMUGGLED.getBytes(StandardCharsets.US_ASCII));
+                    out.flush();
+                }
+            }
+            // the greeting names the server and the EHLO reply too; compare the rest
+            return replies.stream().map(r -> r.replaceAll("^(220|250[- ])\\S*.*$", "$1")).toList();
+        }
+    }
+
+    @Test
+    @DisplayName("issue 17: octets E9 and FF reach the server unchanged, and the recording holds them")
+    void octetsThatAreNotUtf8ArriveUnchanged() throws Exception {
+        byte[] sent = "EHLO a.example\r\nSubject: caf\u00E9\r\n".getBytes(StandardCharsets.ISO_8859_1);
+        byte[] withFf = java.util.Arrays.copyOf(sent, sent.length + 3);
+        withFf[sent.length] = (byte) 0xFF;
+        withFf[sent.length + 1] = '\r';
+        withFf[sent.length + 2] = '\n';
+        try (RawServer server = new RawServer();
+             SmtpProxy proxy = SmtpProxy.start(server.address())) {
+            try (Socket socket = new Socket("127.0.0.1", proxy.port())) {
+                socket.getOutputStream().write(withFf);
+                socket.getOutputStream().flush();
+                assertThat(server.awaitOctets(withFf.length)).containsExactly(withFf);
+            }
+            String recording = proxy.takeRecording(WAIT).orElseThrow().clientView().write();
+            assertThat(recording).contains("C= Subject: caf\\xE9\n", "C= \\xFF\n");
+        }
+    }
+
+    @Test
+    @DisplayName("issue 17: a reply with a bare LF and octets that are not UTF-8 reaches the client unchanged")
+    void serverOctetsArriveUnchanged() throws Exception {
+        byte[] greeting = {'2', '2', '0', ' ', 'c', 'a', 'f', (byte) 0xE9, ' ', (byte) 0xFF, '\n'};
+        try (RawServer server = new RawServer(greeting);
+             SmtpProxy proxy = SmtpProxy.start(server.address())) {
+            try (Socket socket = new Socket("127.0.0.1", proxy.port())) {
+                socket.setSoTimeout((int) WAIT.toMillis());
+                byte[] got = socket.getInputStream().readNBytes(greeting.length);
+                assertThat(got).containsExactly(greeting);
+            }
+            Conversation recording = proxy.takeRecording(WAIT).orElseThrow().clientView();
+            assertThat(recording.replies()).singleElement().extracting(Reply::code).isEqualTo(220);
+            assertThat(recording.write()).contains("! reply octets: 220 caf\\xE9 \\xFF\\n");
+        }
+    }
+
+    @Test
+    @DisplayName("issue 17: DropAfterOctets lets exactly that many octets reach the server")
+    void dropAfterOctets() throws Exception {
+        try (RawServer server = new RawServer();
+             SmtpProxy proxy = SmtpProxy.start(server.address(), Fault.dropAfterOctets(10))) {
+            try (Socket socket = new Socket("127.0.0.1", proxy.port())) {
+                socket.getOutputStream().write("EHLO a.example\r\nQUIT\r\n".getBytes(StandardCharsets.US_ASCII));
+                socket.getOutputStream().flush();
+                assertThat(server.awaitOctets(10)).containsExactly("EHLO a.exa".getBytes(StandardCharsets.US_ASCII));
+                socket.setSoTimeout((int) WAIT.toMillis());
+                // the end of the stream, after the greeting if it came before the drop: the client's end is closed too
+                assertThat(new String(socket.getInputStream().readAllBytes(), StandardCharsets.US_ASCII)).isIn("", "220 raw\r\n");
+            }
+            assertThat(proxy.takeRecording(WAIT).orElseThrow().clientView().notes())
+                    .anyMatch(n -> n.text().contains("dropped after 10 octets"));
+        }
+    }
+
+    @Test
+    @DisplayName("issue 17: a server that cannot be reached gets the client 421 4.4.1 and the listener the cause")
+    void deadUpstreamIsReported() throws Exception {
+        int closed;
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            closed = s.getLocalPort();
+        }
+        List<String> problems = new java.util.concurrent.CopyOnWriteArrayList<>();
+        ProxyListener listener = new ProxyListener() {
+            @Override
+            public void problem(int connection, String message) {
+                problems.add(message);
+            }
+        };
+        try (SmtpProxy proxy = SmtpProxy.builder(new InetSocketAddress("127.0.0.1", closed)).listener(listener).start();
+             Socket socket = new Socket("127.0.0.1", proxy.port())) {
+            socket.setSoTimeout((int) WAIT.toMillis());
+            String reply = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII)).readLine();
+
+            assertThat(reply).startsWith("421 4.4.1 proxy cannot reach 127.0.0.1:" + closed + ": Connection refused");
+            assertThat(proxy.takeRecording(WAIT)).isPresent();
+            assertThat(problems).singleElement().asString()
+                    .isEqualTo("connection 1: cannot reach the server 127.0.0.1:" + closed + ": Connection refused");
+        }
+    }
+
+    @Test
+    @DisplayName("issue 17: the listener hears the recording line by line, exactly as it is written, with times")
+    void listenerHearsTheRecordingAsItHappens() {
+        Conversation script = Conversation.builder()
+                .server("220 x").client("EHLO a.example").server("250-x", "250 AUTH PLAIN")
+                .client("AUTH\tPLAIN c2VjcmV0").server("535 no")
+                .client("AUTH LOGIN").server("334 VXNlcm5hbWU6").client("YWxpY2U=").server("334 UGFzc3dvcmQ6")
+                .client("c2VjcmV0Mg==").server("235 ok").client("QUIT").server("221 bye").build();
+        List<String> recorded = new java.util.concurrent.CopyOnWriteArrayList<>();
+        List<String> shown = new java.util.concurrent.CopyOnWriteArrayList<>();
+        ProxyListener listener = new ProxyListener() {
+            @Override
+            public void recorded(int connection, String scriptLine) {
+                recorded.add(scriptLine);
+            }
+
+            @Override
+            public void shown(int connection, String line) {
+                shown.add(line);
+            }
+        };
+        try (ScriptedServer server = ScriptedServer.play(script);
+             SmtpProxy proxy = SmtpProxy.builder(server.address()).listener(listener).start()) {
+            ScriptedClient.of(script).play("127.0.0.1", proxy.port());
+
+            Conversation recording = proxy.takeRecording(WAIT).orElseThrow().clientView();
+            assertThat(String.join("\n", recorded) + "\n").isEqualTo(recording.write());
+            assertThat(recording.write()).contains("\n@ 0.", "C= AUTH\\tPLAIN c2VjcmV0");
+            assertThat(Conversation.parse(recording.write())).isEqualTo(Conversation.builder().steps(script).build());
+            assertThat(recording.time(0, 0)).isPresent();
+            assertThat(shown).contains("C= AUTH\\tPLAIN <redacted>", "C: AUTH LOGIN", "C: <redacted>", "S: 221 bye")
+                    .noneMatch(l -> l.contains("c2VjcmV0") || l.contains("YWxpY2U="));
         }
     }
 

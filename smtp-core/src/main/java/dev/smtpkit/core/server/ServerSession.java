@@ -8,6 +8,7 @@ import dev.smtpkit.core.Limits;
 import dev.smtpkit.core.ParseMode;
 import dev.smtpkit.core.Parameters;
 import dev.smtpkit.core.Replies;
+import dev.smtpkit.core.Printable;
 import dev.smtpkit.core.Reply;
 import dev.smtpkit.core.ReversePath;
 import dev.smtpkit.core.SmtpSyntaxException;
@@ -67,7 +68,7 @@ public final class ServerSession {
 
     private static final ServerEvent.NeedInput NEED_INPUT = new ServerEvent.NeedInput();
     private static final int DATA_CHUNK = 32 * 1024;
-    private static final String REDACTED = "<redacted>";
+    private static final String REDACTED = Printable.REDACTED;
     /**
      * How much longer than {@code Limits.maxCommandLine} a MAIL line may be when AUTH is offered:
      * RFC 4954 §3 extends it by 500 octets for the AUTH parameter.
@@ -679,7 +680,7 @@ public final class ServerSession {
         // RFC 5321 §4.1.1: receivers SHOULD tolerate trailing white space, in either parse mode.
         String text = stripTrailingWhiteSpace(received);
         Verb verb = Verb.lookup(firstWord(text));
-        observer.received(verb == Verb.AUTH ? redactAuthCommand(received) : received);
+        observer.received(Printable.redactAuth(received));
         if (shuttingDown && !inTransaction()) {
             closeForShutdown();
             return;
@@ -1316,11 +1317,6 @@ public final class ServerSession {
             }
         }
         return true;
-    }
-
-    private static String redactAuthCommand(String line) {
-        String[] parts = line.trim().split(" +");
-        return parts.length > 2 ? parts[0] + " " + parts[1] + " " + REDACTED : line;
     }
 
     @Override

@@ -375,6 +375,32 @@ class ServerSessionTest {
     }
 
     @Test
+    @DisplayName("issue 17: an AUTH secret is redacted whatever whitespace surrounds the verb and its mechanism")
+    void authSecretsAreRedactedWithAnyWhitespace() {
+        ServerConfig config = CONFIG.toBuilder().authMechanisms(List.of("PLAIN", "LOGIN")).plaintextAuth(PlaintextAuth.ALLOWED).build();
+        for (String line : List.of("AUTH\tPLAIN c2VjcmV0", "AUTH  PLAIN  c2VjcmV0", " AUTH PLAIN c2VjcmV0",
+                "auth plain c2VjcmV0", "AUTH PLAIN\tc2VjcmV0", "\tAuTh\t \tPLAIN c2VjcmV0 extra")) {
+            StringBuilder seen = new StringBuilder();
+            ServerSession s = new ServerSession(config);
+            s.observer(new ServerSession.Observer() {
+                @Override
+                public void received(String text) {
+                    seen.append(text).append('\n');
+                }
+            });
+            s.nextEvent();
+            s.accept();
+            byte[] input = ("EHLO a.example\r\n" + line + "\r\n").getBytes(StandardCharsets.US_ASCII);
+            s.receive(input, 0, input.length);
+            s.nextEvent();
+            s.accept();
+            s.nextEvent();
+            assertThat(seen.toString()).as(line).contains("EHLO a.example\n");
+            assertThat(seen.toString()).as(line).doesNotContain("c2VjcmV0").contains("<redacted>");
+        }
+    }
+
+    @Test
     @DisplayName("RFC 2033 §4.2: in LMTP mode the end of data gets one reply per accepted recipient")
     void lmtp() {
         ServerConfig config = CONFIG.toBuilder().mode(ProtocolMode.LMTP).build();
