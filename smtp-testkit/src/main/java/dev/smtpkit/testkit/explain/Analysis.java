@@ -62,6 +62,7 @@ final class Analysis {
     private int rcptAccepted;
     private String refusal = "";
     private int probe;
+    private long chunkLeft;
     private int enhancedReplies;
     private int plainReplies;
     private int firstEnhancedReply;
@@ -119,6 +120,10 @@ final class Analysis {
 
     private void client(int n, Line line) {
         String text = line.text();
+        if (chunkLeft > 0) {
+            chunk(n, line);
+            return;
+        }
         if (data) {
             endings(n, line, "a line of message data");
             if (text.equals(".")) {
@@ -182,6 +187,11 @@ final class Analysis {
                 }
             }
             case STARTTLS -> startTls = n;
+            case BDAT -> {
+                if (command.isPresent() && command.get() instanceof Command.Bdat b) {
+                    chunkLeft = b.size();
+                }
+            }
             case AUTH -> auth(n, command);
             case QUIT -> quit = true;
             case UNKNOWN -> {
@@ -198,6 +208,25 @@ final class Analysis {
             probe = 0;
         }
         await(Awaits.COMMAND, n, verb, command);
+    }
+
+    /**
+     * Takes a line of a BDAT chunk (RFC 3030 §2): exactly the octets BDAT announced, line ends
+     * included; what follows them in the same line is the next command.
+     */
+    private void chunk(int n, Line line) {
+        int ending = line.ending() == Line.Ending.CRLF ? 2 : line.ending() == Line.Ending.LF ? 1 : 0;
+        long octets = line.octets() + (long) ending;
+        if (octets <= chunkLeft || line.octets() != line.text().length()) {
+            chunkLeft = Math.max(0, chunkLeft - octets);
+            return;
+        }
+        // An ASCII line holding the chunk's end and the start of the next command.
+        String rest = line.text().substring((int) Math.min(chunkLeft, line.text().length()));
+        chunkLeft = 0;
+        if (!rest.isEmpty()) {
+            client(n, Line.of(Side.CLIENT, rest, line.ending()));
+        }
     }
 
     private void auth(int n, Optional<Command> command) {
@@ -220,8 +249,11 @@ final class Analysis {
 
     private void server(int n, Line line) {
         if (data) {
-            // A reply inside message data: the transcript left out the end, or the server gave up on it.
+            // A reply inside message data: the transcript left out the end of the message (a
+            // server log shows only its first lines), or the server gave up on it. Either way
+            // this reply is the one to the message.
             data = false;
+            await(Awaits.DATA_END, n, Verb.UNKNOWN, Optional.empty());
         }
         endings(n, line, "a reply line");
         length(n, line, REPLY_LINE, "a reply line", "RFC 5321 §4.5.3.1.5");
@@ -314,6 +346,12 @@ final class Analysis {
                 }
             }
             case DATA -> data(p, reply, first);
+            case BDAT -> {
+                if (p.command().isPresent() && p.command().get() instanceof Command.Bdat b && b.last()) {
+                    noRecipients(p, reply, first);
+                    endOfData(reply, first);
+                }
+            }
             case RSET -> {
                 if (ok) {
                     clearTransaction();
@@ -375,32 +413,37 @@ final class Analysis {
     }
 
     private void data(Pending p, Reply reply, int n) {
-        if (rcptAccepted == 0) {
-            if (reply.code() == 354) {
-                add(new Finding(Check.DATA_WITHOUT_RECIPIENTS, Severity.ERROR, List.of(p.line(), n),
-                        Check.DATA_WITHOUT_RECIPIENTS.reference(), "DATA with no recipient accepted, and the server"
-                        + " answered 354 anyway: RFC 5321 §4.1.1.4 has it refuse (503 or 554), and the message has"
-                        + " nowhere to go"));
-            } else if (p.early()) {
-                add(new Finding(Check.DATA_WITHOUT_RECIPIENTS, Severity.INFO, List.of(p.line(), n),
-                        Check.DATA_WITHOUT_RECIPIENTS.reference(), "DATA pipelined before the recipients' replies"
-                        + " came, and none was accepted; the server refused DATA with " + reply.code()
-                        + " as RFC 2920 §3.1 expects"));
-            } else if (mail == 0) {
-                add(Finding.of(Check.DATA_WITHOUT_RECIPIENTS, "DATA with no transaction open (no MAIL accepted"
-                        + " since the last message or RSET); the server refused it with " + reply.code()
-                        + ", and nothing is sent", p.line(), n));
-            } else {
-                add(Finding.of(Check.DATA_WITHOUT_RECIPIENTS, "the client sent DATA when no recipient had been"
-                        + " accepted, and the server refused it with " + reply.code() + "; the client should have"
-                        + " given up the transaction (RSET) instead", p.line(), n));
-            }
-        }
+        noRecipients(p, reply, n);
         if (reply.code() == 354) {
             data = true;
             reply354(reply, n);
         } else if (mail > 0) {
             refusal = "the refused DATA at line " + p.line() + " (" + reply.code() + ")";
+        }
+    }
+
+    /** The reply to DATA, or to the last BDAT, when no recipient was accepted. */
+    private void noRecipients(Pending p, Reply reply, int n) {
+        if (rcptAccepted == 0) {
+            if (reply.code() == 354 || (p.verb() == Verb.BDAT && reply.isPositiveCompletion())) {
+                add(new Finding(Check.DATA_WITHOUT_RECIPIENTS, Severity.ERROR, List.of(p.line(), n),
+                        Check.DATA_WITHOUT_RECIPIENTS.reference(), p.verb() + " with no recipient accepted, and the server"
+                        + " accepted it anyway (" + reply.code() + "): RFC 5321 §4.1.1.4 has it refuse (503 or 554),"
+                        + " and the message has nowhere to go"));
+            } else if (p.early()) {
+                add(new Finding(Check.DATA_WITHOUT_RECIPIENTS, Severity.INFO, List.of(p.line(), n),
+                        Check.DATA_WITHOUT_RECIPIENTS.reference(), p.verb() + " pipelined before the recipients' replies"
+                        + " came, and none was accepted; the server refused DATA with " + reply.code()
+                        + " as RFC 2920 §3.1 expects"));
+            } else if (mail == 0) {
+                add(Finding.of(Check.DATA_WITHOUT_RECIPIENTS, p.verb() + " with no transaction open (no MAIL accepted"
+                        + " since the last message or RSET); the server refused it with " + reply.code()
+                        + ", and nothing is sent", p.line(), n));
+            } else {
+                add(Finding.of(Check.DATA_WITHOUT_RECIPIENTS, "the client sent " + p.verb() + " when no recipient had been"
+                        + " accepted, and the server refused it with " + reply.code() + "; the client should have"
+                        + " given up the transaction (RSET) instead", p.line(), n));
+            }
         }
     }
 

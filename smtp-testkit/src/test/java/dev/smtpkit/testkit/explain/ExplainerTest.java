@@ -422,6 +422,41 @@ class ExplainerTest {
     }
 
     @Nested
+    class Chunking {
+        private List<Line> wire(String client, String... replies) {
+            List<Line> lines = new ArrayList<>(Explainer.lines(Conversation.parse(String.join("\n", withEhlo()))));
+            lines.addAll(new LineAssembler(Side.CLIENT).feed(client.getBytes(StandardCharsets.US_ASCII), 0,
+                    client.length(), Optional.empty()));
+            for (String r : replies) {
+                lines.add(Line.server(r));
+            }
+            return lines;
+        }
+
+        @Test
+        @DisplayName("RFC 3030 §2: the octets after BDAT are the message, not commands; RSET after BDAT LAST is a probe")
+        void chunkIsNoCommand() {
+            List<Line> lines = wire("MAIL FROM:<a@example.com>\r\nRCPT TO:<b@example.org>\r\nBDAT 20 LAST\r\n"
+                    + "Subject: 1\r\n\r\nbody\r\n", "250 OK", "250 OK", "250 2.0.0 accepted");
+            byte[] next = "RSET\r\nMAIL FROM:<a@example.com>\r\nQUIT\r\n".getBytes(StandardCharsets.US_ASCII);
+            lines.addAll(new LineAssembler(Side.CLIENT).feed(next, 0, next.length, Optional.empty()));
+            lines.add(Line.server("250 OK"));
+            lines.add(Line.server("250 OK"));
+            lines.add(Line.server("221 Bye"));
+            Explanation e = Explainer.explain(lines);
+            assertThat(ids(e)).as(e.render(Explanation.Style.PLAIN)).containsExactly("rset-probe");
+        }
+
+        @Test
+        @DisplayName("a chunk that ends inside a line leaves the rest of the line to be a command")
+        void chunkEndsMidLine() {
+            Explanation e = Explainer.explain(wire("MAIL FROM:<a@example.com>\r\nRCPT TO:<b@example.org>\r\n"
+                    + "BDAT 3\r\nabcFOO\r\n", "250 OK", "250 OK", "250 OK", "500 what"));
+            assertThat(ids(e)).containsExactly("unknown-command", "close-without-quit");
+        }
+    }
+
+    @Nested
     class CloseWithoutQuit {
         @Test
         @DisplayName("RFC 5321 §4.1.1.10: the connection ends without QUIT")
