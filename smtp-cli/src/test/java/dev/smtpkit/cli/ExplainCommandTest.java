@@ -175,7 +175,7 @@ class ExplainCommandTest {
     @Test
     @DisplayName("tcpdump captures our client and server over loopback; explain reads the capture")
     void tcpdumpCapture() throws Exception {
-        requireTcpdump();
+        Peers.require(TCPDUMP, "apt-get install tcpdump");
         Path capture = dir.resolve("loopback.pcap");
         try (MailSink sink = MailSink.builder().hostname("mx.test").start()) {
             Process tcpdump = new ProcessBuilder(TCPDUMP, "-i", "lo", "-U", "-n", "-w", capture.toString(),
@@ -205,14 +205,6 @@ class ExplainCommandTest {
         // The second message goes on the reused connection, after SmtpClient's RSET probe.
         assertThat(json.out()).as(cli.out() + json).contains("\"id\": \"rset-probe\"")
                 .doesNotContain("\"severity\": \"error\"").doesNotContain("\"severity\": \"warning\"");
-    }
-
-    private static void requireTcpdump() {
-        boolean present = Files.isExecutable(Path.of(TCPDUMP));
-        if (!present && System.getenv("CI") != null) {
-            fail(TCPDUMP + " is missing but CI is set (.ci/run installs it: apt-get install tcpdump)");
-        }
-        assumeTrue(present, TCPDUMP + " is missing; install it to run the capture test (apt-get install tcpdump)");
     }
 
     /** Waits for tcpdump's "listening on" line; a tcpdump that cannot capture skips, or fails in CI. */
