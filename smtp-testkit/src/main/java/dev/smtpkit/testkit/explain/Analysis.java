@@ -318,7 +318,7 @@ final class Analysis {
         boolean ok = reply.isPositiveCompletion();
         switch (p.verb()) {
             case EHLO, LHLO -> {
-                heloWithoutDomain(p, reply, first);
+                heloWithoutDomain(p, Optional.of(reply), first);
                 extensions = ok ? Extensions.parse(reply) : Extensions.NONE;
                 pipelining = extensions.pipelining();
                 if (ok) {
@@ -326,7 +326,7 @@ final class Analysis {
                 }
             }
             case HELO -> {
-                heloWithoutDomain(p, reply, first);
+                heloWithoutDomain(p, Optional.of(reply), first);
                 extensions = Extensions.NONE;
                 pipelining = false;
             }
@@ -375,7 +375,7 @@ final class Analysis {
         }
     }
 
-    private void heloWithoutDomain(Pending p, Reply reply, int replyLine) {
+    private void heloWithoutDomain(Pending p, Optional<Reply> answer, int replyLine) {
         boolean noDomain = p.command().map(c -> c instanceof Command.Helo h ? !h.hasDomain()
                 : c instanceof Command.Ehlo e ? !e.hasDomain() : c instanceof Command.Lhlo l && !l.hasDomain())
                 .orElse(false);
@@ -383,13 +383,17 @@ final class Analysis {
             return;
         }
         String verb = p.verb().name();
-        String answer = reply.isPositiveCompletion()
-                ? "this server is lenient and accepted it with " + reply.code() + "; a strict server (Postfix answers"
-                        + " \"501 Syntax: " + verb + " hostname\") refuses it and the client cannot go on"
-                : "this server is strict and refused it with " + reply.code() + "; lenient servers accept it with 250,"
-                        + " which is why the client may work elsewhere";
-        add(Finding.of(Check.HELO_WITHOUT_DOMAIN, verb + " without the domain RFC 5321 §4.1.1.1 requires: " + answer,
-                p.line(), replyLine));
+        String strict = "(Postfix answers \"501 Syntax: " + verb + " hostname\")";
+        String what = answer.isEmpty()
+                ? "strict servers " + strict + " refuse it, lenient ones accept it with 250"
+                : answer.get().isPositiveCompletion()
+                ? "this server is lenient and accepted it with " + answer.get().code() + "; a strict server " + strict
+                        + " refuses it and the client cannot go on"
+                : "this server is strict and refused it with " + answer.get().code() + "; lenient servers accept it"
+                        + " with 250, which is why the client may work elsewhere";
+        List<Integer> about = replyLine == p.line() ? List.of(p.line()) : List.of(p.line(), replyLine);
+        add(new Finding(Check.HELO_WITHOUT_DOMAIN, Check.HELO_WITHOUT_DOMAIN.severity(), about,
+                Check.HELO_WITHOUT_DOMAIN.reference(), verb + " without the domain RFC 5321 §4.1.1.1 requires: " + what));
     }
 
     private void maskedKeywords(Reply reply, List<Integer> numbers) {
@@ -492,6 +496,11 @@ final class Analysis {
     // ---------------------------------------------------------------- the end
 
     private void closing() {
+        for (Pending p : pending) {
+            if (p.verb() == Verb.HELO || p.verb() == Verb.EHLO || p.verb() == Verb.LHLO) {
+                heloWithoutDomain(p, Optional.empty(), p.line());
+            }
+        }
         if (lines.isEmpty() || quit || tlsJustStarted) {
             // After a 220 to STARTTLS the rest is encrypted and a capture shows no more lines.
             return;
