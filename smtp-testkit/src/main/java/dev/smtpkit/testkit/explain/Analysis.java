@@ -459,8 +459,10 @@ final class Analysis {
             return;
         }
         for (Middleboxes.Entry e : middleboxes.entries()) {
-            if (e.kind() == Middleboxes.Kind.SERVER_354 && e.match().matcher(greeting).find() && !text.equals(e.meaning())) {
-                add(middlebox("the greeting names a server whose 354 reads \"" + e.meaning() + "\", but this one reads "
+            java.util.regex.Matcher named = e.match().matcher(greeting);
+            if (e.kind() == Middleboxes.Kind.SERVER_354 && named.find() && !text.equals(e.meaning())) {
+                add(middlebox("the greeting names " + named.group() + ", whose 354 reads \"" + e.meaning()
+                        + "\", but this one reads "
                         + quote(text) + ": something between client and server may be answering DATA itself", e.source(),
                         n));
                 return;
