@@ -142,6 +142,10 @@ final class Analysis {
             return;
         }
         endings(n, line, "a command");
+        if (line.ending() == Line.Ending.NONE) {
+            // Cut off by the close: never a whole command, so nothing a server would have run.
+            return;
+        }
         String word = firstWord(text);
         Verb verb = Verb.lookup(word);
         length(n, line, verb == Verb.AUTH ? AUTH_LINE : COMMAND_LINE, verb == Verb.AUTH ? "an AUTH command" : "a command",

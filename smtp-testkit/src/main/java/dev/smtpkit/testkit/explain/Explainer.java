@@ -19,8 +19,9 @@ import java.util.Objects;
  * }</pre>
  *
  * <p>For a conversation still going on (a proxy showing it live), {@link #live()} takes one line
- * at a time and returns each finding as soon as the lines it rests on have been seen; the work
- * per line is constant, so feeding a long session costs no more than explaining it once.
+ * at a time, or the raw bytes of either side, and returns each finding as soon as the lines it
+ * rests on have been seen; the work per line is constant, so feeding a long session costs no
+ * more than explaining it once.
  *
  * <p>Stateless and thread-safe; a {@link Live} is for one thread.
  */
@@ -84,9 +85,27 @@ public final class Explainer {
      */
     public static final class Live {
         private final Analysis analysis;
+        private final LineAssembler client = new LineAssembler(Side.CLIENT);
+        private final LineAssembler server = new LineAssembler(Side.SERVER);
 
         private Live(Middleboxes middleboxes) {
             this.analysis = new Analysis(middleboxes);
+        }
+
+        /**
+         * Takes bytes one side sent, as a relay or a capture sees them, cuts them into lines
+         * with their real endings, and returns the findings the completed lines bring. Feed
+         * both sides in the order their bytes were seen.
+         *
+         * @throws IllegalStateException after {@link #end()}
+         */
+        public List<Finding> bytes(Side side, byte[] bytes, int offset, int length, java.util.Optional<java.time.Duration> at) {
+            Objects.requireNonNull(side, "side");
+            List<Finding> out = new ArrayList<>();
+            for (Line line : (side == Side.CLIENT ? client : server).feed(bytes, offset, length, at)) {
+                out.addAll(add(line));
+            }
+            return out;
         }
 
         /**
@@ -99,9 +118,17 @@ public final class Explainer {
             return analysis.add(Objects.requireNonNull(line, "line"));
         }
 
-        /** Marks the close of the connection and returns the findings that completes, such as a missing QUIT. */
+        /**
+         * Marks the close of the connection and returns the findings that completes, such as a
+         * missing QUIT; a line that bytes left without its end is taken first.
+         */
         public List<Finding> end() {
-            return analysis.end();
+            List<Finding> out = new ArrayList<>();
+            for (LineAssembler a : List.of(client, server)) {
+                a.finish(java.util.Optional.empty()).ifPresent(l -> out.addAll(analysis.add(l)));
+            }
+            out.addAll(analysis.end());
+            return out;
         }
 
         /** Returns the lines so far with every finding so far. */

@@ -495,6 +495,28 @@ class ExplainerTest {
         }
     }
 
+    @Test
+    @DisplayName("a relay feeds raw bytes of both sides as they pass; findings come as soon as they are known")
+    void liveBytes() {
+        Explainer.Live live = Explainer.live();
+        byte[] greeting = "220 mx\r\n".getBytes(StandardCharsets.US_ASCII);
+        byte[] helo = "HEL".getBytes(StandardCharsets.US_ASCII);
+        byte[] rest = "O\r\n".getBytes(StandardCharsets.US_ASCII);
+        byte[] reply = "501 Syntax: HELO hostname\r\n".getBytes(StandardCharsets.US_ASCII);
+        assertThat(live.bytes(Side.SERVER, greeting, 0, greeting.length, Optional.empty())).isEmpty();
+        assertThat(live.bytes(Side.CLIENT, helo, 0, helo.length, Optional.empty())).isEmpty();
+        assertThat(live.bytes(Side.CLIENT, rest, 0, rest.length, Optional.empty())).isEmpty();
+        assertThat(live.bytes(Side.SERVER, reply, 0, reply.length, Optional.empty()))
+                .extracting(Finding::id).containsExactly("helo-without-domain");
+        byte[] cut = "QUI".getBytes(StandardCharsets.US_ASCII);
+        live.bytes(Side.CLIENT, cut, 0, cut.length, Optional.empty());
+        assertThat(live.end()).extracting(Finding::id).containsExactly("close-without-quit");
+        assertThat(live.explanation().lines()).last().satisfies(l -> {
+            assertThat(l.text()).isEqualTo("QUI");
+            assertThat(l.ending()).isEqualTo(Line.Ending.NONE);
+        });
+    }
+
     @Nested
     class ReplyCodeMismatch {
         @Test
