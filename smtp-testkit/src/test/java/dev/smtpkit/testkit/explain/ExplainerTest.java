@@ -300,6 +300,13 @@ class ExplainerTest {
         }
 
         @Test
+        @DisplayName("a server transcript's redacted AUTH is still AUTH PLAIN without TLS")
+        void redactedInTranscript() {
+            Explanation e = explain(withEhlo("C: AUTH PLAIN <redacted>", "S: 235 2.7.0 OK", "C: QUIT", "S: 221 Bye"));
+            assertThat(ids(e)).containsExactly("auth-plaintext");
+        }
+
+        @Test
         @DisplayName("AUTH LOGIN's responses to 334 are secrets too")
         void loginResponses() {
             Explanation e = explain(withEhlo("C: AUTH LOGIN", "S: 334 VXNlcm5hbWU6", "C: YWxpY2U=",
