@@ -31,6 +31,8 @@ public final class Explanation {
 
     private final List<Line> lines;
     private final List<Finding> findings;
+    /** The findings by the line they are shown beside, so rendering is one pass. */
+    private final Map<Integer, List<Finding>> byLine;
     private final BitSet secret;
 
     Explanation(List<Line> lines, List<Finding> findings, BitSet secret) {
@@ -38,6 +40,12 @@ public final class Explanation {
         List<Finding> sorted = new ArrayList<>(findings);
         sorted.sort(Comparator.comparingInt(Finding::line));
         this.findings = List.copyOf(sorted);
+        Map<Integer, List<Finding>> index = new java.util.HashMap<>();
+        for (Finding f : this.findings) {
+            index.computeIfAbsent(f.line(), k -> new ArrayList<>()).add(f);
+        }
+        index.replaceAll((k, v) -> List.copyOf(v));
+        this.byLine = Map.copyOf(index);
         this.secret = (BitSet) secret.clone();
     }
 
@@ -53,7 +61,7 @@ public final class Explanation {
 
     /** Returns the findings about the 1-based line, in order. */
     public List<Finding> findingsAt(int line) {
-        return findings.stream().filter(f -> f.line() == line).toList();
+        return byLine.getOrDefault(line, List.of());
     }
 
     /** Returns the findings with the given id, such as {@code rset-probe}. */
