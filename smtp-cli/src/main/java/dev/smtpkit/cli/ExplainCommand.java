@@ -72,6 +72,9 @@ final class ExplainCommand implements Callable<Integer> {
         byte[] bytes = read();
         String name = file.equals("-") ? "standard input" : Path.of(file).getFileName().toString();
         List<Transcripts.Source> sources = Transcripts.read(bytes, name);
+        if (sources.isEmpty()) {
+            throw CliFailure.usage(name + " holds no conversation: no C:/S: line, transcript line or capture");
+        }
         List<Explanation> explained = new ArrayList<>();
         for (Transcripts.Source s : sources) {
             explained.add(Explainer.explain(s.lines()));

@@ -15,9 +15,6 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -169,6 +166,9 @@ class ExplainCommandTest {
         Files.writeString(file, "hello\n");
         Cli.run("explain", file.toString()).assertOneLineError(2, "not a script");
         Cli.run("explain", dir.resolve("missing.txt").toString()).assertOneLineError(2, "no such file");
+        Path empty = dir.resolve("empty.txt");
+        Files.writeString(empty, "# only a comment\n");
+        Cli.run("explain", empty.toString()).assertOneLineError(2, "holds no conversation");
         Cli.run("explain", "--color=sometimes", file.toString()).assertOneLineError(2, "--color");
     }
 
