@@ -7,4 +7,5 @@ module dev.smtpkit.testkit {
 
     exports dev.smtpkit.testkit;
     exports dev.smtpkit.testkit.junit;
+    exports dev.smtpkit.testkit.explain;
 }

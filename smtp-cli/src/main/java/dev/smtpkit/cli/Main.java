@@ -47,7 +47,8 @@ public final class Main implements Runnable {
                 .addSubcommand(new SinkCommand(lifetime))
                 .addSubcommand(new ProxyCommand(lifetime))
                 .addSubcommand(new SendCommand())
-                .addSubcommand(new PlayCommand(lifetime));
+                .addSubcommand(new PlayCommand(lifetime))
+                .addSubcommand(new ExplainCommand(() -> System.in));
         cl.setOut(out);
         cl.setErr(err);
         cl.setParameterExceptionHandler(Main::usageError);
@@ -58,7 +59,7 @@ public final class Main implements Runnable {
     /** No command given: a usage error, as for any other missing argument. */
     @Override
     public void run() {
-        throw new ParameterException(spec.commandLine(), "missing a command: catch, sink, proxy, send or play");
+        throw new ParameterException(spec.commandLine(), "missing a command: catch, sink, proxy, send, play or explain");
     }
 
     private static int usageError(ParameterException e, String[] args) {

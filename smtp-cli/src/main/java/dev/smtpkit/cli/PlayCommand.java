@@ -2,6 +2,7 @@ package dev.smtpkit.cli;
 
 import dev.smtpkit.testkit.Conversation;
 import dev.smtpkit.testkit.ConversationSyntaxException;
+import dev.smtpkit.testkit.Matching;
 import dev.smtpkit.testkit.PlayResult;
 import dev.smtpkit.testkit.ScriptedClient;
 import dev.smtpkit.testkit.ScriptedServer;
@@ -29,7 +30,8 @@ import picocli.CommandLine.Model.CommandSpec;
 @Command(name = "play", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         header = "Plays one side of a script and reports whether the peer kept to it.",
         description = "Plays a script (S:/C: lines, as written by 'smtpkit proxy'): as the client against --to, "
-                + "or as the server with --serve. Prints PASS, or FAIL with where the peer left the script and "
+                + "or as the server with --serve (--lenient to replay a recording against the same client's next run). "
+                + "Prints PASS, or FAIL with where the peer left the script and "
                 + "the transcript so far; exits 1 on a mismatch.")
 final class PlayCommand implements Callable<Integer> {
 
@@ -69,6 +71,18 @@ final class PlayCommand implements Callable<Integer> {
             description = "Against a server: compare the reply text too, not only the codes and enhanced codes.")
     boolean strict;
 
+    @Option(names = "--lenient",
+            description = "With --serve: compare what the client asks for, not every octet: the HELO name, MAIL's"
+                    + " SIZE value, AUTH secrets and the header fields each message sets anew (Date, Message-ID,"
+                    + " Received, MIME boundaries...) may differ from the script. Implies --placeholders.")
+    boolean lenient;
+
+    @Option(names = "--placeholders",
+            description = "With --serve: read {{any}}, {{domain}}, {{address}}, {{message-id}}, {{date}}, {{number}}"
+                    + " and {{boundary}} in the script's client lines as the parts that vary (as the script comment"
+                    + " '# placeholders: on' does).")
+    boolean placeholders;
+
     @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "10",
             description = "Longest wait for each reply or client line (default: ${DEFAULT-VALUE}).")
     long timeoutSeconds;
@@ -93,6 +107,10 @@ final class PlayCommand implements Callable<Integer> {
     private void validate() {
         if (timeoutSeconds < 1) {
             throw CliFailure.usage("--timeout must be at least 1 second: " + timeoutSeconds);
+        }
+        if (!side.serve && (lenient || placeholders)) {
+            throw CliFailure.usage((lenient ? "--lenient" : "--placeholders") + " holds a client's lines to the script:"
+                    + " use it with --serve");
         }
         if (side.serve) {
             if (port < 0 || port > 65535) {
@@ -141,7 +159,8 @@ final class PlayCommand implements Callable<Integer> {
     private int serve(Conversation script, PrintWriter out) throws InterruptedException {
         ScriptedServer server;
         try {
-            server = ScriptedServer.builder().script(script).address(bind).port(port)
+            Matching matching = lenient ? Matching.LENIENT : placeholders ? Matching.PLACEHOLDERS : Matching.EXACT;
+            server = ScriptedServer.builder().script(script).matching(matching).address(bind).port(port)
                     .timeout(Duration.ofSeconds(timeoutSeconds)).start();
         } catch (UncheckedIOException e) {
             throw CliFailure.failed("cannot listen on " + bind.getHostAddress() + ":" + port, e);

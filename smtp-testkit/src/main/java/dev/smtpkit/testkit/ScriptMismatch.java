@@ -1,5 +1,12 @@
 package dev.smtpkit.testkit;
 
+import dev.smtpkit.testkit.explain.Check;
+import dev.smtpkit.testkit.explain.Explainer;
+import dev.smtpkit.testkit.explain.Explanation;
+import dev.smtpkit.testkit.explain.Finding;
+import dev.smtpkit.testkit.explain.Line;
+import dev.smtpkit.testkit.explain.Side;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -29,7 +36,10 @@ public record ScriptMismatch(int step, int line, Optional<String> location, Stri
         Objects.requireNonNull(transcript, "transcript");
     }
 
-    /** Returns a report for a test failure: where, expected, actual, and the transcript so far. */
+    /**
+     * Returns a report for a test failure: where, expected, actual, the transcript so far, and
+     * what the {@link Explainer} finds in it (a HELO without a name, a proxy's own reply...).
+     */
     public String report() {
         StringBuilder sb = new StringBuilder("script mismatch at step ").append(step).append(", line ").append(line);
         location.ifPresent(l -> sb.append(" (").append(l).append(')'));
@@ -41,7 +51,30 @@ public record ScriptMismatch(int step, int line, Optional<String> location, Stri
                 sb.append("    ").append(l).append('\n');
             }
         }
+        findings(sb);
         return sb.toString();
+    }
+
+    /**
+     * What the explainer makes of the transcript so far. It ends where the script was left, not
+     * where the client closed, so a missing QUIT is no finding here.
+     */
+    private void findings(StringBuilder sb) {
+        Explainer.Live live = Explainer.live();
+        Explainer.lines(transcript).forEach(live::add);
+        live.end();
+        Explanation e = live.explanation();
+        List<Finding> findings = e.findings().stream().filter(f -> f.check() != Check.CLOSE_WITHOUT_QUIT).toList();
+        if (findings.isEmpty()) {
+            return;
+        }
+        sb.append("  what the transcript shows:\n");
+        for (Finding f : findings) {
+            Line l = e.lines().get(f.line() - 1);
+            sb.append("    ").append(f.severity().label()).append(' ').append(f.id()).append(" at \"")
+                    .append(l.side() == Side.CLIENT ? "C: " : "S: ").append(e.display(f.line())).append("\": ")
+                    .append(f.message()).append(" (").append(f.reference()).append(")\n");
+        }
     }
 
     /** Returns {@link #report()}. */

@@ -227,6 +227,10 @@ public final class ScriptedClient {
 
         private Builder(Conversation script) {
             this.script = Objects.requireNonNull(script, "script");
+            if (LineMatcher.optsIn(script) && script.clientLines().stream().anyMatch(l -> l.contains("{{"))) {
+                throw new IllegalArgumentException("a script with '# " + LineMatcher.OPT_IN + "' has patterns for client"
+                        + " lines, which a client cannot send; play its server side (ScriptedServer) instead");
+            }
         }
 
         /** How replies are compared; {@link Strictness#CODES} by default. */

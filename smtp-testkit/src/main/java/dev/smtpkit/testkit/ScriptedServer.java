@@ -37,7 +37,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Playing a script.</b> Every connection plays the whole script from its start. Each
  * client line must be the script's next one: a command's verb is compared ignoring case
- * (RFC 5321 §2.4) and the rest exactly; message data and the final {@code .} exactly. Each reply
+ * (RFC 5321 §2.4) and the rest exactly; message data and the final {@code .} exactly, unless
+ * {@link Builder#matching(Matching)} allows placeholders or a lenient comparison. Each reply
  * is sent as soon as the command it answers has been read, so pipelining and non-pipelining
  * clients both work (see RFC 2920 §3.1). At the first divergence the server sends
  * {@code 421 4.3.0}, closes the connection and reports a {@link ScriptMismatch} through
@@ -77,6 +78,7 @@ public final class ScriptedServer implements AutoCloseable {
     private final Optional<Conversation> script;
     private final List<ServerPlan.Event> plan;
     private final Responder responder;
+    private final Matching matching;
     private final Duration timeout;
     private final ServerSocket listener;
     private final Thread acceptor;
@@ -93,6 +95,7 @@ public final class ScriptedServer implements AutoCloseable {
         this.script = Optional.ofNullable(b.script);
         this.plan = b.script == null ? List.of() : ServerPlan.of(b.script);
         this.responder = b.responder;
+        this.matching = b.matching;
         this.timeout = b.timeout;
         this.listener = new ServerSocket();
         listener.bind(new InetSocketAddress(b.address, b.port));
@@ -248,6 +251,7 @@ public final class ScriptedServer implements AutoCloseable {
         }
 
         Optional<ScriptMismatch> playScript() {
+            LineMatcher matcher = new LineMatcher(matching, script.orElseThrow());
             for (ServerPlan.Event event : plan) {
                 if (!event.fromClient()) {
                     Reply reply = event.reply().orElseThrow();
@@ -271,7 +275,7 @@ public final class ScriptedServer implements AutoCloseable {
                 }
                 transcript.client(line.get());
                 record(event.kind(), line.get());
-                if (!ServerPlan.matches(event, line.get())) {
+                if (!matcher.matches(event, line.get())) {
                     ScriptMismatch m = mismatch(event, "C: " + line.get());
                     try {
                         send(MISMATCH);
@@ -423,6 +427,7 @@ public final class ScriptedServer implements AutoCloseable {
     public static final class Builder {
         private Conversation script;
         private Responder responder = Responder.standard();
+        private Matching matching = Matching.EXACT;
         private Duration timeout = DEFAULT_TIMEOUT;
         private InetAddress address = LOOPBACK;
         private int port;
@@ -440,6 +445,15 @@ public final class ScriptedServer implements AutoCloseable {
         public Builder responder(Responder responder) {
             this.responder = Objects.requireNonNull(responder, "responder");
             this.script = null;
+            return this;
+        }
+
+        /**
+         * How the client's lines are held to a script's; {@link Matching#EXACT} by default (a
+         * script with the comment {@code # placeholders: on} gets {@link Matching#PLACEHOLDERS}).
+         */
+        public Builder matching(Matching matching) {
+            this.matching = Objects.requireNonNull(matching, "matching");
             return this;
         }
 

@@ -131,6 +131,19 @@ class ScriptedServerTest {
     }
 
     @Test
+    @DisplayName("a mismatch report says what the explainer finds in the transcript so far")
+    void mismatchReportExplains() {
+        Conversation script = Conversation.builder().server("220 x").client("HELO a.example").server("250 x").build();
+        try (ScriptedServer server = ScriptedServer.play(script)) {
+            ScriptedClient.of(Conversation.builder().server("220 x").client("HELO").server("250 x").build())
+                    .run("127.0.0.1", server.port());
+            String report = server.takeResult(WAIT).orElseThrow().mismatch().orElseThrow().report();
+            assertThat(report).contains("what the transcript shows:\n    warning helo-without-domain at \"C: HELO\": ")
+                    .doesNotContain("close-without-quit");
+        }
+    }
+
+    @Test
     @DisplayName("RFC 5321 §2.4: verbs match ignoring case, arguments exactly")
     void comparesVerbsIgnoringCase() {
         Conversation script = Conversation.builder().server("220 x").client("EHLO a.example").server("250 x").build();

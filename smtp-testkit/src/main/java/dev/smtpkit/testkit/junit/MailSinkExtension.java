@@ -11,6 +11,8 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.ParameterContext;
 import org.junit.jupiter.api.extension.ParameterResolutionException;
 import org.junit.jupiter.api.extension.ParameterResolver;
+import org.junit.jupiter.api.extension.TestExecutionExceptionHandler;
+import org.opentest4j.TestAbortedException;
 
 /**
  * Starts and stops {@link MailSink}s for JUnit 5 tests, as OkHttp's MockWebServer extension does
@@ -36,9 +38,16 @@ import org.junit.jupiter.api.extension.ParameterResolver;
  * <p>Each test's sink is kept in its JUnit extension context, so tests that run in parallel get
  * their own. {@link #get()} is a shortcut for sequential tests. Register one extension per test
  * class: with two, JUnit cannot tell which sink a parameter means.
+ *
+ * <p>When a test fails, the sessions its sink saw are attached to the failure, each line of each
+ * conversation with the {@link dev.smtpkit.testkit.explain.Explainer explainer's} findings beside
+ * it (an {@link ExplainedTranscripts}, suppressed), so that the report says what the client under
+ * test actually sent and what that means: a HELO without a name, a bare LF, a missing QUIT. It
+ * is on by default, since it costs nothing until a test fails and AUTH secrets are never shown;
+ * {@link #withoutExplanations()} turns it off.
  */
-public final class MailSinkExtension
-        implements BeforeAllCallback, AfterAllCallback, BeforeEachCallback, AfterEachCallback, ParameterResolver {
+public final class MailSinkExtension implements BeforeAllCallback, AfterAllCallback, BeforeEachCallback,
+        AfterEachCallback, ParameterResolver, TestExecutionExceptionHandler {
 
     private enum Lifecycle { PER_CLASS, PER_TEST }
 
@@ -46,11 +55,13 @@ public final class MailSinkExtension
 
     private final Lifecycle lifecycle;
     private final MailSink.Builder builder;
+    private final boolean explain;
     private volatile MailSink current;
 
-    private MailSinkExtension(Lifecycle lifecycle, MailSink.Builder builder) {
+    private MailSinkExtension(Lifecycle lifecycle, MailSink.Builder builder, boolean explain) {
         this.lifecycle = lifecycle;
         this.builder = Objects.requireNonNull(builder, "builder");
+        this.explain = explain;
     }
 
     /** One sink with the defaults for the whole class, cleared before each test. */
@@ -60,7 +71,7 @@ public final class MailSinkExtension
 
     /** One sink from {@code builder} for the whole class, cleared before each test. */
     public static MailSinkExtension perClass(MailSink.Builder builder) {
-        return new MailSinkExtension(Lifecycle.PER_CLASS, builder);
+        return new MailSinkExtension(Lifecycle.PER_CLASS, builder, true);
     }
 
     /** A fresh sink with the defaults for each test. */
@@ -70,7 +81,12 @@ public final class MailSinkExtension
 
     /** A fresh sink from {@code builder} for each test; the builder is read at each start. */
     public static MailSinkExtension perTest(MailSink.Builder builder) {
-        return new MailSinkExtension(Lifecycle.PER_TEST, builder);
+        return new MailSinkExtension(Lifecycle.PER_TEST, builder, true);
+    }
+
+    /** The same extension, without the explained transcripts on a failed test. */
+    public MailSinkExtension withoutExplanations() {
+        return new MailSinkExtension(lifecycle, builder, false);
     }
 
     /**
@@ -162,6 +178,16 @@ public final class MailSinkExtension
                     + context.getDisplayName() + ": use perClass() to inject one into @BeforeAll or a PER_CLASS instance");
         }
         return context.getStore(NAMESPACE).getOrComputeIfAbsent(this, key -> builder.start(), MailSink.class);
+    }
+
+    /** Attaches the explained sessions of the test's sink to a failure; a skipped test is no failure. */
+    @Override
+    public void handleTestExecutionException(ExtensionContext context, Throwable thrown) throws Throwable {
+        MailSink sink = current;
+        if (explain && sink != null && !(thrown instanceof TestAbortedException) && !sink.sessions().isEmpty()) {
+            thrown.addSuppressed(new ExplainedTranscripts(ExplainedTranscripts.report(sink.sessions())));
+        }
+        throw thrown;
     }
 
     // ---------------------------------------------------------------- parameters
