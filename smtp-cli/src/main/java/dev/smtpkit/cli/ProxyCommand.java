@@ -6,10 +6,14 @@ import dev.smtpkit.core.SmtpSyntaxException;
 import dev.smtpkit.core.Verb;
 import dev.smtpkit.server.security.PemTls;
 import dev.smtpkit.testkit.At;
+import dev.smtpkit.testkit.Conversation;
 import dev.smtpkit.testkit.Fault;
 import dev.smtpkit.testkit.ProxyListener;
 import dev.smtpkit.testkit.ProxyRecording;
 import dev.smtpkit.testkit.SmtpProxy;
+import dev.smtpkit.testkit.explain.Explainer;
+import dev.smtpkit.testkit.explain.Finding;
+import dev.smtpkit.testkit.explain.Side;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -371,6 +375,8 @@ final class ProxyCommand implements Callable<Integer> {
         private final PrintWriter out;
         private final PrintWriter err;
         private final Map<Integer, BufferedWriter> files = new HashMap<>();
+        /** With -v: each open connection's conversation explained as it goes (issue 19). */
+        private final Map<Integer, Explainer.Live> explained = new HashMap<>();
 
         Recorder(PrintWriter out, PrintWriter err) {
             this.out = out;
@@ -379,6 +385,9 @@ final class ProxyCommand implements Callable<Integer> {
 
         @Override
         public synchronized void recorded(int connection, String scriptLine) {
+            if (verbose) {
+                explain(connection, scriptLine);
+            }
             if (record == null) {
                 return;
             }
@@ -416,8 +425,40 @@ final class ProxyCommand implements Callable<Integer> {
             err.flush();
         }
 
+        /**
+         * Feeds one recorded line to the connection's explainer and prints what it finds, under
+         * the lines it concerns. The recording's exact form is used, not the shown one, so a
+         * bare LF (a {@code C=} line) is seen as what it is.
+         */
+        private void explain(int connection, String scriptLine) {
+            Side side;
+            byte[] octets;
+            if (scriptLine.startsWith("C:") || scriptLine.startsWith("C=")) {
+                side = Side.CLIENT;
+                octets = ((Conversation.ClientWrite) Conversation.parse(scriptLine).steps().get(0)).octets();
+            } else if (scriptLine.startsWith("S:")) {
+                side = Side.SERVER;
+                octets = (scriptLine.substring(Math.min(3, scriptLine.length())) + "\r\n").getBytes(StandardCharsets.UTF_8);
+            } else {
+                return;
+            }
+            show(connection, explained.computeIfAbsent(connection, n -> Explainer.live())
+                    .bytes(side, octets, 0, octets.length, Optional.empty()));
+        }
+
+        private void show(int connection, List<Finding> findings) {
+            for (Finding f : findings) {
+                err.println("[" + connection + "] >> " + f);
+            }
+            err.flush();
+        }
+
         synchronized void ended(ProxyRecording recording) {
             int n = recording.connection();
+            Explainer.Live live = explained.remove(n);
+            if (live != null) {
+                show(n, live.end());
+            }
             if (record == null) {
                 // Without faults both views are the same; the client's is what a stand-in server must play.
                 out.printf("# connection %d%n%s%n", n, recording.clientView().write());

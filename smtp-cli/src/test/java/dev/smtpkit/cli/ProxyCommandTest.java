@@ -169,6 +169,33 @@ class ProxyCommandTest {
     }
 
     @Test
+    @DisplayName("issue 19: proxy -v explains the conversation as it goes: HELO without a name, a bare LF, a close without QUIT")
+    void verboseExplainsLive() throws Exception {
+        try (ScriptedServer server = ScriptedServer.stub();
+             Cli proxy = Cli.start("proxy", "--listen", "0", "--to", "127.0.0.1:" + server.port(), "-v")) {
+            try (Socket s = new Socket("127.0.0.1", proxy.port())) {
+                s.setSoTimeout((int) Cli.WAIT.toMillis());
+                BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII));
+                OutputStream out = s.getOutputStream();
+                assertThat(in.readLine()).startsWith("220");
+                out.write("HELO\r\n".getBytes(StandardCharsets.US_ASCII));
+                out.flush();
+                in.readLine();
+                out.write("NOOP\n".getBytes(StandardCharsets.US_ASCII));
+                out.flush();
+                in.readLine();
+            }
+            long deadline = System.nanoTime() + Cli.WAIT.toNanos();
+            while (!proxy.err().contains("close-without-quit") && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            assertThat(proxy.err()).containsPattern("\\[1\\] >> line 2: [a-z]+ helo-without-domain: ")
+                    .containsPattern("\\[1\\] >> line [0-9]+: [a-z]+ bare-lf: ")
+                    .containsPattern("\\[1\\] >> line [0-9]+: [a-z]+ close-without-quit: ");
+        }
+    }
+
+    @Test
     @DisplayName("issue 17: a dead server is reported to the client (421 4.4.1) and on the console with the cause")
     void deadServerIsReported() throws Exception {
         int closed;
