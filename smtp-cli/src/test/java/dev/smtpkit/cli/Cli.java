@@ -70,8 +70,17 @@ final class Cli implements AutoCloseable {
 
     /** Waits until standard output contains the text. */
     Cli awaitOut(String text) throws InterruptedException {
+        return await(text, this::out);
+    }
+
+    /** Waits until standard error contains the text. */
+    Cli awaitErr(String text) throws InterruptedException {
+        return await(text, this::err);
+    }
+
+    private Cli await(String text, java.util.function.Supplier<String> stream) throws InterruptedException {
         long deadline = System.nanoTime() + WAIT.toNanos();
-        while (!out().contains(text)) {
+        while (!stream.get().contains(text)) {
             if (System.nanoTime() > deadline) {
                 throw new AssertionError("no '" + text + "' within " + WAIT + ": " + this);
             }

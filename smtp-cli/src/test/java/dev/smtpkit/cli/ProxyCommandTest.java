@@ -185,10 +185,7 @@ class ProxyCommandTest {
                 out.flush();
                 in.readLine();
             }
-            long deadline = System.nanoTime() + Cli.WAIT.toNanos();
-            while (!proxy.err().contains("close-without-quit") && System.nanoTime() < deadline) {
-                Thread.sleep(10);
-            }
+            proxy.awaitErr("close-without-quit");
             assertThat(proxy.err()).containsPattern("\\[1\\] >> line 2: [a-z]+ helo-without-domain: ")
                     .containsPattern("\\[1\\] >> line [0-9]+: [a-z]+ bare-lf: ")
                     .containsPattern("\\[1\\] >> line [0-9]+: [a-z]+ close-without-quit: ");
@@ -205,10 +202,7 @@ class ProxyCommandTest {
         try (Cli proxy = Cli.start("proxy", "--listen", "0", "--to", "127.0.0.1:" + closed)) {
             List<String> replies = CatchCommandTest.talk(proxy.port());
             assertThat(replies).singleElement().asString().startsWith("421 4.4.1 proxy cannot reach 127.0.0.1:" + closed);
-            long deadline = System.nanoTime() + Cli.WAIT.toNanos();
-            while (!proxy.err().contains("cannot reach") && System.nanoTime() < deadline) {
-                Thread.sleep(10);
-            }
+            proxy.awaitErr("cannot reach");
             assertThat(proxy.err()).contains("proxy: connection 1: cannot reach the server 127.0.0.1:" + closed + ": Connection refused");
         }
     }
