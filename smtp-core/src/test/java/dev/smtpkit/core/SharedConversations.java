@@ -10,7 +10,7 @@ import java.util.List;
 import java.util.stream.Stream;
 
 /**
- * The sample conversations in {@code ../shared/conversations/} beside the repository, read by a
+ * The sample conversations in the repository's {@code conversations/} folder, read by a
  * deliberately small parser (the testkit has the full one). Each step is a run of client lines
  * (sent as one write) or of server lines (one or more replies).
  */
@@ -31,20 +31,23 @@ public final class SharedConversations {
     private SharedConversations() {
     }
 
-    /** Finds the folder by walking up from the working directory; fails loudly if absent. */
+    /**
+     * Finds the folder by walking up from the working directory (Maven runs each module's tests
+     * in the module's folder) to the repository root; fails loudly if absent.
+     */
     public static Path directory() {
         String configured = System.getProperty("smtpkit.conversations");
         if (configured != null) {
             return Path.of(configured);
         }
         for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
-            Path candidate = p.resolveSibling("shared").resolve("conversations");
-            if (Files.isDirectory(candidate)) {
+            Path candidate = p.resolve("conversations");
+            if (Files.isDirectory(candidate) && Files.exists(p.resolve("pom.xml"))) {
                 return candidate;
             }
         }
-        throw new IllegalStateException("../shared/conversations not found beside the repository; "
-                + "set -Dsmtpkit.conversations=DIR");
+        throw new IllegalStateException("conversations/ not found in any parent of " + Path.of("").toAbsolutePath()
+                + "; set -Dsmtpkit.conversations=DIR");
     }
 
     /** Every conversation file, by name. */

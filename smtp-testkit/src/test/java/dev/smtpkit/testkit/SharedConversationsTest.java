@@ -10,7 +10,7 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
-/** Every file in {@code shared/conversations/}, read, written back, and played both ways. */
+/** Every file in {@code conversations/}, read, written back, and played both ways. */
 class SharedConversationsTest {
 
     private static final Duration WAIT = Duration.ofSeconds(10);

@@ -13,7 +13,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Replays every file in {@code ../shared/conversations/} against a ServerSession. The script is
+ * Replays every file in {@code conversations/} against a ServerSession. The script is
  * also the application: each decision is answered with the reply the script shows next, so the
  * session must produce every protocol reply (503, 354, RSET's 250, ...) by itself.
  */
