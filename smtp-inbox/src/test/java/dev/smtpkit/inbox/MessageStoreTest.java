@@ -1,0 +1,213 @@
+package dev.smtpkit.inbox;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.smtpkit.core.Replies;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class MessageStoreTest {
+
+    @TempDir
+    Path dir;
+
+    private List<String> names() throws IOException {
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.map(p -> p.getFileName().toString()).sorted().toList();
+        }
+    }
+
+    /** A disk that fails as a full one does once {@code room} octets were written, on the {@code nth} file. */
+    private static Disk fullAfter(long room, int nth) {
+        AtomicInteger files = new AtomicInteger();
+        return path -> {
+            Disk.NewFile real = Disk.FILES.create(path);
+            boolean failing = files.incrementAndGet() == nth;
+            return new Disk.NewFile() {
+                long written;
+
+                @Override
+                public void write(byte[] b, int off, int len) throws IOException {
+                    if (failing && written + len > room) {
+                        real.write(b, off, (int) Math.max(0, room - written));
+                        throw new IOException("No space left on device");
+                    }
+                    real.write(b, off, len);
+                    written += len;
+                }
+
+                @Override
+                public void sync() throws IOException {
+                    real.sync();
+                }
+
+                @Override
+                public void close() throws IOException {
+                    real.close();
+                }
+            };
+        };
+    }
+
+    @Test
+    void storesTheContentExactlyWithItsJsonAndLeavesNoTemporaryFile() throws Exception {
+        MessageStore store = MessageStore.open(dir, MessageStore.KEEP_ALL);
+        MessageSummary s = store.store(Mails.client(), Mails.envelope(), Mails.stream(Mails.MIXED));
+
+        assertThat(names()).containsExactly(s.id() + ".eml", s.id() + ".json");
+        assertThat(Files.readString(dir.resolve(s.id() + ".eml"))).isEqualTo(Mails.MIXED);
+        String json = Files.readString(dir.resolve(s.id() + ".json"));
+        assertThat(json).contains("\"sender\": \"andre@example.com\"", "\"file\": \"" + s.id() + ".eml\"",
+                "\"Subject\": \"Hello wörld report\"", "\"size\": " + Mails.MIXED.length());
+        assertThat(store.messages()).containsExactly(s);
+    }
+
+    @Test
+    @DisplayName("RFC 2047: the summary decodes encoded words in the subject and the display names")
+    void summarizesInMailpitTerms() throws Exception {
+        MessageStore store = MessageStore.open(dir, MessageStore.KEEP_ALL);
+        MessageSummary s = store.store(Mails.client(), Mails.envelope(), Mails.stream(Mails.MIXED));
+
+        assertThat(s.subject()).isEqualTo("Hello wörld report");
+        assertThat(s.from()).isEqualTo(new Address("André", "andre@example.com"));
+        assertThat(s.to()).containsExactly(new Address("Bob", "bob@example.org"), new Address("", "carol@example.org"));
+        assertThat(s.cc()).containsExactly(new Address("", "dave@example.net"));
+        assertThat(s.messageId()).isEqualTo("abc.123@example.com");
+        assertThat(s.attachments()).isEqualTo(1);
+        assertThat(s.snippet()).isEqualTo("The code is 4711. Grüße");
+        assertThat(s.recipients()).containsExactly("bob@example.org");
+    }
+
+    @Test
+    @DisplayName("A full disk while writing the message: the failure is thrown, no file is left, and the reply is 452 4.3.1")
+    void aFullDiskLeavesNothing() throws Exception {
+        MessageStore store = MessageStore.open(dir, MessageStore.KEEP_ALL, fullAfter(100, 1));
+
+        assertThatThrownBy(() -> store.store(Mails.client(), Mails.envelope(), Mails.stream(Mails.MIXED)))
+                .isInstanceOf(IOException.class)
+                .satisfies(e -> assertThat(Catcher.replyFor((IOException) e)).isEqualTo(Replies.INSUFFICIENT_STORAGE));
+        assertThat(names()).isEmpty();
+        assertThat(store.messages()).isEmpty();
+    }
+
+    @Test
+    void aFailureWritingTheJsonRemovesTheMessageToo() throws Exception {
+        MessageStore store = MessageStore.open(dir, MessageStore.KEEP_ALL, fullAfter(10, 2));
+
+        assertThatThrownBy(() -> store.store(Mails.client(), Mails.envelope(), Mails.stream(Mails.PLAIN)))
+                .isInstanceOf(IOException.class);
+        assertThat(names()).isEmpty();
+    }
+
+    @Test
+    void otherWriteErrorsGet451() {
+        assertThat(Catcher.replyFor(new IOException("Input/output error"))).isEqualTo(Replies.LOCAL_ERROR);
+    }
+
+    @Test
+    void aMessageCutShortLeavesNothing() throws Exception {
+        MessageStore store = MessageStore.open(dir, MessageStore.KEEP_ALL);
+        InputStream broken = new InputStream() {
+            int n;
+
+            @Override
+            public int read() throws IOException {
+                if (n++ > 5000) {
+                    throw new IOException("connection lost");
+                }
+                return 'x';
+            }
+        };
+
+        assertThatThrownBy(() -> store.store(Mails.client(), Mails.envelope(), broken)).hasMessage("connection lost");
+        assertThat(names()).isEmpty();
+    }
+
+    @Test
+    void aRestartKeepsTheInboxAndRemovesWhatACrashLeft() throws Exception {
+        MessageStore first = MessageStore.open(dir, MessageStore.KEEP_ALL);
+        MessageSummary a = first.store(Mails.client(), Mails.envelope(), Mails.stream(Mails.PLAIN));
+        MessageSummary b = first.store(Mails.client(), Mails.envelope(), Mails.stream(Mails.MIXED));
+        // What kill -9 can leave: a half-written temporary file, and a .json whose .eml was never renamed into place.
+        Files.writeString(dir.resolve(".20990101T000000.000Z-9.eml.tmp"), "From: half");
+        Files.writeString(dir.resolve("20990101T000000.000Z-8.json"), "{\"receivedAt\": \"2099-01-01T00:00:00Z\"}");
+        // A message copied in by hand, without a .json.
+        Files.writeString(dir.resolve("by-hand.eml"), Mails.PLAIN);
+
+        MessageStore second = MessageStore.open(dir, MessageStore.KEEP_ALL);
+
+        assertThat(second.removedAtStart()).isEqualTo(1);
+        // Newest first; the file copied in by hand counts from its modification time, the latest.
+        assertThat(second.messages()).extracting(MessageSummary::id).containsExactly("by-hand", b.id(), a.id());
+        assertThat(second.message(b.id())).contains(b);
+        assertThat(names()).doesNotContain(".20990101T000000.000Z-9.eml.tmp", "20990101T000000.000Z-8.json");
+    }
+
+    @Test
+    void keepsTheNewestNMessages() throws Exception {
+        MessageStore store = MessageStore.open(dir, 2);
+        MessageSummary a = store.store(Mails.client(), Mails.envelope(), Mails.stream(Mails.PLAIN));
+        MessageSummary b = store.store(Mails.client(), Mails.envelope(), Mails.stream(Mails.PLAIN));
+        MessageSummary c = store.store(Mails.client(), Mails.envelope(), Mails.stream(Mails.PLAIN));
+
+        assertThat(store.messages()).containsExactly(c, b);
+        assertThat(names()).doesNotContain(a.id() + ".eml", a.id() + ".json").hasSize(4);
+        assertThat(MessageStore.open(dir, 1).messages()).containsExactly(c);
+        assertThat(names()).hasSize(2);
+    }
+
+    @Test
+    void aFolderThatCannotBeCreatedIsAClearErrorAtStart() throws Exception {
+        Path file = Files.writeString(dir.resolve("plain-file"), "x");
+
+        assertThatThrownBy(() -> MessageStore.open(file.resolve("mail"), MessageStore.KEEP_ALL))
+                .isInstanceOf(FolderException.class)
+                .hasMessageStartingWith("cannot use " + file.resolve("mail") + " as the inbox folder: cannot create it");
+    }
+
+    @Test
+    void deletesSomeOrAll() throws Exception {
+        MessageStore store = MessageStore.open(dir, MessageStore.KEEP_ALL);
+        MessageSummary a = store.store(Mails.client(), Mails.envelope(), Mails.stream(Mails.PLAIN));
+        MessageSummary b = store.store(Mails.client(), Mails.envelope(), Mails.stream(Mails.PLAIN));
+        store.store(Mails.client(), Mails.envelope(), Mails.stream(Mails.PLAIN));
+
+        assertThat(store.delete(List.of(a.id(), "nonexistent"))).isEqualTo(1);
+        assertThat(store.messages()).hasSize(2).doesNotContain(a);
+        assertThat(names()).hasSize(4);
+        assertThat(store.deleteAll()).isEqualTo(2);
+        assertThat(names()).isEmpty();
+        assertThat(store.message(b.id())).isEmpty();
+    }
+
+    @Test
+    void awaitReturnsAMatchThatArrivesLater() throws Exception {
+        MessageStore store = MessageStore.open(dir, MessageStore.KEEP_ALL);
+        Thread sender = new Thread(() -> {
+            try {
+                Thread.sleep(100);
+                store.store(Mails.client(), Mails.envelope(), Mails.stream(Mails.MIXED));
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        sender.start();
+        try {
+            assertThat(store.await(m -> m.subject().contains("report"), Duration.ofSeconds(10)))
+                    .hasValueSatisfying(m -> assertThat(m.attachments()).isEqualTo(1));
+            assertThat(store.await(m -> m.subject().contains("never"), Duration.ofMillis(50))).isEmpty();
+        } finally {
+            sender.join();
+        }
+    }
+}
