@@ -128,8 +128,9 @@ public final class InboxServer implements AutoCloseable {
         executor.shutdownNow();
     }
 
-    private void handle(HttpExchange ex) throws IOException {
-        try (ex) {
+    private void handle(HttpExchange ex) {
+        // Not try-with-resources: the error replies below need the exchange still open.
+        try {
             if (loopbackOnly && !loopbackHost(ex.getRequestHeaders().getFirst("Host"))) {
                 error(ex, 421, "this inbox answers requests for localhost only");
                 return;
@@ -143,6 +144,8 @@ public final class InboxServer implements AutoCloseable {
         } catch (RuntimeException e) {
             LOG.warn("HTTP {} {} failed", ex.getRequestMethod(), ex.getRequestURI(), e);
             error(ex, 500, "internal error: " + e);
+        } finally {
+            ex.close();
         }
     }
 
