@@ -257,25 +257,7 @@ class InboxServerTest {
     @Test
     @DisplayName("A full disk: the client gets 452 4.3.1, the user the cause, and no file is left")
     void aFullDiskIsA452() throws Exception {
-        Disk full = path -> {
-            Disk.NewFile real = Disk.FILES.create(path);
-            return new Disk.NewFile() {
-                @Override
-                public void write(byte[] b, int off, int len) throws IOException {
-                    throw new IOException("No space left on device");
-                }
-
-                @Override
-                public void sync() throws IOException {
-                    real.sync();
-                }
-
-                @Override
-                public void close() throws IOException {
-                    real.close();
-                }
-            };
-        };
+        Disk full = FullDisk.after(0, 1);
         try (TestInbox inbox = new TestInbox(MessageStore.open(dir, MessageStore.KEEP_ALL, full))) {
             assertThatThrownBy(() -> inbox.send(Mails.PLAIN)).isInstanceOf(SmtpTransientException.class)
                     .hasMessageContaining("452").hasMessageContaining("4.3.1");

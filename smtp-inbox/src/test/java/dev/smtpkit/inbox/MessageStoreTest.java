@@ -10,7 +10,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -25,38 +24,6 @@ class MessageStoreTest {
         try (Stream<Path> s = Files.list(dir)) {
             return s.map(p -> p.getFileName().toString()).sorted().toList();
         }
-    }
-
-    /** A disk that fails as a full one does once {@code room} octets were written, on the {@code nth} file. */
-    private static Disk fullAfter(long room, int nth) {
-        AtomicInteger files = new AtomicInteger();
-        return path -> {
-            Disk.NewFile real = Disk.FILES.create(path);
-            boolean failing = files.incrementAndGet() == nth;
-            return new Disk.NewFile() {
-                long written;
-
-                @Override
-                public void write(byte[] b, int off, int len) throws IOException {
-                    if (failing && written + len > room) {
-                        real.write(b, off, (int) Math.max(0, room - written));
-                        throw new IOException("No space left on device");
-                    }
-                    real.write(b, off, len);
-                    written += len;
-                }
-
-                @Override
-                public void sync() throws IOException {
-                    real.sync();
-                }
-
-                @Override
-                public void close() throws IOException {
-                    real.close();
-                }
-            };
-        };
     }
 
     @Test
@@ -91,7 +58,7 @@ class MessageStoreTest {
     @Test
     @DisplayName("A full disk while writing the message: the failure is thrown, no file is left, and the reply is 452 4.3.1")
     void aFullDiskLeavesNothing() throws Exception {
-        MessageStore store = MessageStore.open(dir, MessageStore.KEEP_ALL, fullAfter(100, 1));
+        MessageStore store = MessageStore.open(dir, MessageStore.KEEP_ALL, FullDisk.after(100, 1));
 
         assertThatThrownBy(() -> store.store(Mails.client(), Mails.envelope(), Mails.stream(Mails.MIXED)))
                 .isInstanceOf(IOException.class)
@@ -102,7 +69,7 @@ class MessageStoreTest {
 
     @Test
     void aFailureWritingTheJsonRemovesTheMessageToo() throws Exception {
-        MessageStore store = MessageStore.open(dir, MessageStore.KEEP_ALL, fullAfter(10, 2));
+        MessageStore store = MessageStore.open(dir, MessageStore.KEEP_ALL, FullDisk.after(10, 2));
 
         assertThatThrownBy(() -> store.store(Mails.client(), Mails.envelope(), Mails.stream(Mails.PLAIN)))
                 .isInstanceOf(IOException.class);
