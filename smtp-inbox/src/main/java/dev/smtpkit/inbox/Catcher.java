@@ -100,6 +100,11 @@ public final class Catcher implements SessionHandler.Factory, TranscriptListener
             session.line('S', wire);
         }
         session.replied(reply);
+        if (reply.code() == 421) {
+            // RFC 5321 §3.8: the server closes after a 421. Said before any handler exists (too many
+            // connections), no handler's close() would end the session; ending it twice is harmless.
+            log.close(session);
+        }
     }
 
     private static String brief(Reply reply) {

@@ -255,6 +255,47 @@ class InboxServerTest {
     }
 
     @Test
+    @DisplayName("Faults at connect and HELO: a 554 greeting, a dropped EHLO, both recorded with their reason")
+    void injectsFaultsAtConnectAndHelo() throws Exception {
+        try (TestInbox inbox = new TestInbox(dir)) {
+            inbox.faults.set(java.util.List.of(FaultRule.parse("connect:554 5.3.2 Not now:nth=1"), FaultRule.parse("helo:drop:nth=2")));
+            assertThat(talk(inbox.smtp.port(), "QUIT")).startsWith("554 5.3.2 Not now");
+            assertThat(talk(inbox.smtp.port(), "EHLO one.test", "QUIT")).contains("221");
+            assertThat(talk(inbox.smtp.port(), "EHLO two.test")).endsWith("closed");
+            awaitClosed(inbox, 3);
+
+            java.util.List<SmtpSession> s = inbox.sessions.sessions();
+            assertThat(s.get(2).reason()).startsWith("fault at connect: 554 5.3.2 Not now");
+            assertThat(s.get(1).outcome()).isEqualTo(SmtpSession.Outcome.NO_MAIL);
+            assertThat(s.get(0).outcome()).isEqualTo(SmtpSession.Outcome.DROPPED);
+            assertThat(s.get(0).reason()).isEqualTo("fault at helo: dropped; connection closed without QUIT");
+        }
+    }
+
+    /** Sends each line and collects what comes back, until the server closes or a 221. */
+    private static String talk(int port, String... lines) throws IOException {
+        try (Socket s = new Socket("127.0.0.1", port)) {
+            s.setSoTimeout(10_000);
+            BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII));
+            OutputStream out = s.getOutputStream();
+            StringBuilder all = new StringBuilder(in.readLine()).append('\n');
+            for (String line : lines) {
+                out.write((line + "\r\n").getBytes(StandardCharsets.US_ASCII));
+                out.flush();
+                String reply;
+                do {
+                    reply = in.readLine();
+                    if (reply == null) {
+                        return all.append("closed").toString();
+                    }
+                    all.append(reply).append('\n');
+                } while (reply.length() > 3 && reply.charAt(3) == '-');
+            }
+            return all.toString();
+        }
+    }
+
+    @Test
     @DisplayName("A full disk: the client gets 452 4.3.1, the user the cause, and no file is left")
     void aFullDiskIsA452() throws Exception {
         Disk full = FullDisk.after(0, 1);
