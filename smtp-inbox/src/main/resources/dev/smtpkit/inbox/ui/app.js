@@ -89,7 +89,7 @@ function renderMessages() {
     const li = el("li", { role: "option", "data-id": m.ID, tabindex: "-1" },
       box,
       el("span", { class: "who", text: address(m.From) || m.Sender || "(no sender)" }),
-      el("span", { class: "when", text: when(m.Created) + (m.Attachments ? " · 📎" + m.Attachments : "") }),
+      el("span", { class: "when", text: when(m.Created) + (m.Attachments ? " · " + m.Attachments + " attached" : "") }),
       el("span", { class: "subject", text: m.Subject || "(no subject)" }),
       el("span", { class: "snippet", text: m.Snippet }));
     if (state.current === m.ID) li.classList.add("current");
