@@ -1,5 +1,6 @@
 package dev.smtpkit.inbox;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
@@ -12,6 +13,7 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
  * The live feed of the web inbox, as server-sent events (HTML Living Standard §9.2,
@@ -42,31 +44,38 @@ final class EventStream implements MessageStore.Listener, SessionLog.Listener {
 
     @Override
     public void stored(MessageSummary message) {
-        publish(new Event("stored", Jsons.compact(Jsons.summary(message))));
+        publish("stored", () -> Jsons.summary(message));
     }
 
     @Override
     public void deleted(List<String> ids) {
-        ArrayNode a = Jsons.array();
-        ids.forEach(a::add);
-        publish(new Event("deleted", Jsons.compact(a)));
+        publish("deleted", () -> {
+            ArrayNode a = Jsons.array();
+            ids.forEach(a::add);
+            return a;
+        });
     }
 
     @Override
     public void opened(SmtpSession session) {
-        publish(new Event("session", Jsons.compact(InboxServer.sessionJson(session, false))));
+        publish("session", () -> InboxServer.sessionJson(session, false));
     }
 
     @Override
     public void closed(SmtpSession session) {
-        publish(new Event("session", Jsons.compact(InboxServer.sessionJson(session, false))));
+        publish("session", () -> InboxServer.sessionJson(session, false));
     }
 
     void faultsChanged(ObjectNode faults) {
-        publish(new Event("faults", Jsons.compact(faults)));
+        publish("faults", () -> faults);
     }
 
-    private void publish(Event e) {
+    /** Builds the event only when a browser is watching: the SMTP threads call this for every message. */
+    private void publish(String name, Supplier<JsonNode> data) {
+        if (subscribers.isEmpty()) {
+            return;
+        }
+        Event e = new Event(name, Jsons.compact(data.get()));
         for (BlockingQueue<Event> q : subscribers) {
             if (!q.offer(e)) {
                 subscribers.remove(q);

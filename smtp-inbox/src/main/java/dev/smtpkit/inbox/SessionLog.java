@@ -18,8 +18,11 @@ import java.util.concurrent.CopyOnWriteArrayList;
  */
 public final class SessionLog {
 
-    /** How many sessions are kept unless told otherwise; the oldest are forgotten first. */
-    public static final int DEFAULT_MAX_SESSIONS = 1000;
+    /**
+     * How many sessions are kept unless told otherwise; the oldest are forgotten first. With
+     * {@link SmtpSession#MAX_TRANSCRIPT_LINES} this bounds the log to some tens of megabytes.
+     */
+    public static final int DEFAULT_MAX_SESSIONS = 500;
 
     /** What the log tells its watchers: the console, the web inbox's live view. */
     public interface Listener {

@@ -17,7 +17,7 @@ import java.util.Optional;
 public final class SmtpSession {
 
     /** The most transcript lines kept per session; a session that goes on longer keeps its first lines and a count. */
-    public static final int MAX_TRANSCRIPT_LINES = 2000;
+    public static final int MAX_TRANSCRIPT_LINES = 500;
 
     /** How a session ended. */
     public enum Outcome {

@@ -269,6 +269,11 @@ class InboxServerTest {
             assertThat(s.get(1).outcome()).isEqualTo(SmtpSession.Outcome.NO_MAIL);
             assertThat(s.get(0).outcome()).isEqualTo(SmtpSession.Outcome.DROPPED);
             assertThat(s.get(0).reason()).isEqualTo("fault at helo: dropped; connection closed without QUIT");
+
+            inbox.faults.set(java.util.List.of(FaultRule.parse("connect:drop:nth=1")));
+            assertThat(talk(inbox.smtp.port(), "QUIT")).isEqualTo("closed");
+            awaitClosed(inbox, 4);
+            assertThat(inbox.sessions.sessions().get(0).reason()).startsWith("fault at connect: dropped");
         }
     }
 
@@ -278,7 +283,11 @@ class InboxServerTest {
             s.setSoTimeout(10_000);
             BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII));
             OutputStream out = s.getOutputStream();
-            StringBuilder all = new StringBuilder(in.readLine()).append('\n');
+            String greeting = in.readLine();
+            if (greeting == null) {
+                return "closed";
+            }
+            StringBuilder all = new StringBuilder(greeting).append('\n');
             for (String line : lines) {
                 out.write((line + "\r\n").getBytes(StandardCharsets.US_ASCII));
                 out.flush();

@@ -110,12 +110,14 @@ class MessageStoreTest {
         Files.writeString(dir.resolve("20990101T000000.000Z-8.json"), "{\"receivedAt\": \"2099-01-01T00:00:00Z\"}");
         // A message copied in by hand, without a .json.
         Files.writeString(dir.resolve("by-hand.eml"), Mails.PLAIN);
+        Files.setLastModifiedTime(dir.resolve("by-hand.eml"), java.nio.file.attribute.FileTime.from(java.time.Instant.parse("2001-02-03T04:05:06Z")));
 
         MessageStore second = MessageStore.open(dir, MessageStore.KEEP_ALL);
 
         assertThat(second.removedAtStart()).isEqualTo(1);
-        // Newest first; the file copied in by hand counts from its modification time, the latest.
-        assertThat(second.messages()).extracting(MessageSummary::id).containsExactly("by-hand", b.id(), a.id());
+        // Newest first; the file copied in by hand counts from its modification time.
+        assertThat(second.messages()).extracting(MessageSummary::id).containsExactly(b.id(), a.id(), "by-hand");
+        assertThat(second.message("by-hand").orElseThrow().created()).isEqualTo("2001-02-03T04:05:06Z");
         assertThat(second.message(b.id())).contains(b);
         assertThat(names()).doesNotContain(".20990101T000000.000Z-9.eml.tmp", "20990101T000000.000Z-8.json");
     }
