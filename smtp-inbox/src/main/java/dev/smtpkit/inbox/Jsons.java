@@ -117,7 +117,8 @@ final class Jsons {
                 readAddresses(o.path("To")), readAddresses(o.path("Cc")), readAddresses(o.path("Bcc")),
                 readAddresses(o.path("ReplyTo")), o.path("Subject").asText(), Instant.parse(o.path("Created").asText()),
                 o.path("Size").asLong(), o.path("Attachments").asInt(), o.path("Snippet").asText(),
-                o.path("Sender").asText(), readStrings(o.path("Recipients")), o.path("SearchText").asText());
+                o.path("Sender").asText(), readStrings(o.path("Recipients")),
+                o.path("SearchText").asText().toLowerCase(java.util.Locale.ROOT));
     }
 
     private static Address readAddress(JsonNode o) {

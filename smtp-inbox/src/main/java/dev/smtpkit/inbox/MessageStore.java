@@ -77,9 +77,30 @@ public final class MessageStore {
         }
     }
 
+    /** What a message survives once {@link #store} returned. */
+    public enum Durability {
+        /**
+         * The files and the folder are forced to the device (fsync) before {@link #store}
+         * returns: an acknowledged message survives a power loss or an operating system crash.
+         */
+        DISK,
+        /**
+         * Written and renamed, not forced: still never half a message, also after {@code kill -9},
+         * since the operating system keeps what was written; a power loss or an operating system
+         * crash may lose messages already acknowledged. For speed on a slow disk.
+         */
+        PROCESS
+    }
+
     private final Path dir;
     private final int keepNewest;
+    private final Durability durability;
     private final Disk disk;
+    /** Group commit of the folder's fsync: one force covers every rename made before it started. */
+    private final Object folderSync = new Object();
+    private long renamesRequested;
+    private long renamesSynced;
+    private boolean folderSyncing;
     private final int removedAtStart;
     private final AtomicLong sequence = new AtomicLong();
     private final List<Listener> listeners = new CopyOnWriteArrayList<>();
@@ -87,9 +108,10 @@ public final class MessageStore {
     private final List<MessageSummary> messages = new ArrayList<>();
     private final Map<String, MessageSummary> byId = new HashMap<>();
 
-    private MessageStore(Path dir, int keepNewest, Disk disk) throws FolderException {
+    private MessageStore(Path dir, int keepNewest, Durability durability, Disk disk) throws FolderException {
         this.dir = dir;
         this.keepNewest = keepNewest;
+        this.durability = durability;
         this.disk = disk;
         prepare();
         this.removedAtStart = removeTemporaryFiles();
@@ -105,15 +127,25 @@ public final class MessageStore {
      * @throws FolderException if the folder cannot be created, read or written
      */
     public static MessageStore open(Path dir, int keepNewest) throws FolderException {
-        return open(dir, keepNewest, Disk.FILES);
+        return open(dir, keepNewest, Durability.DISK);
+    }
+
+    /** {@link #open(Path, int)} with a choice of {@link Durability}. */
+    public static MessageStore open(Path dir, int keepNewest, Durability durability) throws FolderException {
+        return open(dir, keepNewest, durability, Disk.FILES);
     }
 
     static MessageStore open(Path dir, int keepNewest, Disk disk) throws FolderException {
+        return open(dir, keepNewest, Durability.DISK, disk);
+    }
+
+    static MessageStore open(Path dir, int keepNewest, Durability durability, Disk disk) throws FolderException {
         Objects.requireNonNull(dir, "dir");
+        Objects.requireNonNull(durability, "durability");
         if (keepNewest < 0) {
             throw new IllegalArgumentException("keepNewest must be 0 (keep all) or more: " + keepNewest);
         }
-        return new MessageStore(dir, keepNewest, disk);
+        return new MessageStore(dir, keepNewest, durability, disk);
     }
 
     /** The folder. */
@@ -282,7 +314,9 @@ public final class MessageStore {
             long size;
             try (Disk.NewFile f = file) {
                 size = copy(content, f);
-                f.sync();
+                if (durability == Durability.DISK) {
+                    f.sync();
+                }
             }
             ParsedMessage parsed = parse(tempEml, SUMMARY_TEXT_CHARS);
             summary = MessageSummary.of(id, parsed, received, size,
@@ -292,12 +326,16 @@ public final class MessageStore {
             byte[] jsonBytes = Jsons.pretty(node).getBytes(StandardCharsets.UTF_8);
             try (Disk.NewFile f = disk.create(tempJson)) {
                 f.write(jsonBytes, 0, jsonBytes.length);
-                f.sync();
+                if (durability == Durability.DISK) {
+                    f.sync();
+                }
             }
             Files.move(tempJson, json, StandardCopyOption.ATOMIC_MOVE);
             jsonInPlace = true;
             Files.move(tempEml, eml, StandardCopyOption.ATOMIC_MOVE);
-            syncFolder();
+            if (durability == Durability.DISK) {
+                syncFolder();
+            }
         } catch (IOException | RuntimeException | Error e) {
             removeQuietly(tempEml, e);
             removeQuietly(tempJson, e);
@@ -331,10 +369,46 @@ public final class MessageStore {
         return total;
     }
 
-    /** Forces the renames to the device: a rename lives in the folder's own data (fsync(2) on the directory). */
+    /**
+     * Forces the renames to the device: a rename lives in the folder's own data (fsync(2) on the
+     * directory). Concurrent stores share one force: each waits for a force that began after its
+     * rename, so with many sessions the folder is forced far less often than once a message.
+     */
     private void syncFolder() throws IOException {
-        try (FileChannel folder = FileChannel.open(dir, StandardOpenOption.READ)) {
-            folder.force(true);
+        long mine;
+        synchronized (folderSync) {
+            mine = ++renamesRequested;
+        }
+        while (true) {
+            long upTo;
+            synchronized (folderSync) {
+                while (folderSyncing && renamesSynced < mine) {
+                    try {
+                        folderSync.wait();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new java.io.InterruptedIOException("interrupted waiting for the folder to be forced to disk");
+                    }
+                }
+                if (renamesSynced >= mine) {
+                    return;
+                }
+                folderSyncing = true;
+                upTo = renamesRequested;
+            }
+            boolean done = false;
+            try (FileChannel folder = FileChannel.open(dir, StandardOpenOption.READ)) {
+                folder.force(true);
+                done = true;
+            } finally {
+                synchronized (folderSync) {
+                    folderSyncing = false;
+                    if (done) {
+                        renamesSynced = Math.max(renamesSynced, upTo);
+                    }
+                    folderSync.notifyAll();
+                }
+            }
         }
     }
 

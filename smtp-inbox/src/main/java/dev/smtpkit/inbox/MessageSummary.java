@@ -2,6 +2,7 @@ package dev.smtpkit.inbox;
 
 import java.time.Instant;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 
 /**
@@ -11,7 +12,7 @@ import java.util.Objects;
  *
  * @param id          the store's id, the file name without {@code .eml}
  * @param messageId   the Message-ID header without angle brackets (RFC 5322 §3.6.4), or empty
- * @param searchText  the start of the body text, for free-text search
+ * @param searchText  the start of the body text in lower case, for free-text search
  */
 public record MessageSummary(String id, String messageId, Address from, List<Address> to, List<Address> cc,
                              List<Address> bcc, List<Address> replyTo, String subject, Instant created, long size,
@@ -48,7 +49,8 @@ public record MessageSummary(String id, String messageId, Address from, List<Add
                 .map(s -> s.startsWith("<") && s.endsWith(">") ? s.substring(1, s.length() - 1) : s).orElse("");
         return new MessageSummary(id, messageId, from.isEmpty() ? new Address("", "") : from.get(0), m.addresses("To"),
                 m.addresses("Cc"), m.addresses("Bcc"), m.addresses("Reply-To"), m.decoded("Subject"), created, size,
-                m.attachments().size(), cut(flat, SNIPPET_CHARS), sender, recipients, cut(flat, SEARCH_TEXT_CHARS));
+                m.attachments().size(), cut(flat, SNIPPET_CHARS), sender, recipients,
+                cut(flat, SEARCH_TEXT_CHARS).toLowerCase(Locale.ROOT));
     }
 
     private static String cut(String s, int max) {

@@ -96,8 +96,9 @@ final class Search implements Predicate<MessageSummary> {
             case "subject" -> contains(t, m.subject());
             case "message-id" -> contains(t, m.messageId());
             case "has" -> t.text().equals("attachment") ? m.attachments() > 0 : false;
-            default -> contains(t, m.subject(), addresses(List.of(m.from())), addresses(m.to()), addresses(m.cc()),
-                    m.sender(), String.join(" ", m.recipients()), m.searchText());
+            // The search text is kept in lower case: lowering 2,000 characters a message on each query would dominate.
+            default -> m.searchText().contains(t.text()) || contains(t, m.subject(), addresses(List.of(m.from())),
+                    addresses(m.to()), addresses(m.cc()), m.sender(), String.join(" ", m.recipients()));
         };
     }
 

@@ -123,6 +123,35 @@ class MessageStoreTest {
     }
 
     @Test
+    void concurrentStoresShareTheFolderSyncAndAllArrive() throws Exception {
+        MessageStore store = MessageStore.open(dir, MessageStore.KEEP_ALL);
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(8);
+        try {
+            List<java.util.concurrent.Future<MessageSummary>> all = new java.util.ArrayList<>();
+            for (int i = 0; i < 200; i++) {
+                all.add(pool.submit(() -> store.store(Mails.client(), Mails.envelope(), Mails.stream(Mails.PLAIN))));
+            }
+            for (java.util.concurrent.Future<MessageSummary> f : all) {
+                MessageSummary m = f.get(30, java.util.concurrent.TimeUnit.SECONDS);
+                assertThat(Files.readString(store.file(m))).isEqualTo(Mails.PLAIN);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertThat(store.size()).isEqualTo(200);
+        assertThat(names()).hasSize(400).noneMatch(n -> n.startsWith("."));
+    }
+
+    @Test
+    void withoutFsyncTheFilesStillAppearOnlyWhole() throws Exception {
+        MessageStore store = MessageStore.open(dir, MessageStore.KEEP_ALL, MessageStore.Durability.PROCESS);
+        MessageSummary s = store.store(Mails.client(), Mails.envelope(), Mails.stream(Mails.MIXED));
+
+        assertThat(names()).containsExactly(s.id() + ".eml", s.id() + ".json");
+        assertThat(MessageStore.open(dir, MessageStore.KEEP_ALL).messages()).containsExactly(s);
+    }
+
+    @Test
     void keepsTheNewestNMessages() throws Exception {
         MessageStore store = MessageStore.open(dir, 2);
         MessageSummary a = store.store(Mails.client(), Mails.envelope(), Mails.stream(Mails.PLAIN));
