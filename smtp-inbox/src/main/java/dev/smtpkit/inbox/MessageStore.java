@@ -39,7 +39,9 @@ import org.slf4j.LoggerFactory;
  * A folder of caught messages that never shows half of one: each is kept as {@code ID.eml}, the
  * content exactly as received, with {@code ID.json} beside it (the SMTP envelope, the client, and
  * the summary the list shows). ID is the UTC receive time and a sequence number,
- * {@code 20250102T030405.678Z-1}, so a listing sorts by arrival.
+ * {@code 20250102T030405.678Z-1}, so a listing sorts by arrival; the sequence goes on from the
+ * highest in the folder, so a restart never reuses a name. One catcher writes to a folder at a
+ * time: a second one's names could meet the first's in the same millisecond.
  *
  * <p>A message is streamed to a hidden temporary file ({@code .ID.eml.tmp}) and forced to the
  * device, its {@code .json} likewise; then the {@code .json} and the {@code .eml} are renamed into
@@ -222,6 +224,12 @@ public final class MessageStore {
             throw new FolderException(dir, "cannot read it (" + FolderException.describe(e) + ")", e);
         }
         found.sort(ARRIVAL);
+        for (MessageSummary m : found) {
+            int dash = m.id().lastIndexOf('-');
+            if (dash > 0 && m.id().substring(dash + 1).chars().allMatch(Character::isDigit) && m.id().length() - dash < 19) {
+                sequence.accumulateAndGet(Long.parseLong(m.id().substring(dash + 1)), Math::max);
+            }
+        }
         synchronized (this) {
             for (MessageSummary s : found) {
                 messages.add(s);
@@ -292,10 +300,8 @@ public final class MessageStore {
         Path tempEml;
         Disk.NewFile file;
         while (true) {
+            // The sequence starts above every number in the folder, so no name of an earlier run is taken again.
             id = STAMP.format(received) + "-" + sequence.incrementAndGet();
-            if (Files.exists(dir.resolve(id + ".eml")) || Files.exists(dir.resolve(id + ".json"))) {
-                continue;
-            }
             tempEml = dir.resolve(TEMP_PREFIX + id + ".eml" + TEMP_SUFFIX);
             try {
                 // CREATE_NEW: two catchers on one folder take different names instead of sharing one.

@@ -119,7 +119,9 @@ class MessageStoreTest {
         assertThat(second.messages()).extracting(MessageSummary::id).containsExactly(b.id(), a.id(), "by-hand");
         assertThat(second.message("by-hand").orElseThrow().created()).isEqualTo("2001-02-03T04:05:06Z");
         assertThat(second.message(b.id())).contains(b);
-        assertThat(names()).doesNotContain(".20990101T000000.000Z-9.eml.tmp", "20990101T000000.000Z-8.json");
+        // The sequence goes on after the highest number of a message in the folder.
+        assertThat(second.store(Mails.client(), Mails.envelope(), Mails.stream(Mails.PLAIN)).id()).endsWith("-3");
+        assertThat(names()).doesNotContain(".20990101T000000.000Z-9.eml.tmp", "20990101T000000.000Z-8.json").hasSize(7);
     }
 
     @Test
