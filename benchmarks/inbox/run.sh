@@ -4,7 +4,7 @@
 #      the live event stream open, as a browser showing the inbox does;
 #   2. start-up with those N messages in the folder (time until the web inbox line is printed);
 #   3. list and search latency over HTTP, R requests each, p50 and p95.
-# Usage: benchmarks/inbox/run.sh [N] [S] [R]   (default 10000 20 200)
+# Usage: benchmarks/inbox/run.sh [N] [S] [R]   (default 10000 20 200); NO_FSYNC=1 adds --no-fsync.
 # Needs Postfix's smtp-source, curl, and smtp-cli/target/smtpkit.jar (./smtpkit builds it).
 set -euo pipefail
 
@@ -36,9 +36,10 @@ http_port="$(free_port)"
 start_catcher() {
   local log="$1" t0 t1
   t0="$(date +%s%N)"
-  java -Xmx256m -jar "$jar" catch --port "$smtp_port" --http-port "$http_port" --dir "$work/mail" >"$log" 2>&1 &
+  java -Xmx256m -jar "$jar" catch --port "$smtp_port" --http-port "$http_port" --dir "$work/mail" \
+    ${NO_FSYNC:+--no-fsync} >"$log" 2>&1 &
   catcher=$!
-  until grep -q "web inbox and REST API" "$log"; do
+  until grep -qs "web inbox and REST API" "$log"; do
     kill -0 "$catcher" 2>/dev/null || { cat "$log" >&2; exit 1; }
     sleep 0.01
   done
@@ -63,16 +64,20 @@ latency() {
 start_catcher "$work/catch1.log" >/dev/null
 curl -sN "http://127.0.0.1:$http_port/api/v1/events" >/dev/null &
 events=$!
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"
 t0="$(date +%s%N)"
 /usr/sbin/smtp-source -s "$sessions" -m "$n" -l 1024 -f a@example.com -t b@example.org "127.0.0.1:$smtp_port"
 t1="$(date +%s%N)"
 kill "$events"; events=""
 stored="$(curl -s "http://127.0.0.1:$http_port/api/v1/messages?limit=1" | sed 's/^{"total":\([0-9]*\).*/\1/')"
+cpu="$(awk '{print $14 + $15}' "/proc/$catcher/stat")"
 echo "throughput: $n messages of 1 KiB over $sessions sessions in $(( (t1 - t0) / 1000000 )) ms:" \
-  "$(( n * 1000000000 / (t1 - t0) )) messages/s; $stored stored"
+  "$(( n * 1000000000 / (t1 - t0) )) messages/s; $stored stored;" \
+  "catcher CPU $(( cpu * 10 )) ms in all, start-up included"
 stop_catcher
 
 ms="$(start_catcher "$work/catch2.log")"
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "start-up with $stored messages: $ms ms ($(sed -n 2p "$work/catch2.log"))"
 base="http://127.0.0.1:$http_port/api/v1"
 echo "list (GET /api/v1/messages, 50 a page): $(latency "$base/messages")"
