@@ -49,6 +49,8 @@ public final class InboxServer implements AutoCloseable {
     static final Duration MAX_WAIT = Duration.ofMinutes(5);
     /** The long poll's wait when the request names none. */
     static final Duration DEFAULT_WAIT = Duration.ofSeconds(30);
+    /** The largest request body the API reads (a list of ids, fault rules); more is answered 413. */
+    static final int MAX_REQUEST_BODY = 1024 * 1024;
     /** How often the event stream sends a comment, so a closed browser tab is noticed. */
     static final Duration HEARTBEAT = Duration.ofSeconds(15);
 
@@ -137,7 +139,7 @@ public final class InboxServer implements AutoCloseable {
             }
             route(ex);
         } catch (BadRequest e) {
-            error(ex, 400, e.getMessage());
+            error(ex, e.status, e.getMessage());
         } catch (IOException e) {
             // Most often the browser went away mid-response.
             LOG.debug("HTTP {} {}: {}", ex.getRequestMethod(), ex.getRequestURI(), e.toString());
@@ -236,7 +238,7 @@ public final class InboxServer implements AutoCloseable {
 
     /** Mailpit's delete: {@code {"IDs": [...]}} deletes those, an empty body or no IDs deletes all. */
     private void delete(HttpExchange ex) throws IOException {
-        byte[] body = ex.getRequestBody().readAllBytes();
+        byte[] body = body(ex);
         List<String> ids = new ArrayList<>();
         if (body.length > 0) {
             JsonNode node = readJson(body);
@@ -458,7 +460,7 @@ public final class InboxServer implements AutoCloseable {
 
     /** Replaces the fault rules: {@code {"rules": ["rcpt:451 4.3.0 Try later:nth=3"]}}; all or none. */
     private void putFaults(HttpExchange ex) throws IOException {
-        JsonNode node = readJson(ex.getRequestBody().readAllBytes());
+        JsonNode node = readJson(body(ex));
         if (!node.path("rules").isArray()) {
             throw new BadRequest("expected {\"rules\": [\"STAGE:ACTION[:WHEN]\", ...]}");
         }
@@ -473,6 +475,14 @@ public final class InboxServer implements AutoCloseable {
         faults.set(rules);
         events.faultsChanged(faultsJson());
         json(ex, 200, faultsJson());
+    }
+
+    private static byte[] body(HttpExchange ex) throws IOException {
+        byte[] body = ex.getRequestBody().readNBytes(MAX_REQUEST_BODY + 1);
+        if (body.length > MAX_REQUEST_BODY) {
+            throw new BadRequest(413, "the request body is over InboxServer.MAX_REQUEST_BODY (" + MAX_REQUEST_BODY + " octets)");
+        }
+        return body;
     }
 
     private static JsonNode readJson(byte[] body) {
@@ -561,8 +571,15 @@ public final class InboxServer implements AutoCloseable {
     private static final class BadRequest extends RuntimeException {
         private static final long serialVersionUID = 1L;
 
+        private final int status;
+
         BadRequest(String message) {
+            this(400, message);
+        }
+
+        BadRequest(int status, String message) {
             super(message);
+            this.status = status;
         }
     }
 }

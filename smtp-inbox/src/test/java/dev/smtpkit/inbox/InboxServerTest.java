@@ -162,6 +162,8 @@ class InboxServerTest {
                 assertThat(files).isEmpty();
             }
             assertThat(inbox.request("DELETE", "/api/v1/messages", "not json").statusCode()).isEqualTo(400);
+            assertThat(inbox.request("PUT", "/api/v1/faults", "x".repeat(InboxServer.MAX_REQUEST_BODY + 1)).statusCode())
+                    .isEqualTo(413);
         }
     }
 
