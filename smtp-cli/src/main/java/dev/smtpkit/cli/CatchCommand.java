@@ -156,6 +156,13 @@ final class CatchCommand implements Callable<Integer> {
                         m.connectionsOpened(), m.connectionsOpened() == 1 ? "" : "s");
                 out.flush();
             }
+            try {
+                store.writeIndex();
+            } catch (IOException e) {
+                // Only the next start is slower: it reads every message's .json instead.
+                err.println("catch: cannot write the index of " + dir + ": " + CliFailure.describe(e));
+                err.flush();
+            }
             return 0;
         } finally {
             lifetime.finished();

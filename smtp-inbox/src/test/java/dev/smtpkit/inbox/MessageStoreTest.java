@@ -154,6 +154,35 @@ class MessageStoreTest {
     }
 
     @Test
+    void aCleanStopWritesAnIndexTheNextStartTrustsOnlyForFilesStillThere() throws Exception {
+        MessageStore first = MessageStore.open(dir, MessageStore.KEEP_ALL);
+        MessageSummary a = first.store(Mails.client(), Mails.envelope(), Mails.stream(Mails.PLAIN));
+        MessageSummary b = first.store(Mails.client(), Mails.envelope(), Mails.stream(Mails.MIXED));
+        first.close();
+        assertThat(names()).contains(MessageStore.INDEX);
+        // The index, not the .json, is read: a changed .json does not show.
+        Path json = dir.resolve(b.id() + ".json");
+        Files.writeString(json, Files.readString(json).replace("Hello wörld report", "changed"));
+        Files.delete(dir.resolve(a.id() + ".eml"));
+        Files.writeString(dir.resolve("by-hand.eml"), Mails.PLAIN);
+
+        MessageStore second = MessageStore.open(dir, MessageStore.KEEP_ALL);
+
+        assertThat(second.messages()).extracting(MessageSummary::id).containsExactlyInAnyOrder(b.id(), "by-hand");
+        assertThat(second.message(b.id()).orElseThrow().subject()).isEqualTo("Hello wörld report");
+        assertThat(names()).doesNotContain(a.id() + ".json");
+    }
+
+    @Test
+    void anUnreadableIndexIsIgnored() throws Exception {
+        MessageStore first = MessageStore.open(dir, MessageStore.KEEP_ALL);
+        MessageSummary a = first.store(Mails.client(), Mails.envelope(), Mails.stream(Mails.PLAIN));
+        Files.writeString(dir.resolve(MessageStore.INDEX), "{not json");
+
+        assertThat(MessageStore.open(dir, MessageStore.KEEP_ALL).messages()).containsExactly(a);
+    }
+
+    @Test
     void keepsTheNewestNMessages() throws Exception {
         MessageStore store = MessageStore.open(dir, 2);
         MessageSummary a = store.store(Mails.client(), Mails.envelope(), Mails.stream(Mails.PLAIN));
