@@ -5,11 +5,11 @@ import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
@@ -35,7 +35,8 @@ public final class SessionLog {
 
     private final int maxSessions;
     private final Deque<SmtpSession> sessions = new ArrayDeque<>();
-    private final Map<String, SmtpSession> byId = new HashMap<>();
+    /** Read on every transcript line without the lock; written under it. */
+    private final Map<String, SmtpSession> byId = new ConcurrentHashMap<>();
     private final List<Listener> listeners = new CopyOnWriteArrayList<>();
 
     public SessionLog(int maxSessions) {
@@ -55,7 +56,10 @@ public final class SessionLog {
 
     /** The session of a connection, made on first sight: the transcript's first line may come before the handler. */
     SmtpSession of(Connection connection) {
-        SmtpSession session;
+        SmtpSession session = byId.get(connection.id());
+        if (session != null) {
+            return session;
+        }
         synchronized (this) {
             session = byId.get(connection.id());
             if (session != null) {
@@ -89,7 +93,7 @@ public final class SessionLog {
         return out;
     }
 
-    public synchronized Optional<SmtpSession> session(String id) {
+    public Optional<SmtpSession> session(String id) {
         return Optional.ofNullable(byId.get(id));
     }
 }
