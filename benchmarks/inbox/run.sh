@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Measures `smtpkit catch` with its store and web inbox (issue 18), as BENCHMARKS.md reports it:
 #   1. throughput: smtp-source sends N 1-KiB messages over S sessions (one message each) while a
-#      client holds the live event stream open, as a browser showing the inbox does; N messages
-#      sent first and deleted warm the JVM up (its JIT compiler otherwise takes most of the CPU);
+#      client holds the live event stream open, as a browser showing the inbox does; WARMUP
+#      messages (2000) sent first and deleted warm the JVM up (its JIT compiler otherwise takes
+#      most of the CPU); not more, as ext4 makes new files slower after many are deleted;
 #   2. start-up with those N messages in the folder (time until the web inbox line is printed);
 #   3. list and search latency over HTTP, R requests each, p50 and p95.
 # Usage: benchmarks/inbox/run.sh [N] [S] [R]   (default 10000 20 200); NO_FSYNC=1 adds --no-fsync.
@@ -14,6 +15,7 @@ jar="$root/smtp-cli/target/smtpkit.jar"
 n="${1:-10000}"
 sessions="${2:-20}"
 requests="${3:-200}"
+warmup="${WARMUP:-2000}"
 work="$(mktemp -d)"
 catcher=""
 events=""
@@ -65,7 +67,7 @@ latency() {
 start_catcher "$work/catch1.log" >/dev/null
 curl -sN "http://127.0.0.1:$http_port/api/v1/events" >/dev/null &
 events=$!
-/usr/sbin/smtp-source -s "$sessions" -m "$n" -l 1024 -f a@example.com -t b@example.org "127.0.0.1:$smtp_port"
+/usr/sbin/smtp-source -s "$sessions" -m "$warmup" -l 1024 -f a@example.com -t b@example.org "127.0.0.1:$smtp_port"
 curl -s -X DELETE "http://127.0.0.1:$http_port/api/v1/messages" >/dev/null
 cpu0="$(awk '{print $14 + $15}' "/proc/$catcher/stat")"
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"
