@@ -19,6 +19,7 @@ warmup="${WARMUP:-2000}"
 work="$(mktemp -d)"
 catcher=""
 events=""
+started_ms=0
 
 cleanup() {
   [ -n "$events" ] && kill "$events" 2>/dev/null || true
@@ -35,7 +36,8 @@ free_port() {
 smtp_port="$(free_port)"
 http_port="$(free_port)"
 
-# Starts the catcher; prints the milliseconds until its web inbox line appeared.
+# Starts the catcher (in this shell, so $catcher stays known to cleanup); sets $started_ms to the
+# milliseconds until its web inbox line appeared.
 start_catcher() {
   local log="$1" t0 t1
   t0="$(date +%s%N)"
@@ -47,7 +49,7 @@ start_catcher() {
     sleep 0.01
   done
   t1="$(date +%s%N)"
-  echo $(( (t1 - t0) / 1000000 ))
+  started_ms=$(( (t1 - t0) / 1000000 ))
 }
 
 stop_catcher() {
@@ -64,7 +66,7 @@ latency() {
   done | sort -n | awk '{ v[NR] = $1 * 1000 } END { printf "p50 %.1f ms, p95 %.1f ms", v[int(NR * 0.5)], v[int(NR * 0.95)] }'
 }
 
-start_catcher "$work/catch1.log" >/dev/null
+start_catcher "$work/catch1.log"
 curl -sN "http://127.0.0.1:$http_port/api/v1/events" >/dev/null &
 events=$!
 /usr/sbin/smtp-source -s "$sessions" -m "$warmup" -l 1024 -f a@example.com -t b@example.org "127.0.0.1:$smtp_port"
@@ -82,7 +84,8 @@ echo "throughput: $n messages of 1 KiB over $sessions sessions in $(( (t1 - t0) 
   "catcher CPU $(( cpu * 10 )) ms, $(( cpu * 10000 / n )) µs a message"
 stop_catcher
 
-ms="$(start_catcher "$work/catch2.log")"
+start_catcher "$work/catch2.log"
+ms="$started_ms"
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "start-up with $stored messages: $ms ms ($(sed -n 2p "$work/catch2.log"))"
 base="http://127.0.0.1:$http_port/api/v1"
