@@ -1,15 +1,30 @@
 package dev.smtpkit.cli;
 
-import dev.smtpkit.server.ReceivedMessage;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.smtpkit.core.Reply;
+import dev.smtpkit.inbox.Catcher;
+import dev.smtpkit.inbox.FaultRule;
+import dev.smtpkit.inbox.Faults;
+import dev.smtpkit.inbox.FolderException;
+import dev.smtpkit.inbox.InboxServer;
+import dev.smtpkit.inbox.MessageStore;
+import dev.smtpkit.inbox.MessageSummary;
+import dev.smtpkit.inbox.SessionLog;
+import dev.smtpkit.inbox.SmtpSession;
 import dev.smtpkit.server.ServerMetrics;
 import dev.smtpkit.server.SmtpServer;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.net.BindException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.time.LocalTime;
 import java.time.format.DateTimeFormatter;
-import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
@@ -18,16 +33,20 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
-/** {@code smtpkit catch}: a local mail catcher that keeps every message it is sent. */
+/** {@code smtpkit catch}: a local mail catcher that keeps every message it is sent and shows it in a web inbox. */
 @Command(name = "catch", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
-        header = "A local mail catcher: keeps every message as .eml with its envelope as .json.",
-        description = "Accepts every message and keeps it: one line per message on standard output, the message "
-                + "as NAME.eml and its envelope (sender, recipients, parameters, client address, HELO name, TLS, AUTH identity, "
-                + "the proxy a PROXY header or XCLIENT came through, time) "
-                + "as NAME.json in --dir. Runs until Ctrl-C, then answers open sessions 421 and exits.")
+        header = "A local mail catcher: keeps every message as .eml with its envelope as .json, and shows them in a web inbox.",
+        description = "Accepts every message and keeps it: the message as NAME.eml and its envelope (sender, recipients, "
+                + "parameters, client address, HELO name, TLS, AUTH identity, the proxy a PROXY header or XCLIENT came "
+                + "through, time) as NAME.json in --dir, each written to a temporary file, forced to disk and renamed "
+                + "into place before the 250. One line per message and per session on standard output. A web inbox and "
+                + "a REST API (Mailpit's v1 paths) on http://127.0.0.1:8025/ show the messages and every SMTP session. "
+                + "Runs until Ctrl-C, then answers open sessions 421 and exits.")
 final class CatchCommand implements Callable<Integer> {
 
+    static final int DEFAULT_HTTP_PORT = 8025;
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("HH:mm:ss");
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Lifetime lifetime;
 
@@ -38,8 +57,36 @@ final class CatchCommand implements Callable<Integer> {
     ServerOptions server = new ServerOptions();
 
     @Option(names = "--dir", paramLabel = "DIR", defaultValue = "mail",
-            description = "Folder for the .eml and .json files, created if missing (default: ./${DEFAULT-VALUE}).")
+            description = "Folder for the .eml and .json files, created if missing; what it holds is listed (default: ./${DEFAULT-VALUE}).")
     Path dir;
+
+    @Option(names = "--keep", paramLabel = "N", defaultValue = "0",
+            description = "Keep only the newest N messages, deleting the oldest (default: 0, keep all).")
+    int keep;
+
+    @Option(names = "--no-fsync",
+            description = "Do not force each message to disk before the 250: faster on a slow disk; kill -9 still never "
+                    + "leaves half a message, but a power loss or an OS crash may lose messages already acknowledged.")
+    boolean noFsync;
+
+    @Option(names = "--http-port", paramLabel = "PORT",
+            description = "Port of the web inbox and REST API (default: " + DEFAULT_HTTP_PORT + "); 0 picks a free one, printed at start.")
+    Integer httpPort;
+
+    @Option(names = "--http-bind", paramLabel = "ADDRESS", defaultValue = HostPort.LOOPBACK, converter = Converters.Bind.class,
+            description = "Address of the web inbox (default: ${DEFAULT-VALUE}). It has no login: keep it on the loopback address.")
+    InetAddress httpBind;
+
+    @Option(names = "--no-http", description = "No web inbox or REST API: only the files and the console.")
+    boolean noHttp;
+
+    @Option(names = "--fault", paramLabel = "STAGE:ACTION[:WHEN]",
+            description = "Inject a fault; repeat for more, the first that applies wins. STAGE is connect, helo, auth, mail, "
+                    + "rcpt, data (the command) or eod (the end of the data); ACTION is drop or a reply such as "
+                    + "'451 4.3.0 Try later' (at helo, auth and data: drop only); WHEN is always (default), nth=N "
+                    + "(the N-th occurrence since start) or p=P (probability 0 to 1). Example: --fault 'rcpt:452 4.5.3 Too many:nth=3'. "
+                    + "Changeable while running: PUT /api/v1/faults.")
+    List<String> fault;
 
     @Option(names = {"-v", "--verbose"}, description = "Print the wire transcript (standard error).")
     boolean verbose;
@@ -52,19 +99,55 @@ final class CatchCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         try {
             server.validate();
+            List<FaultRule> rules = rules();
+            if (keep < 0) {
+                throw CliFailure.usage("--keep must be 0 (keep all) or more: " + keep);
+            }
+            if (httpPort != null && (httpPort < 0 || httpPort > 65535)) {
+                throw CliFailure.usage("--http-port must be 0 to 65535: " + httpPort);
+            }
             Logging.configure(verbose);
             PrintWriter out = spec.commandLine().getOut();
             PrintWriter err = spec.commandLine().getErr();
-            MailFolder folder = new MailFolder(dir);
+            MessageStore store;
             try {
-                folder.create();
-            } catch (IOException e) {
-                throw CliFailure.failed("cannot create " + dir, e);
+                store = MessageStore.open(dir, keep, noFsync ? MessageStore.Durability.PROCESS : MessageStore.Durability.DISK);
+            } catch (FolderException e) {
+                throw CliFailure.failed(e.getMessage());
             }
-            SmtpServer.Builder builder = server.builder(out).messageHandler(message -> take(folder, message, out, err));
-            try (SmtpServer smtp = builder.build().start()) {
-                out.print(server.startLines(smtp, String.format("catching mail on %s:%d (%s), writing to %s; Ctrl-C to stop",
-                        server.bind.getHostAddress(), smtp.port(), server.lmtp ? "LMTP" : "SMTP", dir)));
+            SessionLog sessions = new SessionLog(SessionLog.DEFAULT_MAX_SESSIONS);
+            Faults faults = new Faults();
+            faults.set(rules);
+            store.addListener(new MessageStore.Listener() {
+                @Override
+                public void stored(MessageSummary m) {
+                    print(out, messageLine(m, store));
+                }
+            });
+            sessions.addListener(new SessionLog.Listener() {
+                @Override
+                public void closed(SmtpSession s) {
+                    print(out, sessionLine(s));
+                }
+            });
+            Catcher catcher = new Catcher(store, sessions, faults, (session, reply, cause) -> storeFailed(err, session, reply, cause));
+            SmtpServer.Builder builder = server.builder(out).handler(catcher).transcriptListener(catcher);
+            try (SmtpServer smtp = builder.build().start(); AutoCloseable web = startHttp(store, sessions, faults, out, err)) {
+                List<String> lines = new ArrayList<>();
+                lines.add(String.format("catching mail on %s:%d (%s), writing to %s; Ctrl-C to stop",
+                        server.bind.getHostAddress(), smtp.port(), server.lmtp ? "LMTP" : "SMTP", dir));
+                lines.add(store.size() + (store.size() == 1 ? " message" : " messages") + " in " + dir
+                        + (keep > 0 ? ", keeping the newest " + keep : "")
+                        + (noFsync ? ", not forced to disk (--no-fsync)" : "")
+                        + (store.removedAtStart() > 0 ? "; removed " + store.removedAtStart()
+                        + " incomplete file(s) an interrupted run left" : ""));
+                if (web instanceof InboxServer inbox) {
+                    lines.add("web inbox and REST API on " + inbox.uri());
+                }
+                if (!rules.isEmpty()) {
+                    lines.add("faults: " + rules.stream().map(FaultRule::toString).collect(Collectors.joining(", ")));
+                }
+                out.print(server.startLines(smtp, String.join(System.lineSeparator(), lines)));
                 out.flush();
                 lifetime.await();
                 smtp.close();
@@ -73,38 +156,103 @@ final class CatchCommand implements Callable<Integer> {
                         m.connectionsOpened(), m.connectionsOpened() == 1 ? "" : "s");
                 out.flush();
             }
+            try {
+                store.writeIndex();
+            } catch (IOException e) {
+                // Only the next start is slower: it reads every message's .json instead.
+                err.println("catch: cannot write the index of " + dir + ": " + CliFailure.describe(e));
+                err.flush();
+            }
             return 0;
         } finally {
             lifetime.finished();
         }
     }
 
-    private void take(MailFolder folder, ReceivedMessage message, PrintWriter out, PrintWriter err) throws IOException {
-        Instant received = Instant.now().truncatedTo(ChronoUnit.MILLIS);
-        Path file;
-        try {
-            file = folder.store(message, received);
-        } catch (IOException e) {
-            // The client gets 451 4.3.0 and may retry; the user learns why.
-            err.println("catch: cannot store a message from " + message.envelope().sender() + ": " + CliFailure.describe(e));
-            err.flush();
-            throw e;
+    private List<FaultRule> rules() {
+        List<FaultRule> rules = new ArrayList<>();
+        for (String f : fault == null ? List.<String>of() : fault) {
+            try {
+                rules.add(FaultRule.parse(f));
+            } catch (IllegalArgumentException e) {
+                throw CliFailure.usage("--fault " + f + ": " + e.getMessage());
+            }
         }
-        String line = LocalTime.now().format(TIME)
-                + " from=" + message.envelope().sender()
-                + " to=" + message.envelope().forwardPaths().stream().map(Object::toString).collect(Collectors.joining(","))
-                + " subject=" + quoted(MailFolder.subject(message.content()).orElse(""))
-                + " size=" + message.size()
-                + " file=" + file;
+        return rules;
+    }
+
+    /**
+     * The web inbox, or nothing with --no-http. The default port may be taken (by Mailpit, or
+     * another catcher): then the catcher still runs and says so; a port asked for must be had.
+     */
+    private AutoCloseable startHttp(MessageStore store, SessionLog sessions, Faults faults, PrintWriter out, PrintWriter err) {
+        if (noHttp) {
+            return () -> { };
+        }
+        int port = httpPort != null ? httpPort : DEFAULT_HTTP_PORT;
+        try {
+            return InboxServer.start(store, sessions, faults, new InetSocketAddress(httpBind, port));
+        } catch (BindException e) {
+            if (httpPort == null) {
+                err.println("catch: no web inbox: port " + port + " on " + httpBind.getHostAddress()
+                        + " is in use (--http-port to choose another, --no-http to go without)");
+                err.flush();
+                return () -> { };
+            }
+            throw CliFailure.failed("cannot listen on " + httpBind.getHostAddress() + ":" + port + " for the web inbox: "
+                    + CliFailure.describe(e), e);
+        } catch (IOException e) {
+            throw CliFailure.failed("cannot start the web inbox: " + CliFailure.describe(e), e);
+        }
+    }
+
+    private static void storeFailed(PrintWriter err, SmtpSession session, Reply reply, IOException cause) {
+        // The client gets the 4xx and may retry; the user learns why.
+        synchronized (err) {
+            err.println("catch: cannot store a message in session " + session.id() + ": " + CliFailure.describe(cause)
+                    + "; answered " + reply.toString().strip());
+            err.flush();
+        }
+    }
+
+    static String messageLine(MessageSummary m, MessageStore store) {
+        return LocalTime.now().format(TIME)
+                + " from=<" + m.sender() + ">"
+                + " to=" + m.recipients().stream().map(r -> "<" + r + ">").collect(Collectors.joining(","))
+                + " subject=" + quoted(m.subject())
+                + " size=" + m.size()
+                + " file=" + store.file(m);
+    }
+
+    /** One line per session, whatever became of it, with the reason: a refused or dropped client is never silent. */
+    static String sessionLine(SmtpSession s) {
+        String helo = s.connection().helloName();
+        return LocalTime.now().format(TIME)
+                + " session " + s.id()
+                + " client=" + s.connection().remoteAddress().getAddress().getHostAddress()
+                + (helo.isEmpty() ? "" : " helo=" + quoted(helo))
+                + " " + s.outcome().name().toLowerCase(java.util.Locale.ROOT).replace('_', '-')
+                + (s.reason().isEmpty() ? "" : ": " + escape(s.reason()));
+    }
+
+    private static void print(PrintWriter out, String line) {
         synchronized (out) {
             out.println(line);
             out.flush();
         }
     }
 
+    /** A JSON string: quotes, and control characters escaped, so a hostile subject cannot forge console lines. */
     private static String quoted(String s) {
-        StringBuilder sb = new StringBuilder();
-        Json.string(sb, s);
-        return sb.toString();
+        try {
+            return JSON.writeValueAsString(s);
+        } catch (JsonProcessingException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static String escape(String s) {
+        String q = quoted(s);
+        return q.substring(1, q.length() - 1);
     }
 }

@@ -1,5 +1,11 @@
 package dev.smtpkit.cli;
 
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.util.DefaultIndenter;
+import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
+import com.fasterxml.jackson.core.util.Separators;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectWriter;
 import dev.smtpkit.testkit.explain.Explainer;
 import dev.smtpkit.testkit.explain.Explanation;
 import dev.smtpkit.testkit.explain.Finding;
@@ -68,7 +74,7 @@ final class ExplainCommand implements Callable<Integer> {
     }
 
     @Override
-    public Integer call() {
+    public Integer call() throws IOException {
         byte[] bytes = read();
         String name = file.equals("-") ? "standard input" : Path.of(file).getFileName().toString();
         List<Transcripts.Source> sources = Transcripts.read(bytes, name);
@@ -81,7 +87,8 @@ final class ExplainCommand implements Callable<Integer> {
         }
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
-            out.print(Json.write(findings(sources, explained)));
+            out.print(JSON.writeValueAsString(findings(sources, explained)));
+            out.print('\n');
         } else {
             Explanation.Style style = colour() ? Explanation.Style.ANSI : Explanation.Style.PLAIN;
             for (int i = 0; i < explained.size(); i++) {
@@ -118,6 +125,38 @@ final class ExplainCommand implements Callable<Integer> {
             case auto -> System.console() != null && System.getenv("NO_COLOR") == null
                     && !"dumb".equals(System.getenv("TERM"));
         };
+    }
+
+    /** Jackson, printing as people and diff tools read it: two-space indents, a value a line, {@code "key": value}, {@code []}. */
+    private static final ObjectWriter JSON = new ObjectMapper().writer(new Pretty());
+
+    private static final class Pretty extends DefaultPrettyPrinter {
+        Pretty() {
+            super(Separators.createDefaultInstance().withObjectFieldValueSpacing(Separators.Spacing.AFTER));
+            indentArraysWith(DefaultIndenter.SYSTEM_LINEFEED_INSTANCE);
+        }
+
+        private Pretty(Pretty base) {
+            super(base);
+        }
+
+        @Override
+        public DefaultPrettyPrinter createInstance() {
+            return new Pretty(this);
+        }
+
+        @Override
+        public void writeEndArray(JsonGenerator g, int values) throws IOException {
+            if (values > 0) {
+                super.writeEndArray(g, values);
+                return;
+            }
+            // [] rather than Jackson's [ ] for an empty array.
+            if (!_arrayIndenter.isInline()) {
+                --_nesting;
+            }
+            g.writeRaw(']');
+        }
     }
 
     private static List<Map<String, Object>> findings(List<Transcripts.Source> sources, List<Explanation> explained) {

@@ -1,0 +1,194 @@
+package dev.smtpkit.inbox;
+
+import dev.smtpkit.core.Envelope;
+import dev.smtpkit.core.ForwardPath;
+import dev.smtpkit.core.Parameters;
+import dev.smtpkit.core.Replies;
+import dev.smtpkit.core.Reply;
+import dev.smtpkit.core.ReversePath;
+import dev.smtpkit.core.SmtpRejectException;
+import dev.smtpkit.server.Connection;
+import dev.smtpkit.server.IncompleteMessageException;
+import dev.smtpkit.server.SessionHandler;
+import dev.smtpkit.server.TranscriptListener;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * The server side of {@code smtpkit catch}: accepts every sender and recipient, stores every
+ * message in a {@link MessageStore} before the 250, records every session in a
+ * {@link SessionLog}, and injects the {@link Faults} in force. Give it to
+ * {@link dev.smtpkit.server.SmtpServer.Builder#handler} and
+ * {@link dev.smtpkit.server.SmtpServer.Builder#transcriptListener}.
+ */
+public final class Catcher implements SessionHandler.Factory, TranscriptListener {
+
+    /** Told when a message could not be stored, so the user learns why a client got a 4xx. */
+    @FunctionalInterface
+    public interface StoreFailures {
+        void failed(SmtpSession session, Reply reply, IOException cause);
+    }
+
+    private final MessageStore store;
+    private final SessionLog log;
+    private final Faults faults;
+    private final StoreFailures failures;
+
+    public Catcher(MessageStore store, SessionLog log, Faults faults, StoreFailures failures) {
+        this.store = Objects.requireNonNull(store, "store");
+        this.log = Objects.requireNonNull(log, "log");
+        this.faults = Objects.requireNonNull(faults, "faults");
+        this.failures = Objects.requireNonNull(failures, "failures");
+    }
+
+    /**
+     * The reply for a message that could not be stored: 452 4.3.1 when the disk is full
+     * (RFC 3463 §3.4, "mail system full"), else 451 4.3.0; both ask the client to try again.
+     */
+    static Reply replyFor(IOException e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            String m = String.valueOf(t.getMessage()).toLowerCase(Locale.ROOT);
+            if (m.contains("no space left") || m.contains("disk quota exceeded") || m.contains("not enough space")) {
+                return Replies.INSUFFICIENT_STORAGE;
+            }
+        }
+        return Replies.LOCAL_ERROR;
+    }
+
+    @Override
+    public SessionHandler open(Connection connection) {
+        SmtpSession session = log.of(connection);
+        Faults.Decision d = faults.at(FaultRule.Stage.CONNECT);
+        if (d instanceof Faults.Decision.Answer a) {
+            session.note("fault at connect: " + brief(a.reply()));
+            // The server calls no handler's close() for a refused connection, so the session ends here.
+            log.close(session);
+            throw new SmtpRejectException(a.reply());
+        }
+        if (d instanceof Faults.Decision.Drop) {
+            session.note("fault at connect: dropped");
+            connection.drop();
+        }
+        return new Handler(connection, session);
+    }
+
+    @Override
+    public void received(Connection connection, String line) {
+        SmtpSession session = log.of(connection);
+        session.line('C', line);
+        String verb = line.length() >= 4 ? line.substring(0, 4).toUpperCase(Locale.ROOT) : "";
+        FaultRule.Stage stage = switch (verb) {
+            case "HELO", "EHLO", "LHLO" -> FaultRule.Stage.HELO;
+            case "AUTH" -> FaultRule.Stage.AUTH;
+            case "DATA", "BDAT" -> FaultRule.Stage.DATA;
+            default -> null;
+        };
+        if (stage != null && faults.at(stage) instanceof Faults.Decision.Drop) {
+            session.note("fault at " + stage.label() + ": dropped");
+            connection.drop();
+        }
+    }
+
+    @Override
+    public void sent(Connection connection, Reply reply) {
+        SmtpSession session = log.of(connection);
+        for (String wire : reply.toString().split("\r\n")) {
+            session.line('S', wire);
+        }
+        session.replied(reply);
+        if (reply.code() == 421) {
+            // RFC 5321 §3.8: the server closes after a 421. Said before any handler exists (too many
+            // connections), no handler's close() would end the session; ending it twice is harmless.
+            log.close(session);
+        }
+    }
+
+    private static String brief(Reply reply) {
+        return reply.toString().strip().replace("\r\n", " / ");
+    }
+
+    private final class Handler implements SessionHandler {
+        private final Connection connection;
+        private final SmtpSession session;
+
+        Handler(Connection connection, SmtpSession session) {
+            this.connection = connection;
+            this.session = session;
+        }
+
+        /** Carries out a fault at {@code stage}, by throwing its reply or dropping the connection. */
+        private boolean fault(FaultRule.Stage stage) {
+            Faults.Decision d = faults.at(stage);
+            if (d instanceof Faults.Decision.Answer a) {
+                session.note("fault at " + stage.label() + ": " + brief(a.reply()));
+                throw new SmtpRejectException(a.reply());
+            }
+            if (d instanceof Faults.Decision.Drop) {
+                session.note("fault at " + stage.label() + ": dropped");
+                connection.drop();
+                return true;
+            }
+            return false;
+        }
+
+        @Override
+        public void mail(ReversePath sender, Parameters parameters) {
+            if (!fault(FaultRule.Stage.MAIL)) {
+                session.mail(sender.mailbox().map(Object::toString).orElse(""));
+            }
+        }
+
+        @Override
+        public void rcpt(ForwardPath recipient, Parameters parameters) {
+            if (!fault(FaultRule.Stage.RCPT)) {
+                session.rcpt(recipient.mailbox().map(Object::toString).orElse("Postmaster"));
+            }
+        }
+
+        @Override
+        public void message(Envelope envelope, InputStream content) throws Exception {
+            Faults.Decision d = faults.at(FaultRule.Stage.EOD);
+            if (!(d instanceof Faults.Decision.Proceed)) {
+                // The fault answers the end of the data (RFC 5321 §4.1.1.4), so the whole message is read first.
+                content.transferTo(OutputStream.nullOutputStream());
+                if (d instanceof Faults.Decision.Answer a) {
+                    session.note("fault at eod: " + brief(a.reply()));
+                    session.transactionEnded("refused by a fault: " + brief(a.reply()), Optional.empty());
+                    throw new SmtpRejectException(a.reply());
+                }
+                session.note("fault at eod: dropped");
+                session.transactionEnded("dropped by a fault after the data", Optional.empty());
+                connection.drop();
+                return;
+            }
+            MessageSummary stored;
+            try {
+                stored = store.store(connection, envelope, content);
+            } catch (IncompleteMessageException e) {
+                session.transactionEnded("incomplete: " + brief(e.reason()), Optional.empty());
+                throw e;
+            } catch (IOException e) {
+                Reply reply = replyFor(e);
+                session.transactionEnded("not stored (" + e + "): " + brief(reply), Optional.empty());
+                failures.failed(session, reply, e);
+                throw new SmtpRejectException(reply);
+            }
+            session.line('*', "message of " + stored.size() + " octets stored as " + stored.id());
+            session.transactionEnded("stored as " + stored.id(), Optional.of(stored.id()));
+        }
+
+        @Override
+        public void reset() {
+            session.transactionEnded("reset", Optional.empty());
+        }
+
+        @Override
+        public void close() {
+            log.close(session);
+        }
+    }
+}

@@ -1,0 +1,126 @@
+package dev.smtpkit.inbox;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpExchange;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+/**
+ * The live feed of the web inbox, as server-sent events (HTML Living Standard §9.2,
+ * {@code text/event-stream}): {@code stored} with a message summary, {@code deleted} with ids,
+ * {@code session} when a session opens or ends, {@code faults} when the rules change. A browser's
+ * {@code EventSource} reconnects by itself, and the page reloads the list when it does.
+ */
+final class EventStream implements MessageStore.Listener, SessionLog.Listener {
+
+    /** Events waiting for one slow browser before it is cut off (it reconnects and reloads). */
+    static final int MAX_QUEUED = 1000;
+
+    private record Event(String name, String data) {
+    }
+
+    private static final Event END = new Event("", "");
+
+    private final Set<BlockingQueue<Event>> subscribers = ConcurrentHashMap.newKeySet();
+    private final MessageStore store;
+    private final SessionLog sessions;
+
+    EventStream(MessageStore store, SessionLog sessions) {
+        this.store = store;
+        this.sessions = sessions;
+        store.addListener(this);
+        sessions.addListener(this);
+    }
+
+    @Override
+    public void stored(MessageSummary message) {
+        publish("stored", () -> Jsons.summary(message));
+    }
+
+    @Override
+    public void deleted(List<String> ids) {
+        publish("deleted", () -> {
+            ArrayNode a = Jsons.array();
+            ids.forEach(a::add);
+            return a;
+        });
+    }
+
+    @Override
+    public void opened(SmtpSession session) {
+        publish("session", () -> InboxServer.sessionJson(session, false));
+    }
+
+    @Override
+    public void closed(SmtpSession session) {
+        publish("session", () -> InboxServer.sessionJson(session, false));
+    }
+
+    void faultsChanged(ObjectNode faults) {
+        publish("faults", () -> faults);
+    }
+
+    /** Builds the event only when a browser is watching: the SMTP threads call this for every message. */
+    private void publish(String name, Supplier<JsonNode> data) {
+        if (subscribers.isEmpty()) {
+            return;
+        }
+        Event e = new Event(name, Jsons.compact(data.get()));
+        for (BlockingQueue<Event> q : subscribers) {
+            if (!q.offer(e)) {
+                subscribers.remove(q);
+                q.clear();
+                q.offer(END);
+            }
+        }
+    }
+
+    /** Streams events to one browser until it goes away or the inbox closes. */
+    void serve(HttpExchange ex) throws IOException {
+        BlockingQueue<Event> queue = new ArrayBlockingQueue<>(MAX_QUEUED);
+        subscribers.add(queue);
+        try {
+            ex.getResponseHeaders().set("Content-Type", "text/event-stream; charset=utf-8");
+            ex.getResponseHeaders().set("Cache-Control", "no-cache");
+            ex.sendResponseHeaders(200, 0);
+            OutputStream out = ex.getResponseBody();
+            write(out, ": connected\n\n");
+            while (true) {
+                Event e = queue.poll(InboxServer.HEARTBEAT.toMillis(), TimeUnit.MILLISECONDS);
+                if (e == END) {
+                    return;
+                }
+                // A comment line, so a closed tab shows up as a failed write.
+                write(out, e == null ? ": ping\n\n" : "event: " + e.name() + "\ndata: " + e.data() + "\n\n");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            subscribers.remove(queue);
+        }
+    }
+
+    private static void write(OutputStream out, String text) throws IOException {
+        out.write(text.getBytes(StandardCharsets.UTF_8));
+        out.flush();
+    }
+
+    void close() {
+        store.removeListener(this);
+        sessions.removeListener(this);
+        for (BlockingQueue<Event> q : subscribers) {
+            q.clear();
+            q.offer(END);
+        }
+    }
+}

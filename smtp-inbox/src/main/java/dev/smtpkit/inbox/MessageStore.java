@@ -1,0 +1,703 @@
+package dev.smtpkit.inbox;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.smtpkit.core.Envelope;
+import dev.smtpkit.core.Parameters;
+import dev.smtpkit.server.Connection;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Predicate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A folder of caught messages that never shows half of one: each is kept as {@code ID.eml}, the
+ * content exactly as received, with {@code ID.json} beside it (the SMTP envelope, the client, and
+ * the summary the list shows). ID is the UTC receive time and a sequence number,
+ * {@code 20250102T030405.678Z-1}, so a listing sorts by arrival; the sequence goes on from the
+ * highest in the folder, so a restart never reuses a name. One catcher writes to a folder at a
+ * time: a second one's names could meet the first's in the same millisecond.
+ *
+ * <p>A message is streamed to a hidden temporary file ({@code .ID.eml.tmp}) and forced to the
+ * device, its {@code .json} likewise; then the {@code .json} and the {@code .eml} are renamed into
+ * place (atomic within a file system, POSIX rename(2)) and the folder itself is forced. Only then
+ * does {@link #store} return, so the 250 a server sends after it (RFC 5321 §4.1.1.4 and §6.1: the
+ * receiver takes responsibility) is never sent for a message a crash could lose. A write that
+ * fails removes its temporary files; temporary files a crash left behind are removed at start.
+ * A reader that sees {@code ID.eml} therefore sees it whole, with its {@code .json}.
+ *
+ * <p>At start the list is rebuilt from the folder, so a restart keeps the inbox; {@code .eml}
+ * files without a {@code .json} (copied in by hand, or from an older smtpkit) are listed too.
+ * With a retention limit only the newest messages are kept.
+ */
+public final class MessageStore implements AutoCloseable {
+
+    /** {@link #open}'s retention limit for keeping every message. */
+    public static final int KEEP_ALL = 0;
+    /** How much of each body text goes into the summary's snippet and search text. */
+    private static final int SUMMARY_TEXT_CHARS = 64 * 1024;
+    private static final int COPY_BUFFER = 64 * 1024;
+    private static final String TEMP_PREFIX = ".";
+    private static final String TEMP_SUFFIX = ".tmp";
+    /** The index of summaries written at a clean stop; hidden, like the temporary files. */
+    static final String INDEX = ".index.json";
+    private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss.SSS'Z'")
+            .withZone(ZoneOffset.UTC);
+    private static final Logger LOG = LoggerFactory.getLogger(MessageStore.class);
+
+    /** What a store tells its watchers (the web inbox's live list). */
+    public interface Listener {
+        /** A message was stored. */
+        default void stored(MessageSummary message) {
+        }
+
+        /** Messages were deleted, by request or by the retention limit. */
+        default void deleted(List<String> ids) {
+        }
+    }
+
+    /** What a message survives once {@link #store} returned. */
+    public enum Durability {
+        /**
+         * The files and the folder are forced to the device (fsync) before {@link #store}
+         * returns: an acknowledged message survives a power loss or an operating system crash.
+         */
+        DISK,
+        /**
+         * Written and renamed, not forced: still never half a message, also after {@code kill -9},
+         * since the operating system keeps what was written; a power loss or an operating system
+         * crash may lose messages already acknowledged. For speed on a slow disk.
+         */
+        PROCESS
+    }
+
+    private final Path dir;
+    private final int keepNewest;
+    private final Durability durability;
+    private final Disk disk;
+    private final java.util.concurrent.locks.ReentrantLock folderLock = new java.util.concurrent.locks.ReentrantLock();
+    /** Group commit of the folder's fsync: one force covers every rename made before it started. */
+    private final Object folderSync = new Object();
+    private long renamesRequested;
+    private long renamesSynced;
+    private boolean folderSyncing;
+    private final int removedAtStart;
+    private final AtomicLong sequence = new AtomicLong();
+    private final List<Listener> listeners = new CopyOnWriteArrayList<>();
+    /** Oldest first; guarded by {@code this}, as is {@link #byId}. */
+    private final List<MessageSummary> messages = new ArrayList<>();
+    private final Map<String, MessageSummary> byId = new HashMap<>();
+
+    private MessageStore(Path dir, int keepNewest, Durability durability, Disk disk) throws FolderException {
+        this.dir = dir;
+        this.keepNewest = keepNewest;
+        this.durability = durability;
+        this.disk = disk;
+        prepare();
+        this.removedAtStart = removeTemporaryFiles();
+        rebuild();
+        enforceRetention();
+    }
+
+    /**
+     * Opens the folder, creating it if needed, after checking that it can be written; removes
+     * what an interrupted run left and lists the messages it holds.
+     *
+     * @param keepNewest how many messages to keep, the oldest deleted first; {@link #KEEP_ALL} for all
+     * @throws FolderException if the folder cannot be created, read or written
+     */
+    public static MessageStore open(Path dir, int keepNewest) throws FolderException {
+        return open(dir, keepNewest, Durability.DISK);
+    }
+
+    /** {@link #open(Path, int)} with a choice of {@link Durability}. */
+    public static MessageStore open(Path dir, int keepNewest, Durability durability) throws FolderException {
+        return open(dir, keepNewest, durability, Disk.FILES);
+    }
+
+    static MessageStore open(Path dir, int keepNewest, Disk disk) throws FolderException {
+        return open(dir, keepNewest, Durability.DISK, disk);
+    }
+
+    static MessageStore open(Path dir, int keepNewest, Durability durability, Disk disk) throws FolderException {
+        Objects.requireNonNull(dir, "dir");
+        Objects.requireNonNull(durability, "durability");
+        if (keepNewest < 0) {
+            throw new IllegalArgumentException("keepNewest must be 0 (keep all) or more: " + keepNewest);
+        }
+        return new MessageStore(dir, keepNewest, durability, disk);
+    }
+
+    /** The folder. */
+    public Path dir() {
+        return dir;
+    }
+
+    /** How many temporary files an interrupted earlier run had left, removed at start. */
+    public int removedAtStart() {
+        return removedAtStart;
+    }
+
+    public void addListener(Listener listener) {
+        listeners.add(Objects.requireNonNull(listener, "listener"));
+    }
+
+    public void removeListener(Listener listener) {
+        listeners.remove(listener);
+    }
+
+    private void prepare() throws FolderException {
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new FolderException(dir, "cannot create it (" + FolderException.describe(e) + ")", e);
+        }
+        // Found now rather than when the first message arrives and its sender gets a 451.
+        Path probe = dir.resolve(TEMP_PREFIX + "write-check-" + ProcessHandle.current().pid() + TEMP_SUFFIX);
+        try {
+            Files.deleteIfExists(probe);
+            try (Disk.NewFile f = Disk.FILES.create(probe)) {
+                f.write(new byte[] {'o', 'k'}, 0, 2);
+                f.sync();
+            }
+            Files.delete(probe);
+        } catch (IOException e) {
+            throw new FolderException(dir, "it is not writable (" + FolderException.describe(e) + ")", e);
+        }
+    }
+
+    private int removeTemporaryFiles() throws FolderException {
+        int removed = 0;
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir, TEMP_PREFIX + "*" + TEMP_SUFFIX)) {
+            for (Path p : entries) {
+                Files.deleteIfExists(p);
+                removed++;
+            }
+        } catch (IOException e) {
+            throw new FolderException(dir, "cannot remove the temporary files of an interrupted run (" + FolderException.describe(e) + ")", e);
+        }
+        return removed;
+    }
+
+    private void rebuild() throws FolderException {
+        Set<String> emls = new HashSet<>();
+        Set<String> jsons = new HashSet<>();
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir, "*.{eml,json}")) {
+            for (Path p : entries) {
+                String name = p.getFileName().toString();
+                if (name.startsWith(TEMP_PREFIX)) {
+                    continue;
+                }
+                (name.endsWith(".json") ? jsons : emls).add(name.substring(0, name.lastIndexOf('.')));
+            }
+            for (String id : jsons) {
+                if (!emls.contains(id)) {
+                    // The rename of its .eml never happened: the message was not acknowledged.
+                    Files.deleteIfExists(dir.resolve(id + ".json"));
+                }
+            }
+        } catch (IOException e) {
+            throw new FolderException(dir, "cannot read it (" + FolderException.describe(e) + ")", e);
+        }
+        // The index a clean stop wrote saves reading one .json per message; what it lacks is read.
+        Map<String, MessageSummary> indexed = readIndex();
+        List<MessageSummary> found = new ArrayList<>();
+        List<String> unindexed = new ArrayList<>();
+        for (String id : emls) {
+            MessageSummary known = indexed.get(id);
+            if (known != null && jsons.contains(id)) {
+                found.add(known);
+            } else {
+                unindexed.add(id);
+            }
+        }
+        try {
+            found.addAll(unindexed.parallelStream().map(id -> {
+                try {
+                    return summaryOf(id, dir.resolve(id + ".eml"));
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }).toList());
+        } catch (UncheckedIOException e) {
+            throw new FolderException(dir, "cannot read it (" + FolderException.describe(e.getCause()) + ")", e.getCause());
+        }
+        found.sort(ARRIVAL);
+        for (MessageSummary m : found) {
+            int dash = m.id().lastIndexOf('-');
+            if (dash > 0 && m.id().substring(dash + 1).chars().allMatch(Character::isDigit) && m.id().length() - dash < 19) {
+                sequence.accumulateAndGet(Long.parseLong(m.id().substring(dash + 1)), Math::max);
+            }
+        }
+        synchronized (this) {
+            for (MessageSummary s : found) {
+                messages.add(s);
+                byId.put(s.id(), s);
+            }
+        }
+    }
+
+    /** The summaries in the index, or none if there is no index or it cannot be read. */
+    private Map<String, MessageSummary> readIndex() {
+        Path index = dir.resolve(INDEX);
+        Map<String, MessageSummary> out = new HashMap<>();
+        if (!Files.exists(index)) {
+            return out;
+        }
+        try {
+            for (JsonNode node : Jsons.MAPPER.readTree(index.toFile()).path("messages")) {
+                MessageSummary s = Jsons.readSummary(node);
+                out.put(s.id(), s);
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("{}: unreadable, reading every message's .json instead: {}", index, e.toString());
+            out.clear();
+        }
+        return out;
+    }
+
+    /**
+     * Writes the index of every message's summary ({@value #INDEX}), so the next start need not
+     * read a {@code .json} per message. Written as the messages are, to a temporary file renamed
+     * into place; the store stays usable. A start after a crash finds the index out of date and
+     * reads what it lacks, as the folder's file names are what counts.
+     */
+    public void writeIndex() throws IOException {
+        ArrayNode list = Jsons.array();
+        for (MessageSummary s : messages()) {
+            list.add(Jsons.storedSummary(s));
+        }
+        ObjectNode root = Jsons.object();
+        root.set("messages", list);
+        byte[] bytes = Jsons.compact(root).getBytes(StandardCharsets.UTF_8);
+        Path temp = dir.resolve(TEMP_PREFIX + "index-" + ProcessHandle.current().pid() + ".json" + TEMP_SUFFIX);
+        try {
+            Files.deleteIfExists(temp);
+            try (Disk.NewFile f = disk.create(temp)) {
+                f.write(bytes, 0, bytes.length);
+                if (durability == Durability.DISK) {
+                    f.sync();
+                }
+            }
+            Files.move(temp, dir.resolve(INDEX), StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException | RuntimeException e) {
+            removeQuietly(temp, e);
+            throw e;
+        }
+    }
+
+    /** Writes the index for a quick next start; the store is not used after it. */
+    @Override
+    public void close() throws IOException {
+        writeIndex();
+    }
+
+    /** By receive time, then by the sequence number, which counts up within one millisecond. */
+    private static final Comparator<MessageSummary> ARRIVAL = Comparator.comparing(MessageSummary::created)
+            .thenComparing(s -> s.id().length())
+            .thenComparing(MessageSummary::id);
+
+    private MessageSummary summaryOf(String id, Path eml) throws IOException {
+        Path json = dir.resolve(id + ".json");
+        if (Files.exists(json)) {
+            try {
+                JsonNode node = Jsons.MAPPER.readTree(json.toFile());
+                if (node.has("summary")) {
+                    return Jsons.readSummary(node.get("summary"));
+                }
+                return summarize(id, eml, Instant.parse(node.path("receivedAt").asText()), node.path("sender").asText(),
+                        recipientsOf(node));
+            } catch (IOException | RuntimeException e) {
+                LOG.warn("{}: unreadable, listing the message from its .eml alone: {}", json, e.toString());
+            }
+        }
+        return summarize(id, eml, Files.getLastModifiedTime(eml).toInstant().truncatedTo(ChronoUnit.MILLIS), "", List.of());
+    }
+
+    private static List<String> recipientsOf(JsonNode node) {
+        List<String> out = new ArrayList<>();
+        node.path("recipients").forEach(r -> out.add(r.path("address").asText()));
+        return out;
+    }
+
+    private MessageSummary summarize(String id, Path eml, Instant created, String sender, List<String> recipients)
+            throws IOException {
+        return MessageSummary.of(id, parse(eml, SUMMARY_TEXT_CHARS), created, Files.size(eml), sender, recipients);
+    }
+
+    private static ParsedMessage parse(Path eml, int maxText) throws IOException {
+        try (InputStream in = Files.newInputStream(eml)) {
+            return MimeReader.parse(in, maxText);
+        } catch (RuntimeException e) {
+            // A message the parser cannot read is still listed, and its raw source shown.
+            LOG.warn("{}: cannot parse as MIME: {}", eml, e.toString());
+            return new ParsedMessage(List.of(), "", "", List.of(), false);
+        }
+    }
+
+    /**
+     * Streams a message into the folder and returns once it is durable, with its {@code .json}.
+     * On any failure, including an {@link dev.smtpkit.server.IncompleteMessageException} from
+     * {@code content}, nothing of it is left in the folder and the failure is thrown.
+     */
+    public MessageSummary store(Connection connection, Envelope envelope, InputStream content) throws IOException {
+        Objects.requireNonNull(connection, "connection");
+        return store(clientJson(connection), envelope, content);
+    }
+
+    /** {@link #store(Connection, Envelope, InputStream)} with the client's facts as they go into the {@code .json}. */
+    MessageSummary store(ObjectNode client, Envelope envelope, InputStream content) throws IOException {
+        Objects.requireNonNull(envelope, "envelope");
+        Objects.requireNonNull(content, "content");
+        Instant received = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+        String id;
+        Path tempEml;
+        Disk.NewFile file;
+        while (true) {
+            // The sequence starts above every number in the folder, so no name of an earlier run is taken again.
+            id = STAMP.format(received) + "-" + sequence.incrementAndGet();
+            tempEml = dir.resolve(TEMP_PREFIX + id + ".eml" + TEMP_SUFFIX);
+            try {
+                // CREATE_NEW: two catchers on one folder take different names instead of sharing one.
+                Path temp = tempEml;
+                file = inFolder(() -> disk.create(temp));
+                break;
+            } catch (FileAlreadyExistsException e) {
+                continue;
+            }
+        }
+        Path tempJson = dir.resolve(TEMP_PREFIX + id + ".json" + TEMP_SUFFIX);
+        Path eml = dir.resolve(id + ".eml");
+        Path json = dir.resolve(id + ".json");
+        MessageSummary summary;
+        boolean jsonInPlace = false;
+        try {
+            // Both files are forced together at the end: the second force then finds little left to do.
+            try (Disk.NewFile emlFile = file) {
+                long size = copy(content, emlFile);
+                ParsedMessage parsed = parse(tempEml, SUMMARY_TEXT_CHARS);
+                summary = MessageSummary.of(id, parsed, received, size,
+                        envelope.sender().mailbox().map(Object::toString).orElse(""), recipientAddresses(envelope));
+                ObjectNode node = envelopeJson(client, envelope, received, size, id + ".eml");
+                node.set("summary", Jsons.storedSummary(summary));
+                byte[] jsonBytes = Jsons.pretty(node).getBytes(StandardCharsets.UTF_8);
+                try (Disk.NewFile jsonFile = inFolder(() -> disk.create(tempJson))) {
+                    jsonFile.write(jsonBytes, 0, jsonBytes.length);
+                    if (durability == Durability.DISK) {
+                        emlFile.sync();
+                        jsonFile.sync();
+                    }
+                }
+            }
+            inFolder(() -> Files.move(tempJson, json, StandardCopyOption.ATOMIC_MOVE));
+            jsonInPlace = true;
+            Path temp = tempEml;
+            inFolder(() -> Files.move(temp, eml, StandardCopyOption.ATOMIC_MOVE));
+            if (durability == Durability.DISK) {
+                syncFolder();
+            }
+        } catch (IOException | RuntimeException | Error e) {
+            removeQuietly(tempEml, e);
+            removeQuietly(tempJson, e);
+            if (jsonInPlace && !Files.exists(eml)) {
+                removeQuietly(json, e);
+            }
+            throw e;
+        }
+        List<MessageSummary> expired;
+        synchronized (this) {
+            messages.add(summary);
+            byId.put(id, summary);
+            expired = expire();
+            notifyAll();
+        }
+        for (Listener l : listeners) {
+            l.stored(summary);
+        }
+        announceDeleted(expired);
+        return summary;
+    }
+
+    /** A change to the folder's entries: a file created or renamed. */
+    @FunctionalInterface
+    private interface FolderChange<T> {
+        T run() throws IOException;
+    }
+
+    /**
+     * Makes one change to the folder's entries at a time. Linux serialises them on the folder's
+     * lock anyway, and twenty sessions spinning on it in the kernel took a third of the catcher's
+     * CPU (perf: rwsem_spin_on_owner); waiting here parks instead.
+     */
+    private <T> T inFolder(FolderChange<T> change) throws IOException {
+        folderLock.lock();
+        try {
+            return change.run();
+        } finally {
+            folderLock.unlock();
+        }
+    }
+
+    private static long copy(InputStream in, Disk.NewFile out) throws IOException {
+        byte[] buffer = new byte[COPY_BUFFER];
+        long total = 0;
+        int n;
+        while ((n = in.read(buffer)) != -1) {
+            out.write(buffer, 0, n);
+            total += n;
+        }
+        return total;
+    }
+
+    /**
+     * Forces the renames to the device: a rename lives in the folder's own data (fsync(2) on the
+     * directory). Concurrent stores share one force: each waits for a force that began after its
+     * rename, so with many sessions the folder is forced far less often than once a message.
+     */
+    private void syncFolder() throws IOException {
+        long mine;
+        synchronized (folderSync) {
+            mine = ++renamesRequested;
+        }
+        while (true) {
+            long upTo;
+            synchronized (folderSync) {
+                while (folderSyncing && renamesSynced < mine) {
+                    try {
+                        folderSync.wait();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new java.io.InterruptedIOException("interrupted waiting for the folder to be forced to disk");
+                    }
+                }
+                if (renamesSynced >= mine) {
+                    return;
+                }
+                folderSyncing = true;
+                upTo = renamesRequested;
+            }
+            boolean done = false;
+            try (FileChannel folder = FileChannel.open(dir, StandardOpenOption.READ)) {
+                folder.force(true);
+                done = true;
+            } finally {
+                synchronized (folderSync) {
+                    folderSyncing = false;
+                    if (done) {
+                        renamesSynced = Math.max(renamesSynced, upTo);
+                    }
+                    folderSync.notifyAll();
+                }
+            }
+        }
+    }
+
+    private static void removeQuietly(Path p, Throwable cause) {
+        try {
+            Files.deleteIfExists(p);
+        } catch (IOException e) {
+            cause.addSuppressed(e);
+        }
+    }
+
+    private static List<String> recipientAddresses(Envelope envelope) {
+        List<String> out = new ArrayList<>();
+        for (Envelope.Recipient r : envelope.recipients()) {
+            out.add(r.path().mailbox().map(Object::toString).orElse("Postmaster"));
+        }
+        return out;
+    }
+
+    /** The envelope and the connection facts an {@code .eml} file cannot hold. */
+    static ObjectNode envelopeJson(ObjectNode client, Envelope envelope, Instant received, long size, String emlName) {
+        ObjectNode json = Jsons.object();
+        json.put("sender", envelope.sender().mailbox().map(Object::toString).orElse(""));
+        json.set("mailParameters", parameters(envelope.mailParameters()));
+        ArrayNode recipients = Jsons.array();
+        for (Envelope.Recipient r : envelope.recipients()) {
+            ObjectNode one = Jsons.object();
+            one.put("address", r.path().mailbox().map(Object::toString).orElse("Postmaster"));
+            one.set("parameters", parameters(r.parameters()));
+            recipients.add(one);
+        }
+        json.set("recipients", recipients);
+        json.set("client", client);
+        json.put("receivedAt", received.toString());
+        json.put("size", size);
+        json.put("file", emlName);
+        return json;
+    }
+
+    /** The client as the {@code .json} records it. */
+    static ObjectNode clientJson(Connection connection) {
+        ObjectNode client = Jsons.object();
+        client.put("address", connection.remoteAddress().getAddress().getHostAddress());
+        client.put("port", connection.remoteAddress().getPort());
+        client.put("helo", connection.helloName());
+        client.put("tls", connection.isTls());
+        client.put("authenticated", connection.authenticatedIdentity().orElse(null));
+        // Behind a PROXY protocol header or XCLIENT, "address" is the client it named and this the peer that connected.
+        client.put("proxy", connection.proxyAddress().map(p -> p.getAddress().getHostAddress()).orElse(null));
+        return client;
+    }
+
+    /** ESMTP parameters as keyword to value, null for a keyword without one (RFC 5321 §4.1.2 esmtp-param). */
+    private static ObjectNode parameters(Parameters parameters) {
+        ObjectNode map = Jsons.object();
+        for (Parameters.Parameter p : parameters.list()) {
+            map.put(p.keyword(), p.value().orElse(null));
+        }
+        return map;
+    }
+
+    private void enforceRetention() {
+        List<MessageSummary> expired;
+        synchronized (this) {
+            expired = expire();
+        }
+        announceDeleted(expired);
+    }
+
+    /** Removes the oldest messages beyond the retention limit; the caller holds the lock. */
+    private List<MessageSummary> expire() {
+        List<MessageSummary> expired = new ArrayList<>();
+        while (keepNewest != KEEP_ALL && messages.size() > keepNewest) {
+            MessageSummary oldest = messages.remove(0);
+            byId.remove(oldest.id());
+            removeFiles(oldest.id());
+            expired.add(oldest);
+        }
+        return expired;
+    }
+
+    private void announceDeleted(List<MessageSummary> gone) {
+        if (gone.isEmpty()) {
+            return;
+        }
+        List<String> ids = gone.stream().map(MessageSummary::id).toList();
+        for (Listener l : listeners) {
+            l.deleted(ids);
+        }
+    }
+
+    private void removeFiles(String id) {
+        try {
+            // The .eml first: without it the message is gone for a reader, and a left .json is removed at start.
+            Files.deleteIfExists(dir.resolve(id + ".eml"));
+            Files.deleteIfExists(dir.resolve(id + ".json"));
+        } catch (IOException e) {
+            LOG.warn("cannot delete message {} from {}: {}", id, dir, e.toString());
+        }
+    }
+
+    /** The messages, newest first. */
+    public synchronized List<MessageSummary> messages() {
+        List<MessageSummary> out = new ArrayList<>(messages.size());
+        for (int i = messages.size() - 1; i >= 0; i--) {
+            out.add(messages.get(i));
+        }
+        return out;
+    }
+
+    /** How many messages the store holds. */
+    public synchronized int size() {
+        return messages.size();
+    }
+
+    /** The message with that id. */
+    public synchronized Optional<MessageSummary> message(String id) {
+        return Optional.ofNullable(byId.get(id));
+    }
+
+    /** The newest message. */
+    public synchronized Optional<MessageSummary> latest() {
+        return messages.isEmpty() ? Optional.empty() : Optional.of(messages.get(messages.size() - 1));
+    }
+
+    /** The {@code .eml} file of a message. */
+    public Path file(MessageSummary message) {
+        return dir.resolve(message.id() + ".eml");
+    }
+
+    /** Reads a message's headers, texts and parts. */
+    public ParsedMessage parse(MessageSummary message) throws IOException {
+        return parse(file(message), MimeReader.MAX_BODY_TEXT);
+    }
+
+    /** Deletes the messages with these ids; returns how many there were. */
+    public int delete(Collection<String> ids) {
+        List<MessageSummary> gone = new ArrayList<>();
+        synchronized (this) {
+            for (String id : ids) {
+                MessageSummary s = byId.remove(id);
+                if (s != null) {
+                    messages.remove(s);
+                    removeFiles(id);
+                    gone.add(s);
+                }
+            }
+        }
+        announceDeleted(gone);
+        return gone.size();
+    }
+
+    /** Deletes every message; returns how many there were. */
+    public int deleteAll() {
+        List<String> all;
+        synchronized (this) {
+            all = messages.stream().map(MessageSummary::id).toList();
+        }
+        return delete(all);
+    }
+
+    /**
+     * The newest message that matches, waiting up to {@code timeout} for one to arrive if none has:
+     * a test can wait for its mail without a sleep loop.
+     */
+    public Optional<MessageSummary> await(Predicate<MessageSummary> match, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        synchronized (this) {
+            while (true) {
+                for (int i = messages.size() - 1; i >= 0; i--) {
+                    if (match.test(messages.get(i))) {
+                        return Optional.of(messages.get(i));
+                    }
+                }
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return Optional.empty();
+                }
+                long ms = Math.max(1, left / 1_000_000);
+                wait(ms);
+            }
+        }
+    }
+}

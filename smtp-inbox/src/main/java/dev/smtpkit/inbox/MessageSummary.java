@@ -1,0 +1,67 @@
+package dev.smtpkit.inbox;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+
+/**
+ * What the list shows of one stored message, in Mailpit's terms (its {@code MessageSummary}):
+ * the header addresses and subject decoded (RFC 2047), the receive time, the size, the number of
+ * attachments and a snippet of the text; with the SMTP envelope a catcher also knows.
+ *
+ * @param id          the store's id, the file name without {@code .eml}
+ * @param messageId   the Message-ID header without angle brackets (RFC 5322 §3.6.4), or empty
+ * @param searchText  the start of the body text in lower case, for free-text search
+ */
+public record MessageSummary(String id, String messageId, Address from, List<Address> to, List<Address> cc,
+                             List<Address> bcc, List<Address> replyTo, String subject, Instant created, long size,
+                             int attachments, String snippet, String sender, List<String> recipients, String searchText) {
+
+    /** Copies the lists and checks the rest. */
+    public MessageSummary {
+        Objects.requireNonNull(id, "id");
+        Objects.requireNonNull(messageId, "messageId");
+        Objects.requireNonNull(from, "from");
+        to = List.copyOf(to);
+        cc = List.copyOf(cc);
+        bcc = List.copyOf(bcc);
+        replyTo = List.copyOf(replyTo);
+        Objects.requireNonNull(subject, "subject");
+        Objects.requireNonNull(created, "created");
+        Objects.requireNonNull(snippet, "snippet");
+        Objects.requireNonNull(sender, "sender");
+        recipients = List.copyOf(recipients);
+        Objects.requireNonNull(searchText, "searchText");
+    }
+
+    /** The most of a snippet, in characters, as Mailpit's list shows. */
+    static final int SNIPPET_CHARS = 250;
+    /** The most of the body text kept for free-text search, in characters: enough to find a code or a link. */
+    static final int SEARCH_TEXT_CHARS = 2000;
+
+    /** The summary of a parsed message. */
+    static MessageSummary of(String id, ParsedMessage m, Instant created, long size, String sender, List<String> recipients) {
+        List<Address> from = m.addresses("From");
+        String body = m.text().isEmpty() ? stripTags(m.html()) : m.text();
+        String flat = body.replaceAll("\\s+", " ").strip();
+        String messageId = m.header("Message-ID").map(String::strip)
+                .map(s -> s.startsWith("<") && s.endsWith(">") ? s.substring(1, s.length() - 1) : s).orElse("");
+        return new MessageSummary(id, messageId, from.isEmpty() ? new Address("", "") : from.get(0), m.addresses("To"),
+                m.addresses("Cc"), m.addresses("Bcc"), m.addresses("Reply-To"), m.decoded("Subject"), created, size,
+                m.attachments().size(), cut(flat, SNIPPET_CHARS), sender, recipients,
+                cut(flat, SEARCH_TEXT_CHARS).toLowerCase(Locale.ROOT));
+    }
+
+    private static String cut(String s, int max) {
+        return s.length() <= max ? s : s.substring(0, max);
+    }
+
+    /** HTML as text, roughly: for a snippet of a message that has no plain-text body. */
+    static String stripTags(String html) {
+        return html.replaceAll("(?is)<(script|style|head)\\b.*?</\\1\\s*>", " ")
+                .replaceAll("(?s)<[^>]*>", " ")
+                .replace("&nbsp;", " ").replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"")
+                .replace("&amp;", "&");
+    }
+}

@@ -1,0 +1,242 @@
+package dev.smtpkit.inbox;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.smtpkit.core.Replies;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class MessageStoreTest {
+
+    @TempDir
+    Path dir;
+
+    private List<String> names() throws IOException {
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.map(p -> p.getFileName().toString()).sorted().toList();
+        }
+    }
+
+    @Test
+    void storesTheContentExactlyWithItsJsonAndLeavesNoTemporaryFile() throws Exception {
+        MessageStore store = MessageStore.open(dir, MessageStore.KEEP_ALL);
+        MessageSummary s = store.store(Mails.client(), Mails.envelope(), Mails.stream(Mails.MIXED));
+
+        assertThat(names()).containsExactly(s.id() + ".eml", s.id() + ".json");
+        assertThat(Files.readString(dir.resolve(s.id() + ".eml"))).isEqualTo(Mails.MIXED);
+        String json = Files.readString(dir.resolve(s.id() + ".json"));
+        assertThat(json).contains("\"sender\": \"andre@example.com\"", "\"file\": \"" + s.id() + ".eml\"",
+                "\"Subject\": \"Hello wörld report\"", "\"size\": " + Mails.MIXED.length());
+        assertThat(store.messages()).containsExactly(s);
+    }
+
+    @Test
+    @DisplayName("RFC 2047: the summary decodes encoded words in the subject and the display names")
+    void summarizesInMailpitTerms() throws Exception {
+        MessageStore store = MessageStore.open(dir, MessageStore.KEEP_ALL);
+        MessageSummary s = store.store(Mails.client(), Mails.envelope(), Mails.stream(Mails.MIXED));
+
+        assertThat(s.subject()).isEqualTo("Hello wörld report");
+        assertThat(s.from()).isEqualTo(new Address("André", "andre@example.com"));
+        assertThat(s.to()).containsExactly(new Address("Bob", "bob@example.org"), new Address("", "carol@example.org"));
+        assertThat(s.cc()).containsExactly(new Address("", "dave@example.net"));
+        assertThat(s.messageId()).isEqualTo("abc.123@example.com");
+        assertThat(s.attachments()).isEqualTo(1);
+        assertThat(s.snippet()).isEqualTo("The code is 4711. Grüße");
+        assertThat(s.recipients()).containsExactly("bob@example.org");
+    }
+
+    @Test
+    @DisplayName("A full disk while writing the message: the failure is thrown, no file is left, and the reply is 452 4.3.1")
+    void aFullDiskLeavesNothing() throws Exception {
+        MessageStore store = MessageStore.open(dir, MessageStore.KEEP_ALL, FullDisk.after(100, 1));
+
+        assertThatThrownBy(() -> store.store(Mails.client(), Mails.envelope(), Mails.stream(Mails.MIXED)))
+                .isInstanceOf(IOException.class)
+                .satisfies(e -> assertThat(Catcher.replyFor((IOException) e)).isEqualTo(Replies.INSUFFICIENT_STORAGE));
+        assertThat(names()).isEmpty();
+        assertThat(store.messages()).isEmpty();
+    }
+
+    @Test
+    void aFailureWritingTheJsonRemovesTheMessageToo() throws Exception {
+        MessageStore store = MessageStore.open(dir, MessageStore.KEEP_ALL, FullDisk.after(10, 2));
+
+        assertThatThrownBy(() -> store.store(Mails.client(), Mails.envelope(), Mails.stream(Mails.PLAIN)))
+                .isInstanceOf(IOException.class);
+        assertThat(names()).isEmpty();
+    }
+
+    @Test
+    void otherWriteErrorsGet451() {
+        assertThat(Catcher.replyFor(new IOException("Input/output error"))).isEqualTo(Replies.LOCAL_ERROR);
+    }
+
+    @Test
+    void aMessageCutShortLeavesNothing() throws Exception {
+        MessageStore store = MessageStore.open(dir, MessageStore.KEEP_ALL);
+        InputStream broken = new InputStream() {
+            int n;
+
+            @Override
+            public int read() throws IOException {
+                if (n++ > 5000) {
+                    throw new IOException("connection lost");
+                }
+                return 'x';
+            }
+        };
+
+        assertThatThrownBy(() -> store.store(Mails.client(), Mails.envelope(), broken)).hasMessage("connection lost");
+        assertThat(names()).isEmpty();
+    }
+
+    @Test
+    void aRestartKeepsTheInboxAndRemovesWhatACrashLeft() throws Exception {
+        MessageStore first = MessageStore.open(dir, MessageStore.KEEP_ALL);
+        MessageSummary a = first.store(Mails.client(), Mails.envelope(), Mails.stream(Mails.PLAIN));
+        MessageSummary b = first.store(Mails.client(), Mails.envelope(), Mails.stream(Mails.MIXED));
+        // What kill -9 can leave: a half-written temporary file, and a .json whose .eml was never renamed into place.
+        Files.writeString(dir.resolve(".20990101T000000.000Z-9.eml.tmp"), "From: half");
+        Files.writeString(dir.resolve("20990101T000000.000Z-8.json"), "{\"receivedAt\": \"2099-01-01T00:00:00Z\"}");
+        // A message copied in by hand, without a .json.
+        Files.writeString(dir.resolve("by-hand.eml"), Mails.PLAIN);
+        Files.setLastModifiedTime(dir.resolve("by-hand.eml"), java.nio.file.attribute.FileTime.from(java.time.Instant.parse("2001-02-03T04:05:06Z")));
+
+        MessageStore second = MessageStore.open(dir, MessageStore.KEEP_ALL);
+
+        assertThat(second.removedAtStart()).isEqualTo(1);
+        // Newest first; the file copied in by hand counts from its modification time.
+        assertThat(second.messages()).extracting(MessageSummary::id).containsExactly(b.id(), a.id(), "by-hand");
+        assertThat(second.message("by-hand").orElseThrow().created()).isEqualTo("2001-02-03T04:05:06Z");
+        assertThat(second.message(b.id())).contains(b);
+        // The sequence goes on after the highest number of a message in the folder.
+        assertThat(second.store(Mails.client(), Mails.envelope(), Mails.stream(Mails.PLAIN)).id()).endsWith("-3");
+        assertThat(names()).doesNotContain(".20990101T000000.000Z-9.eml.tmp", "20990101T000000.000Z-8.json").hasSize(7);
+    }
+
+    @Test
+    void concurrentStoresShareTheFolderSyncAndAllArrive() throws Exception {
+        MessageStore store = MessageStore.open(dir, MessageStore.KEEP_ALL);
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(8);
+        try {
+            List<java.util.concurrent.Future<MessageSummary>> all = new java.util.ArrayList<>();
+            for (int i = 0; i < 200; i++) {
+                all.add(pool.submit(() -> store.store(Mails.client(), Mails.envelope(), Mails.stream(Mails.PLAIN))));
+            }
+            for (java.util.concurrent.Future<MessageSummary> f : all) {
+                MessageSummary m = f.get(30, java.util.concurrent.TimeUnit.SECONDS);
+                assertThat(Files.readString(store.file(m))).isEqualTo(Mails.PLAIN);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertThat(store.size()).isEqualTo(200);
+        assertThat(names()).hasSize(400).noneMatch(n -> n.startsWith("."));
+    }
+
+    @Test
+    void withoutFsyncTheFilesStillAppearOnlyWhole() throws Exception {
+        MessageStore store = MessageStore.open(dir, MessageStore.KEEP_ALL, MessageStore.Durability.PROCESS);
+        MessageSummary s = store.store(Mails.client(), Mails.envelope(), Mails.stream(Mails.MIXED));
+
+        assertThat(names()).containsExactly(s.id() + ".eml", s.id() + ".json");
+        assertThat(MessageStore.open(dir, MessageStore.KEEP_ALL).messages()).containsExactly(s);
+    }
+
+    @Test
+    void aCleanStopWritesAnIndexTheNextStartTrustsOnlyForFilesStillThere() throws Exception {
+        MessageStore first = MessageStore.open(dir, MessageStore.KEEP_ALL);
+        MessageSummary a = first.store(Mails.client(), Mails.envelope(), Mails.stream(Mails.PLAIN));
+        MessageSummary b = first.store(Mails.client(), Mails.envelope(), Mails.stream(Mails.MIXED));
+        first.close();
+        assertThat(names()).contains(MessageStore.INDEX);
+        // The index, not the .json, is read: a changed .json does not show.
+        Path json = dir.resolve(b.id() + ".json");
+        Files.writeString(json, Files.readString(json).replace("Hello wörld report", "changed"));
+        Files.delete(dir.resolve(a.id() + ".eml"));
+        Files.writeString(dir.resolve("by-hand.eml"), Mails.PLAIN);
+
+        MessageStore second = MessageStore.open(dir, MessageStore.KEEP_ALL);
+
+        assertThat(second.messages()).extracting(MessageSummary::id).containsExactlyInAnyOrder(b.id(), "by-hand");
+        assertThat(second.message(b.id()).orElseThrow().subject()).isEqualTo("Hello wörld report");
+        assertThat(names()).doesNotContain(a.id() + ".json");
+    }
+
+    @Test
+    void anUnreadableIndexIsIgnored() throws Exception {
+        MessageStore first = MessageStore.open(dir, MessageStore.KEEP_ALL);
+        MessageSummary a = first.store(Mails.client(), Mails.envelope(), Mails.stream(Mails.PLAIN));
+        Files.writeString(dir.resolve(MessageStore.INDEX), "{not json");
+
+        assertThat(MessageStore.open(dir, MessageStore.KEEP_ALL).messages()).containsExactly(a);
+    }
+
+    @Test
+    void keepsTheNewestNMessages() throws Exception {
+        MessageStore store = MessageStore.open(dir, 2);
+        MessageSummary a = store.store(Mails.client(), Mails.envelope(), Mails.stream(Mails.PLAIN));
+        MessageSummary b = store.store(Mails.client(), Mails.envelope(), Mails.stream(Mails.PLAIN));
+        MessageSummary c = store.store(Mails.client(), Mails.envelope(), Mails.stream(Mails.PLAIN));
+
+        assertThat(store.messages()).containsExactly(c, b);
+        assertThat(names()).doesNotContain(a.id() + ".eml", a.id() + ".json").hasSize(4);
+        assertThat(MessageStore.open(dir, 1).messages()).containsExactly(c);
+        assertThat(names()).hasSize(2);
+    }
+
+    @Test
+    void aFolderThatCannotBeCreatedIsAClearErrorAtStart() throws Exception {
+        Path file = Files.writeString(dir.resolve("plain-file"), "x");
+
+        assertThatThrownBy(() -> MessageStore.open(file.resolve("mail"), MessageStore.KEEP_ALL))
+                .isInstanceOf(FolderException.class)
+                .hasMessageStartingWith("cannot use " + file.resolve("mail") + " as the inbox folder: cannot create it");
+    }
+
+    @Test
+    void deletesSomeOrAll() throws Exception {
+        MessageStore store = MessageStore.open(dir, MessageStore.KEEP_ALL);
+        MessageSummary a = store.store(Mails.client(), Mails.envelope(), Mails.stream(Mails.PLAIN));
+        MessageSummary b = store.store(Mails.client(), Mails.envelope(), Mails.stream(Mails.PLAIN));
+        store.store(Mails.client(), Mails.envelope(), Mails.stream(Mails.PLAIN));
+
+        assertThat(store.delete(List.of(a.id(), "nonexistent"))).isEqualTo(1);
+        assertThat(store.messages()).hasSize(2).doesNotContain(a);
+        assertThat(names()).hasSize(4);
+        assertThat(store.deleteAll()).isEqualTo(2);
+        assertThat(names()).isEmpty();
+        assertThat(store.message(b.id())).isEmpty();
+    }
+
+    @Test
+    void awaitReturnsAMatchThatArrivesLater() throws Exception {
+        MessageStore store = MessageStore.open(dir, MessageStore.KEEP_ALL);
+        Thread sender = new Thread(() -> {
+            try {
+                Thread.sleep(100);
+                store.store(Mails.client(), Mails.envelope(), Mails.stream(Mails.MIXED));
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        sender.start();
+        try {
+            assertThat(store.await(m -> m.subject().contains("report"), Duration.ofSeconds(10)))
+                    .hasValueSatisfying(m -> assertThat(m.attachments()).isEqualTo(1));
+            assertThat(store.await(m -> m.subject().contains("never"), Duration.ofMillis(50))).isEmpty();
+        } finally {
+            sender.join();
+        }
+    }
+}
