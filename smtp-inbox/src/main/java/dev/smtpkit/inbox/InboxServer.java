@@ -5,6 +5,9 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import dev.smtpkit.testkit.explain.Explainer;
+import dev.smtpkit.testkit.explain.Finding;
+import dev.smtpkit.testkit.explain.Line;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -436,18 +439,69 @@ public final class InboxServer implements AutoCloseable {
                 ts.add(one);
             }
             o.set("Transactions", ts);
+            List<SmtpSession.Line> transcript = s.transcript();
+            List<List<Finding>> findings = explain(transcript, s.ended().isPresent() && s.linesOmitted() == 0);
             ArrayNode lines = Jsons.array();
-            for (SmtpSession.Line line : s.transcript()) {
+            ArrayNode all = Jsons.array();
+            for (int i = 0; i < transcript.size(); i++) {
+                SmtpSession.Line line = transcript.get(i);
                 ObjectNode one = Jsons.object();
                 one.put("At", line.at().toString());
                 one.put("From", String.valueOf(line.from()));
                 one.put("Text", line.text());
+                ArrayNode here = Jsons.array();
+                for (Finding f : findings.get(i)) {
+                    ObjectNode finding = Jsons.object();
+                    finding.put("ID", f.id());
+                    finding.put("Severity", f.severity().label());
+                    finding.put("Reference", f.reference());
+                    finding.put("Message", f.message());
+                    finding.put("Line", i);
+                    here.add(finding);
+                    all.add(finding);
+                }
+                one.set("Findings", here);
                 lines.add(one);
             }
             o.set("Transcript", lines);
+            o.set("Findings", all);
             o.put("LinesOmitted", s.linesOmitted());
         }
         return o;
+    }
+
+    /**
+     * What {@code smtpkit explain} finds in a session, by transcript line: notes are no lines of
+     * the conversation and get none. Only a session that has ended, whole, is explained as one
+     * (a missing QUIT is a finding only then).
+     */
+    static List<List<Finding>> explain(List<SmtpSession.Line> transcript, boolean complete) {
+        List<Line> conversation = new ArrayList<>();
+        int[] index = new int[transcript.size()];
+        for (int i = 0; i < transcript.size(); i++) {
+            SmtpSession.Line line = transcript.get(i);
+            if (line.from() == 'C' || line.from() == 'S') {
+                conversation.add(line.from() == 'C' ? Line.client(line.text()) : Line.server(line.text()));
+                index[conversation.size() - 1] = i;
+            }
+        }
+        List<Finding> found;
+        if (complete) {
+            found = Explainer.explain(conversation).findings();
+        } else {
+            Explainer.Live live = Explainer.live();
+            conversation.forEach(live::add);
+            found = live.explanation().findings();
+        }
+        List<List<Finding>> byLine = new ArrayList<>();
+        for (int i = 0; i < transcript.size(); i++) {
+            byLine.add(new ArrayList<>());
+        }
+        for (Finding f : found) {
+            // Findings number the conversation's lines from 1.
+            byLine.get(index[f.line() - 1]).add(f);
+        }
+        return byLine;
     }
 
     private ObjectNode faultsJson() {

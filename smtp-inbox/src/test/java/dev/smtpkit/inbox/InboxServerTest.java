@@ -230,6 +230,28 @@ class InboxServerTest {
         }
     }
 
+    @Test
+    @DisplayName("issue 19: /session/{ID} marks what the conversation means beside its lines: HELO without a name, a close without QUIT")
+    void sessionsCarryTheExplainersFindings() throws Exception {
+        try (TestInbox inbox = new TestInbox(dir)) {
+            talk(inbox.smtp.port(), "HELO", "NOOP");
+            awaitClosed(inbox, 1);
+            JsonNode list = json(inbox.get("/api/v1/sessions"));
+            JsonNode full = json(inbox.get("/api/v1/session/" + list.get("sessions").get(0).get("ID").asText()));
+            assertThat(full.get("Findings").findValuesAsText("ID")).contains("helo-without-domain", "close-without-quit");
+            JsonNode transcript = full.get("Transcript");
+            int helo = -1;
+            for (int i = 0; i < transcript.size(); i++) {
+                if (transcript.get(i).get("Text").asText().equals("HELO")) {
+                    helo = i;
+                }
+            }
+            assertThat(helo).as("the HELO line").isNotNegative();
+            assertThat(transcript.get(helo).get("Findings").findValuesAsText("ID")).containsExactly("helo-without-domain");
+            assertThat(full.get("Findings").get(0).get("Severity").asText()).isIn("info", "warning", "error");
+        }
+    }
+
     private static void awaitClosed(TestInbox inbox, int count) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (inbox.sessions.sessions().stream().filter(s -> s.ended().isPresent()).count() < count) {

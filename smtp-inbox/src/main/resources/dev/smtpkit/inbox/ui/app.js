@@ -263,6 +263,11 @@ async function openSession(id) {
   for (const line of s.Transcript) {
     const cls = line.From === "*" ? "note" : line.From;
     transcript.append(el("span", { class: cls, text: (line.From === "*" ? "-- " : line.From + ": ") + line.Text + "\n" }));
+    // What `smtpkit explain` finds, under the line it is about.
+    for (const f of line.Findings || []) {
+      transcript.append(el("span", { class: "finding " + f.Severity,
+        text: "   >> " + f.Severity + " " + f.ID + ": " + f.Message + " (" + f.Reference + ")\n" }));
+    }
   }
   if (s.LinesOmitted) transcript.append(el("span", { class: "note", text: "-- " + s.LinesOmitted + " more lines not kept\n" }));
   $("session").replaceChildren(fields,
