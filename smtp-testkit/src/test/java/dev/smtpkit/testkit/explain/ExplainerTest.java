@@ -227,6 +227,19 @@ class ExplainerTest {
         }
 
         @Test
+        @DisplayName("the shipped list knows F-Secure Internet Gatekeeper's own 354 and its refusal of an infected message")
+        void shippedInterceptorEntries() {
+            Explanation e = explain("S: 220 mx.example.org ESMTP", "C: HELO a.example", "S: 250 mx.example.org",
+                    "C: MAIL FROM:<a@example.com>", "S: 250 Ok", "C: RCPT TO:<b@example.org>", "S: 250 Ok", "C: DATA",
+                    "S: 354 Enter mail (F-Secure Internet Gatekeeper)", "C: x", "C: .",
+                    "S: 554 Infected by EICAR-Test-File (F-Secure Internet Gatekeeper)", "C: QUIT", "S: 221 Bye");
+            assertThat(e.findings()).filteredOn(f -> f.id().equals("middlebox-suspected"))
+                    .extracting(Finding::line).contains(9, 12);
+            assertThat(e.findings()).filteredOn(f -> f.line() == 9).singleElement()
+                    .satisfies(f -> assertThat(f.reference()).contains("F-Secure Internet Gatekeeper"));
+        }
+
+        @Test
         @DisplayName("every entry of the shipped data file names a source")
         void dataFileHasSources() {
             assertThat(Middleboxes.builtIn().entries()).isNotEmpty()
