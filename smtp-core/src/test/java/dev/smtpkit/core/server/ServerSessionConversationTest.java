@@ -58,7 +58,16 @@ class ServerSessionConversationTest {
                 assertThat(got.get(i).status()).as(c.name() + " reply " + i).isEqualTo(expected.get(i).status());
             }
         }
+        if (!endsWithQuit(c)) {
+            // A client that closes instead of sending QUIT (RFC 5321 §4.1.1.10 says it should not).
+            d.endOfInput();
+        }
         assertThat(d.session.state()).as(c.name()).isEqualTo(ServerState.CLOSED);
+    }
+
+    static boolean endsWithQuit(Conversation c) {
+        List<String> client = c.steps().stream().filter(Step::client).flatMap(s -> s.lines().stream()).toList();
+        return client.get(client.size() - 1).equalsIgnoreCase("QUIT");
     }
 
     /** Groups script lines into replies: a reply ends at a line whose fourth character is a space. */
