@@ -7,6 +7,7 @@ import dev.smtpkit.client.sasl.SaslClientMechanisms;
 import dev.smtpkit.core.Envelope;
 import dev.smtpkit.core.Parameters;
 import dev.smtpkit.core.Reply;
+import dev.smtpkit.core.Timeout;
 import dev.smtpkit.core.client.ClientConfig;
 import dev.smtpkit.core.client.ClientEvent;
 import dev.smtpkit.core.client.ClientSession;
@@ -21,6 +22,7 @@ import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 import java.security.GeneralSecurityException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -79,6 +81,9 @@ final class LmtpSender {
         return new LmtpSender(request, transcript).run();
     }
 
+    /** The stage of the reply being waited for, for the timeout and its message. */
+    private Timeout awaiting = Timeout.GREETING;
+
     private SendOutcome run() {
         InetSocketAddress address = request.server().resolve();
         if (address.isUnresolved()) {
@@ -110,7 +115,9 @@ final class LmtpSender {
         try {
             loop();
         } catch (SocketTimeoutException e) {
-            problem = "no reply from " + request.server() + " within " + request.timeout().toSeconds() + "s";
+            problem = "no reply from " + request.server() + " within " + wait(awaiting).toSeconds() + " s at "
+                    + SendCommand.stageName(awaiting) + " (--stage-timeout " + SendCommand.stageName(awaiting)
+                    + "=SECONDS" + (awaiting == Timeout.DATA_TERMINATION ? "" : " or --timeout") + ")";
         } catch (SSLException e) {
             problem = "TLS with " + request.server() + " failed: " + CliFailure.describe(e);
         } catch (IOException e) {
@@ -122,6 +129,23 @@ final class LmtpSender {
                 .map(p -> refused ? CliFailure.failed(p) : CliFailure.unreachable(p)));
     }
 
+    /**
+     * How long to wait for a reply at this stage (RFC 5321 §4.5.3.2, which RFC 2033 §4 keeps for
+     * LMTP): what --stage-timeout set, else 10 minutes for the end of data, where the server may
+     * be delivering to every recipient, else --timeout; as the SMTP path does.
+     */
+    private Duration wait(Timeout stage) {
+        Duration set = request.stageTimeouts().get(stage);
+        if (set != null) {
+            return set;
+        }
+        return stage == Timeout.DATA_TERMINATION ? stage.rfcDefault() : request.timeout();
+    }
+
+    private static int millis(Duration d) {
+        return (int) Math.max(1, Math.min(Integer.MAX_VALUE, d.toMillis()));
+    }
+
     /** The transport loop: take events until the session closes, reading when it needs input. */
     private void loop() throws IOException {
         byte[] buffer = new byte[16 * 1024];
@@ -129,6 +153,8 @@ final class LmtpSender {
             ClientEvent event = session.nextEvent();
             if (event instanceof ClientEvent.NeedInput) {
                 flush();
+                awaiting = session.timeout().orElse(Timeout.CLIENT_COMMAND);
+                socket.setSoTimeout(millis(wait(awaiting)));
                 int n = in.read(buffer);
                 if (n < 0) {
                     session.receiveEndOfInput();

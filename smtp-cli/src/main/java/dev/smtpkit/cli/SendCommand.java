@@ -249,8 +249,8 @@ final class SendCommand implements Callable<Integer> {
                 throw CliFailure.usage("--cafile: " + CliFailure.describe(e));
             }
         }
-        if (lmtp && (caFile != null || !stageTimeouts.isEmpty())) {
-            throw CliFailure.usage("--cafile and --stage-timeout are not available with --lmtp");
+        if (lmtp && caFile != null) {
+            throw CliFailure.usage("--cafile is not available with --lmtp");
         }
         if (maxReplyLine < 512) {
             throw CliFailure.usage("--max-reply-line must be at least 512 (RFC 5321 §4.5.3.1.5): " + maxReplyLine);

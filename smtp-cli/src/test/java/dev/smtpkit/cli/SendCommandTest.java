@@ -216,6 +216,42 @@ class SendCommandTest {
     }
 
     @Test
+    @DisplayName("RFC 2033 §4, RFC 5321 §4.5.3.2.6: send --lmtp takes --stage-timeout; an end of data never answered ends at data-end, not --timeout")
+    void lmtpHasStageTimeouts() throws Exception {
+        try (ServerSocket listener = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            // An LMTP server that takes the message and never answers its end.
+            Thread server = new Thread(() -> {
+                try (java.net.Socket s = listener.accept()) {
+                    java.io.BufferedReader in = new java.io.BufferedReader(
+                            new java.io.InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII));
+                    java.io.OutputStream out = s.getOutputStream();
+                    out.write("220 lmtp.test LMTP\r\n".getBytes(StandardCharsets.US_ASCII));
+                    for (String line = in.readLine(); line != null; line = in.readLine()) {
+                        String reply = line.startsWith("LHLO") ? "250 lmtp.test\r\n"
+                                : line.startsWith("MAIL") || line.startsWith("RCPT") ? "250 OK\r\n"
+                                : line.equals("DATA") ? "354 go ahead\r\n" : null;
+                        if (reply != null) {
+                            out.write(reply.getBytes(StandardCharsets.US_ASCII));
+                        }
+                    }
+                } catch (java.io.IOException e) {
+                    // The client gave up and closed: the point.
+                }
+            }, "silent-lmtp-server");
+            server.start();
+            long start = System.nanoTime();
+            Cli c = Cli.run("send", "--to", "127.0.0.1:" + listener.getLocalPort(), "--lmtp", "--from", "a@example.com",
+                    "--rcpt", "b@example.org", "--timeout", "60", "--stage-timeout", "data-end=1");
+            java.time.Duration took = java.time.Duration.ofNanos(System.nanoTime() - start);
+            assertThat(c.exitCode()).as(c.toString()).isEqualTo(3);
+            assertThat(c.err()).contains("within 1 s at data-end");
+            assertThat(took).isLessThan(java.time.Duration.ofSeconds(30));
+            server.join(10_000);
+            assertThat(server.isAlive()).isFalse();
+        }
+    }
+
+    @Test
     void stageTimeoutsAndCaFileAreChecked() throws Exception {
         Cli unknown = Cli.run("send", "--from", "a@example.com", "--rcpt", "b@example.org", "--stage-timeout", "dot=5");
         unknown.assertOneLineError(2, "unknown stage 'dot'; the stages are greeting, mail, rcpt, data-init, data-block,"
