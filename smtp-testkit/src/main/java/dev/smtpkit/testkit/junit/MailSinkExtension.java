@@ -26,6 +26,9 @@ import org.opentest4j.TestAbortedException;
  * void sendsWelcomeMail(MailSink mail, @MailSinkPort int port) { ... }
  * }</pre>
  *
+ * <p>Without settings, {@code @ExtendWith(MailSinkExtension.class)} on the class is enough: a
+ * fresh sink with the defaults for each test.
+ *
  * <ul>
  *   <li>{@link #perTest()}: a fresh sink, on a fresh port, for each test, closed after it: the
  *       choice for {@link dev.smtpkit.testkit.FaultPlan fault plans}, whose counts run over a
@@ -62,6 +65,14 @@ public final class MailSinkExtension implements BeforeAllCallback, AfterAllCallb
         this.lifecycle = lifecycle;
         this.builder = Objects.requireNonNull(builder, "builder");
         this.explain = explain;
+    }
+
+    /**
+     * A fresh sink with the defaults for each test, as {@link #perTest()}: what
+     * {@code @ExtendWith(MailSinkExtension.class)} makes, for the tests that need no settings.
+     */
+    public MailSinkExtension() {
+        this(Lifecycle.PER_TEST, MailSink.builder(), true);
     }
 
     /** One sink with the defaults for the whole class, cleared before each test. */
