@@ -3,6 +3,7 @@ module dev.smtpkit.testkit {
     requires transitive dev.smtpkit.core;
     requires transitive dev.smtpkit.server;
     requires org.slf4j;
+    requires transitive org.opentest4j;
     requires static org.junit.jupiter.api;
 
     exports dev.smtpkit.testkit;

@@ -139,8 +139,10 @@ public final class MailSink implements AutoCloseable {
     /**
      * Waits until at least {@code count} messages were taken and returns them all.
      *
-     * @throws AssertionError if fewer arrived within {@code timeout}, saying how many did and
-     *                        which; or if the thread was interrupted while waiting
+     * @throws AssertionError if fewer arrived within {@code timeout} (an opentest4j
+     *                        {@code AssertionFailedError} with the count expected and the count
+     *                        taken), saying how many did and which; or if the thread was
+     *                        interrupted while waiting
      */
     public List<CapturedMessage> awaitMessages(int count, Duration timeout) {
         Objects.requireNonNull(timeout, "timeout");
@@ -152,9 +154,9 @@ public final class MailSink implements AutoCloseable {
             while (messages.size() < count) {
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
-                    throw new AssertionError("MailSink expected " + plural(count, "message") + " within " + Printable.duration(timeout)
-                            + " but " + (messages.isEmpty() ? "none" : messages.size()) + " arrived"
-                            + (messages.isEmpty() ? "" : ": " + messages));
+                    throw new org.opentest4j.AssertionFailedError("MailSink expected " + plural(count, "message") + " within "
+                            + Printable.duration(timeout) + " but " + (messages.isEmpty() ? "none" : messages.size()) + " arrived"
+                            + (messages.isEmpty() ? "" : ": " + messages), count, messages.size());
                 }
                 try {
                     TimeUnit.NANOSECONDS.timedWait(lock, left);

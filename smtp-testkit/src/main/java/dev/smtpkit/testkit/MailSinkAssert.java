@@ -2,12 +2,14 @@ package dev.smtpkit.testkit;
 
 import java.util.List;
 import java.util.Objects;
+import org.opentest4j.AssertionFailedError;
 
 /**
  * Assertions on what a {@link MailSink} took, in the fluent style of AssertJ without needing it:
  * {@code sink.assertThat().hasMessages(1).message(0).hasSubject("Welcome")}. A failure is an
- * {@link AssertionError} that lists the messages there were, so a test report shows what arrived
- * instead of only what did not.
+ * opentest4j {@link AssertionFailedError} with the expected and actual values, which IDEs show
+ * as a diff, and a message that lists the messages there were, so a test report shows what
+ * arrived instead of only what did not.
  */
 public final class MailSinkAssert {
 
@@ -20,8 +22,8 @@ public final class MailSinkAssert {
     /** Checks that exactly {@code count} messages were taken. */
     public MailSinkAssert hasMessages(int count) {
         if (messages.size() != count) {
-            throw new AssertionError("expected the mail sink to have " + count + " message" + (count == 1 ? "" : "s")
-                    + " but it has " + messages.size() + describe());
+            throw new AssertionFailedError("expected the mail sink to have " + count + " message" + (count == 1 ? "" : "s")
+                    + " but it has " + messages.size() + describe(), count, messages.size());
         }
         return this;
     }
@@ -34,7 +36,7 @@ public final class MailSinkAssert {
     /** Assertions on the message at {@code index} (from 0, in arrival order); fails if there is none. */
     public CapturedMessageAssert message(int index) {
         if (index < 0 || index >= messages.size()) {
-            throw new AssertionError("expected a message #" + index + " in the mail sink but it has " + messages.size()
+            throw new AssertionFailedError("expected a message #" + index + " in the mail sink but it has " + messages.size()
                     + describe());
         }
         return new CapturedMessageAssert(messages.get(index), "message #" + index);
@@ -68,40 +70,46 @@ public final class MailSinkAssert {
 
         /** Checks the envelope sender ({@code local@domain}, or {@code ""} for {@code <>}). */
         public CapturedMessageAssert hasSender(String address) {
-            return check(message.sender().equals(address), "envelope sender <" + address + ">", "<" + message.sender() + ">");
+            return check(message.sender().equals(address), "envelope sender <" + address + ">", "<" + message.sender() + ">",
+                    address, message.sender());
         }
 
         /** Checks the accepted envelope recipients, all of them, in RCPT order. */
         public CapturedMessageAssert hasRecipients(String... addresses) {
             List<String> expected = List.of(addresses);
-            return check(message.recipients().equals(expected), "envelope recipients " + expected, message.recipients());
+            return check(message.recipients().equals(expected), "envelope recipients " + expected, message.recipients(),
+                    expected, message.recipients());
         }
 
         /** Checks the decoded Subject. */
         public CapturedMessageAssert hasSubject(String subject) {
             return check(message.subject().filter(subject::equals).isPresent(), "subject \"" + subject + "\"",
-                    message.subject().map(s -> "\"" + s + "\"").orElse("no Subject field"));
+                    message.subject().map(s -> "\"" + s + "\"").orElse("no Subject field"), subject,
+                    message.subject().orElse(null));
         }
 
         /** Checks that a field {@code name} (any case) has the value {@code value}, among its values. */
         public CapturedMessageAssert hasHeader(String name, String value) {
             List<String> values = message.headers().all(name);
-            return check(values.contains(value), name + ": " + value, values.isEmpty() ? "no " + name + " field" : name + " " + values);
+            return check(values.contains(value), name + ": " + value, values.isEmpty() ? "no " + name + " field" : name + " " + values,
+                    name + ": " + value, values.stream().map(v -> name + ": " + v).toList());
         }
 
         /** Checks that the body contains {@code text}. */
         public CapturedMessageAssert hasBodyContaining(String text) {
-            return check(message.body().contains(text), "a body containing \"" + text + "\"", "\"" + message.body() + "\"");
+            return check(message.body().contains(text), "a body containing \"" + text + "\"", "\"" + message.body() + "\"",
+                    text, message.body());
         }
 
         /** Checks that the message came over TLS (RFC 3207). */
         public CapturedMessageAssert wasSentOverTls() {
-            return check(message.isTls(), "delivery over TLS", "plaintext");
+            return check(message.isTls(), "delivery over TLS", "plaintext", true, false);
         }
 
         /** Checks the HELO or EHLO name. */
         public CapturedMessageAssert hasHelloName(String name) {
-            return check(message.helloName().equals(name), "HELO/EHLO name " + name, message.helloName());
+            return check(message.helloName().equals(name), "HELO/EHLO name " + name, message.helloName(), name,
+                    message.helloName());
         }
 
         /** The message, for checks these methods do not offer. */
@@ -109,9 +117,11 @@ public final class MailSinkAssert {
             return message;
         }
 
-        private CapturedMessageAssert check(boolean ok, String expected, Object actual) {
+        /** Fails, saying {@code expectedText} and {@code actualText}, with the values an IDE diffs. */
+        private CapturedMessageAssert check(boolean ok, String expectedText, Object actualText, Object expected, Object actual) {
             if (!ok) {
-                throw new AssertionError(label + ": expected " + expected + " but was " + actual + "\n  " + message);
+                throw new AssertionFailedError(label + ": expected " + expectedText + " but was " + actualText + "\n  " + message,
+                        expected, actual);
             }
             return this;
         }

@@ -184,10 +184,18 @@ class MailSinkTest {
         @DisplayName("Assertion failures show what was expected and what arrived")
         void assertionFailures(MailSink sink) throws Exception {
             assertThatThrownBy(() -> sink.assertThat().hasMessages(1))
-                    .isInstanceOf(AssertionError.class).hasMessage("expected the mail sink to have 1 message but it has 0");
+                    .isInstanceOfSatisfying(org.opentest4j.AssertionFailedError.class, e -> {
+                        assertThat(e.getExpected().getValue()).isEqualTo(1);
+                        assertThat(e.getActual().getValue()).isEqualTo(0);
+                    })
+                    .hasMessage("expected the mail sink to have 1 message but it has 0");
             Transport.send(welcome(angus(sink)));
             assertThatThrownBy(() -> sink.assertThat().message(0).hasSubject("Hello"))
-                    .isInstanceOf(AssertionError.class)
+                    .isInstanceOfSatisfying(org.opentest4j.AssertionFailedError.class, e -> {
+                        // The values an IDE shows side by side.
+                        assertThat(e.getExpected().getValue()).isEqualTo("Hello");
+                        assertThat(e.getActual().getValue()).isEqualTo("Grüße aus dem Test");
+                    })
                     .hasMessageStartingWith("message #0: expected subject \"Hello\" but was \"Grüße aus dem Test\"")
                     .hasMessageContaining("CapturedMessage[<app@example.com> -> [ada@example.org, bob@example.org, carol@example.org]");
             assertThatThrownBy(() -> sink.assertThat().message(0).hasRecipients("ada@example.org"))

@@ -47,6 +47,11 @@ class ScriptedClientTest {
                     .hasMessageContaining("expected: S: 250 2.0.0 OK")
                     .hasMessageContaining("actual:   S: 550 nope")
                     .hasMessageContaining("transcript so far:\n    S: 220 testkit.invalid ESMTP\n    C: NOOP\n    S: 550 nope")
+                    .isInstanceOfSatisfying(org.opentest4j.AssertionFailedError.class, e -> {
+                        // What IDEs show side by side: the script's line and what came.
+                        assertThat(e.getExpected().getStringRepresentation()).contains("250 2.0.0 OK");
+                        assertThat(e.getActual().getStringRepresentation()).contains("550 nope");
+                    })
                     .extracting(e -> ((ScriptMismatchException) e).mismatch().step()).isEqualTo(3);
         }
     }
