@@ -43,6 +43,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import javax.net.ssl.SSLContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -511,8 +512,13 @@ public final class SmtpServer implements AutoCloseable {
         private int port = 25;
         private int backlog = 128;
         private SessionHandler.Factory factory;
-        private ServerConfig.Builder config = ServerConfig.builder();
-        private Limits.Builder limits = Limits.builder();
+        /** What {@link #config} gave, or the defaults; the setters below apply on top, whatever the order of calls. */
+        private ServerConfig base = ServerConfig.builder().build();
+        /** Each protocol setter's change, in call order, applied to {@link #base} at build. */
+        private final List<Consumer<ServerConfig.Builder>> config = new ArrayList<>();
+        private final List<Consumer<Limits.Builder>> limits = new ArrayList<>();
+        /** What {@link #limits(Limits)} gave, if it was called: it wins over the limits of {@link #base}. */
+        private Limits limitsBase;
         private Duration commandTimeout = Timeout.SERVER_COMMAND.rfcDefault();
         private Duration dataBlockTimeout = Timeout.DATA_BLOCK.rfcDefault();
         private Duration dataTerminationTimeout = Timeout.DATA_TERMINATION.rfcDefault();
@@ -576,89 +582,101 @@ public final class SmtpServer implements AutoCloseable {
             return this;
         }
 
-        /** All protocol settings at once, replacing those set before (limits included). */
+        /**
+         * All protocol settings at once, as the base that the setters of this builder
+         * ({@link #hostname}, {@link #maxMessageSize}, ...) change, whether they are called
+         * before or after it; a second call replaces the first base.
+         */
         public Builder config(ServerConfig config) {
-            Objects.requireNonNull(config, "config");
-            this.config = config.toBuilder();
-            this.limits = config.limits().toBuilder();
+            this.base = Objects.requireNonNull(config, "config");
             return this;
         }
 
         /** The name in the greeting, the EHLO reply and 221 (RFC 5321 §4.1.1.1, §4.2): {@code localhost} by default, so set it. */
         public Builder hostname(String hostname) {
-            config.hostname(Objects.requireNonNull(hostname, "hostname"));
+            Objects.requireNonNull(hostname, "hostname");
+            config.add(c -> c.hostname(hostname));
             return this;
         }
 
-        /** All size and count limits at once ({@link Limits#DEFAULTS}). */
+        /**
+         * All size and count limits at once ({@link Limits#DEFAULTS}), in place of those of
+         * {@link #config}, as the base that {@link #maxMessageSize} and the other limit setters
+         * change, whether they are called before or after it.
+         */
         public Builder limits(Limits limits) {
-            this.limits = Objects.requireNonNull(limits, "limits").toBuilder();
+            this.limitsBase = Objects.requireNonNull(limits, "limits");
             return this;
         }
 
         /** {@link Limits#maxMessageSize()}, advertised as SIZE (RFC 1870): 10,240,000 octets; 0 for none. */
         public Builder maxMessageSize(long octets) {
-            limits.maxMessageSize(octets);
+            limits.add(l -> l.maxMessageSize(octets));
             return this;
         }
 
         /** {@link Limits#maxRecipients()} per transaction (RFC 5321 §4.5.3.1.8: 100). */
         public Builder maxRecipients(int count) {
-            limits.maxRecipients(count);
+            limits.add(l -> l.maxRecipients(count));
             return this;
         }
 
         /** {@link Limits#maxCommandLine()} (RFC 5321 §4.5.3.1.4: 512 octets). */
         public Builder maxCommandLine(int octets) {
-            limits.maxCommandLine(octets);
+            limits.add(l -> l.maxCommandLine(octets));
             return this;
         }
 
         /** {@link Limits#maxTextLine()} (RFC 5321 §4.5.3.1.6: 1000 octets); what happens over it is {@link #longLines}. */
         public Builder maxTextLine(int octets) {
-            limits.maxTextLine(octets);
+            limits.add(l -> l.maxTextLine(octets));
             return this;
         }
 
         /** {@link Limits#maxBadCommands()} before 421 and close (20). */
         public Builder maxBadCommands(int count) {
-            limits.maxBadCommands(count);
+            limits.add(l -> l.maxBadCommands(count));
             return this;
         }
 
         /** {@link Limits#maxJunkCommands()}: NOOP, RSET, VRFY, EXPN, HELP between messages before each counts as bad (100). */
         public Builder maxJunkCommands(int count) {
-            limits.maxJunkCommands(count);
+            limits.add(l -> l.maxJunkCommands(count));
             return this;
         }
 
         /** HELO/EHLO without a name ({@link HeloPolicy#REQUIRE_NAME}). */
         public Builder heloPolicy(HeloPolicy policy) {
-            config.heloPolicy(Objects.requireNonNull(policy, "policy"));
+            Objects.requireNonNull(policy, "policy");
+            config.add(c -> c.heloPolicy(policy));
             return this;
         }
 
         /** Bare CR or LF in message data ({@link BareLineEndingPolicy#REJECT}). */
         public Builder bareLineEnding(BareLineEndingPolicy policy) {
-            config.bareLineEnding(Objects.requireNonNull(policy, "policy"));
+            Objects.requireNonNull(policy, "policy");
+            config.add(c -> c.bareLineEnding(policy));
             return this;
         }
 
         /** Data lines over {@link #maxTextLine} ({@link LongLinePolicy#ACCEPT}). */
         public Builder longLines(LongLinePolicy policy) {
-            config.longLines(Objects.requireNonNull(policy, "policy"));
+            Objects.requireNonNull(policy, "policy");
+            config.add(c -> c.longLines(policy));
             return this;
         }
 
         /** How strictly commands are read ({@link ParseMode#STRICT}). */
         public Builder parseMode(ParseMode mode) {
-            config.parseMode(Objects.requireNonNull(mode, "mode"));
+            Objects.requireNonNull(mode, "mode");
+            config.add(c -> c.parseMode(mode));
             return this;
         }
 
         /** The extensions advertised in EHLO ({@link ServerConfig#DEFAULT_EXTENSIONS}). */
         public Builder extensions(Set<ServerExtension> extensions) {
-            config.extensions(Set.copyOf(Objects.requireNonNull(extensions, "extensions")));
+            Set<ServerExtension> copy = Set.copyOf(Objects.requireNonNull(extensions, "extensions"));
+            config.add(c -> c.extensions(copy));
             return this;
         }
 
@@ -909,7 +927,8 @@ public final class SmtpServer implements AutoCloseable {
 
         /** Whether MAIL needs AUTH first ({@link AuthPolicy#OPTIONAL}; REQUIRED gives 530 5.7.0, RFC 4954 §6). */
         public Builder authPolicy(AuthPolicy policy) {
-            config.authPolicy(Objects.requireNonNull(policy, "policy"));
+            Objects.requireNonNull(policy, "policy");
+            config.add(c -> c.authPolicy(policy));
             return this;
         }
 
@@ -918,13 +937,15 @@ public final class SmtpServer implements AutoCloseable {
          * 538 5.7.11 to AUTH, RFC 4954 §4, §6); ALLOWED only for tests and trusted networks.
          */
         public Builder plaintextAuth(PlaintextAuth policy) {
-            config.plaintextAuth(Objects.requireNonNull(policy, "policy"));
+            Objects.requireNonNull(policy, "policy");
+            config.add(c -> c.plaintextAuth(policy));
             return this;
         }
 
         /** Failed AUTH attempts on one connection before 421 and close (3). */
         public Builder maxAuthFailures(int count) {
-            config.maxAuthFailures(atLeast("maxAuthFailures", count, 1));
+            int checked = atLeast("maxAuthFailures", count, 1);
+            config.add(c -> c.maxAuthFailures(checked));
             return this;
         }
 
@@ -965,7 +986,11 @@ public final class SmtpServer implements AutoCloseable {
             if (factory == null) {
                 throw new IllegalStateException("SmtpServer.Builder needs handler(...) or messageHandler(...)");
             }
-            ServerConfig.Builder protocol = config.limits(limits.build());
+            Limits.Builder limitsBuilder = (limitsBase != null ? limitsBase : base.limits()).toBuilder();
+            limits.forEach(change -> change.accept(limitsBuilder));
+            ServerConfig.Builder protocol = base.toBuilder();
+            config.forEach(change -> change.accept(protocol));
+            protocol.limits(limitsBuilder.build());
             if (sasl != null) {
                 protocol.authMechanisms(sasl.names());
             } else if (authenticator != null) {

@@ -594,6 +594,29 @@ class SmtpServerTest {
     }
 
     @Test
+    @DisplayName("Issue 16: config(...) is the base the setters change, so the order of calls never matters")
+    void orderOfBuilderCallsDoesNotMatter() {
+        dev.smtpkit.core.server.ServerConfig whole = dev.smtpkit.core.server.ServerConfig.builder().hostname("from.config")
+                .limits(dev.smtpkit.core.Limits.builder().maxRecipients(3).maxBadCommands(4).build()).build();
+        SmtpServer before = SmtpServer.builder().messageHandler(new Inbox()).maxRecipients(7).hostname("set.first")
+                .config(whole).build();
+        SmtpServer after = SmtpServer.builder().messageHandler(new Inbox()).config(whole).maxRecipients(7)
+                .hostname("set.first").build();
+        for (SmtpServer server : List.of(before, after)) {
+            assertThat(server.config().limits().maxRecipients()).as("the setter wins over config()").isEqualTo(7);
+            assertThat(server.config().hostname()).isEqualTo("set.first");
+            assertThat(server.config().limits().maxBadCommands()).as("what no setter changed comes from config()").isEqualTo(4);
+            server.close();
+        }
+        SmtpServer limits = SmtpServer.builder().messageHandler(new Inbox()).maxMessageSize(1_000)
+                .limits(dev.smtpkit.core.Limits.builder().maxRecipients(9).build()).build();
+        assertThat(limits.config().limits().maxMessageSize()).isEqualTo(1_000);
+        assertThat(limits.config().limits().maxRecipients()).isEqualTo(9);
+        limits.close();
+        assertThatThrownBy(() -> SmtpServer.builder().hostname(null)).isInstanceOf(NullPointerException.class);
+    }
+
+    @Test
     @DisplayName("Virtual threads by default where the runtime has them (Java 21), a bounded pool on Java 17")
     void virtualThreadLookup() {
         assertThat(Threads.virtualThreadPerTask().map(e -> {
