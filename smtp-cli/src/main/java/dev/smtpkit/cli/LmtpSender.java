@@ -13,7 +13,7 @@ import dev.smtpkit.core.client.ClientEvent;
 import dev.smtpkit.core.client.ClientSession;
 import dev.smtpkit.core.client.TransactionResult;
 import dev.smtpkit.core.client.UnsupportedFeatureException;
-import dev.smtpkit.core.server.ProtocolMode;
+import dev.smtpkit.core.ProtocolMode;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;

@@ -5,7 +5,7 @@ import dev.smtpkit.core.Limits;
 import dev.smtpkit.core.server.AuthPolicy;
 import dev.smtpkit.core.server.HeloPolicy;
 import dev.smtpkit.core.server.PlaintextAuth;
-import dev.smtpkit.core.server.ProtocolMode;
+import dev.smtpkit.core.ProtocolMode;
 import dev.smtpkit.core.server.ServerConfig;
 import dev.smtpkit.core.server.ServerExtension;
 import dev.smtpkit.core.server.TlsPolicy;

@@ -9,7 +9,7 @@ import dev.smtpkit.core.Parameters;
 import dev.smtpkit.core.Replies;
 import dev.smtpkit.core.SmtpRejectException;
 import dev.smtpkit.core.server.PlaintextAuth;
-import dev.smtpkit.core.server.ProtocolMode;
+import dev.smtpkit.core.ProtocolMode;
 import dev.smtpkit.core.server.ServerConfig;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

@@ -3,7 +3,7 @@ package dev.smtpkit.core.client;
 import dev.smtpkit.core.Command;
 import dev.smtpkit.core.Limits;
 import dev.smtpkit.core.codec.LineEndingNormalization;
-import dev.smtpkit.core.server.ProtocolMode;
+import dev.smtpkit.core.ProtocolMode;
 import java.util.Objects;
 
 /**

@@ -1,5 +1,6 @@
 package dev.smtpkit.core.server;
 
+import dev.smtpkit.core.ProtocolMode;
 import dev.smtpkit.core.Replies;
 import dev.smtpkit.core.Reply;
 import dev.smtpkit.core.Verb;

@@ -1,5 +1,6 @@
 package dev.smtpkit.core.server;
 
+import dev.smtpkit.core.ProtocolMode;
 import dev.smtpkit.core.BareLineEndingPolicy;
 import dev.smtpkit.core.Limits;
 import dev.smtpkit.core.LongLinePolicy;

@@ -1,5 +1,6 @@
 package dev.smtpkit.core.server;
 
+import dev.smtpkit.core.ProtocolMode;
 import dev.smtpkit.core.Command;
 import dev.smtpkit.core.EnhancedStatus;
 import dev.smtpkit.core.Envelope;

@@ -8,7 +8,7 @@ import dev.smtpkit.core.Mailbox;
 import dev.smtpkit.core.Parameters;
 import dev.smtpkit.core.ReversePath;
 import dev.smtpkit.core.codec.LineEndingNormalization;
-import dev.smtpkit.core.server.ProtocolMode;
+import dev.smtpkit.core.ProtocolMode;
 import dev.smtpkit.core.server.ServerConfig;
 import dev.smtpkit.core.server.ServerEvent;
 import dev.smtpkit.core.server.ServerExtension;

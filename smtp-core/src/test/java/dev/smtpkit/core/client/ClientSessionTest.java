@@ -16,7 +16,7 @@ import dev.smtpkit.core.ReversePath;
 import dev.smtpkit.core.Timeout;
 import dev.smtpkit.core.client.ClientEvent.CloseCause;
 import dev.smtpkit.core.codec.LineEndingNormalization;
-import dev.smtpkit.core.server.ProtocolMode;
+import dev.smtpkit.core.ProtocolMode;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;

@@ -1,5 +1,6 @@
 package dev.smtpkit.core.server;
 
+import dev.smtpkit.core.ProtocolMode;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.smtpkit.core.Envelope;

@@ -1,4 +1,4 @@
-package dev.smtpkit.core.server;
+package dev.smtpkit.core;
 
 /** Which protocol a session speaks: SMTP (RFC 5321) or LMTP (RFC 2033). */
 public enum ProtocolMode {
