@@ -8,6 +8,8 @@ module dev.smtpkit.server {
     requires static io.netty.transport;
     requires static io.netty.codec;
     requires static io.netty.handler;
+    // Linux's native epoll for Transport.NETTY, when the application has it on its class path.
+    requires static io.netty.transport.classes.epoll;
 
     exports dev.smtpkit.server;
     exports dev.smtpkit.server.security;

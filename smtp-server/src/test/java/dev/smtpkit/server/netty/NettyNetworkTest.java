@@ -1,0 +1,23 @@
+package dev.smtpkit.server.netty;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+/** Which of Netty's transports the server runs on. */
+class NettyNetworkTest {
+
+    @Test
+    @DisplayName("Linux's native epoll when netty-transport-native-epoll is on the class path (the tests have it), NIO elsewhere")
+    void epollWhereItLoads() {
+        boolean linuxX64 = System.getProperty("os.name").startsWith("Linux")
+                && System.getProperty("os.arch").matches("amd64|x86_64");
+        NettyNetwork network = (NettyNetwork) NettyNetwork.create();
+        try {
+            assertThat(network.usesEpoll()).isEqualTo(linuxX64);
+        } finally {
+            network.close();
+        }
+    }
+}
