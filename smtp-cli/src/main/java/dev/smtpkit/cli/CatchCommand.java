@@ -83,7 +83,7 @@ final class CatchCommand implements Callable<Integer> {
     @Option(names = "--fault", paramLabel = "STAGE:ACTION[:WHEN]",
             description = "Inject a fault; repeat for more, the first that applies wins. STAGE is connect, helo, auth, mail, "
                     + "rcpt, data (the command) or eod (the end of the data); ACTION is drop or a reply such as "
-                    + "'451 4.3.0 Try later' (at helo, auth and data: drop only); WHEN is always (default), nth=N "
+                    + "'451 4.3.0 Try later' (at auth and data: drop only); WHEN is always (default), nth=N "
                     + "(the N-th occurrence since start) or p=P (probability 0 to 1). Example: --fault 'rcpt:452 4.5.3 Too many:nth=3'. "
                     + "Changeable while running: PUT /api/v1/faults.")
     List<String> fault;

@@ -82,7 +82,7 @@ public final class Catcher implements SessionHandler.Factory, TranscriptListener
         session.line('C', line);
         String verb = line.length() >= 4 ? line.substring(0, 4).toUpperCase(Locale.ROOT) : "";
         FaultRule.Stage stage = switch (verb) {
-            case "HELO", "EHLO", "LHLO" -> FaultRule.Stage.HELO;
+            // HELO, EHLO and LHLO: SessionHandler.hello(), which can answer too.
             case "AUTH" -> FaultRule.Stage.AUTH;
             case "DATA", "BDAT" -> FaultRule.Stage.DATA;
             default -> null;
@@ -133,6 +133,11 @@ public final class Catcher implements SessionHandler.Factory, TranscriptListener
                 return true;
             }
             return false;
+        }
+
+        @Override
+        public void hello(String name) {
+            fault(FaultRule.Stage.HELO);
         }
 
         @Override

@@ -27,11 +27,11 @@ public record FaultRule(Stage stage, Optional<Reply> reply, int nth, double prob
 
         /**
          * Whether the catcher can answer with its own reply here. The server asks the application
-         * at connect, MAIL, RCPT and the end of the data; at HELO, AUTH and the DATA command it
+         * at connect, HELO, MAIL, RCPT and the end of the data; at AUTH and the DATA command it
          * answers by itself, so there the catcher can only drop the connection.
          */
         public boolean canReply() {
-            return this == CONNECT || this == MAIL || this == RCPT || this == EOD;
+            return this == CONNECT || this == HELO || this == MAIL || this == RCPT || this == EOD;
         }
 
         String label() {
@@ -48,7 +48,7 @@ public record FaultRule(Stage stage, Optional<Reply> reply, int nth, double prob
         }
         if (reply.isPresent() && !stage.canReply()) {
             throw new IllegalArgumentException("at " + stage.label() + " the server answers by itself; a fault there can"
-                    + " only drop the connection (replies at connect, mail, rcpt and eod)");
+                    + " only drop the connection (replies at connect, helo, mail, rcpt and eod)");
         }
         if (stage == Stage.CONNECT && reply.isPresent() && reply.get().code() != 421 && reply.get().code() != 554) {
             throw new IllegalArgumentException("a connection is refused with 554 or 421 (RFC 5321 §3.1), not " + reply.get().code());

@@ -28,7 +28,9 @@ class FaultRuleTest {
 
     @Test
     void refusesRulesThatCannotBeCarriedOut() {
-        assertThatThrownBy(() -> FaultRule.parse("helo:451 4.3.0 x")).hasMessageContaining("only drop");
+        assertThatThrownBy(() -> FaultRule.parse("auth:451 4.3.0 x")).hasMessageContaining("only drop");
+        assertThatThrownBy(() -> FaultRule.parse("data:451 4.3.0 x")).hasMessageContaining("only drop");
+        assertThat(FaultRule.parse("helo:550 5.7.1 Go away").reply().orElseThrow().code()).isEqualTo(550);
         assertThatThrownBy(() -> FaultRule.parse("rcpt:250 ok")).hasMessageContaining("4xx or 5xx");
         assertThatThrownBy(() -> FaultRule.parse("connect:550 no")).hasMessageContaining("554 or 421");
         assertThatThrownBy(() -> FaultRule.parse("quit:drop")).hasMessageContaining("unknown stage");

@@ -271,7 +271,7 @@ class InboxServerTest {
             assertThatThrownBy(() -> inbox.send(Mails.PLAIN)).isInstanceOf(SmtpTransientException.class).hasMessageContaining("451");
             assertThat(inbox.send(Mails.PLAIN).code()).as("the retry, the second occurrence").isEqualTo(250);
 
-            HttpResponse<String> bad = inbox.request("PUT", "/api/v1/faults", "{\"rules\":[\"helo:451 no\"]}");
+            HttpResponse<String> bad = inbox.request("PUT", "/api/v1/faults", "{\"rules\":[\"auth:451 no\"]}");
             assertThat(bad.statusCode()).isEqualTo(400);
             assertThat(json(bad).get("Error").asText()).contains("only drop");
             assertThat(inbox.faults.rules()).hasSize(1);
@@ -298,6 +298,14 @@ class InboxServerTest {
             assertThat(talk(inbox.smtp.port(), "QUIT")).isEqualTo("closed");
             awaitClosed(inbox, 4);
             assertThat(inbox.sessions.sessions().get(0).reason()).startsWith("fault at connect: dropped");
+
+            // A reply at HELO (SessionHandler.hello): the greeting is refused, and the client may try again.
+            inbox.faults.set(java.util.List.of(FaultRule.parse("helo:550 5.7.1 Not you:nth=1")));
+            String refused = talk(inbox.smtp.port(), "EHLO three.test", "EHLO three.test", "QUIT");
+            assertThat(refused).contains("550 5.7.1 Not you").contains("250").contains("221");
+            awaitClosed(inbox, 5);
+            assertThat(inbox.sessions.sessions().get(0).transcript()).anySatisfy(
+                    line -> assertThat(line.text()).isEqualTo("fault at helo: 550 5.7.1 Not you"));
         }
     }
 

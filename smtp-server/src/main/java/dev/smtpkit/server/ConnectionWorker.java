@@ -505,8 +505,8 @@ final class ConnectionWorker implements Runnable {
     private void handle(ServerEvent event) throws IOException {
         if (event instanceof ServerEvent.Connected) {
             greet();
-        } else if (event instanceof ServerEvent.Hello) {
-            session.accept();
+        } else if (event instanceof ServerEvent.Hello hello) {
+            decide(() -> handler.hello(hello.domain()));
         } else if (event instanceof ServerEvent.MailFrom mail) {
             decide(() -> handler.mail(mail.sender(), mail.parameters()));
         } else if (event instanceof ServerEvent.RcptTo rcpt) {

@@ -30,6 +30,17 @@ public interface SessionHandler {
         SessionHandler open(Connection connection);
     }
 
+    /**
+     * HELO, EHLO or LHLO (RFC 5321 §4.1.1.1, RFC 2033 §4.1): accepts the client's name unless this
+     * throws, for a name on a block list, say, or a test that needs the greeting refused. A
+     * refusal leaves the session as it was, so the client may introduce itself again.
+     *
+     * @param name the name as the client gave it: a domain or an address literal, or {@code ""}
+     *             when it gave none and {@link dev.smtpkit.core.server.HeloPolicy} allows that
+     */
+    default void hello(String name) throws Exception {
+    }
+
     /** MAIL FROM (RFC 5321 §4.1.1.2): accepts the sender unless this throws. */
     default void mail(ReversePath sender, Parameters parameters) throws Exception {
     }

@@ -594,6 +594,36 @@ class SmtpServerTest {
     }
 
     @Test
+    @DisplayName("RFC 5321 §4.1.1.1: SessionHandler.hello() may refuse a client's name; the session stays usable for another try")
+    void helloCanBeRefused() throws Exception {
+        List<String> names = new java.util.concurrent.CopyOnWriteArrayList<>();
+        SessionHandler.Factory factory = connection -> new SessionHandler() {
+            @Override
+            public void hello(String name) {
+                names.add(name);
+                if (name.endsWith(".blocked.test")) {
+                    throw new dev.smtpkit.core.SmtpRejectException(
+                            dev.smtpkit.core.Reply.of(550, dev.smtpkit.core.EnhancedStatus.of(5, 7, 1), "Not you"));
+                }
+            }
+
+            @Override
+            public void message(dev.smtpkit.core.Envelope envelope, java.io.InputStream content) throws java.io.IOException {
+                content.readAllBytes();
+            }
+        };
+        try (SmtpServer server = local().handler(factory).build().start();
+             HostileClient c = new HostileClient(server.port())) {
+            assertThat(c.code()).isEqualTo(220);
+            assertThat(c.ask("EHLO spam.blocked.test")).startsWith("550 5.7.1 Not you");
+            assertThat(c.command("MAIL FROM:<a@example.com>")).as("no greeting accepted yet").isEqualTo(503);
+            assertThat(c.ask("EHLO fine.test")).startsWith("250-mx.test");
+            assertThat(c.command("MAIL FROM:<a@example.com>")).isEqualTo(250);
+            assertThat(names).containsExactly("spam.blocked.test", "fine.test");
+        }
+    }
+
+    @Test
     @DisplayName("Issue 16: config(...) is the base the setters change, so the order of calls never matters")
     void orderOfBuilderCallsDoesNotMatter() {
         dev.smtpkit.core.server.ServerConfig whole = dev.smtpkit.core.server.ServerConfig.builder().hostname("from.config")
