@@ -169,8 +169,8 @@ class CatchCommandTest {
 
     @Test
     void aFaultRuleThatCannotWorkIsAUsageError() throws Exception {
-        try (Cli c = Cli.run("catch", "--port", "0", "--no-http", "--dir", dir.toString(), "--fault", "helo:451 no")) {
-            c.assertOneLineError(2, "smtpkit catch: --fault helo:451 no: at helo the server answers by itself");
+        try (Cli c = Cli.run("catch", "--port", "0", "--no-http", "--dir", dir.toString(), "--fault", "auth:451 no")) {
+            c.assertOneLineError(2, "smtpkit catch: --fault auth:451 no: at auth the server answers by itself");
         }
     }
 

@@ -36,10 +36,19 @@ final class Cli implements AutoCloseable {
 
     /** Runs a command that ends by itself and returns how it went. */
     static Cli run(String... args) {
-        Cli cli = new Cli();
-        cli.exit = java.util.concurrent.CompletableFuture.completedFuture(
-                Main.execute(new PrintWriter(cli.out, true), new PrintWriter(cli.err, true), cli.lifetime, args));
-        cli.thread.shutdown();
+        Cli cli = start(args);
+        try {
+            cli.exit.get(WAIT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            // A command expected to end (a usage error, say) that started serving instead: fail, not hang.
+            cli.lifetime.stop();
+            throw new AssertionError("still running after " + WAIT + " where it should have ended: " + cli);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted", e);
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new AssertionError("the command threw: " + cli, e.getCause());
+        }
         return cli;
     }
 
