@@ -107,12 +107,15 @@ class BrowserTest {
 
                 // Arrives without a reload.
                 assertThat(inbox.send(MESSAGE).code()).isEqualTo(250);
-                WebElement row = wait.until(ExpectedConditions.visibilityOfElementLocated(
-                        By.xpath("//ul[@id='message-list']/li[.//span[@class='subject' and text()='Welcome — your code']]")));
-                assertThat(row.findElement(By.className("who")).getText()).isEqualTo("Shop <shop@example.com>");
+                By welcome = By.xpath("//ul[@id='message-list']/li[.//span[@class='subject' and text()='Welcome — your code']]");
+                wait.until(ExpectedConditions.visibilityOfElementLocated(welcome));
+                // Read again if the live list was redrawn meanwhile.
+                String who = wait.ignoring(org.openqa.selenium.StaleElementReferenceException.class)
+                        .until(d -> d.findElement(welcome).findElement(By.className("who")).getText());
+                assertThat(who).isEqualTo("Shop <shop@example.com>");
 
                 // Opens, with the HTML in a sandboxed frame where the script does not run.
-                row.click();
+                click(wait, welcome);
                 WebElement frame = wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#message iframe.html")));
                 assertThat(frame.getAttribute("sandbox")).isEmpty();
                 assertThat(driver.findElement(By.cssSelector("#message table.fields")).getText())
@@ -141,7 +144,7 @@ class BrowserTest {
                 wait.until(ExpectedConditions.textToBe(By.id("list-info"), "1 message"));
 
                 // Delete removes it, from the key board.
-                driver.findElement(By.cssSelector("#message-list li")).click();
+                click(wait, By.cssSelector("#message-list li"));
                 wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#message iframe.html")));
                 driver.findElement(By.tagName("body")).sendKeys(Keys.DELETE);
                 wait.until(ExpectedConditions.numberOfElementsToBe(By.cssSelector("#message-list li"), 0));
@@ -156,9 +159,7 @@ class BrowserTest {
                     assertThat(expected).hasMessageContaining("550");
                 }
                 driver.findElement(By.id("tab-sessions")).click();
-                WebElement refused = wait.until(ExpectedConditions.visibilityOfElementLocated(
-                        By.xpath("//ul[@id='session-list']/li[.//span[contains(@class,'REFUSED')]]")));
-                refused.click();
+                click(wait, By.xpath("//ul[@id='session-list']/li[.//span[contains(@class,'REFUSED')]]"));
                 wait.until(ExpectedConditions.textToBePresentInElementLocated(By.cssSelector("#session pre.transcript"),
                         "550 5.1.1 No such user here"));
                 assertThat(driver.findElement(By.cssSelector("#session pre.transcript")).getText())
@@ -190,4 +191,20 @@ class BrowserTest {
             return "";
         }
     }
+
+    /**
+     * Clicks what {@code by} finds once it is visible, finding it again if the live list was
+     * redrawn between the finding and the click (a server-sent event can do that at any time).
+     */
+    private static void click(WebDriverWait wait, By by) {
+        wait.ignoring(org.openqa.selenium.StaleElementReferenceException.class).until(d -> {
+            WebElement e = d.findElement(by);
+            if (!e.isDisplayed()) {
+                return false;
+            }
+            e.click();
+            return true;
+        });
+    }
+
 }
