@@ -1,5 +1,7 @@
 package dev.smtpkit.server;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -91,6 +93,17 @@ final class HostileClient implements AutoCloseable {
     String ask(String line) throws IOException {
         send(line + "\r\n");
         return reply();
+    }
+
+    /**
+     * After the greeting: EHLO, MAIL, RCPT and DATA, each answered as a willing server answers
+     * them, so the next octets sent are message data.
+     */
+    void openData() throws IOException {
+        assertThat(command("EHLO client.test")).isEqualTo(250);
+        assertThat(command("MAIL FROM:<a@example.com>")).isEqualTo(250);
+        assertThat(command("RCPT TO:<b@example.org>")).isEqualTo(250);
+        assertThat(command("DATA")).isEqualTo(354);
     }
 
     /** Every reply until the server closes, at most {@code max}. */

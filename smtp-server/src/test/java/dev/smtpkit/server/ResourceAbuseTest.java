@@ -243,28 +243,17 @@ class ResourceAbuseTest {
         try (SmtpServer server = SmtpServerTest.local().commandTimeout(timeout).messageHandler(new Inbox()).build().start();
              HostileClient c = new HostileClient(server.port())) {
             c.code();
-            byte[] line = "EHLO client.test\r\n".getBytes(StandardCharsets.US_ASCII);
+            String line = "EHLO client.test\r\n";
             AtomicBoolean stop = new AtomicBoolean();
             long start = System.nanoTime();
-            CompletableFuture<Integer> trickle = CompletableFuture.supplyAsync(() -> {
-                int sent = 0;
-                try {
-                    for (; sent < line.length && !stop.get(); sent++) {
-                        c.send(new byte[] {line[sent]});
-                        // The pacing is the attack: one octet every 200 ms, each well inside the timeout.
-                        Thread.sleep(200);
-                    }
-                } catch (IOException | InterruptedException e) {
-                    // The server closed the connection: the point.
-                }
-                return sent;
-            });
+            // The pacing is the attack: one octet every 200 ms, each well inside the timeout.
+            CompletableFuture<Integer> trickle = trickle(c, line, Duration.ofMillis(200), stop);
             String reply = c.reply();
             Duration took = Duration.ofNanos(System.nanoTime() - start);
             stop.set(true);
             assertThat(reply).startsWith("421 4.4.2");
             assertThat(took).as("timed out for the whole command").isLessThan(timeout.multipliedBy(3));
-            assertThat(trickle.get(WAIT.toSeconds(), TimeUnit.SECONDS)).as("octets sent before the timeout").isLessThan(line.length);
+            assertThat(trickle.get(WAIT.toSeconds(), TimeUnit.SECONDS)).as("octets sent before the timeout").isLessThan(line.length());
         }
     }
 
@@ -348,10 +337,7 @@ class ResourceAbuseTest {
                     fresh.connect(new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), server.port()));
                     try (HostileClient c = new HostileClient(fresh)) {
                         assertThat(c.code()).isEqualTo(220);
-                        assertThat(c.command("EHLO fresh.test")).isEqualTo(250);
-                        assertThat(c.command("MAIL FROM:<a@example.com>")).isEqualTo(250);
-                        assertThat(c.command("RCPT TO:<b@example.org>")).isEqualTo(250);
-                        assertThat(c.command("DATA")).isEqualTo(354);
+                        c.openData();
                         assertThat(c.ask("served\r\n.")).startsWith("250");
                     }
                 }
@@ -416,10 +402,7 @@ class ResourceAbuseTest {
              HostileClient second = new HostileClient(server.port())) {
             for (HostileClient c : List.of(first, second)) {
                 c.code();
-                c.command("EHLO client.test");
-                c.command("MAIL FROM:<a@example.com>");
-                c.command("RCPT TO:<b@example.org>");
-                assertThat(c.command("DATA")).isEqualTo(354);
+                c.openData();
             }
             first.send(body + ".\r\n");
             assertThat(holding.await(WAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
@@ -444,10 +427,7 @@ class ResourceAbuseTest {
                 .build().start();
              HostileClient c = new HostileClient(server.port())) {
             c.code();
-            c.command("EHLO client.test");
-            c.command("MAIL FROM:<a@example.com>");
-            c.command("RCPT TO:<b@example.org>");
-            assertThat(c.command("DATA")).isEqualTo(354);
+            c.openData();
             long start = System.nanoTime();
             AtomicBoolean stop = new AtomicBoolean();
             CompletableFuture<Integer> trickle = trickle(c, "x".repeat(1_000), Duration.ofMillis(200), stop);
