@@ -51,12 +51,23 @@ final class Connection {
     private static final AtomicLong IDS = new AtomicLong();
     /** Content is read, encoded and written in pieces of this size, so memory stays bounded. */
     private static final int CONTENT_PIECE = 64 * 1024;
+    /**
+     * How long one look at TLS input that has arrived but is not yet decrypted waits for more
+     * octets. A record that is there whole is decrypted without waiting; the wait is paid only
+     * when what came was no reply, typically once per STARTTLS connection, for the TLS 1.3
+     * session ticket the server sends after the handshake (RFC 8446 §4.6.1).
+     */
+    private static final int TLS_LOOK_MILLIS = 1;
+    /** The most the looks before one write may take together, for TLS octets that keep trickling in. */
+    private static final long TLS_LOOKS_NANOS = Duration.ofMillis(100).toNanos();
 
     private final SmtpClient.Settings settings;
     private final String id;
     private final Transcript transcript;
     private final byte[] readBuffer = new byte[16 * 1024];
     private Socket socket;
+    /** The TCP connection's own input: under TLS, the octets of records the TLS socket has not read yet. */
+    private InputStream wire;
     private InputStream in;
     private OutputStream out;
     private ClientSession session;
@@ -135,6 +146,7 @@ final class Connection {
         }
         transcript.note("connected from " + plain.getLocalAddress().getHostAddress() + ":" + plain.getLocalPort());
         streams();
+        wire = in;
         if (settings.tlsMode() == TlsMode.IMPLICIT) {
             handshake();
         }
@@ -668,36 +680,63 @@ final class Connection {
             throw new SmtpConnectionException("connection to " + settings.host() + " lost in " + session.state()
                     + ": " + e.getMessage(), null, null, contentEnded, e);
         }
-        if (n < 0) {
-            session.receiveEndOfInput();
-        } else {
-            session.receive(readBuffer, 0, n);
-        }
+        received(n);
     }
 
     /**
      * Hands the session whatever has already arrived, without waiting for more; returns whether
-     * anything came. {@code available()} counts what a plain socket holds and what a TLS socket
-     * has already decrypted, so input of a TLS record still in the kernel's buffer waits for the
-     * next read.
+     * anything came. Called before each write, so that a reply that came before the command it
+     * would answer was sent is found unsolicited (issue 17).
+     *
+     * <p>On a plain socket {@code available()} counts what the kernel holds. A TLS socket counts
+     * only what it has already decrypted, and it decrypts one record per read: a reply in a
+     * record of its own that came after the last read waits in the kernel, unseen. So under TLS
+     * the TCP connection's own count is asked too, and when octets wait there they are read
+     * through the TLS socket with a timeout of {@link #TLS_LOOK_MILLIS}. A record that has
+     * arrived whole is decrypted at once; a timeout means that what came was no reply (a session
+     * ticket or a key update, RFC 8446 §4.6) or a record still arriving, which is waited for while
+     * its octets keep coming. The JDK's TLS socket keeps a part-read record across a timeout and
+     * stays usable. When nothing waits, the check is two counts and no wait.
+     *
+     * <p>A reply can be found only if it arrived before the write: one that comes after the end
+     * of data cannot be told from the reply to it.
      */
     private boolean pollInput() {
         try {
             int available = in.available();
-            if (available <= 0) {
-                return false;
+            if (available > 0) {
+                received(in.read(readBuffer, 0, Math.min(available, readBuffer.length)));
+                return true;
             }
-            int n = in.read(readBuffer, 0, Math.min(available, readBuffer.length));
-            if (n < 0) {
-                session.receiveEndOfInput();
-            } else {
-                session.receive(readBuffer, 0, n);
-            }
-            return true;
+            return wire != in && wire.available() > 0 && lookAtTls();
         } catch (IOException e) {
             drop();
             throw new SmtpConnectionException("connection to " + settings.host() + " lost in " + session.state()
                     + ": " + e.getMessage(), null, null, contentEnded, e);
+        }
+    }
+
+    /** Reads the TLS records that have arrived, waiting only while their octets keep coming; see {@link #pollInput}. */
+    private boolean lookAtTls() throws IOException {
+        long end = System.nanoTime() + TLS_LOOKS_NANOS;
+        socket.setSoTimeout(TLS_LOOK_MILLIS);
+        while (true) {
+            try {
+                received(in.read(readBuffer));
+                return true;
+            } catch (SocketTimeoutException e) {
+                if (wire.available() <= 0 || System.nanoTime() - end > 0) {
+                    return false;
+                }
+            }
+        }
+    }
+
+    private void received(int n) {
+        if (n < 0) {
+            session.receiveEndOfInput();
+        } else {
+            session.receive(readBuffer, 0, n);
         }
     }
 

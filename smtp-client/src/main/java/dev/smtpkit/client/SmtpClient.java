@@ -58,9 +58,10 @@ import org.slf4j.LoggerFactory;
  * it (MAIL, every RCPT with at least one 4xx among them, or the content refused for now),
  * {@link SmtpPermanentException} for 5xx; and {@link SmtpConnectionException},
  * {@link SmtpProtocolViolationException}, {@link SmtpTimeoutException} or {@link SmtpTlsException}
- * when no reply decided it. Every reply is checked as it arrives: one that answers no command
- * sent yet (RFC 5321 §4.2, RFC 2920 §3) is a protocol violation, and the end of data is never sent
- * after it. Recipients refused as too many ({@code 452 4.5.3}) get the message in a new
+ * when no reply decided it. Every reply is checked as it arrives, and whatever has arrived is
+ * looked at before each write, over TLS as in plaintext: a reply that answers no command sent yet
+ * (RFC 5321 §4.2, RFC 2920 §3) is a protocol violation, and the end of data is never sent after
+ * it. Recipients refused as too many ({@code 452 4.5.3}) get the message in a new
  * transaction ({@link Builder#tooManyRecipients}).
  *
  * <h2>Connections</h2>

@@ -28,6 +28,7 @@ import java.util.function.IntFunction;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
 import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.RepeatedTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -153,6 +154,74 @@ class HostileServerTest {
             assertThat(server.delivered).isEmpty();
             assertRecovers(client, server);
         }
+    }
+
+    @RepeatedTest(value = 50, name = "{displayName} ({currentRepetition}/{totalRepetitions})")
+    @DisplayName("Issue 17: over STARTTLS, a 250 in a TLS record of its own after the 354 fails the message; the end of data is never sent")
+    void earlyReplyInItsOwnTlsRecordAfterStartTls() throws Exception {
+        assertEarlyTlsRecordRefused(false);
+    }
+
+    @RepeatedTest(value = 50, name = "{displayName} ({currentRepetition}/{totalRepetitions})")
+    @DisplayName("Issue 17: over implicit TLS, a 250 in a TLS record of its own after the 354 fails the message; the end of data is never sent")
+    void earlyReplyInItsOwnTlsRecordOverImplicitTls() throws Exception {
+        assertEarlyTlsRecordRefused(true);
+    }
+
+    /**
+     * The 354 and the early 250 come in TLS records of their own, the 250 a pause after the 354,
+     * so the client's TLS socket has handed over the 354 and holds nothing decrypted when the 250
+     * arrives. The content is a stream that the client can read only once the server has written
+     * the 250 (and {@link #SETTLE} more, for the loopback to deliver it): a reply that arrives
+     * after the end of data went out cannot be told from the reply to it, so the test makes sure
+     * the injected one arrives while the client is still in the data phase, as it does when the
+     * message is large or its source slow.
+     */
+    private static void assertEarlyTlsRecordRefused(boolean implicit) throws Exception {
+        CountDownLatch injected = new CountDownLatch(1);
+        try (HostileServer server = new HostileServer(n -> HostileServer.overTls(SERVER_TLS, implicit,
+                n == 1 ? HostileServer.injectingInItsOwnRecord(Duration.ofMillis(10), injected) : HostileServer.conversation()));
+             SmtpClient client = client(server).tlsMode(implicit ? TlsMode.IMPLICIT : TlsMode.STARTTLS_REQUIRED)
+                     .sslContext(CERT.clientContext()).build()) {
+            assertThatThrownBy(() -> client.send(envelope("bob@example.com"), heldUntil(injected)))
+                    .isInstanceOfSatisfying(SmtpProtocolViolationException.class, e -> {
+                        assertThat(e).hasMessageContaining("unsolicited reply 250 2.0.0 queued");
+                        assertThat(e.reply()).isEmpty();
+                        assertThat(e.mayHaveBeenDelivered()).isFalse();
+                        assertThat(e.transcript()).anyMatch(l -> l.startsWith("-- TLS established"));
+                    });
+            assertThat(server.peers.get(0).awaitEnd(WAIT)).as("the client hung up").isTrue();
+            assertThat(server.peers.get(0).tls).isTrue();
+            assertThat(server.delivered).as("messages whose end of data the server saw").isEmpty();
+            assertRecovers(client, server);
+        }
+    }
+
+    /** How long a reply written on the loopback is given to reach the client. */
+    private static final Duration SETTLE = Duration.ofMillis(20);
+
+    /** {@link #CONTENT} from a stream that gives nothing until {@code released} is counted down, and {@link #SETTLE} more. */
+    private static MessageContent heldUntil(CountDownLatch released) {
+        return MessageContent.of(new java.io.FilterInputStream(new java.io.ByteArrayInputStream(CONTENT)) {
+            private boolean waited;
+
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                if (!waited) {
+                    waited = true;
+                    try {
+                        if (!released.await(WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
+                            throw new IOException("not released within " + WAIT);
+                        }
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new IOException(e);
+                    }
+                    HostileServer.sleep(SETTLE);
+                }
+                return super.read(b, off, len);
+            }
+        });
     }
 
     @Test
@@ -507,14 +576,21 @@ class HostileServerTest {
             boolean data(Peer peer) throws IOException;
         }
 
-        /** A server without PIPELINING that says 250 to everything but DATA and QUIT. */
+        /**
+         * A server without PIPELINING that says 250 to everything but DATA and QUIT; it offers
+         * STARTTLS when the peer has a {@code tlsContext} and is not yet in TLS.
+         */
         static Behaviour answeringData(OnData onData) {
             return peer -> {
                 peer.write("220 hostile.example ESMTP\r\n");
                 for (String line = peer.line(); line != null; line = peer.line()) {
                     String verb = verb(line);
                     if (verb.equals("EHLO")) {
-                        peer.write("250-hostile.example\r\n250 8BITMIME\r\n");
+                        peer.write(peer.tlsContext != null && !peer.tls ? "250-hostile.example\r\n250 STARTTLS\r\n"
+                                : "250-hostile.example\r\n250 8BITMIME\r\n");
+                    } else if (verb.equals("STARTTLS")) {
+                        peer.write("220 2.0.0 go ahead\r\n");
+                        peer.startTls();
                     } else if (verb.equals("DATA")) {
                         if (!onData.data(peer)) {
                             return;
@@ -545,6 +621,46 @@ class HostileServerTest {
                 peer.write("554 5.7.1 refused\r\n");
                 return true;
             });
+        }
+
+        /**
+         * Issue 17 over TLS: answers DATA with {@code 354} in one write, so one TLS record, and
+         * after {@code pause} an early {@code 250} in a write, so a record, of its own; then counts
+         * down {@code injected}. A final dot, if one comes, is taken as a delivery and answered
+         * 554, so a client that took the 250 for the reply to its end of data reports a delivery
+         * that did not happen.
+         */
+        static Behaviour injectingInItsOwnRecord(Duration pause, CountDownLatch injected) {
+            return answeringData(peer -> {
+                // Without it Nagle's algorithm would hold the 250 back until the client's
+                // content acknowledged the 354, and the 250 would come after the end of data.
+                peer.socket.setTcpNoDelay(true);
+                peer.write("354 go ahead\r\n");
+                sleep(pause);
+                peer.write("250 2.0.0 queued\r\n");
+                injected.countDown();
+                StringBuilder content = new StringBuilder();
+                for (String l = peer.line(); !".".equals(l); l = peer.line()) {
+                    if (l == null) {
+                        return false;
+                    }
+                    content.append(l).append("\r\n");
+                }
+                peer.server.delivered.add(content.toString());
+                peer.write("554 5.7.1 refused\r\n");
+                return true;
+            });
+        }
+
+        /** {@code behaviour} over TLS with {@code tls}: from the first octet (implicit), or after STARTTLS. */
+        static Behaviour overTls(SSLContext tls, boolean implicit, Behaviour behaviour) {
+            return peer -> {
+                peer.tlsContext = tls;
+                if (implicit) {
+                    peer.startTls();
+                }
+                behaviour.serve(peer);
+            };
         }
 
         /** Answers DATA with 354, then reads nothing more until the test ends. */
@@ -596,6 +712,14 @@ class HostileServerTest {
                     }
                 }
             };
+        }
+
+        static void sleep(Duration d) {
+            try {
+                Thread.sleep(d.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
 
         static String verb(String line) {

@@ -37,6 +37,8 @@ import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 class SmtpClientTest {
 
@@ -422,6 +424,30 @@ class SmtpClientTest {
              SmtpClient client = plain(server).tlsMode(TlsMode.IMPLICIT).sslContext(CERT.clientContext()).build()) {
             client.send(envelope("bob@example.com"), MessageContent.of(HELLO));
             assertThat(server.take(WAIT).content()).isEqualTo(HELLO);
+        }
+    }
+
+    @ParameterizedTest(name = "{0}, pipelining {1}")
+    @CsvSource({"STARTTLS_REQUIRED, WHEN_OFFERED", "STARTTLS_REQUIRED, NEVER", "IMPLICIT, WHEN_OFFERED", "IMPLICIT, NEVER"})
+    @DisplayName("Issue 17: the look at arrived TLS records before each write leaves a well-behaved server's conversation alone")
+    void manyMessagesOverTls(TlsMode mode, ExtensionUse pipelining) throws Exception {
+        TestServer.Builder b = TestServer.builder();
+        if (mode == TlsMode.IMPLICIT) {
+            b.implicitTls(CERT.serverContext());
+        } else {
+            b.startTls(CERT.serverContext());
+        }
+        try (TestServer server = b.start();
+             SmtpClient client = plain(server).tlsMode(mode).sslContext(CERT.clientContext()).pipelining(pipelining)
+                     .maxMessagesPerConnection(1_000).build()) {
+            for (int i = 0; i < 200; i++) {
+                SendResult r = client.send(envelope("bob@example.com"), MessageContent.of(HELLO));
+                assertThat(r.messageReply().code()).isEqualTo(250);
+            }
+            assertThat(client.connectionsOpened()).isEqualTo(1);
+            for (int i = 0; i < 200; i++) {
+                assertThat(server.take(WAIT).content()).isEqualTo(HELLO);
+            }
         }
     }
 
