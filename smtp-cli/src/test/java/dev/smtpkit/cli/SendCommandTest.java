@@ -8,6 +8,7 @@ import dev.smtpkit.core.Replies;
 import dev.smtpkit.core.SmtpRejectException;
 import dev.smtpkit.server.SessionHandler;
 import dev.smtpkit.server.SmtpServer;
+import dev.smtpkit.server.security.SelfSignedCertificate;
 import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -19,6 +20,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class SendCommandTest {
 
@@ -182,6 +185,25 @@ class SendCommandTest {
             assertThat(server.lines).contains("DATA").doesNotContain(".");
             // The name in EHLO is SmtpClient's default, the address literal of the local end.
             assertThat(server.lines.get(0)).isEqualTo("EHLO [127.0.0.1]");
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"--tls", "--tls-on-connect"})
+    @DisplayName("Issue 17: over TLS, a 250 in a TLS record of its own after the 354 fails the message and exits 3; the end of data is never sent")
+    void anEarlyReplyInItsOwnTlsRecordIsAFailure(String tls) throws Exception {
+        SelfSignedCertificate cert = SelfSignedCertificate.generate("localhost");
+        Path pem = Files.writeString(dir.resolve("cert.pem"), cert.certificatePem());
+        try (EarlyReplyTlsServer server = new EarlyReplyTlsServer(cert.serverContext(), tls.equals("--tls-on-connect"))) {
+            Cli c = Cli.run("send", "--to", "127.0.0.1:" + server.port(), "--from", "a@example.com", "--rcpt", "b@example.org",
+                    tls, "--cafile", pem.toString());
+            c.assertOneLineError(3, "unsolicited reply 250 2.0.0 queued");
+            assertThat(c.out()).doesNotContain(" 250 2.0.0 queued")
+                    .contains("<b@example.org> not delivered: no valid reply, the server broke the protocol");
+            server.close();
+            assertThat(server.lines).contains("DATA").doesNotContain(".");
+            assertThat(server.lines.stream().filter(l -> l.startsWith("EHLO")))
+                    .hasSize(tls.equals("--tls") ? 2 : 1);
         }
     }
 
