@@ -672,13 +672,10 @@ final class Connection {
             socket.setSoTimeout((int) Math.max(1, Math.min(Integer.MAX_VALUE, (left + 999_999) / 1_000_000)));
             n = in.read(readBuffer);
         } catch (SocketTimeoutException e) {
-            drop();
-            throw new SmtpTimeoutException("no reply from " + settings.host() + " within " + timeoutSetting(stage)
-                    + " while waiting in " + session.state(), null, contentEnded, e);
+            throw timedOut("no reply from " + settings.host() + " within " + timeoutSetting(stage) + " while waiting in "
+                    + session.state(), e);
         } catch (IOException e) {
-            drop();
-            throw new SmtpConnectionException("connection to " + settings.host() + " lost in " + session.state()
-                    + ": " + e.getMessage(), null, null, contentEnded, e);
+            throw lost("in", e);
         }
         received(n);
     }
@@ -710,9 +707,7 @@ final class Connection {
             }
             return wire != in && wire.available() > 0 && lookAtTls();
         } catch (IOException e) {
-            drop();
-            throw new SmtpConnectionException("connection to " + settings.host() + " lost in " + session.state()
-                    + ": " + e.getMessage(), null, null, contentEnded, e);
+            throw lost("in", e);
         }
     }
 
@@ -752,13 +747,10 @@ final class Connection {
             out.write(bytes);
             out.flush();
         } catch (IOException e) {
-            drop();
             if (writeTimedOut) {
-                throw new SmtpTimeoutException(settings.host() + " took no data within "
-                        + timeoutSetting(Timeout.DATA_BLOCK), null, contentEnded, e);
+                throw timedOut(settings.host() + " took no data within " + timeoutSetting(Timeout.DATA_BLOCK), e);
             }
-            throw new SmtpConnectionException("connection to " + settings.host() + " lost while writing in "
-                    + session.state() + ": " + e.getMessage(), null, null, contentEnded, e);
+            throw lost("while writing in", e);
         } finally {
             settings.watchdog().ended(this);
         }
@@ -834,6 +826,43 @@ final class Connection {
     }
 
     // ---------------------------------------------------------------- failures
+
+    /** The exception for a connection lost below the session ({@code where} it was: "in", "while writing in"); it is closed. */
+    private SmtpConnectionException lost(String where, IOException e) {
+        String message = "connection to " + settings.host() + " lost " + where + " " + session.state() + ": " + e.getMessage();
+        drop();
+        return new SmtpConnectionException(message, null, cutShort(), contentEnded, e);
+    }
+
+    /** The exception for a timeout; the connection is closed. */
+    private SmtpTimeoutException timedOut(String message, IOException e) {
+        drop();
+        return new SmtpTimeoutException(message, cutShort(), contentEnded, e);
+    }
+
+    /**
+     * Ends the session after its connection failed below it, and returns the transaction that was
+     * cut short, recipient by recipient (a reply that never came stood for by
+     * {@link Replies#CONNECTION_LOST}), or null when none was under way.
+     */
+    private TransactionResult cutShort() {
+        if (session.state() == ClientState.CLOSED) {
+            return null;
+        }
+        session.receiveEndOfInput();
+        TransactionResult completed = null;
+        while (true) {
+            ClientEvent e = session.nextEvent();
+            if (e instanceof ClientEvent.Closed closed) {
+                return closed.interrupted().orElse(completed);
+            }
+            if (e instanceof ClientEvent.TransactionCompleted c) {
+                completed = c.result();
+            } else if (e instanceof ClientEvent.NeedInput) {
+                return completed;
+            }
+        }
+    }
 
     /** The exception for a session that ended; the connection is closed. */
     private SmtpClientException failure(ClientEvent.Closed closed, String context) {

@@ -58,7 +58,9 @@ import org.slf4j.LoggerFactory;
  * it (MAIL, every RCPT with at least one 4xx among them, or the content refused for now),
  * {@link SmtpPermanentException} for 5xx; and {@link SmtpConnectionException},
  * {@link SmtpProtocolViolationException}, {@link SmtpTimeoutException} or {@link SmtpTlsException}
- * when no reply decided it. Every reply is checked as it arrives, and whatever has arrived is
+ * when no reply decided it. Once a transaction had begun, the exception's
+ * {@link SmtpClientException#result()} is the {@link SendResult} of the failed message, recipient by
+ * recipient, so each recipient's result is in one type whichever way the send ended. Every reply is checked as it arrives, and whatever has arrived is
  * looked at before each write, over TLS as in plaintext: a reply that answers no command sent yet
  * (RFC 5321 §4.2, RFC 2920 §3) is a protocol violation, and the end of data is never sent after
  * it. Recipients refused as too many ({@code 452 4.5.3}) get the message in a new

@@ -22,8 +22,9 @@ import java.util.Optional;
  *     server's certificate failed.</li>
  * </ul>
  * The exception carries the server's whole reply where there is one, with its enhanced status
- * code (RFC 3463), and the per-recipient results of the transaction it ended, if one had begun.
- * Messages never contain credentials.
+ * code (RFC 3463), and, when a transaction had begun, what became of the message recipient by
+ * recipient as a {@link SendResult} ({@link #result()}), the type {@link SmtpClient#send} returns:
+ * one place to look whichever way the send ended. Messages never contain credentials.
  */
 public abstract sealed class SmtpClientException extends RuntimeException
         permits SmtpTransientException, SmtpPermanentException, SmtpConnectionException,
@@ -54,19 +55,34 @@ public abstract sealed class SmtpClientException extends RuntimeException
     }
 
     /**
-     * The transaction the failure ended, recipient by recipient, when MAIL FROM had been sent;
-     * for example every recipient with its refusal.
+     * What became of the message, as {@link SmtpClient#send} would have returned it had the
+     * server taken it: the envelope, the reply to MAIL FROM, every recipient with the reply that
+     * decided it (its refusal, the refusal of the content, or the reply standing for one that
+     * never came), and this send's {@link #transcript()}. {@link SendResult#isDelivered()} is
+     * false. Empty when no transaction had begun: no connection, TLS or AUTH failed, or the
+     * message needs an extension the server lacks.
      */
+    public Optional<SendResult> result() {
+        return Optional.ofNullable(transaction).map(t -> SendResult.of(t, transcript));
+    }
+
+    /**
+     * The transaction the failure ended, recipient by recipient, when MAIL FROM had been sent.
+     *
+     * @deprecated use {@link #result()}, which has the same envelope, replies and recipients, in
+     *             the type {@link SmtpClient#send} returns, with the transcript
+     */
+    @Deprecated
     public Optional<TransactionResult> transaction() {
         return Optional.ofNullable(transaction);
     }
 
     /**
-     * Each recipient's result, in RCPT order, of the same type as {@link SendResult#recipients()}:
-     * the one place to look whichever way the send ended. Empty when no transaction had begun.
+     * Each recipient's result, in RCPT order: {@code result().map(SendResult::recipients)}, empty
+     * when no transaction had begun.
      */
     public List<RecipientResult> recipients() {
-        return transaction().map(TransactionResult::recipients).orElse(List.of());
+        return result().map(SendResult::recipients).orElse(List.of());
     }
 
     /** The conversation of the failed send, as {@link SendResult#transcript()} gives it. */

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.smtpkit.client.sasl.ClientCredentials;
+import dev.smtpkit.core.Replies;
 import dev.smtpkit.core.Timeout;
 import dev.smtpkit.server.security.SelfSignedCertificate;
 import java.io.ByteArrayOutputStream;
@@ -147,7 +148,13 @@ class HostileServerTest {
                 assertThat(e).hasMessageContaining("unsolicited reply 250 2.0.0 queued");
                 assertThat(e.reply()).isEmpty();
                 assertThat(e.mayHaveBeenDelivered()).isFalse();
-                assertThat(e.transaction()).hasValueSatisfying(t -> assertThat(t.isDelivered()).isFalse());
+                // No reply came for the message: the result says so with the stand-in for a malformed one.
+                assertThat(e.result()).hasValueSatisfying(r -> {
+                    assertThat(r.isDelivered()).isFalse();
+                    assertThat(r.recipients()).singleElement()
+                            .satisfies(x -> assertThat(x.outcome()).isEqualTo(Replies.MALFORMED_REPLY));
+                    assertThat(r.transcript()).isEqualTo(e.transcript()).contains("C: DATA", "S: 354 go ahead");
+                });
             });
             assertThat(server.peers.get(0).awaitEnd(WAIT)).as("the client hung up").isTrue();
             assertThat(server.peers.get(0).receivedText()).contains("DATA\r\n").doesNotContain("\r\n.\r\n");
@@ -256,6 +263,10 @@ class HostileServerTest {
                 // The message is small enough to go out in one write, final dot and all, before
                 // the client can see a drop in the middle: then it cannot know, and says so.
                 assertThat(e.mayHaveBeenDelivered()).isEqualTo(step.equals(".") || step.equals("CONTENT"));
+                // From MAIL on, a transaction had begun: each recipient is reported, its reply lost.
+                assertThat(e.result().isPresent()).isEqualTo(!step.equals("CONNECT") && !step.equals("EHLO"));
+                e.result().ifPresent(r -> assertThat(r.recipients()).singleElement()
+                        .satisfies(x -> assertThat(x.outcome()).isEqualTo(Replies.CONNECTION_LOST)));
             });
             assertRecovers(client, server);
             assertThat(server.delivered).hasSize(1);
@@ -302,6 +313,14 @@ class HostileServerTest {
             assertThatThrownBy(() -> send(client)).isInstanceOfSatisfying(SmtpTimeoutException.class, e -> {
                 assertThat(e).hasMessageContaining("no reply").hasMessageContaining("timeout (" + Connection.human(COMMAND_TIMEOUT));
                 assertThat(e.mayHaveBeenDelivered()).isEqualTo(step.equals("."));
+                // A timeout inside a transaction reports it too, the reply that never came lost.
+                assertThat(e.result().isPresent()).isEqualTo(step.equals("MAIL") || step.equals("."));
+                e.result().ifPresent(r -> {
+                    assertThat(r.isDelivered()).isFalse();
+                    assertThat(r.recipients()).singleElement()
+                            .satisfies(x -> assertThat(x.outcome()).isEqualTo(Replies.CONNECTION_LOST));
+                    assertThat(r.dataReply().isPresent()).isEqualTo(step.equals("."));
+                });
             });
             Duration took = Duration.ofNanos(System.nanoTime() - start);
             assertThat(took).isBetween(COMMAND_TIMEOUT.minusMillis(100), COMMAND_TIMEOUT.plusSeconds(3));

@@ -4,6 +4,7 @@ import static dev.smtpkit.client.SmtpClientTest.envelope;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.smtpkit.core.Replies;
 import dev.smtpkit.core.Reply;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -38,6 +39,15 @@ class ScriptedServerFaultsTest {
                     .isInstanceOfSatisfying(SmtpTransientException.class, e -> {
                         assertThat(e.reply()).hasValueSatisfying(r -> assertThat(r.code()).isEqualTo(451));
                         assertThat(e.enhancedStatus()).hasValueSatisfying(s -> assertThat(s.toString()).isEqualTo("4.3.0"));
+                        // Issue 17: from MAIL on, the refusal is each recipient's outcome in the result, with
+                        // the reply to the content, or to DATA, where it decided the data phase.
+                        assertThat(e.result().isPresent()).isEqualTo(List.of("MAIL", "RCPT", "DATA", ".").contains(step));
+                        e.result().ifPresent(r -> {
+                            assertThat(r.isDelivered()).isFalse();
+                            assertThat(r.recipients()).singleElement().satisfies(x -> assertThat(x.outcome()).isEqualTo(e.reply().orElseThrow()));
+                            assertThat(r.mailReply().code()).isEqualTo(step.equals("MAIL") ? 451 : 250);
+                            assertThat(r.dataReply()).isEqualTo(step.equals("DATA") || step.equals(".") ? e.reply() : java.util.Optional.empty());
+                        });
                     });
             SendResult r = client.send(envelope("bob@example.com"), MessageContent.of(HELLO));
             assertThat(r.messageReply().code()).isEqualTo(250);
@@ -66,7 +76,7 @@ class ScriptedServerFaultsTest {
             assertThatThrownBy(() -> client.send(envelope("bob@example.com"), MessageContent.of(HELLO)))
                     .isInstanceOfSatisfying(SmtpConnectionException.class, e -> {
                         assertThat(e.mayHaveBeenDelivered()).isTrue();
-                        assertThat(e.transaction()).isPresent();
+                        assertThat(e.result()).hasValueSatisfying(r -> assertThat(r.dataReply()).hasValue(Replies.CONNECTION_LOST));
                     });
             client.send(envelope("bob@example.com"), MessageContent.of(HELLO));
             assertThat(server.connections.get()).isEqualTo(2);

@@ -118,7 +118,23 @@ class SmtpClientTest {
                     .isInstanceOfSatisfying(SmtpPermanentException.class, e -> {
                         assertThat(e.reply()).hasValue(Replies.NO_SUCH_USER);
                         assertThat(e.enhancedStatus()).hasValueSatisfying(s -> assertThat(s.toString()).isEqualTo("5.1.1"));
-                        assertThat(e.transaction()).hasValueSatisfying(t -> assertThat(t.recipients()).hasSize(1));
+                        // Issue 17: the per-recipient results in the type send returns, with the transcript.
+                        SendResult r = e.result().orElseThrow();
+                        assertThat(r.isDelivered()).isFalse();
+                        assertThat(r.isPartial()).isTrue();
+                        assertThat(r.mailReply().code()).isEqualTo(250);
+                        assertThat(r.recipients()).isEqualTo(e.recipients()).isEqualTo(r.refused()).singleElement()
+                                .satisfies(x -> {
+                                    assertThat(x.recipient().path().toString()).isEqualTo("<nobody@example.com>");
+                                    assertThat(x.rcptReply()).hasValue(Replies.NO_SUCH_USER);
+                                    assertThat(x.outcome()).isEqualTo(Replies.NO_SUCH_USER);
+                                });
+                        assertThat(r.accepted()).isEmpty();
+                        assertThat(r.dataReply()).as("no content was sent").isEmpty();
+                        assertThatThrownBy(r::messageReply).isInstanceOf(java.util.NoSuchElementException.class)
+                                .hasMessageContaining("no recipient was");
+                        assertThat(r.transcript()).isEqualTo(e.transcript()).contains("C: RCPT TO:<nobody@example.com>");
+                        assertThat(r.envelope().recipients()).hasSize(1);
                     });
             // One recipient refused only for now makes the message worth trying again.
             assertThatThrownBy(() -> client.send(envelope("nobody@example.com", "later@example.com"), MessageContent.of(HELLO)))
@@ -490,6 +506,7 @@ class SmtpClientTest {
                             assertThat(e.transcript()).contains("C: AUTH PLAIN <redacted>")
                                     .anyMatch(l -> l.startsWith("S: 535"));
                             assertThat(e.recipients()).isEmpty();
+                            assertThat(e.result()).as("no transaction had begun").isEmpty();
                         })
                         .hasMessageNotContaining("wrong");
             }

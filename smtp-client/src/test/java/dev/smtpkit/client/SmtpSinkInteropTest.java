@@ -114,7 +114,7 @@ class SmtpSinkInteropTest {
                 assertThatThrownBy(() -> client.send(envelope("bob@example.com", "carol@example.com"), MessageContent.of(HELLO)))
                         .isInstanceOfSatisfying(SmtpPermanentException.class, e -> {
                             assertThat(e.reply().orElseThrow().code()).isEqualTo(500);
-                            assertThat(e.transaction().orElseThrow().recipients()).hasSize(2);
+                            assertThat(e.result().orElseThrow().recipients()).hasSize(2);
                         }));
     }
 
