@@ -23,14 +23,6 @@ public interface MessageHandler {
      * refused with {@code 452 4.3.1}, for the client to send again later.
      */
     default SessionHandler.Factory asFactory() {
-        return connection -> (envelope, content) -> {
-            MemoryBudget memory = connection.memory();
-            byte[] whole = memory.readWhole(content);
-            try {
-                message(new ReceivedMessage(connection, envelope, whole));
-            } finally {
-                memory.release(whole.length);
-            }
-        };
+        return new WholeMessages(this);
     }
 }

@@ -15,7 +15,7 @@ import dev.smtpkit.core.server.ServerConfig;
 import dev.smtpkit.core.server.ServerExtension;
 import dev.smtpkit.core.server.TlsPolicy;
 import dev.smtpkit.server.internal.Network;
-import dev.smtpkit.server.internal.Wire;
+import dev.smtpkit.server.internal.Link;
 import dev.smtpkit.server.proxy.TrustedNetworks;
 import dev.smtpkit.server.security.Authenticator;
 import dev.smtpkit.server.security.ChallengeSource;
@@ -100,10 +100,10 @@ public final class SmtpServer implements AutoCloseable {
     private final AtomicLong sessionIds = new AtomicLong();
     // Guarded by lock.
     private Status status = Status.NEW;
-    private final Set<ConnectionWorker> workers = new HashSet<>();
+    private final Set<SessionDriver> workers = new HashSet<>();
     private final Map<InetAddress, Integer> perClient = new HashMap<>();
     /** Connections shed for others' (LoadShedding) whose threads have not ended yet; they count against no limit. */
-    private final Set<ConnectionWorker> shed = new HashSet<>();
+    private final Set<SessionDriver> shed = new HashSet<>();
     private volatile boolean stressed;
 
     private Network network;
@@ -145,7 +145,19 @@ public final class SmtpServer implements AutoCloseable {
             if (status != Status.NEW) {
                 throw new IllegalStateException("start() on a server that is " + status);
             }
-            Network net = network(transport);
+            if (applicationExecutor.isPresent()) {
+                executor = applicationExecutor.get();
+            } else {
+                ownedExecutor = Threads.connectionExecutor();
+                executor = ownedExecutor;
+            }
+            Network net;
+            try {
+                net = network(transport, executor);
+            } catch (RuntimeException e) {
+                shutdownOwnedExecutor();
+                throw e;
+            }
             Network.Listener plain;
             Network.Listener tls = null;
             try {
@@ -160,13 +172,8 @@ public final class SmtpServer implements AutoCloseable {
                 }
             } catch (UncheckedIOException e) {
                 net.close();
+                shutdownOwnedExecutor();
                 throw e;
-            }
-            if (applicationExecutor.isPresent()) {
-                executor = applicationExecutor.get();
-            } else {
-                ownedExecutor = Threads.connectionExecutor();
-                executor = ownedExecutor;
             }
             network = net;
             listener = plain;
@@ -187,7 +194,7 @@ public final class SmtpServer implements AutoCloseable {
      * The transport's network. Netty is named only here, on the path that chose it, so that an
      * application on the JDK transport never loads a Netty class and need not have Netty.
      */
-    private static Network network(Transport transport) {
+    private static Network network(Transport transport, Executor executor) {
         if (transport == Transport.NETTY) {
             try {
                 return dev.smtpkit.server.netty.NettyNetwork.create();
@@ -196,7 +203,7 @@ public final class SmtpServer implements AutoCloseable {
                         + " io.netty:netty-handler (an optional dependency of smtp-server)", e);
             }
         }
-        return new SocketNetwork();
+        return new SocketNetwork(executor);
     }
 
     private Network.Listener listen(Network net, int port, boolean implicitTls) {
@@ -279,11 +286,11 @@ public final class SmtpServer implements AutoCloseable {
      * ({@link #admitClient}); a refusal then cannot be written here, on the accepting thread,
      * and before the header (and on an implicit-TLS port) it could not be read anyway.
      */
-    private void admit(Wire wire, boolean implicitTls) {
-        InetAddress client = wire.remoteAddress().getAddress();
+    private void admit(Link link, boolean implicitTls) {
+        InetAddress client = link.remoteAddress().getAddress();
         boolean countLater = settings.proxyProtocol().isPresent();
-        ConnectionWorker worker = null;
-        ConnectionWorker victim = null;
+        SessionDriver worker = null;
+        SessionDriver victim = null;
         Reply refusal = null;
         synchronized (lock) {
             boolean full = workers.size() - shed.size() >= maxConnections;
@@ -300,8 +307,8 @@ public final class SmtpServer implements AutoCloseable {
                     victim.countedClient().ifPresent(this::uncount);
                     victim.countedAs(null);
                 }
-                worker = new ConnectionWorker(settings, wire, Long.toString(sessionIds.incrementAndGet()), implicitTls,
-                        this::admitClient, executor, this::exited, () -> stressed);
+                worker = new SessionDriver(settings, link, Long.toString(sessionIds.incrementAndGet()), implicitTls,
+                        this::admitClient, executor, this::exited, () -> stressed, System::nanoTime);
                 workers.add(worker);
                 if (!countLater) {
                     perClient.merge(client, 1, Integer::sum);
@@ -319,13 +326,13 @@ public final class SmtpServer implements AutoCloseable {
         if (refusal != null && (countLater || implicitTls)) {
             // A proxy or a TLS client would take a plaintext 421 for garbage: just close.
             settings.counters().connectionsRefused.increment();
-            LOG.info("refused connection from {}: {}", Transcript.address(wire.remoteAddress()), refusal.toString().strip());
-            wire.close();
+            LOG.info("refused connection from {}: {}", Transcript.address(link.remoteAddress()), refusal.toString().strip());
+            link.close();
             return;
         }
         if (worker != null) {
             try {
-                executor.execute(worker);
+                link.start(worker);
                 return;
             } catch (RejectedExecutionException e) {
                 exited(worker);
@@ -334,33 +341,26 @@ public final class SmtpServer implements AutoCloseable {
                 // No thread for it (OutOfMemoryError: unable to create native thread, say): give
                 // the slot back before the accepting loop logs this and goes on.
                 exited(worker);
-                wire.close();
+                link.close();
                 throw e;
             }
         }
-        refuse(wire, refusal);
+        refuse(link, refusal);
     }
 
     /**
      * Turns a connection away with 421 and closes it (RFC 5321 §3.8), on the accepting thread: the
      * reply fits in any socket send buffer, so the write does not block.
      */
-    private void refuse(Wire wire, Reply reply) {
+    private void refuse(Link link, Reply reply) {
         settings.counters().connectionsRefused.increment();
         settings.counters().replied(reply);
-        LOG.info("refused connection from {}: {}", Transcript.address(wire.remoteAddress()), reply.toString().strip());
-        try {
-            wire.write(reply.encode());
-            wire.shutdownOutput();
-        } catch (IOException e) {
-            LOG.debug("could not send the refusal to {}: {}", Transcript.address(wire.remoteAddress()), e.toString(), e);
-        } finally {
-            wire.close();
-        }
+        LOG.info("refused connection from {}: {}", Transcript.address(link.remoteAddress()), reply.toString().strip());
+        link.refuse(reply.encode());
     }
 
     /** Counts a connection against the client its PROXY header named (maxConnectionsPerClient). */
-    private boolean admitClient(ConnectionWorker worker, InetAddress client) {
+    private boolean admitClient(SessionDriver worker, InetAddress client) {
         synchronized (lock) {
             if (perClient.getOrDefault(client, 0) >= maxConnectionsPerClient) {
                 return false;
@@ -371,7 +371,7 @@ public final class SmtpServer implements AutoCloseable {
         }
     }
 
-    private void exited(ConnectionWorker worker) {
+    private void exited(SessionDriver worker) {
         synchronized (lock) {
             if (workers.remove(worker)) {
                 shed.remove(worker);
@@ -391,13 +391,13 @@ public final class SmtpServer implements AutoCloseable {
      * The connection to shed so that {@code client} can have one at maxConnections: the oldest of
      * the address with the most ({@link LoadShedding}), or null. Under {@link #lock}.
      */
-    private ConnectionWorker victimFor(InetAddress client) {
+    private SessionDriver victimFor(InetAddress client) {
         InetAddress heaviest = LoadShedding.heaviest(perClient, client).orElse(null);
         if (heaviest == null) {
             return null;
         }
-        ConnectionWorker oldest = null;
-        for (ConnectionWorker w : workers) {
+        SessionDriver oldest = null;
+        for (SessionDriver w : workers) {
             if (!shed.contains(w) && heaviest.equals(w.countedClient().orElse(null))
                     && (oldest == null || w.sequence() < oldest.sequence())) {
                 oldest = w;
@@ -442,15 +442,15 @@ public final class SmtpServer implements AutoCloseable {
             implicitTlsListener.close();
         }
         long deadline = System.nanoTime() + shutdownGracePeriod.toNanos();
-        List<ConnectionWorker> left = live();
+        List<SessionDriver> left = live();
         while (!left.isEmpty() && !interrupted && System.nanoTime() < deadline) {
-            left.forEach(ConnectionWorker::requestShutdown);
+            left.forEach(SessionDriver::requestShutdown);
             interrupted = awaitExits(Duration.ofMillis(20));
             left = live();
         }
         if (!left.isEmpty()) {
             LOG.warn("closing {} connections still open after the shutdown grace period of {}", left.size(), Printable.duration(shutdownGracePeriod));
-            left.forEach(ConnectionWorker::forceClose);
+            left.forEach(SessionDriver::forceClose);
             long exitDeadline = System.nanoTime() + THREAD_EXIT_WAIT.toNanos();
             while (!live().isEmpty() && !interrupted && System.nanoTime() < exitDeadline) {
                 interrupted = awaitExits(Duration.ofMillis(20));
@@ -458,6 +458,21 @@ public final class SmtpServer implements AutoCloseable {
         }
         // No handler is answered for once the connections are gone.
         watchdog.close();
+        shutdownOwnedExecutor();
+        // Last: the transport's own threads (Netty's event loops) carried the connections closed above.
+        network.close();
+        synchronized (lock) {
+            status = Status.CLOSED;
+        }
+        LOG.info("SMTP server on {} closed", Transcript.address(listener.localAddress()));
+        if (interrupted || Thread.interrupted()) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Ends the threads of the executor the server made itself, waiting for them; an application's executor is its own. */
+    private void shutdownOwnedExecutor() {
+        boolean interrupted = false;
         if (ownedExecutor != null) {
             ownedExecutor.shutdown();
             try {
@@ -471,18 +486,12 @@ public final class SmtpServer implements AutoCloseable {
                 ownedExecutor.shutdownNow();
             }
         }
-        // Last: the transport's own threads (Netty's event loops) carried the connections closed above.
-        network.close();
-        synchronized (lock) {
-            status = Status.CLOSED;
-        }
-        LOG.info("SMTP server on {} closed", Transcript.address(listener.localAddress()));
         if (interrupted) {
             Thread.currentThread().interrupt();
         }
     }
 
-    private List<ConnectionWorker> live() {
+    private List<SessionDriver> live() {
         synchronized (lock) {
             return new ArrayList<>(workers);
         }

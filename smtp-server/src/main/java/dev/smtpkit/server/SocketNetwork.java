@@ -1,7 +1,8 @@
 package dev.smtpkit.server;
 
 import dev.smtpkit.server.internal.Network;
-import dev.smtpkit.server.internal.Wire;
+import dev.smtpkit.server.internal.Link;
+import java.util.concurrent.Executor;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -16,8 +17,15 @@ final class SocketNetwork implements Network {
     private static final Logger LOG = LoggerFactory.getLogger(SmtpServer.class);
     private static final long ACCEPT_BACKOFF_MILLIS = 100;
 
+    /** Runs each connection's thread. */
+    private final Executor executor;
+
+    SocketNetwork(Executor executor) {
+        this.executor = executor;
+    }
+
     @Override
-    public Listener listen(InetSocketAddress address, int backlog, Consumer<Wire> accepted) throws IOException {
+    public Listener listen(InetSocketAddress address, int backlog, Consumer<Link> accepted) throws IOException {
         ServerSocket socket = new ServerSocket();
         try {
             socket.setReuseAddress(true);
@@ -30,7 +38,7 @@ final class SocketNetwork implements Network {
             }
             throw e;
         }
-        Thread acceptor = new Thread(() -> acceptLoop(socket, accepted), Threads.PREFIX + "acceptor-" + socket.getLocalPort());
+        Thread acceptor = new Thread(() -> acceptLoop(socket, accepted, executor), Threads.PREFIX + "acceptor-" + socket.getLocalPort());
         acceptor.start();
         return new Listener() {
             @Override
@@ -71,12 +79,12 @@ final class SocketNetwork implements Network {
      * logged, the connection closed, and the loop backs off and goes on, so a listener never
      * stops accepting while the process looks alive.
      */
-    private static void acceptLoop(ServerSocket listener, Consumer<Wire> accepted) {
+    private static void acceptLoop(ServerSocket listener, Consumer<Link> accepted, Executor executor) {
         while (!listener.isClosed()) {
             Socket socket = null;
             try {
                 socket = listener.accept();
-                accepted.accept(new SocketWire(socket));
+                accepted.accept(new SocketLink(socket, executor));
             } catch (Throwable e) {
                 if (listener.isClosed()) {
                     return;

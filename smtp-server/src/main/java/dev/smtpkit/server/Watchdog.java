@@ -28,7 +28,7 @@ final class Watchdog implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Watchdog.class);
 
-    private final Supplier<List<ConnectionWorker>> workers;
+    private final Supplier<List<SessionDriver>> workers;
     private final Executor executor;
     private final long periodNanos;
     private final long writeTimeoutNanos;
@@ -39,7 +39,7 @@ final class Watchdog implements AutoCloseable {
      * Looks every tenth of the shorter deadline, between 10 ms and a second, so a late handler
      * is answered at most that long after its deadline.
      */
-    Watchdog(String name, Supplier<List<ConnectionWorker>> workers, Executor executor, Duration writeTimeout,
+    Watchdog(String name, Supplier<List<SessionDriver>> workers, Executor executor, Duration writeTimeout,
             Duration... deadlines) {
         this.workers = workers;
         this.executor = executor;
@@ -58,7 +58,7 @@ final class Watchdog implements AutoCloseable {
         while (running) {
             LockSupport.parkNanos(this, periodNanos);
             long now = System.nanoTime();
-            for (ConnectionWorker w : workers.get()) {
+            for (SessionDriver w : workers.get()) {
                 if (w.writeStalled(now, writeTimeoutNanos)) {
                     // Closing never blocks, and it fails the write the connection's thread is stuck in.
                     w.closeStalledWrite();

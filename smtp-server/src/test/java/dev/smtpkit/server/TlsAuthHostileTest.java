@@ -88,7 +88,7 @@ class TlsAuthHostileTest {
         return Thread.getAllStackTraces().entrySet().stream()
                 .filter(e -> e.getKey().isAlive() && e.getKey().getName().startsWith(Threads.PREFIX))
                 .anyMatch(e -> Arrays.stream(e.getValue())
-                        .anyMatch(f -> f.getClassName().equals(ConnectionWorker.class.getName())));
+                        .anyMatch(f -> f.getClassName().equals(SessionDriver.class.getName()) || f.getClassName().equals(SocketLink.class.getName())));
     }
 
     private static void assertNothingHeld(SmtpServer server) {

@@ -14,7 +14,7 @@ public interface Network extends AutoCloseable {
      * Listens on {@code address}, handing each accepted connection to {@code accepted} on a
      * thread of the transport, which it must not keep: it may write a short refusal, never wait.
      */
-    Listener listen(InetSocketAddress address, int backlog, Consumer<Wire> accepted) throws IOException;
+    Listener listen(InetSocketAddress address, int backlog, Consumer<Link> accepted) throws IOException;
 
     /** Ends the transport's own threads and waits for them; called once every connection closed. */
     @Override

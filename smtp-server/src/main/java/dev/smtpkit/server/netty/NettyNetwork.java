@@ -1,7 +1,7 @@
 package dev.smtpkit.server.netty;
 
 import dev.smtpkit.server.internal.Network;
-import dev.smtpkit.server.internal.Wire;
+import dev.smtpkit.server.internal.Link;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -29,9 +29,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The Netty transport's listening side: one event loop accepts, a few more (one per core) read,
- * write and run TLS for every connection. Sessions and handlers do not run here; each
- * connection's {@link NettyWire} hands its octets to the connection's thread on the server's
- * executor, and calls a connection that gave its thread back while waiting for input.
+ * write, run TLS and drive the SMTP session of every connection ({@link NettyLink}). Application
+ * handlers do not run here: the session's driver calls them on the server's executor.
  */
 public final class NettyNetwork implements Network {
 
@@ -68,7 +67,7 @@ public final class NettyNetwork implements Network {
     }
 
     @Override
-    public Listener listen(InetSocketAddress address, int backlog, Consumer<Wire> accepted) throws IOException {
+    public Listener listen(InetSocketAddress address, int backlog, Consumer<Link> accepted) throws IOException {
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(acceptors, loops)
                 .channel(epoll ? NativeEpoll.serverChannel() : NioServerSocketChannel.class)
@@ -78,7 +77,9 @@ public final class NettyNetwork implements Network {
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 // A client may half-close after QUIT and still read our 221, as over a JDK socket.
                 .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
-                // The wire is added and the connection admitted on the accepting loop, in accept
+                // Nothing is read before the server admitted the connection and its driver started.
+                .childOption(ChannelOption.AUTO_READ, false)
+                // The link is added and the connection admitted on the accepting loop, in accept
                 // order (see Admission); the child's own pipeline needs nothing more.
                 .handler(new Admission(accepted))
                 .childHandler(new ChannelInitializer<SocketChannel>() {
@@ -88,7 +89,7 @@ public final class NettyNetwork implements Network {
                     }
                 });
         ChannelFuture binding = bootstrap.bind(address);
-        NettyWire.await(binding, SHUTDOWN_WAIT);
+        await(binding, SHUTDOWN_WAIT);
         Channel server = binding.channel();
         InetSocketAddress bound = (InetSocketAddress) server.localAddress();
         return new Listener() {
@@ -105,7 +106,7 @@ public final class NettyNetwork implements Network {
             @Override
             public void close() {
                 try {
-                    NettyWire.await(server.close(), SHUTDOWN_WAIT);
+                    await(server.close(), SHUTDOWN_WAIT);
                 } catch (IOException e) {
                     // Closing a listening channel fails only if it is closed already.
                 }
@@ -141,14 +142,14 @@ public final class NettyNetwork implements Network {
 
     /**
      * On the listening channel, before Netty hands each accepted channel to an I/O loop: gives it
-     * its wire and lets the server admit it, one at a time in accept order. Connections then run
+     * its link and lets the server admit it, one at a time in accept order. Connections then run
      * on several loops at once, but which one a limit refuses is decided as on the JDK
      * transport's single accepting thread.
      */
     private static final class Admission extends ChannelInboundHandlerAdapter {
-        private final Consumer<Wire> accepted;
+        private final Consumer<Link> accepted;
 
-        Admission(Consumer<Wire> accepted) {
+        Admission(Consumer<Link> accepted) {
             this.accepted = accepted;
         }
 
@@ -156,18 +157,28 @@ public final class NettyNetwork implements Network {
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
             Channel child = (Channel) msg;
             try {
-                NettyWire wire = new NettyWire(child);
-                child.pipeline().addLast(NettyWire.NAME, wire);
-                // Registers the child with an I/O loop; the wire holds back what the server does
-                // with it until then.
+                NettyLink link = new NettyLink(child);
+                child.pipeline().addLast(NettyLink.NAME, link);
+                // Registers the child with an I/O loop; what the server does with it runs there after.
                 ctx.fireChannelRead(msg);
-                accepted.accept(wire);
+                accepted.accept(link);
             } catch (Throwable e) {
                 // One connection's failure (an OutOfMemoryError included) costs that connection
                 // only: the listening channel goes on accepting.
                 LOG.error("admitting a connection from {} failed; closing it", child.remoteAddress(), e);
                 child.close();
             }
+        }
+    }
+
+    /** Waits for a Netty future, at most {@code atMost}. */
+    private static void await(io.netty.util.concurrent.Future<?> future, Duration atMost) throws IOException {
+        if (!future.awaitUninterruptibly(atMost.toMillis())) {
+            throw new IOException("not done within " + atMost);
+        }
+        if (!future.isSuccess()) {
+            Throwable cause = future.cause();
+            throw cause instanceof IOException io ? io : new IOException(cause.toString(), cause);
         }
     }
 

@@ -1,0 +1,260 @@
+package dev.smtpkit.server;
+
+import dev.smtpkit.core.Reply;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InterruptedIOException;
+import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
+import java.util.Objects;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * A message's content on its way from the connection to the handler: the driver appends what
+ * the session decodes, the handler reads it as a stream, on its own thread.
+ *
+ * <p>Bounded by the driver: it stops the connection's input once {@link #queued()} reaches its
+ * limit, and this calls {@code drained} when the handler has taken the queue down again.
+ *
+ * <p>Where the handler runs on the thread that reads the socket (the JDK transport), an empty
+ * pipe does not wait: it runs {@code pump}, one read from the socket into the driver, which
+ * appends here or ends the message.
+ */
+final class MessagePipe extends InputStream {
+
+    /** Queued octets at which the driver stops reading, and below which reading resumes. */
+    static final int PAUSE_AT = 64 * 1024;
+    static final int RESUME_AT = 16 * 1024;
+
+    private static final int OPEN = 0;
+    private static final int ENDED = 1;
+    private static final int ABORTED = 2;
+
+    private final Runnable pump;
+    private final Runnable drained;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition arrived = lock.newCondition();
+    // Guarded by lock.
+    private final ArrayDeque<byte[]> chunks = new ArrayDeque<>();
+    private int headOffset;
+    private long queued;
+    private int state = OPEN;
+    private Reply abortReason;
+    private boolean closed;
+    private boolean paused;
+    private long octets;
+
+    /**
+     * @param pump    one read into the driver, for a handler on the reading thread; null where
+     *                another thread feeds the pipe (the handler then waits)
+     * @param drained called, without the lock, once the queue fell to {@link #RESUME_AT} after
+     *                {@link #paused()} said the input stopped
+     */
+    MessagePipe(Runnable pump, Runnable drained) {
+        this.pump = pump;
+        this.drained = drained;
+    }
+
+    // ---------------------------------------------------------------- the driver's side
+
+    /** Appends a copy of {@code content}; dropped once the handler is done with the stream. */
+    void append(ByteBuffer content) {
+        int n = content.remaining();
+        lock.lock();
+        try {
+            octets += n;
+            if (closed || n == 0) {
+                content.position(content.limit());
+                return;
+            }
+            byte[] copy = new byte[n];
+            content.get(copy);
+            chunks.add(copy);
+            queued += n;
+            arrived.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    void end() {
+        finish(ENDED, null);
+    }
+
+    void abort(Reply reason) {
+        finish(ABORTED, Objects.requireNonNull(reason, "reason"));
+    }
+
+    private void finish(int how, Reply reason) {
+        lock.lock();
+        try {
+            if (state == OPEN) {
+                state = how;
+                abortReason = reason;
+            }
+            arrived.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Whether the queue is full: the driver stops the input, and {@code drained} tells it to resume. */
+    boolean full() {
+        lock.lock();
+        try {
+            if (queued >= PAUSE_AT) {
+                paused = true;
+            }
+            return paused;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    long queued() {
+        lock.lock();
+        try {
+            return queued;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** All octets appended, read or not: the message's size so far. */
+    long octets() {
+        lock.lock();
+        try {
+            return octets;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    boolean aborted() {
+        lock.lock();
+        try {
+            return state == ABORTED;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    Reply abortReason() {
+        lock.lock();
+        try {
+            return abortReason;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The handler is done with the message: what comes now is dropped, and nothing holds the input back. */
+    void release() {
+        boolean resume;
+        lock.lock();
+        try {
+            closed = true;
+            chunks.clear();
+            queued = 0;
+            headOffset = 0;
+            resume = paused;
+            paused = false;
+        } finally {
+            lock.unlock();
+        }
+        if (resume) {
+            drained.run();
+        }
+    }
+
+    // ---------------------------------------------------------------- the handler's side
+
+    @Override
+    public int read() throws IOException {
+        byte[] one = new byte[1];
+        int n = read(one, 0, 1);
+        return n < 0 ? -1 : one[0] & 0xff;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+        Objects.checkFromIndexSize(off, len, b.length);
+        boolean resume = false;
+        int n;
+        lock.lock();
+        try {
+            while (chunks.isEmpty()) {
+                if (closed) {
+                    throw new IOException("message stream closed");
+                }
+                if (state == ENDED) {
+                    return -1;
+                }
+                if (state == ABORTED) {
+                    throw new IncompleteMessageException(abortReason);
+                }
+                if (len == 0) {
+                    return 0;
+                }
+                if (pump != null) {
+                    lock.unlock();
+                    try {
+                        pump.run();
+                    } finally {
+                        lock.lock();
+                    }
+                } else {
+                    try {
+                        arrived.await();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new InterruptedIOException("interrupted while reading the message");
+                    }
+                }
+            }
+            if (closed) {
+                throw new IOException("message stream closed");
+            }
+            byte[] head = chunks.peek();
+            n = Math.min(len, head.length - headOffset);
+            System.arraycopy(head, headOffset, b, off, n);
+            headOffset += n;
+            if (headOffset == head.length) {
+                chunks.poll();
+                headOffset = 0;
+            }
+            queued -= n;
+            if (paused && queued <= RESUME_AT) {
+                paused = false;
+                resume = true;
+            }
+        } finally {
+            lock.unlock();
+        }
+        if (resume) {
+            drained.run();
+        }
+        return n;
+    }
+
+    @Override
+    public int available() {
+        lock.lock();
+        try {
+            return (int) Math.min(Integer.MAX_VALUE, queued);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public void close() {
+        lock.lock();
+        try {
+            closed = true;
+        } finally {
+            lock.unlock();
+        }
+    }
+}

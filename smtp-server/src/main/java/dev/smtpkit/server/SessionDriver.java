@@ -1,0 +1,1221 @@
+package dev.smtpkit.server;
+
+import dev.smtpkit.core.EnhancedStatus;
+import dev.smtpkit.core.Envelope;
+import dev.smtpkit.core.Printable;
+import dev.smtpkit.core.Replies;
+import dev.smtpkit.core.Reply;
+import dev.smtpkit.core.SmtpRejectException;
+import dev.smtpkit.core.SmtpSyntaxException;
+import dev.smtpkit.core.Timeout;
+import dev.smtpkit.core.server.ServerEvent;
+import dev.smtpkit.core.server.ServerSession;
+import dev.smtpkit.core.server.ServerState;
+import dev.smtpkit.server.internal.Driver;
+import dev.smtpkit.server.internal.Link;
+import dev.smtpkit.server.internal.ServerTls;
+import dev.smtpkit.server.proxy.ProxyHeader;
+import dev.smtpkit.server.proxy.ProxyProtocolDecoder;
+import dev.smtpkit.server.proxy.ProxyProtocolException;
+import dev.smtpkit.server.proxy.Xclient;
+import dev.smtpkit.server.security.AuthExchange;
+import dev.smtpkit.server.security.AuthOutcome;
+import dev.smtpkit.server.security.SaslReplies;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.SocketTimeoutException;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
+import java.util.function.LongSupplier;
+import javax.net.ssl.SSLSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One connection's SMTP session, driven by events: octets in, replies out, the application asked
+ * for each decision. Both transports feed it through the {@link Link} seam: Netty from the
+ * connection's event loop, the JDK transport from the connection's thread reading its socket.
+ *
+ * <p>Nothing here blocks, so a connection waiting for its client holds no thread on Netty. A call
+ * into the application ({@link HandlerCall}) is the one thing that may take long: where the feeding
+ * thread is an event loop it runs on the executor and the driver goes on when it is done; where
+ * the feeding thread is the connection's own (the JDK's), it runs there, and a message's content
+ * is pulled from the socket as the handler reads it ({@link MessagePipe}).
+ *
+ * <p>The session is not thread-safe: every entry takes {@link #lock}. Only the feeding thread
+ * takes it in the common case; the closing thread and the {@link Watchdog} take it to end a
+ * session or to answer for a late handler, and an application call runs without it.
+ *
+ * <p>Before the session starts, a connection may have a preamble: a PROXY protocol header from
+ * a trusted proxy, then the TLS handshake of an implicit-TLS port (RFC 8314 §3.3), in that order,
+ * as HAProxy sends them.
+ */
+final class SessionDriver implements Driver {
+
+    /** The server's count of connections per client, for a client known only once a PROXY header named it. */
+    interface ClientLimit {
+        /** Counts this connection against {@code client}; false when that client has its maximum already. */
+        boolean admit(SessionDriver driver, InetAddress client);
+    }
+
+    private static final Logger LOG = LoggerFactory.getLogger(SmtpServer.class);
+    /** For a handler past its deadline: 451 with RFC 3463's "other or undefined mail system status". */
+    static final Reply HANDLER_TIMED_OUT = Reply.of(451, EnhancedStatus.of(4, 3, 0),
+            "Requested action aborted: the server did not decide in time, try again later");
+    /** Pipelined input the session may hold while a handler decides, before the input stops. */
+    private static final int MAX_BUFFERED_WHILE_DECIDING = 64 * 1024;
+
+    /** Where the connection is, from accept to close. */
+    private enum Stage {
+        /** Reading the PROXY protocol header: no session yet. */
+        PREAMBLE,
+        /** A TLS handshake under way: implicit (no session yet) or after STARTTLS. */
+        TLS,
+        SESSION,
+        /** The session closed; the transport half-closes, lingers and closes. */
+        OVER
+    }
+
+    private final Settings settings;
+    private final Link link;
+    private final Connection connection;
+    private final Transcript transcript;
+    private final boolean implicitTls;
+    private final ClientLimit clientLimit;
+    private final Executor executor;
+    /** One read from the socket into this driver, where calls run on the feeding thread; null on an event loop. */
+    private final Runnable puller;
+    private final Consumer<SessionDriver> onExit;
+    private final BooleanSupplier underStress;
+    private final LongSupplier clock;
+    private final Deadlines deadlines;
+    private final long sequence;
+    private final ReentrantLock lock = new ReentrantLock();
+
+    private volatile Stage stage = Stage.PREAMBLE;
+    private volatile boolean shutdownRequested;
+    /** The 421 the session ends with when {@link #shutdownRequested}: a server shutdown, or a slot needed for another client. */
+    private volatile Reply shutdownReply = Replies.SHUTTING_DOWN;
+    /** The client this connection is counted against in the per-client limit, once it is. */
+    private volatile InetAddress countedClient;
+    private volatile boolean finished;
+
+    /**
+     * When the timed call under way must have returned (the clock's nanoseconds), or 0 while no
+     * call is timed: {@code hello}, {@code mail} and {@code rcpt} from their start
+     * ({@code handlerTimeout}), {@code message} from the end of the data ({@code dataTerminationTimeout}).
+     */
+    private volatile long handlerDeadline;
+    /** Numbers the timed calls, so that a late answer is given for the call that was late and no other. */
+    private volatile long timedCall;
+    /** The last call the watchdog found late; the watchdog's thread only. */
+    private long lateCallSeen;
+
+    // Guarded by lock.
+    private ServerSession session;
+    private SessionHandler handler;
+    private AuthExchange auth;
+    private ProxyProtocolDecoder proxyDecoder;
+    private HandlerCall<?> call;
+    /** The watchdog answered the timed call (451); the handler's own answer is dropped. */
+    private boolean handlerAnswered;
+    private MessagePipe pipe;
+    private Envelope messageEnvelope;
+    /** The message's content ended (or was cut short), so the message call can be resolved once done. */
+    private boolean messageOver;
+    private long messageEndedAt;
+    private ServerEvent pushedBack;
+    /** When the wait for input ends (the clock's nanoseconds), or 0 while the driver waits for none. */
+    private long waitUntil;
+    private boolean inputEnded;
+    private boolean broken;
+    private boolean paused;
+    private boolean processing;
+    private boolean shutdownApplied;
+    /** The client a PROXY header named is over {@code maxConnectionsPerClient}: 421 instead of the greeting. */
+    private boolean overClientLimit;
+    /** The transport closed while an application call was still running: the end waits for it. */
+    private boolean linkClosed;
+
+    /**
+     * @param implicitTls whether the connection came to the implicit-TLS port (RFC 8314 §3.3)
+     * @param clientLimit counts the client a PROXY header names; the server counted any other already
+     * @param executor    runs application calls when the link is fed by an event loop
+     */
+    SessionDriver(Settings settings, Link link, String id, boolean implicitTls, ClientLimit clientLimit,
+            Executor executor, Consumer<SessionDriver> onExit, BooleanSupplier underStress, LongSupplier clock) {
+        this.settings = settings;
+        this.link = link;
+        this.connection = new Connection(id, link.remoteAddress(), link.localAddress(), this::forceClose, settings.memory());
+        this.transcript = new Transcript(connection, settings.transcriptListener(), settings.counters(), settings.transcriptLog());
+        this.implicitTls = implicitTls;
+        this.clientLimit = clientLimit;
+        this.executor = executor;
+        this.puller = link instanceof Pull pull ? pull::pullOnce : null;
+        this.onExit = onExit;
+        this.underStress = underStress;
+        this.clock = clock;
+        this.deadlines = settings.deadlines(clock);
+        this.sequence = Long.parseLong(id);
+    }
+
+    /**
+     * A link whose feeding thread may block, the JDK's: application calls run on it, and a
+     * handler reading a message pulls the next octets through it.
+     */
+    interface Pull {
+        /** Reads once from the connection into the driver (or tells it of the end, or of a deadline passed). */
+        void pullOnce();
+    }
+
+    // ---------------------------------------------------------------- for the server
+
+    Connection connection() {
+        return connection;
+    }
+
+    long sequence() {
+        return sequence;
+    }
+
+    boolean finished() {
+        return finished;
+    }
+
+    /** Records the client this connection counts against, so that its end releases the same one. */
+    void countedAs(InetAddress client) {
+        countedClient = client;
+    }
+
+    Optional<InetAddress> countedClient() {
+        return Optional.ofNullable(countedClient);
+    }
+
+    // ---------------------------------------------------------------- Driver: the transport's events
+
+    @Override
+    public String id() {
+        return connection.id();
+    }
+
+    @Override
+    public void start() {
+        lock.lock();
+        try {
+            settings.counters().connectionsOpened.increment();
+            settings.counters().connectionsActive.increment();
+            LOG.debug("{} {}: connected", connection.id(), Transcript.address(connection.remoteAddress()));
+            if (settings.proxyProtocol().isPresent()) {
+                if (!settings.proxyProtocol().get().contains(link.remoteAddress())) {
+                    LOG.info("{} {}: closed without a reply: proxyProtocol is on and the peer is not in its trusted networks",
+                            connection.id(), Transcript.address(connection.remoteAddress()));
+                    closeUnanswered();
+                    return;
+                }
+                proxyDecoder = new ProxyProtocolDecoder();
+                waitUntil = clock.getAsLong() + settings.readTimeoutMillis(Timeout.SERVER_COMMAND) * 1_000_000L;
+                return;
+            }
+            open(new byte[0]);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public void received(ByteBuffer bytes) {
+        lock.lock();
+        try {
+            int n = bytes.remaining();
+            if (n == 0) {
+                return;
+            }
+            if (stage == Stage.PREAMBLE) {
+                settings.counters().bytesReceived.add(n);
+                readProxyHeader(bytes);
+                return;
+            }
+            if (stage != Stage.SESSION || inputEnded) {
+                // During a handshake the transport's TLS layer has the octets; after the session, nobody wants them.
+                bytes.position(bytes.limit());
+                return;
+            }
+            settings.counters().bytesReceived.add(n);
+            deadlines.received(n);
+            waitUntil = 0;
+            session.receive(bytes);
+            process();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public void inputEnded(IOException failure) {
+        lock.lock();
+        try {
+            if (stage == Stage.PREAMBLE) {
+                closeNow();
+                return;
+            }
+            if (stage != Stage.SESSION || inputEnded) {
+                return;
+            }
+            if (failure != null) {
+                transcript.note("read failed: " + failure);
+            }
+            endInput();
+            process();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public long waitNanos() {
+        lock.lock();
+        try {
+            if (waitUntil == 0 || paused || (stage != Stage.SESSION && stage != Stage.PREAMBLE)) {
+                return -1;
+            }
+            return Math.max(0, waitUntil - clock.getAsLong());
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public void deadlineCheck() {
+        lock.lock();
+        try {
+            if (waitUntil == 0 || paused || waitUntil - clock.getAsLong() > 0) {
+                return;
+            }
+            waitUntil = 0;
+            if (stage == Stage.PREAMBLE) {
+                LOG.info("{} {}: closed without a reply: no PROXY protocol header within the command timeout",
+                        connection.id(), Transcript.address(connection.remoteAddress()));
+                closeUnanswered();
+            } else if (stage == Stage.SESSION) {
+                transcript.note("no input within " + deadlines.expired());
+                session.timedOut();
+                process();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public int readLimit() {
+        // An implicit-TLS handshake follows the PROXY header, and the JDK's TLS layer must read it
+        // from the socket: the header is read one octet at a time so that none is taken from it.
+        return stage == Stage.PREAMBLE && implicitTls ? 1 : Integer.MAX_VALUE;
+    }
+
+    @Override
+    public boolean wantsInput() {
+        Stage s = stage;
+        return !finished && (s == Stage.PREAMBLE || s == Stage.SESSION || s == Stage.TLS);
+    }
+
+    @Override
+    public void tlsEstablished(SSLSession established) {
+        lock.lock();
+        try {
+            if (stage != Stage.TLS) {
+                return;
+            }
+            TlsInfo info = TlsInfo.of(established);
+            connection.tlsEstablished(info);
+            transcript.note("TLS established: " + info);
+            if (session == null) {
+                begin(new byte[0]);
+                return;
+            }
+            session.tlsEstablished();
+            stage = Stage.SESSION;
+            process();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public void tlsFailed(IOException failure) {
+        lock.lock();
+        try {
+            String note = failure instanceof SocketTimeoutException
+                    ? "no TLS handshake within the " + Timeout.SERVER_COMMAND + " timeout" : "TLS handshake failed: " + failure;
+            if (session == null) {
+                LOG.debug("{} {}: {}", connection.id(), Transcript.address(connection.remoteAddress()), note);
+            }
+            transcript.note(note);
+            closeNow();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public void closed() {
+        lock.lock();
+        try {
+            linkClosed = true;
+            if (stage == Stage.SESSION && !inputEnded) {
+                // Closed under a session that had not ended (a forced close): it unwinds as at the end of input.
+                endInput();
+                process();
+            }
+            if (call != null) {
+                // The application still has a call under way; the end waits for it (resolve).
+                return;
+            }
+            end();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Closes the handler and tells the server; once. Holds lock. */
+    private void end() {
+        if (finished) {
+            return;
+        }
+        finished = true;
+        stage = Stage.OVER;
+        if (pipe != null) {
+            pipe.release();
+        }
+        SessionHandler h = handler;
+        if (h != null && !(h instanceof AcceptsEverything)) {
+            runApplication(() -> {
+                try {
+                    h.close();
+                } catch (RuntimeException | Error e) {
+                    LOG.warn("{}: SessionHandler.close() failed", connection.id(), e);
+                }
+            });
+        }
+        settings.counters().connectionsActive.decrement();
+        onExit.accept(this);
+    }
+
+    private void closeNow() {
+        stage = Stage.OVER;
+        waitUntil = 0;
+        link.close();
+    }
+
+    /** Ends a connection that gets no reply with a half-close, so the peer reads an end rather than a reset. */
+    private void closeUnanswered() {
+        stage = Stage.OVER;
+        waitUntil = 0;
+        link.finish();
+    }
+
+    // ---------------------------------------------------------------- the preamble
+
+    /**
+     * A PROXY protocol header (HAProxy's proxy-protocol.txt §2) from a trusted proxy. A malformed
+     * header, or none in time, closes the connection without a reply (§2: the peer is no proxy
+     * that speaks the protocol, and anything said to it would be read as coming from us).
+     */
+    private void readProxyHeader(ByteBuffer bytes) {
+        Optional<ProxyHeader> header;
+        try {
+            header = proxyDecoder.decode(bytes);
+        } catch (ProxyProtocolException e) {
+            LOG.info("{} {}: closed without a reply: not a PROXY protocol header ({}: {})", connection.id(),
+                    Transcript.address(connection.remoteAddress()), e.reason(), e.getMessage());
+            closeUnanswered();
+            return;
+        }
+        if (header.isEmpty()) {
+            return;
+        }
+        if (header.get() instanceof ProxyHeader.Proxied proxied) {
+            connection.proxied(proxied.source());
+            transcript.client(proxied.source().toString());
+        }
+        transcript.note("PROXY protocol header from " + Transcript.address(link.remoteAddress()) + ": " + header.get());
+        overClientLimit = !clientLimit.admit(this, connection.remoteAddress().getAddress());
+        byte[] rest = new byte[bytes.remaining()];
+        bytes.get(rest);
+        waitUntil = 0;
+        open(rest);
+    }
+
+    /** After the preamble's header: the implicit-TLS handshake, or the session at once. */
+    private void open(byte[] early) {
+        if (implicitTls) {
+            stage = Stage.TLS;
+            link.startTls(null, early, serverTls(), settings.readTimeoutMillis(Timeout.SERVER_COMMAND));
+        } else {
+            begin(early);
+        }
+    }
+
+    private void begin(byte[] early) {
+        session = new ServerSession(settings.config());
+        session.observer(transcript);
+        if (implicitTls) {
+            session.tlsEstablished();
+        }
+        if (settings.xclient().map(trusted -> trusted.contains(connection.remoteAddress().getAddress())).orElse(false)) {
+            session.offerXclient(Xclient.ATTRIBUTES);
+        }
+        auth = settings.sasl().map(sasl -> sasl.newExchange()).orElse(null);
+        stage = Stage.SESSION;
+        if (early.length > 0) {
+            session.receive(early, 0, early.length);
+        }
+        process();
+    }
+
+    private ServerTls serverTls() {
+        return new ServerTls(settings.tls().orElseThrow(() -> new IllegalStateException("TLS without an SSLContext")),
+                settings.tlsProtocols(), settings.clientCertificates());
+    }
+
+    // ---------------------------------------------------------------- the loop
+
+    /**
+     * Takes the session's events until it needs input, waits for the application, or closed.
+     * Re-entered only by a handler that pulls a message's content on the feeding thread; that
+     * nested run only moves content into the pipe, since a call is under way.
+     */
+    private void process() {
+        if (processing || stage != Stage.SESSION) {
+            return;
+        }
+        processing = true;
+        try {
+            loop();
+        } catch (RuntimeException | Error e) {
+            // A defect here must cost this connection only, and never leave it half alive.
+            LOG.error("{} {}: session failed; closing the connection", connection.id(),
+                    Transcript.address(connection.remoteAddress()), e);
+            stage = Stage.OVER;
+            waitUntil = 0;
+            link.close();
+        } finally {
+            processing = false;
+        }
+        updatePause();
+    }
+
+    private void loop() {
+        while (stage == Stage.SESSION) {
+            if (call != null) {
+                if (call.kind() == HandlerCall.Kind.MESSAGE && !messageOver) {
+                    if (call.done()) {
+                        // The handler returned before the end: the rest is read and dropped, never held.
+                        pipe.release();
+                    }
+                    if (!streamMessage()) {
+                        return;
+                    }
+                    continue;
+                }
+                if (!call.done()) {
+                    flush();
+                    return;
+                }
+                resolve();
+                continue;
+            }
+            ServerEvent event = nextEvent();
+            if (event instanceof ServerEvent.NeedInput) {
+                flush();
+                if (shutdownRequested && !shutdownApplied) {
+                    applyShutdown();
+                    continue;
+                }
+                if (!awaitInput()) {
+                    continue;
+                }
+                return;
+            }
+            if (event instanceof ServerEvent.AwaitingDecision waiting) {
+                throw new IllegalStateException("decision left unanswered: " + waiting.pending());
+            }
+            if (event instanceof ServerEvent.Closed closed) {
+                flush();
+                transcript.note("closed: " + closed.reason());
+                LOG.debug("{} {}: closed ({})", connection.id(), Transcript.address(connection.remoteAddress()), closed.reason());
+                stage = Stage.OVER;
+                waitUntil = 0;
+                if (broken) {
+                    link.close();
+                } else {
+                    link.finish();
+                }
+                return;
+            }
+            handle(event);
+            connection.update(session);
+        }
+    }
+
+    private ServerEvent nextEvent() {
+        if (pushedBack != null) {
+            ServerEvent e = pushedBack;
+            pushedBack = null;
+            return e;
+        }
+        return session.nextEvent();
+    }
+
+    /**
+     * The session needs input: sets the deadline for it. False if none may come (the input
+     * ended, or a deadline passed and the session was told), so the loop goes on at once.
+     */
+    private boolean awaitInput() {
+        if (inputEnded) {
+            // The input ended while the replies went out (a write found the connection reset); the
+            // session has been told and unwinds at its next event.
+            if (session.state() == ServerState.CLOSED) {
+                throw new IllegalStateException("the session wants input after the end of input: " + session);
+            }
+            return false;
+        }
+        if (broken) {
+            endInput();
+            return false;
+        }
+        Timeout timeout = session.timeout().orElse(Timeout.SERVER_COMMAND);
+        int millis = deadlines.readTimeoutMillis(timeout, settings.readTimeoutMillis(timeout, underStress.getAsBoolean()));
+        if (millis == 0) {
+            waitUntil = 0;
+            transcript.note("no input within " + deadlines.expired());
+            session.timedOut();
+            return false;
+        }
+        waitUntil = clock.getAsLong() + millis * 1_000_000L;
+        return true;
+    }
+
+    private void endInput() {
+        inputEnded = true;
+        waitUntil = 0;
+        session.receiveEndOfInput();
+    }
+
+    /** Writes what the session queued; a failed write ends the input, so the session unwinds. */
+    private void flush() {
+        if (session == null || !session.hasOutput()) {
+            return;
+        }
+        // A reply answers a command: the next one has the whole command timeout again.
+        deadlines.replied();
+        byte[] bytes = session.takeOutput();
+        if (broken) {
+            return;
+        }
+        try {
+            link.write(bytes);
+        } catch (IOException e) {
+            transcript.note("write failed: " + e);
+            broken = true;
+        }
+    }
+
+    /**
+     * Stops the input while a handler has a full pipe or pipelined commands pile up behind a
+     * decision, and starts it again after; only where input is pushed (an event loop).
+     */
+    private void updatePause() {
+        if (puller != null) {
+            return;
+        }
+        boolean stop = stage == Stage.SESSION && call != null
+                && (call.kind() == HandlerCall.Kind.MESSAGE && !messageOver ? pipe.full()
+                        : session.bufferedInput() >= MAX_BUFFERED_WHILE_DECIDING);
+        if (stop == paused) {
+            return;
+        }
+        paused = stop;
+        if (stop) {
+            link.pauseInput();
+        } else {
+            link.resumeInput();
+            if (waitUntil != 0 && !awaitInput()) {
+                process();
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- events
+
+    private void handle(ServerEvent event) {
+        if (event instanceof ServerEvent.Connected) {
+            greet();
+        } else if (event instanceof ServerEvent.Hello hello) {
+            decide(() -> handler.hello(hello.domain()));
+        } else if (event instanceof ServerEvent.MailFrom mail) {
+            decide(() -> handler.mail(mail.sender(), mail.parameters()));
+        } else if (event instanceof ServerEvent.RcptTo rcpt) {
+            decide(() -> handler.rcpt(rcpt.recipient(), rcpt.parameters()));
+        } else if (event instanceof ServerEvent.MessageStart start) {
+            deliver(start.envelope());
+        } else if (event instanceof ServerEvent.TransactionReset reset) {
+            transcript.note("transaction reset: " + reset.cause());
+            if (!(handler instanceof AcceptsEverything)) {
+                SessionHandler h = handler;
+                startCall(new HandlerCall<>(HandlerCall.Kind.RESET, () -> {
+                    h.reset();
+                    return null;
+                }));
+            }
+        } else if (event instanceof ServerEvent.StartTls) {
+            startTls();
+        } else if (event instanceof ServerEvent.AuthStep step) {
+            authenticate(step);
+        } else if (event instanceof ServerEvent.XclientRequested request) {
+            xclient(request);
+        } else if (event instanceof ServerEvent.MessageEnd end) {
+            throw new IllegalStateException("message end outside a message: " + end);
+        }
+        // MessageData and MessageAborted arrive here only after a message's call stopped reading.
+    }
+
+    private void greet() {
+        if (overClientLimit) {
+            settings.counters().connectionsRefused.increment();
+            LOG.info("{} {}: refused, over maxConnectionsPerClient", connection.id(), Transcript.address(connection.remoteAddress()));
+            session.decide(Replies.TOO_MANY_CONNECTIONS);
+            return;
+        }
+        SessionHandler.Factory factory = settings.factory();
+        Callable<SessionHandler> open = () -> Objects.requireNonNull(factory.open(connection),
+                "SessionHandler.Factory.open() returned null");
+        HandlerCall<SessionHandler> c = new HandlerCall<>(HandlerCall.Kind.OPEN, open);
+        if (factory instanceof AcceptsEverything) {
+            // The library's own factory: nothing of the application's runs in open().
+            c.run();
+            call = c;
+            return;
+        }
+        startCall(c);
+    }
+
+    /** A handler's decision about HELO, MAIL or RCPT. */
+    private interface Decision {
+        void run() throws Exception;
+    }
+
+    private void decide(Decision decision) {
+        if (handler instanceof AcceptsEverything) {
+            session.accept();
+            return;
+        }
+        startTimedCall(clock.getAsLong() + settings.handlerTimeout().toNanos());
+        startCall(new HandlerCall<>(HandlerCall.Kind.DECISION, () -> {
+            decision.run();
+            return null;
+        }));
+    }
+
+    /**
+     * Hands the message to the handler as a stream fed while the client sends it; the 250 goes
+     * out only after the handler returned normally with the whole message.
+     */
+    private void deliver(Envelope envelope) {
+        transcript.bodyStarted();
+        messageEnvelope = envelope;
+        messageOver = false;
+        pipe = new MessagePipe(puller == null ? null : this::pump, this::drained);
+        MessagePipe content = pipe;
+        SessionHandler h = handler;
+        // Timed from the end of the data (streamMessage), not from here: the data takes as long as the client needs.
+        startTimedCall(0);
+        startCall(new HandlerCall<>(HandlerCall.Kind.MESSAGE, () -> {
+            h.message(envelope, content);
+            return null;
+        }));
+    }
+
+    /**
+     * Moves the session's next event of the message under way into its pipe. False when the
+     * loop stops to wait for input.
+     */
+    private boolean streamMessage() {
+        ServerEvent e = nextEvent();
+        if (e instanceof ServerEvent.MessageData data) {
+            transcript.body(data.content());
+            pipe.append(data.content());
+        } else if (e instanceof ServerEvent.MessageEnd) {
+            messageOver = true;
+            messageEndedAt = clock.getAsLong();
+            pipe.end();
+            if (!call.done()) {
+                handlerDeadline = messageEndedAt + settings.dataTerminationTimeout().toNanos();
+            }
+        } else if (e instanceof ServerEvent.MessageAborted abort) {
+            messageOver = true;
+            pipe.abort(abort.reason());
+        } else if (e instanceof ServerEvent.NeedInput) {
+            flush();
+            if (awaitInput()) {
+                updatePause();
+                return false;
+            }
+        } else {
+            // Not expected: the session reports MessageAborted before anything else ends a message.
+            pushedBack = e;
+            messageOver = true;
+            pipe.abort(Replies.LOCAL_ERROR);
+        }
+        return true;
+    }
+
+    /**
+     * For a handler on the feeding thread that found the pipe empty: moves what the session holds
+     * already into it, or reads the socket once.
+     */
+    private void pump() {
+        lock.lock();
+        try {
+            if (stage == Stage.SESSION && waitUntil == 0 && call != null && !messageOver) {
+                process();
+                return;
+            }
+            if (stage != Stage.SESSION || messageOver) {
+                return;
+            }
+        } finally {
+            lock.unlock();
+        }
+        puller.run();
+    }
+
+    /** The handler took the pipe down after it was full: input goes on, on the feeding thread. */
+    private void drained() {
+        link.execute(() -> {
+            lock.lock();
+            try {
+                updatePause();
+            } finally {
+                lock.unlock();
+            }
+        });
+    }
+
+    // ---------------------------------------------------------------- application calls
+
+    /**
+     * Starts a call into the application: on this thread where it feeds the driver from a socket
+     * of its own (the lock is let go meanwhile, so the watchdog can answer for a late handler),
+     * else on the executor, after which the feeding thread goes on with the outcome.
+     */
+    private void startCall(HandlerCall<?> c) {
+        call = c;
+        if (puller != null) {
+            int holds = lock.getHoldCount();
+            boolean wasProcessing = processing;
+            processing = false;
+            for (int i = 0; i < holds; i++) {
+                lock.unlock();
+            }
+            try {
+                c.run();
+            } finally {
+                for (int i = 0; i < holds; i++) {
+                    lock.lock();
+                }
+                processing = wasProcessing;
+            }
+            return;
+        }
+        try {
+            executor.execute(() -> {
+                c.run();
+                link.execute(() -> {
+                    lock.lock();
+                    try {
+                        if (call == c) {
+                            if (stage == Stage.SESSION) {
+                                process();
+                            } else {
+                                // The session is over; nothing waits for this answer.
+                                call = null;
+                            }
+                            if (linkClosed && call == null) {
+                                end();
+                            }
+                        }
+                    } finally {
+                        lock.unlock();
+                    }
+                });
+            });
+        } catch (RejectedExecutionException | Error e) {
+            // An application's executor that was shut down or is full, or no thread to be had.
+            LOG.warn("{} {}: the executor refused a handler call; answering without it", connection.id(),
+                    Transcript.address(connection.remoteAddress()), e);
+            c.fail(e);
+        }
+    }
+
+    /** Runs application code that answers nothing (close): where calls run, never on an event loop. */
+    private void runApplication(Runnable task) {
+        if (puller != null) {
+            task.run();
+            return;
+        }
+        try {
+            executor.execute(task);
+        } catch (RejectedExecutionException | Error e) {
+            LOG.warn("{}: the executor refused SessionHandler.close(); it is not called", connection.id(), e);
+        }
+    }
+
+    /** Applies the outcome of the call that is done. Holds lock. */
+    private void resolve() {
+        HandlerCall<?> c = call;
+        call = null;
+        switch (c.kind()) {
+            case OPEN -> opened(c);
+            case DECISION -> decided(c);
+            case MESSAGE -> delivered(c);
+            case AUTH -> authenticated(c);
+            case RESET -> {
+                if (c.failure() != null) {
+                    LOG.warn("{}: SessionHandler.reset() failed", connection.id(), c.failure());
+                }
+            }
+        }
+        if (session.state() != ServerState.CLOSED) {
+            connection.update(session);
+        }
+    }
+
+    private void opened(HandlerCall<?> c) {
+        if (c.refusal() != null) {
+            answer(c.refusal(), Replies.unavailable(settings.config().hostname()));
+        } else if (c.failure() != null) {
+            LOG.warn("{} {}: SessionHandler.Factory.open() failed; answering 421", connection.id(),
+                    Transcript.address(connection.remoteAddress()), c.failure());
+            session.decide(Replies.unavailable(settings.config().hostname()));
+        } else {
+            handler = (SessionHandler) c.value();
+            session.accept();
+        }
+    }
+
+    private void decided(HandlerCall<?> c) {
+        Reply refusal = refusalOf(c);
+        if (endTimedCall(refusal)) {
+            return;
+        }
+        if (refusal == null) {
+            session.accept();
+        } else {
+            answer(refusal, Replies.LOCAL_ERROR);
+        }
+    }
+
+    private Reply refusalOf(HandlerCall<?> c) {
+        if (c.failure() instanceof RejectedExecutionException) {
+            // No thread to ask the application with: the server is going away (RFC 5321 §3.8).
+            return Replies.unavailable(settings.config().hostname());
+        }
+        if (c.failure() != null) {
+            // An Error too (a StackOverflowError in the application, say): it costs this answer, not the session.
+            LOG.warn("{} {}: handler failed; answering 451", connection.id(), Transcript.address(connection.remoteAddress()),
+                    c.failure());
+            return Replies.LOCAL_ERROR;
+        }
+        return c.refusal();
+    }
+
+    private void delivered(HandlerCall<?> c) {
+        MessagePipe content = pipe;
+        pipe = null;
+        content.release();
+        long octets = content.octets();
+        Reply refusal;
+        if (c.failure() != null && content.aborted()) {
+            // The handler gave up because the message was cut short: expected, and the session answers.
+            LOG.debug("{}: message incomplete: {}", connection.id(), c.failure().toString(), c.failure());
+            refusal = null;
+        } else if (c.failure() != null) {
+            refusal = refusalOf(c);
+        } else {
+            refusal = c.refusal();
+        }
+        if (endTimedCall(refusal)) {
+            transcript.bodyEnded("complete, answered 451 before the handler returned", octets);
+            settings.counters().messagesRefused.increment();
+            return;
+        }
+        if (content.aborted()) {
+            Reply reason = content.abortReason();
+            // A refusal by the session (size, bare line ending) leaves it open; a lost or reset transaction does not.
+            boolean refused = reason.isFailure() && session.state() != ServerState.CLOSED;
+            (refused ? settings.counters().messagesRefused : settings.counters().messagesAborted).increment();
+            transcript.bodyEnded("incomplete, " + reason.toString().strip(), octets);
+            return;
+        }
+        transcript.bodyEnded("complete", octets);
+        Duration took = Duration.ofNanos(clock.getAsLong() - messageEndedAt);
+        if (took.compareTo(settings.dataTerminationTimeout()) > 0) {
+            LOG.warn("{}: the handler answered {} after the end of data; the client waits only {} for it"
+                    + " (RFC 5321 §4.5.3.2.6) and may send the message again", connection.id(), Printable.duration(took),
+                    Printable.duration(settings.dataTerminationTimeout()));
+        }
+        if (refusal == null) {
+            session.accept();
+            settings.counters().messagesAccepted.increment();
+        } else {
+            answer(refusal, Replies.LOCAL_ERROR);
+            (refusal.isPositiveCompletion() ? settings.counters().messagesAccepted : settings.counters().messagesRefused)
+                    .increment();
+        }
+    }
+
+    /** Decides with the handler's reply, or with {@code otherwise} if that reply cannot answer this decision. */
+    private void answer(Reply reply, Reply otherwise) {
+        try {
+            session.decide(reply);
+        } catch (IllegalArgumentException e) {
+            LOG.warn("{}: the handler's reply cannot answer {}: {}", connection.id(), session.pendingDecision().orElse(null),
+                    e.getMessage());
+            session.decide(otherwise);
+        }
+    }
+
+    private void startTimedCall(long deadline) {
+        handlerAnswered = false;
+        timedCall++;
+        handlerDeadline = deadline;
+    }
+
+    /**
+     * Ends a timed call, holding the lock; true if the watchdog already answered for it, in which
+     * case the handler's answer ({@code refusal}, or acceptance when null) is dropped.
+     */
+    private boolean endTimedCall(Reply refusal) {
+        handlerDeadline = 0;
+        if (!handlerAnswered) {
+            return false;
+        }
+        handlerAnswered = false;
+        LOG.warn("{} {}: the handler answered {} after the client had been told 451; its answer is dropped",
+                connection.id(), Transcript.address(connection.remoteAddress()), refusal == null ? "yes" : refusal.toString().strip());
+        return true;
+    }
+
+    /**
+     * The watchdog's question, on its thread: is the timed call under way past its deadline and
+     * not yet reported? Returns the call's number, or 0.
+     */
+    long lateHandlerCall(long now) {
+        long deadline = handlerDeadline;
+        long number = timedCall;
+        if (deadline == 0 || now - deadline < 0 || number == lateCallSeen) {
+            return 0;
+        }
+        lateCallSeen = number;
+        return number;
+    }
+
+    /**
+     * Answers 451 for a handler call past its deadline, on an executor thread while the
+     * application still has the call: the client gets its reply (RFC 5321 §4.5.3.2: it gives up
+     * after 5 minutes for MAIL and RCPT, 10 after the data) and the session goes on when the
+     * handler returns. A message the handler takes after this may be sent again by the client;
+     * that is the price of not leaving it without an answer.
+     */
+    void answerLateHandler(long number) {
+        lock.lock();
+        try {
+            if (finished || handlerDeadline == 0 || timedCall != number || handlerAnswered || session == null
+                    || session.pendingDecision().isEmpty()) {
+                return;
+            }
+            handlerAnswered = true;
+            LOG.warn("{} {}: the handler has not answered {}; answering 451", connection.id(),
+                    Transcript.address(connection.remoteAddress()), session.pendingDecision().map(Object::toString).orElse("its call"));
+            transcript.note("the handler did not answer in time");
+            answer(HANDLER_TIMED_OUT, Replies.LOCAL_ERROR);
+            flush();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    // ---------------------------------------------------------------- TLS, XCLIENT, AUTH
+
+    /**
+     * STARTTLS (RFC 3207 §4): the 220 goes out in plaintext, then the handshake runs on the same
+     * connection. Without an SSLContext the session never offers STARTTLS, so this is not reached.
+     * What the client pipelined after STARTTLS was read in plaintext: the session threw away what
+     * it had, and the transport drops what it read ahead (RFC 3207 §4.2, CVE-2011-0411).
+     */
+    private void startTls() {
+        byte[] reply = session.hasOutput() ? session.takeOutput() : new byte[0];
+        deadlines.replied();
+        if (broken) {
+            endInput();
+            return;
+        }
+        stage = Stage.TLS;
+        waitUntil = 0;
+        link.startTls(reply, null, serverTls(), settings.readTimeoutMillis(Timeout.SERVER_COMMAND));
+    }
+
+    /**
+     * XCLIENT from a trusted client (Postfix's XCLIENT_README): what it says about the real
+     * client replaces what the connection knew, and the session starts over with 220. The
+     * handler stays the same and sees the new client through its live {@link Connection}.
+     */
+    private void xclient(ServerEvent.XclientRequested request) {
+        Xclient command;
+        try {
+            command = Xclient.parse(request.line());
+        } catch (SmtpSyntaxException e) {
+            transcript.note("XCLIENT refused: " + e.getMessage());
+            session.decide(e.reply());
+            return;
+        }
+        connection.xclient(command);
+        transcript.client(Transcript.address(connection.remoteAddress()));
+        transcript.note("XCLIENT from " + Transcript.address(link.remoteAddress()) + " set " + command.attributeNames());
+        session.accept();
+    }
+
+    /**
+     * One AUTH step (RFC 4954 §4) through the connection's SASL exchange, a call into the
+     * application's authenticator. One that fails with anything but an SmtpException is answered
+     * 454 4.7.0 (RFC 4954 §6), as the client's credentials may be fine.
+     */
+    private void authenticate(ServerEvent.AuthStep step) {
+        if (auth == null) {
+            // Not reached: the session offers AUTH only with mechanisms, which the builder sets with an authenticator.
+            session.decide(Replies.AUTH_MECHANISM_UNKNOWN);
+            return;
+        }
+        AuthExchange exchange = auth;
+        startCall(new HandlerCall<>(HandlerCall.Kind.AUTH, () -> new AuthStepOutcome(step, exchange.next(step))));
+    }
+
+    private record AuthStepOutcome(ServerEvent.AuthStep step, AuthOutcome outcome) {
+    }
+
+    private void authenticated(HandlerCall<?> c) {
+        AuthOutcome outcome;
+        ServerEvent.AuthStep step = session.pendingDecision().orElse(null) instanceof ServerEvent.AuthStep s ? s : null;
+        if (c.failure() != null || c.refusal() != null) {
+            LOG.warn("{} {}: the Authenticator failed; answering 454 4.7.0", connection.id(),
+                    Transcript.address(connection.remoteAddress()), c.failure());
+            auth = settings.sasl().orElseThrow().newExchange();
+            outcome = new AuthOutcome.Failure(SaslReplies.TEMPORARY_FAILURE);
+        } else {
+            AuthStepOutcome done = (AuthStepOutcome) c.value();
+            outcome = done.outcome();
+            step = done.step();
+        }
+        outcome.applyTo(session);
+        String mechanism = step == null ? "" : step.mechanism();
+        if (outcome instanceof AuthOutcome.Success success) {
+            transcript.note("AUTH " + mechanism + " succeeded for " + success.identity());
+        } else if (outcome instanceof AuthOutcome.Failure failure) {
+            transcript.note("AUTH " + mechanism + " failed: " + failure.reply().toString().strip());
+        }
+    }
+
+    // ---------------------------------------------------------------- shutdown
+
+    /**
+     * Asks this connection to end for a server shutdown (RFC 5321 §3.8: 421 to an idle client,
+     * after the transaction in flight otherwise). Called repeatedly by the closing thread until
+     * the connection ends.
+     */
+    void requestShutdown() {
+        link.execute(() -> requestEnd(Replies.SHUTTING_DOWN));
+    }
+
+    /**
+     * Ends this connection now to make room for another client's: 421 with {@code reply} if it
+     * waits for a command outside a transaction, else closed at once, since a slot that is
+     * needed now cannot wait for a transaction that may be trickled for minutes.
+     */
+    void shed(Reply reply) {
+        link.execute(() -> {
+            if (!requestEnd(reply)) {
+                forceClose();
+            }
+        });
+    }
+
+    /** Asks the session to end with {@code reply}; true if it did so at once. */
+    private boolean requestEnd(Reply reply) {
+        shutdownReply = reply;
+        shutdownRequested = true;
+        if (finished) {
+            return true;
+        }
+        if (stage == Stage.PREAMBLE || (stage == Stage.TLS && session == null)) {
+            // No SMTP session yet: there is no one to say 421 to.
+            link.close();
+            return true;
+        }
+        if (!lock.tryLock()) {
+            // The feeding thread is busy (a blocking write, say); the next round, or its next wait, applies it.
+            return false;
+        }
+        try {
+            if (session == null || shutdownApplied || stage != Stage.SESSION || call != null) {
+                return finished;
+            }
+            applyShutdown();
+            if (session.state() != ServerState.CLOSED) {
+                return false;
+            }
+            process();
+            // A thread blocked reading (the JDK's) sees the end of input and closes.
+            link.shutdownInput();
+            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void applyShutdown() {
+        shutdownApplied = true;
+        Reply reply = shutdownReply;
+        transcript.note(reply == Replies.SHUTTING_DOWN ? "server shutting down" : "ending the session: " + reply.toString().strip());
+        session.shutdown(reply);
+    }
+
+    /**
+     * Ends the connection now, at the shutdown deadline or by {@link Connection#drop()}: reads and
+     * writes fail, so no reply follows.
+     */
+    void forceClose() {
+        link.close();
+    }
+
+    /** The watchdog's question: has a write been waiting for the client to read for longer than the limit? */
+    boolean writeStalled(long now, long limitNanos) {
+        long started = link.writeBlockedSince();
+        return started != 0 && now - started > limitNanos;
+    }
+
+    /** Closes a connection whose client does not take its replies; the blocked write then fails. */
+    void closeStalledWrite() {
+        LOG.info("{} {}: the client took no reply within the write timeout of {} ms; closing", connection.id(),
+                connection.remoteAddress(), settings.writeTimeout().toMillis());
+        link.close();
+    }
+}
