@@ -244,6 +244,11 @@ public final class SmtpServer implements AutoCloseable {
         }
     }
 
+    /** What every connection shares: for drivers made without a network, in tests. */
+    Settings settings() {
+        return settings;
+    }
+
     /** The protocol settings every session uses. */
     public ServerConfig config() {
         return settings.config();

@@ -1,0 +1,286 @@
+package dev.smtpkit.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.smtpkit.core.Envelope;
+import dev.smtpkit.core.ForwardPath;
+import dev.smtpkit.core.Parameters;
+import dev.smtpkit.core.ReversePath;
+import dev.smtpkit.server.proxy.TrustedNetworks;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The server's connection driver without sockets or threads ({@link MemoryLink}): the test is
+ * the event loop and the executor, and moves the clock. Each attack a socket test shows on both
+ * transports is shown here exactly, at the octet and the nanosecond.
+ */
+class SessionDriverTest {
+
+    private static final String TRANSACTION = "MAIL FROM:<a@example.com>\r\nRCPT TO:<b@example.org>\r\nDATA\r\n";
+
+    /** A handler that keeps what it is given, reading each message to its end. */
+    static final class Keeper implements SessionHandler {
+        final List<String> messages = Collections.synchronizedList(new ArrayList<>());
+        final List<String> calls = Collections.synchronizedList(new ArrayList<>());
+
+        @Override
+        public void mail(ReversePath sender, Parameters parameters) {
+            calls.add("mail");
+        }
+
+        @Override
+        public void rcpt(ForwardPath recipient, Parameters parameters) {
+            calls.add("rcpt");
+        }
+
+        @Override
+        public void message(Envelope envelope, InputStream content) throws IOException {
+            try {
+                messages.add(new String(content.readAllBytes(), StandardCharsets.ISO_8859_1));
+            } catch (IncompleteMessageException e) {
+                calls.add("incomplete " + e.reason().code());
+                throw e;
+            }
+        }
+
+        @Override
+        public void close() {
+            calls.add("close");
+        }
+    }
+
+    private static SmtpServer.Builder server(SessionHandler handler) {
+        return SmtpServer.builder().hostname("mx.test").handler(connection -> handler);
+    }
+
+    @Test
+    @DisplayName("The greeting waits for the handler factory, which runs on the executor, never on the loop")
+    void greetingWaitsForTheFactory() {
+        MemoryLink link = MemoryLink.open(server(new Keeper()));
+        assertThat(link.output()).isEmpty();
+        assertThat(link.calls).hasSize(1);
+        link.settle();
+        assertThat(link.output()).startsWith("220 mx.test ESMTP");
+    }
+
+    @Test
+    @DisplayName("A pipelined conversation, split at random points, gives the same replies and message whatever the split")
+    void pipelinedConversationInRandomSplits() {
+        String conversation = "EHLO client.test\r\n" + TRANSACTION + "Subject: x\r\n\r\n..dot\r\nbody\r\n.\r\nQUIT\r\n";
+        Random random = new Random(42);
+        for (int round = 0; round < 100; round++) {
+            Keeper keeper = new Keeper();
+            MemoryLink link = MemoryLink.open(server(keeper)).settle();
+            int at = 0;
+            while (at < conversation.length()) {
+                int next = Math.min(conversation.length(), at + 1 + random.nextInt(12));
+                link.send(conversation.substring(at, next)).settle();
+                at = next;
+            }
+            link.settleUntil(() -> link.finished);
+            assertThat(link.codes()).as("round %d", round).containsExactly(220, 250, 250, 250, 354, 250, 221);
+            assertThat(keeper.messages).containsExactly("Subject: x\r\n\r\n.dot\r\nbody\r\n");
+            assertThat(keeper.calls).containsExactly("mail", "rcpt");
+            assertThat(link.finished).isTrue();
+            link.driver.closed();
+            link.settle();
+            assertThat(keeper.calls).containsExactly("mail", "rcpt", "close");
+            assertThat(link.exited).isEqualTo(1);
+        }
+    }
+
+    @Test
+    @DisplayName("RFC 5321 §4.5.3.2.7: a command trickled an octet every 10 s gets 421 4.4.2 at the command timeout, not before")
+    void trickledCommandTimesOut() {
+        MemoryLink link = MemoryLink.open(server(new Keeper()).commandTimeout(Duration.ofMinutes(5))).settle();
+        link.output();
+        for (int second = 0; second < 290; second += 10) {
+            link.send("N").advance(Duration.ofSeconds(10));
+        }
+        assertThat(link.output()).isEmpty();
+        link.advance(Duration.ofSeconds(10)).advance(Duration.ofSeconds(1));
+        assertThat(link.output()).startsWith("421 4.4.2");
+        assertThat(link.finished).isTrue();
+    }
+
+    @Test
+    @DisplayName("A message body trickled an octet every 10 s is cut at its deadline (data-block timeout plus 1 s per 500 octets): 421, and the handler sees an incomplete message")
+    void trickledMessageIsCut() {
+        Keeper keeper = new Keeper();
+        MemoryLink link = MemoryLink.open(server(keeper).dataBlockTimeout(Duration.ofMinutes(3)).minDataRate(500)).settle();
+        link.send("EHLO client.test\r\n" + TRANSACTION).settle();
+        assertThat(link.codes()).containsExactly(220, 250, 250, 250, 354);
+        // The handler waits on its executor thread for the content; the loop feeds it.
+        for (int second = 0; second < 170; second += 10) {
+            link.send("x").advance(Duration.ofSeconds(10));
+        }
+        assertThat(link.output()).isEmpty();
+        link.advance(Duration.ofSeconds(11));
+        assertThat(link.output()).startsWith("421 4.4.2");
+        link.settle();
+        assertThat(keeper.messages).isEmpty();
+        assertThat(keeper.calls).containsExactly("mail", "rcpt", "incomplete 421");
+    }
+
+    @Test
+    @DisplayName("maxSessionLifetime ends a busy client: NOOP every minute, 421 at the lifetime")
+    void sessionLifetime() {
+        MemoryLink link = MemoryLink.open(server(new Keeper()).maxSessionLifetime(Duration.ofMinutes(10))).settle();
+        link.output();
+        for (int minute = 0; minute < 9; minute++) {
+            link.send("NOOP\r\n").advance(Duration.ofMinutes(1));
+        }
+        assertThat(link.codes()).containsOnly(250).hasSize(9);
+        link.advance(Duration.ofMinutes(1)).advance(Duration.ofSeconds(1));
+        assertThat(link.output()).startsWith("421 4.4.2");
+        assertThat(link.finished).isTrue();
+    }
+
+    @Test
+    @DisplayName("A handler past handlerTimeout: the watchdog's 451 goes out, the handler's late yes is dropped, the session goes on")
+    void lateHandlerIsAnswered451() {
+        Keeper keeper = new Keeper();
+        MemoryLink link = MemoryLink.open(server(keeper).handlerTimeout(Duration.ofMinutes(1))).settle();
+        SessionDriver driver = (SessionDriver) link.driver;
+        link.send("EHLO client.test\r\n").settle();
+        link.send("MAIL FROM:<a@example.com>\r\n");
+        assertThat(link.calls).hasSize(1);
+        assertThat(driver.lateHandlerCall(link.now)).isZero();
+        link.now += Duration.ofSeconds(61).toNanos();
+        long late = driver.lateHandlerCall(link.now);
+        assertThat(late).isPositive();
+        assertThat(driver.lateHandlerCall(link.now)).as("reported once").isZero();
+        driver.answerLateHandler(late);
+        assertThat(link.codes()).containsExactly(220, 250, 451);
+        link.settle();
+        assertThat(keeper.calls).containsExactly("mail");
+        assertThat(link.codes()).as("the late yes adds nothing").isEmpty();
+        link.send("RCPT TO:<b@example.org>\r\n").settle();
+        assertThat(link.codes()).as("no transaction after the 451").containsExactly(503);
+    }
+
+    @Test
+    @DisplayName("A handler that does not read its message stops the input once 64 KiB wait, and reading resumes as it drains")
+    void slowHandlerStopsTheInput() throws Exception {
+        CountDownLatch go = new CountDownLatch(1);
+        AtomicReference<String> got = new AtomicReference<>();
+        SessionHandler slow = (envelope, content) -> {
+            go.await(10, TimeUnit.SECONDS);
+            got.set(new String(content.readAllBytes(), StandardCharsets.ISO_8859_1));
+        };
+        MemoryLink link = MemoryLink.open(server(slow)).settle();
+        link.send("EHLO client.test\r\n" + TRANSACTION).settle();
+        String line = "x".repeat(78) + "\r\n";
+        StringBuilder body = new StringBuilder();
+        for (int i = 0; i < 1000 && !link.paused; i++) {
+            link.send(line);
+            body.append(line);
+        }
+        assertThat(link.paused).as("paused after %d octets", body.length()).isTrue();
+        assertThat(body.length()).isBetween(64 * 1024, 64 * 1024 + line.length());
+        go.countDown();
+        await().atMost(Duration.ofSeconds(10)).until(() -> !link.loop.isEmpty());
+        link.runLoop();
+        assertThat(link.paused).isFalse();
+        link.send(".\r\n");
+        await().atMost(Duration.ofSeconds(10)).until(() -> got.get() != null);
+        link.settle();
+        assertThat(got.get()).isEqualTo(body.toString());
+        assertThat(link.codes()).containsExactly(220, 250, 250, 250, 354, 250);
+    }
+
+    @Test
+    @DisplayName("Commands pipelined behind a decision stop the input past 64 KiB, and go on once the handler answered")
+    void commandsBehindADecisionStopTheInput() {
+        // Past the junk-command limit, which would end this session first.
+        MemoryLink link = MemoryLink.open(server(new Keeper()).maxJunkCommands(20_000)).settle();
+        link.send("EHLO client.test\r\nMAIL FROM:<a@example.com>\r\n");
+        String noops = "NOOP\r\n".repeat(12_000);
+        link.send(noops);
+        assertThat(link.paused).isTrue();
+        link.settle();
+        assertThat(link.paused).isFalse();
+        List<Integer> codes = link.codes();
+        assertThat(codes).hasSize(3 + 12_000).containsOnly(220, 250);
+    }
+
+    @Test
+    @DisplayName("RFC 5321 §3.8: shutdown answers an idle session 421 4.3.2 at once, a busy one after its transaction")
+    void shutdown() {
+        MemoryLink idle = MemoryLink.open(server(new Keeper())).settle();
+        idle.output();
+        ((SessionDriver) idle.driver).requestShutdown();
+        idle.runLoop();
+        assertThat(idle.output()).startsWith("421 4.3.2");
+        assertThat(idle.finished).isTrue();
+
+        Keeper keeper = new Keeper();
+        MemoryLink busy = MemoryLink.open(server(keeper)).settle();
+        busy.send("EHLO client.test\r\nMAIL FROM:<a@example.com>\r\n").settle();
+        ((SessionDriver) busy.driver).requestShutdown();
+        busy.runLoop();
+        assertThat(busy.finished).isFalse();
+        busy.send("RCPT TO:<b@example.org>\r\nDATA\r\n").settle();
+        busy.send("hello\r\n.\r\n").settleUntil(() -> busy.finished);
+        assertThat(busy.codes()).containsExactly(220, 250, 250, 250, 354, 250, 421);
+        assertThat(keeper.messages).containsExactly("hello\r\n");
+        assertThat(busy.finished).isTrue();
+    }
+
+    @Test
+    @DisplayName("An executor that refuses a handler call: 421 4.3.2, for there is no thread to decide with")
+    void refusedExecutor() {
+        MemoryLink link = MemoryLink.open(server(new Keeper())).settle();
+        link.refusedExecutor = true;
+        link.send("EHLO client.test\r\nMAIL FROM:<a@example.com>\r\n").settle();
+        assertThat(link.codes()).containsExactly(220, 421);
+        assertThat(link.finished).isTrue();
+    }
+
+    @Test
+    @DisplayName("PROXY protocol: a header split across reads names the client; none within the command timeout closes without a reply")
+    void proxyHeader() {
+        SmtpServer.Builder proxied = server(new Keeper()).proxyProtocol(TrustedNetworks.parse("127.0.0.0/8"));
+        MemoryLink link = MemoryLink.open(proxied);
+        link.send("PROXY TCP4 198.51.100.7 ").send("203.0.113.1 40000 25\r\nEHLO client.test\r\n").settle();
+        assertThat(link.codes()).containsExactly(220, 250);
+        assertThat(((SessionDriver) link.driver).connection().remoteAddress().getAddress().getHostAddress())
+                .isEqualTo("198.51.100.7");
+
+        MemoryLink silent = MemoryLink.open(proxied);
+        silent.advance(Duration.ofMinutes(4));
+        assertThat(silent.finished).isFalse();
+        silent.advance(Duration.ofMinutes(1)).advance(Duration.ofSeconds(1));
+        assertThat(silent.finished).isTrue();
+        assertThat(silent.output()).isEmpty();
+    }
+
+    @Test
+    @DisplayName("A MessageHandler server answers MAIL and RCPT itself: only the message is an executor call")
+    void messageHandlerNeedsOneCallPerMessage() {
+        List<ReceivedMessage> got = new ArrayList<>();
+        MemoryLink link = MemoryLink.open(SmtpServer.builder().hostname("mx.test").messageHandler(got::add));
+        assertThat(link.calls).isEmpty();
+        assertThat(link.output()).startsWith("220");
+        link.send("EHLO client.test\r\n" + TRANSACTION);
+        assertThat(link.calls).hasSize(1);
+        assertThat(link.codes()).containsExactly(250, 250, 250, 354);
+        link.send("hi\r\n.\r\n").settleUntil(() -> link.written.toString().contains("250 2.0.0"));
+        assertThat(link.codes()).containsExactly(250);
+        assertThat(got).hasSize(1);
+        assertThat(got.get(0).text()).isEqualTo("hi\r\n");
+    }
+}
