@@ -584,7 +584,10 @@ public final class SmtpServer implements AutoCloseable {
             return this;
         }
 
-        /** The application: one {@link SessionHandler} per connection. This or {@link #messageHandler} is required. */
+        /**
+         * The application: one {@link SessionHandler} per connection. This, {@link #messageHandler} or
+         * {@link #streamingMessageHandler} is required.
+         */
         public Builder handler(SessionHandler.Factory factory) {
             this.factory = Objects.requireNonNull(factory, "factory");
             return this;
@@ -592,6 +595,12 @@ public final class SmtpServer implements AutoCloseable {
 
         /** The application, for the common case: whole messages, every sender and recipient accepted. */
         public Builder messageHandler(MessageHandler handler) {
+            this.factory = Objects.requireNonNull(handler, "handler").asFactory();
+            return this;
+        }
+
+        /** The application, for messages read as they arrive, every sender and recipient accepted. */
+        public Builder streamingMessageHandler(StreamingMessageHandler handler) {
             this.factory = Objects.requireNonNull(handler, "handler").asFactory();
             return this;
         }

@@ -283,4 +283,19 @@ class SessionDriverTest {
         assertThat(got).hasSize(1);
         assertThat(got.get(0).text()).isEqualTo("hi\r\n");
     }
+
+    @Test
+    @DisplayName("A StreamingMessageHandler server answers MAIL and RCPT itself and streams the message in one call")
+    void streamingHandlerNeedsOneCallPerMessage() {
+        List<String> got = Collections.synchronizedList(new ArrayList<>());
+        MemoryLink link = MemoryLink.open(SmtpServer.builder().hostname("mx.test").streamingMessageHandler(
+                (connection, envelope, content) -> got.add(envelope.sender().mailbox().map(Object::toString).orElse("") + " " + new String(content.readAllBytes(),
+                        StandardCharsets.ISO_8859_1))));
+        assertThat(link.output()).startsWith("220");
+        link.send("EHLO client.test\r\n" + TRANSACTION);
+        assertThat(link.calls).hasSize(1);
+        assertThat(link.codes()).containsExactly(250, 250, 250, 354);
+        link.send("hi\r\n.\r\n").settleUntil(() -> link.written.toString().contains("250 2.0.0"));
+        assertThat(got).containsExactly("a@example.com hi\r\n");
+    }
 }

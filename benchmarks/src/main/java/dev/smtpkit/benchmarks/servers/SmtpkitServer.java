@@ -1,15 +1,12 @@
 package dev.smtpkit.benchmarks.servers;
 
-import dev.smtpkit.core.Envelope;
-import dev.smtpkit.server.SessionHandler;
 import dev.smtpkit.server.SmtpServer;
+import dev.smtpkit.server.StreamingMessageHandler;
 import dev.smtpkit.server.Transport;
-import java.io.IOException;
-import java.io.InputStream;
 import java.net.InetAddress;
 
 /**
- * smtpkit's {@link SmtpServer}, taking each message as a stream and dropping it. The transport is
+ * smtpkit's {@link SmtpServer}, taking each message as a stream ({@link StreamingMessageHandler}) and dropping it. The transport is
  * the second argument ({@code JDK} or {@code NETTY}), so both rows run the same handler and settings.
  */
 public final class SmtpkitServer {
@@ -22,18 +19,9 @@ public final class SmtpkitServer {
             throw new IllegalArgumentException("usage: SmtpkitServer PORT JDK|NETTY");
         }
         Transport transport = Transport.valueOf(args[1]);
-        SessionHandler.Factory discarding = connection -> new SessionHandler() {
-            // Taken at the first message, so an idle connection holds none.
-            private byte[] buffer;
-
-            @Override
-            public void message(Envelope envelope, InputStream content) throws IOException {
-                if (buffer == null) {
-                    buffer = new byte[8192];
-                }
-                ServerMain.discard(content, buffer);
-            }
-        };
+        // Each executor thread keeps one buffer, so a message costs no allocation for it.
+        ThreadLocal<byte[]> buffers = ThreadLocal.withInitial(() -> new byte[8192]);
+        StreamingMessageHandler discarding = (connection, envelope, content) -> ServerMain.discard(content, buffers.get());
         SmtpServer server = SmtpServer.builder()
                 .bindAddress(InetAddress.getLoopbackAddress())
                 .port(ServerMain.port(new String[] {args[0]}))
@@ -45,7 +33,7 @@ public final class SmtpkitServer {
                 .maxConnectionsPerClient(20_000)
                 // The size sweep sends 10 MiB bodies plus headers; the default limit would refuse them with 552.
                 .maxMessageSize(64L << 20)
-                .handler(discarding)
+                .streamingMessageHandler(discarding)
                 .build()
                 .start();
         ServerMain.ready();
