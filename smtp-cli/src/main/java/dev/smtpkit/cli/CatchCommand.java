@@ -83,9 +83,10 @@ final class CatchCommand implements Callable<Integer> {
     @Option(names = "--fault", paramLabel = "STAGE:ACTION[:WHEN]",
             description = "Inject a fault; repeat for more, the first that applies wins. STAGE is connect, helo, auth, mail, "
                     + "rcpt, data (the command) or eod (the end of the data); ACTION is drop or a reply such as "
-                    + "'451 4.3.0 Try later' (at auth and data: drop only); WHEN is always (default), nth=N "
-                    + "(the N-th occurrence since start) or p=P (probability 0 to 1). Example: --fault 'rcpt:452 4.5.3 Too many:nth=3'. "
-                    + "Changeable while running: PUT /api/v1/faults.")
+                    + "'451 4.3.0 Try later': at connect 554 or 421, at auth (needs --auth) it replaces the credential check, "
+                    + "at data only drop (the server answers DATA 354 by itself; eod refuses the message); WHEN is always "
+                    + "(default), nth=N (the N-th occurrence since start) or p=P (probability 0 to 1). Example: "
+                    + "--fault 'rcpt:452 4.5.3 Too many:nth=3'. Changeable while running: PUT /api/v1/faults.")
     List<String> fault;
 
     @Option(names = {"-v", "--verbose"}, description = "Print the wire transcript (standard error).")
@@ -131,7 +132,7 @@ final class CatchCommand implements Callable<Integer> {
                 }
             });
             Catcher catcher = new Catcher(store, sessions, faults, (session, reply, cause) -> storeFailed(err, session, reply, cause));
-            SmtpServer.Builder builder = server.builder(out).handler(catcher).transcriptListener(catcher);
+            SmtpServer.Builder builder = server.builder(out, catcher::authenticator).handler(catcher).transcriptListener(catcher);
             try (SmtpServer smtp = builder.build().start(); AutoCloseable web = startHttp(store, sessions, faults, out, err)) {
                 List<String> lines = new ArrayList<>();
                 lines.add(String.format("catching mail on %s:%d (%s), writing to %s; Ctrl-C to stop",
@@ -176,6 +177,10 @@ final class CatchCommand implements Callable<Integer> {
                 rules.add(FaultRule.parse(f));
             } catch (IllegalArgumentException e) {
                 throw CliFailure.usage("--fault " + f + ": " + e.getMessage());
+            }
+            FaultRule rule = rules.get(rules.size() - 1);
+            if (rule.stage() == FaultRule.Stage.AUTH && rule.reply().isPresent() && !server.offersAuth()) {
+                throw CliFailure.usage("--fault " + f + ": a reply at auth needs --auth USER:PASSWORD; without it AUTH is not offered");
             }
         }
         return rules;

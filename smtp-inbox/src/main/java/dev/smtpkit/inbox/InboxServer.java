@@ -504,11 +504,26 @@ public final class InboxServer implements AutoCloseable {
         return byLine;
     }
 
+    /** The rules in force, and what each stage accepts, so a client need not guess which action works where. */
     private ObjectNode faultsJson() {
         ObjectNode o = Jsons.object();
         ArrayNode rules = Jsons.array();
         faults.rules().forEach(r -> rules.add(r.toString()));
         o.set("rules", rules);
+        ArrayNode stages = Jsons.array();
+        for (FaultRule.Stage stage : FaultRule.Stage.values()) {
+            ObjectNode one = Jsons.object();
+            one.put("stage", stage.label());
+            one.put("where", stage.where());
+            ArrayNode actions = Jsons.array();
+            actions.add("drop");
+            if (stage.canReply()) {
+                actions.add(stage.replies());
+            }
+            one.set("actions", actions);
+            stages.add(one);
+        }
+        o.set("stages", stages);
         return o;
     }
 

@@ -280,6 +280,13 @@ async function openSession(id) {
 async function loadFaults() {
   const f = await api("GET", "/api/v1/faults");
   showFaults(f.rules);
+  showStages(f.stages || []);
+}
+
+function showStages(stages) {
+  const body = $("fault-stages").tBodies[0];
+  body.replaceChildren(...stages.map((s) =>
+    el("tr", {}, el("td", {}, el("code", { text: s.stage })), el("td", { text: s.where }), el("td", { text: s.actions.join(", ") }))));
 }
 
 function showFaults(rules) {
