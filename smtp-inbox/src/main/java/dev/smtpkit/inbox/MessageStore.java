@@ -9,6 +9,7 @@ import dev.smtpkit.server.Connection;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
@@ -558,14 +559,23 @@ public final class MessageStore implements AutoCloseable {
 
     /** The client as the {@code .json} records it. */
     static ObjectNode clientJson(Connection connection) {
+        return clientJson(connection.remoteAddress(), connection.helloName(), connection.isTls(),
+                connection.authenticatedIdentity(), connection.proxyAddress());
+    }
+
+    /**
+     * The client's facts as the {@code .json} records them. Behind a PROXY protocol header or
+     * XCLIENT, {@code address} is the client it named and {@code proxy} the peer that connected.
+     */
+    static ObjectNode clientJson(InetSocketAddress remote, String helo, boolean tls, Optional<String> authenticated,
+                                 Optional<InetSocketAddress> proxy) {
         ObjectNode client = Jsons.object();
-        client.put("address", connection.remoteAddress().getAddress().getHostAddress());
-        client.put("port", connection.remoteAddress().getPort());
-        client.put("helo", connection.helloName());
-        client.put("tls", connection.isTls());
-        client.put("authenticated", connection.authenticatedIdentity().orElse(null));
-        // Behind a PROXY protocol header or XCLIENT, "address" is the client it named and this the peer that connected.
-        client.put("proxy", connection.proxyAddress().map(p -> p.getAddress().getHostAddress()).orElse(null));
+        client.put("address", remote.getAddress().getHostAddress());
+        client.put("port", remote.getPort());
+        client.put("helo", helo);
+        client.put("tls", tls);
+        client.put("authenticated", authenticated.orElse(null));
+        client.put("proxy", proxy.map(p -> p.getAddress().getHostAddress()).orElse(null));
         return client;
     }
 

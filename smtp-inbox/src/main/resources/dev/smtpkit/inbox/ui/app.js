@@ -281,6 +281,10 @@ async function loadFaults() {
   const f = await api("GET", "/api/v1/faults");
   showFaults(f.rules);
   showStages(f.stages || []);
+  if (f.changeable === false) {
+    for (const id of ["fault-rules", "save-faults", "clear-faults"]) $(id).disabled = true;
+    $("fault-status").textContent = "This inbox shows a MailSink: its faults are the sink's FaultPlan.";
+  }
 }
 
 function showStages(stages) {
