@@ -123,8 +123,9 @@ public final class MessageStore implements AutoCloseable {
         this.durability = durability;
         this.disk = disk;
         prepare();
-        this.removedAtStart = removeTemporaryFiles();
-        rebuild();
+        Folder folder = scan();
+        this.removedAtStart = folder.removed();
+        rebuild(folder);
         enforceRetention();
     }
 
@@ -195,30 +196,44 @@ public final class MessageStore implements AutoCloseable {
         }
     }
 
-    private int removeTemporaryFiles() throws FolderException {
-        int removed = 0;
-        try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir, TEMP_PREFIX + "*" + TEMP_SUFFIX)) {
+    /** What the folder holds: message ids with an {@code .eml}, with a {@code .json}, and how many temporary files were removed. */
+    private record Folder(Set<String> emls, Set<String> jsons, int removed) {
+    }
+
+    /**
+     * Lists the folder once: removes the temporary files an interrupted run left, and every
+     * {@code .json} whose {@code .eml} was never renamed into place (that message was not
+     * acknowledged). Names are matched by hand: a glob is a regular expression per entry, and a
+     * folder of 10,000 messages has 20,000.
+     */
+    private Folder scan() throws FolderException {
+        Set<String> emls = new HashSet<>();
+        Set<String> jsons = new HashSet<>();
+        List<Path> temporary = new ArrayList<>();
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
             for (Path p : entries) {
+                String name = p.getFileName().toString();
+                if (name.startsWith(TEMP_PREFIX)) {
+                    if (name.endsWith(TEMP_SUFFIX)) {
+                        temporary.add(p);
+                    }
+                } else if (name.endsWith(".eml")) {
+                    emls.add(name.substring(0, name.length() - ".eml".length()));
+                } else if (name.endsWith(".json")) {
+                    jsons.add(name.substring(0, name.length() - ".json".length()));
+                }
+            }
+        } catch (IOException e) {
+            throw new FolderException(dir, "cannot read it (" + FolderException.describe(e) + ")", e);
+        }
+        try {
+            for (Path p : temporary) {
                 Files.deleteIfExists(p);
-                removed++;
             }
         } catch (IOException e) {
             throw new FolderException(dir, "cannot remove the temporary files of an interrupted run (" + FolderException.describe(e) + ")", e);
         }
-        return removed;
-    }
-
-    private void rebuild() throws FolderException {
-        Set<String> emls = new HashSet<>();
-        Set<String> jsons = new HashSet<>();
-        try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir, "*.{eml,json}")) {
-            for (Path p : entries) {
-                String name = p.getFileName().toString();
-                if (name.startsWith(TEMP_PREFIX)) {
-                    continue;
-                }
-                (name.endsWith(".json") ? jsons : emls).add(name.substring(0, name.lastIndexOf('.')));
-            }
+        try {
             for (String id : jsons) {
                 if (!emls.contains(id)) {
                     // The rename of its .eml never happened: the message was not acknowledged.
@@ -228,6 +243,12 @@ public final class MessageStore implements AutoCloseable {
         } catch (IOException e) {
             throw new FolderException(dir, "cannot read it (" + FolderException.describe(e) + ")", e);
         }
+        return new Folder(emls, jsons, temporary.size());
+    }
+
+    private void rebuild(Folder folder) throws FolderException {
+        Set<String> emls = folder.emls();
+        Set<String> jsons = folder.jsons();
         // The index a clean stop wrote saves reading one .json per message; what it lacks is read.
         Map<String, MessageSummary> indexed = readIndex();
         List<MessageSummary> found = new ArrayList<>();
@@ -273,9 +294,8 @@ public final class MessageStore implements AutoCloseable {
         if (!Files.exists(index)) {
             return out;
         }
-        try {
-            for (JsonNode node : Jsons.MAPPER.readTree(index.toFile()).path("messages")) {
-                MessageSummary s = Jsons.readSummary(node);
+        try (InputStream in = Files.newInputStream(index)) {
+            for (MessageSummary s : SummaryReader.readIndex(in)) {
                 out.put(s.id(), s);
             }
         } catch (IOException | RuntimeException e) {
@@ -332,7 +352,10 @@ public final class MessageStore implements AutoCloseable {
             try {
                 JsonNode node = Jsons.MAPPER.readTree(json.toFile());
                 if (node.has("summary")) {
-                    return Jsons.readSummary(node.get("summary"));
+                    try (com.fasterxml.jackson.core.JsonParser p = node.get("summary").traverse()) {
+                        p.nextToken();
+                        return SummaryReader.read(p);
+                    }
                 }
                 return summarize(id, eml, Instant.parse(node.path("receivedAt").asText()), node.path("sender").asText(),
                         recipientsOf(node));
