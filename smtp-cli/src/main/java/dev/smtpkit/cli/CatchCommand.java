@@ -134,7 +134,8 @@ final class CatchCommand implements Callable<Integer> {
                 List<String> lines = new ArrayList<>();
                 lines.add(String.format("catching mail on %s:%d (%s), writing to %s; Ctrl-C to stop",
                         server.bind.getHostAddress(), smtp.port(), server.lmtp ? "LMTP" : "SMTP", dir));
-                lines.add(store.size() + (store.size() == 1 ? " message" : " messages") + " in " + dir
+                // Counted from the names: the summaries are still being read, and the API waits for them, not the start.
+                lines.add(store.foundAtOpen() + (store.foundAtOpen() == 1 ? " message" : " messages") + " in " + dir
                         + (keep > 0 ? ", keeping the newest " + keep : "")
                         + (noFsync ? ", not forced to disk (--no-fsync)" : "")
                         + (store.removedAtStart() > 0 ? "; removed " + store.removedAtStart()
