@@ -5,7 +5,6 @@ import com.fasterxml.jackson.core.util.DefaultIndenter;
 import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
 import com.fasterxml.jackson.core.util.Separators;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.ObjectWriter;
 import dev.smtpkit.testkit.explain.Explainer;
 import dev.smtpkit.testkit.explain.Explanation;
 import dev.smtpkit.testkit.explain.Finding;
@@ -87,7 +86,7 @@ final class ExplainCommand implements Callable<Integer> {
         }
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
-            out.print(JSON.writeValueAsString(findings(sources, explained)));
+            out.print(new ObjectMapper().writer(new Pretty()).writeValueAsString(findings(sources, explained)));
             out.print('\n');
         } else {
             Explanation.Style style = colour() ? Explanation.Style.ANSI : Explanation.Style.PLAIN;
@@ -127,9 +126,11 @@ final class ExplainCommand implements Callable<Integer> {
         };
     }
 
-    /** Jackson, printing as people and diff tools read it: two-space indents, a value a line, {@code "key": value}, {@code []}. */
-    private static final ObjectWriter JSON = new ObjectMapper().writer(new Pretty());
-
+    /**
+     * Jackson, printing as people and diff tools read it: two-space indents, a value a line,
+     * {@code "key": value}, {@code []}. Made when used, not in a static field: every command's
+     * start makes an ExplainCommand, and an ObjectMapper there cost each a quarter of a second.
+     */
     private static final class Pretty extends DefaultPrettyPrinter {
         Pretty() {
             super(Separators.createDefaultInstance().withObjectFieldValueSpacing(Separators.Spacing.AFTER));

@@ -11,6 +11,7 @@ import dev.smtpkit.core.server.ServerExtension;
 import dev.smtpkit.core.server.TlsPolicy;
 import dev.smtpkit.server.SmtpServer;
 import dev.smtpkit.server.proxy.TrustedNetworks;
+import dev.smtpkit.server.security.Authenticator;
 import dev.smtpkit.server.security.PemTls;
 import dev.smtpkit.server.security.SaslMechanism;
 import dev.smtpkit.server.security.SelfSignedCertificate;
@@ -24,6 +25,7 @@ import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
 import javax.net.ssl.SSLContext;
 import picocli.CommandLine.Option;
@@ -143,6 +145,11 @@ final class ServerOptions {
 
     /** A builder with these settings and the given handler still to set; the TLS context is made here. */
     SmtpServer.Builder builder(PrintWriter out) {
+        return builder(out, UnaryOperator.identity());
+    }
+
+    /** {@link #builder(PrintWriter)} with the {@code --auth} accounts' check wrapped, as the catcher's faults do. */
+    SmtpServer.Builder builder(PrintWriter out, UnaryOperator<Authenticator> credentials) {
         SmtpServer.Builder b = SmtpServer.builder()
                 .config(ServerConfig.builder()
                         .hostname(hostname)
@@ -179,7 +186,7 @@ final class ServerOptions {
             b.implicitTlsPort(implicitTlsPort);
         }
         if (auth != null) {
-            b.authenticator(accounts())
+            b.authenticator(credentials.apply(accounts()))
                     .authMechanisms(mechanisms().toArray(SaslMechanism[]::new))
                     .authPolicy(authRequired ? AuthPolicy.REQUIRED : AuthPolicy.OPTIONAL)
                     .plaintextAuth(authPlaintext ? PlaintextAuth.ALLOWED : PlaintextAuth.REFUSED);
@@ -256,6 +263,11 @@ final class ServerOptions {
         if (value != null && value < 1) {
             throw CliFailure.usage(option + " must be at least 1: " + value);
         }
+    }
+
+    /** Whether {@code --auth} was given, so that AUTH is offered. */
+    boolean offersAuth() {
+        return auth != null;
     }
 
     /** Checks what picocli cannot: the port range and that --cert and --key come together. */

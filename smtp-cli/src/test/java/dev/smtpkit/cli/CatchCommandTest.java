@@ -19,6 +19,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 class CatchCommandTest {
 
+    private static final String PYTHON = "/usr/bin/python3";
+
     @TempDir
     Path dir;
 
@@ -169,8 +171,38 @@ class CatchCommandTest {
 
     @Test
     void aFaultRuleThatCannotWorkIsAUsageError() throws Exception {
-        try (Cli c = Cli.run("catch", "--port", "0", "--no-http", "--dir", dir.toString(), "--fault", "auth:451 no")) {
-            c.assertOneLineError(2, "smtpkit catch: --fault auth:451 no: at auth the server answers by itself");
+        try (Cli c = Cli.run("catch", "--port", "0", "--no-http", "--dir", dir.toString(), "--fault", "data:451 no")) {
+            c.assertOneLineError(2, "smtpkit catch: --fault data:451 no: at data the server answers the DATA command with 354"
+                    + " by itself, so a fault there can only drop the connection; to refuse the message use eod:451 no");
+        }
+        try (Cli c = Cli.run("catch", "--port", "0", "--no-http", "--dir", dir.toString(), "--fault", "auth:454")) {
+            c.assertOneLineError(2, "smtpkit catch: --fault auth:454: a reply at auth needs --auth USER:PASSWORD");
+        }
+    }
+
+    @Test
+    @DisplayName("RFC 4954 §6: --fault auth:454:nth=1 answers Python smtplib's first AUTH PLAIN; its second logs in and sends")
+    void aFaultAtAuthAnswersARealClient() throws Exception {
+        Peers.require(PYTHON, "apt-get install python3");
+        try (Cli c = Cli.start("catch", "--port", "0", "--no-http", "--dir", dir.toString(), "--auth", "alice:s3cret",
+                "--auth-plaintext", "--auth-mechanisms", "PLAIN", "--fault", "auth:454 4.7.0 Try again later:nth=1")) {
+            String script = String.join("\n",
+                    "import smtplib, sys",
+                    "for attempt in (1, 2):",
+                    "    s = smtplib.SMTP('127.0.0.1', int(sys.argv[1]), timeout=15)",
+                    "    try:",
+                    "        s.login('alice', 's3cret')",
+                    "        s.sendmail('alice@example.com', ['bob@example.org'], 'Subject: via smtplib\\r\\n\\r\\nHello\\r\\n')",
+                    "        print(attempt, 'sent')",
+                    "    except smtplib.SMTPAuthenticationError as e:",
+                    "        print(attempt, 'auth', e.smtp_code, e.smtp_error.decode())",
+                    "    s.quit()");
+            Peers.Run run = Peers.run(Cli.WAIT, List.of(PYTHON, "-c", script, Integer.toString(c.port())));
+            assertThat(run.exitCode()).as(run.output()).isZero();
+            assertThat(run.output()).isEqualTo("1 auth 454 4.7.0 Try again later\n2 sent\n");
+            c.awaitOut("refused: fault at auth").awaitOut("delivered");
+            assertThat(c.out()).containsPattern("session 1 client=127\\.0\\.0\\.1 helo=\"[^\"]*\" refused: fault at auth: 454 4.7.0 Try again later")
+                    .contains("subject=\"via smtplib\"");
         }
     }
 

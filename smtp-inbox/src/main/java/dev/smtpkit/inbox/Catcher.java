@@ -11,6 +11,7 @@ import dev.smtpkit.server.Connection;
 import dev.smtpkit.server.IncompleteMessageException;
 import dev.smtpkit.server.SessionHandler;
 import dev.smtpkit.server.TranscriptListener;
+import dev.smtpkit.server.security.Authenticator;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -37,6 +38,13 @@ public final class Catcher implements SessionHandler.Factory, TranscriptListener
     private final SessionLog log;
     private final Faults faults;
     private final StoreFailures failures;
+    /**
+     * The session whose line this thread received last. The server reports each line on the
+     * connection's thread before it acts on it (TranscriptListener), so when the credential check
+     * runs, this names its session: the Authenticator is not told the connection.
+     */
+    private final ThreadLocal<SmtpSession> receiving = new ThreadLocal<>();
+    private volatile boolean checksCredentials;
 
     public Catcher(MessageStore store, SessionLog log, Faults faults, StoreFailures failures) {
         this.store = Objects.requireNonNull(store, "store");
@@ -76,18 +84,52 @@ public final class Catcher implements SessionHandler.Factory, TranscriptListener
         return new Handler(connection, session);
     }
 
+    /**
+     * Wraps the credential check so that a fault at AUTH can answer with its own reply: the
+     * server ends the exchange with the reply of an {@link dev.smtpkit.core.SmtpException} its
+     * Authenticator throws (RFC 4954 §6: 454 4.7.0 to try later, 535 5.7.8 for bad
+     * credentials). Give the result to {@link dev.smtpkit.server.SmtpServer.Builder#authenticator};
+     * without it a fault at AUTH can only drop the connection.
+     */
+    public Authenticator authenticator(Authenticator credentials) {
+        Objects.requireNonNull(credentials, "credentials");
+        checksCredentials = true;
+        return c -> {
+            SmtpSession session = receiving.get();
+            Optional<Reply> fault = session == null ? Optional.empty() : session.takeAuthFault();
+            if (fault.isPresent()) {
+                session.note("fault at auth: " + brief(fault.get()));
+                throw new SmtpRejectException(fault.get());
+            }
+            return credentials.authenticate(c);
+        };
+    }
+
     @Override
     public void received(Connection connection, String line) {
         SmtpSession session = log.of(connection);
+        receiving.set(session);
         session.line('C', line);
-        String verb = line.length() >= 4 ? line.substring(0, 4).toUpperCase(Locale.ROOT) : "";
+        int space = line.indexOf(' ');
+        String verb = (space < 0 ? line : line.substring(0, space)).toUpperCase(Locale.ROOT);
         FaultRule.Stage stage = switch (verb) {
             // HELO, EHLO and LHLO: SessionHandler.hello(), which can answer too.
             case "AUTH" -> FaultRule.Stage.AUTH;
             case "DATA", "BDAT" -> FaultRule.Stage.DATA;
             default -> null;
         };
-        if (stage != null && faults.at(stage) instanceof Faults.Decision.Drop) {
+        if (stage == null) {
+            return;
+        }
+        // Decided once per command; a reply at AUTH waits for the credential check, which may be some lines on.
+        Faults.Decision d = faults.at(stage);
+        if (stage == FaultRule.Stage.AUTH) {
+            session.authFault(d instanceof Faults.Decision.Answer a && checksCredentials ? a.reply() : null);
+            if (d instanceof Faults.Decision.Answer a && !checksCredentials) {
+                session.note("fault at auth: " + brief(a.reply()) + " not given: the server offers no AUTH to answer");
+            }
+        }
+        if (d instanceof Faults.Decision.Drop) {
             session.note("fault at " + stage.label() + ": dropped");
             connection.drop();
         }
@@ -193,6 +235,9 @@ public final class Catcher implements SessionHandler.Factory, TranscriptListener
 
         @Override
         public void close() {
+            if (receiving.get() == session) {
+                receiving.remove();
+            }
             log.close(session);
         }
     }

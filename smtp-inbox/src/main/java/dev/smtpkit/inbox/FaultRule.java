@@ -14,27 +14,63 @@ import java.util.Optional;
  * <p>Written {@code STAGE:ACTION[:WHEN]}: {@code rcpt:451 4.3.0 Try again later:nth=3},
  * {@code eod:drop:p=0.2}, {@code mail:550 5.7.1 Not today}. The stages are {@code connect},
  * {@code helo}, {@code auth}, {@code mail}, {@code rcpt}, {@code data} (the DATA command) and
- * {@code eod} (the end of the data, RFC 5321 §4.1.1.4, or BDAT LAST, RFC 3030).
+ * {@code eod} (the end of the data, RFC 5321 §4.1.1.4, or BDAT LAST, RFC 3030); each
+ * {@link Stage} says which actions it takes.
  *
  * @param reply empty for a drop
  * @param nth   the occurrence it applies to, counted from 1 over the catcher's life; 0 for every one
  */
 public record FaultRule(Stage stage, Optional<Reply> reply, int nth, double probability) {
 
-    /** Where in a session a fault applies. */
+    /** Where in a session a fault applies, and what it can do there. */
     public enum Stage {
-        CONNECT, HELO, AUTH, MAIL, RCPT, DATA, EOD;
-
+        /** The greeting: a 554 or 421 instead of the 220 (RFC 5321 §3.1), or a drop. */
+        CONNECT("the connection, before the greeting", "554 or 421"),
+        /** HELO, EHLO or LHLO. */
+        HELO("HELO, EHLO or LHLO", "4xx or 5xx"),
         /**
-         * Whether the catcher can answer with its own reply here. The server asks the application
-         * at connect, HELO, MAIL, RCPT and the end of the data; at AUTH and the DATA command it
-         * answers by itself, so there the catcher can only drop the connection.
+         * AUTH (RFC 4954): a drop at the AUTH command, or a reply instead of the credential check,
+         * which ends the exchange (454 4.7.0 "try later" or 535 5.7.8 "bad credentials", §6). A
+         * reply needs AUTH offered ({@code catch --auth}); each AUTH command counts once.
          */
-        public boolean canReply() {
-            return this == CONNECT || this == HELO || this == MAIL || this == RCPT || this == EOD;
+        AUTH("AUTH, the reply that ends the exchange", "4xx or 5xx"),
+        /** MAIL FROM. */
+        MAIL("MAIL FROM", "4xx or 5xx"),
+        /** Each RCPT TO. */
+        RCPT("RCPT TO", "4xx or 5xx"),
+        /**
+         * The DATA or BDAT command: a drop only. The server answers DATA with 354 by itself before
+         * the catcher hears of the message; a reply to the message is a fault at {@link #EOD}.
+         */
+        DATA("the DATA or BDAT command", ""),
+        /** The end of the data (RFC 5321 §4.1.1.4) or BDAT LAST (RFC 3030): the message is read, then refused. */
+        EOD("the end of the data", "4xx or 5xx");
+
+        private final String where;
+        private final String replies;
+
+        Stage(String where, String replies) {
+            this.where = where;
+            this.replies = replies;
         }
 
-        String label() {
+        /** Whether the catcher can answer here with its own reply; at every stage it can drop the connection. */
+        public boolean canReply() {
+            return !replies.isEmpty();
+        }
+
+        /** What the stage is, in a few words. */
+        public String where() {
+            return where;
+        }
+
+        /** The replies a fault may give here, such as "4xx or 5xx"; empty where it can only drop. */
+        public String replies() {
+            return replies;
+        }
+
+        /** The stage as a rule writes it: {@code rcpt}. */
+        public String label() {
             return name().toLowerCase(Locale.ROOT);
         }
     }
@@ -47,8 +83,10 @@ public record FaultRule(Stage stage, Optional<Reply> reply, int nth, double prob
             throw new IllegalArgumentException("a fault replies 4xx or 5xx (RFC 5321 §4.2.1), not " + reply.get().code());
         }
         if (reply.isPresent() && !stage.canReply()) {
-            throw new IllegalArgumentException("at " + stage.label() + " the server answers by itself; a fault there can"
-                    + " only drop the connection (replies at connect, helo, mail, rcpt and eod)");
+            // DATA is answered 354 by the server's session (smtp-core) without asking the application.
+            throw new IllegalArgumentException("at data the server answers the DATA command with 354 by itself, so a fault"
+                    + " there can only drop the connection; to refuse the message use eod:" + reply.get().toString().strip()
+                    + " (the reply to the end of the data)");
         }
         if (stage == Stage.CONNECT && reply.isPresent() && reply.get().code() != 421 && reply.get().code() != 554) {
             throw new IllegalArgumentException("a connection is refused with 554 or 421 (RFC 5321 §3.1), not " + reply.get().code());

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import dev.smtpkit.testkit.MailSink;
 import dev.smtpkit.testkit.explain.Explainer;
 import dev.smtpkit.testkit.explain.Finding;
 import dev.smtpkit.testkit.explain.Line;
@@ -77,16 +78,21 @@ public final class InboxServer implements AutoCloseable {
 
     private final MessageStore store;
     private final SessionLog sessions;
-    private final Faults faults;
+    /** Empty for an inbox over a MailSink, whose faults are its FaultPlan. */
+    private final Optional<Faults> faults;
+    /** What the inbox owns and ends with it: nothing, or the copy of a MailSink's messages. */
+    private final Runnable onClose;
     private final HttpServer http;
     private final ExecutorService executor;
     private final EventStream events;
     private final boolean loopbackOnly;
 
-    private InboxServer(MessageStore store, SessionLog sessions, Faults faults, InetSocketAddress bind) throws IOException {
+    private InboxServer(MessageStore store, SessionLog sessions, Optional<Faults> faults, InetSocketAddress bind,
+                        Runnable onClose) throws IOException {
         this.store = store;
         this.sessions = sessions;
         this.faults = faults;
+        this.onClose = onClose;
         this.loopbackOnly = bind.getAddress().isLoopbackAddress();
         AtomicInteger threads = new AtomicInteger();
         this.executor = Executors.newCachedThreadPool(r -> {
@@ -109,7 +115,37 @@ public final class InboxServer implements AutoCloseable {
     public static InboxServer start(MessageStore store, SessionLog sessions, Faults faults, InetSocketAddress bind)
             throws IOException {
         return new InboxServer(Objects.requireNonNull(store, "store"), Objects.requireNonNull(sessions, "sessions"),
-                Objects.requireNonNull(faults, "faults"), Objects.requireNonNull(bind, "bind"));
+                Optional.of(Objects.requireNonNull(faults, "faults")), Objects.requireNonNull(bind, "bind"), () -> { });
+    }
+
+    /**
+     * Starts the inbox on what a testkit {@link MailSink} takes, for a test that wants to look at
+     * its mail in a browser or through the API: the messages the sink took so far and each new
+     * one, listed before the sink's client gets its 250. They are copied into a temporary folder
+     * that {@link #close()} removes; the sink itself is not changed. Deleting in the inbox leaves
+     * the sink's {@link MailSink#messages()} as they are; {@link MailSink#clear()} empties the
+     * inbox. The sink's sessions are not listed, and its faults are its
+     * {@link dev.smtpkit.testkit.FaultPlan}: the fault rules cannot be set here.
+     *
+     * <pre>{@code
+     * try (MailSink sink = MailSink.start();
+     *      InboxServer inbox = InboxServer.over(sink, new InetSocketAddress(InetAddress.getLoopbackAddress(), 8025))) {
+     *     System.out.println("mail in " + inbox.uri());
+     * }
+     * }</pre>
+     *
+     * @throws IOException if the temporary folder cannot be made or the address cannot be bound
+     */
+    public static InboxServer over(MailSink sink, InetSocketAddress bind) throws IOException {
+        Objects.requireNonNull(sink, "sink");
+        Objects.requireNonNull(bind, "bind");
+        SinkMirror mirror = SinkMirror.of(sink);
+        try {
+            return new InboxServer(mirror.store(), new SessionLog(1), Optional.empty(), bind, mirror::close);
+        } catch (IOException | RuntimeException e) {
+            mirror.close();
+            throw e;
+        }
     }
 
     /** The port it listens on. */
@@ -131,6 +167,7 @@ public final class InboxServer implements AutoCloseable {
         events.close();
         http.stop(0);
         executor.shutdownNow();
+        onClose.run();
     }
 
     private void handle(HttpExchange ex) {
@@ -504,16 +541,36 @@ public final class InboxServer implements AutoCloseable {
         return byLine;
     }
 
+    /** The rules in force, and what each stage accepts, so a client need not guess which action works where. */
     private ObjectNode faultsJson() {
         ObjectNode o = Jsons.object();
         ArrayNode rules = Jsons.array();
-        faults.rules().forEach(r -> rules.add(r.toString()));
+        faults.ifPresent(f -> f.rules().forEach(r -> rules.add(r.toString())));
         o.set("rules", rules);
+        o.put("changeable", faults.isPresent());
+        ArrayNode stages = Jsons.array();
+        for (FaultRule.Stage stage : FaultRule.Stage.values()) {
+            ObjectNode one = Jsons.object();
+            one.put("stage", stage.label());
+            one.put("where", stage.where());
+            ArrayNode actions = Jsons.array();
+            actions.add("drop");
+            if (stage.canReply()) {
+                actions.add(stage.replies());
+            }
+            one.set("actions", actions);
+            stages.add(one);
+        }
+        o.set("stages", stages);
         return o;
     }
 
     /** Replaces the fault rules: {@code {"rules": ["rcpt:451 4.3.0 Try later:nth=3"]}}; all or none. */
     private void putFaults(HttpExchange ex) throws IOException {
+        if (faults.isEmpty()) {
+            error(ex, 409, "this inbox shows a MailSink, whose faults are its FaultPlan (MailSink.Builder.faults)");
+            return;
+        }
         JsonNode node = readJson(body(ex));
         if (!node.path("rules").isArray()) {
             throw new BadRequest("expected {\"rules\": [\"STAGE:ACTION[:WHEN]\", ...]}");
@@ -526,7 +583,7 @@ public final class InboxServer implements AutoCloseable {
                 throw new BadRequest(e.getMessage());
             }
         }
-        faults.set(rules);
+        faults.get().set(rules);
         events.faultsChanged(faultsJson());
         json(ex, 200, faultsJson());
     }

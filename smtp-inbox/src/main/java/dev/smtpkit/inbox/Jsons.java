@@ -10,8 +10,6 @@ import com.fasterxml.jackson.databind.ObjectWriter;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.UncheckedIOException;
-import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -109,31 +107,5 @@ final class Jsons {
         o.remove("Tags");
         o.put("SearchText", s.searchText());
         return o;
-    }
-
-    /** Reads back what {@link #storedSummary} wrote. */
-    static MessageSummary readSummary(JsonNode o) {
-        return new MessageSummary(o.path("ID").asText(), o.path("MessageID").asText(), readAddress(o.path("From")),
-                readAddresses(o.path("To")), readAddresses(o.path("Cc")), readAddresses(o.path("Bcc")),
-                readAddresses(o.path("ReplyTo")), o.path("Subject").asText(), Instant.parse(o.path("Created").asText()),
-                o.path("Size").asLong(), o.path("Attachments").asInt(), o.path("Snippet").asText(),
-                o.path("Sender").asText(), readStrings(o.path("Recipients")),
-                o.path("SearchText").asText().toLowerCase(java.util.Locale.ROOT));
-    }
-
-    private static Address readAddress(JsonNode o) {
-        return new Address(o.path("Name").asText(), o.path("Address").asText());
-    }
-
-    private static List<Address> readAddresses(JsonNode a) {
-        List<Address> out = new ArrayList<>();
-        a.forEach(x -> out.add(readAddress(x)));
-        return out;
-    }
-
-    private static List<String> readStrings(JsonNode a) {
-        List<String> out = new ArrayList<>();
-        a.forEach(x -> out.add(x.asText()));
-        return out;
     }
 }

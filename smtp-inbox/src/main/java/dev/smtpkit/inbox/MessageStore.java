@@ -8,7 +8,7 @@ import dev.smtpkit.core.Parameters;
 import dev.smtpkit.server.Connection;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
@@ -33,6 +33,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Predicate;
 import org.slf4j.Logger;
@@ -56,7 +57,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>At start the list is rebuilt from the folder, so a restart keeps the inbox; {@code .eml}
  * files without a {@code .json} (copied in by hand, or from an older smtpkit) are listed too.
- * With a retention limit only the newest messages are kept.
+ * With a retention limit only the newest messages are kept. {@link #open} lists the folder's
+ * names, which is all that storing needs, and reads the summaries on a thread of its own: a
+ * catcher can take mail before a large folder is read, and whatever reads the list waits for it.
  */
 public final class MessageStore implements AutoCloseable {
 
@@ -110,26 +113,43 @@ public final class MessageStore implements AutoCloseable {
     private long renamesSynced;
     private boolean folderSyncing;
     private final int removedAtStart;
+    private final int foundAtOpen;
+    /** True until the summaries of the messages found at open are read and listed; guarded by {@code this}. */
+    private boolean loading = true;
     private final AtomicLong sequence = new AtomicLong();
     private final List<Listener> listeners = new CopyOnWriteArrayList<>();
     /** Oldest first; guarded by {@code this}, as is {@link #byId}. */
     private final List<MessageSummary> messages = new ArrayList<>();
     private final Map<String, MessageSummary> byId = new HashMap<>();
 
-    private MessageStore(Path dir, int keepNewest, Durability durability, Disk disk) throws FolderException {
+    private MessageStore(Path dir, int keepNewest, Durability durability, Disk disk, Folder folder) {
         this.dir = dir;
         this.keepNewest = keepNewest;
         this.durability = durability;
         this.disk = disk;
-        prepare();
-        this.removedAtStart = removeTemporaryFiles();
-        rebuild();
-        enforceRetention();
+        this.removedAtStart = folder.removed();
+        this.foundAtOpen = folder.emls().size();
+        // The names suffice: the sequence goes on from the highest in the folder, so no name is taken again.
+        for (String id : folder.emls()) {
+            int dash = id.lastIndexOf('-');
+            if (dash > 0 && id.length() - dash < 19 && id.substring(dash + 1).chars().allMatch(Character::isDigit)) {
+                sequence.accumulateAndGet(Long.parseLong(id.substring(dash + 1)), Math::max);
+            }
+        }
     }
+
+    /** Reads the summaries on its own thread, so that a catcher listens without waiting for a large folder. */
+    private static final Executor LOADER = task -> {
+        Thread t = new Thread(task, "smtpkit-inbox-load");
+        t.setDaemon(true);
+        t.start();
+    };
 
     /**
      * Opens the folder, creating it if needed, after checking that it can be written; removes
-     * what an interrupted run left and lists the messages it holds.
+     * what an interrupted run left and lists the messages it holds. Returns once the names are
+     * listed: the store takes messages at once, and reads the summaries of those it found on a
+     * thread of its own, for which {@link #messages()} and the other readers wait.
      *
      * @param keepNewest how many messages to keep, the oldest deleted first; {@link #KEEP_ALL} for all
      * @throws FolderException if the folder cannot be created, read or written
@@ -148,12 +168,21 @@ public final class MessageStore implements AutoCloseable {
     }
 
     static MessageStore open(Path dir, int keepNewest, Durability durability, Disk disk) throws FolderException {
+        return open(dir, keepNewest, durability, disk, LOADER);
+    }
+
+    /** With the executor that reads the summaries of the messages found: a test's own, to hold it back. */
+    static MessageStore open(Path dir, int keepNewest, Durability durability, Disk disk, Executor loader) throws FolderException {
         Objects.requireNonNull(dir, "dir");
         Objects.requireNonNull(durability, "durability");
         if (keepNewest < 0) {
             throw new IllegalArgumentException("keepNewest must be 0 (keep all) or more: " + keepNewest);
         }
-        return new MessageStore(dir, keepNewest, durability, disk);
+        prepare(dir);
+        Folder folder = scan(dir);
+        MessageStore store = new MessageStore(dir, keepNewest, durability, disk, folder);
+        loader.execute(() -> store.load(folder));
+        return store;
     }
 
     /** The folder. */
@@ -166,6 +195,14 @@ public final class MessageStore implements AutoCloseable {
         return removedAtStart;
     }
 
+    /**
+     * How many messages the folder held at open, before the retention limit: known at once, while
+     * {@link #size()} waits until their summaries are read.
+     */
+    public int foundAtOpen() {
+        return foundAtOpen;
+    }
+
     public void addListener(Listener listener) {
         listeners.add(Objects.requireNonNull(listener, "listener"));
     }
@@ -174,7 +211,7 @@ public final class MessageStore implements AutoCloseable {
         listeners.remove(listener);
     }
 
-    private void prepare() throws FolderException {
+    private static void prepare(Path dir) throws FolderException {
         try {
             Files.createDirectories(dir);
         } catch (IOException e) {
@@ -194,30 +231,44 @@ public final class MessageStore implements AutoCloseable {
         }
     }
 
-    private int removeTemporaryFiles() throws FolderException {
-        int removed = 0;
-        try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir, TEMP_PREFIX + "*" + TEMP_SUFFIX)) {
+    /** What the folder holds: message ids with an {@code .eml}, with a {@code .json}, and how many temporary files were removed. */
+    private record Folder(Set<String> emls, Set<String> jsons, int removed) {
+    }
+
+    /**
+     * Lists the folder once: removes the temporary files an interrupted run left, and every
+     * {@code .json} whose {@code .eml} was never renamed into place (that message was not
+     * acknowledged). Names are matched by hand: a glob is a regular expression per entry, and a
+     * folder of 10,000 messages has 20,000.
+     */
+    private static Folder scan(Path dir) throws FolderException {
+        Set<String> emls = new HashSet<>();
+        Set<String> jsons = new HashSet<>();
+        List<Path> temporary = new ArrayList<>();
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
             for (Path p : entries) {
+                String name = p.getFileName().toString();
+                if (name.startsWith(TEMP_PREFIX)) {
+                    if (name.endsWith(TEMP_SUFFIX)) {
+                        temporary.add(p);
+                    }
+                } else if (name.endsWith(".eml")) {
+                    emls.add(name.substring(0, name.length() - ".eml".length()));
+                } else if (name.endsWith(".json")) {
+                    jsons.add(name.substring(0, name.length() - ".json".length()));
+                }
+            }
+        } catch (IOException e) {
+            throw new FolderException(dir, "cannot read it (" + FolderException.describe(e) + ")", e);
+        }
+        try {
+            for (Path p : temporary) {
                 Files.deleteIfExists(p);
-                removed++;
             }
         } catch (IOException e) {
             throw new FolderException(dir, "cannot remove the temporary files of an interrupted run (" + FolderException.describe(e) + ")", e);
         }
-        return removed;
-    }
-
-    private void rebuild() throws FolderException {
-        Set<String> emls = new HashSet<>();
-        Set<String> jsons = new HashSet<>();
-        try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir, "*.{eml,json}")) {
-            for (Path p : entries) {
-                String name = p.getFileName().toString();
-                if (name.startsWith(TEMP_PREFIX)) {
-                    continue;
-                }
-                (name.endsWith(".json") ? jsons : emls).add(name.substring(0, name.lastIndexOf('.')));
-            }
+        try {
             for (String id : jsons) {
                 if (!emls.contains(id)) {
                     // The rename of its .eml never happened: the message was not acknowledged.
@@ -227,11 +278,45 @@ public final class MessageStore implements AutoCloseable {
         } catch (IOException e) {
             throw new FolderException(dir, "cannot read it (" + FolderException.describe(e) + ")", e);
         }
+        return new Folder(emls, jsons, temporary.size());
+    }
+
+    /**
+     * Reads the summaries of the messages found at open and lists them before those stored since,
+     * which came later; then applies the retention limit to them all. A message that cannot be
+     * read is left out with a warning rather than keeping the rest from being listed.
+     */
+    private void load(Folder folder) {
+        List<MessageSummary> found = new ArrayList<>();
+        try {
+            found = summaries(folder);
+        } catch (RuntimeException e) {
+            LOG.error("{}: cannot list the messages it held; listing only those stored from now on", dir, e);
+        } finally {
+            // Also after an Error: whatever waits for the list must not wait for ever.
+            List<MessageSummary> expired;
+            synchronized (this) {
+                List<MessageSummary> all = new ArrayList<>(found);
+                all.addAll(messages);
+                all.sort(ARRIVAL);
+                messages.clear();
+                messages.addAll(all);
+                found.forEach(m -> byId.put(m.id(), m));
+                loading = false;
+                expired = expire();
+                notifyAll();
+            }
+            announceDeleted(expired);
+        }
+    }
+
+    private List<MessageSummary> summaries(Folder folder) {
+        Set<String> jsons = folder.jsons();
         // The index a clean stop wrote saves reading one .json per message; what it lacks is read.
         Map<String, MessageSummary> indexed = readIndex();
         List<MessageSummary> found = new ArrayList<>();
         List<String> unindexed = new ArrayList<>();
-        for (String id : emls) {
+        for (String id : folder.emls()) {
             MessageSummary known = indexed.get(id);
             if (known != null && jsons.contains(id)) {
                 found.add(known);
@@ -239,29 +324,30 @@ public final class MessageStore implements AutoCloseable {
                 unindexed.add(id);
             }
         }
-        try {
-            found.addAll(unindexed.parallelStream().map(id -> {
-                try {
-                    return summaryOf(id, dir.resolve(id + ".eml"));
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-            }).toList());
-        } catch (UncheckedIOException e) {
-            throw new FolderException(dir, "cannot read it (" + FolderException.describe(e.getCause()) + ")", e.getCause());
-        }
-        found.sort(ARRIVAL);
-        for (MessageSummary m : found) {
-            int dash = m.id().lastIndexOf('-');
-            if (dash > 0 && m.id().substring(dash + 1).chars().allMatch(Character::isDigit) && m.id().length() - dash < 19) {
-                sequence.accumulateAndGet(Long.parseLong(m.id().substring(dash + 1)), Math::max);
+        unindexed.parallelStream().map(id -> {
+            try {
+                return Optional.of(summaryOf(id, dir.resolve(id + ".eml")));
+            } catch (IOException e) {
+                LOG.warn("{}: cannot read message {}, not listed: {}", dir, id, FolderException.describe(e));
+                return Optional.<MessageSummary>empty();
+            }
+        }).flatMap(Optional::stream).forEachOrdered(found::add);
+        return found;
+    }
+
+    /** Waits until the messages found at open are listed; the caller holds the lock. */
+    private void loaded() {
+        boolean interrupted = false;
+        while (loading) {
+            try {
+                wait();
+            } catch (InterruptedException e) {
+                // Reading the folder ends soon; the caller's thread learns of the interrupt after it.
+                interrupted = true;
             }
         }
-        synchronized (this) {
-            for (MessageSummary s : found) {
-                messages.add(s);
-                byId.put(s.id(), s);
-            }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
         }
     }
 
@@ -272,9 +358,8 @@ public final class MessageStore implements AutoCloseable {
         if (!Files.exists(index)) {
             return out;
         }
-        try {
-            for (JsonNode node : Jsons.MAPPER.readTree(index.toFile()).path("messages")) {
-                MessageSummary s = Jsons.readSummary(node);
+        try (InputStream in = Files.newInputStream(index)) {
+            for (MessageSummary s : SummaryReader.readIndex(in)) {
                 out.put(s.id(), s);
             }
         } catch (IOException | RuntimeException e) {
@@ -331,7 +416,10 @@ public final class MessageStore implements AutoCloseable {
             try {
                 JsonNode node = Jsons.MAPPER.readTree(json.toFile());
                 if (node.has("summary")) {
-                    return Jsons.readSummary(node.get("summary"));
+                    try (com.fasterxml.jackson.core.JsonParser p = node.get("summary").traverse()) {
+                        p.nextToken();
+                        return SummaryReader.read(p);
+                    }
                 }
                 return summarize(id, eml, Instant.parse(node.path("receivedAt").asText()), node.path("sender").asText(),
                         recipientsOf(node));
@@ -436,7 +524,8 @@ public final class MessageStore implements AutoCloseable {
         synchronized (this) {
             messages.add(summary);
             byId.put(id, summary);
-            expired = expire();
+            // While the folder is still being read the limit waits: the oldest messages are not listed yet.
+            expired = loading ? List.of() : expire();
             notifyAll();
         }
         for (Listener l : listeners) {
@@ -558,14 +647,23 @@ public final class MessageStore implements AutoCloseable {
 
     /** The client as the {@code .json} records it. */
     static ObjectNode clientJson(Connection connection) {
+        return clientJson(connection.remoteAddress(), connection.helloName(), connection.isTls(),
+                connection.authenticatedIdentity(), connection.proxyAddress());
+    }
+
+    /**
+     * The client's facts as the {@code .json} records them. Behind a PROXY protocol header or
+     * XCLIENT, {@code address} is the client it named and {@code proxy} the peer that connected.
+     */
+    static ObjectNode clientJson(InetSocketAddress remote, String helo, boolean tls, Optional<String> authenticated,
+                                 Optional<InetSocketAddress> proxy) {
         ObjectNode client = Jsons.object();
-        client.put("address", connection.remoteAddress().getAddress().getHostAddress());
-        client.put("port", connection.remoteAddress().getPort());
-        client.put("helo", connection.helloName());
-        client.put("tls", connection.isTls());
-        client.put("authenticated", connection.authenticatedIdentity().orElse(null));
-        // Behind a PROXY protocol header or XCLIENT, "address" is the client it named and this the peer that connected.
-        client.put("proxy", connection.proxyAddress().map(p -> p.getAddress().getHostAddress()).orElse(null));
+        client.put("address", remote.getAddress().getHostAddress());
+        client.put("port", remote.getPort());
+        client.put("helo", helo);
+        client.put("tls", tls);
+        client.put("authenticated", authenticated.orElse(null));
+        client.put("proxy", proxy.map(p -> p.getAddress().getHostAddress()).orElse(null));
         return client;
     }
 
@@ -576,14 +674,6 @@ public final class MessageStore implements AutoCloseable {
             map.put(p.keyword(), p.value().orElse(null));
         }
         return map;
-    }
-
-    private void enforceRetention() {
-        List<MessageSummary> expired;
-        synchronized (this) {
-            expired = expire();
-        }
-        announceDeleted(expired);
     }
 
     /** Removes the oldest messages beyond the retention limit; the caller holds the lock. */
@@ -620,6 +710,7 @@ public final class MessageStore implements AutoCloseable {
 
     /** The messages, newest first. */
     public synchronized List<MessageSummary> messages() {
+        loaded();
         List<MessageSummary> out = new ArrayList<>(messages.size());
         for (int i = messages.size() - 1; i >= 0; i--) {
             out.add(messages.get(i));
@@ -629,16 +720,19 @@ public final class MessageStore implements AutoCloseable {
 
     /** How many messages the store holds. */
     public synchronized int size() {
+        loaded();
         return messages.size();
     }
 
     /** The message with that id. */
     public synchronized Optional<MessageSummary> message(String id) {
+        loaded();
         return Optional.ofNullable(byId.get(id));
     }
 
     /** The newest message. */
     public synchronized Optional<MessageSummary> latest() {
+        loaded();
         return messages.isEmpty() ? Optional.empty() : Optional.of(messages.get(messages.size() - 1));
     }
 
@@ -656,6 +750,7 @@ public final class MessageStore implements AutoCloseable {
     public int delete(Collection<String> ids) {
         List<MessageSummary> gone = new ArrayList<>();
         synchronized (this) {
+            loaded();
             for (String id : ids) {
                 MessageSummary s = byId.remove(id);
                 if (s != null) {
@@ -673,6 +768,7 @@ public final class MessageStore implements AutoCloseable {
     public int deleteAll() {
         List<String> all;
         synchronized (this) {
+            loaded();
             all = messages.stream().map(MessageSummary::id).toList();
         }
         return delete(all);
@@ -685,6 +781,7 @@ public final class MessageStore implements AutoCloseable {
     public Optional<MessageSummary> await(Predicate<MessageSummary> match, Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         synchronized (this) {
+            loaded();
             while (true) {
                 for (int i = messages.size() - 1; i >= 0; i--) {
                     if (match.test(messages.get(i))) {

@@ -66,6 +66,8 @@ public final class SmtpSession {
     private boolean mailAccepted;
     private int delivered;
     private String note = "";
+    /** The reply a fault holds for the AUTH exchange in progress, given instead of the credential check. */
+    private Reply authFault;
     private Instant ended;
     private Outcome outcome = Outcome.OPEN;
     private String reason = "";
@@ -156,6 +158,18 @@ public final class SmtpSession {
         }
         sender = null;
         recipients.clear();
+    }
+
+    /** Sets (or, with null, clears) the reply a fault gives the AUTH exchange that has just begun. */
+    synchronized void authFault(Reply reply) {
+        authFault = reply;
+    }
+
+    /** The reply a fault holds for this AUTH exchange, cleared as it is taken. */
+    synchronized Optional<Reply> takeAuthFault() {
+        Optional<Reply> r = Optional.ofNullable(authFault);
+        authFault = null;
+        return r;
     }
 
     /** Remembers a fact for the outcome, such as a fault that dropped the connection. */

@@ -169,6 +169,11 @@ class BrowserTest {
                 driver.findElement(By.id("tab-faults")).click();
                 wait.until(d -> d.findElement(By.id("fault-rules")).getAttribute("value")
                         .equals("rcpt:550 5.1.1 No such user here:nth=1"));
+                // With what each stage takes.
+                assertThat(driver.findElements(By.cssSelector("#fault-stages tbody tr")))
+                        .extracting(WebElement::getText)
+                        .contains("auth AUTH, the reply that ends the exchange drop, 4xx or 5xx",
+                                "data the DATA or BDAT command drop");
             } finally {
                 driver.quit();
             }

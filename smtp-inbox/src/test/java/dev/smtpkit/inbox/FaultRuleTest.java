@@ -28,8 +28,12 @@ class FaultRuleTest {
 
     @Test
     void refusesRulesThatCannotBeCarriedOut() {
-        assertThatThrownBy(() -> FaultRule.parse("auth:451 4.3.0 x")).hasMessageContaining("only drop");
-        assertThatThrownBy(() -> FaultRule.parse("data:451 4.3.0 x")).hasMessageContaining("only drop");
+        assertThat(FaultRule.parse("auth:454 4.7.0 Try later").reply().orElseThrow().code()).isEqualTo(454);
+        assertThatThrownBy(() -> FaultRule.parse("data:451 4.3.0 x"))
+                .hasMessageContaining("answers the DATA command with 354 by itself")
+                .hasMessageContaining("only drop")
+                .hasMessageContaining("use eod:451 4.3.0 x");
+        assertThat(FaultRule.parse("data:drop:nth=2").reply()).isEmpty();
         assertThat(FaultRule.parse("helo:550 5.7.1 Go away").reply().orElseThrow().code()).isEqualTo(550);
         assertThatThrownBy(() -> FaultRule.parse("rcpt:250 ok")).hasMessageContaining("4xx or 5xx");
         assertThatThrownBy(() -> FaultRule.parse("connect:550 no")).hasMessageContaining("554 or 421");
@@ -38,6 +42,15 @@ class FaultRuleTest {
         assertThatThrownBy(() -> FaultRule.parse("rcpt:drop:nth=0")).hasMessageContaining("nth");
         assertThatThrownBy(() -> FaultRule.parse("rcpt:drop:p=1.5")).hasMessageContaining("probability");
         assertThatThrownBy(() -> FaultRule.parse("rcpt:bounce")).hasMessageContaining("'drop' or a reply");
+    }
+
+    @Test
+    void eachStageSaysWhetherItTakesAReply() {
+        assertThat(java.util.Arrays.stream(FaultRule.Stage.values()).filter(FaultRule.Stage::canReply))
+                .containsExactly(FaultRule.Stage.CONNECT, FaultRule.Stage.HELO, FaultRule.Stage.AUTH, FaultRule.Stage.MAIL,
+                        FaultRule.Stage.RCPT, FaultRule.Stage.EOD);
+        assertThat(FaultRule.Stage.CONNECT.replies()).isEqualTo("554 or 421");
+        assertThat(FaultRule.Stage.DATA.replies()).isEmpty();
     }
 
     @Test

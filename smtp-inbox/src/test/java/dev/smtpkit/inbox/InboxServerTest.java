@@ -21,6 +21,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Iterator;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.DisplayName;
@@ -271,10 +272,19 @@ class InboxServerTest {
             assertThatThrownBy(() -> inbox.send(Mails.PLAIN)).isInstanceOf(SmtpTransientException.class).hasMessageContaining("451");
             assertThat(inbox.send(Mails.PLAIN).code()).as("the retry, the second occurrence").isEqualTo(250);
 
-            HttpResponse<String> bad = inbox.request("PUT", "/api/v1/faults", "{\"rules\":[\"auth:451 no\"]}");
+            HttpResponse<String> bad = inbox.request("PUT", "/api/v1/faults", "{\"rules\":[\"data:451 no\"]}");
             assertThat(bad.statusCode()).isEqualTo(400);
-            assertThat(json(bad).get("Error").asText()).contains("only drop");
+            assertThat(json(bad).get("Error").asText()).contains("only drop", "use eod:451 no");
             assertThat(inbox.faults.rules()).hasSize(1);
+
+            JsonNode stages = json(inbox.get("/api/v1/faults")).get("stages");
+            assertThat(stages).hasSize(FaultRule.Stage.values().length);
+            Map<String, String> actions = new java.util.HashMap<>();
+            stages.forEach(st -> actions.put(st.get("stage").asText(), st.get("actions").toString()));
+            assertThat(actions).containsEntry("connect", "[\"drop\",\"554 or 421\"]")
+                    .containsEntry("auth", "[\"drop\",\"4xx or 5xx\"]")
+                    .containsEntry("data", "[\"drop\"]")
+                    .containsEntry("eod", "[\"drop\",\"4xx or 5xx\"]");
         }
     }
 

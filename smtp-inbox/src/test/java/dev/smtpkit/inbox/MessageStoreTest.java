@@ -170,7 +170,34 @@ class MessageStoreTest {
 
         assertThat(second.messages()).extracting(MessageSummary::id).containsExactlyInAnyOrder(b.id(), "by-hand");
         assertThat(second.message(b.id()).orElseThrow().subject()).isEqualTo("Hello wörld report");
+        assertThat(second.message(b.id())).as("every field read back from the index").contains(b);
         assertThat(names()).doesNotContain(a.id() + ".json");
+    }
+
+    @Test
+    @DisplayName("Open lists names only: mail is stored while the folder is read, then listed after the old, the limit counting all")
+    void storesWhileTheFolderIsStillBeingRead() throws Exception {
+        MessageStore first = MessageStore.open(dir, MessageStore.KEEP_ALL);
+        MessageSummary a = first.store(Mails.client(), Mails.envelope(), Mails.stream(Mails.PLAIN));
+        MessageSummary b = first.store(Mails.client(), Mails.envelope(), Mails.stream(Mails.MIXED));
+        MessageSummary c = first.store(Mails.client(), Mails.envelope(), Mails.stream(Mails.PLAIN));
+        first.close();
+
+        List<Runnable> held = new java.util.concurrent.CopyOnWriteArrayList<>();
+        MessageStore second = MessageStore.open(dir, 3, MessageStore.Durability.DISK, Disk.FILES, held::add);
+        assertThat(second.foundAtOpen()).isEqualTo(3);
+        MessageSummary d = second.store(Mails.client(), Mails.envelope(), Mails.stream(Mails.PLAIN));
+        assertThat(d.id()).as("the sequence goes on from the names").endsWith("-4");
+        assertThat(names()).as("the limit waits for the oldest to be listed").contains(a.id() + ".eml");
+        java.util.concurrent.CompletableFuture<List<MessageSummary>> listed =
+                java.util.concurrent.CompletableFuture.supplyAsync(second::messages);
+        Thread.sleep(100);
+        assertThat(listed).as("the list waits for the folder to be read").isNotDone();
+
+        assertThat(held).hasSize(1);
+        held.get(0).run();
+        assertThat(listed.get(10, java.util.concurrent.TimeUnit.SECONDS)).containsExactly(d, c, b);
+        assertThat(names()).doesNotContain(a.id() + ".eml", a.id() + ".json");
     }
 
     @Test
@@ -179,6 +206,10 @@ class MessageStoreTest {
         MessageSummary a = first.store(Mails.client(), Mails.envelope(), Mails.stream(Mails.PLAIN));
         Files.writeString(dir.resolve(MessageStore.INDEX), "{not json");
 
+        assertThat(MessageStore.open(dir, MessageStore.KEEP_ALL).messages()).containsExactly(a);
+
+        // Cut short inside a summary, as a full disk would leave it, were it not renamed into place.
+        Files.writeString(dir.resolve(MessageStore.INDEX), "{\"messages\":[{\"ID\":\"" + a.id() + "\",\"To\":[{\"Name\":");
         assertThat(MessageStore.open(dir, MessageStore.KEEP_ALL).messages()).containsExactly(a);
     }
 

@@ -7,7 +7,10 @@ import dev.smtpkit.client.TlsMode;
 import dev.smtpkit.core.Envelope;
 import dev.smtpkit.core.Mailbox;
 import dev.smtpkit.core.Reply;
+import dev.smtpkit.core.server.PlaintextAuth;
 import dev.smtpkit.server.SmtpServer;
+import dev.smtpkit.server.security.Authenticator;
+import dev.smtpkit.server.security.SaslMechanism;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -19,6 +22,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /** A catcher and its web inbox on loopback port 0, with an HTTP client for the API. */
@@ -37,10 +41,22 @@ final class TestInbox implements AutoCloseable {
     }
 
     TestInbox(MessageStore store) throws IOException {
+        this(store, Optional.empty());
+    }
+
+    /**
+     * With {@code credentials}, AUTH is offered without TLS (PLAIN, LOGIN and CRAM-MD5), its check
+     * wrapped by the catcher as {@code smtpkit catch --auth} does.
+     */
+    TestInbox(MessageStore store, Optional<Authenticator> credentials) throws IOException {
         this.store = store;
         Catcher catcher = new Catcher(store, sessions, faults, (s, reply, e) -> failures.add(reply.toString().strip() + " " + e));
-        this.smtp = SmtpServer.builder().bindAddress(InetAddress.getLoopbackAddress()).port(0)
-                .handler(catcher).transcriptListener(catcher).build().start();
+        SmtpServer.Builder builder = SmtpServer.builder().bindAddress(InetAddress.getLoopbackAddress()).port(0)
+                .handler(catcher).transcriptListener(catcher);
+        credentials.ifPresent(c -> builder.authenticator(catcher.authenticator(c))
+                .authMechanisms(SaslMechanism.PLAIN, SaslMechanism.LOGIN, SaslMechanism.CRAM_MD5)
+                .plaintextAuth(PlaintextAuth.ALLOWED));
+        this.smtp = builder.build().start();
         InboxServer started = null;
         try {
             started = InboxServer.start(store, sessions, faults, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));

@@ -63,9 +63,27 @@ import javax.net.ssl.SSLContext;
  * ({@link Builder#auth(Map)}, {@link Builder#authPolicy(AuthPolicy)}); the identity a client
  * authenticated as is in {@link CapturedMessage#authenticatedIdentity()}.
  *
- * <p>For JUnit 5, {@code dev.smtpkit.testkit.junit.MailSinkExtension} starts and stops sinks.
+ * <p>For JUnit 5, {@code dev.smtpkit.testkit.junit.MailSinkExtension} starts and stops sinks. To
+ * look at what a sink took in a browser, smtp-inbox's {@code InboxServer.over(sink, address)}
+ * serves it in the web inbox, through a {@link Listener}.
  */
 public final class MailSink implements AutoCloseable {
+
+    /**
+     * Told of each message a sink takes, on the connection's thread, before the message is kept
+     * and the client gets its 250, one message at a time: for showing a sink's mail elsewhere.
+     */
+    public interface Listener {
+        /**
+         * A message is being taken. If this throws, the message is not kept and the client gets
+         * the server's reply to a failed handler (451 4.3.0), as the sink could not keep it.
+         */
+        void taken(CapturedMessage message);
+
+        /** {@link MailSink#clear()} forgot the messages so far. */
+        default void cleared() {
+        }
+    }
 
     private final SmtpServer server;
     private final String host;
@@ -81,6 +99,7 @@ public final class MailSink implements AutoCloseable {
     // Guarded by lock.
     private final List<CapturedMessage> messages = new ArrayList<>();
     private final List<CapturedSession> sessions = new ArrayList<>();
+    private final List<Listener> listeners = new ArrayList<>();
 
     private MailSink(Builder b) {
         this.refusals = List.copyOf(b.refusals);
@@ -188,6 +207,26 @@ public final class MailSink implements AutoCloseable {
         synchronized (lock) {
             messages.clear();
             sessions.clear();
+            listeners.forEach(Listener::cleared);
+        }
+    }
+
+    /**
+     * Tells {@code listener} of every message taken so far (since the last {@link #clear()}),
+     * then of each one taken from now on, so it misses none and sees none twice.
+     */
+    public void addListener(Listener listener) {
+        Objects.requireNonNull(listener, "listener");
+        synchronized (lock) {
+            messages.forEach(listener::taken);
+            listeners.add(listener);
+        }
+    }
+
+    /** Stops telling {@code listener}: once this returns, it hears of no more messages. */
+    public void removeListener(Listener listener) {
+        synchronized (lock) {
+            listeners.remove(listener);
         }
     }
 
@@ -295,8 +334,12 @@ public final class MailSink implements AutoCloseable {
             if (intervene(Verb.DATA)) {
                 return;
             }
+            CapturedMessage message = new CapturedMessage(envelope, bytes, session);
             synchronized (lock) {
-                messages.add(new CapturedMessage(envelope, bytes, session));
+                // Told first, under the lock: a listener that fails leaves the message unkept, and one
+                // being added meanwhile sees it either among the messages so far or here, never twice.
+                listeners.forEach(l -> l.taken(message));
+                messages.add(message);
                 lock.notifyAll();
             }
         }

@@ -181,6 +181,52 @@ class MailSinkTest {
         }
 
         @Test
+        @DisplayName("A listener hears of the messages so far, then of each new one before its 250, and of clear()")
+        void listener(MailSink sink) throws Exception {
+            try (SinkClient c = new SinkClient(sink).hello()) {
+                c.sendMail("a@example.com", "Subject: before\r\n\r\nx\r\n", "b@example.org");
+            }
+            java.util.List<String> heard = new java.util.concurrent.CopyOnWriteArrayList<>();
+            MailSink.Listener listener = new MailSink.Listener() {
+                @Override
+                public void taken(CapturedMessage message) {
+                    heard.add(message.subject().orElse("") + " kept=" + sink.messages().size());
+                }
+
+                @Override
+                public void cleared() {
+                    heard.add("cleared");
+                }
+            };
+            sink.addListener(listener);
+            assertThat(heard).containsExactly("before kept=1");
+            try (SinkClient c = new SinkClient(sink).hello()) {
+                assertThat(c.sendMail("a@example.com", "Subject: after\r\n\r\nx\r\n", "b@example.org")).isEqualTo(250);
+                // Heard on the connection's thread before the 250, and before the message was kept.
+                assertThat(heard).containsExactly("before kept=1", "after kept=1");
+            }
+            sink.clear();
+            sink.removeListener(listener);
+            try (SinkClient c = new SinkClient(sink).hello()) {
+                c.sendMail("a@example.com", "Subject: unheard\r\n\r\nx\r\n", "b@example.org");
+            }
+            assertThat(heard).containsExactly("before kept=1", "after kept=1", "cleared");
+            assertThat(sink.messages()).hasSize(1);
+        }
+
+        @Test
+        @DisplayName("A listener that fails leaves the message unkept, and its client gets 451")
+        void failingListener(MailSink sink) throws Exception {
+            sink.addListener(m -> {
+                throw new IllegalStateException("no room");
+            });
+            try (SinkClient c = new SinkClient(sink).hello()) {
+                assertThat(c.sendMail("a@example.com", "Subject: lost\r\n\r\nx\r\n", "b@example.org")).isEqualTo(451);
+            }
+            assertThat(sink.messages()).isEmpty();
+        }
+
+        @Test
         @DisplayName("Assertion failures show what was expected and what arrived")
         void assertionFailures(MailSink sink) throws Exception {
             assertThatThrownBy(() -> sink.assertThat().hasMessages(1))

@@ -280,6 +280,17 @@ async function openSession(id) {
 async function loadFaults() {
   const f = await api("GET", "/api/v1/faults");
   showFaults(f.rules);
+  showStages(f.stages || []);
+  if (f.changeable === false) {
+    for (const id of ["fault-rules", "save-faults", "clear-faults"]) $(id).disabled = true;
+    $("fault-status").textContent = "This inbox shows a MailSink: its faults are the sink's FaultPlan.";
+  }
+}
+
+function showStages(stages) {
+  const body = $("fault-stages").tBodies[0];
+  body.replaceChildren(...stages.map((s) =>
+    el("tr", {}, el("td", {}, el("code", { text: s.stage })), el("td", { text: s.where }), el("td", { text: s.actions.join(", ") }))));
 }
 
 function showFaults(rules) {
