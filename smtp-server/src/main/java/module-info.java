@@ -2,7 +2,8 @@
 module dev.smtpkit.server {
     requires transitive dev.smtpkit.core;
     requires org.slf4j;
-    // Transport.NETTY only: read by dev.smtpkit.server.netty, which nothing loads otherwise.
+    // Transport.NETTY and SmtpChannelInitializer only: read by dev.smtpkit.server.netty and its
+    // internal package, which nothing loads otherwise.
     requires static io.netty.common;
     requires static io.netty.buffer;
     requires static io.netty.transport;
@@ -14,4 +15,5 @@ module dev.smtpkit.server {
     exports dev.smtpkit.server;
     exports dev.smtpkit.server.security;
     exports dev.smtpkit.server.proxy;
+    exports dev.smtpkit.server.netty;
 }

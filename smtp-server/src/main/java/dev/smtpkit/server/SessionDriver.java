@@ -131,6 +131,8 @@ final class SessionDriver implements Driver {
     private Envelope messageEnvelope;
     /** The message's content ended (or was cut short), so the message call can be resolved once done. */
     private boolean messageOver;
+    /** The message's call was handed to the application: once the content ended, or filled the pipe. */
+    private boolean messageCallStarted;
     private long messageEndedAt;
     private ServerEvent pushedBack;
     /** When the wait for input ends (the clock's nanoseconds), or 0 while the driver waits for none. */
@@ -738,10 +740,21 @@ final class SessionDriver implements Driver {
         SessionHandler h = handler;
         // Timed from the end of the data (streamMessage), not from here: the data takes as long as the client needs.
         startTimedCall(0);
-        startCall(new HandlerCall<>(HandlerCall.Kind.MESSAGE, () -> {
+        // Started later (startMessageCall): most messages are whole before they fill the pipe, and
+        // a handler that finds its message whole reads it without waiting for the connection.
+        call = new HandlerCall<>(HandlerCall.Kind.MESSAGE, () -> {
             h.message(envelope, content);
             return null;
-        }));
+        });
+        messageCallStarted = false;
+    }
+
+    /** Hands the message to the handler: its content has ended, or fills the pipe. */
+    private void startMessageCall() {
+        if (!messageCallStarted) {
+            messageCallStarted = true;
+            startCall(call);
+        }
     }
 
     /**
@@ -753,6 +766,9 @@ final class SessionDriver implements Driver {
         if (e instanceof ServerEvent.MessageData data) {
             transcript.body(data.content());
             pipe.append(data.content());
+            if (pipe.queued() >= MessagePipe.PAUSE_AT) {
+                startMessageCall();
+            }
         } else if (e instanceof ServerEvent.MessageEnd) {
             messageOver = true;
             messageEndedAt = clock.getAsLong();
@@ -760,9 +776,11 @@ final class SessionDriver implements Driver {
             if (!call.done()) {
                 handlerDeadline = messageEndedAt + settings.dataTerminationTimeout().toNanos();
             }
+            startMessageCall();
         } else if (e instanceof ServerEvent.MessageAborted abort) {
             messageOver = true;
             pipe.abort(abort.reason());
+            startMessageCall();
         } else if (e instanceof ServerEvent.NeedInput) {
             flush();
             if (awaitInput()) {
@@ -774,6 +792,7 @@ final class SessionDriver implements Driver {
             pushedBack = e;
             messageOver = true;
             pipe.abort(Replies.LOCAL_ERROR);
+            startMessageCall();
         }
         return true;
     }

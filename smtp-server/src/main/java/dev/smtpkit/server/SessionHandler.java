@@ -51,7 +51,8 @@ public interface SessionHandler {
 
     /**
      * The message of a transaction whose sender and recipients were accepted (RFC 5321 §4.1.1.4,
-     * RFC 3030), called as soon as the client starts sending it.
+     * RFC 3030), called once the client has sent it whole or its first 64 KiB, whichever comes
+     * first: a small message is read without waiting, a large one while the client still sends.
      *
      * <p>{@code content} is the message as the client sends it, dot-unstuffed, read from the
      * connection while the client is still sending, so that no message is ever held in memory by

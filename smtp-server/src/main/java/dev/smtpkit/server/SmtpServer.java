@@ -15,6 +15,7 @@ import dev.smtpkit.core.server.ServerConfig;
 import dev.smtpkit.core.server.ServerExtension;
 import dev.smtpkit.core.server.TlsPolicy;
 import dev.smtpkit.server.internal.Network;
+import dev.smtpkit.server.internal.Embedding;
 import dev.smtpkit.server.internal.Link;
 import dev.smtpkit.server.proxy.TrustedNetworks;
 import dev.smtpkit.server.security.Authenticator;
@@ -190,6 +191,36 @@ public final class SmtpServer implements AutoCloseable {
         }
     }
 
+    static {
+        Embedding.register((server, implicitTls) -> server.startEmbedded(implicitTls));
+    }
+
+    /**
+     * {@link #start()} without ports, for {@code SmtpChannelInitializer}: the application's own
+     * Netty server accepts the connections and hands each to the returned admission.
+     */
+    private Consumer<Link> startEmbedded(boolean implicitTls) {
+        synchronized (lock) {
+            if (status != Status.NEW) {
+                throw new IllegalStateException("SmtpChannelInitializer on a server that is " + status);
+            }
+            if (implicitTls && settings.tls().isEmpty()) {
+                throw new IllegalArgumentException("SmtpChannelInitializer.implicitTls needs a certificate: set SmtpServer.Builder.tls(context)");
+            }
+            if (applicationExecutor.isPresent()) {
+                executor = applicationExecutor.get();
+            } else {
+                ownedExecutor = Threads.connectionExecutor();
+                executor = ownedExecutor;
+            }
+            watchdog = new Watchdog(Threads.PREFIX + "watchdog-" + SERVERS.incrementAndGet(), this::live, executor,
+                    settings.writeTimeout(), settings.handlerTimeout(), settings.dataTerminationTimeout());
+            status = Status.RUNNING;
+            LOG.info("SMTP server {} started in an application's Netty pipeline", settings.config().hostname());
+        }
+        return link -> admit(link, implicitTls);
+    }
+
     /**
      * The transport's network. Netty is named only here, on the path that chose it, so that an
      * application on the JDK transport never loads a Netty class and need not have Netty.
@@ -197,7 +228,7 @@ public final class SmtpServer implements AutoCloseable {
     private static Network network(Transport transport, Executor executor) {
         if (transport == Transport.NETTY) {
             try {
-                return dev.smtpkit.server.netty.NettyNetwork.create();
+                return dev.smtpkit.server.netty.internal.NettyNetwork.create();
             } catch (NoClassDefFoundError e) {
                 throw new IllegalStateException("Transport.NETTY needs Netty 4.2 on the class path: add"
                         + " io.netty:netty-handler (an optional dependency of smtp-server)", e);
@@ -220,7 +251,8 @@ public final class SmtpServer implements AutoCloseable {
     public int port() {
         synchronized (lock) {
             if (listener == null) {
-                throw new IllegalStateException("port() before start()");
+                throw new IllegalStateException(status == Status.NEW ? "port() before start()"
+                        : "port() on a server without ports of its own (SmtpChannelInitializer)");
             }
             return listener.port();
         }
@@ -442,7 +474,9 @@ public final class SmtpServer implements AutoCloseable {
             status = Status.CLOSING;
         }
         boolean interrupted = false;
-        listener.close();
+        if (listener != null) {
+            listener.close();
+        }
         if (implicitTlsListener != null) {
             implicitTlsListener.close();
         }
@@ -465,11 +499,13 @@ public final class SmtpServer implements AutoCloseable {
         watchdog.close();
         shutdownOwnedExecutor();
         // Last: the transport's own threads (Netty's event loops) carried the connections closed above.
-        network.close();
+        if (network != null) {
+            network.close();
+        }
         synchronized (lock) {
             status = Status.CLOSED;
         }
-        LOG.info("SMTP server on {} closed", Transcript.address(listener.localAddress()));
+        LOG.info("SMTP server {} closed", listener == null ? settings.config().hostname() : "on " + Transcript.address(listener.localAddress()));
         if (interrupted || Thread.interrupted()) {
             Thread.currentThread().interrupt();
         }

@@ -191,6 +191,8 @@ class SessionDriverTest {
         }
         assertThat(link.paused).as("paused after %d octets", body.length()).isTrue();
         assertThat(body.length()).isBetween(64 * 1024, 64 * 1024 + line.length());
+        // The handler was called when the pipe filled; it waits on its thread.
+        link.settle();
         go.countDown();
         await().atMost(Duration.ofSeconds(10)).until(() -> !link.loop.isEmpty());
         link.runLoop();
@@ -269,16 +271,19 @@ class SessionDriverTest {
     }
 
     @Test
-    @DisplayName("A MessageHandler server answers MAIL and RCPT itself: only the message is an executor call")
+    @DisplayName("A MessageHandler server answers MAIL and RCPT itself: only the message is an executor call, made once the message is whole")
     void messageHandlerNeedsOneCallPerMessage() {
         List<ReceivedMessage> got = new ArrayList<>();
         MemoryLink link = MemoryLink.open(SmtpServer.builder().hostname("mx.test").messageHandler(got::add));
         assertThat(link.calls).isEmpty();
         assertThat(link.output()).startsWith("220");
         link.send("EHLO client.test\r\n" + TRANSACTION);
-        assertThat(link.calls).hasSize(1);
         assertThat(link.codes()).containsExactly(250, 250, 250, 354);
-        link.send("hi\r\n.\r\n").settleUntil(() -> link.written.toString().contains("250 2.0.0"));
+        link.send("hi\r\n");
+        assertThat(link.calls).as("called once the message is whole").isEmpty();
+        link.send(".\r\n");
+        assertThat(link.calls).hasSize(1);
+        link.settleUntil(() -> link.written.toString().contains("250 2.0.0"));
         assertThat(link.codes()).containsExactly(250);
         assertThat(got).hasSize(1);
         assertThat(got.get(0).text()).isEqualTo("hi\r\n");
@@ -293,7 +298,7 @@ class SessionDriverTest {
                         StandardCharsets.ISO_8859_1))));
         assertThat(link.output()).startsWith("220");
         link.send("EHLO client.test\r\n" + TRANSACTION);
-        assertThat(link.calls).hasSize(1);
+        assertThat(link.calls).isEmpty();
         assertThat(link.codes()).containsExactly(250, 250, 250, 354);
         link.send("hi\r\n.\r\n").settleUntil(() -> link.written.toString().contains("250 2.0.0"));
         assertThat(got).containsExactly("a@example.com hi\r\n");

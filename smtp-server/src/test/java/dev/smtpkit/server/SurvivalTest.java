@@ -68,6 +68,8 @@ class SurvivalTest {
                     }
                 }
             }
+            // The server notices each client's close a moment after it; then every slot must be free again.
+            await().atMost(WAIT).until(() -> server.metrics().connectionsActive() == 0);
             // Were the three slots leaked, maxConnections(3) would now refuse everyone.
             try (HostileClient a = new HostileClient(server.port()); HostileClient b = new HostileClient(server.port());
                  HostileClient c = new HostileClient(server.port())) {

@@ -1,6 +1,6 @@
 /**
- * The Netty transport ({@code Transport.NETTY}): the only package that imports Netty, reached
- * through {@link dev.smtpkit.server.netty.NettyNetwork#create()} alone, so a server on the JDK
- * transport never loads a Netty class. Not exported.
+ * smtpkit in an application's own Netty server: {@link dev.smtpkit.server.netty.SmtpChannelInitializer}
+ * puts an {@link dev.smtpkit.server.SmtpServer}'s sessions on channels the application accepts.
+ * Needs Netty 4.2 on the class path, an optional dependency of smtp-server.
  */
 package dev.smtpkit.server.netty;

@@ -1,4 +1,4 @@
-package dev.smtpkit.server.netty;
+package dev.smtpkit.server.netty.internal;
 
 import dev.smtpkit.server.internal.Driver;
 import dev.smtpkit.server.internal.Link;
@@ -33,9 +33,9 @@ import javax.net.ssl.SSLEngine;
  * more than a bounded amount. A reply that waits longer than the write timeout closes the
  * connection ({@link #writeBlockedSince()}, asked by the server's watchdog).
  */
-final class NettyLink extends ChannelInboundHandlerAdapter implements Link {
+public final class NettyLink extends ChannelInboundHandlerAdapter implements Link {
 
-    static final String NAME = "smtpkit";
+    public static final String NAME = "smtpkit";
     private static final String TLS = "tls";
     private static final long LINGER_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
     private static final int LINGER_OCTETS = 64 * 1024;
@@ -56,7 +56,7 @@ final class NettyLink extends ChannelInboundHandlerAdapter implements Link {
     private long lingerDeadline;
     private int lingered;
 
-    NettyLink(Channel channel) {
+    public NettyLink(Channel channel) {
         this.channel = channel;
         this.remote = (InetSocketAddress) channel.remoteAddress();
         this.local = (InetSocketAddress) channel.localAddress();
@@ -93,8 +93,13 @@ final class NettyLink extends ChannelInboundHandlerAdapter implements Link {
     @Override
     public void refuse(byte[] reply) {
         try {
-            channel.writeAndFlush(Unpooled.wrappedBuffer(reply)).addListener((ChannelFutureListener) written ->
-                    ((DuplexChannel) channel).shutdownOutput().addListener(shut -> channel.close()));
+            channel.writeAndFlush(Unpooled.wrappedBuffer(reply)).addListener((ChannelFutureListener) written -> {
+                if (channel instanceof DuplexChannel duplex) {
+                    duplex.shutdownOutput().addListener(shut -> channel.close());
+                } else {
+                    channel.close();
+                }
+            });
         } catch (RuntimeException e) {
             // Not registered with a loop after all: nothing to write with.
             channel.close();
@@ -301,7 +306,7 @@ final class NettyLink extends ChannelInboundHandlerAdapter implements Link {
 
     @Override
     public void finish() {
-        if (tls || !channel.isActive()) {
+        if (tls || !channel.isActive() || !(channel instanceof DuplexChannel)) {
             // As with a JDK SSLSocket: TLS has no half-close, and a TCP FIN under it would cut its close_notify.
             channel.close();
             return;

@@ -1,4 +1,4 @@
-package dev.smtpkit.server.netty;
+package dev.smtpkit.server.netty.internal;
 
 import dev.smtpkit.server.internal.Network;
 import dev.smtpkit.server.internal.Link;

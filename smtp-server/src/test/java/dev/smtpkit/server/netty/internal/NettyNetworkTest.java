@@ -1,4 +1,4 @@
-package dev.smtpkit.server.netty;
+package dev.smtpkit.server.netty.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
