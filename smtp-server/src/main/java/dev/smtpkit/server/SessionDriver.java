@@ -124,7 +124,7 @@ final class SessionDriver implements Driver {
     private SessionHandler handler;
     private AuthExchange auth;
     private ProxyProtocolDecoder proxyDecoder;
-    private HandlerCall<?> call;
+    private HandlerCall call;
     /** The watchdog answered the timed call (451); the handler's own answer is dropped. */
     private boolean handlerAnswered;
     private MessagePipe pipe;
@@ -673,7 +673,7 @@ final class SessionDriver implements Driver {
             transcript.note("transaction reset: " + reset.cause());
             if (!(handler instanceof AcceptsEverything)) {
                 SessionHandler h = handler;
-                startCall(new HandlerCall<>(HandlerCall.Kind.RESET, () -> {
+                startCall(new HandlerCall(HandlerCall.Kind.RESET, () -> {
                     h.reset();
                     return null;
                 }));
@@ -700,10 +700,10 @@ final class SessionDriver implements Driver {
         SessionHandler.Factory factory = settings.factory();
         Callable<SessionHandler> open = () -> Objects.requireNonNull(factory.open(connection),
                 "SessionHandler.Factory.open() returned null");
-        HandlerCall<SessionHandler> c = new HandlerCall<>(HandlerCall.Kind.OPEN, open);
+        HandlerCall c = new HandlerCall(HandlerCall.Kind.OPEN, open);
         if (factory instanceof AcceptsEverything) {
             // The library's own factory: nothing of the application's runs in open().
-            c.run();
+            c.run(true, () -> { });
             call = c;
             return;
         }
@@ -721,7 +721,7 @@ final class SessionDriver implements Driver {
             return;
         }
         startTimedCall(clock.getAsLong() + settings.handlerTimeout().toNanos());
-        startCall(new HandlerCall<>(HandlerCall.Kind.DECISION, () -> {
+        startCall(new HandlerCall(HandlerCall.Kind.DECISION, () -> {
             decision.run();
             return null;
         }));
@@ -742,7 +742,10 @@ final class SessionDriver implements Driver {
         startTimedCall(0);
         // Started later (startMessageCall): most messages are whole before they fill the pipe, and
         // a handler that finds its message whole reads it without waiting for the connection.
-        call = new HandlerCall<>(HandlerCall.Kind.MESSAGE, () -> {
+        call = new HandlerCall(HandlerCall.Kind.MESSAGE, () -> {
+            if (h instanceof AsyncMessages async) {
+                return async.messageAsync(envelope, content);
+            }
             h.message(envelope, content);
             return null;
         });
@@ -836,7 +839,7 @@ final class SessionDriver implements Driver {
      * of its own (the lock is let go meanwhile, so the watchdog can answer for a late handler),
      * else on the executor, after which the feeding thread goes on with the outcome.
      */
-    private void startCall(HandlerCall<?> c) {
+    private void startCall(HandlerCall c) {
         call = c;
         if (puller != null) {
             int holds = lock.getHoldCount();
@@ -846,7 +849,7 @@ final class SessionDriver implements Driver {
                 lock.unlock();
             }
             try {
-                c.run();
+                c.run(true, () -> { });
             } finally {
                 for (int i = 0; i < holds; i++) {
                     lock.lock();
@@ -856,27 +859,24 @@ final class SessionDriver implements Driver {
             return;
         }
         try {
-            executor.execute(() -> {
-                c.run();
-                link.execute(() -> {
-                    lock.lock();
-                    try {
-                        if (call == c) {
-                            if (stage == Stage.SESSION) {
-                                process();
-                            } else {
-                                // The session is over; nothing waits for this answer.
-                                call = null;
-                            }
-                            if (linkClosed && call == null) {
-                                end();
-                            }
+            executor.execute(() -> c.run(false, () -> link.execute(() -> {
+                lock.lock();
+                try {
+                    if (call == c) {
+                        if (stage == Stage.SESSION) {
+                            process();
+                        } else {
+                            // The session is over; nothing waits for this answer.
+                            call = null;
                         }
-                    } finally {
-                        lock.unlock();
+                        if (linkClosed && call == null) {
+                            end();
+                        }
                     }
-                });
-            });
+                } finally {
+                    lock.unlock();
+                }
+            })));
         } catch (RejectedExecutionException | Error e) {
             // An application's executor that was shut down or is full, or no thread to be had.
             LOG.warn("{} {}: the executor refused a handler call; answering without it", connection.id(),
@@ -900,7 +900,7 @@ final class SessionDriver implements Driver {
 
     /** Applies the outcome of the call that is done. Holds lock. */
     private void resolve() {
-        HandlerCall<?> c = call;
+        HandlerCall c = call;
         call = null;
         switch (c.kind()) {
             case OPEN -> opened(c);
@@ -918,7 +918,7 @@ final class SessionDriver implements Driver {
         }
     }
 
-    private void opened(HandlerCall<?> c) {
+    private void opened(HandlerCall c) {
         if (c.refusal() != null) {
             answer(c.refusal(), Replies.unavailable(settings.config().hostname()));
         } else if (c.failure() != null) {
@@ -931,7 +931,7 @@ final class SessionDriver implements Driver {
         }
     }
 
-    private void decided(HandlerCall<?> c) {
+    private void decided(HandlerCall c) {
         Reply refusal = refusalOf(c);
         if (endTimedCall(refusal)) {
             return;
@@ -943,7 +943,7 @@ final class SessionDriver implements Driver {
         }
     }
 
-    private Reply refusalOf(HandlerCall<?> c) {
+    private Reply refusalOf(HandlerCall c) {
         if (c.failure() instanceof RejectedExecutionException) {
             // No thread to ask the application with: the server is going away (RFC 5321 §3.8).
             return Replies.unavailable(settings.config().hostname());
@@ -957,7 +957,7 @@ final class SessionDriver implements Driver {
         return c.refusal();
     }
 
-    private void delivered(HandlerCall<?> c) {
+    private void delivered(HandlerCall c) {
         MessagePipe content = pipe;
         pipe = null;
         content.release();
@@ -1125,13 +1125,13 @@ final class SessionDriver implements Driver {
             return;
         }
         AuthExchange exchange = auth;
-        startCall(new HandlerCall<>(HandlerCall.Kind.AUTH, () -> new AuthStepOutcome(step, exchange.next(step))));
+        startCall(new HandlerCall(HandlerCall.Kind.AUTH, () -> new AuthStepOutcome(step, exchange.next(step))));
     }
 
     private record AuthStepOutcome(ServerEvent.AuthStep step, AuthOutcome outcome) {
     }
 
-    private void authenticated(HandlerCall<?> c) {
+    private void authenticated(HandlerCall c) {
         AuthOutcome outcome;
         ServerEvent.AuthStep step = session.pendingDecision().orElse(null) instanceof ServerEvent.AuthStep s ? s : null;
         if (c.failure() != null || c.refusal() != null) {

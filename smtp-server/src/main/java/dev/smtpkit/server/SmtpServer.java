@@ -635,6 +635,15 @@ public final class SmtpServer implements AutoCloseable {
             return this;
         }
 
+        /**
+         * The application, for whole messages answered later: the 250 goes out when the stage
+         * the handler returns completes, and no thread waits for it meanwhile.
+         */
+        public Builder asyncMessageHandler(AsyncMessageHandler handler) {
+            this.factory = Objects.requireNonNull(handler, "handler").asFactory();
+            return this;
+        }
+
         /** The application, for messages read as they arrive, every sender and recipient accepted. */
         public Builder streamingMessageHandler(StreamingMessageHandler handler) {
             this.factory = Objects.requireNonNull(handler, "handler").asFactory();

@@ -6,7 +6,9 @@ import static org.awaitility.Awaitility.await;
 import dev.smtpkit.core.Envelope;
 import dev.smtpkit.core.ForwardPath;
 import dev.smtpkit.core.Parameters;
+import dev.smtpkit.core.Reply;
 import dev.smtpkit.core.ReversePath;
+import dev.smtpkit.core.SmtpRejectException;
 import dev.smtpkit.server.proxy.TrustedNetworks;
 import java.io.IOException;
 import java.io.InputStream;
@@ -16,6 +18,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
@@ -302,5 +305,50 @@ class SessionDriverTest {
         assertThat(link.codes()).containsExactly(250, 250, 250, 354);
         link.send("hi\r\n.\r\n").settleUntil(() -> link.written.toString().contains("250 2.0.0"));
         assertThat(got).containsExactly("a@example.com hi\r\n");
+    }
+
+    @Test
+    @DisplayName("AsyncMessageHandler: the 250 waits for the stage, not for a thread; a stage failed with a refusal gives its reply")
+    void asyncHandlerAnswersWhenTheStageCompletes() {
+        List<CompletableFuture<Void>> stages = Collections.synchronizedList(new ArrayList<>());
+        List<String> got = Collections.synchronizedList(new ArrayList<>());
+        MemoryLink link = MemoryLink.open(SmtpServer.builder().hostname("mx.test").asyncMessageHandler(message -> {
+            got.add(message.text());
+            CompletableFuture<Void> stage = new CompletableFuture<>();
+            stages.add(stage);
+            return stage;
+        }));
+        link.send("EHLO client.test\r\n" + TRANSACTION + "one\r\n.\r\n").settle();
+        assertThat(got).containsExactly("one\r\n");
+        assertThat(link.calls).isEmpty();
+        assertThat(link.codes()).containsExactly(220, 250, 250, 250, 354);
+        stages.get(0).complete(null);
+        link.settle();
+        assertThat(link.codes()).containsExactly(250);
+
+        link.send(TRANSACTION + "two\r\n.\r\n").settle();
+        stages.get(1).completeExceptionally(new SmtpRejectException(Reply.of(554, "not today")));
+        link.settle();
+        assertThat(link.codes()).containsExactly(250, 250, 354, 554);
+        assertThat(got).containsExactly("one\r\n", "two\r\n");
+    }
+
+    @Test
+    @DisplayName("AsyncMessageHandler: a stage still open at dataTerminationTimeout gets the client 451; its late completion is dropped")
+    void asyncHandlerPastItsDeadline() {
+        CompletableFuture<Void> stage = new CompletableFuture<>();
+        MemoryLink link = MemoryLink.open(SmtpServer.builder().hostname("mx.test").dataTerminationTimeout(Duration.ofMinutes(10))
+                .asyncMessageHandler(message -> stage));
+        SessionDriver driver = (SessionDriver) link.driver;
+        link.send("EHLO client.test\r\n" + TRANSACTION + "late\r\n.\r\n").settle();
+        assertThat(link.codes()).containsExactly(220, 250, 250, 250, 354);
+        link.now += Duration.ofMinutes(10).plusSeconds(1).toNanos();
+        driver.answerLateHandler(driver.lateHandlerCall(link.now));
+        assertThat(link.codes()).containsExactly(451);
+        stage.complete(null);
+        link.settle();
+        assertThat(link.codes()).isEmpty();
+        link.send("NOOP\r\n").settle();
+        assertThat(link.codes()).containsExactly(250);
     }
 }

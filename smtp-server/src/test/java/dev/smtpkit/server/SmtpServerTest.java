@@ -658,4 +658,38 @@ class SmtpServerTest {
             return true;
         })).isEqualTo(Runtime.version().feature() >= 21 ? java.util.Optional.of(true) : java.util.Optional.empty());
     }
+
+    @Test
+    @DisplayName("AsyncMessageHandler over a socket: the 250 follows the stage completed on another thread, a failed stage its refusal")
+    void asyncMessageHandler() throws Exception {
+        java.util.concurrent.ScheduledExecutorService later = java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
+        List<String> taken = Collections.synchronizedList(new ArrayList<>());
+        AsyncMessageHandler queue = message -> {
+            CompletableFuture<Void> stored = new CompletableFuture<>();
+            String text = message.text();
+            later.schedule(() -> {
+                if (text.contains("refuse")) {
+                    stored.completeExceptionally(new SmtpRejectException(Replies.NO_VALID_RECIPIENTS));
+                } else {
+                    taken.add(text);
+                    stored.complete(null);
+                }
+            }, 100, TimeUnit.MILLISECONDS);
+            return stored;
+        };
+        try (SmtpServer server = local().asyncMessageHandler(queue).build().start();
+             RawClient c = new RawClient(server.port())) {
+            c.reply();
+            c.command("EHLO client.test");
+            for (String body : new String[] {"keep", "refuse", "keep too"}) {
+                c.command("MAIL FROM:<a@example.com>");
+                c.command("RCPT TO:<b@example.org>");
+                assertThat(c.command("DATA")).isEqualTo(354);
+                assertThat(c.command(body + "\r\n.")).isEqualTo(body.equals("refuse") ? 554 : 250);
+            }
+            assertThat(taken).containsExactly("keep\r\n", "keep too\r\n");
+        } finally {
+            later.shutdownNow();
+        }
+    }
 }
