@@ -108,16 +108,8 @@ final class SessionDriver implements Driver {
     private volatile InetAddress countedClient;
     private volatile boolean finished;
 
-    /**
-     * When the timed call under way must have returned (the clock's nanoseconds), or 0 while no
-     * call is timed: {@code hello}, {@code mail} and {@code rcpt} from their start
-     * ({@code handlerTimeout}), {@code message} from the end of the data ({@code dataTerminationTimeout}).
-     */
-    private volatile long handlerDeadline;
-    /** Numbers the timed calls, so that a late answer is given for the call that was late and no other. */
-    private volatile long timedCall;
-    /** The last call the watchdog found late; the watchdog's thread only. */
-    private long lateCallSeen;
+    /** The deadline of the call under way, which the watchdog checks. */
+    private final CallDeadline callDeadline = new CallDeadline();
 
     // Guarded by lock.
     private ServerSession session;
@@ -125,8 +117,6 @@ final class SessionDriver implements Driver {
     private AuthExchange auth;
     private ProxyProtocolDecoder proxyDecoder;
     private HandlerCall call;
-    /** The watchdog answered the timed call (451); the handler's own answer is dropped. */
-    private boolean handlerAnswered;
     private MessagePipe pipe;
     private Envelope messageEnvelope;
     /** The message's content ended (or was cut short), so the message call can be resolved once done. */
@@ -720,7 +710,7 @@ final class SessionDriver implements Driver {
             session.accept();
             return;
         }
-        startTimedCall(clock.getAsLong() + settings.handlerTimeout().toNanos());
+        callDeadline.start(clock.getAsLong() + settings.handlerTimeout().toNanos());
         startCall(new HandlerCall(HandlerCall.Kind.DECISION, () -> {
             decision.run();
             return null;
@@ -739,7 +729,7 @@ final class SessionDriver implements Driver {
         MessagePipe content = pipe;
         SessionHandler h = handler;
         // Timed from the end of the data (streamMessage), not from here: the data takes as long as the client needs.
-        startTimedCall(0);
+        callDeadline.start(0);
         // Started later (startMessageCall): most messages are whole before they fill the pipe, and
         // a handler that finds its message whole reads it without waiting for the connection.
         call = new HandlerCall(HandlerCall.Kind.MESSAGE, () -> {
@@ -777,7 +767,7 @@ final class SessionDriver implements Driver {
             messageEndedAt = clock.getAsLong();
             pipe.end();
             if (!call.done()) {
-                handlerDeadline = messageEndedAt + settings.dataTerminationTimeout().toNanos();
+                callDeadline.arm(messageEndedAt + settings.dataTerminationTimeout().toNanos());
             }
             startMessageCall();
         } else if (e instanceof ServerEvent.MessageAborted abort) {
@@ -933,7 +923,7 @@ final class SessionDriver implements Driver {
 
     private void decided(HandlerCall c) {
         Reply refusal = refusalOf(c);
-        if (endTimedCall(refusal)) {
+        if (droppedAsLate(refusal)) {
             return;
         }
         if (refusal == null) {
@@ -972,7 +962,7 @@ final class SessionDriver implements Driver {
         } else {
             refusal = c.refusal();
         }
-        if (endTimedCall(refusal)) {
+        if (droppedAsLate(refusal)) {
             transcript.bodyEnded("complete, answered 451 before the handler returned", octets);
             settings.counters().messagesRefused.increment();
             return;
@@ -1013,39 +1003,22 @@ final class SessionDriver implements Driver {
         }
     }
 
-    private void startTimedCall(long deadline) {
-        handlerAnswered = false;
-        timedCall++;
-        handlerDeadline = deadline;
-    }
-
     /**
-     * Ends a timed call, holding the lock; true if the watchdog already answered for it, in which
-     * case the handler's answer ({@code refusal}, or acceptance when null) is dropped.
+     * Ends the timed call; true if the watchdog answered for it already, in which case the
+     * handler's answer ({@code refusal}, or acceptance when null) is dropped.
      */
-    private boolean endTimedCall(Reply refusal) {
-        handlerDeadline = 0;
-        if (!handlerAnswered) {
+    private boolean droppedAsLate(Reply refusal) {
+        if (!callDeadline.end()) {
             return false;
         }
-        handlerAnswered = false;
         LOG.warn("{} {}: the handler answered {} after the client had been told 451; its answer is dropped",
                 connection.id(), Transcript.address(connection.remoteAddress()), refusal == null ? "yes" : refusal.toString().strip());
         return true;
     }
 
-    /**
-     * The watchdog's question, on its thread: is the timed call under way past its deadline and
-     * not yet reported? Returns the call's number, or 0.
-     */
+    /** The watchdog's question, on its thread: the number of the call past its deadline, once, or 0. */
     long lateHandlerCall(long now) {
-        long deadline = handlerDeadline;
-        long number = timedCall;
-        if (deadline == 0 || now - deadline < 0 || number == lateCallSeen) {
-            return 0;
-        }
-        lateCallSeen = number;
-        return number;
+        return callDeadline.late(now);
     }
 
     /**
@@ -1058,11 +1031,10 @@ final class SessionDriver implements Driver {
     void answerLateHandler(long number) {
         lock.lock();
         try {
-            if (finished || handlerDeadline == 0 || timedCall != number || handlerAnswered || session == null
-                    || session.pendingDecision().isEmpty()) {
+            if (finished || !callDeadline.awaiting(number) || session == null || session.pendingDecision().isEmpty()) {
                 return;
             }
-            handlerAnswered = true;
+            callDeadline.answered();
             LOG.warn("{} {}: the handler has not answered {}; answering 451", connection.id(),
                     Transcript.address(connection.remoteAddress()), session.pendingDecision().map(Object::toString).orElse("its call"));
             transcript.note("the handler did not answer in time");
