@@ -657,6 +657,8 @@ final class SessionDriver implements Driver {
             decide(() -> handler.mail(mail.sender(), mail.parameters()));
         } else if (event instanceof ServerEvent.RcptTo rcpt) {
             decide(() -> handler.rcpt(rcpt.recipient(), rcpt.parameters()));
+        } else if (event instanceof ServerEvent.DataRequested data) {
+            decide(() -> handler.data(data.envelope()));
         } else if (event instanceof ServerEvent.MessageStart start) {
             deliver(start.envelope());
         } else if (event instanceof ServerEvent.TransactionReset reset) {
@@ -700,7 +702,7 @@ final class SessionDriver implements Driver {
         startCall(c);
     }
 
-    /** A handler's decision about HELO, MAIL or RCPT. */
+    /** A handler's decision about HELO, MAIL, RCPT or DATA. */
     private interface Decision {
         void run() throws Exception;
     }

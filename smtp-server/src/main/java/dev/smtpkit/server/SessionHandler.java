@@ -50,6 +50,18 @@ public interface SessionHandler {
     }
 
     /**
+     * DATA, or the first BDAT of a transaction (RFC 5321 §4.1.1.4, RFC 3030 §2): lets the client
+     * send its message unless this throws, before any content is read, so that a message that
+     * cannot be stored (a full disk, a test that needs DATA refused) costs the client no
+     * transfer. A refusal keeps the transaction: the client may send DATA again or RSET. After a
+     * refused BDAT its chunk is still read and thrown away, as RFC 3030 §2 requires.
+     *
+     * @param envelope the sender and the accepted recipients, in RCPT order
+     */
+    default void data(Envelope envelope) throws Exception {
+    }
+
+    /**
      * The message of a transaction whose sender and recipients were accepted (RFC 5321 §4.1.1.4,
      * RFC 3030), called once the client has sent it whole or its first 64 KiB, whichever comes
      * first: a small message is read without waiting, a large one while the client still sends.

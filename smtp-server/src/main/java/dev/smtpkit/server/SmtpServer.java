@@ -1064,6 +1064,8 @@ public final class SmtpServer implements AutoCloseable {
             } else if (authenticator != null) {
                 protocol.authMechanisms(authMechanisms.stream().map(SaslMechanism::mechanismName).toList());
             }
+            // The session asks before DATA only where there is a handler to ask (SessionHandler.data).
+            protocol.decideData(!(factory instanceof AcceptsEverything));
             ServerConfig built = protocol.build();
             if (tlsPolicy != null) {
                 built = built.toBuilder().tlsPolicy(tlsPolicy).build();

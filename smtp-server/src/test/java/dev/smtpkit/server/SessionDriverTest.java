@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import dev.smtpkit.core.Envelope;
 import dev.smtpkit.core.ForwardPath;
 import dev.smtpkit.core.Parameters;
+import dev.smtpkit.core.Replies;
 import dev.smtpkit.core.Reply;
 import dev.smtpkit.core.ReversePath;
 import dev.smtpkit.core.SmtpRejectException;
@@ -271,6 +272,38 @@ class SessionDriverTest {
         silent.advance(Duration.ofMinutes(1)).advance(Duration.ofSeconds(1));
         assertThat(silent.finished).isTrue();
         assertThat(silent.output()).isEmpty();
+    }
+
+    @Test
+    @DisplayName("SessionHandler.data: the 354 waits for the handler, called on the executor; a refusal keeps the transaction for another DATA")
+    void dataIsAskedBeforeTheGoAhead() {
+        List<String> asked = Collections.synchronizedList(new ArrayList<>());
+        Keeper keeper = new Keeper();
+        SessionHandler refusingOnce = new SessionHandler() {
+            @Override
+            public void data(Envelope envelope) throws SmtpRejectException {
+                asked.add(envelope.recipients().get(0).path().toString());
+                if (asked.size() == 1) {
+                    throw new SmtpRejectException(Replies.INSUFFICIENT_STORAGE);
+                }
+            }
+
+            @Override
+            public void message(Envelope envelope, InputStream content) throws Exception {
+                keeper.message(envelope, content);
+            }
+        };
+        MemoryLink link = MemoryLink.open(server(refusingOnce)).settle();
+        link.output();
+        link.send("EHLO client.test\r\n" + TRANSACTION).settle();
+        assertThat(link.codes()).containsExactly(250, 250, 250, 452);
+        assertThat(asked).containsExactly("<b@example.org>");
+        link.send("DATA\r\n");
+        assertThat(link.output()).as("no 354 before the handler answered").isEmpty();
+        assertThat(link.calls).hasSize(1);
+        link.settle().send("hi\r\n.\r\n").settleUntil(() -> link.written.toString().contains("250 2.0.0"));
+        assertThat(link.codes()).containsExactly(354, 250);
+        assertThat(keeper.messages).containsExactly("hi\r\n");
     }
 
     @Test

@@ -27,6 +27,10 @@ import java.util.Set;
  * @param plaintextAuth   whether AUTH is offered before TLS ({@link PlaintextAuth#REFUSED})
  * @param maxAuthFailures failed AUTH attempts before 421 and close (3)
  * @param mode            SMTP or LMTP ({@link ProtocolMode#SMTP})
+ * @param decideData      whether DATA and a transaction's first BDAT wait for a
+ *                        {@link ServerEvent.DataRequested} decision (off: the session answers
+ *                        DATA with 354 itself); {@code dev.smtpkit.server.SmtpServer} turns it on
+ *                        when its handler is asked about each step
  */
 public record ServerConfig(
         String hostname,
@@ -41,7 +45,8 @@ public record ServerConfig(
         AuthPolicy authPolicy,
         PlaintextAuth plaintextAuth,
         int maxAuthFailures,
-        ProtocolMode mode) {
+        ProtocolMode mode,
+        boolean decideData) {
 
     /** The extensions advertised by default: all but REQUIRETLS, which needs TLS. */
     public static final Set<ServerExtension> DEFAULT_EXTENSIONS = Set.copyOf(EnumSet.complementOf(
@@ -105,6 +110,7 @@ public record ServerConfig(
         private PlaintextAuth plaintextAuth = PlaintextAuth.REFUSED;
         private int maxAuthFailures = 3;
         private ProtocolMode mode = ProtocolMode.SMTP;
+        private boolean decideData;
 
         private Builder() {
         }
@@ -123,6 +129,7 @@ public record ServerConfig(
             plaintextAuth = c.plaintextAuth;
             maxAuthFailures = c.maxAuthFailures;
             mode = c.mode;
+            decideData = c.decideData;
         }
 
         public Builder hostname(String hostname) { this.hostname = hostname; return this; }
@@ -138,6 +145,7 @@ public record ServerConfig(
         public Builder plaintextAuth(PlaintextAuth plaintextAuth) { this.plaintextAuth = plaintextAuth; return this; }
         public Builder maxAuthFailures(int count) { this.maxAuthFailures = count; return this; }
         public Builder mode(ProtocolMode mode) { this.mode = mode; return this; }
+        public Builder decideData(boolean on) { this.decideData = on; return this; }
 
         /** Adds or removes one extension. */
         public Builder extension(ServerExtension extension, boolean on) {
@@ -153,7 +161,7 @@ public record ServerConfig(
 
         public ServerConfig build() {
             return new ServerConfig(hostname, limits, parseMode, heloPolicy, bareLineEnding, longLines, extensions,
-                    tlsPolicy, authMechanisms, authPolicy, plaintextAuth, maxAuthFailures, mode);
+                    tlsPolicy, authMechanisms, authPolicy, plaintextAuth, maxAuthFailures, mode, decideData);
         }
     }
 }

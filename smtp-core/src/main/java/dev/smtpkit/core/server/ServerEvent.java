@@ -96,6 +96,23 @@ public sealed interface ServerEvent {
     }
 
     /**
+     * The client asks to send the message: DATA, or the first BDAT of the transaction (RFC 3030
+     * §2). Reported only when {@link ServerConfig#decideData()} is on; otherwise the session
+     * answers DATA with 354 and reads BDAT by itself. Accept to answer DATA with 354 (or decide
+     * with a 354 of your own wording) and to read the chunk; refuse with 4xx or 5xx to keep the
+     * transaction as it was before the command, content unsent: for BDAT the chunk is still read
+     * and thrown away before the refusal (RFC 3030 §2), except after a 421, which closes.
+     *
+     * @param envelope the sender and the accepted recipients
+     * @param chunked  true for BDAT, false for DATA
+     */
+    record DataRequested(Envelope envelope, boolean chunked) implements Decision {
+        public DataRequested {
+            Objects.requireNonNull(envelope, "envelope");
+        }
+    }
+
+    /**
      * The whole message arrived (CRLF.CRLF, or BDAT LAST). Accept to send 250; the session sends
      * it only now, after the application took the message. In LMTP mode decide with one reply
      * per recipient ({@link ServerSession#decide(java.util.List)}), in RCPT order (RFC 2033 §4.2).

@@ -22,6 +22,7 @@ import dev.smtpkit.core.codec.LineDecoder;
 import dev.smtpkit.core.codec.LineEndingPolicy;
 import dev.smtpkit.core.server.ServerEvent.AuthStep;
 import dev.smtpkit.core.server.ServerEvent.Connected;
+import dev.smtpkit.core.server.ServerEvent.DataRequested;
 import dev.smtpkit.core.server.ServerEvent.Decision;
 import dev.smtpkit.core.server.ServerEvent.Hello;
 import dev.smtpkit.core.server.ServerEvent.MailFrom;
@@ -130,6 +131,10 @@ public final class ServerSession {
     private Command.Bdat chunk;
     /** For a BDAT refused before its chunk: the reply to send once the chunk was read and dropped. */
     private Reply chunkRefusal;
+    /** Whether {@link #chunkRefusal} is the session's own (a command error) rather than the application's. */
+    private boolean chunkRefusalIsError;
+    /** The BDAT whose {@link DataRequested} is pending: its chunk is read once that is decided. */
+    private Command.Bdat requestedChunk;
 
     /** A session with the given configuration; its first event is {@link Connected}. */
     public ServerSession(ServerConfig config) {
@@ -408,6 +413,13 @@ public final class ServerSession {
             decide(Replies.MESSAGE_ACCEPTED);
         } else if (d instanceof XclientRequested) {
             decide(Replies.greeting(config.hostname()));
+        } else if (d instanceof DataRequested r) {
+            pending = null;
+            if (r.chunked()) {
+                readChunk(takeRequestedChunk());
+            } else {
+                startData(Replies.START_MAIL_INPUT);
+            }
         } else {
             throw new IllegalStateException("accept() cannot answer " + d
                     + ": answer with a 334 challenge via decide(), authSucceeded(identity), or a refusal");
@@ -453,6 +465,8 @@ public final class ServerSession {
             decideAuth(reply);
         } else if (d instanceof XclientRequested x) {
             decideXclient(x, reply);
+        } else if (d instanceof DataRequested r) {
+            decideData(r, reply);
         }
     }
 
@@ -554,6 +568,36 @@ public final class ServerSession {
         } else {
             reply(reply);
         }
+    }
+
+    /**
+     * A refusal leaves the transaction as it was before the command (RFC 5321 §4.1.1.4 lets the
+     * client try DATA again or RSET); a BDAT's chunk is still read first (RFC 3030 §2).
+     */
+    private void decideData(DataRequested request, Reply reply) {
+        if (reply.isFailure()) {
+            pending = null;
+            if (request.chunked() && reply.code() != 421) {
+                readChunkThenRefuse(takeRequestedChunk(), reply, false);
+            } else {
+                requestedChunk = null;
+                replyAndMaybeClose(reply);
+            }
+            return;
+        }
+        if (request.chunked() || reply.code() != 354) {
+            throw new IllegalArgumentException(request.chunked()
+                    ? "BDAT is accepted with accept(), its reply coming after the chunk, or refused with 4xx or 5xx, not " + reply.code()
+                    : "DATA is accepted with 354 or refused with 4xx or 5xx (RFC 5321 §4.1.1.4), not " + reply.code());
+        }
+        pending = null;
+        startData(reply);
+    }
+
+    private Command.Bdat takeRequestedChunk() {
+        Command.Bdat b = requestedChunk;
+        requestedChunk = null;
+        return b;
     }
 
     /**
@@ -724,7 +768,7 @@ public final class ServerSession {
         if (cmd instanceof Command.Bdat b && refusal.isPresent()) {
             // RFC 3030 §2: the chunk follows the command whatever the reply, so it is read
             // and dropped before the refusal is sent, or its octets would be taken as commands.
-            readChunkThenRefuse(b, refusal.get());
+            readChunkThenRefuse(b, refusal.get(), true);
             return;
         }
         if (refusal.isPresent()) {
@@ -906,7 +950,15 @@ public final class ServerSession {
             error(Replies.BAD_SEQUENCE);
             return;
         }
-        reply(Replies.START_MAIL_INPUT);
+        if (config.decideData()) {
+            events.add(new DataRequested(currentEnvelope(), false));
+            return;
+        }
+        startData(Replies.START_MAIL_INPUT);
+    }
+
+    private void startData(Reply goAhead) {
+        reply(goAhead);
         data.reset();
         dataRefusal = null;
         messageSize = 0;
@@ -916,9 +968,18 @@ public final class ServerSession {
 
     private void bdat(Command.Bdat cmd) {
         if (!offered(ServerExtension.CHUNKING)) {
-            readChunkThenRefuse(cmd, Replies.NOT_IMPLEMENTED);
+            readChunkThenRefuse(cmd, Replies.NOT_IMPLEMENTED, true);
             return;
         }
+        if (state == ServerState.RCPT && config.decideData()) {
+            requestedChunk = cmd;
+            events.add(new DataRequested(currentEnvelope(), true));
+            return;
+        }
+        readChunk(cmd);
+    }
+
+    private void readChunk(Command.Bdat cmd) {
         if (state == ServerState.RCPT) {
             state = ServerState.BDAT;
             messageSize = 0;
@@ -934,9 +995,10 @@ public final class ServerSession {
         }
     }
 
-    private void readChunkThenRefuse(Command.Bdat cmd, Reply refusal) {
+    private void readChunkThenRefuse(Command.Bdat cmd, Reply refusal, boolean isError) {
         chunk = cmd;
         chunkRefusal = refusal;
+        chunkRefusalIsError = isError;
         chunks.startChunk(cmd.size());
     }
 
@@ -1049,7 +1111,11 @@ public final class ServerSession {
         if (chunkRefusal != null) {
             Reply refusal = chunkRefusal;
             chunkRefusal = null;
-            error(refusal);
+            if (chunkRefusalIsError) {
+                error(refusal);
+            } else {
+                reply(refusal);
+            }
             return true;
         }
         if (done.last()) {
@@ -1205,6 +1271,7 @@ public final class ServerSession {
         dataRefusal = null;
         chunk = null;
         chunkRefusal = null;
+        requestedChunk = null;
         if (state == ServerState.MAIL || state == ServerState.RCPT || state == ServerState.DATA
                 || state == ServerState.BDAT) {
             state = ServerState.READY;

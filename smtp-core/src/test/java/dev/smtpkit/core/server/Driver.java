@@ -35,6 +35,26 @@ final class Driver {
         run();
     }
 
+    /**
+     * Feeds {@code text} to a session of the test's own and accepts every decision until one of
+     * {@code type} comes, which is left pending; fails if the input runs out first.
+     */
+    static void acceptUntil(ServerSession session, Class<? extends ServerEvent.Decision> type, String text) {
+        session.receive(ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8)));
+        while (true) {
+            ServerEvent e = session.nextEvent();
+            if (type.isInstance(e)) {
+                return;
+            }
+            if (e instanceof ServerEvent.NeedInput || e instanceof ServerEvent.AwaitingDecision) {
+                throw new AssertionError("no " + type.getSimpleName() + " before " + e);
+            }
+            if (e instanceof ServerEvent.Decision) {
+                session.accept();
+            }
+        }
+    }
+
     Driver send(String text) {
         return send(text.getBytes(StandardCharsets.UTF_8));
     }
