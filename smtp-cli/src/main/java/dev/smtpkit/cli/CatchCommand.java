@@ -81,7 +81,7 @@ final class CatchCommand implements Callable<Integer> {
             description = "Inject a fault; repeat for more, the first that applies wins. STAGE is connect, helo, auth, mail, "
                     + "rcpt, data (the command) or eod (the end of the data); ACTION is drop or a reply such as "
                     + "'451 4.3.0 Try later': at connect 554 or 421, at auth (needs --auth) it replaces the credential check, "
-                    + "at data only drop (the server answers DATA 354 by itself; eod refuses the message); WHEN is always "
+                    + "at data it refuses the command before any content, at eod the message once read; WHEN is always "
                     + "(default), nth=N (the N-th occurrence since start) or p=P (probability 0 to 1). Example: "
                     + "--fault 'rcpt:452 4.5.3 Too many:nth=3'. Changeable while running: PUT /api/v1/faults.")
     List<String> fault;

@@ -111,26 +111,18 @@ public final class Catcher implements SessionHandler.Factory, TranscriptListener
         receiving.set(session);
         session.line('C', line);
         int space = line.indexOf(' ');
-        String verb = (space < 0 ? line : line.substring(0, space)).toUpperCase(Locale.ROOT);
-        FaultRule.Stage stage = switch (verb) {
-            // HELO, EHLO and LHLO: SessionHandler.hello(), which can answer too.
-            case "AUTH" -> FaultRule.Stage.AUTH;
-            case "DATA", "BDAT" -> FaultRule.Stage.DATA;
-            default -> null;
-        };
-        if (stage == null) {
+        // The other stages are the handler's calls (hello, mail, rcpt, data, message), which can answer too.
+        if (!(space < 0 ? line : line.substring(0, space)).equalsIgnoreCase("AUTH")) {
             return;
         }
         // Decided once per command; a reply at AUTH waits for the credential check, which may be some lines on.
-        Faults.Decision d = faults.at(stage);
-        if (stage == FaultRule.Stage.AUTH) {
-            session.authFault(d instanceof Faults.Decision.Answer a && checksCredentials ? a.reply() : null);
-            if (d instanceof Faults.Decision.Answer a && !checksCredentials) {
-                session.note("fault at auth: " + brief(a.reply()) + " not given: the server offers no AUTH to answer");
-            }
+        Faults.Decision d = faults.at(FaultRule.Stage.AUTH);
+        session.authFault(d instanceof Faults.Decision.Answer a && checksCredentials ? a.reply() : null);
+        if (d instanceof Faults.Decision.Answer a && !checksCredentials) {
+            session.note("fault at auth: " + brief(a.reply()) + " not given: the server offers no AUTH to answer");
         }
         if (d instanceof Faults.Decision.Drop) {
-            session.note("fault at " + stage.label() + ": dropped");
+            session.note("fault at auth: dropped");
             connection.drop();
         }
     }
@@ -194,6 +186,11 @@ public final class Catcher implements SessionHandler.Factory, TranscriptListener
             if (!fault(FaultRule.Stage.RCPT)) {
                 session.rcpt(recipient.mailbox().map(Object::toString).orElse("Postmaster"));
             }
+        }
+
+        @Override
+        public void data(Envelope envelope) {
+            fault(FaultRule.Stage.DATA);
         }
 
         @Override

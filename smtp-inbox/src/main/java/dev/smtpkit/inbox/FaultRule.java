@@ -39,10 +39,11 @@ public record FaultRule(Stage stage, Optional<Reply> reply, int nth, double prob
         /** Each RCPT TO. */
         RCPT("RCPT TO", "4xx or 5xx"),
         /**
-         * The DATA or BDAT command: a drop only. The server answers DATA with 354 by itself before
-         * the catcher hears of the message; a reply to the message is a fault at {@link #EOD}.
+         * The DATA command, or a transaction's first BDAT: a reply instead of the 354, before the
+         * client sends any content (for BDAT its chunk is still read, RFC 3030 §2); the
+         * transaction stays open, so the client may try DATA again or RSET.
          */
-        DATA("the DATA or BDAT command", ""),
+        DATA("the DATA or BDAT command", "4xx or 5xx"),
         /** The end of the data (RFC 5321 §4.1.1.4) or BDAT LAST (RFC 3030): the message is read, then refused. */
         EOD("the end of the data", "4xx or 5xx");
 
@@ -54,17 +55,12 @@ public record FaultRule(Stage stage, Optional<Reply> reply, int nth, double prob
             this.replies = replies;
         }
 
-        /** Whether the catcher can answer here with its own reply; at every stage it can drop the connection. */
-        public boolean canReply() {
-            return !replies.isEmpty();
-        }
-
         /** What the stage is, in a few words. */
         public String where() {
             return where;
         }
 
-        /** The replies a fault may give here, such as "4xx or 5xx"; empty where it can only drop. */
+        /** The replies a fault may give here, such as "4xx or 5xx"; at every stage it can also drop the connection. */
         public String replies() {
             return replies;
         }
@@ -81,12 +77,6 @@ public record FaultRule(Stage stage, Optional<Reply> reply, int nth, double prob
         Objects.requireNonNull(reply, "reply");
         if (reply.isPresent() && !reply.get().isFailure()) {
             throw new IllegalArgumentException("a fault replies 4xx or 5xx (RFC 5321 §4.2.1), not " + reply.get().code());
-        }
-        if (reply.isPresent() && !stage.canReply()) {
-            // DATA is answered 354 by the server's session (smtp-core) without asking the application.
-            throw new IllegalArgumentException("at data the server answers the DATA command with 354 by itself, so a fault"
-                    + " there can only drop the connection; to refuse the message use eod:" + reply.get().toString().strip()
-                    + " (the reply to the end of the data)");
         }
         if (stage == Stage.CONNECT && reply.isPresent() && reply.get().code() != 421 && reply.get().code() != 554) {
             throw new IllegalArgumentException("a connection is refused with 554 or 421 (RFC 5321 §3.1), not " + reply.get().code());

@@ -555,9 +555,7 @@ public final class InboxServer implements AutoCloseable {
             one.put("where", stage.where());
             ArrayNode actions = Jsons.array();
             actions.add("drop");
-            if (stage.canReply()) {
-                actions.add(stage.replies());
-            }
+            actions.add(stage.replies());
             one.set("actions", actions);
             stages.add(one);
         }

@@ -272,9 +272,9 @@ class InboxServerTest {
             assertThatThrownBy(() -> inbox.send(Mails.PLAIN)).isInstanceOf(SmtpTransientException.class).hasMessageContaining("451");
             assertThat(inbox.send(Mails.PLAIN).code()).as("the retry, the second occurrence").isEqualTo(250);
 
-            HttpResponse<String> bad = inbox.request("PUT", "/api/v1/faults", "{\"rules\":[\"data:451 no\"]}");
+            HttpResponse<String> bad = inbox.request("PUT", "/api/v1/faults", "{\"rules\":[\"data:250 fine\"]}");
             assertThat(bad.statusCode()).isEqualTo(400);
-            assertThat(json(bad).get("Error").asText()).contains("only drop", "use eod:451 no");
+            assertThat(json(bad).get("Error").asText()).contains("4xx or 5xx", "not 250");
             assertThat(inbox.faults.rules()).hasSize(1);
 
             JsonNode stages = json(inbox.get("/api/v1/faults")).get("stages");
@@ -283,8 +283,29 @@ class InboxServerTest {
             stages.forEach(st -> actions.put(st.get("stage").asText(), st.get("actions").toString()));
             assertThat(actions).containsEntry("connect", "[\"drop\",\"554 or 421\"]")
                     .containsEntry("auth", "[\"drop\",\"4xx or 5xx\"]")
-                    .containsEntry("data", "[\"drop\"]")
+                    .containsEntry("data", "[\"drop\",\"4xx or 5xx\"]")
                     .containsEntry("eod", "[\"drop\",\"4xx or 5xx\"]");
+        }
+    }
+
+    @Test
+    @DisplayName("A fault at DATA answers the command itself, before any content: the client may try again, and the retry is stored")
+    void injectsAFaultAtData() throws Exception {
+        try (TestInbox inbox = new TestInbox(dir)) {
+            inbox.faults.set(java.util.List.of(FaultRule.parse("data:452 4.3.1 Mailbox full:nth=1")));
+            String refused = talk(inbox.smtp.port(), "EHLO one.test", "MAIL FROM:<a@one.test>", "RCPT TO:<b@two.test>",
+                    "DATA", "DATA", "Subject: second try\r\n\r\nbody\r\n.", "QUIT");
+            assertThat(refused.lines().toList()).containsSubsequence("452 4.3.1 Mailbox full", "354 Start mail input; end with <CRLF>.<CRLF>")
+                    .anySatisfy(line -> assertThat(line).startsWith("221 2.0.0"));
+            awaitClosed(inbox, 1);
+            assertThat(inbox.sessions.sessions().get(0).transcript()).anySatisfy(
+                    line -> assertThat(line.text()).isEqualTo("fault at data: 452 4.3.1 Mailbox full"));
+            assertThat(inbox.store.messages()).singleElement().satisfies(m -> assertThat(m.subject()).isEqualTo("second try"));
+
+            // The fault fits the client too: SmtpClient sees the refusal at DATA, not a refused message.
+            inbox.faults.set(java.util.List.of(FaultRule.parse("data:554 5.7.1 Not from you")));
+            assertThatThrownBy(() -> inbox.send(Mails.PLAIN)).hasMessageContaining("554 5.7.1 Not from you");
+            assertThat(inbox.store.messages()).hasSize(1);
         }
     }
 
