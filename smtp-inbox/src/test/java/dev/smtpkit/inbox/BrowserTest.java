@@ -173,7 +173,7 @@ class BrowserTest {
                 assertThat(driver.findElements(By.cssSelector("#fault-stages tbody tr")))
                         .extracting(WebElement::getText)
                         .contains("auth AUTH, the reply that ends the exchange drop, 4xx or 5xx",
-                                "data the DATA or BDAT command drop");
+                                "data the DATA or BDAT command drop, 4xx or 5xx");
             } finally {
                 driver.quit();
             }
