@@ -1199,6 +1199,11 @@ final class SessionDriver implements Driver {
         link.close();
     }
 
+    /** The watchdog's round: the transport's own waits it bounds ({@link Link#watch}). */
+    void watch(long now) {
+        link.watch(now);
+    }
+
     /** The watchdog's question: has a write been waiting for the client to read for longer than the limit? */
     boolean writeStalled(long now, long limitNanos) {
         long started = link.writeBlockedSince();

@@ -154,7 +154,7 @@ public final class SmtpServer implements AutoCloseable {
             }
             Network net;
             try {
-                net = network(transport, executor);
+                net = network(transport, executor, settings);
             } catch (RuntimeException e) {
                 shutdownOwnedExecutor();
                 throw e;
@@ -179,8 +179,7 @@ public final class SmtpServer implements AutoCloseable {
             network = net;
             listener = plain;
             implicitTlsListener = tls;
-            watchdog = new Watchdog(Threads.PREFIX + "watchdog-" + SERVERS.incrementAndGet(), this::live, executor,
-                    settings.writeTimeout(), settings.handlerTimeout(), settings.dataTerminationTimeout());
+            watchdog = new Watchdog(Threads.PREFIX + "watchdog-" + SERVERS.incrementAndGet(), this::live, executor, settings);
             // A connection accepted already waits in admit() for this lock, so it finds the server running.
             status = Status.RUNNING;
             LOG.info("SMTP server {} listening on {} ({})", settings.config().hostname(), Transcript.address(plain.localAddress()), transport);
@@ -213,8 +212,7 @@ public final class SmtpServer implements AutoCloseable {
                 ownedExecutor = Threads.connectionExecutor();
                 executor = ownedExecutor;
             }
-            watchdog = new Watchdog(Threads.PREFIX + "watchdog-" + SERVERS.incrementAndGet(), this::live, executor,
-                    settings.writeTimeout(), settings.handlerTimeout(), settings.dataTerminationTimeout());
+            watchdog = new Watchdog(Threads.PREFIX + "watchdog-" + SERVERS.incrementAndGet(), this::live, executor, settings);
             status = Status.RUNNING;
             LOG.info("SMTP server {} started in an application's Netty pipeline", settings.config().hostname());
         }
@@ -225,7 +223,7 @@ public final class SmtpServer implements AutoCloseable {
      * The transport's network. Netty is named only here, on the path that chose it, so that an
      * application on the JDK transport never loads a Netty class and need not have Netty.
      */
-    private static Network network(Transport transport, Executor executor) {
+    private static Network network(Transport transport, Executor executor, Settings settings) {
         if (transport == Transport.NETTY) {
             try {
                 return dev.smtpkit.server.netty.internal.NettyNetwork.create();
@@ -234,7 +232,8 @@ public final class SmtpServer implements AutoCloseable {
                         + " io.netty:netty-handler (an optional dependency of smtp-server)", e);
             }
         }
-        return new SocketNetwork(executor);
+        // Ten watchdog periods: a wait the watchdog ends is then at most a tenth late.
+        return new SocketNetwork(executor, 10 * Watchdog.periodNanos(settings));
     }
 
     private Network.Listener listen(Network net, int port, boolean implicitTls) {

@@ -41,26 +41,43 @@ final class SocketLink implements Link, SessionDriver.Pull, Runnable {
     private static final int LARGEST_READ_BUFFER = 16 * 1024;
     /** Reading while no deadline is set (not expected): a bounded wait rather than a spin. */
     private static final int IDLE_READ_MILLIS = 1000;
+
     /** How long a closing connection reads what the client still sends, so the kernel does not reset it over our last reply. */
     private static final long LINGER_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
     private static final int LINGER_OCTETS = 64 * 1024;
 
     private final Socket socket;
     private final Executor executor;
+    /**
+     * A wait for input at least this long (ten watchdog periods, 10 s by default) is read without
+     * a timeout and ended by the server's watchdog ({@link #watch}), at most one period late. A
+     * socket that never had a read timeout stays in blocking mode, where the JDK reads in one
+     * system call; a timed read switches it to non-blocking for good, and each read then costs
+     * three (a read that finds nothing, a poll, the read). Shorter waits, a deadline close at
+     * hand, keep their exact timeout.
+     */
+    private final long watchedWaitNanos;
     private Driver driver;
     // Confined to the reading thread (the connection's, or a handler's pulling a message).
     private Socket channel;
     private InputStream in;
     private OutputStream out;
     private byte[] buffer = new byte[FIRST_READ_BUFFER];
+    /** The read timeout last set on {@link #channel}; -1 when not known. */
+    private int soTimeout = -1;
+    /** The deadline of the untimed read under way ({@link System#nanoTime()}, never 0), or 0. */
+    private volatile long readDeadline;
+    /** Set by the watchdog when it ended an untimed read at its deadline. */
+    private volatile boolean readCut;
     private volatile boolean tls;
     private volatile boolean lingering;
     /** When the write under way began ({@link System#nanoTime()}, never 0), or 0 while none is. */
     private volatile long writeStarted;
 
-    SocketLink(Socket socket, Executor executor) throws IOException {
+    SocketLink(Socket socket, Executor executor, long watchedWaitNanos) throws IOException {
         this.socket = socket;
         this.executor = executor;
+        this.watchedWaitNanos = watchedWaitNanos;
         this.channel = socket;
         // Replies are small and pipelined exchanges wait on each one: Nagle's algorithm with the
         // peer's delayed ACK would stall every turn by up to 200 ms.
@@ -117,16 +134,35 @@ final class SocketLink implements Link, SessionDriver.Pull, Runnable {
             driver.deadlineCheck();
             return;
         }
-        int millis = nanos < 0 ? IDLE_READ_MILLIS : (int) Math.max(1, Math.min(Integer.MAX_VALUE, (nanos + 999_999) / 1_000_000));
+        // Under TLS the SSLSocket keeps its own reads, and a cut input would be a TLS error: timed reads only.
+        boolean watched = nanos >= watchedWaitNanos && !tls;
+        int millis = watched ? 0
+                : nanos < 0 ? IDLE_READ_MILLIS : (int) Math.max(1, Math.min(Integer.MAX_VALUE, (nanos + 999_999) / 1_000_000));
         int n;
         try {
-            channel.setSoTimeout(millis);
+            if (millis != soTimeout) {
+                channel.setSoTimeout(millis);
+                soTimeout = millis;
+            }
+            if (watched) {
+                readDeadline = (System.nanoTime() + nanos) | 1;
+            }
             n = in.read(buffer, 0, Math.min(buffer.length, driver.readLimit()));
         } catch (SocketTimeoutException e) {
             driver.deadlineCheck();
             return;
         } catch (IOException e) {
             driver.inputEnded(socket.isClosed() ? null : e);
+            return;
+        } finally {
+            readDeadline = 0;
+        }
+        if (n < 0 && readCut) {
+            // The watchdog ended the read at its deadline, which the driver now finds passed. Once
+            // only: if octets came at that very moment and moved the deadline, the next read sees
+            // the input ended, as if the client had left at its deadline.
+            readCut = false;
+            driver.deadlineCheck();
             return;
         }
         if (n < 0) {
@@ -200,6 +236,7 @@ final class SocketLink implements Link, SessionDriver.Pull, Runnable {
             layered.setSoTimeout(timeoutMillis);
             layered.startHandshake();
             channel = layered;
+            soTimeout = -1;
             in = layered.getInputStream();
             out = layered.getOutputStream();
             this.tls = true;
@@ -251,6 +288,15 @@ final class SocketLink implements Link, SessionDriver.Pull, Runnable {
             }
         } catch (IOException | RuntimeException e) {
             // The connection is being closed anyway.
+        }
+    }
+
+    @Override
+    public void watch(long now) {
+        long deadline = readDeadline;
+        if (deadline != 0 && now - deadline >= 0 && !readCut) {
+            readCut = true;
+            shutdownInput();
         }
     }
 

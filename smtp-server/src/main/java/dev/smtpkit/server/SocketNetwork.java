@@ -20,8 +20,12 @@ final class SocketNetwork implements Network {
     /** Runs each connection's thread. */
     private final Executor executor;
 
-    SocketNetwork(Executor executor) {
+    /** The shortest wait for input that a connection leaves to the watchdog (see SocketLink). */
+    private final long watchedWaitNanos;
+
+    SocketNetwork(Executor executor, long watchedWaitNanos) {
         this.executor = executor;
+        this.watchedWaitNanos = watchedWaitNanos;
     }
 
     @Override
@@ -79,12 +83,12 @@ final class SocketNetwork implements Network {
      * logged, the connection closed, and the loop backs off and goes on, so a listener never
      * stops accepting while the process looks alive.
      */
-    private static void acceptLoop(ServerSocket listener, Consumer<Link> accepted, Executor executor) {
+    private void acceptLoop(ServerSocket listener, Consumer<Link> accepted, Executor executor) {
         while (!listener.isClosed()) {
             Socket socket = null;
             try {
                 socket = listener.accept();
-                accepted.accept(new SocketLink(socket, executor));
+                accepted.accept(new SocketLink(socket, executor, watchedWaitNanos));
             } catch (Throwable e) {
                 if (listener.isClosed()) {
                     return;

@@ -35,23 +35,27 @@ final class Watchdog implements AutoCloseable {
     private final Thread thread;
     private volatile boolean running = true;
 
-    /**
-     * Looks every tenth of the shorter deadline, between 10 ms and a second, so a late handler
-     * is answered at most that long after its deadline.
-     */
-    Watchdog(String name, Supplier<List<SessionDriver>> workers, Executor executor, Duration writeTimeout,
-            Duration... deadlines) {
+    /** Looks every {@link #periodNanos(Settings)}. */
+    Watchdog(String name, Supplier<List<SessionDriver>> workers, Executor executor, Settings settings) {
         this.workers = workers;
         this.executor = executor;
-        this.writeTimeoutNanos = writeTimeout.toNanos();
-        long shortest = writeTimeout.toMillis();
-        for (Duration d : deadlines) {
-            shortest = Math.min(shortest, d.toMillis());
-        }
-        this.periodNanos = TimeUnit.MILLISECONDS.toNanos(Math.max(10, Math.min(1000, shortest / 10)));
+        this.writeTimeoutNanos = settings.writeTimeout().toNanos();
+        this.periodNanos = periodNanos(settings);
         this.thread = new Thread(this::watch, name);
         thread.setDaemon(true);
         thread.start();
+    }
+
+    /**
+     * A tenth of the shortest deadline the watchdog keeps (write, handler, end of data), between
+     * 10 ms and a second, so each is enforced at most that long after it passed.
+     */
+    static long periodNanos(Settings settings) {
+        long shortest = settings.writeTimeout().toMillis();
+        for (Duration d : List.of(settings.handlerTimeout(), settings.dataTerminationTimeout())) {
+            shortest = Math.min(shortest, d.toMillis());
+        }
+        return TimeUnit.MILLISECONDS.toNanos(Math.max(10, Math.min(1000, shortest / 10)));
     }
 
     private void watch() {
@@ -59,6 +63,7 @@ final class Watchdog implements AutoCloseable {
             LockSupport.parkNanos(this, periodNanos);
             long now = System.nanoTime();
             for (SessionDriver w : workers.get()) {
+                w.watch(now);
                 if (w.writeStalled(now, writeTimeoutNanos)) {
                     // Closing never blocks, and it fails the write the connection's thread is stuck in.
                     w.closeStalledWrite();

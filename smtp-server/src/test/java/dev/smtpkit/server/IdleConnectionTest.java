@@ -136,6 +136,32 @@ class IdleConnectionTest {
     }
 
     @Test
+    @DisplayName("JDK sockets: a wait of ten watchdog periods or more is a read without a timeout, ended by the watchdog: 421 4.4.2 at the command timeout, at most a period late")
+    void jdkLongWaitIsEndedByTheWatchdog() throws Exception {
+        Duration timeout = Duration.ofMillis(800);
+        // A 100 ms handler timeout makes the watchdog look every 10 ms, so waits from 100 ms on are its to end.
+        try (SmtpServer server = SmtpServer.builder().bindAddress(InetAddress.getLoopbackAddress()).port(0).hostname("mx.test")
+                .handlerTimeout(Duration.ofMillis(100)).commandTimeout(timeout).messageHandler(new Inbox()).build().start();
+             RawClient c = new RawClient(server.port())) {
+            assertThat(c.reply()).startsWith("220");
+            assertThat(c.command("EHLO client.test")).isEqualTo(250);
+            long idleSince = System.nanoTime();
+            assertThat(c.reply()).startsWith("421 4.4.2");
+            Duration waited = Duration.ofNanos(System.nanoTime() - idleSince);
+            assertThat(waited).isGreaterThan(timeout.minusMillis(100)).isLessThan(timeout.plusSeconds(2));
+            assertThat(c.atEnd()).isTrue();
+            await().atMost(WAIT).until(() -> server.metrics().connectionsActive() == 0);
+            // The session goes on where it stopped after a wait the watchdog did not end: a second client sends a message.
+            try (RawClient d = new RawClient(server.port())) {
+                assertThat(d.reply()).startsWith("220");
+                assertThat(d.command("EHLO client.test")).isEqualTo(250);
+                Thread.sleep(300);
+                assertThat(d.command("NOOP")).isEqualTo(250);
+            }
+        }
+    }
+
+    @Test
     @DisplayName("RFC 5321 §3.8 on Netty: close() wakes every session waiting with no thread: idle ones get 421 4.3.2 at once, one in a transaction after it, a silent one is closed at the grace deadline")
     void closeWakesWaitingSessions() throws Exception {
         Inbox inbox = new Inbox();

@@ -64,6 +64,16 @@ public interface Link {
      */
     void finish();
 
+    /**
+     * The server's watchdog looks in, every tenth of a second to a second: a transport that left
+     * a long wait for input to it (a read without a timeout) ends the wait here once its
+     * deadline has passed. Called on the watchdog's thread; must not block.
+     *
+     * @param now {@link System#nanoTime()}
+     */
+    default void watch(long now) {
+    }
+
     /** Ends the input now: a wait for input returns as at the end of input. Any thread. */
     void shutdownInput();
 
