@@ -221,10 +221,18 @@ final class CatchCommand implements Callable<Integer> {
     static String messageLine(MessageSummary m, MessageStore store) {
         return LocalTime.now().format(TIME)
                 + " from=<" + m.sender() + ">"
-                + " to=" + m.recipients().stream().map(r -> "<" + r + ">").collect(Collectors.joining(","))
+                + " to=" + recipients(m.recipients())
                 + " subject=" + quoted(m.subject())
                 + " size=" + m.size()
                 + " file=" + store.file(m);
+    }
+
+    private static String recipients(List<String> recipients) {
+        StringBuilder sb = new StringBuilder();
+        for (String r : recipients) {
+            sb.append(sb.length() == 0 ? "<" : ",<").append(r).append('>');
+        }
+        return sb.toString();
     }
 
     /** One line per session, whatever became of it, with the reason: a refused or dropped client is never silent. */
@@ -255,6 +263,14 @@ final class CatchCommand implements Callable<Integer> {
     }
 
     private static String escape(String s) {
-        return new String(JsonStringEncoder.getInstance().quoteAsString(s));
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            // What the encoder escapes: control characters, the quote and the backslash.
+            if (c < 0x20 || c == '"' || c == '\\') {
+                return new String(JsonStringEncoder.getInstance().quoteAsString(s));
+            }
+        }
+        // Two lines a message: most subjects, HELO names and reasons have nothing to escape.
+        return s;
     }
 }

@@ -110,9 +110,8 @@ public final class Catcher implements SessionHandler.Factory, TranscriptListener
         SmtpSession session = log.of(connection);
         receiving.set(session);
         session.line('C', line);
-        int space = line.indexOf(' ');
         // The other stages are the handler's calls (hello, mail, rcpt, data, message), which can answer too.
-        if (!(space < 0 ? line : line.substring(0, space)).equalsIgnoreCase("AUTH")) {
+        if (!isVerb(line, "AUTH")) {
             return;
         }
         // Decided once per command; a reply at AUTH waits for the credential check, which may be some lines on.
@@ -130,8 +129,14 @@ public final class Catcher implements SessionHandler.Factory, TranscriptListener
     @Override
     public void sent(Connection connection, Reply reply) {
         SmtpSession session = log.of(connection);
-        for (String wire : reply.toString().split("\r\n")) {
-            session.line('S', wire);
+        // By hand: split("\r\n") compiles a regular expression for every reply.
+        String wire = reply.toString();
+        int start = 0;
+        for (int end; (end = wire.indexOf("\r\n", start)) >= 0; start = end + 2) {
+            session.line('S', wire.substring(start, end));
+        }
+        if (start < wire.length()) {
+            session.line('S', wire.substring(start));
         }
         session.replied(reply);
         if (reply.code() == 421) {
@@ -139,6 +144,12 @@ public final class Catcher implements SessionHandler.Factory, TranscriptListener
             // connections), no handler's close() would end the session; ending it twice is harmless.
             log.close(session);
         }
+    }
+
+    /** Whether the line's first word is that verb, in any case: asked of every line, so without a copy of it. */
+    private static boolean isVerb(String line, String verb) {
+        return line.regionMatches(true, 0, verb, 0, verb.length())
+                && (line.length() == verb.length() || line.charAt(verb.length()) == ' ');
     }
 
     private static String brief(Reply reply) {

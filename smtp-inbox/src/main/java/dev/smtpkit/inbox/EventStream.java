@@ -7,6 +7,7 @@ import com.sun.net.httpserver.HttpExchange;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -95,13 +96,34 @@ final class EventStream implements MessageStore.Listener, SessionLog.Listener {
             ex.sendResponseHeaders(200, 0);
             OutputStream out = ex.getResponseBody();
             write(out, ": connected\n\n");
+            List<Event> batch = new ArrayList<>();
             while (true) {
-                Event e = queue.poll(InboxServer.HEARTBEAT.toMillis(), TimeUnit.MILLISECONDS);
-                if (e == END) {
+                Event first = queue.poll(InboxServer.HEARTBEAT.toMillis(), TimeUnit.MILLISECONDS);
+                if (first == null) {
+                    // A comment line, so a closed tab shows up as a failed write.
+                    write(out, ": ping\n\n");
+                    continue;
+                }
+                // What queued up meanwhile goes out in the same write: a busy catcher stores three events
+                // a message (a session opened, a message, a session ended), each write a system call.
+                batch.add(first);
+                queue.drainTo(batch);
+                StringBuilder text = new StringBuilder();
+                boolean end = false;
+                for (Event e : batch) {
+                    if (e == END) {
+                        end = true;
+                        break;
+                    }
+                    text.append("event: ").append(e.name()).append("\ndata: ").append(e.data()).append("\n\n");
+                }
+                batch.clear();
+                if (!text.isEmpty()) {
+                    write(out, text.toString());
+                }
+                if (end) {
                     return;
                 }
-                // A comment line, so a closed tab shows up as a failed write.
-                write(out, e == null ? ": ping\n\n" : "event: " + e.name() + "\ndata: " + e.data() + "\n\n");
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -9,6 +9,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectWriter;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.List;
 
@@ -46,12 +48,16 @@ final class Jsons {
         return MAPPER.createArrayNode();
     }
 
-    static String pretty(JsonNode node) {
+    /** Pretty-printed, ending in a newline, as UTF-8: written straight to octets, with no string between. */
+    static byte[] prettyBytes(JsonNode node) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(2048);
         try {
-            return PRETTY.writeValueAsString(node) + "\n";
-        } catch (JsonProcessingException e) {
+            PRETTY.writeValue(out, node);
+        } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+        out.write('\n');
+        return out.toByteArray();
     }
 
     static String compact(JsonNode node) {

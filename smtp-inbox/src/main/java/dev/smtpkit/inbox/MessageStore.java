@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.smtpkit.core.Envelope;
 import dev.smtpkit.core.Parameters;
 import dev.smtpkit.server.Connection;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
@@ -68,6 +70,8 @@ public final class MessageStore implements AutoCloseable {
     /** How much of each body text goes into the summary's snippet and search text. */
     private static final int SUMMARY_TEXT_CHARS = 64 * 1024;
     private static final int COPY_BUFFER = 64 * 1024;
+    /** Messages up to this size are parsed from a copy in memory rather than read back from their file. */
+    private static final int PARSE_IN_MEMORY = 1024 * 1024;
     private static final String TEMP_PREFIX = ".";
     private static final String TEMP_SUFFIX = ".tmp";
     /** The index of summaries written at a clean stop; hidden, like the temporary files. */
@@ -443,6 +447,12 @@ public final class MessageStore implements AutoCloseable {
 
     private static ParsedMessage parse(Path eml, int maxText) throws IOException {
         try (InputStream in = Files.newInputStream(eml)) {
+            return parse(in, eml, maxText);
+        }
+    }
+
+    private static ParsedMessage parse(InputStream in, Path eml, int maxText) throws IOException {
+        try {
             return MimeReader.parse(in, maxText);
         } catch (RuntimeException e) {
             // A message the parser cannot read is still listed, and its raw source shown.
@@ -485,18 +495,21 @@ public final class MessageStore implements AutoCloseable {
         Path tempJson = dir.resolve(TEMP_PREFIX + id + ".json" + TEMP_SUFFIX);
         Path eml = dir.resolve(id + ".eml");
         Path json = dir.resolve(id + ".json");
+        String sender = envelope.sender().mailbox().map(Object::toString).orElse("");
+        List<String> recipients = recipientAddresses(envelope);
         MessageSummary summary;
-        boolean jsonInPlace = false;
         try {
             // Both files are forced together at the end: the second force then finds little left to do.
             try (Disk.NewFile emlFile = file) {
-                long size = copy(content, emlFile);
-                ParsedMessage parsed = parse(tempEml, SUMMARY_TEXT_CHARS);
-                summary = MessageSummary.of(id, parsed, received, size,
-                        envelope.sender().mailbox().map(Object::toString).orElse(""), recipientAddresses(envelope));
-                ObjectNode node = envelopeJson(client, envelope, received, size, id + ".eml");
+                Copied copied = copy(content, emlFile);
+                // Parsed from the copy kept in memory when it fits, rather than read back from the file.
+                ParsedMessage parsed = copied.head() != null
+                        ? parse(new ByteArrayInputStream(copied.head()), tempEml, SUMMARY_TEXT_CHARS)
+                        : parse(tempEml, SUMMARY_TEXT_CHARS);
+                summary = MessageSummary.of(id, parsed, received, copied.size(), sender, recipients);
+                ObjectNode node = envelopeJson(client, envelope, sender, recipients, received, copied.size(), id + ".eml");
                 node.set("summary", Jsons.storedSummary(summary));
-                byte[] jsonBytes = Jsons.pretty(node).getBytes(StandardCharsets.UTF_8);
+                byte[] jsonBytes = Jsons.prettyBytes(node);
                 try (Disk.NewFile jsonFile = inFolder(() -> disk.create(tempJson))) {
                     jsonFile.write(jsonBytes, 0, jsonBytes.length);
                     if (durability == Durability.DISK) {
@@ -505,17 +518,20 @@ public final class MessageStore implements AutoCloseable {
                     }
                 }
             }
-            inFolder(() -> Files.move(tempJson, json, StandardCopyOption.ATOMIC_MOVE));
-            jsonInPlace = true;
             Path temp = tempEml;
-            inFolder(() -> Files.move(temp, eml, StandardCopyOption.ATOMIC_MOVE));
+            // Both renames in one turn at the folder: with twenty sessions waiting, each turn is a hand-over.
+            inFolder(() -> {
+                // The .json first: a .json without its .eml is removed at start, an .eml without one is listed bare.
+                Files.move(tempJson, json, StandardCopyOption.ATOMIC_MOVE);
+                return Files.move(temp, eml, StandardCopyOption.ATOMIC_MOVE);
+            });
             if (durability == Durability.DISK) {
                 syncFolder();
             }
         } catch (IOException | RuntimeException | Error e) {
             removeQuietly(tempEml, e);
             removeQuietly(tempJson, e);
-            if (jsonInPlace && !Files.exists(eml)) {
+            if (!Files.exists(eml)) {
                 removeQuietly(json, e);
             }
             throw e;
@@ -555,15 +571,24 @@ public final class MessageStore implements AutoCloseable {
         }
     }
 
-    private static long copy(InputStream in, Disk.NewFile out) throws IOException {
+    /** A message's size, and its octets when it is small enough to be parsed from memory. */
+    private record Copied(long size, byte[] head) {
+    }
+
+    /** Copies the content to the file, keeping it in memory too up to {@value #PARSE_IN_MEMORY} octets. */
+    private static Copied copy(InputStream in, Disk.NewFile out) throws IOException {
         byte[] buffer = new byte[COPY_BUFFER];
+        ByteArrayOutputStream kept = new ByteArrayOutputStream(4096);
         long total = 0;
         int n;
         while ((n = in.read(buffer)) != -1) {
             out.write(buffer, 0, n);
             total += n;
+            if (total <= PARSE_IN_MEMORY) {
+                kept.write(buffer, 0, n);
+            }
         }
-        return total;
+        return new Copied(total, total <= PARSE_IN_MEMORY ? kept.toByteArray() : null);
     }
 
     /**
@@ -625,16 +650,21 @@ public final class MessageStore implements AutoCloseable {
         return out;
     }
 
-    /** The envelope and the connection facts an {@code .eml} file cannot hold. */
-    static ObjectNode envelopeJson(ObjectNode client, Envelope envelope, Instant received, long size, String emlName) {
+    /**
+     * The envelope and the connection facts an {@code .eml} file cannot hold; with the sender and
+     * the recipients as {@link #recipientAddresses} wrote them, which the summary has too.
+     */
+    private static ObjectNode envelopeJson(ObjectNode client, Envelope envelope, String sender, List<String> addresses,
+                                           Instant received, long size, String emlName) {
         ObjectNode json = Jsons.object();
-        json.put("sender", envelope.sender().mailbox().map(Object::toString).orElse(""));
+        json.put("sender", sender);
         json.set("mailParameters", parameters(envelope.mailParameters()));
         ArrayNode recipients = Jsons.array();
-        for (Envelope.Recipient r : envelope.recipients()) {
+        List<Envelope.Recipient> given = envelope.recipients();
+        for (int i = 0; i < given.size(); i++) {
             ObjectNode one = Jsons.object();
-            one.put("address", r.path().mailbox().map(Object::toString).orElse("Postmaster"));
-            one.set("parameters", parameters(r.parameters()));
+            one.put("address", addresses.get(i));
+            one.set("parameters", parameters(given.get(i).parameters()));
             recipients.add(one);
         }
         json.set("recipients", recipients);

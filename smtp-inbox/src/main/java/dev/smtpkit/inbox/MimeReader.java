@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.apache.james.mime4j.MimeException;
 import org.apache.james.mime4j.codec.DecodeMonitor;
@@ -40,6 +41,8 @@ final class MimeReader {
             .setMaxContentLen(-1)
             .setStrictParsing(false)
             .build();
+
+    private static final Pattern FOLD = Pattern.compile("\r?\n(?=[ \t])");
 
     private MimeReader() {
     }
@@ -213,6 +216,7 @@ final class MimeReader {
 
     /** RFC 5322 §2.2.3: unfolding removes the CRLF before folding white space. */
     static String unfold(String value) {
-        return value.replaceAll("\r?\n(?=[ \t])", "");
+        // Most fields are on one line: then there is nothing to match, and no matcher is made.
+        return value.indexOf('\n') < 0 ? value : FOLD.matcher(value).replaceAll("");
     }
 }
