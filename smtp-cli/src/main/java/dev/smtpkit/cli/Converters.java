@@ -8,7 +8,7 @@ import dev.smtpkit.core.ReversePath;
 import dev.smtpkit.core.SmtpException;
 import dev.smtpkit.core.client.ExtensionUse;
 import dev.smtpkit.core.codec.LineEndingNormalization;
-import dev.smtpkit.core.server.HeloPolicy;
+import dev.smtpkit.core.server.HelloNamePolicy;
 import dev.smtpkit.server.proxy.TrustedNetworks;
 import dev.smtpkit.server.security.SaslMechanism;
 import java.net.InetAddress;
@@ -78,12 +78,12 @@ final class Converters {
     }
 
     /** {@code strict} (RFC 5321 §4.1.1.1: HELO needs a name) or {@code lenient}. */
-    static final class Helo implements ITypeConverter<HeloPolicy> {
+    static final class Helo implements ITypeConverter<HelloNamePolicy> {
         @Override
-        public HeloPolicy convert(String value) {
+        public HelloNamePolicy convert(String value) {
             return switch (value.toLowerCase(Locale.ROOT)) {
-                case "strict" -> HeloPolicy.REQUIRE_NAME;
-                case "lenient" -> HeloPolicy.ALLOW_MISSING_NAME;
+                case "strict" -> HelloNamePolicy.REQUIRE_NAME;
+                case "lenient" -> HelloNamePolicy.ALLOW_MISSING_NAME;
                 default -> throw new TypeConversionException("expected strict or lenient, got '" + value + "'");
             };
         }

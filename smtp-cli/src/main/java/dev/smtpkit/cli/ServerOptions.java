@@ -3,7 +3,7 @@ package dev.smtpkit.cli;
 import dev.smtpkit.core.BareLineEndingPolicy;
 import dev.smtpkit.core.Limits;
 import dev.smtpkit.core.server.AuthPolicy;
-import dev.smtpkit.core.server.HeloPolicy;
+import dev.smtpkit.core.server.HelloNamePolicy;
 import dev.smtpkit.core.server.PlaintextAuth;
 import dev.smtpkit.core.ProtocolMode;
 import dev.smtpkit.core.server.ServerConfig;
@@ -71,7 +71,7 @@ final class ServerOptions {
 
     @Option(names = "--helo-policy", paramLabel = "strict|lenient", converter = Converters.Helo.class,
             description = "HELO/EHLO without a host name: strict answers 501 (RFC 5321 §4.1.1.1), lenient accepts it (default: strict).")
-    HeloPolicy heloPolicy;
+    HelloNamePolicy helloNamePolicy;
 
     @Option(names = "--bare-lf", paramLabel = "reject|accept", converter = Converters.BareLf.class,
             description = "A bare CR or LF in message data: reject refuses the message (SMTP smuggling defence), accept keeps it as data (default: reject).")
@@ -164,8 +164,8 @@ final class ServerOptions {
         if (maxRecipients != null) {
             b.maxRecipients(maxRecipients);
         }
-        if (heloPolicy != null) {
-            b.heloPolicy(heloPolicy);
+        if (helloNamePolicy != null) {
+            b.helloNamePolicy(helloNamePolicy);
         }
         if (bareLineEnding != null) {
             b.bareLineEnding(bareLineEnding);

@@ -9,7 +9,7 @@ import dev.smtpkit.core.Replies;
 import dev.smtpkit.core.Reply;
 import dev.smtpkit.core.Timeout;
 import dev.smtpkit.core.server.AuthPolicy;
-import dev.smtpkit.core.server.HeloPolicy;
+import dev.smtpkit.core.server.HelloNamePolicy;
 import dev.smtpkit.core.server.PlaintextAuth;
 import dev.smtpkit.core.server.ServerConfig;
 import dev.smtpkit.core.server.ServerExtension;
@@ -712,10 +712,10 @@ public final class SmtpServer implements AutoCloseable {
             return this;
         }
 
-        /** HELO/EHLO without a name ({@link HeloPolicy#REQUIRE_NAME}). */
-        public Builder heloPolicy(HeloPolicy policy) {
+        /** HELO/EHLO without a name ({@link HelloNamePolicy#REQUIRE_NAME}). */
+        public Builder helloNamePolicy(HelloNamePolicy policy) {
             Objects.requireNonNull(policy, "policy");
-            config.add(c -> c.heloPolicy(policy));
+            config.add(c -> c.helloNamePolicy(policy));
             return this;
         }
 

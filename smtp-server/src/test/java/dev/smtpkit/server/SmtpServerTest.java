@@ -11,7 +11,7 @@ import dev.smtpkit.core.Parameters;
 import dev.smtpkit.core.Replies;
 import dev.smtpkit.core.ReversePath;
 import dev.smtpkit.core.SmtpRejectException;
-import dev.smtpkit.core.server.HeloPolicy;
+import dev.smtpkit.core.server.HelloNamePolicy;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.ConnectException;
@@ -194,7 +194,7 @@ class SmtpServerTest {
     @Test
     void heloWithoutNameLenient() throws Exception {
         Inbox inbox = new Inbox();
-        try (SmtpServer server = local().heloPolicy(HeloPolicy.ALLOW_MISSING_NAME).messageHandler(inbox).build().start();
+        try (SmtpServer server = local().helloNamePolicy(HelloNamePolicy.ALLOW_MISSING_NAME).messageHandler(inbox).build().start();
              RawClient c = new RawClient(server.port())) {
             c.reply();
             assertThat(c.command("HELO")).isEqualTo(250);

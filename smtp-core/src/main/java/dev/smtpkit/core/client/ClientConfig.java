@@ -17,7 +17,7 @@ import java.util.Objects;
  *                      ({@link #DEFAULT_LIMITS}: {@link Limits#DEFAULTS} but reply lines up to
  *                      {@link #DEFAULT_MAX_REPLY_LINE})
  * @param mode          SMTP or LMTP ({@link ProtocolMode#SMTP}; RFC 2033)
- * @param hello         EHLO with HELO fallback, or HELO only ({@link HelloPolicy#EHLO_THEN_HELO})
+ * @param hello         EHLO with HELO fallback, or HELO only ({@link HelloCommand#EHLO_THEN_HELO})
  * @param pipelining    whether to pipeline MAIL, RCPT and DATA when offered
  *                      ({@link ExtensionUse#WHEN_OFFERED}; RFC 2920)
  * @param chunking      whether to send content with BDAT when CHUNKING is offered
@@ -32,7 +32,7 @@ public record ClientConfig(
         String heloName,
         Limits limits,
         ProtocolMode mode,
-        HelloPolicy hello,
+        HelloCommand hello,
         ExtensionUse pipelining,
         ExtensionUse chunking,
         int bdatChunkSize,
@@ -87,7 +87,7 @@ public record ClientConfig(
         private String heloName;
         private Limits limits = DEFAULT_LIMITS;
         private ProtocolMode mode = ProtocolMode.SMTP;
-        private HelloPolicy hello = HelloPolicy.EHLO_THEN_HELO;
+        private HelloCommand hello = HelloCommand.EHLO_THEN_HELO;
         private ExtensionUse pipelining = ExtensionUse.WHEN_OFFERED;
         private ExtensionUse chunking = ExtensionUse.WHEN_OFFERED;
         private int bdatChunkSize = DEFAULT_BDAT_CHUNK_SIZE;
@@ -111,7 +111,7 @@ public record ClientConfig(
         public Builder heloName(String heloName) { this.heloName = heloName; return this; }
         public Builder limits(Limits limits) { this.limits = limits; return this; }
         public Builder mode(ProtocolMode mode) { this.mode = mode; return this; }
-        public Builder hello(HelloPolicy hello) { this.hello = hello; return this; }
+        public Builder hello(HelloCommand hello) { this.hello = hello; return this; }
         public Builder pipelining(ExtensionUse use) { this.pipelining = use; return this; }
         public Builder chunking(ExtensionUse use) { this.chunking = use; return this; }
         public Builder bdatChunkSize(int octets) { this.bdatChunkSize = octets; return this; }

@@ -795,7 +795,7 @@ public final class ClientSession {
         String name = config.heloName();
         if (lmtp) {
             command(new Command.Lhlo(name), Awaiting.LHLO, 0);
-        } else if (config.hello() == HelloPolicy.HELO_ONLY) {
+        } else if (config.hello() == HelloCommand.HELO_ONLY) {
             command(new Command.Helo(name), Awaiting.HELO, 0);
         } else {
             command(new Command.Ehlo(name), Awaiting.EHLO, 0);

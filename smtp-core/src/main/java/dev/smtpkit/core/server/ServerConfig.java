@@ -17,7 +17,7 @@ import java.util.Set;
  * @param hostname        the name in the greeting, the EHLO reply and 221 (RFC 5321 §4.1.1.1)
  * @param limits          sizes and counts ({@link Limits#DEFAULTS})
  * @param parseMode       how strictly commands are read ({@link ParseMode#STRICT})
- * @param heloPolicy      HELO/EHLO without a name ({@link HeloPolicy#REQUIRE_NAME})
+ * @param helloNamePolicy      HELO/EHLO without a name ({@link HelloNamePolicy#REQUIRE_NAME})
  * @param bareLineEnding  bare CR or LF in data ({@link BareLineEndingPolicy#REJECT})
  * @param longLines       data lines over {@link Limits#maxTextLine()} ({@link LongLinePolicy#ACCEPT})
  * @param extensions      the extensions advertised in EHLO
@@ -36,7 +36,7 @@ public record ServerConfig(
         String hostname,
         Limits limits,
         ParseMode parseMode,
-        HeloPolicy heloPolicy,
+        HelloNamePolicy helloNamePolicy,
         BareLineEndingPolicy bareLineEnding,
         LongLinePolicy longLines,
         Set<ServerExtension> extensions,
@@ -63,7 +63,7 @@ public record ServerConfig(
         }
         Objects.requireNonNull(limits, "limits");
         Objects.requireNonNull(parseMode, "parseMode");
-        Objects.requireNonNull(heloPolicy, "heloPolicy");
+        Objects.requireNonNull(helloNamePolicy, "helloNamePolicy");
         Objects.requireNonNull(bareLineEnding, "bareLineEnding");
         Objects.requireNonNull(longLines, "longLines");
         extensions = extensions.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(extensions));
@@ -100,7 +100,7 @@ public record ServerConfig(
         private String hostname = "localhost";
         private Limits limits = Limits.DEFAULTS;
         private ParseMode parseMode = ParseMode.STRICT;
-        private HeloPolicy heloPolicy = HeloPolicy.REQUIRE_NAME;
+        private HelloNamePolicy helloNamePolicy = HelloNamePolicy.REQUIRE_NAME;
         private BareLineEndingPolicy bareLineEnding = BareLineEndingPolicy.REJECT;
         private LongLinePolicy longLines = LongLinePolicy.ACCEPT;
         private Set<ServerExtension> extensions = DEFAULT_EXTENSIONS;
@@ -119,7 +119,7 @@ public record ServerConfig(
             hostname = c.hostname;
             limits = c.limits;
             parseMode = c.parseMode;
-            heloPolicy = c.heloPolicy;
+            helloNamePolicy = c.helloNamePolicy;
             bareLineEnding = c.bareLineEnding;
             longLines = c.longLines;
             extensions = c.extensions;
@@ -135,7 +135,7 @@ public record ServerConfig(
         public Builder hostname(String hostname) { this.hostname = hostname; return this; }
         public Builder limits(Limits limits) { this.limits = limits; return this; }
         public Builder parseMode(ParseMode parseMode) { this.parseMode = parseMode; return this; }
-        public Builder heloPolicy(HeloPolicy heloPolicy) { this.heloPolicy = heloPolicy; return this; }
+        public Builder helloNamePolicy(HelloNamePolicy helloNamePolicy) { this.helloNamePolicy = helloNamePolicy; return this; }
         public Builder bareLineEnding(BareLineEndingPolicy policy) { this.bareLineEnding = policy; return this; }
         public Builder longLines(LongLinePolicy policy) { this.longLines = policy; return this; }
         public Builder extensions(Set<ServerExtension> extensions) { this.extensions = Objects.requireNonNull(extensions, "extensions"); return this; }
@@ -160,7 +160,7 @@ public record ServerConfig(
         }
 
         public ServerConfig build() {
-            return new ServerConfig(hostname, limits, parseMode, heloPolicy, bareLineEnding, longLines, extensions,
+            return new ServerConfig(hostname, limits, parseMode, helloNamePolicy, bareLineEnding, longLines, extensions,
                     tlsPolicy, authMechanisms, authPolicy, plaintextAuth, maxAuthFailures, mode, decideData);
         }
     }

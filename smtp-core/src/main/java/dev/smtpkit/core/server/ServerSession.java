@@ -826,7 +826,7 @@ public final class ServerSession {
 
     private ParseMode parseModeFor(Verb verb) {
         boolean hello = verb == Verb.HELO || verb == Verb.EHLO || verb == Verb.LHLO;
-        if (hello && config.heloPolicy() == HeloPolicy.ALLOW_MISSING_NAME) {
+        if (hello && config.helloNamePolicy() == HelloNamePolicy.ALLOW_MISSING_NAME) {
             return ParseMode.LENIENT;
         }
         return config.parseMode();
@@ -843,7 +843,7 @@ public final class ServerSession {
     }
 
     private void hello(String domain, boolean isExtended) {
-        if (domain.isEmpty() && config.heloPolicy() == HeloPolicy.REQUIRE_NAME) {
+        if (domain.isEmpty() && config.helloNamePolicy() == HelloNamePolicy.REQUIRE_NAME) {
             error(isExtended ? Replies.EHLO_REQUIRES_DOMAIN : Replies.HELO_REQUIRES_DOMAIN);
             return;
         }

@@ -18,7 +18,7 @@ class ClientConfigTest {
         assertThat(c.limits()).isEqualTo(ClientConfig.DEFAULT_LIMITS);
         assertThat(c.limits().maxReplyLine()).isEqualTo(8192);
         assertThat(c.mode()).isEqualTo(ProtocolMode.SMTP);
-        assertThat(c.hello()).isEqualTo(HelloPolicy.EHLO_THEN_HELO);
+        assertThat(c.hello()).isEqualTo(HelloCommand.EHLO_THEN_HELO);
         assertThat(c.pipelining()).isEqualTo(ExtensionUse.WHEN_OFFERED);
         assertThat(c.chunking()).isEqualTo(ExtensionUse.WHEN_OFFERED);
         assertThat(c.bdatChunkSize()).isEqualTo(ClientConfig.DEFAULT_BDAT_CHUNK_SIZE);
@@ -27,7 +27,7 @@ class ClientConfigTest {
 
     @Test
     void toBuilderKeepsEverySetting() {
-        ClientConfig c = ClientConfig.builder("[192.0.2.1]").mode(ProtocolMode.LMTP).hello(HelloPolicy.HELO_ONLY)
+        ClientConfig c = ClientConfig.builder("[192.0.2.1]").mode(ProtocolMode.LMTP).hello(HelloCommand.HELO_ONLY)
                 .pipelining(ExtensionUse.NEVER).chunking(ExtensionUse.NEVER).bdatChunkSize(10)
                 .lineEndings(LineEndingNormalization.REJECT).limits(Limits.builder().maxReplyLines(5).build()).build();
         assertThat(c.toBuilder().build()).isEqualTo(c);

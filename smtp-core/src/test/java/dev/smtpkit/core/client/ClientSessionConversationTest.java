@@ -58,7 +58,7 @@ class ClientSessionConversationTest {
         String hello = clientLines.get(0);
         String[] words = hello.split(" ");
         ClientConfig config = ClientConfig.builder(words[1])
-                .hello(words[0].equals("HELO") ? HelloPolicy.HELO_ONLY : HelloPolicy.EHLO_THEN_HELO)
+                .hello(words[0].equals("HELO") ? HelloCommand.HELO_ONLY : HelloCommand.EHLO_THEN_HELO)
                 .pipelining(firstMailIsPipelined(c) ? ExtensionUse.WHEN_OFFERED : ExtensionUse.NEVER)
                 .build();
         List<Transaction> transactions = transactions(clientLines);

@@ -144,7 +144,7 @@ class ClientSessionTest {
 
     @Test
     void heloOnlyPolicy() {
-        ClientDriver d = new ClientDriver(CONFIG.toBuilder().hello(HelloPolicy.HELO_ONLY).build()).server(GREETING);
+        ClientDriver d = new ClientDriver(CONFIG.toBuilder().hello(HelloCommand.HELO_ONLY).build()).server(GREETING);
         assertThat(d.writes).containsExactly("HELO relay.example.com\r\n");
         d.server("250 mx.example.org\n");
         assertThat(d.session.extensions()).isEqualTo(Extensions.NONE);

@@ -57,7 +57,7 @@ class ServerSessionFuzzTest {
                 .parseMode(input.option(1) ? ParseMode.LENIENT : ParseMode.STRICT)
                 .longLines(input.option(2) ? LongLinePolicy.REJECT : LongLinePolicy.ACCEPT)
                 .mode(input.option(4) ? ProtocolMode.LMTP : ProtocolMode.SMTP)
-                .heloPolicy(input.option(5) ? HeloPolicy.ALLOW_MISSING_NAME : HeloPolicy.REQUIRE_NAME);
+                .helloNamePolicy(input.option(5) ? HelloNamePolicy.ALLOW_MISSING_NAME : HelloNamePolicy.REQUIRE_NAME);
         if (input.option(3)) {
             b.limits(Limits.builder().maxMessageSize(64).maxRecipients(2).maxTextLine(20).maxBadCommands(5).build());
         }

@@ -76,7 +76,7 @@ class ServerSessionTest {
 
     @Test
     void heloWithoutNameLenient() {
-        Driver d = new Driver(CONFIG.toBuilder().heloPolicy(HeloPolicy.ALLOW_MISSING_NAME).build())
+        Driver d = new Driver(CONFIG.toBuilder().helloNamePolicy(HelloNamePolicy.ALLOW_MISSING_NAME).build())
                 .send("HELO\r\nEHLO\r\n");
         assertThat(d.codes()).containsExactly(220, 250, 250);
         assertThat(d.eventsOf(ServerEvent.Hello.class)).extracting(ServerEvent.Hello::domain).containsExactly("", "");

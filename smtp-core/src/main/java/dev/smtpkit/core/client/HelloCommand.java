@@ -1,10 +1,11 @@
 package dev.smtpkit.core.client;
 
 /**
- * How a {@link ClientSession} in SMTP mode introduces itself (RFC 5321 §3.2, §4.1.1.1). In LMTP
- * mode it always says LHLO (RFC 2033 §4.1).
+ * Which command a {@link ClientSession} in SMTP mode introduces itself with (RFC 5321 §3.2,
+ * §4.1.1.1). In LMTP mode it always says LHLO (RFC 2033 §4.1). Not to be confused with the
+ * server's {@link dev.smtpkit.core.server.HelloNamePolicy}, which is about a name missing from it.
  */
-public enum HelloPolicy {
+public enum HelloCommand {
     /**
      * EHLO, and HELO when EHLO gets a 5xx (the server does not know EHLO, RFC 5321 §3.2); the
      * default. Only EHLO makes service extensions available.
