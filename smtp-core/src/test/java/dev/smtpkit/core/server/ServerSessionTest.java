@@ -611,4 +611,33 @@ class ServerSessionTest {
         assertThat(s.nextEvent()).isEqualTo(new ServerEvent.Closed(CloseReason.END_OF_INPUT));
         assertThat(s.state()).isEqualTo(ServerState.CLOSED);
     }
+
+    @Test
+    @DisplayName("Content is handed on whole and in order while the content buffer grows from 2 KiB to 32 KiB, for DATA and BDAT, in any split")
+    void contentSurvivesTheGrowingBuffer() {
+        StringBuilder body = new StringBuilder();
+        java.util.Random random = new java.util.Random(7);
+        while (body.length() < 150_000) {
+            body.append("line ").append(random.nextInt()).append(" ").append("x".repeat(random.nextInt(200))).append("\r\n");
+        }
+        String content = body.toString();
+        String envelope = "EHLO c.example\r\nMAIL FROM:<a@c.example>\r\nRCPT TO:<b@mx.example.org>\r\n";
+        String data = envelope + "DATA\r\n" + content + ".\r\n";
+        String bdat = envelope + "BDAT " + content.length() + " LAST\r\n" + content;
+        for (String conversation : List.of(data, bdat)) {
+            for (int round = 0; round < 5; round++) {
+                Driver d = new Driver(ServerConfig.builder().hostname("mx.example.org").build());
+                int at = 0;
+                while (at < conversation.length()) {
+                    int next = Math.min(conversation.length(), at + 1 + random.nextInt(70_000));
+                    d.send(conversation.substring(at, next));
+                    at = next;
+                }
+                assertThat(d.messages).hasSize(1);
+                assertThat(new String(d.messages.get(0), StandardCharsets.UTF_8)).isEqualTo(content);
+                assertThat(d.eventsOf(ServerEvent.MessageData.class))
+                        .allSatisfy(m -> assertThat(m.content().remaining()).isBetween(1, 32 * 1024));
+            }
+        }
+    }
 }
