@@ -8,6 +8,7 @@ import dev.smtpkit.core.Reply;
 import dev.smtpkit.core.SmtpRejectException;
 import dev.smtpkit.core.SmtpSyntaxException;
 import dev.smtpkit.core.Timeout;
+import dev.smtpkit.core.server.CloseReason;
 import dev.smtpkit.core.server.ServerEvent;
 import dev.smtpkit.core.server.ServerSession;
 import dev.smtpkit.core.server.ServerState;
@@ -548,6 +549,8 @@ final class SessionDriver implements Driver {
                 waitUntil = 0;
                 if (broken) {
                     link.close();
+                } else if (closed.reason() == CloseReason.QUIT && session.bufferedInput() == 0) {
+                    link.finishAfterQuit();
                 } else {
                     link.finish();
                 }

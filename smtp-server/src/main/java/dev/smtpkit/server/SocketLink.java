@@ -266,6 +266,26 @@ final class SocketLink implements Link, SessionDriver.Pull, Runnable {
     }
 
     /**
+     * Closes at once when nothing came after the QUIT: the 221 and then the FIN go out in order,
+     * and an empty input gives the kernel no reason to reset. Lingering would read until the
+     * client's end, and a client that ends with a reset, as smtp-source does, costs a
+     * SocketException a connection there.
+     */
+    @Override
+    public void finishAfterQuit() {
+        try {
+            if (!tls && in.available() == 0) {
+                close();
+                return;
+            }
+        } catch (IOException e) {
+            close();
+            return;
+        }
+        finish();
+    }
+
+    /**
      * Reads what the client still sends for a moment (each read may wait {@link #LINGER_NANOS}),
      * so that the kernel does not reset the connection over our last reply.
      */

@@ -65,6 +65,15 @@ public interface Link {
     void finish();
 
     /**
+     * {@link #finish()} after a QUIT with nothing sent after it: the client waits only for the
+     * 221 and the end, so nothing is left in the input whose arrival would make the kernel reset
+     * the connection, and a transport may close at once instead of lingering.
+     */
+    default void finishAfterQuit() {
+        finish();
+    }
+
+    /**
      * The server's watchdog looks in, every tenth of a second to a second: a transport that left
      * a long wait for input to it (a read without a timeout) ends the wait here once its
      * deadline has passed. Called on the watchdog's thread; must not block.
