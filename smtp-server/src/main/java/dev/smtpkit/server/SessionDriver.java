@@ -108,6 +108,8 @@ final class SessionDriver implements Driver {
     /** The client this connection is counted against in the per-client limit, once it is. */
     private volatile InetAddress countedClient;
     private volatile boolean finished;
+    /** {@link Connection#drop()} or a forced close: not another octet is written. */
+    private volatile boolean dropped;
 
     /** The deadline of the call under way, which the watchdog checks. */
     private final CallDeadline callDeadline = new CallDeadline();
@@ -613,7 +615,7 @@ final class SessionDriver implements Driver {
         // A reply answers a command: the next one has the whole command timeout again.
         deadlines.replied();
         byte[] bytes = session.takeOutput();
-        if (broken) {
+        if (broken || dropped) {
             return;
         }
         try {
@@ -1199,6 +1201,10 @@ final class SessionDriver implements Driver {
      * writes fail, so no reply follows.
      */
     void forceClose() {
+        // Before the close: on Netty it is a task for the event loop, and a handler that drops
+        // the connection and returns has its answer queued right behind it (Connection.drop
+        // promises that no reply follows).
+        dropped = true;
         link.close();
     }
 

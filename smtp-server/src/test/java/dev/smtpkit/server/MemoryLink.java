@@ -216,9 +216,20 @@ final class MemoryLink implements Link {
     public void shutdownInput() {
     }
 
+    /**
+     * When set, {@link #close()} only counts the request and the link stays writable, as a Netty
+     * channel closed from another thread is until its loop gets to it: what the driver writes
+     * after asking for a close shows.
+     */
+    boolean closeLater;
+    int closeRequests;
+
     @Override
     public void close() {
-        closed = true;
+        closeRequests++;
+        if (!closeLater) {
+            closed = true;
+        }
     }
 
     @Override

@@ -275,6 +275,32 @@ class SessionDriverTest {
     }
 
     @Test
+    @DisplayName("Connection.drop() in a handler: the decision's reply is never written, even where the transport closes later (Netty)")
+    void dropFromAHandlerWritesNothingMore() {
+        AtomicReference<Connection> opened = new AtomicReference<>();
+        SessionHandler dropping = new SessionHandler() {
+            @Override
+            public void mail(ReversePath sender, Parameters parameters) {
+                opened.get().drop();
+            }
+
+            @Override
+            public void message(Envelope envelope, InputStream content) {
+            }
+        };
+        MemoryLink link = MemoryLink.open(SmtpServer.builder().hostname("mx.test").handler(connection -> {
+            opened.set(connection);
+            return dropping;
+        }));
+        link.closeLater = true;
+        link.settle();
+        link.output();
+        link.send("EHLO client.test\r\nMAIL FROM:<a@example.com>\r\n").settle();
+        assertThat(link.closeRequests).isEqualTo(1);
+        assertThat(link.output()).as("the EHLO reply only").startsWith("250-mx.test").doesNotContain("2.1.0");
+    }
+
+    @Test
     @DisplayName("SessionHandler.data: the 354 waits for the handler, called on the executor; a refusal keeps the transaction for another DATA")
     void dataIsAskedBeforeTheGoAhead() {
         List<String> asked = Collections.synchronizedList(new ArrayList<>());
