@@ -41,7 +41,6 @@ final class SocketLink implements Link, SessionDriver.Pull, Runnable {
     private static final int LARGEST_READ_BUFFER = 16 * 1024;
     /** Reading while no deadline is set (not expected): a bounded wait rather than a spin. */
     private static final int IDLE_READ_MILLIS = 1000;
-
     /** How long a closing connection reads what the client still sends, so the kernel does not reset it over our last reply. */
     private static final long LINGER_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
     private static final int LINGER_OCTETS = 64 * 1024;
