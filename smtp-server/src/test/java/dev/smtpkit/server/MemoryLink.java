@@ -15,7 +15,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -37,7 +40,19 @@ final class MemoryLink implements Link {
     final Queue<Runnable> loop = new ConcurrentLinkedQueue<>();
     /** Application calls the driver gave its executor, each run on a thread of its own by {@link #settle()}. */
     final Queue<Runnable> calls = new ConcurrentLinkedQueue<>();
-    private final List<Thread> callThreads = new ArrayList<>();
+    private final List<Thread> callThreads = new CopyOnWriteArrayList<>();
+    /**
+     * Runs the calls, a thread each, reusing the threads of calls that returned: a test of a
+     * thousand sessions would otherwise spend its time starting threads.
+     */
+    private final ExecutorService callPool = Executors.newCachedThreadPool(task -> {
+        Thread t = new Thread(task, "test-call");
+        t.setDaemon(true);
+        callThreads.add(t);
+        return t;
+    });
+    /** Calls handed to the pool whose thread has not yet taken them (and may still look idle). */
+    private final AtomicInteger callsStarting = new AtomicInteger();
     final List<String> tlsStarts = new ArrayList<>();
     boolean paused;
     int pauses;
@@ -192,13 +207,18 @@ final class MemoryLink implements Link {
     MemoryLink settle() {
         while (true) {
             for (Runnable c = calls.poll(); c != null; c = calls.poll()) {
-                Thread t = new Thread(c, "test-call");
-                callThreads.add(t);
-                t.start();
+                Runnable call = c;
+                callsStarting.incrementAndGet();
+                callPool.execute(() -> {
+                    callsStarting.decrementAndGet();
+                    call.run();
+                });
             }
             long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
-            while (callThreads.stream().anyMatch(MemoryLink::working) && System.nanoTime() < deadline) {
-                Thread.onSpinWait();
+            while ((callsStarting.get() > 0 || callThreads.stream().anyMatch(MemoryLink::working))
+                    && System.nanoTime() < deadline) {
+                // Yield, not spin: on a machine of two busy cores the calls waited for need the CPU.
+                Thread.yield();
             }
             callThreads.removeIf(t -> !t.isAlive());
             if (loop.isEmpty() && calls.isEmpty()) {
@@ -218,7 +238,7 @@ final class MemoryLink implements Link {
             if (System.nanoTime() > deadline) {
                 throw new AssertionError("not done within 10 s");
             }
-            Thread.onSpinWait();
+            Thread.yield();
         }
         return this;
     }
