@@ -19,7 +19,10 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
-/** SMTP AUTH (RFC 4954) on the socket transport: mechanisms, policies, failures and the transcript. */
+/**
+ * SMTP AUTH (RFC 4954): mechanisms, policies, failures and the transcript, in the server's
+ * connection driver ({@link MemoryLink}); AUTH after STARTTLS on each socket transport.
+ */
 class AuthTest {
 
     static final String USER = "alice";
@@ -58,20 +61,18 @@ class AuthTest {
     }
 
     private static SmtpServer.Builder plaintextAuth() {
-        return SmtpServerTest.local().authenticator(USERS).plaintextAuth(PlaintextAuth.ALLOWED);
+        return MemoryLink.server().authenticator(USERS).plaintextAuth(PlaintextAuth.ALLOWED);
     }
 
     @Test
     @DisplayName("RFC 4954 §4, §6: PLAIN succeeds with 235 2.7.0, the handler sees the identity and MAIL's AUTH= parameter")
-    void plainSucceeds() throws Exception {
+    void plainSucceeds() {
         List<Seen> seen = new CopyOnWriteArrayList<>();
-        try (SmtpServer server = plaintextAuth().handler(recording(seen)).build().start();
-             RawClient c = new RawClient(server.port())) {
-            c.reply();
-            assertThat(c.ask("EHLO client.test")).contains("AUTH PLAIN LOGIN");
-            assertThat(c.ask("AUTH PLAIN " + plain(USER, PASSWORD))).startsWith("235 2.7.0");
-            assertThat(c.ask("MAIL FROM:<alice@example.com> AUTH=<>")).startsWith("250");
-        }
+        MemoryLink c = MemoryLink.open(plaintextAuth().handler(recording(seen)));
+        c.reply();
+        assertThat(c.ask("EHLO client.test")).contains("AUTH PLAIN LOGIN");
+        assertThat(c.ask("AUTH PLAIN " + plain(USER, PASSWORD))).startsWith("235 2.7.0");
+        assertThat(c.ask("MAIL FROM:<alice@example.com> AUTH=<>")).startsWith("250");
         assertThat(seen).singleElement().satisfies(s -> {
             assertThat(s.identity()).contains(USER);
             assertThat(s.parameters().auth()).isPresent();
@@ -80,30 +81,27 @@ class AuthTest {
 
     @Test
     @DisplayName("RFC 4954 §4: LOGIN takes the name and password in two 334 steps")
-    void loginSucceeds() throws Exception {
-        try (SmtpServer server = plaintextAuth().messageHandler(new Inbox()).build().start();
-             RawClient c = new RawClient(server.port())) {
-            c.reply();
-            c.ask("EHLO client.test");
-            assertThat(c.ask("AUTH LOGIN")).startsWith("334 VXNlcm5hbWU6");
-            assertThat(c.ask(b64(USER))).startsWith("334 UGFzc3dvcmQ6");
-            assertThat(c.ask(b64(PASSWORD))).startsWith("235 2.7.0");
-        }
+    void loginSucceeds() {
+        MemoryLink c = MemoryLink.open(plaintextAuth().messageHandler(new Inbox()));
+        c.reply();
+        c.ask("EHLO client.test");
+        assertThat(c.ask("AUTH LOGIN")).startsWith("334 VXNlcm5hbWU6");
+        assertThat(c.ask(b64(USER))).startsWith("334 UGFzc3dvcmQ6");
+        assertThat(c.ask(b64(PASSWORD))).startsWith("235 2.7.0");
     }
 
     @Test
     @DisplayName("RFC 4954 §6: wrong credentials get 535 5.7.8; after maxAuthFailures the server says 421 and closes")
-    void failuresThenClose() throws Exception {
-        try (SmtpServer server = plaintextAuth().maxAuthFailures(2).messageHandler(new Inbox()).build().start();
-             RawClient c = new RawClient(server.port())) {
-            c.reply();
-            c.ask("EHLO client.test");
-            assertThat(c.ask("AUTH PLAIN " + plain(USER, "wrong"))).startsWith("535 5.7.8");
-            c.send("AUTH PLAIN " + plain(USER, "wrong again") + "\r\n");
-            assertThat(c.reply()).startsWith("535 5.7.8");
-            assertThat(c.reply()).startsWith("421 4.7.0");
-            assertThat(c.atEnd()).isTrue();
-        }
+    void failuresThenClose() {
+        MemoryLink c = MemoryLink.open(plaintextAuth().maxAuthFailures(2).messageHandler(new Inbox()));
+        c.reply();
+        c.ask("EHLO client.test");
+        assertThat(c.ask("AUTH PLAIN " + plain(USER, "wrong"))).startsWith("535 5.7.8");
+        c.send("AUTH PLAIN " + plain(USER, "wrong again") + "\r\n");
+        assertThat(c.reply()).startsWith("535 5.7.8");
+        assertThat(c.reply()).startsWith("421 4.7.0");
+        assertThat(c.reply()).as("closed after the 421").isEmpty();
+        assertThat(c.finished).isTrue();
     }
 
     @Test
@@ -125,69 +123,61 @@ class AuthTest {
 
     @Test
     @DisplayName("RFC 4954 §6: under AuthPolicy.REQUIRED, MAIL before AUTH gets 530 5.7.0")
-    void required() throws Exception {
-        try (SmtpServer server = plaintextAuth().authPolicy(AuthPolicy.REQUIRED).messageHandler(new Inbox()).build().start();
-             RawClient c = new RawClient(server.port())) {
-            c.reply();
-            c.ask("EHLO client.test");
-            assertThat(c.ask("MAIL FROM:<a@example.com>")).startsWith("530 5.7.0");
-            assertThat(c.ask("AUTH PLAIN " + plain(USER, PASSWORD))).startsWith("235");
-            assertThat(c.ask("MAIL FROM:<a@example.com>")).startsWith("250");
-        }
+    void required() {
+        MemoryLink c = MemoryLink.open(plaintextAuth().authPolicy(AuthPolicy.REQUIRED).messageHandler(new Inbox()));
+        c.reply();
+        c.ask("EHLO client.test");
+        assertThat(c.ask("MAIL FROM:<a@example.com>")).startsWith("530 5.7.0");
+        assertThat(c.ask("AUTH PLAIN " + plain(USER, PASSWORD))).startsWith("235");
+        assertThat(c.ask("MAIL FROM:<a@example.com>")).startsWith("250");
     }
 
     @Test
     @DisplayName("RFC 2195: CRAM-MD5 when enabled, with a fresh challenge")
     void cramMd5() throws Exception {
-        try (SmtpServer server = plaintextAuth().authMechanisms(SaslMechanism.CRAM_MD5).messageHandler(new Inbox()).build().start();
-             RawClient c = new RawClient(server.port())) {
-            c.reply();
-            assertThat(c.ask("EHLO client.test")).contains("AUTH CRAM-MD5");
-            String challenge = new String(Base64.getDecoder().decode(c.ask("AUTH CRAM-MD5").substring(4).strip()),
-                    StandardCharsets.UTF_8);
-            assertThat(challenge).startsWith("<").endsWith("@mx.test>");
-            javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacMD5");
-            mac.init(new javax.crypto.spec.SecretKeySpec(PASSWORD.getBytes(StandardCharsets.UTF_8), "HmacMD5"));
-            String digest = java.util.HexFormat.of().formatHex(mac.doFinal(challenge.getBytes(StandardCharsets.UTF_8)));
-            assertThat(c.ask(b64(USER + " " + digest))).startsWith("235");
-        }
+        MemoryLink c = MemoryLink.open(plaintextAuth().authMechanisms(SaslMechanism.CRAM_MD5).messageHandler(new Inbox()));
+        c.reply();
+        assertThat(c.ask("EHLO client.test")).contains("AUTH CRAM-MD5");
+        String challenge = new String(Base64.getDecoder().decode(c.ask("AUTH CRAM-MD5").substring(4).strip()),
+                StandardCharsets.UTF_8);
+        assertThat(challenge).startsWith("<").endsWith("@mx.test>");
+        javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacMD5");
+        mac.init(new javax.crypto.spec.SecretKeySpec(PASSWORD.getBytes(StandardCharsets.UTF_8), "HmacMD5"));
+        String digest = java.util.HexFormat.of().formatHex(mac.doFinal(challenge.getBytes(StandardCharsets.UTF_8)));
+        assertThat(c.ask(b64(USER + " " + digest))).startsWith("235");
     }
 
     @Test
     @DisplayName("RFC 4954 §6: an authenticator that fails is answered 454 4.7.0, and the session goes on")
-    void authenticatorFails() throws Exception {
+    void authenticatorFails() {
         Authenticator broken = c -> {
             throw new IllegalStateException("user store down");
         };
-        try (SmtpServer server = SmtpServerTest.local().authenticator(broken).plaintextAuth(PlaintextAuth.ALLOWED)
-                .messageHandler(new Inbox()).build().start();
-             RawClient c = new RawClient(server.port())) {
-            c.reply();
-            c.ask("EHLO client.test");
-            assertThat(c.ask("AUTH PLAIN " + plain(USER, PASSWORD))).startsWith("454 4.7.0");
-            assertThat(c.ask("NOOP")).startsWith("250");
-        }
+        MemoryLink c = MemoryLink.open(MemoryLink.server().authenticator(broken).plaintextAuth(PlaintextAuth.ALLOWED)
+                .messageHandler(new Inbox()));
+        c.reply();
+        c.ask("EHLO client.test");
+        assertThat(c.ask("AUTH PLAIN " + plain(USER, PASSWORD))).startsWith("454 4.7.0");
+        assertThat(c.ask("NOOP")).startsWith("250");
     }
 
     @Test
     @DisplayName("issue 17: no credential reaches the transcript with a tab, several spaces or a leading space around AUTH")
-    void transcriptHasNoSecretsWhateverTheWhitespace() throws Exception {
+    void transcriptHasNoSecretsWhateverTheWhitespace() {
         CapturingLogger log = new CapturingLogger();
         List<String> secrets = new ArrayList<>();
-        try (SmtpServer server = plaintextAuth().authMechanisms(SaslMechanism.PLAIN, SaslMechanism.LOGIN)
-                .transcriptLog(log).messageHandler(new Inbox()).build().start();
-             RawClient c = new RawClient(server.port())) {
-            c.reply();
-            c.ask("EHLO client.test");
-            int n = 0;
-            for (String form : List.of("AUTH\tPLAIN %s", "AUTH  PLAIN  %s", " AUTH PLAIN %s", "auth plain %s",
-                    "AUTH PLAIN\t%s", "\tAUTH\t\tPLAIN %s")) {
-                String secret = plain(USER, "wrong-" + PASSWORD + n++);
-                secrets.add(secret);
-                c.ask(String.format(form, secret));
-            }
-            assertThat(c.ask("QUIT")).startsWith("221");
+        MemoryLink c = MemoryLink.open(plaintextAuth().authMechanisms(SaslMechanism.PLAIN, SaslMechanism.LOGIN)
+                .transcriptLog(log).messageHandler(new Inbox()));
+        c.reply();
+        c.ask("EHLO client.test");
+        int n = 0;
+        for (String form : List.of("AUTH\tPLAIN %s", "AUTH  PLAIN  %s", " AUTH PLAIN %s", "auth plain %s",
+                "AUTH PLAIN\t%s", "\tAUTH\t\tPLAIN %s")) {
+            String secret = plain(USER, "wrong-" + PASSWORD + n++);
+            secrets.add(secret);
+            c.ask(String.format(form, secret));
         }
+        assertThat(c.ask("QUIT")).startsWith("221");
         String text = log.text();
         assertThat(text).contains("<redacted>");
         for (String secret : secrets) {
@@ -198,19 +188,17 @@ class AuthTest {
 
     @Test
     @DisplayName("issue 17: CR, LF, ESC and NUL from the client are escaped in the transcript, so it cannot forge a line")
-    void transcriptEscapesControlCharacters() throws Exception {
+    void transcriptEscapesControlCharacters() {
         CapturingLogger log = new CapturingLogger();
-        try (SmtpServer server = SmtpServerTest.local().transcriptLog(log).messageHandler(new Inbox()).build().start();
-             RawClient c = new RawClient(server.port())) {
-            c.reply();
-            c.ask("NOOP a\rb\u001b[2J\u0000\u007f");
-            c.send("HELO x\nINFO forged line\r\nQUIT\r\n");
-            String reply = c.reply();
-            while (!reply.isEmpty() && !reply.startsWith("221")) {
-                reply = c.reply();
-            }
-            assertThat(reply).startsWith("221");
+        MemoryLink c = MemoryLink.open(MemoryLink.server().transcriptLog(log).messageHandler(new Inbox()));
+        c.reply();
+        c.ask("NOOP a\rb\u001b[2J\u0000\u007f");
+        c.send("HELO x\nINFO forged line\r\nQUIT\r\n");
+        String reply = c.reply();
+        while (!reply.isEmpty() && !reply.startsWith("221")) {
+            reply = c.reply();
         }
+        assertThat(reply).startsWith("221");
         String text = log.text();
         assertThat(text).contains("C: NOOP a\\rb\\x1B[2J\\x00\\x7F").doesNotContain("\r", "\u001b", "\u0000", "\u007f");
         assertThat(text.lines()).noneMatch(l -> l.startsWith("INFO forged"));
@@ -219,20 +207,18 @@ class AuthTest {
 
     @Test
     @DisplayName("RFC 4954 §4: neither the password nor its base64 ever reaches the wire transcript")
-    void transcriptHasNoSecrets() throws Exception {
+    void transcriptHasNoSecrets() {
         CapturingLogger log = new CapturingLogger();
-        try (SmtpServer server = plaintextAuth().authMechanisms(SaslMechanism.PLAIN, SaslMechanism.LOGIN)
-                .transcriptLog(log).messageHandler(new Inbox()).build().start();
-             RawClient c = new RawClient(server.port())) {
-            c.reply();
-            c.ask("EHLO client.test");
-            c.ask("AUTH PLAIN " + plain(USER, "wrong-" + PASSWORD));
-            c.ask("AUTH LOGIN " + b64(USER));
-            c.ask(b64(PASSWORD + "-wrong"));
-            c.ask("AUTH PLAIN");
-            c.ask(plain(USER, PASSWORD));
-            assertThat(c.ask("QUIT")).startsWith("221");
-        }
+        MemoryLink c = MemoryLink.open(plaintextAuth().authMechanisms(SaslMechanism.PLAIN, SaslMechanism.LOGIN)
+                .transcriptLog(log).messageHandler(new Inbox()));
+        c.reply();
+        c.ask("EHLO client.test");
+        c.ask("AUTH PLAIN " + plain(USER, "wrong-" + PASSWORD));
+        c.ask("AUTH LOGIN " + b64(USER));
+        c.ask(b64(PASSWORD + "-wrong"));
+        c.ask("AUTH PLAIN");
+        c.ask(plain(USER, PASSWORD));
+        assertThat(c.ask("QUIT")).startsWith("221");
         String text = log.text();
         assertThat(text).contains("C: AUTH PLAIN <redacted>", "C: <redacted>", "S: 235 2.7.0", "S: 535 5.7.8");
         for (String secret : List.of(PASSWORD, b64(PASSWORD), b64(PASSWORD + "-wrong"), plain(USER, PASSWORD),

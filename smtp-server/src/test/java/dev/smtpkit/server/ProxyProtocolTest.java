@@ -9,7 +9,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -18,7 +17,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** The PROXY protocol (HAProxy's proxy-protocol.txt) in front of the socket transport. */
+/**
+ * The PROXY protocol (HAProxy's proxy-protocol.txt): headers, good and bad, in the server's
+ * connection driver ({@link MemoryLink}, whose peer is 127.0.0.1); on each socket transport, the
+ * per-client limit on the address a header names and the header in front of implicit TLS.
+ */
 class ProxyProtocolTest {
 
     private static final byte[] V2_SIGNATURE = {0x0d, 0x0a, 0x0d, 0x0a, 0x00, 0x0d, 0x0a, 0x51, 0x55, 0x49, 0x54, 0x0a};
@@ -69,15 +72,13 @@ class ProxyProtocolTest {
 
     @Test
     @DisplayName("proxy-protocol.txt §2.1: a version 1 header names the client the handler sees; SMTP in the same write is kept")
-    void version1() throws Exception {
+    void version1() {
         List<Seen> seen = new CopyOnWriteArrayList<>();
-        try (SmtpServer server = SmtpServerTest.local().proxyProtocol(LOOPBACK).handler(recording(seen)).build().start();
-             RawClient c = new RawClient(server.port())) {
-            c.send(concat(v1("198.51.100.7", 40000), "EHLO client.test\r\nMAIL FROM:<a@example.com>\r\n"));
-            assertThat(c.reply()).startsWith("220 mx.test");
-            assertThat(c.reply()).startsWith("250-mx.test");
-            assertThat(c.reply()).startsWith("250");
-        }
+        MemoryLink c = MemoryLink.open(MemoryLink.server().proxyProtocol(LOOPBACK).handler(recording(seen)));
+        c.send(concat(v1("198.51.100.7", 40000), "EHLO client.test\r\nMAIL FROM:<a@example.com>\r\n"));
+        assertThat(c.reply()).startsWith("220 mx.test");
+        assertThat(c.reply()).startsWith("250-mx.test");
+        assertThat(c.reply()).startsWith("250");
         assertThat(seen).singleElement().satisfies(s -> {
             assertThat(s.remote()).isEqualTo(new InetSocketAddress("198.51.100.7", 40000));
             assertThat(s.proxy()).hasValueSatisfying(p -> assertThat(p.getAddress().isLoopbackAddress()).isTrue());
@@ -89,30 +90,26 @@ class ProxyProtocolTest {
     void version2() throws Exception {
         List<Seen> seen = new CopyOnWriteArrayList<>();
         byte[] source = java.net.InetAddress.getByName("2001:db8::42").getAddress();
-        try (SmtpServer server = SmtpServerTest.local().proxyProtocol(LOOPBACK).handler(recording(seen)).build().start();
-             RawClient c = new RawClient(server.port())) {
-            c.send(v2Tcp6(source, 50001));
-            assertThat(c.reply()).startsWith("220");
-            c.ask("EHLO client.test");
-            assertThat(c.ask("MAIL FROM:<a@example.com>")).startsWith("250");
-        }
+        MemoryLink c = MemoryLink.open(MemoryLink.server().proxyProtocol(LOOPBACK).handler(recording(seen)));
+        c.send(v2Tcp6(source, 50001));
+        assertThat(c.reply()).startsWith("220");
+        c.ask("EHLO client.test");
+        assertThat(c.ask("MAIL FROM:<a@example.com>")).startsWith("250");
         assertThat(seen.get(0).remote()).isEqualTo(new InetSocketAddress("2001:db8::42", 50001));
     }
 
     @Test
     @DisplayName("proxy-protocol.txt §2.2: LOCAL (a health check) keeps the peer's own address")
-    void version2Local() throws Exception {
+    void version2Local() {
         List<Seen> seen = new CopyOnWriteArrayList<>();
         ByteArrayOutputStream local = new ByteArrayOutputStream();
         local.writeBytes(V2_SIGNATURE);
         local.writeBytes(new byte[] {0x20, 0x00, 0x00, 0x00});
-        try (SmtpServer server = SmtpServerTest.local().proxyProtocol(LOOPBACK).handler(recording(seen)).build().start();
-             RawClient c = new RawClient(server.port())) {
-            c.send(local.toByteArray());
-            assertThat(c.reply()).startsWith("220");
-            c.ask("EHLO client.test");
-            c.ask("MAIL FROM:<a@example.com>");
-        }
+        MemoryLink c = MemoryLink.open(MemoryLink.server().proxyProtocol(LOOPBACK).handler(recording(seen)));
+        c.send(local.toByteArray());
+        assertThat(c.reply()).startsWith("220");
+        c.ask("EHLO client.test");
+        c.ask("MAIL FROM:<a@example.com>");
         assertThat(seen.get(0).remote().getAddress().isLoopbackAddress()).isTrue();
         assertThat(seen.get(0).proxy()).isEmpty();
     }
@@ -121,35 +118,28 @@ class ProxyProtocolTest {
     @ValueSource(strings = {"EHLO client.test\r\n", "PROXY TCP4 1.2.3 192.0.2.1 1 25\r\n", "PROXY UDP4 x\r\n",
             "PROXY TCP4 198.51.100.7 192.0.2.1 65536 25\r\n", "PROXY TCP4 198.51.100.7 192.0.2.1 1 25\n", "\r\n\r\n\0\r\nQUIT\n\u0031\u0011\u0000\u000c"})
     @DisplayName("proxy-protocol.txt §2: a malformed header closes the connection without a reply")
-    void malformed(String header) throws Exception {
-        try (SmtpServer server = SmtpServerTest.local().proxyProtocol(LOOPBACK).messageHandler(new Inbox()).build().start();
-             RawClient c = new RawClient(server.port())) {
-            c.send(header.getBytes(StandardCharsets.ISO_8859_1));
-            assertThat(c.reply()).isEmpty();
-        }
+    void malformed(String header) {
+        MemoryLink c = MemoryLink.open(MemoryLink.server().proxyProtocol(LOOPBACK).messageHandler(new Inbox()));
+        c.send(header.getBytes(StandardCharsets.ISO_8859_1));
+        assertThat(c.reply()).isEmpty();
     }
 
     @Test
     @DisplayName("proxy-protocol.txt §2: a header cut short by the end of input closes without a reply")
-    void truncated() throws Exception {
-        try (SmtpServer server = SmtpServerTest.local().proxyProtocol(LOOPBACK).messageHandler(new Inbox()).build().start();
-             RawClient c = new RawClient(server.port())) {
-            c.send("PROXY TCP4 198.51.100.7");
-            c.socket.shutdownOutput();
-            assertThat(c.reply()).isEmpty();
-        }
+    void truncated() {
+        MemoryLink c = MemoryLink.open(MemoryLink.server().proxyProtocol(LOOPBACK).messageHandler(new Inbox()));
+        c.send("PROXY TCP4 198.51.100.7").endInput();
+        assertThat(c.reply()).isEmpty();
     }
 
     @Test
     @DisplayName("a peer outside the trusted networks is closed without a reply, header or not")
-    void untrustedPeer() throws Exception {
+    void untrustedPeer() {
         Inbox inbox = new Inbox();
-        try (SmtpServer server = SmtpServerTest.local().proxyProtocol(TrustedNetworks.parse("10.0.0.0/8"))
-                .messageHandler(inbox).build().start();
-             RawClient c = new RawClient(server.port())) {
-            c.send(v1("198.51.100.7", 40000));
-            assertThat(c.reply()).isEmpty();
-        }
+        MemoryLink c = MemoryLink.open(MemoryLink.server().proxyProtocol(TrustedNetworks.parse("10.0.0.0/8"))
+                .messageHandler(inbox));
+        c.send(v1("198.51.100.7", 40000));
+        assertThat(c.reply()).isEmpty();
     }
 
     @Test
@@ -191,11 +181,9 @@ class ProxyProtocolTest {
 
     @Test
     @DisplayName("without proxyProtocol a PROXY line is just an unknown command")
-    void offByDefault() throws Exception {
-        try (SmtpServer server = SmtpServerTest.local().messageHandler(new Inbox()).build().start();
-             RawClient c = new RawClient(server.port(), Duration.ofSeconds(5))) {
-            assertThat(c.reply()).startsWith("220");
-            assertThat(c.ask("PROXY TCP4 198.51.100.7 192.0.2.1 40000 25")).startsWith("500");
-        }
+    void offByDefault() {
+        MemoryLink c = MemoryLink.open(MemoryLink.server().messageHandler(new Inbox()));
+        assertThat(c.reply()).startsWith("220");
+        assertThat(c.ask("PROXY TCP4 198.51.100.7 192.0.2.1 40000 25")).startsWith("500");
     }
 }

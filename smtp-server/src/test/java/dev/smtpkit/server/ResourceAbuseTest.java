@@ -25,6 +25,11 @@ import org.junit.jupiter.api.Test;
  * runs in this JVM, so what it holds is reachable and counted), what the server read, or a count.
  * The CI sizes are set so the whole class runs in seconds; the system properties named in each
  * test (and in SECURITY.md) give the full sizes on demand.
+ *
+ * <p>Where the bound is the driver's alone (recipients, junk commands, hostile octets, the
+ * in-memory budget) the test runs on {@link MemoryLink}; where a transport could break it (what
+ * it buffers or reads, timers while octets trickle, writes that block, accepting and shedding),
+ * on each socket transport.
  */
 class ResourceAbuseTest {
 
@@ -167,46 +172,39 @@ class ResourceAbuseTest {
                 }
             };
         };
-        try (SmtpServer server = SmtpServerTest.local().handler(factory).build().start();
-             HostileClient c = new HostileClient(server.port())) {
-            c.code();
-            c.command("EHLO client.test");
-            assertThat(c.command("MAIL FROM:<a@example.com>")).isEqualTo(250);
-            CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> {
-                try {
-                    StringBuilder batch = new StringBuilder();
-                    for (int i = 0; i < count; i++) {
-                        batch.append("RCPT TO:<r").append(i).append("@example.org>\r\n");
-                        if (batch.length() > 32 * 1024) {
-                            c.send(batch.toString());
-                            batch.setLength(0);
-                        }
-                    }
-                    c.send(batch.toString());
-                } catch (IOException e) {
-                    throw new java.io.UncheckedIOException(e);
-                }
-            });
-            int max = server.config().limits().maxRecipients();
-            int accepted = 0;
-            int tooMany = 0;
-            for (int i = 0; i < count; i++) {
-                String r = c.reply();
-                if (r.startsWith("250")) {
-                    accepted++;
-                } else {
-                    assertThat(r).as("reply %d", i).startsWith("452 4.5.3");
-                    tooMany++;
-                }
+        SmtpServer server = MemoryLink.server().handler(factory).build();
+        MemoryLink c = MemoryLink.open(server);
+        c.code();
+        c.command("EHLO client.test");
+        assertThat(c.command("MAIL FROM:<a@example.com>")).isEqualTo(250);
+        StringBuilder batch = new StringBuilder();
+        for (int i = 0; i < count; i++) {
+            batch.append("RCPT TO:<r").append(i).append("@example.org>\r\n");
+            if (batch.length() > 32 * 1024) {
+                // As a transport does, no more input while the driver holds it back.
+                c.send(batch.toString()).settleUntil(() -> !c.paused);
+                batch.setLength(0);
             }
-            writer.get(WAIT.toSeconds(), TimeUnit.SECONDS);
-            assertThat(accepted).isEqualTo(max);
-            assertThat(tooMany).isEqualTo(count - max);
-            assertThat(rcptCalls.get()).as("the handler is asked only within the limit").isEqualTo(max);
-            assertThat(c.command("DATA")).isEqualTo(354);
-            assertThat(c.ask("x\r\n.")).startsWith("250");
-            assertThat(inbox.take(WAIT).envelope().recipients()).hasSize(max);
         }
+        c.send(batch.toString());
+        int max = server.config().limits().maxRecipients();
+        int accepted = 0;
+        int tooMany = 0;
+        for (int i = 0; i < count; i++) {
+            String r = c.reply();
+            if (r.startsWith("250")) {
+                accepted++;
+            } else {
+                assertThat(r).as("reply %d", i).startsWith("452 4.5.3");
+                tooMany++;
+            }
+        }
+        assertThat(accepted).isEqualTo(max);
+        assertThat(tooMany).isEqualTo(count - max);
+        assertThat(rcptCalls.get()).as("the handler is asked only within the limit").isEqualTo(max);
+        assertThat(c.command("DATA")).isEqualTo(354);
+        assertThat(c.ask("x\r\n.")).startsWith("250");
+        assertThat(inbox.take(WAIT).envelope().recipients()).hasSize(max);
     }
 
     @Test
@@ -217,23 +215,21 @@ class ResourceAbuseTest {
                 "MAIL FROM:<\u00e9@example.com>", "MAIL FROM:<a@example.com> SIZE=1\u0000", "RCPT TO:<\u00c3\u00a9@example.org>",
                 "DATA\u0000", "QUIT\u0000", "RSET \u00ff");
         Inbox inbox = new Inbox();
-        try (SmtpServer server = SmtpServerTest.local().messageHandler(inbox).build().start();
-             HostileClient c = new HostileClient(server.port())) {
-            c.code();
-            assertThat(c.command("EHLO client.test")).isEqualTo(250);
-            List<String> replies = new ArrayList<>();
-            for (String line : hostile) {
-                String reply = c.ask(line);
-                replies.add(reply);
-                assertThat(reply).as("reply to %s", line.chars().mapToObj(Integer::toHexString).toList()).matches("(500|501|503|553|555) .*\r\n");
-                assertThat(c.command("NOOP")).isEqualTo(250);
-            }
-            assertThat(c.command("MAIL FROM:<a@example.com>")).isEqualTo(250);
-            assertThat(c.command("RCPT TO:<b@example.org>")).isEqualTo(250);
-            assertThat(c.command("DATA")).isEqualTo(354);
-            assertThat(c.ask("still fine\r\n.")).startsWith("250");
-            assertThat(inbox.take(WAIT).envelope().sender().toString()).isEqualTo("<a@example.com>");
+        MemoryLink c = MemoryLink.open(MemoryLink.server().messageHandler(inbox));
+        c.code();
+        assertThat(c.command("EHLO client.test")).isEqualTo(250);
+        List<String> replies = new ArrayList<>();
+        for (String line : hostile) {
+            String reply = c.ask(line);
+            replies.add(reply);
+            assertThat(reply).as("reply to %s", line.chars().mapToObj(Integer::toHexString).toList()).matches("(500|501|503|553|555) .*\r\n");
+            assertThat(c.command("NOOP")).isEqualTo(250);
         }
+        assertThat(c.command("MAIL FROM:<a@example.com>")).isEqualTo(250);
+        assertThat(c.command("RCPT TO:<b@example.org>")).isEqualTo(250);
+        assertThat(c.command("DATA")).isEqualTo(354);
+        assertThat(c.ask("still fine\r\n.")).startsWith("250");
+        assertThat(inbox.take(WAIT).envelope().sender().toString()).isEqualTo("<a@example.com>");
     }
 
     @Test
@@ -260,27 +256,21 @@ class ResourceAbuseTest {
     @Test
     @DisplayName("Limits.maxJunkCommands: a pipelined flood of NOOP, RSET, VRFY and HELP ends in 421 4.7.0 and close after the junk and bad-command limits")
     void junkCommandFloodIsClosed() throws Exception {
-        try (SmtpServer server = SmtpServerTest.local().maxJunkCommands(100).maxBadCommands(20).messageHandler(new Inbox())
-                .build().start();
-             HostileClient c = new HostileClient(server.port())) {
-            c.code();
-            assertThat(c.command("EHLO client.test")).isEqualTo(250);
-            String[] junk = {"NOOP", "RSET", "VRFY postmaster", "HELP"};
-            StringBuilder flood = new StringBuilder();
-            for (int i = 0; i < 500; i++) {
-                flood.append(junk[i % junk.length]).append("\r\n");
-            }
-            try {
-                c.send(flood.toString());
-            } catch (IOException e) {
-                // The server may close before the whole flood is written: that is the point.
-            }
-            List<String> replies = c.repliesUntilEnd(1_000);
-            // 100 free, 20 more each answered and counted as bad, then 421 and close.
-            assertThat(replies).hasSize(121);
-            assertThat(replies.subList(0, 120)).allSatisfy(r -> assertThat(r).matches("(250|252|214)[ -](?s).*"));
-            assertThat(replies.get(120)).startsWith("421 4.7.0");
+        MemoryLink c = MemoryLink.open(MemoryLink.server().maxJunkCommands(100).maxBadCommands(20).messageHandler(new Inbox()));
+        c.code();
+        assertThat(c.command("EHLO client.test")).isEqualTo(250);
+        String[] junk = {"NOOP", "RSET", "VRFY postmaster", "HELP"};
+        StringBuilder flood = new StringBuilder();
+        for (int i = 0; i < 500; i++) {
+            flood.append(junk[i % junk.length]).append("\r\n");
         }
+        c.send(flood.toString());
+        List<String> replies = c.repliesUntilEnd(1_000);
+        // 100 free, 20 more each answered and counted as bad, then 421 and close.
+        assertThat(replies).hasSize(121);
+        assertThat(replies.subList(0, 120)).allSatisfy(r -> assertThat(r).matches("(250|252|214)[ -](?s).*"));
+        assertThat(replies.get(120)).startsWith("421 4.7.0");
+        assertThat(c.finished).isTrue();
     }
 
     @Test
@@ -396,26 +386,22 @@ class ResourceAbuseTest {
                 release.await();
             }
         };
-        try (SmtpServer server = SmtpServerTest.local().maxMessageBytesInMemory(1_000_000).maxMessageSize(2 * MB)
-                .messageHandler(handler).build().start();
-             HostileClient first = new HostileClient(server.port());
-             HostileClient second = new HostileClient(server.port())) {
-            for (HostileClient c : List.of(first, second)) {
-                c.code();
-                c.openData();
-            }
-            first.send(body + ".\r\n");
-            assertThat(holding.await(WAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
-            assertThat(second.ask(body + ".")).startsWith("452 4.3.1");
-            release.countDown();
-            assertThat(first.reply()).startsWith("250");
-            // The budget is free again: the refused message is taken when sent again.
-            second.command("MAIL FROM:<a@example.com>");
-            second.command("RCPT TO:<b@example.org>");
-            assertThat(second.command("DATA")).isEqualTo(354);
-            assertThat(second.ask(body + ".")).startsWith("250");
-            assertThat(delivered).containsExactly(body.length(), body.length());
-        }
+        // Two connections of one server, which has the one budget.
+        SmtpServer server = MemoryLink.server().maxMessageBytesInMemory(1_000_000).maxMessageSize(2 * MB)
+                .messageHandler(handler).build();
+        MemoryLink first = MemoryLink.open(server).openData();
+        MemoryLink second = MemoryLink.open(server).openData();
+        first.send(body + ".\r\n").settle();
+        assertThat(holding.await(WAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+        assertThat(second.ask(body + ".")).startsWith("452 4.3.1");
+        release.countDown();
+        assertThat(first.reply()).startsWith("250");
+        // The budget is free again: the refused message is taken when sent again.
+        second.command("MAIL FROM:<a@example.com>");
+        second.command("RCPT TO:<b@example.org>");
+        assertThat(second.command("DATA")).isEqualTo(354);
+        assertThat(second.ask(body + ".")).startsWith("250");
+        assertThat(delivered).containsExactly(body.length(), body.length());
     }
 
     @Test

@@ -11,7 +11,6 @@ import dev.smtpkit.core.Parameters;
 import dev.smtpkit.core.Replies;
 import dev.smtpkit.core.ReversePath;
 import dev.smtpkit.core.SmtpRejectException;
-import dev.smtpkit.core.server.HelloNamePolicy;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.ConnectException;
@@ -30,6 +29,12 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
+/**
+ * The server as an application starts it, over real sockets on each transport ({@link SuiteTransport}):
+ * a delivery end to end with its metrics, streaming, connections dropped or timed out, the
+ * connection limits, close(), and the builder. What a session decides on its own, and the calls
+ * it makes to the application, are in {@link SessionHandlerTest}, on {@link MemoryLink}.
+ */
 class SmtpServerTest {
 
     static final Duration WAIT = Duration.ofSeconds(10);
@@ -115,98 +120,6 @@ class SmtpServerTest {
     }
 
     @Test
-    @DisplayName("RFC 2920: pipelined commands are answered, in order, together")
-    void pipelining() throws Exception {
-        Inbox inbox = new Inbox();
-        try (SmtpServer server = local().messageHandler(inbox).build().start();
-             RawClient c = new RawClient(server.port())) {
-            c.reply();
-            c.send("EHLO client.test\r\nMAIL FROM:<a@example.com>\r\nRCPT TO:<b@example.org>\r\n"
-                    + "RCPT TO:<c@example.org>\r\nDATA\r\n");
-            assertThat(List.of(c.code(), c.code(), c.code(), c.code(), c.code())).containsExactly(250, 250, 250, 250, 354);
-            c.send("x\r\n.\r\nQUIT\r\n");
-            assertThat(List.of(c.code(), c.code())).containsExactly(250, 221);
-            assertThat(inbox.take(WAIT).envelope().forwardPaths()).hasSize(2);
-        }
-    }
-
-    @Test
-    @DisplayName("RFC 821 aborted transaction: the handler refuses a recipient, the client resets, nothing is delivered")
-    void abortedTransaction() throws Exception {
-        Recorder recorder = new Recorder();
-        try (SmtpServer server = local().handler(conn -> recorder).build().start();
-             RawClient c = new RawClient(server.port())) {
-            c.reply();
-            assertThat(c.command("HELO client.test")).isEqualTo(250);
-            assertThat(c.command("MAIL FROM:<a@example.com>")).isEqualTo(250);
-            assertThat(c.command("RCPT TO:<b@example.org>")).isEqualTo(250);
-            assertThat(c.ask("RCPT TO:<nobody@example.org>")).startsWith("550 5.1.1");
-            assertThat(c.command("RSET")).isEqualTo(250);
-            assertThat(c.command("QUIT")).isEqualTo(221);
-            await().atMost(WAIT).until(() -> recorder.calls.contains("close"));
-            assertThat(recorder.delivered).isEmpty();
-            assertThat(recorder.calls).containsExactly("mail <a@example.com>", "rcpt <b@example.org>",
-                    "rcpt <nobody@example.org>", "reset", "close");
-        }
-    }
-
-    @Test
-    @DisplayName("RFC 5321 §4.1.1.5: RSET is 250 in every state, clears the transaction, keeps the connection")
-    void rsetInEveryState() throws Exception {
-        Recorder recorder = new Recorder();
-        try (SmtpServer server = local().handler(conn -> recorder).build().start();
-             RawClient c = new RawClient(server.port())) {
-            c.reply();
-            assertThat(c.command("RSET")).as("before HELO").isEqualTo(250);
-            assertThat(c.command("EHLO client.test")).isEqualTo(250);
-            assertThat(c.command("RSET")).as("after EHLO").isEqualTo(250);
-            assertThat(c.command("MAIL FROM:<a@example.com>")).isEqualTo(250);
-            assertThat(c.command("RSET")).as("after MAIL").isEqualTo(250);
-            assertThat(c.command("RCPT TO:<b@example.org>")).as("RCPT after RSET is out of order").isEqualTo(503);
-            assertThat(c.command("MAIL FROM:<a@example.com>")).isEqualTo(250);
-            assertThat(c.command("RCPT TO:<b@example.org>")).isEqualTo(250);
-            assertThat(c.command("RSET")).as("after RCPT").isEqualTo(250);
-            assertThat(c.command("MAIL FROM:<a@example.com>")).isEqualTo(250);
-            assertThat(c.command("RCPT TO:<b@example.org>")).isEqualTo(250);
-            assertThat(c.command("DATA")).isEqualTo(354);
-            c.send("one line\r\n.\r\n");
-            assertThat(c.code()).isEqualTo(250);
-            assertThat(c.command("RSET")).as("after a message").isEqualTo(250);
-            assertThat(c.command("QUIT")).isEqualTo(221);
-            await().atMost(WAIT).until(() -> recorder.calls.contains("close"));
-            assertThat(recorder.delivered).hasSize(1);
-            assertThat(recorder.calls.stream().filter("reset"::equals)).hasSize(2);
-        }
-    }
-
-    @Test
-    @DisplayName("RFC 5321 §4.1.1.1: HELO without a name is 501 under the strict policy and the session stays usable")
-    void heloWithoutNameStrict() throws Exception {
-        try (SmtpServer server = local().messageHandler(new Inbox()).build().start();
-             RawClient c = new RawClient(server.port())) {
-            c.reply();
-            assertThat(c.ask("HELO")).startsWith("501 5.5.4");
-            assertThat(c.command("HELO printer.test")).isEqualTo(250);
-            assertThat(c.command("MAIL FROM:<p@example.com>")).isEqualTo(250);
-        }
-    }
-
-    @Test
-    void heloWithoutNameLenient() throws Exception {
-        Inbox inbox = new Inbox();
-        try (SmtpServer server = local().helloNamePolicy(HelloNamePolicy.ALLOW_MISSING_NAME).messageHandler(inbox).build().start();
-             RawClient c = new RawClient(server.port())) {
-            c.reply();
-            assertThat(c.command("HELO")).isEqualTo(250);
-            assertThat(c.command("MAIL FROM:<p@example.com>")).isEqualTo(250);
-            assertThat(c.command("RCPT TO:<q@example.com>")).isEqualTo(250);
-            assertThat(c.command("DATA")).isEqualTo(354);
-            assertThat(c.command("scan\r\n.")).isEqualTo(250);
-            assertThat(inbox.take(WAIT).connection().helloName()).isEmpty();
-        }
-    }
-
-    @Test
     @DisplayName("RFC 5321 §3.8: a connection dropped mid-DATA delivers nothing, and the handler's stream throws")
     void droppedMidData() throws Exception {
         Recorder recorder = new Recorder();
@@ -226,82 +139,6 @@ class SmtpServerTest {
             assertThat(recorder.calls).contains("reset");
             await().atMost(WAIT).until(() -> server.metrics().messagesAborted() == 1);
             assertThat(server.metrics().messagesAccepted()).isZero();
-        }
-    }
-
-    @Test
-    @DisplayName("A client that resets twice, waits, then sends properly gets its message delivered")
-    void rsetTwiceThenWaitThenSend() throws Exception {
-        Inbox inbox = new Inbox();
-        try (SmtpServer server = local().messageHandler(inbox).build().start();
-             RawClient c = new RawClient(server.port())) {
-            c.reply();
-            assertThat(c.command("EHLO client.test")).isEqualTo(250);
-            assertThat(c.command("RSET")).isEqualTo(250);
-            assertThat(c.command("RSET")).isEqualTo(250);
-            Thread.sleep(300); // the pause is the field case itself, not synchronisation
-            assertThat(c.command("MAIL FROM:<a@example.com>")).isEqualTo(250);
-            assertThat(c.command("RCPT TO:<b@example.org>")).isEqualTo(250);
-            assertThat(c.command("DATA")).isEqualTo(354);
-            assertThat(c.command("after the wait\r\n.")).isEqualTo(250);
-            assertThat(inbox.take(WAIT).text()).isEqualTo("after the wait\r\n");
-        }
-    }
-
-    @Test
-    @DisplayName("A handler that throws gets its client 451 4.3.0, and the session stays usable")
-    void handlerThrows() throws Exception {
-        Inbox inbox = new Inbox();
-        AtomicLong calls = new AtomicLong();
-        MessageHandler flaky = m -> {
-            if (calls.incrementAndGet() == 1) {
-                throw new IllegalStateException("the disk is full (test)");
-            }
-            inbox.message(m);
-        };
-        try (SmtpServer server = local().messageHandler(flaky).build().start();
-             RawClient c = new RawClient(server.port())) {
-            c.reply();
-            c.command("EHLO client.test");
-            for (int i = 0; i < 2; i++) {
-                assertThat(c.command("MAIL FROM:<a@example.com>")).isEqualTo(250);
-                assertThat(c.command("RCPT TO:<b@example.org>")).isEqualTo(250);
-                assertThat(c.command("DATA")).isEqualTo(354);
-                c.send("try " + i + "\r\n.\r\n");
-                assertThat(c.reply()).startsWith(i == 0 ? "451 4.3.0" : "250 2.0.0");
-            }
-            assertThat(inbox.take(WAIT).text()).isEqualTo("try 1\r\n");
-            assertThat(server.metrics().messagesRefused()).isEqualTo(1);
-        }
-    }
-
-    @Test
-    @DisplayName("A handler's SmtpRejectException is the client's reply, for MAIL and for the message")
-    void handlerRejects() throws Exception {
-        SessionHandler handler = new SessionHandler() {
-            @Override
-            public void mail(ReversePath sender, Parameters parameters) {
-                if (sender.isNull()) {
-                    throw new SmtpRejectException(Replies.MAILBOX_UNAVAILABLE);
-                }
-            }
-
-            @Override
-            public void message(Envelope envelope, InputStream content) throws IOException {
-                content.readAllBytes();
-                throw new SmtpRejectException(Replies.INSUFFICIENT_STORAGE);
-            }
-        };
-        try (SmtpServer server = local().handler(conn -> handler).build().start();
-             RawClient c = new RawClient(server.port())) {
-            c.reply();
-            c.command("EHLO client.test");
-            assertThat(c.ask("MAIL FROM:<>")).startsWith("450 4.2.1");
-            assertThat(c.command("MAIL FROM:<a@example.com>")).isEqualTo(250);
-            assertThat(c.command("RCPT TO:<b@example.org>")).isEqualTo(250);
-            assertThat(c.command("DATA")).isEqualTo(354);
-            assertThat(c.ask("x\r\n.")).startsWith("452 4.3.1");
-            assertThat(c.command("NOOP")).isEqualTo(250);
         }
     }
 
@@ -336,27 +173,6 @@ class SmtpServerTest {
             }
             assertThat(c.command(".")).isEqualTo(250);
             assertThat(total.get()).isEqualTo((20_000L + head) * line.length);
-        }
-    }
-
-    @Test
-    @DisplayName("RFC 1870: a message over maxMessageSize is 552, its stream throws, the session goes on")
-    void messageTooBig() throws Exception {
-        Recorder recorder = new Recorder();
-        try (SmtpServer server = local().maxMessageSize(1000).handler(conn -> recorder).build().start();
-             RawClient c = new RawClient(server.port())) {
-            c.reply();
-            String ehlo = c.ask("EHLO client.test");
-            assertThat(ehlo).containsPattern("250[- ]SIZE 1000\r\n");
-            c.command("MAIL FROM:<a@example.com>");
-            c.command("RCPT TO:<b@example.org>");
-            assertThat(c.command("DATA")).isEqualTo(354);
-            c.send(("y".repeat(100) + "\r\n").repeat(20));
-            assertThat(c.ask(".")).startsWith("552 5.3.4");
-            assertThat(c.command("NOOP")).isEqualTo(250);
-            assertThat(recorder.delivered).isEmpty();
-            assertThat(recorder.streamFailure.get()).isInstanceOf(IncompleteMessageException.class);
-            await().atMost(WAIT).until(() -> server.metrics().messagesRefused() == 1);
         }
     }
 
@@ -487,64 +303,6 @@ class SmtpServerTest {
     }
 
     @Test
-    void factoryRefusesConnection() throws Exception {
-        try (SmtpServer server = local().handler(conn -> {
-                    throw new SmtpRejectException(dev.smtpkit.core.Reply.of(554, "no service for " + conn.remoteAddress().getAddress().getHostAddress()));
-                }).build().start();
-             RawClient c = new RawClient(server.port())) {
-            assertThat(c.reply()).startsWith("554 no service for 127.0.0.1");
-            assertThat(c.command("EHLO client.test")).isEqualTo(503);
-            assertThat(c.command("QUIT")).isEqualTo(221);
-        }
-    }
-
-    @Test
-    @DisplayName("The transcript listener sees every command and reply in order, with its connection, and AUTH-free")
-    void transcriptListener() throws Exception {
-        List<String> lines = Collections.synchronizedList(new ArrayList<>());
-        AtomicReference<Connection> seen = new AtomicReference<>();
-        TranscriptListener listener = new TranscriptListener() {
-            @Override
-            public void received(Connection connection, String line) {
-                seen.set(connection);
-                lines.add("C: " + line);
-            }
-
-            @Override
-            public void sent(Connection connection, dev.smtpkit.core.Reply reply) {
-                lines.add("S: " + reply.code());
-            }
-        };
-        try (SmtpServer server = local().messageHandler(new Inbox()).transcriptListener(listener).build().start();
-             RawClient c = new RawClient(server.port())) {
-            c.reply();
-            c.command("HELO client.test");
-            c.command("NOOP");
-            c.command("QUIT");
-            assertThat(c.atEnd()).isTrue();
-            assertThat(lines).containsExactly("S: 220", "C: HELO client.test", "S: 250", "C: NOOP", "S: 250",
-                    "C: QUIT", "S: 221");
-            assertThat(seen.get().helloName()).isEqualTo("client.test");
-        }
-    }
-
-    @Test
-    @DisplayName("A listener that throws is logged and ignored: the session goes on")
-    void failingTranscriptListener() throws Exception {
-        TranscriptListener listener = new TranscriptListener() {
-            @Override
-            public void received(Connection connection, String line) {
-                throw new IllegalStateException("listener bug");
-            }
-        };
-        try (SmtpServer server = local().messageHandler(new Inbox()).transcriptListener(listener).build().start();
-             RawClient c = new RawClient(server.port())) {
-            c.reply();
-            assertThat(c.command("HELO client.test")).isEqualTo(250);
-        }
-    }
-
-    @Test
     @DisplayName("Connection.drop() in a handler closes the connection without the reply; the transaction is abandoned")
     void dropFromHandler() throws Exception {
         List<String> calls = Collections.synchronizedList(new ArrayList<>());
@@ -595,36 +353,6 @@ class SmtpServerTest {
         assertThatThrownBy(server::port).isInstanceOf(IllegalStateException.class);
         server.close();
         assertThatThrownBy(server::start).isInstanceOf(IllegalStateException.class);
-    }
-
-    @Test
-    @DisplayName("RFC 5321 §4.1.1.1: SessionHandler.hello() may refuse a client's name; the session stays usable for another try")
-    void helloCanBeRefused() throws Exception {
-        List<String> names = new java.util.concurrent.CopyOnWriteArrayList<>();
-        SessionHandler.Factory factory = connection -> new SessionHandler() {
-            @Override
-            public void hello(String name) {
-                names.add(name);
-                if (name.endsWith(".blocked.test")) {
-                    throw new dev.smtpkit.core.SmtpRejectException(
-                            dev.smtpkit.core.Reply.of(550, dev.smtpkit.core.EnhancedStatus.of(5, 7, 1), "Not you"));
-                }
-            }
-
-            @Override
-            public void message(dev.smtpkit.core.Envelope envelope, java.io.InputStream content) throws java.io.IOException {
-                content.readAllBytes();
-            }
-        };
-        try (SmtpServer server = local().handler(factory).build().start();
-             HostileClient c = new HostileClient(server.port())) {
-            assertThat(c.code()).isEqualTo(220);
-            assertThat(c.ask("EHLO spam.blocked.test")).startsWith("550 5.7.1 Not you");
-            assertThat(c.command("MAIL FROM:<a@example.com>")).as("no greeting accepted yet").isEqualTo(503);
-            assertThat(c.ask("EHLO fine.test")).startsWith("250-mx.test");
-            assertThat(c.command("MAIL FROM:<a@example.com>")).isEqualTo(250);
-            assertThat(names).containsExactly("spam.blocked.test", "fine.test");
-        }
     }
 
     @Test

@@ -14,7 +14,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
-/** Postfix's XCLIENT (XCLIENT_README) on the socket transport. */
+/** Postfix's XCLIENT (XCLIENT_README) in the server's connection driver ({@link MemoryLink}). */
 class XclientServerTest {
 
     /** What the handler saw at MAIL. */
@@ -38,24 +38,22 @@ class XclientServerTest {
 
     @Test
     @DisplayName("XCLIENT_README: a trusted client sees XCLIENT in EHLO; XCLIENT gets a new 220 and sets what the handler sees")
-    void trusted() throws Exception {
+    void trusted() {
         List<Seen> seen = new CopyOnWriteArrayList<>();
-        try (SmtpServer server = SmtpServerTest.local().xclient(TrustedNetworks.parse("127.0.0.0/8"))
-                .handler(recording(seen)).build().start();
-             RawClient c = new RawClient(server.port())) {
-            c.reply();
-            assertThat(c.ask("EHLO filter.test")).contains("XCLIENT NAME ADDR PORT PROTO HELO LOGIN DESTADDR DESTPORT");
-            assertThat(c.ask("XCLIENT NAME=client.example ADDR=198.51.100.7 PORT=4000 HELO=client.example"))
-                    .startsWith("220 mx.test");
-            assertThat(c.ask("MAIL FROM:<a@example.com>")).startsWith("503");
-            // Before the next EHLO the handler sees XCLIENT's HELO; then the client's own.
-            c.ask("HELO client.example");
-            assertThat(c.ask("MAIL FROM:<a@example.com>")).startsWith("250");
-            c.ask("RSET");
-            assertThat(c.ask("XCLIENT ADDR=IPV6:2001:db8::7 HELO=other.example")).startsWith("220");
-            assertThat(c.ask("EHLO again.example")).startsWith("250");
-            assertThat(c.ask("MAIL FROM:<a@example.com>")).startsWith("250");
-        }
+        MemoryLink c = MemoryLink.open(MemoryLink.server().xclient(TrustedNetworks.parse("127.0.0.0/8"))
+                .handler(recording(seen)));
+        c.reply();
+        assertThat(c.ask("EHLO filter.test")).contains("XCLIENT NAME ADDR PORT PROTO HELO LOGIN DESTADDR DESTPORT");
+        assertThat(c.ask("XCLIENT NAME=client.example ADDR=198.51.100.7 PORT=4000 HELO=client.example"))
+                .startsWith("220 mx.test");
+        assertThat(c.ask("MAIL FROM:<a@example.com>")).startsWith("503");
+        // Before the next EHLO the handler sees XCLIENT's HELO; then the client's own.
+        c.ask("HELO client.example");
+        assertThat(c.ask("MAIL FROM:<a@example.com>")).startsWith("250");
+        c.ask("RSET");
+        assertThat(c.ask("XCLIENT ADDR=IPV6:2001:db8::7 HELO=other.example")).startsWith("220");
+        assertThat(c.ask("EHLO again.example")).startsWith("250");
+        assertThat(c.ask("MAIL FROM:<a@example.com>")).startsWith("250");
         assertThat(seen).hasSize(2);
         assertThat(seen.get(0).remote()).isEqualTo(new InetSocketAddress("198.51.100.7", 4000));
         assertThat(seen.get(0).helo()).isEqualTo("client.example");
@@ -67,28 +65,24 @@ class XclientServerTest {
 
     @Test
     @DisplayName("XCLIENT_README: bad attributes get 501 5.5.4 and change nothing")
-    void badAttributes() throws Exception {
-        try (SmtpServer server = SmtpServerTest.local().xclient(TrustedNetworks.parse("127.0.0.0/8"))
-                .messageHandler(new Inbox()).build().start();
-             RawClient c = new RawClient(server.port())) {
-            c.reply();
-            c.ask("EHLO filter.test");
-            assertThat(c.ask("XCLIENT COLOUR=blue")).startsWith("501 5.5.4");
-            assertThat(c.ask("XCLIENT ADDR=not-an-address")).startsWith("501 5.5.4");
-            assertThat(c.ask("MAIL FROM:<a@example.com>")).startsWith("250");
-            assertThat(c.ask("XCLIENT ADDR=198.51.100.7")).startsWith("503");
-        }
+    void badAttributes() {
+        MemoryLink c = MemoryLink.open(MemoryLink.server().xclient(TrustedNetworks.parse("127.0.0.0/8"))
+                .messageHandler(new Inbox()));
+        c.reply();
+        c.ask("EHLO filter.test");
+        assertThat(c.ask("XCLIENT COLOUR=blue")).startsWith("501 5.5.4");
+        assertThat(c.ask("XCLIENT ADDR=not-an-address")).startsWith("501 5.5.4");
+        assertThat(c.ask("MAIL FROM:<a@example.com>")).startsWith("250");
+        assertThat(c.ask("XCLIENT ADDR=198.51.100.7")).startsWith("503");
     }
 
     @Test
     @DisplayName("XCLIENT_README: a client outside the trusted networks is neither offered XCLIENT nor served it (500)")
-    void untrusted() throws Exception {
-        try (SmtpServer server = SmtpServerTest.local().xclient(TrustedNetworks.parse("10.0.0.0/8"))
-                .messageHandler(new Inbox()).build().start();
-             RawClient c = new RawClient(server.port())) {
-            c.reply();
-            assertThat(c.ask("EHLO filter.test")).doesNotContain("XCLIENT");
-            assertThat(c.ask("XCLIENT ADDR=198.51.100.7")).startsWith("500");
-        }
+    void untrusted() {
+        MemoryLink c = MemoryLink.open(MemoryLink.server().xclient(TrustedNetworks.parse("10.0.0.0/8"))
+                .messageHandler(new Inbox()));
+        c.reply();
+        assertThat(c.ask("EHLO filter.test")).doesNotContain("XCLIENT");
+        assertThat(c.ask("XCLIENT ADDR=198.51.100.7")).startsWith("500");
     }
 }
