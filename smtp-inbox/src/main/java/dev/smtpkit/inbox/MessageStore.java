@@ -70,8 +70,13 @@ public final class MessageStore implements AutoCloseable {
     /** How much of each body text goes into the summary's snippet and search text. */
     private static final int SUMMARY_TEXT_CHARS = 64 * 1024;
     private static final int COPY_BUFFER = 64 * 1024;
-    /** Messages up to this size are parsed from a copy in memory rather than read back from their file. */
-    private static final int PARSE_IN_MEMORY = 1024 * 1024;
+    /**
+     * Messages up to this size are parsed from a copy in memory rather than read back from their
+     * file. Small, because every session storing at once holds one: the catcher streams messages
+     * to disk so that its heap does not grow with their size (issue 15), and past 64 KiB the
+     * read back costs little beside the message itself.
+     */
+    private static final int PARSE_IN_MEMORY = 64 * 1024;
     private static final String TEMP_PREFIX = ".";
     private static final String TEMP_SUFFIX = ".tmp";
     /** The index of summaries written at a clean stop; hidden, like the temporary files. */
