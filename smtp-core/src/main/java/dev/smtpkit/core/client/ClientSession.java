@@ -311,6 +311,11 @@ public final class ClientSession {
         return phase.state();
     }
 
+    /** The phase within {@link #state()}, for tests that walk the transition table. */
+    Phase phase() {
+        return phase;
+    }
+
     /** How many replies the server may send now: one per command written and not yet answered. */
     int repliesDue() {
         return written;

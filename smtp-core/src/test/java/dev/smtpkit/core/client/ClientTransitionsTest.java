@@ -8,6 +8,7 @@ import dev.smtpkit.core.client.ClientTransitions.Call;
 import dev.smtpkit.core.client.ClientTransitions.Guard;
 import dev.smtpkit.core.client.ClientTransitions.Phase;
 import dev.smtpkit.core.client.ClientTransitions.Trigger;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.EnumSet;
@@ -15,6 +16,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
@@ -170,6 +173,126 @@ class ClientTransitionsTest {
                 }
             }
         }
+    }
+
+    /** A session driven into {@code phase}, where {@code facts} are what the session should find. */
+    private record Scenario(String name, Phase phase, Set<Guard> facts, Supplier<ClientSession> start) {
+    }
+
+    private static final Set<Guard> PLAIN = EnumSet.noneOf(Guard.class);
+    private static final Set<Guard> PIPELINED_DATA = EnumSet.of(Guard.PIPELINING, Guard.DATA_WITH_ENVELOPE);
+    private static final Set<Guard> BDAT = EnumSet.of(Guard.PIPELINING);
+
+    private static ClientDriver ready(String ehlo) {
+        return ClientSessionTest.ready(ClientSessionTest.CONFIG.toBuilder().bdatChunkSize(4).build(), ehlo);
+    }
+
+    private static ClientDriver sent(String ehlo) {
+        ClientDriver d = ready(ehlo);
+        return d.act(() -> d.session.send(ClientSessionTest.envelope("a@example.com", "b@example.org")));
+    }
+
+    private static ClientDriver content(String ehlo) {
+        ClientDriver d = sent(ehlo);
+        return ehlo.equals(ClientSessionTest.EHLO_PLAIN) ? d.server("250 OK\n").server("250 OK\n").server("354 go\n")
+                : d.server(ehlo.equals(ClientSessionTest.EHLO_CHUNKING) ? "250 OK\n250 OK\n" : "250 OK\n250 OK\n354 go\n");
+    }
+
+    /** A BDAT transaction whose first chunk (4 octets here) was refused (RFC 3030 §2). */
+    private static ClientDriver chunkRefused() {
+        ClientDriver d = content(ClientSessionTest.EHLO_CHUNKING);
+        return d.act(() -> d.session.writeData(ByteBuffer.wrap(ClientSessionTest.ascii("hello")))).server("552 no\n");
+    }
+
+    private static ClientDriver then(ClientDriver d, Consumer<ClientSession> call) {
+        return d.act(() -> call.accept(d.session));
+    }
+
+    private static List<Scenario> scenarios() {
+        String plain = ClientSessionTest.EHLO_PLAIN;
+        String pipelining = ClientSessionTest.EHLO_PIPELINING;
+        String chunking = ClientSessionTest.EHLO_CHUNKING;
+        return List.of(
+                new Scenario("new", Phase.GREETING, PLAIN, () -> new ClientDriver(ClientSessionTest.CONFIG).session),
+                new Scenario("greeted", Phase.HELLO, PLAIN,
+                        () -> new ClientDriver(ClientSessionTest.CONFIG).server(ClientSessionTest.GREETING).session),
+                new Scenario("ready", Phase.READY, PLAIN, () -> ready(plain).session),
+                new Scenario("ready, pipelining", Phase.READY, PIPELINED_DATA, () -> ready(pipelining).session),
+                new Scenario("ready, chunking", Phase.READY, BDAT, () -> ready(chunking).session),
+                new Scenario("STARTTLS sent", Phase.STARTTLS, PLAIN, () -> then(ready(plain), ClientSession::startTls).session),
+                new Scenario("220 to STARTTLS", Phase.TLS_HANDSHAKE, PLAIN,
+                        () -> then(ready(plain), ClientSession::startTls).server("220 go\n").session),
+                new Scenario("ready over TLS", Phase.READY, EnumSet.of(Guard.TLS),
+                        () -> then(then(ready(plain), ClientSession::startTls).server("220 go\n"),
+                                ClientSession::tlsEstablished).server(plain).session),
+                new Scenario("AUTH sent", Phase.AUTH, PLAIN,
+                        () -> then(ready(plain), s -> s.auth("PLAIN", Optional.empty())).session),
+                new Scenario("334", Phase.AUTH_CHALLENGE, PLAIN,
+                        () -> then(ready(plain), s -> s.auth("PLAIN", Optional.empty())).server("334 \n").session),
+                new Scenario("MAIL sent", Phase.ENVELOPE, EnumSet.of(Guard.REPLY_DUE), () -> sent(plain).session),
+                new Scenario("MAIL and RCPT sent for BDAT", Phase.ENVELOPE, BDAT, () -> sent(chunking).session),
+                new Scenario("DATA pipelined", Phase.DATA_SENT, PIPELINED_DATA, () -> sent(pipelining).session),
+                new Scenario("354 without recipients", Phase.LONE_DOT, PIPELINED_DATA,
+                        () -> sent(pipelining).server("250 OK\n550 no\n354 go\n").session),
+                new Scenario("DATA refused", Phase.CLEANUP, PIPELINED_DATA,
+                        () -> sent(pipelining).server("250 OK\n550 no\n554 no valid recipients\n").session),
+                new Scenario("354", Phase.CONTENT, PLAIN, () -> content(plain).session),
+                new Scenario("354, pipelining", Phase.CONTENT, PIPELINED_DATA, () -> content(pipelining).session),
+                new Scenario("envelope accepted for BDAT", Phase.CONTENT, BDAT, () -> content(chunking).session),
+                new Scenario("chunk refused", Phase.CONTENT, EnumSet.of(Guard.PIPELINING, Guard.CHUNK_REFUSED),
+                        () -> chunkRefused().session),
+                new Scenario("end of data", Phase.MESSAGE_SENT, PLAIN, () -> then(content(plain), ClientSession::endData).session),
+                new Scenario("end of data, pipelining", Phase.MESSAGE_SENT, PIPELINED_DATA,
+                        () -> then(content(pipelining), ClientSession::endData).session),
+                new Scenario("last chunk after a refused one", Phase.CHUNK_CLEANUP,
+                        EnumSet.of(Guard.PIPELINING, Guard.CHUNK_REFUSED), () -> then(chunkRefused(), ClientSession::endData).session),
+                new Scenario("RSET from READY", Phase.PROBE, PLAIN, () -> then(ready(plain), ClientSession::reset).session),
+                new Scenario("RSET from READY, pipelining", Phase.PROBE, PIPELINED_DATA,
+                        () -> then(ready(pipelining), ClientSession::reset).session),
+                new Scenario("RSET from READY, chunking", Phase.PROBE, BDAT, () -> then(ready(chunking), ClientSession::reset).session),
+                new Scenario("RSET after MAIL, reply due", Phase.ABANDON_DUE, EnumSet.of(Guard.REPLY_DUE),
+                        () -> then(sent(plain), ClientSession::reset).session),
+                new Scenario("RSET pipelined after the BDAT envelope", Phase.ABANDON, BDAT,
+                        () -> then(sent(chunking), ClientSession::reset).session),
+                new Scenario("QUIT sent", Phase.QUIT, PLAIN, () -> then(ready(plain), ClientSession::quit).session),
+                new Scenario("221", Phase.CLOSED, PLAIN, () -> then(ready(plain), ClientSession::quit).server("221 bye\n").session));
+    }
+
+    private static final Map<Call, Consumer<ClientSession>> CALLERS = new EnumMap<>(Map.of(
+            Call.SEND, s -> s.send(ClientSessionTest.envelope("c@example.com", "d@example.org")),
+            Call.START_TLS, ClientSession::startTls,
+            Call.TLS_ESTABLISHED, ClientSession::tlsEstablished,
+            Call.AUTH, s -> s.auth("PLAIN", Optional.empty()),
+            Call.AUTH_RESPOND, s -> s.authRespond(""),
+            Call.AUTH_CANCEL, ClientSession::authCancel,
+            Call.WRITE_DATA, s -> s.writeData(ByteBuffer.wrap(ClientSessionTest.ascii("x\r\n"))),
+            Call.END_DATA, ClientSession::endData,
+            Call.RESET, ClientSession::reset,
+            Call.QUIT, ClientSession::quit));
+
+    @Test
+    @DisplayName("RFC 5321 §4.1.4: a session driven into every phase takes or refuses each call as the contract says")
+    void sessionsInEveryPhaseFollowTheContract() {
+        EnumSet<Phase> reached = EnumSet.noneOf(Phase.class);
+        for (Scenario sc : scenarios()) {
+            assertThat(sc.start().get().phase()).as(sc.name()).isEqualTo(sc.phase());
+            reached.add(sc.phase());
+            for (Call call : Call.values()) {
+                ClientSession session = sc.start().get();
+                Optional<Phase> expected = expectedCall(sc.phase(), call, sc.facts());
+                String where = call + " after " + sc.name();
+                Throwable thrown = catchThrowable(() -> CALLERS.get(call).accept(session));
+                if (expected.isPresent()) {
+                    assertThat(thrown).as(where).isNull();
+                    assertThat(session.phase()).as(where).isEqualTo(expected.get());
+                } else {
+                    assertThat(thrown).as(where).isInstanceOf(IllegalStateException.class)
+                            .hasMessageStartingWith(call + " in state " + sc.phase().state());
+                    assertThat(session.phase()).as(where).isEqualTo(sc.phase());
+                }
+            }
+        }
+        assertThat(reached).containsExactlyInAnyOrder(Phase.values());
     }
 
     @Test
