@@ -1342,7 +1342,7 @@ public final class ServerSession {
     private void replyAndMaybeClose(Reply reply) {
         reply(reply);
         if (reply.code() == 421) {
-            abandonTransaction(ResetCause.QUIT, reply);
+            abandonTransaction(ResetCause.SERVICE_CLOSING, reply);
             close(CloseReason.SERVICE_CLOSING);
         }
     }
@@ -1367,7 +1367,7 @@ public final class ServerSession {
 
     private void badCommand() {
         if (++badCommands >= limits.maxBadCommands() && phase != Phase.CLOSED) {
-            abandonTransaction(ResetCause.QUIT, Replies.TOO_MANY_ERRORS);
+            abandonTransaction(ResetCause.TOO_MANY_ERRORS, Replies.TOO_MANY_ERRORS);
             reply(Replies.TOO_MANY_ERRORS);
             close(CloseReason.TOO_MANY_ERRORS);
         }
