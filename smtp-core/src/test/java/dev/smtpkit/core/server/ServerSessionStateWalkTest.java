@@ -309,6 +309,34 @@ class ServerSessionStateWalkTest {
         assertThat(d.eventsOf(ServerEvent.MessageEnd.class)).hasSizeLessThanOrEqualTo(1);
     }
 
+    @ParameterizedTest(name = "{0}: XCLIENT in {1}")
+    @MethodSource("everyState")
+    @DisplayName("XCLIENT_README: XCLIENT, when offered, is allowed outside a mail transaction only; it greets again with 220 and forgets the EHLO")
+    void xclientInEveryState(Scenario s, ServerState state) {
+        Driver d = reach(s, state);
+        d.session.offerXclient(List.of("NAME", "ADDR"));
+        Optional<Envelope> envelopeBefore = d.session.envelope();
+        int before = d.replies.size();
+
+        d.send("XCLIENT ADDR=192.0.2.1\r\n");
+
+        // XCLIENT_README: it "may be sent at any time, except in the middle of a mail delivery
+        // transaction (i.e. between MAIL and DOT, or MAIL and RSET)", and on success "the server
+        // resets state to the initial SMTP greeting protocol stage". RFC 5321 §3.1 still holds
+        // after a 554 greeting.
+        boolean allowed = state == ServerState.CONNECTED || state == ServerState.READY;
+        List<Reply> got = newReplies(d, before);
+        assertThat(got).extracting(Reply::code).containsExactly(allowed ? 220 : 503);
+        if (allowed) {
+            assertThat(d.session.state()).isEqualTo(ServerState.CONNECTED);
+            assertThat(d.session.helloDomain()).isEmpty();
+        } else {
+            assertThat(got.get(0).status()).contains(EnhancedStatus.of(5, 5, 1));
+            assertThat(d.session.state()).isEqualTo(state);
+            assertThat(d.session.envelope()).isEqualTo(envelopeBefore);
+        }
+    }
+
     @ParameterizedTest(name = "{0}: RSET in {1}")
     @MethodSource("everyStateButRefused")
     @DisplayName("RFC 5321 §4.1.1.5: RSET is 250 in every state; it clears the transaction and keeps identity, TLS, AUTH and the connection")
