@@ -337,6 +337,42 @@ class ServerSessionStateWalkTest {
         }
     }
 
+    @Test
+    @DisplayName("RFC 3030 §3: DATA after MAIL with BODY=BINARYMIME gets 503 and the transaction stays for BDAT")
+    void dataAfterBinaryMime() {
+        Driver d = new Driver(SCENARIOS.get(0).config())
+                .send("EHLO client.example\r\nMAIL FROM:<a@example.com> BODY=BINARYMIME\r\nRCPT TO:<b@example.net>\r\n");
+        d.send("DATA\r\n");
+        assertThat(d.lastReply().code()).isEqualTo(503);
+        assertThat(d.lastReply().status()).contains(EnhancedStatus.of(5, 5, 1));
+        assertThat(d.session.state()).isEqualTo(ServerState.RCPT);
+        d.send("BDAT 3 LAST\r\nabc");
+        assertThat(d.lastReply().code()).isEqualTo(250);
+        assertThat(d.messages).hasSize(1);
+    }
+
+    @Test
+    @DisplayName("RFC 3030 §2, RFC 1869 §4: BDAT after HELO (CHUNKING not offered) gets 502 once its chunk was read")
+    void bdatWithoutChunking() {
+        Driver d = new Driver(SCENARIOS.get(0).config())
+                .send("HELO client.example\r\nMAIL FROM:<a@example.com>\r\nRCPT TO:<b@example.net>\r\n");
+        // The 7-octet chunk looks like a QUIT: it must be read as the chunk and dropped.
+        d.send("BDAT 7\r\nQUIT\r\n!NOOP\r\n");
+        assertThat(d.codes()).endsWith(250, 250, 502, 250);
+        assertThat(d.session.state()).isEqualTo(ServerState.RCPT);
+        assertThat(d.eventsOf(ServerEvent.MessageStart.class)).isEmpty();
+    }
+
+    @Test
+    @DisplayName("RFC 3030 §2: \"Any BDAT command sent after the BDAT LAST is illegal and MUST be replied to with a 503\"")
+    void bdatAfterLast() {
+        Driver d = reach(SCENARIOS.get(0), ServerState.RCPT);
+        d.send("BDAT 3 LAST\r\nabcBDAT 3\r\nxyz");
+        assertThat(d.codes()).endsWith(250, 503);
+        assertThat(d.messages).hasSize(1);
+        assertThat(d.session.state()).isEqualTo(ServerState.READY);
+    }
+
     @ParameterizedTest(name = "{0}: RSET in {1}")
     @MethodSource("everyStateButRefused")
     @DisplayName("RFC 5321 §4.1.1.5: RSET is 250 in every state; it clears the transaction and keeps identity, TLS, AUTH and the connection")
