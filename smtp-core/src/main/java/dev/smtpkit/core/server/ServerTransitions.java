@@ -138,7 +138,7 @@ final class ServerTransitions {
         /** An AUTH succeeded in this session. */
         boolean authenticated();
 
-        /** CHUNKING was offered to this client (RFC 3030 §1: only after EHLO or LHLO). */
+        /** CHUNKING was offered to this client (RFC 1869 §4: extensions only after EHLO or LHLO). */
         boolean chunkingOffered();
 
         /** The open transaction's MAIL declared BODY=BINARYMIME (RFC 3030 §3). */
@@ -313,7 +313,7 @@ final class ServerTransitions {
                 perform("RFC 5321 §3.3, §4.1.1.4"));
         for (Phase p : List.of(Phase.RCPT, Phase.BDAT)) {
             on(p, BDAT,
-                    refuseIf(Guard.CHUNKING_NOT_OFFERED, Replies.NOT_IMPLEMENTED, "RFC 3030 §1: not offered, RFC 5321 §4.2.4"),
+                    refuseIf(Guard.CHUNKING_NOT_OFFERED, Replies.NOT_IMPLEMENTED, "RFC 3030 §2: CHUNKING not offered, RFC 5321 §4.2.4"),
                     perform("RFC 3030 §2"));
         }
         // Between chunks, only further chunks (and the anytime commands): RFC 3030 §2, "If a DATA
