@@ -269,7 +269,8 @@ final class ServerTransitions {
                     // session is already active."
                     refuseIf(Guard.TLS_ACTIVE, BAD_SEQUENCE, "RFC 3207 §4"),
                     perform("RFC 3207 §4"));
-            // XCLIENT_README: XCLIENT only outside a mail transaction (Postfix answers 503 5.5.1 within one).
+            // XCLIENT_README: it "may be sent at any time, except in the middle of a mail delivery
+            // transaction" (Postfix answers 503 5.5.1 within one, the default row).
             on(p, XCLIENT, perform("XCLIENT_README"));
         }
         // Before any HELO: MAIL, RCPT, DATA, BDAT and AUTH are out of sequence (the default row).
@@ -289,7 +290,10 @@ final class ServerTransitions {
 
         for (Phase p : List.of(Phase.MAIL, Phase.RCPT, Phase.BDAT)) {
             // RFC 5321 §4.1.4: an EHLO "issued after the session begins" resets the state "exactly
-            // as if a RSET command had been issued".
+            // as if a RSET command had been issued". The RFC resets once the EHLO is found
+            // acceptable; the session does so when it arrives, before asking the application
+            // (as ServerEvent.Hello promises), so that a BDAT message under way has ended before
+            // any decision is asked.
             for (Input hello : List.of(HELO, EHLO, LHLO)) {
                 on(p, hello, performResetting("RFC 5321 §4.1.4"));
             }
