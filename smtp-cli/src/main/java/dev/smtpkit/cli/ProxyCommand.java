@@ -11,9 +11,9 @@ import dev.smtpkit.testkit.Fault;
 import dev.smtpkit.testkit.ProxyListener;
 import dev.smtpkit.testkit.ProxyRecording;
 import dev.smtpkit.testkit.SmtpProxy;
-import dev.smtpkit.testkit.explain.Explainer;
+import dev.smtpkit.testkit.explain.Explanation;
 import dev.smtpkit.testkit.explain.Finding;
-import dev.smtpkit.testkit.explain.Side;
+import dev.smtpkit.testkit.explain.Line.Side;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -376,7 +376,7 @@ final class ProxyCommand implements Callable<Integer> {
         private final PrintWriter err;
         private final Map<Integer, BufferedWriter> files = new HashMap<>();
         /** With -v: each open connection's conversation explained as it goes (issue 19). */
-        private final Map<Integer, Explainer.Live> explained = new HashMap<>();
+        private final Map<Integer, Explanation.Live> explained = new HashMap<>();
 
         Recorder(PrintWriter out, PrintWriter err) {
             this.out = out;
@@ -442,7 +442,7 @@ final class ProxyCommand implements Callable<Integer> {
             } else {
                 return;
             }
-            show(connection, explained.computeIfAbsent(connection, n -> Explainer.live())
+            show(connection, explained.computeIfAbsent(connection, n -> Explanation.live())
                     .bytes(side, octets, 0, octets.length, Optional.empty()));
         }
 
@@ -455,7 +455,7 @@ final class ProxyCommand implements Callable<Integer> {
 
         synchronized void ended(ProxyRecording recording) {
             int n = recording.connection();
-            Explainer.Live live = explained.remove(n);
+            Explanation.Live live = explained.remove(n);
             if (live != null) {
                 show(n, live.end());
             }

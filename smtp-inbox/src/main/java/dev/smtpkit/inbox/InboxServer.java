@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.smtpkit.testkit.MailSink;
-import dev.smtpkit.testkit.explain.Explainer;
+import dev.smtpkit.testkit.explain.Explanation;
 import dev.smtpkit.testkit.explain.Finding;
 import dev.smtpkit.testkit.explain.Line;
 import java.io.IOException;
@@ -524,9 +524,9 @@ public final class InboxServer implements AutoCloseable {
         }
         List<Finding> found;
         if (complete) {
-            found = Explainer.explain(conversation).findings();
+            found = Explanation.of(conversation).findings();
         } else {
-            Explainer.Live live = Explainer.live();
+            Explanation.Live live = Explanation.live();
             conversation.forEach(live::add);
             found = live.explanation().findings();
         }

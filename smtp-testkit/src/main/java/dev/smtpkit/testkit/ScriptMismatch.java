@@ -1,11 +1,9 @@
 package dev.smtpkit.testkit;
 
-import dev.smtpkit.testkit.explain.Check;
-import dev.smtpkit.testkit.explain.Explainer;
 import dev.smtpkit.testkit.explain.Explanation;
 import dev.smtpkit.testkit.explain.Finding;
 import dev.smtpkit.testkit.explain.Line;
-import dev.smtpkit.testkit.explain.Side;
+import dev.smtpkit.testkit.explain.Line.Side;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -38,7 +36,7 @@ public record ScriptMismatch(int step, int line, Optional<String> location, Stri
 
     /**
      * Returns a report for a test failure: where, expected, actual, the transcript so far, and
-     * what the {@link Explainer} finds in it (a HELO without a name, a proxy's own reply...).
+     * what the {@link Explanation} finds in it (a HELO without a name, a proxy's own reply...).
      */
     public String report() {
         StringBuilder sb = new StringBuilder("script mismatch at step ").append(step).append(", line ").append(line);
@@ -60,11 +58,11 @@ public record ScriptMismatch(int step, int line, Optional<String> location, Stri
      * where the client closed, so a missing QUIT is no finding here.
      */
     private void findings(StringBuilder sb) {
-        Explainer.Live live = Explainer.live();
-        Explainer.lines(transcript).forEach(live::add);
+        Explanation.Live live = Explanation.live();
+        Line.all(transcript).forEach(live::add);
         live.end();
         Explanation e = live.explanation();
-        List<Finding> findings = e.findings().stream().filter(f -> f.check() != Check.CLOSE_WITHOUT_QUIT).toList();
+        List<Finding> findings = e.findings().stream().filter(f -> !f.id().equals("close-without-quit")).toList();
         if (findings.isEmpty()) {
             return;
         }
