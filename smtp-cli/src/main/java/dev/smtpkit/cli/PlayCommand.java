@@ -1,7 +1,6 @@
 package dev.smtpkit.cli;
 
 import dev.smtpkit.testkit.Conversation;
-import dev.smtpkit.testkit.ConversationSyntaxException;
 import dev.smtpkit.testkit.Matching;
 import dev.smtpkit.testkit.PlayResult;
 import dev.smtpkit.testkit.ScriptedClient;
@@ -129,7 +128,7 @@ final class PlayCommand implements Callable<Integer> {
     static Conversation read(Path file) {
         try {
             return Conversation.read(file);
-        } catch (ConversationSyntaxException e) {
+        } catch (IllegalArgumentException e) {
             throw CliFailure.usage(e.getMessage());
         } catch (UncheckedIOException e) {
             throw CliFailure.usage(CliFailure.describe(e));

@@ -1,7 +1,6 @@
 package dev.smtpkit.cli;
 
 import dev.smtpkit.testkit.Conversation;
-import dev.smtpkit.testkit.ConversationSyntaxException;
 import dev.smtpkit.testkit.explain.Explanation;
 import dev.smtpkit.testkit.explain.Line;
 import dev.smtpkit.testkit.explain.Line.Side;
@@ -128,7 +127,7 @@ final class Transcripts {
         Conversation c;
         try {
             c = Conversation.parse(script);
-        } catch (ConversationSyntaxException e) {
+        } catch (IllegalArgumentException e) {
             throw CliFailure.usage(label + ": not a script, a recording, a transcript or a pcap capture: " + e.getMessage());
         }
         if (!c.steps().isEmpty()) {

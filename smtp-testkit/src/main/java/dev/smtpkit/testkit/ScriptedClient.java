@@ -25,11 +25,11 @@ import java.util.Optional;
  * group reaches the server as one segment (RFC 2920). Each {@link Conversation.ServerReply} is
  * awaited for at most {@link #timeout()} and compared under {@link #strictness()}. A reply that
  * differs, a malformed reply, a closed connection or a timeout ends the play with a
- * {@link ScriptMismatch}.
+ * {@link PlayResult.Mismatch}.
  *
  * <pre>{@code
  * Conversation script = Conversation.read(Path.of("typical.txt"));
- * ScriptedClient.of(script).play("127.0.0.1", server.port());   // throws ScriptMismatchException
+ * ScriptedClient.of(script).play("127.0.0.1", server.port());   // throws AssertionFailedError
  * PlayResult r = ScriptedClient.builder(script).strictness(Strictness.STRICT).build()
  *         .run("127.0.0.1", server.port());
  * }</pre>
@@ -79,7 +79,7 @@ public final class ScriptedClient {
     /**
      * Plays the script and returns the transcript.
      *
-     * @throws ScriptMismatchException at the first divergence, with its report
+     * @throws org.opentest4j.AssertionFailedError at the first divergence, with its report
      * @throws UncheckedIOException    if the server cannot be reached
      */
     public Conversation play(String host, int port) {
@@ -193,7 +193,7 @@ public final class ScriptedClient {
         String expectedText = expected.fromClient()
                 ? expected.scriptLines(Conversation.Notation.CLIENT_SERVER).get(index)
                 : String.join("\n", expected.scriptLines(Conversation.Notation.CLIENT_SERVER));
-        ScriptMismatch m = new ScriptMismatch(step + 1, index + 1, location(script, step, index),
+        PlayResult.Mismatch m = new PlayResult.Mismatch(step + 1, index + 1, location(script, step, index),
                 expectedText, actual, transcript.build());
         return new PlayResult(1, m.transcript(), Optional.of(m));
     }

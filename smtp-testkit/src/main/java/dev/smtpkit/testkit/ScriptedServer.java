@@ -41,7 +41,7 @@ import org.slf4j.LoggerFactory;
  * {@link Builder#matching(Matching)} allows placeholders or a lenient comparison. Each reply
  * is sent as soon as the command it answers has been read, so pipelining and non-pipelining
  * clients both work (see RFC 2920 §3.1). At the first divergence the server sends
- * {@code 421 4.3.0}, closes the connection and reports a {@link ScriptMismatch} through
+ * {@code 421 4.3.0}, closes the connection and reports a {@link PlayResult.Mismatch} through
  * {@link #takeResult(Duration)}.
  *
  * <p><b>Dynamic and stub.</b> {@link #dynamic(Responder)} answers each command with the next
@@ -218,7 +218,7 @@ public final class ScriptedServer implements AutoCloseable {
 
     private void handle(Socket socket, int connection) {
         Conversation.Builder transcript = Conversation.builder();
-        Optional<ScriptMismatch> mismatch = Optional.empty();
+        Optional<PlayResult.Mismatch> mismatch = Optional.empty();
         try {
             socket.setSoTimeout(ScriptedClient.millis(timeout));
             socket.setTcpNoDelay(true);
@@ -250,7 +250,7 @@ public final class ScriptedServer implements AutoCloseable {
             this.out = socket.getOutputStream();
         }
 
-        Optional<ScriptMismatch> playScript() {
+        Optional<PlayResult.Mismatch> playScript() {
             LineMatcher matcher = new LineMatcher(matching, script.orElseThrow());
             for (ServerPlan.Event event : plan) {
                 if (!event.fromClient()) {
@@ -276,7 +276,7 @@ public final class ScriptedServer implements AutoCloseable {
                 transcript.client(line.get());
                 record(event.kind(), line.get());
                 if (!matcher.matches(event, line.get())) {
-                    ScriptMismatch m = mismatch(event, "C: " + line.get());
+                    PlayResult.Mismatch m = mismatch(event, "C: " + line.get());
                     try {
                         send(MISMATCH);
                     } catch (IOException e) {
@@ -288,7 +288,7 @@ public final class ScriptedServer implements AutoCloseable {
             return Optional.empty();
         }
 
-        Optional<ScriptMismatch> respond() throws IOException {
+        Optional<PlayResult.Mismatch> respond() throws IOException {
             try {
                 send(responder.greeting());
                 while (true) {
@@ -361,13 +361,13 @@ public final class ScriptedServer implements AutoCloseable {
             out.flush();
         }
 
-        private ScriptMismatch mismatch(ServerPlan.Event event, String actual) {
+        private PlayResult.Mismatch mismatch(ServerPlan.Event event, String actual) {
             Conversation c = script.orElseThrow();
             Conversation.Step step = c.steps().get(event.step());
             String expected = event.fromClient()
                     ? step.scriptLines(Conversation.Notation.CLIENT_SERVER).get(event.index())
                     : String.join("\n", step.scriptLines(Conversation.Notation.CLIENT_SERVER));
-            return new ScriptMismatch(event.step() + 1, event.index() + 1,
+            return new PlayResult.Mismatch(event.step() + 1, event.index() + 1,
                     ScriptedClient.location(c, event.step(), event.index()), expected, actual, transcript.build());
         }
     }

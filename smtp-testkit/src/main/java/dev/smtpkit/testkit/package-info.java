@@ -8,7 +8,7 @@
  *       lists.</li>
  *   <li>{@link dev.smtpkit.testkit.ScriptedClient} and {@link dev.smtpkit.testkit.ScriptedServer}:
  *       play either side of a conversation over a socket and report the first divergence as a
- *       {@link dev.smtpkit.testkit.ScriptMismatch}. The server is also a stub in the manner of
+ *       {@link dev.smtpkit.testkit.PlayResult.Mismatch}. The server is also a stub in the manner of
  *       OkHttp's MockWebServer: enqueue replies, take recorded commands.</li>
  *   <li>{@link dev.smtpkit.testkit.SmtpProxy}: records both sides of a real conversation in the
  *       script format and injects {@link dev.smtpkit.testkit.Fault faults}.</li>

@@ -42,7 +42,7 @@ class ScriptedClientTest {
     void playThrowsAReadableMismatch() {
         try (ScriptedServer server = ScriptedServer.stub().enqueue(Reply.of(550, "nope"))) {
             assertThatThrownBy(() -> ScriptedClient.of(EXPECTS_OK).play("127.0.0.1", server.port()))
-                    .isInstanceOf(ScriptMismatchException.class)
+                    .isExactlyInstanceOf(org.opentest4j.AssertionFailedError.class)
                     .hasMessageContaining("script mismatch at step 3, line 1")
                     .hasMessageContaining("expected: S: 250 2.0.0 OK")
                     .hasMessageContaining("actual:   S: 550 nope")
@@ -51,8 +51,7 @@ class ScriptedClientTest {
                         // What IDEs show side by side: the script's line and what came.
                         assertThat(e.getExpected().getStringRepresentation()).contains("250 2.0.0 OK");
                         assertThat(e.getActual().getStringRepresentation()).contains("550 nope");
-                    })
-                    .extracting(e -> ((ScriptMismatchException) e).mismatch().step()).isEqualTo(3);
+                    });
         }
     }
 

@@ -68,7 +68,7 @@ class ScriptedServerLenientTest {
         assertThat(recorded.clientLines()).anyMatch(l -> l.startsWith("Message-ID: <1."));
 
         PlayResult lenient = replay(recorded, Matching.LENIENT);
-        assertThat(lenient.matched()).as(() -> lenient.mismatch().map(ScriptMismatch::report).orElse("")).isTrue();
+        assertThat(lenient.matched()).as(() -> lenient.mismatch().map(PlayResult.Mismatch::report).orElse("")).isTrue();
 
         PlayResult exact = replay(recorded, Matching.EXACT);
         assertThat(exact.matched()).isFalse();

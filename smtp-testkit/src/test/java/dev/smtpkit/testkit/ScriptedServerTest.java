@@ -122,7 +122,7 @@ class ScriptedServerTest {
         Conversation script = Conversation.builder().server("220 x").client("EHLO a.example").server("250 x").build();
         try (ScriptedServer server = ScriptedServer.builder().script(script).timeout(Duration.ofMillis(100)).start();
              Socket ignored = new Socket("127.0.0.1", server.port())) {
-            ScriptMismatch m = server.takeResult(WAIT).orElseThrow().mismatch().orElseThrow();
+            PlayResult.Mismatch m = server.takeResult(WAIT).orElseThrow().mismatch().orElseThrow();
 
             assertThat(m.step()).isEqualTo(2);
             assertThat(m.report()).contains("expected: C: EHLO a.example", "actual:   nothing within 100 ms",
