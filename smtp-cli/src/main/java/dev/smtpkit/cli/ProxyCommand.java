@@ -5,7 +5,7 @@ import dev.smtpkit.core.Reply;
 import dev.smtpkit.core.SmtpSyntaxException;
 import dev.smtpkit.core.Verb;
 import dev.smtpkit.server.security.PemTls;
-import dev.smtpkit.testkit.At;
+import dev.smtpkit.testkit.Fault.At;
 import dev.smtpkit.testkit.Conversation;
 import dev.smtpkit.testkit.Fault;
 import dev.smtpkit.testkit.ProxyListener;

@@ -56,7 +56,7 @@ class InboxOverMailSinkTest {
                     .PUT(HttpRequest.BodyPublishers.ofString("{\"rules\":[\"rcpt:550:nth=1\"]}")).build(),
                     HttpResponse.BodyHandlers.ofString());
             assertThat(put.statusCode()).isEqualTo(409);
-            assertThat(put.body()).contains("FaultPlan");
+            assertThat(put.body()).contains("MailSink.Builder.fault");
 
             sink.clear();
             assertThat(get(inbox, "api/v1/messages").get("total").asInt()).isZero();

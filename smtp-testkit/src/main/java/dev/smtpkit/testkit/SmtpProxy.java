@@ -11,6 +11,7 @@ import dev.smtpkit.core.Verb;
 import dev.smtpkit.core.codec.DataDecoder;
 import dev.smtpkit.core.codec.DecodeStatus;
 import dev.smtpkit.core.codec.ReplyDecoder;
+import dev.smtpkit.testkit.Fault.At;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;

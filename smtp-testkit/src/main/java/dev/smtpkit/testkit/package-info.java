@@ -14,7 +14,7 @@
  *       script format and injects {@link dev.smtpkit.testkit.Fault faults}.</li>
  *   <li>{@link dev.smtpkit.testkit.MailSink}: a capturing server on {@code dev.smtpkit.server}
  *       that keeps every message with its envelope, headers and transcript, and can refuse,
- *       drop or delay by a deterministic {@link dev.smtpkit.testkit.FaultPlan}; the JUnit 5
+ *       drop or delay by deterministic {@link dev.smtpkit.testkit.Fault faults}; the JUnit 5
  *       extension for it is in {@code dev.smtpkit.testkit.junit}.</li>
  * </ul>
  *

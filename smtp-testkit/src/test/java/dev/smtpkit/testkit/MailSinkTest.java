@@ -18,6 +18,7 @@ import dev.smtpkit.core.Reply;
 import dev.smtpkit.core.Verb;
 import dev.smtpkit.core.server.AuthPolicy;
 import dev.smtpkit.core.server.TlsPolicy;
+import dev.smtpkit.testkit.Fault.At;
 import dev.smtpkit.testkit.junit.MailSinkExtension;
 import jakarta.mail.Message;
 import jakarta.mail.Session;
@@ -271,6 +272,22 @@ class MailSinkTest {
                     .hasMessageContaining("4xx or 5xx");
             assertThatThrownBy(() -> MailSink.builder().port(70000)).hasMessageContaining("MailSink.Builder.port");
         }
+
+        @Test
+        void refusesFaultsItCannotInject() {
+            assertThatThrownBy(() -> MailSink.builder().fault(Fault.dropConnection(At.first(Verb.EHLO))))
+                    .hasMessage("a MailSink fault can be set at [MAIL, RCPT, DATA], not EHLO #1");
+            assertThatThrownBy(() -> MailSink.builder().fault(Fault.rewriteReply(At.greeting(), Replies.TIMEOUT)))
+                    .hasMessage("a MailSink fault can be set at [MAIL, RCPT, DATA], not greeting");
+            assertThatThrownBy(() -> MailSink.builder().fault(Fault.stripStartTls()))
+                    .hasMessageContaining("is for an SmtpProxy");
+            assertThatThrownBy(() -> MailSink.builder().fault(Fault.rewriteReply(At.first(Verb.RCPT), Replies.OK)))
+                    .hasMessageContaining("4xx or 5xx");
+            assertThatThrownBy(() -> MailSink.builder().fault(Fault.dropConnection(At.first(Verb.MAIL)))
+                    .fault(Fault.rewriteReply(At.first(Verb.MAIL), Replies.TIMEOUT)))
+                    .hasMessageContaining("MAIL #1 already has a fault");
+            assertThatThrownBy(() -> At.command(Verb.MAIL, 0)).hasMessage("occurrence counts from 1: 0");
+        }
     }
 
     @Nested
@@ -299,8 +316,8 @@ class MailSinkTest {
     @Nested
     class RcptFault {
         @RegisterExtension
-        final MailSinkExtension extension = MailSinkExtension.perTest(MailSink.builder().faults(FaultPlan.builder()
-                .on(Verb.RCPT, 3, SinkFault.refuse(Replies.TOO_MANY_RECIPIENTS)).build()));
+        final MailSinkExtension extension = MailSinkExtension.perTest(MailSink.builder()
+                .fault(Fault.rewriteReply(At.command(Verb.RCPT, 3), Replies.TOO_MANY_RECIPIENTS)));
 
         @Test
         @DisplayName("RFC 5321 §4.5.3.1.10: the third RCPT gets 452 4.5.3, the client's retry succeeds")
@@ -321,8 +338,8 @@ class MailSinkTest {
     @Nested
     class DataFault {
         @RegisterExtension
-        final MailSinkExtension extension = MailSinkExtension.perTest(MailSink.builder().faults(FaultPlan.builder()
-                .on(Verb.DATA, 1, SinkFault.refuse(Reply.of(421, EnhancedStatus.of(4, 3, 0), "Try again later"))).build()));
+        final MailSinkExtension extension = MailSinkExtension.perTest(MailSink.builder()
+                .fault(Fault.rewriteReply(At.first(Verb.DATA), Reply.of(421, EnhancedStatus.of(4, 3, 0), "Try again later"))));
 
         @Test
         @DisplayName("RFC 5321 §3.8: DATA answered 421 once closes the connection, keeps nothing; the retry is taken")
@@ -351,9 +368,9 @@ class MailSinkTest {
     @Nested
     class DropFault {
         @RegisterExtension
-        final MailSinkExtension extension = MailSinkExtension.perTest(MailSink.builder().faults(FaultPlan.builder()
-                .on(Verb.MAIL, 2, SinkFault.drop())
-                .on(Verb.DATA, 3, SinkFault.drop()).build()));
+        final MailSinkExtension extension = MailSinkExtension.perTest(MailSink.builder()
+                .fault(Fault.dropConnection(At.command(Verb.MAIL, 2)))
+                .fault(Fault.dropConnection(At.command(Verb.DATA, 3))));
 
         @Test
         @DisplayName("The connection drops at the second MAIL, without a reply; only the first message is kept")
@@ -382,9 +399,9 @@ class MailSinkTest {
     @Nested
     class PerConnectionFault {
         @RegisterExtension
-        final MailSinkExtension extension = MailSinkExtension.perTest(MailSink.builder().faults(FaultPlan.builder()
-                .on(Verb.RCPT, 1, SinkFault.refuse(Replies.MAILBOX_UNAVAILABLE))
-                .scope(FaultPlan.Scope.CONNECTION).build()));
+        final MailSinkExtension extension = MailSinkExtension.perTest(MailSink.builder()
+                .fault(Fault.rewriteReply(At.first(Verb.RCPT), Replies.MAILBOX_UNAVAILABLE))
+                .faultsPerConnection());
 
         @Test
         @DisplayName("Counted per connection, the first RCPT of every connection is refused")
@@ -405,16 +422,20 @@ class MailSinkTest {
 
         @RegisterExtension
         final MailSinkExtension extension = MailSinkExtension.perTest(MailSink.builder()
-                .delay(Verb.MAIL, DELAY).delay(Verb.DATA, DELAY));
+                .delay(Verb.MAIL, DELAY).delay(Verb.DATA, DELAY)
+                .fault(Fault.delayReply(At.command(Verb.RCPT, 2), DELAY)));
 
         @Test
-        @DisplayName("MAIL and the end of DATA are answered no sooner than the delay (never checked from above)")
+        @DisplayName("MAIL, the second RCPT and the end of DATA are answered no sooner than the delay (never checked from above)")
         void delayedReplies(MailSink sink) throws Exception {
             try (SinkClient c = new SinkClient(sink).hello()) {
                 long start = System.nanoTime();
                 assertThat(c.command("MAIL FROM:<a@example.com>")).isEqualTo(250);
                 assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(DELAY);
                 assertThat(c.command("RCPT TO:<b@example.org>")).isEqualTo(250);
+                start = System.nanoTime();
+                assertThat(c.command("RCPT TO:<c@example.org>")).isEqualTo(250);
+                assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(DELAY);
                 assertThat(c.command("DATA")).isEqualTo(354);
                 start = System.nanoTime();
                 assertThat(c.send("Subject: s\r\n\r\nx\r\n.\r\n").code()).isEqualTo(250);

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.smtpkit.core.EnhancedStatus;
 import dev.smtpkit.core.Reply;
 import dev.smtpkit.core.Verb;
+import dev.smtpkit.testkit.Fault.At;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;

@@ -31,7 +31,7 @@ import org.opentest4j.TestAbortedException;
  *
  * <ul>
  *   <li>{@link #perTest()}: a fresh sink, on a fresh port, for each test, closed after it: the
- *       choice for {@link dev.smtpkit.testkit.FaultPlan fault plans}, whose counts run over a
+ *       choice for {@link dev.smtpkit.testkit.Fault faults}, whose occurrences count over a
  *       sink's life. Injected into a constructor, it is the sink of the test that instance runs.</li>
  *   <li>{@link #perClass()}: one sink for all the tests of the class, {@link MailSink#clear()
  *       cleared} before each, closed after the last. Register it on a {@code static} field
