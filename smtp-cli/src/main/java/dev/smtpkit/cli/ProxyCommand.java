@@ -8,8 +8,6 @@ import dev.smtpkit.server.security.PemTls;
 import dev.smtpkit.testkit.Fault.At;
 import dev.smtpkit.testkit.Conversation;
 import dev.smtpkit.testkit.Fault;
-import dev.smtpkit.testkit.ProxyListener;
-import dev.smtpkit.testkit.ProxyRecording;
 import dev.smtpkit.testkit.SmtpProxy;
 import dev.smtpkit.testkit.explain.Explanation;
 import dev.smtpkit.testkit.explain.Finding;
@@ -184,7 +182,7 @@ final class ProxyCommand implements Callable<Integer> {
                     proxy.takeRecording(POLL).ifPresent(recorder::ended);
                 }
                 proxy.close();
-                for (Optional<ProxyRecording> r = proxy.takeRecording(DRAIN); r.isPresent(); r = proxy.takeRecording(DRAIN)) {
+                for (Optional<SmtpProxy.Recording> r = proxy.takeRecording(DRAIN); r.isPresent(); r = proxy.takeRecording(DRAIN)) {
                     recorder.ended(r.get());
                 }
             }
@@ -371,7 +369,7 @@ final class ProxyCommand implements Callable<Integer> {
      * Writes each connection's recording to its file as the proxy tells it, a line at a time and
      * flushed, and prints the live view and the problems. Called from the relaying threads.
      */
-    private final class Recorder implements ProxyListener {
+    private final class Recorder implements SmtpProxy.Listener {
         private final PrintWriter out;
         private final PrintWriter err;
         private final Map<Integer, BufferedWriter> files = new HashMap<>();
@@ -453,7 +451,7 @@ final class ProxyCommand implements Callable<Integer> {
             err.flush();
         }
 
-        synchronized void ended(ProxyRecording recording) {
+        synchronized void ended(SmtpProxy.Recording recording) {
             int n = recording.connection();
             Explanation.Live live = explained.remove(n);
             if (live != null) {

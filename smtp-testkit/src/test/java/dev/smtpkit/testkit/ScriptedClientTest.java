@@ -57,7 +57,7 @@ class ScriptedClientTest {
 
     @Test
     void reportsAClosedConnection() throws Exception {
-        try (ServerSocket silent = new ServerSocket(0, 1, ScriptedServer.loopback())) {
+        try (ServerSocket silent = new ServerSocket(0, 1, Acceptor.LOOPBACK)) {
             Thread closer = new Thread(() -> {
                 try {
                     silent.accept().close();
@@ -76,7 +76,7 @@ class ScriptedClientTest {
     @Test
     void failsToConnectWithAnUncheckedIoException() throws Exception {
         int unused;
-        try (ServerSocket s = new ServerSocket(0, 1, ScriptedServer.loopback())) {
+        try (ServerSocket s = new ServerSocket(0, 1, Acceptor.LOOPBACK)) {
             unused = s.getLocalPort();
         }
         assertThatThrownBy(() -> ScriptedClient.of(EXPECTS_OK).run("127.0.0.1", unused))

@@ -57,7 +57,7 @@ class SmtpProxyTest {
             ScriptedClient.builder(clientSide).strictness(Strictness.STRICT).build().play("127.0.0.1", proxy.port());
 
             server.takeResult(WAIT).orElseThrow().orThrow();
-            ProxyRecording r = proxy.takeRecording(WAIT).orElseThrow();
+            SmtpProxy.Recording r = proxy.takeRecording(WAIT).orElseThrow();
             assertThat(r.clientView()).isEqualTo(Conversation.builder().steps(clientSide).build());
             assertThat(r.serverView()).isEqualTo(POSTFIX_SIDE);
             assertThat(r.differs()).isTrue();
@@ -106,7 +106,7 @@ class SmtpProxyTest {
                 held.send("body", ".", "QUIT");
                 assertThat(held.reply()).isEqualTo(Reply.of(250, "taken"));
             }
-            ProxyRecording r = proxy.takeRecording(WAIT).orElseThrow();
+            SmtpProxy.Recording r = proxy.takeRecording(WAIT).orElseThrow();
             assertThat(r.serverView().clientLines()).containsSequence("DATA", "body", ".");
             assertThat(r.clientView().clientLines()).containsSequence("DATA", "body", ".", "QUIT");
         }
@@ -121,7 +121,7 @@ class SmtpProxyTest {
              SmtpProxy proxy = SmtpProxy.start(server.address())) {
             ScriptedClient.builder(script).strictness(Strictness.STRICT).build().play("127.0.0.1", proxy.port());
 
-            ProxyRecording r = proxy.takeRecording(WAIT).orElseThrow();
+            SmtpProxy.Recording r = proxy.takeRecording(WAIT).orElseThrow();
             assertThat(r.differs()).isFalse();
             assertThat(r.firstDifference()).isEmpty();
             assertThat(r.clientView()).isEqualTo(steps);
@@ -146,7 +146,7 @@ class SmtpProxyTest {
                     .client("QUIT").server("221 bye").build();
             ScriptedClient.of(script).play("127.0.0.1", proxy.port());
 
-            ProxyRecording r = proxy.takeRecording(WAIT).orElseThrow();
+            SmtpProxy.Recording r = proxy.takeRecording(WAIT).orElseThrow();
             assertThat(r.serverView().replies()).contains(ehlo);
             assertThat(r.clientView().replies()).contains(Reply.of(250, List.of("mx.example.org", "PIPELINING", "8BITMIME")));
             assertThat(r.firstDifference().orElseThrow()).contains("server saw: S: 250-mx.example.org", "S: 250-STARTTLS");
@@ -167,7 +167,7 @@ class SmtpProxyTest {
                     .client("QUIT").server("221 bye").build();
             ScriptedClient.of(script).play("127.0.0.1", proxy.port());
 
-            ProxyRecording r = proxy.takeRecording(WAIT).orElseThrow();
+            SmtpProxy.Recording r = proxy.takeRecording(WAIT).orElseThrow();
             assertThat(r.clientView().replies()).contains(refused);
             assertThat(r.serverView().replies()).doesNotContain(refused);
             assertThat(r.firstDifference().orElseThrow()).startsWith("step 9:");
@@ -204,7 +204,7 @@ class SmtpProxyTest {
             PlayResult r = ScriptedClient.of(script).run("127.0.0.1", proxy.port());
 
             assertThat(r.mismatch().orElseThrow().report()).contains("step 5", "connection closed by the server");
-            ProxyRecording rec = proxy.takeRecording(WAIT).orElseThrow();
+            SmtpProxy.Recording rec = proxy.takeRecording(WAIT).orElseThrow();
             assertThat(rec.serverView().clientLines()).containsExactly("EHLO a.example");
             assertThat(rec.clientView().clientLines()).containsExactly("EHLO a.example", "MAIL FROM:<a@example.com>");
         }
@@ -220,7 +220,7 @@ class SmtpProxyTest {
             PlayResult r = ScriptedClient.of(script).run("127.0.0.1", proxy.port());
 
             assertThat(r.mismatch().orElseThrow().actual()).isEqualTo("connection closed by the server");
-            ProxyRecording rec = proxy.takeRecording(WAIT).orElseThrow();
+            SmtpProxy.Recording rec = proxy.takeRecording(WAIT).orElseThrow();
             assertThat(rec.clientView().steps()).isEmpty();
             assertThat(rec.serverView().replies()).hasSize(1);
         }
@@ -240,7 +240,7 @@ class SmtpProxyTest {
             assertThat(server.takeCommand(WAIT).orElseThrow().verb()).isEqualTo(Verb.EHLO);
             assertThat(server.takeCommand(WAIT).orElseThrow().verb()).isEqualTo(Verb.RSET);
             assertThat(server.takeCommand(WAIT).orElseThrow().verb()).isEqualTo(Verb.MAIL);
-            ProxyRecording r = proxy.takeRecording(WAIT).orElseThrow();
+            SmtpProxy.Recording r = proxy.takeRecording(WAIT).orElseThrow();
             assertThat(r.clientView().clientLines()).doesNotContain("RSET");
             assertThat(r.firstDifference().orElseThrow()).contains("client saw: C: MAIL", "server saw: C: RSET");
         }
@@ -366,7 +366,7 @@ class SmtpProxyTest {
             closed = s.getLocalPort();
         }
         List<String> problems = new java.util.concurrent.CopyOnWriteArrayList<>();
-        ProxyListener listener = new ProxyListener() {
+        SmtpProxy.Listener listener = new SmtpProxy.Listener() {
             @Override
             public void problem(int connection, String message) {
                 problems.add(message);
@@ -394,7 +394,7 @@ class SmtpProxyTest {
                 .client("c2VjcmV0Mg==").server("235 ok").client("QUIT").server("221 bye").build();
         List<String> recorded = new java.util.concurrent.CopyOnWriteArrayList<>();
         List<String> shown = new java.util.concurrent.CopyOnWriteArrayList<>();
-        ProxyListener listener = new ProxyListener() {
+        SmtpProxy.Listener listener = new SmtpProxy.Listener() {
             @Override
             public void recorded(int connection, String scriptLine) {
                 recorded.add(scriptLine);
