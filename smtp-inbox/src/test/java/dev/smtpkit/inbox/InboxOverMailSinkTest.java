@@ -48,7 +48,7 @@ class InboxOverMailSinkTest {
             assertThat(latest.get("Recipients").get(0).asText()).isEqualTo("bob@example.org");
             HttpResponse<String> raw = http.send(HttpRequest.newBuilder(inbox.uri().resolve("api/v1/message/latest/raw")).build(),
                     HttpResponse.BodyHandlers.ofString());
-            assertThat(raw.body()).isEqualTo(sink.messages().get(1).text());
+            assertThat(raw.body()).isEqualTo(sink.messages().get(1).received().text());
 
             JsonNode faults = get(inbox, "api/v1/faults");
             assertThat(faults.get("changeable").asBoolean()).isFalse();

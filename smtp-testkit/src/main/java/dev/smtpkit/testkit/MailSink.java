@@ -11,9 +11,10 @@ import dev.smtpkit.core.SmtpRejectException;
 import dev.smtpkit.core.Verb;
 import dev.smtpkit.core.server.AuthPolicy;
 import dev.smtpkit.core.server.PlaintextAuth;
-import dev.smtpkit.core.server.ServerConfig;
 import dev.smtpkit.core.server.TlsPolicy;
 import dev.smtpkit.server.Connection;
+import dev.smtpkit.server.MessageHandler;
+import dev.smtpkit.server.ReceivedMessage;
 import dev.smtpkit.server.SessionHandler;
 import dev.smtpkit.server.SmtpServer;
 import dev.smtpkit.server.TranscriptListener;
@@ -23,7 +24,6 @@ import dev.smtpkit.server.security.SaslMechanism;
 import dev.smtpkit.server.security.SelfSignedCertificate;
 import dev.smtpkit.testkit.Fault.At;
 import java.io.InputStream;
-import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Duration;
@@ -40,6 +40,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import java.util.regex.Pattern;
 import javax.net.ssl.SSLContext;
 
@@ -127,17 +128,17 @@ public final class MailSink implements AutoCloseable {
         this.faultsPerConnection = b.faultsPerConnection;
         this.delays = new EnumMap<>(b.delays);
         FAULT_VERBS.forEach(v -> occurrences.put(v, new AtomicInteger()));
-        this.certificate = b.tls == TlsPolicy.OFF ? Optional.empty() : Optional.of(SelfSignedCertificate.generate(b.hostname));
-        this.host = b.bindAddress.getHostAddress();
+        // for the names a client on this machine connects to, whatever name the greeting gives
+        this.certificate = b.tls == TlsPolicy.OFF ? Optional.empty() : Optional.of(SelfSignedCertificate.generate("localhost"));
+        this.host = Acceptor.LOOPBACK.getHostAddress();
         SmtpServer.Builder server = SmtpServer.builder()
-                .config(ServerConfig.builder().hostname(b.hostname).tlsPolicy(b.tls).build())
-                .bindAddress(b.bindAddress)
-                .port(b.port)
+                .bindAddress(Acceptor.LOOPBACK)
+                .port(0)
                 // A test that ends with a transaction open should not wait the server's 30 seconds.
                 .shutdownGracePeriod(Duration.ofSeconds(1))
                 .handler(this::open)
                 .transcriptListener(new Recorder());
-        certificate.ifPresent(c -> server.tls(c.serverContext()));
+        certificate.ifPresent(c -> server.tls(c.serverContext()).tlsPolicy(b.tls));
         if (!b.users.isEmpty()) {
             server.authenticator(new Accounts(b.users))
                     .authMechanisms(SaslMechanism.PLAIN, SaslMechanism.LOGIN, SaslMechanism.CRAM_MD5)
@@ -146,6 +147,7 @@ public final class MailSink implements AutoCloseable {
                     // otherwise a test need not set up TLS to try AUTH.
                     .plaintextAuth(b.tls == TlsPolicy.REQUIRED ? PlaintextAuth.REFUSED : PlaintextAuth.ALLOWED);
         }
+        b.server.accept(server);
         this.server = server.build().start();
     }
 
@@ -164,7 +166,10 @@ public final class MailSink implements AutoCloseable {
         return server.port();
     }
 
-    /** The address the sink listens on, as a literal: {@code 127.0.0.1} by default. */
+    /**
+     * The address a client reaches the sink at, as a literal: {@code 127.0.0.1}, where it
+     * listens unless {@link Builder#server} binds it elsewhere.
+     */
     public String host() {
         return host;
     }
@@ -301,6 +306,17 @@ public final class MailSink implements AutoCloseable {
         return new Handler(connection, session);
     }
 
+    /** Keeps a message: told to the listeners first, so one that fails leaves it unkept. */
+    private void keep(CapturedMessage message) {
+        synchronized (lock) {
+            // Told first, under the lock: a listener that fails leaves the message unkept, and one
+            // being added meanwhile sees it either among the messages so far or here, never twice.
+            listeners.forEach(l -> l.taken(message));
+            messages.add(message);
+            lock.notifyAll();
+        }
+    }
+
     private final class Recorder implements TranscriptListener {
         @Override
         public void received(Connection connection, String line) {
@@ -324,10 +340,17 @@ public final class MailSink implements AutoCloseable {
         private final Connection connection;
         private final CapturedSession session;
         private final Map<Verb, Integer> counts = new EnumMap<>(Verb.class);
+        /**
+         * Reads each message whole as the server does for a {@link MessageHandler}, within its
+         * memory budget, so the sink keeps the very {@link ReceivedMessage} an application gets.
+         */
+        private final SessionHandler whole;
 
         Handler(Connection connection, CapturedSession session) {
             this.connection = connection;
             this.session = session;
+            MessageHandler take = this::take;
+            this.whole = take.asFactory().open(connection);
         }
 
         @Override
@@ -350,20 +373,16 @@ public final class MailSink implements AutoCloseable {
 
         @Override
         public void message(Envelope envelope, InputStream content) throws Exception {
-            // Read whole first: a message cut short throws here and is never kept.
-            byte[] bytes = content.readAllBytes();
-            session.content(bytes);
+            // Read whole first: a message cut short throws there and is never kept.
+            whole.message(envelope, content);
+        }
+
+        private void take(ReceivedMessage message) throws Exception {
+            session.content(message.content());
             if (intervene(Verb.DATA)) {
                 return;
             }
-            CapturedMessage message = new CapturedMessage(envelope, bytes, session);
-            synchronized (lock) {
-                // Told first, under the lock: a listener that fails leaves the message unkept, and one
-                // being added meanwhile sees it either among the messages so far or here, never twice.
-                listeners.forEach(l -> l.taken(message));
-                messages.add(message);
-                lock.notifyAll();
-            }
+            keep(new CapturedMessage(message, session));
         }
 
         @Override
@@ -445,9 +464,7 @@ public final class MailSink implements AutoCloseable {
      * independent, with its own port, certificate and occurrence counts.
      */
     public static final class Builder {
-        private InetAddress bindAddress = InetAddress.getLoopbackAddress();
-        private int port;
-        private String hostname = "localhost";
+        private Consumer<SmtpServer.Builder> server = s -> { };
         private final List<RecipientRule> refusals = new ArrayList<>();
         private final Map<At.Occurrence, Fault> faults = new HashMap<>();
         private final Map<At.Occurrence, Duration> faultDelays = new HashMap<>();
@@ -460,24 +477,17 @@ public final class MailSink implements AutoCloseable {
         private Builder() {
         }
 
-        /** The address to listen on: the loopback address, {@code 127.0.0.1}, by default. */
-        public Builder bindAddress(InetAddress address) {
-            this.bindAddress = Objects.requireNonNull(address, "address");
-            return this;
-        }
-
-        /** The port: 0 by default, for a free one, see {@link MailSink#port()}. */
-        public Builder port(int port) {
-            if (port < 0 || port > 65535) {
-                throw new IllegalArgumentException("MailSink.Builder.port must be 0 to 65535: " + port);
-            }
-            this.port = port;
-            return this;
-        }
-
-        /** The name in the greeting and EHLO reply and in the certificate: {@code localhost} by default. */
-        public Builder hostname(String hostname) {
-            this.hostname = Objects.requireNonNull(hostname, "hostname");
+        /**
+         * Sets anything of the {@link SmtpServer} the sink runs on, such as
+         * {@code server(s -> s.hostname("mx.example.org").port(2525).maxMessageSize(1 << 20))}.
+         * It is called after the sink's own settings ({@code 127.0.0.1}, a free port, a
+         * one-second shutdown grace period, and what {@link #tls} and {@link #auth} set up), so it
+         * may change any of them, but it must leave the handler and the transcript listener, which
+         * are how the sink captures. Each call adds to the ones before.
+         */
+        public Builder server(Consumer<SmtpServer.Builder> customiser) {
+            Objects.requireNonNull(customiser, "customiser");
+            this.server = this.server.andThen(customiser);
             return this;
         }
 
@@ -567,7 +577,7 @@ public final class MailSink implements AutoCloseable {
 
         /**
          * STARTTLS (RFC 3207) with a freshly generated self-signed certificate for
-         * {@link #hostname} and {@code 127.0.0.1}: {@link TlsPolicy#OFF} by default;
+         * {@code localhost} and {@code 127.0.0.1}: {@link TlsPolicy#OFF} by default;
          * {@link TlsPolicy#REQUIRED} answers MAIL before STARTTLS with 530 5.7.0.
          */
         public Builder tls(TlsPolicy policy) {

@@ -95,11 +95,11 @@ class MailSinkTest {
             CapturedMessage m = sink.messages().get(0);
             assertThat(m.sender()).isEqualTo("app@example.com");
             assertThat(m.recipients()).containsExactly("ada@example.org", "bob@example.org");
-            assertThat(m.mailParameters().size()).hasValue(500);
-            assertThat(m.mailParameters().body()).hasValue(Parameters.Body.EIGHT_BIT_MIME);
-            assertThat(m.envelope().recipients().get(0).parameters().dsnNotify())
+            assertThat(m.received().envelope().mailParameters().size()).hasValue(500);
+            assertThat(m.received().envelope().mailParameters().body()).hasValue(Parameters.Body.EIGHT_BIT_MIME);
+            assertThat(m.received().envelope().recipients().get(0).parameters().dsnNotify())
                     .containsExactlyInAnyOrder(Parameters.Notify.SUCCESS, Parameters.Notify.FAILURE);
-            assertThat(m.content()).isEqualTo(content.getBytes(StandardCharsets.US_ASCII));
+            assertThat(m.received().content()).isEqualTo(content.getBytes(StandardCharsets.US_ASCII));
             assertThat(m.body()).isEqualTo(".leading dot\r\nbody\r\n");
             assertThat(m.subject()).hasValue("a folded subject");
             assertThat(m.headers().all("received")).containsExactly("from a by b", "from c by d");
@@ -107,7 +107,7 @@ class MailSinkTest {
             assertThat(m.helloName()).isEqualTo("client.test");
             assertThat(m.isTls()).isFalse();
             assertThat(m.authenticatedIdentity()).isEmpty();
-            assertThat(m.clientAddress().getAddress()).isEqualTo(InetAddress.getLoopbackAddress());
+            assertThat(m.received().connection().remoteAddress().getAddress()).isEqualTo(InetAddress.getLoopbackAddress());
         }
 
         @Test
@@ -270,7 +270,22 @@ class MailSinkTest {
                     .hasMessageContaining("negative");
             assertThatThrownBy(() -> MailSink.builder().refuseRecipients(Pattern.compile(".*"), Replies.OK))
                     .hasMessageContaining("4xx or 5xx");
-            assertThatThrownBy(() -> MailSink.builder().port(70000)).hasMessageContaining("MailSink.Builder.port");
+            assertThatThrownBy(() -> MailSink.builder().server(s -> s.port(70000)).start())
+                    .hasMessageContaining("SmtpServer.Builder.port");
+        }
+
+        @Test
+        @DisplayName("server(...) sets the SmtpServer's own options: the greeting's name, a recipient limit")
+        void serverOptionsPassThrough() throws Exception {
+            try (MailSink sink = MailSink.builder().server(s -> s.hostname("mx.example.org")).server(s -> s.maxRecipients(1))
+                    .start();
+                 SinkClient c = new SinkClient(sink).hello()) {
+                assertThat(c.command("MAIL FROM:<a@example.com>")).isEqualTo(250);
+                assertThat(c.command("RCPT TO:<b@example.org>")).isEqualTo(250);
+                assertThat(c.ask("RCPT TO:<c@example.org>")).startsWith("452");
+                assertThat(sink.sessions().get(0).transcript().replies().get(0).lines().get(0)).startsWith("mx.example.org");
+                assertThat(sink.host()).isEqualTo("127.0.0.1");
+            }
         }
 
         @Test

@@ -43,7 +43,7 @@ class ScriptedServerLenientTest {
     }
 
     private static Conversation record() {
-        try (MailSink sink = MailSink.builder().hostname("mx.example.org").start();
+        try (MailSink sink = MailSink.builder().server(s -> s.hostname("mx.example.org")).start();
              SmtpProxy proxy = SmtpProxy.start(new InetSocketAddress("127.0.0.1", sink.port()))) {
             send(proxy.port(), 1);
             return proxy.takeRecording(WAIT).orElseThrow().clientView();
