@@ -1,7 +1,6 @@
 package dev.smtpkit.cli;
 
 import dev.smtpkit.testkit.Conversation;
-import dev.smtpkit.testkit.explain.Explanation;
 import dev.smtpkit.testkit.explain.Line;
 import dev.smtpkit.testkit.explain.Line.Side;
 import java.nio.charset.StandardCharsets;
