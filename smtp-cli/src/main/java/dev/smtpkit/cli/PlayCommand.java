@@ -5,7 +5,6 @@ import dev.smtpkit.testkit.Matching;
 import dev.smtpkit.testkit.PlayResult;
 import dev.smtpkit.testkit.ScriptedClient;
 import dev.smtpkit.testkit.ScriptedServer;
-import dev.smtpkit.testkit.Strictness;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -143,7 +142,7 @@ final class PlayCommand implements Callable<Integer> {
             throw CliFailure.usage("--to: " + e.getMessage());
         }
         ScriptedClient client = ScriptedClient.builder(script)
-                .strictness(strict ? Strictness.STRICT : Strictness.CODES)
+                .matching(strict ? Matching.EXACT : Matching.LENIENT)
                 .timeout(Duration.ofSeconds(timeoutSeconds))
                 .build();
         PlayResult result;

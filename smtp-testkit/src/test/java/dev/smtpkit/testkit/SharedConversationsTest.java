@@ -43,7 +43,7 @@ class SharedConversationsTest {
     void playsBothWays(Path file) {
         Conversation script = Conversation.read(file);
         try (ScriptedServer server = ScriptedServer.play(script)) {
-            Conversation clientSaw = ScriptedClient.builder(script).strictness(Strictness.STRICT).build()
+            Conversation clientSaw = ScriptedClient.builder(script).matching(Matching.EXACT).build()
                     .play("127.0.0.1", server.port());
 
             PlayResult serverSide = server.takeResult(WAIT).orElseThrow();

@@ -54,7 +54,7 @@ class SmtpProxyTest {
         Conversation clientSide = SharedConversations.read("proxy-answers-data.txt");
         try (ScriptedServer server = ScriptedServer.play(POSTFIX_SIDE);
              SmtpProxy proxy = SmtpProxy.start(server.address(), Fault.answerData())) {
-            ScriptedClient.builder(clientSide).strictness(Strictness.STRICT).build().play("127.0.0.1", proxy.port());
+            ScriptedClient.builder(clientSide).matching(Matching.EXACT).build().play("127.0.0.1", proxy.port());
 
             server.takeResult(WAIT).orElseThrow().orThrow();
             SmtpProxy.Recording r = proxy.takeRecording(WAIT).orElseThrow();
@@ -73,7 +73,7 @@ class SmtpProxyTest {
         Conversation clientSide = SharedConversations.read("proxy-answers-data.txt");
         try (ScriptedServer server = ScriptedServer.play(POSTFIX_SIDE)) {
             // without the proxy the server expects the NOOP the interceptor would send
-            PlayResult r = ScriptedClient.builder(clientSide).strictness(Strictness.STRICT).build()
+            PlayResult r = ScriptedClient.builder(clientSide).matching(Matching.EXACT).build()
                     .run("127.0.0.1", server.port());
 
             assertThat(r.mismatch().orElseThrow().report())
@@ -119,7 +119,7 @@ class SmtpProxyTest {
         Conversation steps = Conversation.builder().steps(script).build();
         try (ScriptedServer server = ScriptedServer.play(script);
              SmtpProxy proxy = SmtpProxy.start(server.address())) {
-            ScriptedClient.builder(script).strictness(Strictness.STRICT).build().play("127.0.0.1", proxy.port());
+            ScriptedClient.builder(script).matching(Matching.EXACT).build().play("127.0.0.1", proxy.port());
 
             SmtpProxy.Recording r = proxy.takeRecording(WAIT).orElseThrow();
             assertThat(r.differs()).isFalse();
