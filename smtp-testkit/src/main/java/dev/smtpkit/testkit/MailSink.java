@@ -64,8 +64,7 @@ import javax.net.ssl.SSLContext;
  * <p>For testing how a client copes, the {@link Builder} sets deterministic behaviours: refusing
  * recipients that match a pattern, {@link Fault faults} (refusals, delays and dropped
  * connections) at given occurrences of MAIL, RCPT and DATA, a delay before every reply to those
- * commands, and
- * STARTTLS required (RFC 3207) with a generated certificate the client can trust through
+ * commands, STARTTLS required (RFC 3207) with a generated certificate the client can trust through
  * {@link #clientSslContext()}, and AUTH (RFC 4954) against test accounts, optional or required
  * ({@link Builder#auth(Map)}, {@link Builder#authPolicy(AuthPolicy)}); the identity a client
  * authenticated as is in {@link CapturedMessage#authenticatedIdentity()}.
@@ -92,9 +91,6 @@ public final class MailSink implements AutoCloseable {
         }
     }
 
-    private final SmtpServer server;
-    private final String host;
-    private final Optional<SelfSignedCertificate> certificate;
     /**
      * The commands a fault or delay can be set at: the three the sink's application side is asked
      * about (go-smtp's {@code Mail}, {@code Rcpt} and {@code Data}), DATA standing for the reply
@@ -104,6 +100,9 @@ public final class MailSink implements AutoCloseable {
      */
     private static final Set<Verb> FAULT_VERBS = Collections.unmodifiableSet(EnumSet.of(Verb.MAIL, Verb.RCPT, Verb.DATA));
 
+    private final SmtpServer server;
+    private final String host;
+    private final Optional<SelfSignedCertificate> certificate;
     private final List<RecipientRule> refusals;
     /** The refusal or drop at each occurrence. */
     private final Map<At.Occurrence, Fault> faults;
