@@ -810,8 +810,8 @@ final class SessionDriver implements Driver {
      * application is asked first and the call waits, unstarted, so the handler still has one call
      * at a time: accepted, the session then aborts the message; refused, the message goes on.
      * Once the call started, the handler holds the message and may be reading it on another
-     * thread, and cannot be asked about a name meanwhile: the transaction is reset first, as
-     * before, and the name asked once the message's call returned; a refusal then keeps no
+     * thread, and cannot be asked about a name meanwhile: the transaction is reset first, as RSET
+     * would, and the name asked once the message's call returned; a refusal then keeps no
      * transaction.
      */
     private void helloBetweenChunks(ServerEvent.Hello hello) {
