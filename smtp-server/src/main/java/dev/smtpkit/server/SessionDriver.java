@@ -126,6 +126,11 @@ final class SessionDriver implements Driver {
     private boolean messageOver;
     /** The message's call was handed to the application: once the content ended, or filled the pipe. */
     private boolean messageCallStarted;
+    /**
+     * The message's call, not yet started, set aside while the application decides on a HELO,
+     * EHLO or LHLO between BDAT chunks ({@link #helloBetweenChunks}); back once that is decided.
+     */
+    private HandlerCall parkedMessage;
     private long messageEndedAt;
     private ServerEvent pushedBack;
     /** When the wait for input ends (the clock's nanoseconds), or 0 while the driver waits for none. */
@@ -787,6 +792,8 @@ final class SessionDriver implements Driver {
                 updatePause();
                 return false;
             }
+        } else if (e instanceof ServerEvent.Hello hello) {
+            helloBetweenChunks(hello);
         } else {
             // Not expected: the session reports MessageAborted before anything else ends a message.
             pushedBack = e;
@@ -795,6 +802,32 @@ final class SessionDriver implements Driver {
             startMessageCall();
         }
         return true;
+    }
+
+    /**
+     * A HELO, EHLO or LHLO between BDAT chunks (RFC 3030 §2), which resets the transaction only if
+     * the application accepts it (RFC 5321 §4.1.4). While the message's call has not started, the
+     * application is asked first and the call waits, unstarted, so the handler still has one call
+     * at a time: accepted, the session then aborts the message; refused, the message goes on.
+     * Once the call started, the handler holds the message and may be reading it on another
+     * thread, and cannot be asked about a name meanwhile: the transaction is reset first, as RSET
+     * would, and the name asked once the message's call returned; a refusal then keeps no
+     * transaction.
+     */
+    private void helloBetweenChunks(ServerEvent.Hello hello) {
+        if (messageCallStarted) {
+            session.resetBeforeHello();
+            return;
+        }
+        HandlerCall message = call;
+        call = null;
+        handle(hello);
+        if (call == null) {
+            // Answered without a call (the server's own handler): the message goes on at once.
+            call = message;
+        } else {
+            parkedMessage = message;
+        }
     }
 
     /**
@@ -909,6 +942,12 @@ final class SessionDriver implements Driver {
                     LOG.warn("{}: SessionHandler.reset() failed", connection.id(), c.failure());
                 }
             }
+        }
+        if (parkedMessage != null) {
+            call = parkedMessage;
+            parkedMessage = null;
+            // Untimed again until its data ends, and numbered apart from the decision's deadline.
+            callDeadline.start(0);
         }
         if (session.state() != ServerState.CLOSED) {
             connection.update(session);

@@ -35,6 +35,14 @@ public interface SessionHandler {
      * throws, for a name on a block list, say, or a test that needs the greeting refused. A
      * refusal leaves the session as it was, so the client may introduce itself again.
      *
+     * <p>Within a mail transaction this is called with the transaction still open: accepting
+     * resets it ({@link #reset()} follows), a refusal keeps it, so the client may go on with it
+     * (RFC 5321 §4.1.4 resets only for an acceptable EHLO). The one exception is between BDAT
+     * chunks once {@link #message} has been called (the first 64 KiB arrived): since that call
+     * still runs and a handler gets one call at a time, the transaction is reset first, as RSET
+     * would, and this is called after {@code message} returned, a refusal then keeping no
+     * transaction.
+     *
      * @param name the name as the client gave it: a domain or an address literal, or {@code ""}
      *             when it gave none and {@link dev.smtpkit.core.server.HelloNamePolicy} allows that
      */
@@ -82,7 +90,7 @@ public interface SessionHandler {
      */
     void message(Envelope envelope, InputStream content) throws Exception;
 
-    /** The open transaction was abandoned: RSET, a new HELO/EHLO, QUIT or a broken connection (RFC 5321 §4.1.1.5). */
+    /** The open transaction was abandoned: RSET, an accepted HELO/EHLO, QUIT or a broken connection (RFC 5321 §4.1.1.5). */
     default void reset() {
     }
 

@@ -36,7 +36,7 @@ class SessionDriverTest {
     private static final String TRANSACTION = "MAIL FROM:<a@example.com>\r\nRCPT TO:<b@example.org>\r\nDATA\r\n";
 
     /** A handler that keeps what it is given, reading each message to its end. */
-    static final class Keeper implements SessionHandler {
+    static class Keeper implements SessionHandler {
         final List<String> messages = Collections.synchronizedList(new ArrayList<>());
         final List<String> calls = Collections.synchronizedList(new ArrayList<>());
 
@@ -63,6 +63,33 @@ class SessionDriverTest {
         @Override
         public void close() {
             calls.add("close");
+        }
+    }
+
+    /**
+     * A {@link Keeper} that refuses the name "localhost" (550 5.7.1) and records, besides, each
+     * name it was asked about, each message call and each reset.
+     */
+    static final class NamePicky extends Keeper {
+        static final Reply REFUSAL = Reply.of(550, dev.smtpkit.core.EnhancedStatus.of(5, 7, 1), "Not that name");
+
+        @Override
+        public void hello(String name) throws SmtpRejectException {
+            calls.add("hello " + name);
+            if (name.equals("localhost")) {
+                throw new SmtpRejectException(REFUSAL);
+            }
+        }
+
+        @Override
+        public void message(Envelope envelope, InputStream content) throws IOException {
+            calls.add("message");
+            super.message(envelope, content);
+        }
+
+        @Override
+        public void reset() {
+            calls.add("reset");
         }
     }
 
@@ -409,5 +436,49 @@ class SessionDriverTest {
         assertThat(link.codes()).isEmpty();
         link.send("NOOP\r\n").settle();
         assertThat(link.codes()).containsExactly(250);
+    }
+
+    @Test
+    @DisplayName("RFC 5321 §4.1.4: an EHLO between BDAT chunks is put to the handler with the transaction open; refused, the message goes on, accepted, it is aborted")
+    void helloBetweenChunksIsAskedFirst() {
+        NamePicky picky = new NamePicky();
+        MemoryLink link = MemoryLink.open(server(picky)).settle();
+        link.send("EHLO client.test\r\nMAIL FROM:<a@example.com>\r\nRCPT TO:<b@example.org>\r\nBDAT 6\r\nfirst ").settle();
+        assertThat(link.codes()).containsExactly(220, 250, 250, 250, 250);
+
+        assertThat(link.ask("EHLO localhost")).startsWith("550 5.7.1");
+        link.send("BDAT 5 LAST\r\nchunk");
+        assertThat(link.code()).isEqualTo(250);
+        assertThat(picky.messages).containsExactly("first chunk");
+        assertThat(picky.calls).containsExactly("hello client.test", "mail", "rcpt", "hello localhost", "message");
+
+        picky.calls.clear();
+        link.send("MAIL FROM:<a@example.com>\r\nRCPT TO:<b@example.org>\r\nBDAT 6\r\nfirst ").settle();
+        assertThat(link.codes()).containsExactly(250, 250, 250);
+        assertThat(link.ask("EHLO again.test")).startsWith("250-mx.test");
+        link.send("BDAT 5 LAST\r\nchunk");
+        assertThat(link.code()).as("no transaction left").isEqualTo(503);
+        assertThat(picky.messages).hasSize(1);
+        assertThat(picky.calls).containsExactly("mail", "rcpt", "hello again.test", "message", "incomplete 250", "reset");
+    }
+
+    @Test
+    @DisplayName("RFC 5321 §4.1.4: an EHLO between BDAT chunks while the handler reads the message resets first (no second call meanwhile), and does not hang")
+    void helloBetweenChunksWhileTheMessageIsRead() {
+        NamePicky picky = new NamePicky();
+        MemoryLink link = MemoryLink.open(server(picky)).settle();
+        link.send("EHLO client.test\r\nMAIL FROM:<a@example.com>\r\nRCPT TO:<b@example.org>\r\n").settle();
+        String big = "x".repeat(MessagePipe.PAUSE_AT + 1000);
+        link.send("BDAT " + big.length() + "\r\n" + big).settle();
+        assertThat(link.codes()).containsExactly(220, 250, 250, 250, 250);
+        assertThat(picky.calls).as("the message call started when the pipe filled").contains("message");
+
+        assertThat(link.ask("EHLO localhost")).startsWith("550 5.7.1");
+        assertThat(picky.calls).containsExactly("hello client.test", "mail", "rcpt", "message", "incomplete 250", "reset",
+                "hello localhost");
+        link.send("BDAT 5 LAST\r\nchunk");
+        assertThat(link.code()).as("the transaction was reset before the name was asked").isEqualTo(503);
+        assertThat(link.command("MAIL FROM:<a@example.com>")).isEqualTo(250);
+        assertThat(picky.messages).isEmpty();
     }
 }

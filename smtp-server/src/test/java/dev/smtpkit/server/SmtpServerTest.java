@@ -120,6 +120,40 @@ class SmtpServerTest {
     }
 
     @Test
+    @DisplayName("RFC 5321 §4.1.4: an EHLO the handler refuses keeps the transaction (after RCPT, between BDAT chunks), except while the handler reads the message, where it resets first without hanging")
+    void refusedHelloKeepsTheTransaction() throws Exception {
+        SessionDriverTest.NamePicky picky = new SessionDriverTest.NamePicky();
+        try (SmtpServer server = local().handler(conn -> picky).build().start();
+             RawClient c = new RawClient(server.port())) {
+            assertThat(c.reply()).startsWith("220");
+            assertThat(c.command("EHLO client.test")).isEqualTo(250);
+            assertThat(c.command("MAIL FROM:<a@example.com>")).isEqualTo(250);
+            assertThat(c.command("RCPT TO:<b@example.org>")).isEqualTo(250);
+            assertThat(c.ask("EHLO localhost")).startsWith("550 5.7.1");
+            assertThat(c.command("RCPT TO:<c@example.org>")).as("the transaction is still open").isEqualTo(250);
+            c.send("BDAT 6\r\nfirst ");
+            assertThat(c.code()).isEqualTo(250);
+            assertThat(c.ask("HELO localhost")).startsWith("550 5.7.1");
+            c.send("BDAT 5 LAST\r\nchunk");
+            assertThat(c.reply()).startsWith("250 2.0.0");
+            assertThat(picky.messages).containsExactly("first chunk");
+
+            // The handler reads the message once 64 KiB wait: the name is asked after a reset.
+            assertThat(c.command("MAIL FROM:<a@example.com>")).isEqualTo(250);
+            assertThat(c.command("RCPT TO:<b@example.org>")).isEqualTo(250);
+            String big = "x".repeat(MessagePipe.PAUSE_AT + 1000);
+            c.send("BDAT " + big.length() + "\r\n" + big);
+            assertThat(c.code()).isEqualTo(250);
+            assertThat(c.ask("EHLO localhost")).startsWith("550 5.7.1");
+            c.send("BDAT 5 LAST\r\nchunk");
+            assertThat(c.code()).isEqualTo(503);
+            assertThat(c.command("QUIT")).isEqualTo(221);
+        }
+        assertThat(picky.messages).hasSize(1);
+        assertThat(picky.calls).containsSubsequence("message", "incomplete 250", "reset", "hello localhost");
+    }
+
+    @Test
     @DisplayName("RFC 5321 §3.8: a connection dropped mid-DATA delivers nothing, and the handler's stream throws")
     void droppedMidData() throws Exception {
         Recorder recorder = new Recorder();

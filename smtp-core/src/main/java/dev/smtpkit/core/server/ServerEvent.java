@@ -45,7 +45,15 @@ public sealed interface ServerEvent {
 
     /**
      * HELO, EHLO or LHLO (RFC 5321 §4.1.1.1, RFC 2033 §4.1). Accepting sends the 250 (with the
-     * extension list after EHLO/LHLO); any open transaction was already reset (§4.1.4).
+     * extension list after EHLO/LHLO). Within a mail transaction (after MAIL, after RCPT, or
+     * between BDAT chunks) it is asked with the transaction still open: accepting first resets it
+     * as RSET would, with {@link MessageAborted} (if a message was under way) and
+     * {@link TransactionReset} ({@link ResetCause#HELLO}) after this decision; refusing leaves it
+     * as it was, sender, recipients and chunks so far, so the client may go on with it
+     * (RFC 5321 §4.1.4 resets only for an EHLO that "is acceptable"). A transport that cannot ask
+     * while the application still reads the message may reset first
+     * ({@link ServerSession#resetBeforeHello()}); this Hello is then reported again, after the
+     * reset.
      *
      * @param domain   the name the client gave; empty only under {@link HelloNamePolicy#ALLOW_MISSING_NAME}
      * @param extended whether EHLO or LHLO (extensions in force) rather than HELO
@@ -154,7 +162,10 @@ public sealed interface ServerEvent {
     enum ResetCause {
         /** RSET (RFC 5321 §4.1.1.5). */
         RSET,
-        /** A new HELO, EHLO or LHLO (RFC 5321 §4.1.4). */
+        /**
+         * A new HELO, EHLO or LHLO within the transaction, once accepted (RFC 5321 §4.1.4), or
+         * before it is decided where the transport asked so ({@link ServerSession#resetBeforeHello()}).
+         */
         HELLO,
         /** QUIT (RFC 5321 §4.1.1.10). */
         QUIT,

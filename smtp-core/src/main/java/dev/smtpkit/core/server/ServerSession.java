@@ -155,6 +155,11 @@ public final class ServerSession {
     private DroppedChunk dropped;
     /** The BDAT whose {@link DataRequested} is pending: its chunk is read once that is decided. */
     private Command.Bdat requestedChunk;
+    /**
+     * The pending {@link Hello} came within a transaction, which ends if it is accepted
+     * (RFC 5321 §4.1.4: "if ... the EHLO command is acceptable"), and stays if it is refused.
+     */
+    private boolean helloResets;
 
     /** A refused BDAT's chunk; {@code countsAsError} when the refusal is the session's (a command error). */
     private record DroppedChunk(Reply reply, boolean countsAsError) {
@@ -577,6 +582,31 @@ public final class ServerSession {
         }
     }
 
+    /**
+     * Ends the open transaction now, as accepting the pending {@link Hello} would (RFC 5321
+     * §4.1.4), and reports that Hello again, still to be decided, after the
+     * {@link ServerEvent.MessageAborted} (when a message was under way) and the
+     * {@link ServerEvent.TransactionReset} with {@link ResetCause#HELLO}. A refusal then leaves
+     * no transaction to go on with.
+     *
+     * <p>For a transport that cannot put the name to the application while the application
+     * still has the transaction's message: between BDAT chunks, once it handed content on
+     * (RFC 3030 §2). Every other transport lets the decision come first, as the RFC does.
+     *
+     * @throws IllegalStateException when no {@link Hello} is pending within a transaction
+     */
+    public void resetBeforeHello() {
+        Decision d = requirePending("resetBeforeHello()");
+        if (!(d instanceof Hello hello) || !helloResets) {
+            throw new IllegalStateException("resetBeforeHello() needs a Hello pending within a transaction, but the pending"
+                    + " decision is " + d + " in state " + state());
+        }
+        pending = null;
+        helloResets = false;
+        abandonTransaction(ResetCause.HELLO, Replies.OK);
+        events.add(hello);
+    }
+
     /** Ends a pending {@link AuthStep} successfully: 235 2.7.0, with the authenticated identity. */
     public void authSucceeded(String identity) {
         Objects.requireNonNull(identity, "identity");
@@ -624,12 +654,22 @@ public final class ServerSession {
         }
     }
 
+    /**
+     * RFC 5321 §4.1.4: an acceptable EHLO within a transaction resets it "exactly as if a RSET
+     * command had been issued", before its 250; a refused one leaves the session as it was, the
+     * transaction included.
+     */
     private void decideHello(Hello hello, Reply reply) {
         checkFinal(hello, reply);
         pending = null;
+        boolean resets = helloResets;
+        helloResets = false;
         if (!reply.isPositiveCompletion()) {
             replyAndMaybeClose(reply);
             return;
+        }
+        if (resets) {
+            abandonTransaction(ResetCause.HELLO, Replies.OK);
         }
         helloDomain = hello.domain();
         extended = hello.extended();
@@ -844,7 +884,7 @@ public final class ServerSession {
             return;
         }
         if (!row.refuses()) {
-            dispatch(cmd, row.outcome() == ServerTransitions.Outcome.PERFORM_RESETTING);
+            dispatch(cmd, row.outcome() == ServerTransitions.Outcome.PERFORM_RESETTING_IF_ACCEPTED);
         } else if (cmd instanceof Command.Bdat b) {
             // RFC 3030 §2: the chunk follows the command whatever the reply, so it is read
             // and dropped before the refusal is sent, or its octets would be taken as commands.
@@ -854,7 +894,7 @@ public final class ServerSession {
         }
     }
 
-    /** Performs a command its row allows; {@code resetting} when the row ends the open transaction first. */
+    /** Performs a command its row allows; {@code resetting} when the row ends the open transaction if it is accepted. */
     private void dispatch(Command cmd, boolean resetting) {
         switch (cmd.verb()) {
             case HELO -> hello(((Command.Helo) cmd).domain(), false, resetting);
@@ -919,9 +959,7 @@ public final class ServerSession {
             error(isExtended ? Replies.EHLO_REQUIRES_DOMAIN : Replies.HELO_REQUIRES_DOMAIN);
             return;
         }
-        if (resetting) {
-            abandonTransaction(ResetCause.HELLO, Replies.OK);
-        }
+        helloResets = resetting;
         events.add(new Hello(domain, isExtended));
     }
 

@@ -173,8 +173,11 @@ final class ServerTransitions {
     enum Outcome {
         /** The session performs the command. */
         PERFORM,
-        /** As {@link #PERFORM}, after ending the open transaction as RSET would. */
-        PERFORM_RESETTING,
+        /**
+         * As {@link #PERFORM}, and once the application accepts the command, the open transaction
+         * ends as RSET would, before the reply; a refusal leaves it as it was.
+         */
+        PERFORM_RESETTING_IF_ACCEPTED,
         /** Refused with the row's reply once the line parsed (a BDAT's chunk is read first, RFC 3030 §2). */
         REFUSE,
         /** Refused with the row's reply whatever the line holds, even when it does not parse. */
@@ -218,7 +221,7 @@ final class ServerTransitions {
         CHUNK_STARTED,
         /** The chunk's last octet was read. */
         CHUNK_READ,
-        /** The transaction ended: RSET, HELO, the message's reply, or the connection closing. */
+        /** The transaction ended: RSET, an accepted HELO, the message's reply, or the connection closing. */
         TRANSACTION_ENDED,
         /** AUTH started a SASL exchange (RFC 4954 §4). */
         AUTH_STARTED,
@@ -290,12 +293,16 @@ final class ServerTransitions {
 
         for (Phase p : List.of(Phase.MAIL, Phase.RCPT, Phase.BDAT)) {
             // RFC 5321 §4.1.4: an EHLO "issued after the session begins" resets the state "exactly
-            // as if a RSET command had been issued". The RFC resets once the EHLO is found
-            // acceptable; the session does so when it arrives, before asking the application
-            // (as ServerEvent.Hello promises), so that a BDAT message under way has ended before
-            // any decision is asked.
+            // as if a RSET command had been issued" if "the EHLO command is acceptable to the SMTP
+            // server" (HELO likewise; LHLO is LMTP's EHLO, RFC 2033 §4.1). So the application
+            // decides with the transaction still open: accepted, it is reset before the 250;
+            // refused, it stays, and the client may go on with it (another RCPT, the next chunk).
+            // The one exception is the transport's: between BDAT chunks, once it handed the
+            // message's content to the application, it may end the transaction before asking
+            // (ServerSession.resetBeforeHello), since the application cannot be asked about the
+            // name while it still reads the message; SmtpServer does so.
             for (Input hello : List.of(HELO, EHLO, LHLO)) {
-                on(p, hello, performResetting("RFC 5321 §4.1.4"));
+                on(p, hello, performResettingIfAccepted("RFC 5321 §4.1.4; RFC 2033 §4.1"));
             }
             // Out of sequence within a transaction, the default row: MAIL ("MUST NOT be sent if a
             // mail transaction is already open", RFC 5321 §4.1.4), AUTH ("not permitted during a
@@ -390,8 +397,8 @@ final class ServerTransitions {
         return new Row(Guard.ALWAYS, Outcome.PERFORM, null, rule);
     }
 
-    private static Row performResetting(String rule) {
-        return new Row(Guard.ALWAYS, Outcome.PERFORM_RESETTING, null, rule);
+    private static Row performResettingIfAccepted(String rule) {
+        return new Row(Guard.ALWAYS, Outcome.PERFORM_RESETTING_IF_ACCEPTED, null, rule);
     }
 
     private static Row refuse(Reply reply, String rule) {

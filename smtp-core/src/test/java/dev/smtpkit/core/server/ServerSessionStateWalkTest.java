@@ -7,6 +7,7 @@ import dev.smtpkit.core.Envelope;
 import dev.smtpkit.core.ProtocolMode;
 import dev.smtpkit.core.Reply;
 import dev.smtpkit.core.Verb;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.EnumSet;
@@ -14,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Function;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -179,13 +181,21 @@ class ServerSessionStateWalkTest {
 
     /** A session of the scenario in the given state, reached through real commands. */
     static Driver reach(Scenario s, ServerState target) {
+        return reach(s, target, decision -> null);
+    }
+
+    /**
+     * A session of the scenario in the given state, reached through real commands, whose
+     * application answers with {@code decider} (null: accepts), which must accept those commands.
+     */
+    static Driver reach(Scenario s, ServerState target, Function<ServerEvent.Decision, Reply> decider) {
         if (target == ServerState.REFUSED) {
             Driver d = new Driver(s.config(), decision -> decision instanceof ServerEvent.Connected
                     ? Reply.of(554, "No SMTP service here") : null);
             assertThat(d.session.state()).isEqualTo(ServerState.REFUSED);
             return d;
         }
-        Driver d = new Driver(s.config());
+        Driver d = new Driver(s.config(), decider);
         if (s.secured()) {
             d.send("EHLO client.example\r\nSTARTTLS\r\n");
             assertThat(d.session.isTls()).isTrue();
@@ -398,6 +408,61 @@ class ServerSessionStateWalkTest {
             d.send("MAIL FROM:<again@example.com>\r\n");
             assertThat(d.lastReply().code()).as("a new transaction can start").isEqualTo(250);
         }
+    }
+
+    /** The name the application refuses in {@link #refusedHelloKeepsEverything}. */
+    private static final String REFUSED_NAME = "refused.example";
+
+    static Stream<Arguments> everyHelloInEveryState() {
+        return everyStateButRefused().flatMap(a -> Stream.of(Verb.HELO, Verb.EHLO, Verb.LHLO)
+                .filter(verb -> !unrecognized(verb, (Scenario) a.get()[0]))
+                .map(verb -> Arguments.of(a.get()[0], a.get()[1], verb)));
+    }
+
+    /**
+     * What the client sends to finish the transaction open in {@code state} (RFC 5321 §3.3;
+     * RFC 3030 §2), as if nothing had come between; the message is the content sent in the state
+     * and here.
+     */
+    private static String finishTransaction(ServerState state) {
+        return switch (state) {
+            case MAIL -> "RCPT TO:<c@example.net>\r\nDATA\r\nxy\r\n.\r\n";
+            case RCPT -> "DATA\r\nxy\r\n.\r\n";
+            case BDAT -> "BDAT 4 LAST\r\nxy\r\n";
+            default -> throw new IllegalArgumentException("no transaction in " + state);
+        };
+    }
+
+    @ParameterizedTest(name = "{0}: {2} refused in {1}")
+    @MethodSource("everyHelloInEveryState")
+    @DisplayName("RFC 5321 §4.1.4: only an EHLO (HELO, LHLO) that \"is acceptable\" resets; a refused one leaves state, name and transaction, which the client finishes")
+    void refusedHelloKeepsEverything(Scenario s, ServerState state, Verb verb) {
+        Reply refusal = Reply.of(550, EnhancedStatus.of(5, 7, 1), "not that name");
+        Driver d = reach(s, state, decision -> decision instanceof ServerEvent.Hello h
+                && h.domain().equals(REFUSED_NAME) ? refusal : null);
+        Optional<Envelope> envelope = d.session.envelope();
+        String hello = d.session.helloDomain();
+        int before = d.replies.size();
+        int events = d.events.size();
+
+        d.send(verb + " " + REFUSED_NAME + "\r\n");
+
+        assertThat(newReplies(d, before)).containsExactly(refusal);
+        assertThat(d.session.state()).isEqualTo(state);
+        assertThat(d.session.envelope()).isEqualTo(envelope);
+        assertThat(d.session.helloDomain()).isEqualTo(hello);
+        assertThat(d.events.subList(events, d.events.size()))
+                .noneMatch(e -> e instanceof ServerEvent.TransactionReset || e instanceof ServerEvent.MessageAborted);
+        if (envelope.isEmpty()) {
+            return;
+        }
+        d.send(finishTransaction(state));
+        assertThat(d.lastReply().code()).as("the message of the kept transaction").isEqualTo(250);
+        assertThat(d.messages).hasSize(1);
+        String content = new String(d.messages.get(0), StandardCharsets.US_ASCII);
+        assertThat(content).isEqualTo(state == ServerState.BDAT ? "abcxy\r\n" : "xy\r\n");
+        assertThat(d.eventsOf(ServerEvent.MessageEnd.class).get(0).envelope().sender())
+                .isEqualTo(envelope.get().sender());
     }
 
     @ParameterizedTest(name = "{0}: NOOP in {1}")
