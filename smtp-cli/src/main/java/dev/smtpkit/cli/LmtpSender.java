@@ -108,7 +108,7 @@ final class LmtpSender {
         session = new ClientSession(ClientConfig.builder(request.heloName().orElse(local))
                 .mode(ProtocolMode.LMTP)
                 .pipelining(request.pipelining())
-                .lineEndings(request.lineEndings())
+                .normalizeLineEndings(request.normalizeLineEndings())
                 .limits(ClientConfig.DEFAULT_LIMITS.toBuilder().maxReplyLine(request.maxReplyLine()).build())
                 .build());
         session.observer(transcript);

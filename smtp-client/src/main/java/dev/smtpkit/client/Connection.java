@@ -161,7 +161,7 @@ final class Connection {
                 .pipelining(settings.pipelining())
                 .chunking(settings.chunking())
                 .limits(settings.limits())
-                .lineEndings(settings.lineEndings())
+                .normalizeLineEndings(settings.normalizeLineEndings())
                 .build();
         session = new ClientSession(config);
         session.observer(transcript);
@@ -270,7 +270,7 @@ final class Connection {
     }
 
     private void authenticate() {
-        SaslClientMechanisms sasl = SaslClientMechanisms.of(settings.credentials().orElseThrow()).cramMd5(settings.cramMd5());
+        SaslClientMechanisms sasl = SaslClientMechanisms.of(settings.credentials().orElseThrow()).preferCramMd5(settings.preferCramMd5());
         var offered = session.extensions().authMechanisms();
         Optional<SaslClientMechanism> chosen = sasl.choose(offered);
         if (chosen.isEmpty()) {

@@ -8,7 +8,6 @@ import dev.smtpkit.client.SmtpClient;
 import dev.smtpkit.client.SmtpPermanentException;
 import dev.smtpkit.client.TlsMode;
 import dev.smtpkit.client.sasl.ClientCredentials;
-import dev.smtpkit.client.sasl.CramMd5Policy;
 import dev.smtpkit.core.EnhancedStatus;
 import dev.smtpkit.core.Envelope;
 import dev.smtpkit.core.Mailbox;
@@ -479,7 +478,7 @@ class MailSinkTest {
         @DisplayName("RFC 4954 §4: SmtpClient authenticates without TLS with CRAM-MD5, and the message records who")
         void smtpClientWithCramMd5(MailSink sink) {
             try (SmtpClient client = client(sink).credentials(ClientCredentials.password("alice", "secret"))
-                    .cramMd5(CramMd5Policy.PREFER).build()) {
+                    .preferCramMd5(true).build()) {
                 client.send(envelope(), content());
             }
             CapturedMessage m = sink.assertThat().onlyMessage().hasSubject("signed in").actual();
@@ -501,7 +500,7 @@ class MailSinkTest {
         @DisplayName("RFC 4954 §6: a wrong password gets 535 5.7.8")
         void wrongPasswordIsRefused(MailSink sink) {
             try (SmtpClient client = client(sink).credentials(ClientCredentials.password("alice", "wrong"))
-                    .cramMd5(CramMd5Policy.PREFER).build()) {
+                    .preferCramMd5(true).build()) {
                 assertThatThrownBy(() -> client.send(envelope(), content()))
                         .isInstanceOf(SmtpPermanentException.class)
                         .hasMessageContaining("535 5.7.8");

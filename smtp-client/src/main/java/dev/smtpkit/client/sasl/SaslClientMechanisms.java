@@ -22,8 +22,8 @@ import java.util.stream.Collectors;
  * <ul>
  * <li>with a {@link ClientCredentials.Token}, XOAUTH2 and nothing else, since a token is not a
  *     password;</li>
- * <li>with a {@link ClientCredentials.Password}, CRAM-MD5 first only under
- *     {@link CramMd5Policy#PREFER}, then PLAIN, then LOGIN. Over TLS, which a client should insist on
+ * <li>with a {@link ClientCredentials.Password}, CRAM-MD5 first only when
+ *     {@link #preferCramMd5(boolean) preferred}, then PLAIN, then LOGIN. Over TLS, which a client should insist on
  *     before AUTH (RFC 8314 §3), PLAIN is as safe as any of them and lets the server keep salted
  *     hashes; it comes before LOGIN because it takes one round trip, is standardised
  *     (RFC 4616) and carries an authorization identity.</li>
@@ -33,21 +33,26 @@ import java.util.stream.Collectors;
 public final class SaslClientMechanisms {
 
     private final ClientCredentials credentials;
-    private final CramMd5Policy cramMd5;
+    private final boolean preferCramMd5;
 
-    private SaslClientMechanisms(ClientCredentials credentials, CramMd5Policy cramMd5) {
+    private SaslClientMechanisms(ClientCredentials credentials, boolean preferCramMd5) {
         this.credentials = Objects.requireNonNull(credentials, "credentials");
-        this.cramMd5 = Objects.requireNonNull(cramMd5, "cramMd5");
+        this.preferCramMd5 = preferCramMd5;
     }
 
-    /** Mechanisms for these credentials, with CRAM-MD5 {@link CramMd5Policy#NEVER never} used. */
+    /** Mechanisms for these credentials, with CRAM-MD5 never used. */
     public static SaslClientMechanisms of(ClientCredentials credentials) {
-        return new SaslClientMechanisms(credentials, CramMd5Policy.NEVER);
+        return new SaslClientMechanisms(credentials, false);
     }
 
-    /** The same, with the given CRAM-MD5 policy. */
-    public SaslClientMechanisms cramMd5(CramMd5Policy policy) {
-        return new SaslClientMechanisms(credentials, policy);
+    /**
+     * The same, with CRAM-MD5 (RFC 2195) used before PLAIN and LOGIN when the server offers it,
+     * or never. It keeps the password off the wire, but over TLS that gains nothing over PLAIN,
+     * its MD5 is weak, and it makes the server store a password equivalent; so it is for an old
+     * server reached without TLS.
+     */
+    public SaslClientMechanisms preferCramMd5(boolean prefer) {
+        return new SaslClientMechanisms(credentials, prefer);
     }
 
     /** The names this client would use, most preferred first. */
@@ -56,7 +61,7 @@ public final class SaslClientMechanisms {
             return List.of("XOAUTH2");
         }
         List<String> names = new ArrayList<>();
-        if (cramMd5 == CramMd5Policy.PREFER) {
+        if (preferCramMd5) {
             names.add("CRAM-MD5");
         }
         names.add("PLAIN");
@@ -73,7 +78,7 @@ public final class SaslClientMechanisms {
 
     /**
      * Makes the named mechanism for these credentials, whatever the preference, or empty when it
-     * does not fit them (XOAUTH2 without a token, PLAIN without a password, CRAM-MD5 under NEVER).
+     * does not fit them (XOAUTH2 without a token, PLAIN without a password, CRAM-MD5 unless preferred).
      */
     public Optional<SaslClientMechanism> create(String name) {
         Objects.requireNonNull(name, "name");
@@ -85,13 +90,13 @@ public final class SaslClientMechanisms {
         return switch (upper) {
             case "PLAIN" -> Optional.of(new ClientMechanisms.Plain(p));
             case "LOGIN" -> Optional.of(new ClientMechanisms.Login(p));
-            case "CRAM-MD5" -> cramMd5 == CramMd5Policy.PREFER ? Optional.of(new ClientMechanisms.CramMd5(p)) : Optional.empty();
+            case "CRAM-MD5" -> preferCramMd5 ? Optional.of(new ClientMechanisms.CramMd5(p)) : Optional.empty();
             default -> Optional.empty();
         };
     }
 
     @Override
     public String toString() {
-        return "SaslClientMechanisms[" + credentials + ", cramMd5=" + cramMd5 + "]";
+        return "SaslClientMechanisms[" + credentials + ", preferCramMd5=" + preferCramMd5 + "]";
     }
 }

@@ -15,7 +15,7 @@ class ClientMechanismsTest {
     private static final ClientCredentials.Password TIM = ClientCredentials.password("tim", "tanstaaftanstaaf");
 
     private static SaslClientMechanism mechanism(ClientCredentials c, String name) {
-        return SaslClientMechanisms.of(c).cramMd5(CramMd5Policy.PREFER).create(name).orElseThrow();
+        return SaslClientMechanisms.of(c).preferCramMd5(true).create(name).orElseThrow();
     }
 
     private static String b64(String s) {

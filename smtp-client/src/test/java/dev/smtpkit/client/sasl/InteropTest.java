@@ -43,7 +43,7 @@ class InteropTest {
     }
 
     private static SaslClientMechanism client(ClientCredentials creds, String name) {
-        return SaslClientMechanisms.of(creds).cramMd5(CramMd5Policy.PREFER).create(name).orElseThrow();
+        return SaslClientMechanisms.of(creds).preferCramMd5(true).create(name).orElseThrow();
     }
 
     @ParameterizedTest
@@ -83,7 +83,7 @@ class InteropTest {
     void chooseFindsTheServersMechanism(String name) {
         ClientCredentials creds = name.equals("XOAUTH2") ? ClientCredentials.token("alice@example.com", TOKEN)
                 : ClientCredentials.password("alice", PASSWORD);
-        SaslClientMechanism m = SaslClientMechanisms.of(creds).cramMd5(CramMd5Policy.PREFER).choose(List.of(name)).orElseThrow();
+        SaslClientMechanism m = SaslClientMechanisms.of(creds).preferCramMd5(true).choose(List.of(name)).orElseThrow();
         assertThat(run(m, true)).isInstanceOf(AuthOutcome.Success.class);
     }
 }

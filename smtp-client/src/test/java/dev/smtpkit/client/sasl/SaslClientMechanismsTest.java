@@ -28,7 +28,7 @@ class SaslClientMechanismsTest {
     void cramMd5OnlyWhenPreferred() {
         assertThat(chosen(SaslClientMechanisms.of(PASSWORD), "CRAM-MD5")).isEqualTo("none");
         assertThat(SaslClientMechanisms.of(PASSWORD).create("CRAM-MD5")).isEmpty();
-        SaslClientMechanisms sasl = SaslClientMechanisms.of(PASSWORD).cramMd5(CramMd5Policy.PREFER);
+        SaslClientMechanisms sasl = SaslClientMechanisms.of(PASSWORD).preferCramMd5(true);
         assertThat(sasl.preference()).containsExactly("CRAM-MD5", "PLAIN", "LOGIN");
         assertThat(chosen(sasl, "PLAIN", "LOGIN", "cram-md5")).isEqualTo("CRAM-MD5");
         assertThat(chosen(sasl, "PLAIN", "LOGIN")).isEqualTo("PLAIN");

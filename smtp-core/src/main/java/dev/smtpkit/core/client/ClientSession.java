@@ -13,7 +13,6 @@ import dev.smtpkit.core.Timeout;
 import dev.smtpkit.core.client.ClientCalls.Call;
 import dev.smtpkit.core.client.ClientEvent.CloseCause;
 import dev.smtpkit.core.codec.DotStuffer;
-import dev.smtpkit.core.codec.LineEndingNormalization;
 import dev.smtpkit.core.codec.ReplyDecoder;
 import dev.smtpkit.core.ProtocolMode;
 import java.nio.ByteBuffer;
@@ -350,7 +349,7 @@ public final class ClientSession {
      * and the configuration does not refuse it.
      */
     public boolean pipeliningInUse() {
-        return usable(config.pipelining(), extensions.pipelining());
+        return config.pipelining() && extensions.pipelining();
     }
 
     /**
@@ -553,7 +552,7 @@ public final class ClientSession {
         boolean pipelined = pipeliningInUse();
         // RFC 3030 §4.2 lets BDAT be pipelined; without PIPELINING every chunk would wait a round
         // trip, so BDAT is used only together with it.
-        boolean bdat = pipelined && usable(config.chunking(), extensions.chunking());
+        boolean bdat = pipelined && config.chunking() && extensions.chunking();
         Transaction t = new Transaction(sent, pipelined, bdat);
         transaction = t;
         state = ClientState.ENVELOPE;
@@ -577,14 +576,14 @@ public final class ClientSession {
      * twice the piece, plus a chunk).
      *
      * <p>If the content cannot be sent as it is (an 8-bit octet without BODY=8BITMIME, or a bare
-     * CR or LF under {@link LineEndingNormalization#REJECT}), the session closes and throws; the
+     * CR or LF with {@link ClientConfig#normalizeLineEndings()} off), the session closes and throws; the
      * transport must then drop the connection without writing anything more, so that the server
      * never sees an end of data and delivers nothing of the message.
      *
      * @throws UnsupportedFeatureException for an octet with the high bit set when MAIL did not
      *                                     declare BODY=8BITMIME, BINARYMIME or SMTPUTF8 (RFC 6152 §3)
-     * @throws IllegalArgumentException    for a bare CR or LF under
-     *                                     {@link LineEndingNormalization#REJECT}
+     * @throws IllegalArgumentException    for a bare CR or LF when
+     *                                     {@link ClientConfig#normalizeLineEndings()} is off
      * @throws IllegalStateException       unless in state CONTENT
      */
     public void writeData(ByteBuffer content) {
@@ -622,7 +621,7 @@ public final class ClientSession {
      * recipient in LMTP) ends the transaction. After a refused BDAT chunk nothing more is sent
      * but an RSET (RFC 3030 §2).
      *
-     * @throws IllegalArgumentException under {@link LineEndingNormalization#REJECT} if the content
+     * @throws IllegalArgumentException with {@link ClientConfig#normalizeLineEndings()} off, if the content
      *                                  ended with a bare CR; the session then closes
      * @throws IllegalStateException    unless in state CONTENT
      */
@@ -655,7 +654,7 @@ public final class ClientSession {
             cleanUp(t);
             return;
         }
-        if (t.afterCr && config.lineEndings() == LineEndingNormalization.REJECT) {
+        if (t.afterCr && !config.normalizeLineEndings()) {
             throw contentFailed(bare("CR", t.contentOffset - 1));
         }
         flushChunk(t, true, replies);
@@ -795,7 +794,7 @@ public final class ClientSession {
         String name = config.heloName();
         if (lmtp) {
             command(new Command.Lhlo(name), Awaiting.LHLO, 0);
-        } else if (config.hello() == HelloCommand.HELO_ONLY) {
+        } else if (config.heloOnly()) {
             command(new Command.Helo(name), Awaiting.HELO, 0);
         } else {
             command(new Command.Ehlo(name), Awaiting.EHLO, 0);
@@ -986,7 +985,7 @@ public final class ClientSession {
     private boolean openContent(Transaction t) {
         t.step = Step.CONTENT;
         if (!t.bdat) {
-            t.stuffer = new DotStuffer(config.lineEndings());
+            t.stuffer = new DotStuffer(config.normalizeLineEndings());
         }
         state = ClientState.CONTENT;
         events.add(new ClientEvent.ReadyForContent());
@@ -1081,7 +1080,7 @@ public final class ClientSession {
         if (t.chunk == null) {
             t.chunk = new byte[config.bdatChunkSize()];
         }
-        boolean reject = config.lineEndings() == LineEndingNormalization.REJECT;
+        boolean reject = !config.normalizeLineEndings();
         // the content offset of the buffer's first octet, for naming where a bare line end is
         long base = t.contentOffset - content.position();
         while (content.hasRemaining()) {
@@ -1117,7 +1116,7 @@ public final class ClientSession {
 
     private IllegalArgumentException bare(String what, long at) {
         return new IllegalArgumentException("bare " + what + " at content offset " + at
-                + ": LineEndingNormalization.REJECT requires CRLF line ends (RFC 5321 §2.3.8)");
+                + ": ClientConfig.normalizeLineEndings is off, so lines must end with CRLF (RFC 5321 §2.3.8)");
     }
 
     private void putChunk(Transaction t, byte b) {
@@ -1207,10 +1206,10 @@ public final class ClientSession {
                         throw new UnsupportedFeatureException("BINARYMIME", Replies.CONVERSION_NOT_SUPPORTED,
                                 "BODY=BINARYMIME but the server did not offer BINARYMIME and CHUNKING (RFC 3030 §3)");
                     }
-                    if (!usable(config.chunking(), true) || !usable(config.pipelining(), extensions.pipelining())) {
+                    if (!config.chunking() || !config.pipelining() || !extensions.pipelining()) {
                         throw new UnsupportedFeatureException("BINARYMIME", Replies.CONVERSION_NOT_SUPPORTED,
                                 "BODY=BINARYMIME needs BDAT (RFC 3030 §3), which this session uses only with"
-                                        + " ClientConfig.chunking and ClientConfig.pipelining WHEN_OFFERED and"
+                                        + " ClientConfig.chunking and ClientConfig.pipelining on and"
                                         + " PIPELINING offered");
                     }
                 }
@@ -1245,9 +1244,6 @@ public final class ClientSession {
         return envelope.withMailParameters(adjusted.build());
     }
 
-    private static boolean usable(ExtensionUse use, boolean offered) {
-        return use == ExtensionUse.WHEN_OFFERED && offered;
-    }
 
     private void checkAuthLine(String base64) {
         for (int i = 0; i < base64.length(); i++) {

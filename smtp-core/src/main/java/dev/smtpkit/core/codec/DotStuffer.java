@@ -13,8 +13,7 @@ import java.util.Objects;
  * line that starts with one, and the end-of-data indication (RFC 5321 §4.5.2, §4.1.1.4).
  *
  * <p>Only CRLF may end a line on the wire (RFC 5321 §2.3.8). A bare LF or bare CR in the content
- * is sent as CRLF under {@link LineEndingNormalization#NORMALIZE_TO_CRLF} or refused under
- * {@link LineEndingNormalization#REJECT}; either way nothing a {@link DataDecoder} could mistake
+ * is sent as CRLF when normalising (the default) or refused otherwise; either way nothing a {@link DataDecoder} could mistake
  * for the end of data, or a receiver could take for a line end that this side did not mean,
  * goes out. A CR at the end of one buffer and an LF at the start of the next are one CRLF.
  *
@@ -28,7 +27,7 @@ public final class DotStuffer {
     /** The end of the last line, if it has none, then the end-of-data indication. */
     private static final byte[] TAIL = {CR, LF, DOT, CR, LF};
 
-    private final LineEndingNormalization policy;
+    private final boolean normalize;
 
     private boolean atLineStart = true;
     /** The last input octet was a CR, for which CRLF has already been written. */
@@ -43,17 +42,19 @@ public final class DotStuffer {
 
     /** Creates a stuffer that sends bare CR and bare LF as CRLF. */
     public DotStuffer() {
-        this(LineEndingNormalization.NORMALIZE_TO_CRLF);
-    }
-
-    /** Creates a stuffer with the given treatment of bare CR and bare LF. */
-    public DotStuffer(LineEndingNormalization policy) {
-        this.policy = Objects.requireNonNull(policy, "policy");
+        this(true);
     }
 
     /**
-     * Encodes a whole message content with {@link LineEndingNormalization#NORMALIZE_TO_CRLF},
-     * including the end-of-data indication; for tests and small messages.
+     * Creates a stuffer that sends bare CR and bare LF as CRLF if {@code normalize}, or refuses
+     * them with an {@link IllegalArgumentException} naming their offset.
+     */
+    public DotStuffer(boolean normalize) {
+        this.normalize = normalize;
+    }
+
+    /**
+     * Encodes a whole message content, bare CR and LF sent as CRLF, including the end-of-data indication; for tests and small messages.
      */
     public static byte[] encodeAll(byte[] content) {
         Objects.requireNonNull(content, "content");
@@ -65,9 +66,9 @@ public final class DotStuffer {
         return Arrays.copyOf(out.array(), out.position());
     }
 
-    /** Returns the line-ending treatment. */
-    public LineEndingNormalization policy() {
-        return policy;
+    /** Returns whether bare CR and bare LF are sent as CRLF rather than refused. */
+    public boolean normalizes() {
+        return normalize;
     }
 
     /**
@@ -92,7 +93,7 @@ public final class DotStuffer {
      * Encodes content from {@code in} into {@code out} until {@code in} is empty or {@code out}
      * is full.
      *
-     * @throws IllegalArgumentException under {@link LineEndingNormalization#REJECT}, for a bare
+     * @throws IllegalArgumentException unless normalising, for a bare
      *                                  CR or LF, naming its offset in the content
      * @throws IllegalStateException    after {@link #finish(ByteBuffer)}, until {@link #reset()}
      */
@@ -117,7 +118,7 @@ public final class DotStuffer {
                         offset++;
                         continue;
                     }
-                    if (policy == LineEndingNormalization.REJECT) {
+                    if (!normalize) {
                         throw bare("CR", offset - 1);
                     }
                 }
@@ -128,7 +129,7 @@ public final class DotStuffer {
                     atLineStart = true;
                     put2(out, CR, LF);
                 } else if (b == LF) {
-                    if (policy == LineEndingNormalization.REJECT) {
+                    if (!normalize) {
                         throw bare("LF", offset);
                     }
                     p++;
@@ -164,13 +165,13 @@ public final class DotStuffer {
      *
      * @return true when all of it has been written; false when {@code out} filled up first, in
      *         which case drain it and call again
-     * @throws IllegalArgumentException under {@link LineEndingNormalization#REJECT}, if the
+     * @throws IllegalArgumentException unless normalising, if the
      *                                  content ended with a bare CR
      */
     public boolean finish(ByteBuffer out) {
         Objects.requireNonNull(out, "out");
         if (tailIndex < 0) {
-            if (afterCr && policy == LineEndingNormalization.REJECT) {
+            if (afterCr && !normalize) {
                 throw bare("CR", offset - 1);
             }
             afterCr = false;
@@ -211,6 +212,6 @@ public final class DotStuffer {
 
     private IllegalArgumentException bare(String what, long at) {
         return new IllegalArgumentException("bare " + what + " at content offset " + at
-                + ": LineEndingNormalization.REJECT requires CRLF line ends (RFC 5321 §2.3.8)");
+                + ": ClientConfig.normalizeLineEndings is off, so lines must end with CRLF (RFC 5321 §2.3.8)");
     }
 }

@@ -83,7 +83,7 @@ class DotStufferTest {
             for (int outSize = 1; outSize <= 4; outSize++) {
                 assertThat(encode(new DotStuffer(), content, chunk, outSize)).as("chunk %d out %d", chunk, outSize)
                         .isEqualTo(expected);
-                assertThat(encode(new DotStuffer(LineEndingNormalization.REJECT), content, chunk, outSize))
+                assertThat(encode(new DotStuffer(false), content, chunk, outSize))
                         .isEqualTo(expected);
             }
         }
@@ -91,20 +91,20 @@ class DotStufferTest {
 
     @Test
     void rejectRefusesABareLfNamingItsOffset() {
-        DotStuffer s = new DotStuffer(LineEndingNormalization.REJECT);
+        DotStuffer s = new DotStuffer(false);
         assertThatThrownBy(() -> s.encode(buffer("ab\r\ncd\nef"), ByteBuffer.allocate(100)))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("bare LF at content offset 6")
-                .hasMessageContaining("LineEndingNormalization.REJECT");
+                .hasMessageContaining("normalizeLineEndings");
     }
 
     @Test
     void rejectRefusesABareCrEvenAcrossChunks() {
-        DotStuffer s = new DotStuffer(LineEndingNormalization.REJECT);
+        DotStuffer s = new DotStuffer(false);
         ByteBuffer out = ByteBuffer.allocate(100);
         s.encode(buffer("abc\r"), out);
         assertThatThrownBy(() -> s.encode(buffer("x"), out)).hasMessageContaining("bare CR at content offset 3");
-        DotStuffer atEnd = new DotStuffer(LineEndingNormalization.REJECT);
+        DotStuffer atEnd = new DotStuffer(false);
         atEnd.encode(buffer("abc\r"), out);
         assertThatThrownBy(() -> atEnd.finish(out)).hasMessageContaining("bare CR at content offset 3");
     }
@@ -173,9 +173,8 @@ class DotStufferTest {
 
     @Test
     void misuseIsRefusedNamingTheArgument() {
-        assertThatThrownBy(() -> new DotStuffer(null)).hasMessageContaining("policy");
         assertThatThrownBy(() -> new DotStuffer().encode(null, ByteBuffer.allocate(1))).hasMessageContaining("in");
         assertThatThrownBy(() -> DotStuffer.encodeAll(null)).hasMessageContaining("content");
-        assertThat(new DotStuffer().policy()).isEqualTo(LineEndingNormalization.NORMALIZE_TO_CRLF);
+        assertThat(new DotStuffer().normalizes()).isTrue();
     }
 }
