@@ -1,12 +1,10 @@
 package dev.smtpkit.cli;
 
 import dev.smtpkit.client.TooManyRecipientsPolicy;
-import dev.smtpkit.core.BareLineEndingPolicy;
 import dev.smtpkit.core.ForwardPath;
 import dev.smtpkit.core.Mailbox;
 import dev.smtpkit.core.ReversePath;
 import dev.smtpkit.core.SmtpException;
-import dev.smtpkit.core.server.HelloNamePolicy;
 import dev.smtpkit.server.proxy.TrustedNetworks;
 import dev.smtpkit.server.security.SaslMechanism;
 import java.net.InetAddress;
@@ -75,27 +73,19 @@ final class Converters {
         }
     }
 
-    /** {@code strict} (RFC 5321 §4.1.1.1: HELO needs a name) or {@code lenient}. */
-    static final class Helo implements ITypeConverter<HelloNamePolicy> {
+    /** {@code strict} (RFC 5321 §4.1.1.1: HELO needs a name): true, or {@code lenient}. */
+    static final class Helo implements ITypeConverter<Choice> {
         @Override
-        public HelloNamePolicy convert(String value) {
-            return switch (value.toLowerCase(Locale.ROOT)) {
-                case "strict" -> HelloNamePolicy.REQUIRE_NAME;
-                case "lenient" -> HelloNamePolicy.ALLOW_MISSING_NAME;
-                default -> throw new TypeConversionException("expected strict or lenient, got '" + value + "'");
-            };
+        public Choice convert(String value) {
+            return choice(value, "strict", "lenient");
         }
     }
 
-    /** {@code reject} (the SMTP smuggling defence) or {@code accept}. */
-    static final class BareLf implements ITypeConverter<BareLineEndingPolicy> {
+    /** {@code reject} (the SMTP smuggling defence): true, or {@code accept}. */
+    static final class BareLf implements ITypeConverter<Choice> {
         @Override
-        public BareLineEndingPolicy convert(String value) {
-            return switch (value.toLowerCase(Locale.ROOT)) {
-                case "reject" -> BareLineEndingPolicy.REJECT;
-                case "accept" -> BareLineEndingPolicy.ACCEPT;
-                default -> throw new TypeConversionException("expected reject or accept, got '" + value + "'");
-            };
+        public Choice convert(String value) {
+            return choice(value, "reject", "accept");
         }
     }
 

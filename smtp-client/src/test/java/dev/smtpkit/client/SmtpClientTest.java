@@ -13,7 +13,6 @@ import dev.smtpkit.core.Reply;
 import dev.smtpkit.core.ReversePath;
 import dev.smtpkit.core.Timeout;
 import dev.smtpkit.core.client.TransactionResult;
-import dev.smtpkit.core.server.PlaintextAuth;
 import dev.smtpkit.core.server.ServerConfig;
 import dev.smtpkit.core.server.ServerExtension;
 import dev.smtpkit.server.security.ChallengeSource;
@@ -481,7 +480,7 @@ class SmtpClientTest {
     @Test
     @DisplayName("RFC 4954 §4: AUTH over TLS, PLAIN preferred; a wrong password is a permanent failure")
     void authenticatesOverTls() throws Exception {
-        try (TestServer server = TestServer.builder().startTls(CERT.serverContext()).auth(users(), PlaintextAuth.REFUSED).start()) {
+        try (TestServer server = TestServer.builder().startTls(CERT.serverContext()).auth(users(), false).start()) {
             try (SmtpClient client = plain(server).tlsMode(TlsMode.STARTTLS_REQUIRED).sslContext(CERT.clientContext())
                     .credentials(ClientCredentials.password("alice", "s3cret")).build()) {
                 SendResult r = client.send(envelope("bob@example.com"), MessageContent.of(HELLO));
@@ -514,7 +513,7 @@ class SmtpClientTest {
     @Test
     @DisplayName("RFC 4954 §4: no password in plaintext; CRAM-MD5 may go without TLS")
     void noPasswordInPlaintext() throws Exception {
-        try (TestServer server = TestServer.builder().auth(users(), PlaintextAuth.ALLOWED).start()) {
+        try (TestServer server = TestServer.builder().auth(users(), true).start()) {
             try (SmtpClient client = plain(server).credentials(ClientCredentials.password("alice", "s3cret")).build()) {
                 assertThatThrownBy(() -> client.send(envelope("bob@example.com"), MessageContent.of(HELLO)))
                         .isInstanceOf(SmtpTlsException.class).hasMessageContaining("PLAIN");

@@ -36,7 +36,7 @@ public interface SessionHandler {
      * refusal leaves the session as it was, so the client may introduce itself again.
      *
      * @param name the name as the client gave it: a domain or an address literal, or {@code ""}
-     *             when it gave none and {@link dev.smtpkit.core.server.HelloNamePolicy} allows that
+     *             when it gave none and {@link SmtpServer.Builder#allowHelloWithoutName} allows that
      */
     default void hello(String name) throws Exception {
     }

@@ -1,16 +1,11 @@
 package dev.smtpkit.server;
 
 import dev.smtpkit.core.Printable;
-import dev.smtpkit.core.BareLineEndingPolicy;
 import dev.smtpkit.core.Limits;
-import dev.smtpkit.core.LongLinePolicy;
 import dev.smtpkit.core.ParseMode;
 import dev.smtpkit.core.Replies;
 import dev.smtpkit.core.Reply;
 import dev.smtpkit.core.Timeout;
-import dev.smtpkit.core.server.AuthPolicy;
-import dev.smtpkit.core.server.HelloNamePolicy;
-import dev.smtpkit.core.server.PlaintextAuth;
 import dev.smtpkit.core.server.ServerConfig;
 import dev.smtpkit.core.server.ServerExtension;
 import dev.smtpkit.core.server.TlsPolicy;
@@ -712,24 +707,28 @@ public final class SmtpServer implements AutoCloseable {
             return this;
         }
 
-        /** HELO/EHLO without a name ({@link HelloNamePolicy#REQUIRE_NAME}). */
-        public Builder helloNamePolicy(HelloNamePolicy policy) {
-            Objects.requireNonNull(policy, "policy");
-            config.add(c -> c.helloNamePolicy(policy));
+        /**
+         * Whether HELO/EHLO without a host name is accepted, for primitive clients (off: 501 5.5.4,
+         * RFC 5321 §4.1.1.1); see {@link ServerConfig#allowHelloWithoutName()}.
+         */
+        public Builder allowHelloWithoutName(boolean on) {
+            config.add(c -> c.allowHelloWithoutName(on));
             return this;
         }
 
-        /** Bare CR or LF in message data ({@link BareLineEndingPolicy#REJECT}). */
-        public Builder bareLineEnding(BareLineEndingPolicy policy) {
-            Objects.requireNonNull(policy, "policy");
-            config.add(c -> c.bareLineEnding(policy));
+        /**
+         * Whether a message with a bare CR or LF in its data is refused with 550 5.5.2 (on, the
+         * SMTP smuggling defence) or keeps the octet as data; see
+         * {@link ServerConfig#rejectBareLineEndings()}.
+         */
+        public Builder rejectBareLineEndings(boolean on) {
+            config.add(c -> c.rejectBareLineEndings(on));
             return this;
         }
 
-        /** Data lines over {@link #maxTextLine} ({@link LongLinePolicy#ACCEPT}). */
-        public Builder longLines(LongLinePolicy policy) {
-            Objects.requireNonNull(policy, "policy");
-            config.add(c -> c.longLines(policy));
+        /** Whether a message with a data line over {@link #maxTextLine} is refused with 550 5.5.6 (off). */
+        public Builder rejectLongLines(boolean on) {
+            config.add(c -> c.rejectLongLines(on));
             return this;
         }
 
@@ -965,7 +964,7 @@ public final class SmtpServer implements AutoCloseable {
 
         /**
          * Offers AUTH (RFC 4954) with {@link #authMechanisms} and checks credentials with this.
-         * Over TLS only unless {@link #plaintextAuth(PlaintextAuth)} allows otherwise.
+         * Over TLS only unless {@link #allowAuthWithoutTls(boolean)}.
          */
         public Builder authenticator(Authenticator authenticator) {
             this.authenticator = Objects.requireNonNull(authenticator, "authenticator");
@@ -992,20 +991,18 @@ public final class SmtpServer implements AutoCloseable {
             return this;
         }
 
-        /** Whether MAIL needs AUTH first ({@link AuthPolicy#OPTIONAL}; REQUIRED gives 530 5.7.0, RFC 4954 §6). */
-        public Builder authPolicy(AuthPolicy policy) {
-            Objects.requireNonNull(policy, "policy");
-            config.add(c -> c.authPolicy(policy));
+        /** Whether MAIL needs a successful AUTH first, else 530 5.7.0 (off; RFC 4954 §6). */
+        public Builder requireAuth(boolean on) {
+            config.add(c -> c.requireAuth(on));
             return this;
         }
 
         /**
-         * Whether AUTH is offered before TLS ({@link PlaintextAuth#REFUSED}: not advertised, and
-         * 538 5.7.11 to AUTH, RFC 4954 §4, §6); ALLOWED only for tests and trusted networks.
+         * Whether AUTH is offered on a connection without TLS (off: not advertised, and 538 5.7.11
+         * to AUTH, RFC 4954 §4, §6); on only for tests and trusted networks.
          */
-        public Builder plaintextAuth(PlaintextAuth policy) {
-            Objects.requireNonNull(policy, "policy");
-            config.add(c -> c.plaintextAuth(policy));
+        public Builder allowAuthWithoutTls(boolean on) {
+            config.add(c -> c.allowAuthWithoutTls(on));
             return this;
         }
 
@@ -1086,9 +1083,9 @@ public final class SmtpServer implements AutoCloseable {
                 throw new IllegalArgumentException("ServerConfig.authMechanisms is " + built.authMechanisms()
                         + " but no one checks credentials: set SmtpServer.Builder.authenticator(...)");
             }
-            if (mechanisms.isPresent() && tls == null && built.plaintextAuth() == PlaintextAuth.REFUSED) {
-                throw new IllegalArgumentException("AUTH would never be offered: ServerConfig.plaintextAuth is REFUSED"
-                        + " (RFC 4954 §4) and there is no TLS; set SmtpServer.Builder.tls(...), or plaintextAuth(ALLOWED)"
+            if (mechanisms.isPresent() && tls == null && !built.allowAuthWithoutTls()) {
+                throw new IllegalArgumentException("AUTH would never be offered: ServerConfig.allowAuthWithoutTls is off"
+                        + " (RFC 4954 §4) and there is no TLS; set SmtpServer.Builder.tls(...), or allowAuthWithoutTls(true)"
                         + " on a trusted network");
             }
             Settings settings = new Settings(built, factory, commandTimeout, dataBlockTimeout, dataTerminationTimeout, handlerTimeout,

@@ -15,7 +15,6 @@ import dev.smtpkit.core.Parameters;
 import dev.smtpkit.core.Replies;
 import dev.smtpkit.core.Reply;
 import dev.smtpkit.core.Verb;
-import dev.smtpkit.core.server.AuthPolicy;
 import dev.smtpkit.core.server.TlsPolicy;
 import dev.smtpkit.testkit.junit.MailSinkExtension;
 import jakarta.mail.Message;
@@ -459,7 +458,7 @@ class MailSinkTest {
     class RequiredAuth {
         @RegisterExtension
         final MailSinkExtension extension = MailSinkExtension.perTest(
-                MailSink.builder().auth(Map.of("alice", "secret")).authPolicy(AuthPolicy.REQUIRED));
+                MailSink.builder().auth(Map.of("alice", "secret")).requireAuth(true));
 
         SmtpClient.Builder client(MailSink sink) {
             return SmtpClient.builder().host(sink.host()).port(sink.port()).tlsMode(TlsMode.NONE)
@@ -525,7 +524,7 @@ class MailSinkTest {
     class AuthAfterTls {
         @RegisterExtension
         final MailSinkExtension extension = MailSinkExtension.perTest(
-                MailSink.builder().tls(TlsPolicy.REQUIRED).auth(Map.of("alice", "secret")).authPolicy(AuthPolicy.REQUIRED));
+                MailSink.builder().tls(TlsPolicy.REQUIRED).auth(Map.of("alice", "secret")).requireAuth(true));
 
         @Test
         @DisplayName("RFC 4954 §4: with TLS required AUTH is offered only after STARTTLS; SmtpClient then uses PLAIN")
@@ -548,7 +547,7 @@ class MailSinkTest {
 
     @Test
     void requiredAuthWithoutAccountsIsAMisuse() {
-        assertThatThrownBy(() -> MailSink.builder().authPolicy(AuthPolicy.REQUIRED).start())
+        assertThatThrownBy(() -> MailSink.builder().requireAuth(true).start())
                 .isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("MailSink.Builder.auth(users)");
     }

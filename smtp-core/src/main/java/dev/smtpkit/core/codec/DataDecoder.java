@@ -4,8 +4,6 @@ import static dev.smtpkit.core.codec.Octets.CR;
 import static dev.smtpkit.core.codec.Octets.DOT;
 import static dev.smtpkit.core.codec.Octets.LF;
 
-import dev.smtpkit.core.BareLineEndingPolicy;
-import dev.smtpkit.core.LongLinePolicy;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.Objects;
@@ -34,10 +32,9 @@ import java.util.OptionalLong;
  * {@link DotStuffer} never sends such a line, since it doubles every leading dot.
  *
  * <p>Problems with the data are recorded, not thrown, so the session reads the message to its
- * end and stays in step with the client: {@link #violation()} gives the first one. Under
- * {@link BareLineEndingPolicy#REJECT} and {@link LongLinePolicy#REJECT} the decoder writes
- * exactly the same content as under {@code ACCEPT}; the policies only decide whether a violation
- * is recorded, and the session refuses the message when one is. A session that has no use for
+ * end and stays in step with the client: {@link #violation()} gives the first one. Rejecting
+ * bare line ends or long lines or not, the decoder writes exactly the same content; the two
+ * switches only decide whether a violation is recorded, and the session refuses the message when one is. A session that has no use for
  * the rest of a refused message can switch to {@link #skip(ByteBuffer)} at any point.
  *
  * <p>The state is a handful of fields; no input makes the decoder allocate or hold memory.
@@ -45,21 +42,21 @@ import java.util.OptionalLong;
  */
 public final class DataDecoder {
 
-    /** What was wrong with a message's data; recorded only under a {@code REJECT} policy. */
+    /** What was wrong with a message's data; recorded only where the decoder was asked to reject it. */
     public enum Violation {
         /**
-         * An LF not preceded by CR (RFC 5321 §2.3.8), under
-         * {@link BareLineEndingPolicy#REJECT}; the server answers 550 5.5.2.
+         * An LF not preceded by CR (RFC 5321 §2.3.8), when rejecting bare line ends; the server
+         * answers 550 5.5.2.
          */
         BARE_LF,
         /**
-         * A CR not followed by LF (RFC 5321 §2.3.8), under
-         * {@link BareLineEndingPolicy#REJECT}; the server answers 550 5.5.2.
+         * A CR not followed by LF (RFC 5321 §2.3.8), when rejecting bare line ends; the server
+         * answers 550 5.5.2.
          */
         BARE_CR,
         /**
          * A line longer than {@code Limits.maxTextLine} octets including CRLF, not counting a
-         * transparency dot (RFC 5321 §4.5.3.1.6), under {@link LongLinePolicy#REJECT}; the server
+         * transparency dot (RFC 5321 §4.5.3.1.6), when rejecting long lines; the server
          * answers 500 5.5.6.
          */
         LINE_TOO_LONG
@@ -73,8 +70,8 @@ public final class DataDecoder {
     private static final int ENDED = 5;
 
     private final int maxTextLine;
-    private final BareLineEndingPolicy bare;
-    private final LongLinePolicy longLines;
+    private final boolean rejectBare;
+    private final boolean rejectLongLines;
 
     private int state = LINE_START;
     /** Content octets of the current line, counted only while a long line could still be recorded. */
@@ -89,16 +86,16 @@ public final class DataDecoder {
      *
      * @param maxTextLine longest data line in octets including CRLF, at least 3, such as
      *                    {@code Limits.maxTextLine()} (RFC 5321 §4.5.3.1.6: 1000)
-     * @param bare        whether a bare CR or LF is a violation or kept as data
-     * @param longLines   whether a line over {@code maxTextLine} is a violation or kept
+     * @param rejectBare  whether a bare CR or LF is a violation, or kept as data
+     * @param rejectLongLines whether a line over {@code maxTextLine} is a violation, or kept
      */
-    public DataDecoder(int maxTextLine, BareLineEndingPolicy bare, LongLinePolicy longLines) {
+    public DataDecoder(int maxTextLine, boolean rejectBare, boolean rejectLongLines) {
         if (maxTextLine < 3) {
             throw new IllegalArgumentException("maxTextLine must be at least 3 (one octet and CRLF): " + maxTextLine);
         }
         this.maxTextLine = maxTextLine;
-        this.bare = Objects.requireNonNull(bare, "bare");
-        this.longLines = Objects.requireNonNull(longLines, "longLines");
+        this.rejectBare = rejectBare;
+        this.rejectLongLines = rejectLongLines;
     }
 
     /**
@@ -111,7 +108,7 @@ public final class DataDecoder {
      */
     public static byte[] decodeAll(byte[] wire) {
         Objects.requireNonNull(wire, "wire");
-        DataDecoder d = new DataDecoder(Integer.MAX_VALUE, BareLineEndingPolicy.ACCEPT, LongLinePolicy.ACCEPT);
+        DataDecoder d = new DataDecoder(Integer.MAX_VALUE, false, false);
         ByteBuffer in = ByteBuffer.wrap(wire);
         byte[] out = new byte[wire.length]; // unstuffing never lengthens
         ByteBuffer outBuffer = ByteBuffer.wrap(out);
@@ -236,7 +233,7 @@ public final class DataDecoder {
                         if (b == CR) {
                             state = AFTER_CR;
                         } else {
-                            record(bare == BareLineEndingPolicy.REJECT, Violation.BARE_LF);
+                            record(rejectBare, Violation.BARE_LF);
                             countLine(1);
                         }
                         continue;
@@ -255,7 +252,7 @@ public final class DataDecoder {
                             state = LINE_START;
                         } else {
                             // The CR already written was bare; what follows is read as text.
-                            record(bare == BareLineEndingPolicy.REJECT, Violation.BARE_CR);
+                            record(rejectBare, Violation.BARE_CR);
                             countLine(1);
                             state = TEXT;
                         }
@@ -292,7 +289,7 @@ public final class DataDecoder {
                             out.put(CR);
                         }
                         contentLength++;
-                        record(bare == BareLineEndingPolicy.REJECT, Violation.BARE_CR);
+                        record(rejectBare, Violation.BARE_CR);
                         countLine(1);
                         state = TEXT;
                         continue;
@@ -351,7 +348,7 @@ public final class DataDecoder {
 
     /** Adds content octets to the current line and records it as too long once it must be. */
     private void countLine(int n) {
-        if (longLines == LongLinePolicy.REJECT && violation == null) {
+        if (rejectLongLines && violation == null) {
             lineLength += n;
             // Even a CRLF right now would make the line longer than the limit.
             if (lineLength > maxTextLine - 2) {

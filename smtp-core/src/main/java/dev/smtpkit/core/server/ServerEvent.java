@@ -47,7 +47,7 @@ public sealed interface ServerEvent {
      * HELO, EHLO or LHLO (RFC 5321 §4.1.1.1, RFC 2033 §4.1). Accepting sends the 250 (with the
      * extension list after EHLO/LHLO); any open transaction was already reset (§4.1.4).
      *
-     * @param domain   the name the client gave; empty only under {@link HelloNamePolicy#ALLOW_MISSING_NAME}
+     * @param domain   the name the client gave; empty only under {@link ServerConfig#allowHelloWithoutName()}
      * @param extended whether EHLO or LHLO (extensions in force) rather than HELO
      */
     record Hello(String domain, boolean extended) implements Decision {

@@ -149,7 +149,7 @@ public final class ServerSession {
         this.limits = config.limits();
         this.lines = new LineDecoder(limits.maxCommandLine(),
                 config.parseMode() == ParseMode.LENIENT ? LineEndingPolicy.CRLF_OR_LF : LineEndingPolicy.CRLF_ONLY);
-        this.data = new DataDecoder(limits.maxTextLine(), config.bareLineEnding(), config.longLines());
+        this.data = new DataDecoder(limits.maxTextLine(), config.rejectBareLineEndings(), config.rejectLongLines());
     }
 
     /** Sets who sees each line in and reply out (a transport's wire transcript). */
@@ -833,7 +833,7 @@ public final class ServerSession {
 
     private ParseMode parseModeFor(Verb verb) {
         boolean hello = verb == Verb.HELO || verb == Verb.EHLO || verb == Verb.LHLO;
-        if (hello && config.helloNamePolicy() == HelloNamePolicy.ALLOW_MISSING_NAME) {
+        if (hello && config.allowHelloWithoutName()) {
             return ParseMode.LENIENT;
         }
         return config.parseMode();
@@ -850,7 +850,7 @@ public final class ServerSession {
     }
 
     private void hello(String domain, boolean isExtended) {
-        if (domain.isEmpty() && config.helloNamePolicy() == HelloNamePolicy.REQUIRE_NAME) {
+        if (domain.isEmpty() && !config.allowHelloWithoutName()) {
             error(isExtended ? Replies.EHLO_REQUIRES_DOMAIN : Replies.HELO_REQUIRES_DOMAIN);
             return;
         }
@@ -864,7 +864,7 @@ public final class ServerSession {
             error(Replies.ENCRYPTION_REQUIRED);
             return;
         }
-        if (config.authPolicy() == AuthPolicy.REQUIRED && authIdentity == null) {
+        if (config.requireAuth() && authIdentity == null) {
             error(Replies.AUTH_REQUIRED);
             return;
         }
@@ -1042,7 +1042,7 @@ public final class ServerSession {
 
     private boolean authOffered() {
         return extended && !config.authMechanisms().isEmpty()
-                && (tls || config.plaintextAuth() == PlaintextAuth.ALLOWED);
+                && (tls || config.allowAuthWithoutTls());
     }
 
     private void auth(Command.Auth cmd) {
@@ -1050,7 +1050,7 @@ public final class ServerSession {
             error(Replies.NOT_IMPLEMENTED);
             return;
         }
-        if (!tls && config.plaintextAuth() == PlaintextAuth.REFUSED) {
+        if (!tls && !config.allowAuthWithoutTls()) {
             error(Replies.ENCRYPTION_REQUIRED_FOR_AUTH);
             return;
         }
@@ -1244,7 +1244,7 @@ public final class ServerSession {
         if (config.tlsPolicy() != TlsPolicy.OFF && !tls) {
             b.startTls();
         }
-        if (!config.authMechanisms().isEmpty() && (tls || config.plaintextAuth() == PlaintextAuth.ALLOWED)) {
+        if (!config.authMechanisms().isEmpty() && (tls || config.allowAuthWithoutTls())) {
             b.auth(config.authMechanisms());
         }
         if (xclientAttributes != null) {

@@ -3,9 +3,7 @@ package dev.smtpkit.core.codec;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
-import dev.smtpkit.core.BareLineEndingPolicy;
 import dev.smtpkit.core.FuzzInput;
-import dev.smtpkit.core.LongLinePolicy;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
@@ -28,8 +26,8 @@ class DataDecoderFuzzTest {
     @FuzzTest(maxDuration = "2m")
     void decode(byte[] data) {
         FuzzInput input = FuzzInput.of(data);
-        BareLineEndingPolicy bare = input.option(0) ? BareLineEndingPolicy.REJECT : BareLineEndingPolicy.ACCEPT;
-        LongLinePolicy longLines = input.option(1) ? LongLinePolicy.REJECT : LongLinePolicy.ACCEPT;
+        boolean bare = input.option(0);
+        boolean longLines = input.option(1);
         int maxTextLine = TEXT_LINES[(input.option(2) ? 1 : 0) + (input.option(3) ? 2 : 0)];
         int output = OUTPUTS[(input.option(4) ? 1 : 0) + (input.option(5) ? 2 : 0)];
 

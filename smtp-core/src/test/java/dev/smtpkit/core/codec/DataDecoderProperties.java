@@ -2,8 +2,6 @@ package dev.smtpkit.core.codec;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.smtpkit.core.BareLineEndingPolicy;
-import dev.smtpkit.core.LongLinePolicy;
 import dev.smtpkit.core.codec.DataDecoder.Violation;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
@@ -80,7 +78,7 @@ class DataDecoderProperties {
         return feed(d, wire, List.of(Math.max(1, wire.length)), List.of(wire.length + 1));
     }
 
-    static DataDecoder decoder(int maxTextLine, BareLineEndingPolicy bare, LongLinePolicy longLines) {
+    static DataDecoder decoder(int maxTextLine, boolean bare, boolean longLines) {
         return new DataDecoder(maxTextLine, bare, longLines);
     }
 
@@ -132,8 +130,8 @@ class DataDecoderProperties {
     @Property
     @Label("RFC 5321 §4.1.1.4: data ends exactly at the first CRLF.CRLF (or . CRLF at the start), never elsewhere")
     void endsExactlyAtTheFirstTerminator(@ForAll("wire") byte[] wire) {
-        for (BareLineEndingPolicy bare : BareLineEndingPolicy.values()) {
-            Decoded r = oneShot(decoder(1000, bare, LongLinePolicy.ACCEPT), wire);
+        for (boolean bare : new boolean[] {true, false}) {
+            Decoded r = oneShot(decoder(1000, bare, false), wire);
             assertThat(r.end()).isEqualTo(referenceEnd(wire));
         }
     }
@@ -142,8 +140,8 @@ class DataDecoderProperties {
     @Label("RFC 5321 §4.5.2: the content is the lines before the terminator with each leading dot removed")
     void contentMatchesTheReference(@ForAll("wire") byte[] wire) {
         int end = referenceEnd(wire);
-        Decoded accept = oneShot(decoder(1000, BareLineEndingPolicy.ACCEPT, LongLinePolicy.ACCEPT), wire);
-        Decoded reject = oneShot(decoder(Integer.MAX_VALUE, BareLineEndingPolicy.REJECT, LongLinePolicy.ACCEPT), wire);
+        Decoded accept = oneShot(decoder(1000, false, false), wire);
+        Decoded reject = oneShot(decoder(Integer.MAX_VALUE, true, false), wire);
         assertThat(accept.violation()).isEmpty();
         assertThat(reject.content()).as("REJECT writes the same content").isEqualTo(accept.content());
         if (end >= 0) {
@@ -158,7 +156,7 @@ class DataDecoderProperties {
     @Label("RFC 5321 §4.5.3.1.6: a line is too long exactly when its content and CRLF exceed maxTextLine")
     void longLinesMatchTheReference(@ForAll("wire") byte[] wire, @ForAll @IntRange(min = 3, max = 12) int maxTextLine) {
         int end = referenceEnd(wire);
-        Decoded r = oneShot(decoder(maxTextLine, BareLineEndingPolicy.ACCEPT, LongLinePolicy.REJECT), wire);
+        Decoded r = oneShot(decoder(maxTextLine, false, true), wire);
         if (end >= 0) {
             byte[] content = referenceContent(wire, end);
             boolean tooLong = false;
@@ -178,8 +176,8 @@ class DataDecoderProperties {
     @Label("every split of the input and every output size gives the same result")
     void anySplitGivesTheSameResult(@ForAll("wire") byte[] wire, @ForAll("sizes") List<Integer> chunks,
                                     @ForAll("sizes") List<Integer> outs, @ForAll @IntRange(min = 3, max = 20) int maxTextLine) {
-        for (BareLineEndingPolicy bare : BareLineEndingPolicy.values()) {
-            for (LongLinePolicy longLines : LongLinePolicy.values()) {
+        for (boolean bare : new boolean[] {true, false}) {
+            for (boolean longLines : new boolean[] {true, false}) {
                 Decoded whole = oneShot(decoder(maxTextLine, bare, longLines), wire);
                 Decoded split = feed(decoder(maxTextLine, bare, longLines), wire, chunks, outs);
                 assertThat(split).isEqualTo(whole);
@@ -192,8 +190,8 @@ class DataDecoderProperties {
     void violationOffsetIsTheSameForEverySplit(@ForAll("wire") byte[] wire, @ForAll("sizes") List<Integer> chunks,
                                                @ForAll("sizes") List<Integer> outs,
                                                @ForAll @IntRange(min = 3, max = 20) int maxTextLine) {
-        for (BareLineEndingPolicy bare : BareLineEndingPolicy.values()) {
-            for (LongLinePolicy longLines : LongLinePolicy.values()) {
+        for (boolean bare : new boolean[] {true, false}) {
+            for (boolean longLines : new boolean[] {true, false}) {
                 DataDecoder whole = decoder(maxTextLine, bare, longLines);
                 Decoded once = oneShot(whole, wire);
                 DataDecoder pieces = decoder(maxTextLine, bare, longLines);
@@ -211,8 +209,8 @@ class DataDecoderProperties {
     @Label("skip consumes as decode does, and may take over in the middle of a message")
     void skipAgreesWithDecode(@ForAll("wire") byte[] wire, @ForAll("sizes") List<Integer> chunks,
                               @ForAll @IntRange(min = 0, max = 200) int switchAt) {
-        Decoded decoded = oneShot(decoder(10, BareLineEndingPolicy.REJECT, LongLinePolicy.REJECT), wire);
-        DataDecoder d = decoder(10, BareLineEndingPolicy.REJECT, LongLinePolicy.REJECT);
+        Decoded decoded = oneShot(decoder(10, true, true), wire);
+        DataDecoder d = decoder(10, true, true);
         int end = -1;
         int c = 0;
         for (int from = 0; from < wire.length && end < 0; ) {
@@ -235,8 +233,8 @@ class DataDecoderProperties {
     void neverEndsWithoutATerminator(@ForAll("wire") byte[] wire, @ForAll("sizes") List<Integer> chunks) {
         byte[] cleaned = removeTerminators(wire);
         assertThat(referenceEnd(cleaned)).isEqualTo(-1);
-        for (BareLineEndingPolicy bare : BareLineEndingPolicy.values()) {
-            assertThat(feed(decoder(1000, bare, LongLinePolicy.ACCEPT), cleaned, chunks, List.of(3)).end()).isEqualTo(-1);
+        for (boolean bare : new boolean[] {true, false}) {
+            assertThat(feed(decoder(1000, bare, false), cleaned, chunks, List.of(3)).end()).isEqualTo(-1);
         }
     }
 

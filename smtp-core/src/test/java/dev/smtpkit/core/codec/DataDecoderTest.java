@@ -7,8 +7,6 @@ import static dev.smtpkit.core.codec.Wire.text;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.smtpkit.core.BareLineEndingPolicy;
-import dev.smtpkit.core.LongLinePolicy;
 import dev.smtpkit.core.codec.DataDecoder.Violation;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
@@ -26,11 +24,11 @@ class DataDecoderTest {
     }
 
     static DataDecoder strict() {
-        return new DataDecoder(1000, BareLineEndingPolicy.REJECT, LongLinePolicy.REJECT);
+        return new DataDecoder(1000, true, true);
     }
 
     static DataDecoder lenient() {
-        return new DataDecoder(1000, BareLineEndingPolicy.ACCEPT, LongLinePolicy.ACCEPT);
+        return new DataDecoder(1000, false, false);
     }
 
     /** Feeds {@code wire} in chunks of {@code chunk} octets through an output buffer of {@code outSize} octets. */
@@ -195,9 +193,9 @@ class DataDecoderTest {
 
     @Test
     void aBareLineEndCountsAsAnOctetOfTheLine() {
-        DataDecoder d = new DataDecoder(6, BareLineEndingPolicy.ACCEPT, LongLinePolicy.REJECT);
+        DataDecoder d = new DataDecoder(6, false, true);
         assertThat(decode(d, "ab\ncd\r\n.\r\n").violation()).contains(Violation.LINE_TOO_LONG);
-        d = new DataDecoder(6, BareLineEndingPolicy.ACCEPT, LongLinePolicy.REJECT);
+        d = new DataDecoder(6, false, true);
         assertThat(decode(d, "ab\nc\r\n.\r\n").violation()).isEmpty();
     }
 
@@ -277,9 +275,8 @@ class DataDecoderTest {
 
     @Test
     void misuseIsRefusedNamingTheArgument() {
-        assertThatThrownBy(() -> new DataDecoder(2, BareLineEndingPolicy.REJECT, LongLinePolicy.REJECT))
+        assertThatThrownBy(() -> new DataDecoder(2, true, true))
                 .hasMessageContaining("maxTextLine");
-        assertThatThrownBy(() -> new DataDecoder(1000, null, LongLinePolicy.REJECT)).hasMessageContaining("bare");
         assertThatThrownBy(() -> strict().decode(buffer(""), null)).hasMessageContaining("out");
         assertThatThrownBy(() -> strict().skip(null)).hasMessageContaining("in");
     }

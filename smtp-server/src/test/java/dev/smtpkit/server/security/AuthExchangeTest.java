@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.smtpkit.core.Replies;
-import dev.smtpkit.core.server.PlaintextAuth;
 import dev.smtpkit.core.server.ServerConfig;
 import dev.smtpkit.core.server.ServerEvent.AuthStep;
 import dev.smtpkit.core.server.ServerState;
@@ -25,7 +24,7 @@ class AuthExchangeTest {
 
     private SessionLoop connect() {
         ServerConfig config = ServerConfig.builder().hostname("mx.example.org").authMechanisms(sasl.names())
-                .plaintextAuth(PlaintextAuth.ALLOWED).build();
+                .allowAuthWithoutTls(true).build();
         return new SessionLoop(config, sasl).send("EHLO client.example\r\n");
     }
 
