@@ -2,7 +2,7 @@ package dev.smtpkit.testkit;
 
 import dev.smtpkit.core.Limits;
 import dev.smtpkit.core.Reply;
-import dev.smtpkit.core.codec.ReplyDecoder;
+import dev.smtpkit.core.internal.ReplyDecoder;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.Socket;

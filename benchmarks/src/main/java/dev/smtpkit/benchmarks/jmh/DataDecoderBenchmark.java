@@ -1,8 +1,8 @@
 package dev.smtpkit.benchmarks.jmh;
 
-import dev.smtpkit.core.codec.DataDecoder;
-import dev.smtpkit.core.codec.DecodeStatus;
-import dev.smtpkit.core.codec.DotStuffer;
+import dev.smtpkit.core.internal.DataDecoder;
+import dev.smtpkit.core.internal.DecodeStatus;
+import dev.smtpkit.core.internal.DotStuffer;
 import java.nio.ByteBuffer;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;

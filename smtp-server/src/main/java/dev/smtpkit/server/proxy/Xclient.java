@@ -2,7 +2,7 @@ package dev.smtpkit.server.proxy;
 
 import dev.smtpkit.core.Replies;
 import dev.smtpkit.core.SmtpSyntaxException;
-import dev.smtpkit.core.Xtext;
+import dev.smtpkit.core.internal.Xtext;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.UnknownHostException;

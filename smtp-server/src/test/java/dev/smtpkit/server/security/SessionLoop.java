@@ -2,7 +2,7 @@ package dev.smtpkit.server.security;
 
 import dev.smtpkit.core.Limits;
 import dev.smtpkit.core.Reply;
-import dev.smtpkit.core.codec.ReplyDecoder;
+import dev.smtpkit.core.internal.ReplyDecoder;
 import dev.smtpkit.core.server.ServerConfig;
 import dev.smtpkit.core.server.ServerEvent;
 import dev.smtpkit.core.server.ServerSession;

@@ -1,4 +1,4 @@
-package dev.smtpkit.core.codec;
+package dev.smtpkit.core.internal;
 
 /**
  * Which octets end a command line (RFC 5321 §2.3.8: "lines consist of zero or more data

@@ -1,11 +1,11 @@
-package dev.smtpkit.core.codec;
+package dev.smtpkit.core.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.smtpkit.core.codec.LineDecoder.Line;
-import dev.smtpkit.core.codec.LineDecoder.LineTooLong;
-import dev.smtpkit.core.codec.LineDecoder.NeedMoreInput;
-import dev.smtpkit.core.codec.LineDecoder.Result;
+import dev.smtpkit.core.internal.LineDecoder.Line;
+import dev.smtpkit.core.internal.LineDecoder.LineTooLong;
+import dev.smtpkit.core.internal.LineDecoder.NeedMoreInput;
+import dev.smtpkit.core.internal.LineDecoder.Result;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;

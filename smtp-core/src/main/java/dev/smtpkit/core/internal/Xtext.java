@@ -1,5 +1,8 @@
-package dev.smtpkit.core;
+package dev.smtpkit.core.internal;
 
+import dev.smtpkit.core.Printable;
+import dev.smtpkit.core.Replies;
+import dev.smtpkit.core.SmtpSyntaxException;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
@@ -26,7 +29,7 @@ public final class Xtext {
     /** Encodes text as xtext. */
     public static String encode(String text) {
         Objects.requireNonNull(text, "text");
-        if (!Grammar.isWellFormed(text)) {
+        if (!isWellFormed(text)) {
             throw new IllegalArgumentException("text is not well-formed Unicode");
         }
         StringBuilder sb = new StringBuilder(text.length());
@@ -49,7 +52,7 @@ public final class Xtext {
      */
     public static String decode(String xtext) {
         Objects.requireNonNull(xtext, "xtext");
-        if (!Grammar.isWellFormed(xtext)) {
+        if (!isWellFormed(xtext)) {
             throw bad("xtext is not well-formed Unicode", xtext);
         }
         if (xtext.indexOf('+') < 0) {
@@ -108,6 +111,11 @@ public final class Xtext {
     }
 
     private static SmtpSyntaxException bad(String what, String text) {
-        return new SmtpSyntaxException(Replies.PARAMETER_SYNTAX, what + ": " + Mailbox.quoteForMessage(text));
+        return new SmtpSyntaxException(Replies.PARAMETER_SYNTAX, what + ": " + Printable.escape(text));
+    }
+
+    /** Whether every surrogate is part of a pair, so that the text has a UTF-8 form. */
+    static boolean isWellFormed(String text) {
+        return StandardCharsets.UTF_8.newEncoder().canEncode(text);
     }
 }

@@ -1,4 +1,4 @@
-package dev.smtpkit.core;
+package dev.smtpkit.core.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -9,7 +9,7 @@ class XtextProperties {
 
     @Property
     void decodeOfEncodeIsIdentity(@ForAll String text) {
-        if (!Grammar.isWellFormed(text)) {
+        if (!Xtext.isWellFormed(text)) {
             return;
         }
         String x = Xtext.encode(text);

@@ -1,13 +1,13 @@
-package dev.smtpkit.core.codec;
+package dev.smtpkit.core.internal;
 
-import static dev.smtpkit.core.codec.Wire.buffer;
-import static dev.smtpkit.core.codec.Wire.bytes;
-import static dev.smtpkit.core.codec.Wire.repeat;
-import static dev.smtpkit.core.codec.Wire.text;
+import static dev.smtpkit.core.internal.Wire.buffer;
+import static dev.smtpkit.core.internal.Wire.bytes;
+import static dev.smtpkit.core.internal.Wire.repeat;
+import static dev.smtpkit.core.internal.Wire.text;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.smtpkit.core.codec.DataDecoder.Violation;
+import dev.smtpkit.core.internal.DataDecoder.Violation;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.util.List;

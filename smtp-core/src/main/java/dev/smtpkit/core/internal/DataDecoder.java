@@ -1,8 +1,8 @@
-package dev.smtpkit.core.codec;
+package dev.smtpkit.core.internal;
 
-import static dev.smtpkit.core.codec.Octets.CR;
-import static dev.smtpkit.core.codec.Octets.DOT;
-import static dev.smtpkit.core.codec.Octets.LF;
+import static dev.smtpkit.core.internal.Octets.CR;
+import static dev.smtpkit.core.internal.Octets.DOT;
+import static dev.smtpkit.core.internal.Octets.LF;
 
 import java.nio.ByteBuffer;
 import java.util.Arrays;

@@ -1,4 +1,4 @@
-package dev.smtpkit.core.codec;
+package dev.smtpkit.core.internal;
 
 /**
  * Why a payload decoder ({@link DataDecoder}, {@link BdatDecoder}) returned, in the manner of

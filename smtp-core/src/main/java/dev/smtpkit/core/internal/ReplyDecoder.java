@@ -1,4 +1,4 @@
-package dev.smtpkit.core.codec;
+package dev.smtpkit.core.internal;
 
 import dev.smtpkit.core.Limits;
 import dev.smtpkit.core.Replies;

@@ -1,15 +1,15 @@
-package dev.smtpkit.core.codec;
+package dev.smtpkit.core.internal;
 
-import static dev.smtpkit.core.codec.Wire.buffer;
-import static dev.smtpkit.core.codec.Wire.bytes;
-import static dev.smtpkit.core.codec.Wire.repeat;
+import static dev.smtpkit.core.internal.Wire.buffer;
+import static dev.smtpkit.core.internal.Wire.bytes;
+import static dev.smtpkit.core.internal.Wire.repeat;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.smtpkit.core.codec.LineDecoder.Line;
-import dev.smtpkit.core.codec.LineDecoder.LineTooLong;
-import dev.smtpkit.core.codec.LineDecoder.NeedMoreInput;
-import dev.smtpkit.core.codec.LineDecoder.Result;
+import dev.smtpkit.core.internal.LineDecoder.Line;
+import dev.smtpkit.core.internal.LineDecoder.LineTooLong;
+import dev.smtpkit.core.internal.LineDecoder.NeedMoreInput;
+import dev.smtpkit.core.internal.LineDecoder.Result;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,8 +1,8 @@
-package dev.smtpkit.core.codec;
+package dev.smtpkit.core.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.smtpkit.core.codec.DataDecoder.Violation;
+import dev.smtpkit.core.internal.DataDecoder.Violation;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;

@@ -1,4 +1,4 @@
-package dev.smtpkit.core.codec;
+package dev.smtpkit.core.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,4 +1,4 @@
-package dev.smtpkit.core.codec;
+package dev.smtpkit.core.internal;
 
 import java.nio.ByteBuffer;
 import java.util.Objects;

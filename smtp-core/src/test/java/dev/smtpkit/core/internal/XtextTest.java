@@ -1,8 +1,11 @@
-package dev.smtpkit.core;
+package dev.smtpkit.core.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.smtpkit.core.Replies;
+import dev.smtpkit.core.SmtpException;
+import dev.smtpkit.core.SmtpSyntaxException;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
