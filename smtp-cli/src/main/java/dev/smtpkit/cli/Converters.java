@@ -5,7 +5,7 @@ import dev.smtpkit.core.ForwardPath;
 import dev.smtpkit.core.Mailbox;
 import dev.smtpkit.core.ReversePath;
 import dev.smtpkit.core.SmtpException;
-import dev.smtpkit.server.proxy.TrustedNetworks;
+import dev.smtpkit.server.TrustedNetworks;
 import dev.smtpkit.server.security.SaslMechanism;
 import java.net.InetAddress;
 import java.net.UnknownHostException;

@@ -6,7 +6,7 @@ import dev.smtpkit.core.server.ServerConfig;
 import dev.smtpkit.core.server.ServerExtension;
 import dev.smtpkit.core.server.TlsPolicy;
 import dev.smtpkit.server.SmtpServer;
-import dev.smtpkit.server.proxy.TrustedNetworks;
+import dev.smtpkit.server.TrustedNetworks;
 import dev.smtpkit.server.security.Authenticator;
 import dev.smtpkit.server.security.PemTls;
 import dev.smtpkit.server.security.SaslMechanism;

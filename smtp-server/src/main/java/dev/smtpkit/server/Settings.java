@@ -2,7 +2,6 @@ package dev.smtpkit.server;
 
 import dev.smtpkit.core.Timeout;
 import dev.smtpkit.core.server.ServerConfig;
-import dev.smtpkit.server.proxy.TrustedNetworks;
 import dev.smtpkit.server.security.SaslServerMechanisms;
 import java.time.Duration;
 import java.util.List;

@@ -12,7 +12,6 @@ import dev.smtpkit.core.server.TlsPolicy;
 import dev.smtpkit.server.internal.Network;
 import dev.smtpkit.server.internal.Embedding;
 import dev.smtpkit.server.internal.Link;
-import dev.smtpkit.server.proxy.TrustedNetworks;
 import dev.smtpkit.server.security.Authenticator;
 import dev.smtpkit.server.security.ChallengeSource;
 import dev.smtpkit.server.security.PemTls;

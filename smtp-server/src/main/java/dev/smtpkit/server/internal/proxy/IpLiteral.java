@@ -1,4 +1,4 @@
-package dev.smtpkit.server.proxy;
+package dev.smtpkit.server.internal.proxy;
 
 import java.util.Optional;
 

@@ -1,6 +1,6 @@
-package dev.smtpkit.server.proxy;
+package dev.smtpkit.server.internal.proxy;
 
-import dev.smtpkit.server.proxy.ProxyProtocolException.Reason;
+import dev.smtpkit.server.internal.proxy.ProxyProtocolException.Reason;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
@@ -25,7 +25,7 @@ import java.util.Optional;
  * is bounded: a version 1 line is at most 107 octets (§2.1), version 2 addresses at most 216, and
  * version 2 TLVs (§2.2.7) are skipped as they pass, never stored. Anything else is a
  * {@link ProxyProtocolException}; the server then closes the connection without a reply. Accept
- * a header only from a peer in {@link TrustedNetworks}: anyone else could claim any address.
+ * a header only from a peer in {@link dev.smtpkit.server.TrustedNetworks}: anyone else could claim any address.
  */
 public final class ProxyProtocolDecoder {
 

@@ -1,4 +1,4 @@
-package dev.smtpkit.server.proxy;
+package dev.smtpkit.server.internal.proxy;
 
 import dev.smtpkit.core.Replies;
 import dev.smtpkit.core.SmtpSyntaxException;
@@ -6,10 +6,12 @@ import dev.smtpkit.core.internal.Xtext;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
-import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -26,7 +28,7 @@ import java.util.function.Function;
  * x.address(); // Optional[Known[2001:db8::1]]
  * }</pre>
  *
- * <p>Accept XCLIENT only from {@link TrustedNetworks}; the server then answers 220 and starts
+ * <p>Accept XCLIENT only from {@link dev.smtpkit.server.TrustedNetworks}; the server then answers 220 and starts
  * over, as after a new connection (XCLIENT_README, "XCLIENT server response"). Every syntax error
  * is an {@link SmtpSyntaxException} carrying 501 5.5.4, and names the attribute but not its
  * value.
@@ -155,28 +157,33 @@ public record Xclient(
     @Override
     public String toString() {
         StringBuilder sb = new StringBuilder("XCLIENT");
-        append(sb, "NAME", name, s -> s);
-        append(sb, "ADDR", address, Xclient::formatAddress);
-        append(sb, "PORT", port, String::valueOf);
-        append(sb, "PROTO", protocol, Protocol::name);
-        append(sb, "HELO", helo, s -> s);
-        append(sb, "LOGIN", login, s -> s);
-        append(sb, "DESTADDR", destinationAddress, Xclient::formatAddress);
-        append(sb, "DESTPORT", destinationPort, String::valueOf);
+        attributes().forEach((attribute, value) -> sb.append(' ').append(attribute).append('=')
+                .append(value.equals(UNAVAILABLE) || value.equals(TEMPUNAVAIL) ? value : Xtext.encode(value)));
         return sb.toString();
     }
 
-    private static <T> void append(StringBuilder sb, String attribute, Optional<XclientValue<T>> value, Function<T, String> format) {
-        if (value.isEmpty()) {
-            return;
-        }
-        sb.append(' ').append(attribute).append('=');
-        XclientValue<T> v = value.get();
-        if (v instanceof XclientValue.Known<T> k) {
-            sb.append(Xtext.encode(format.apply(k.value())));
-        } else {
-            sb.append(v instanceof XclientValue.Unavailable ? UNAVAILABLE : TEMPUNAVAIL);
-        }
+    /**
+     * The attributes present, in {@link #ATTRIBUTES} order, each as text: a known value decoded
+     * from xtext (an IPv6 address after {@code IPV6:}), else {@code [UNAVAILABLE]} or
+     * {@code [TEMPUNAVAIL]}.
+     */
+    public Map<String, String> attributes() {
+        Map<String, String> attributes = new LinkedHashMap<>();
+        put(attributes, "NAME", name, s -> s);
+        put(attributes, "ADDR", address, Xclient::formatAddress);
+        put(attributes, "PORT", port, String::valueOf);
+        put(attributes, "PROTO", protocol, Protocol::name);
+        put(attributes, "HELO", helo, s -> s);
+        put(attributes, "LOGIN", login, s -> s);
+        put(attributes, "DESTADDR", destinationAddress, Xclient::formatAddress);
+        put(attributes, "DESTPORT", destinationPort, String::valueOf);
+        return Collections.unmodifiableMap(attributes);
+    }
+
+    private static <T> void put(Map<String, String> attributes, String attribute, Optional<XclientValue<T>> value,
+            Function<T, String> format) {
+        value.ifPresent(v -> attributes.put(attribute, v instanceof XclientValue.Known<T> k ? format.apply(k.value())
+                : v instanceof XclientValue.Unavailable ? UNAVAILABLE : TEMPUNAVAIL));
     }
 
     private static String formatAddress(InetAddress a) {
@@ -251,13 +258,6 @@ public record Xclient(
 
     /** The names of the attributes present, in {@link #ATTRIBUTES} order: for a log line that must not show values. */
     public List<String> attributeNames() {
-        List<Optional<?>> values = List.of(name, address, port, protocol, helo, login, destinationAddress, destinationPort);
-        List<String> names = new ArrayList<>();
-        for (int i = 0; i < values.size(); i++) {
-            if (values.get(i).isPresent()) {
-                names.add(ATTRIBUTES.get(i));
-            }
-        }
-        return List.copyOf(names);
+        return List.copyOf(attributes().keySet());
     }
 }

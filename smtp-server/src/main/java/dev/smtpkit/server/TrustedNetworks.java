@@ -1,5 +1,6 @@
-package dev.smtpkit.server.proxy;
+package dev.smtpkit.server;
 
+import dev.smtpkit.server.internal.proxy.Cidr;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
@@ -9,7 +10,10 @@ import java.util.Objects;
 import java.util.stream.Collectors;
 
 /**
- * The networks whose peers may speak for others: send a PROXY protocol header, or use XCLIENT.
+ * The networks whose peers may speak for others, for {@link SmtpServer.Builder#proxyProtocol}
+ * and {@link SmtpServer.Builder#xclient}: send a PROXY protocol header, or use XCLIENT. Each is in
+ * CIDR notation (RFC 4632 §3.1 for IPv4, RFC 4291 §2.3 for IPv6), such as {@code 10.0.0.0/8} or
+ * {@code ::1/128}; a bare address is the network of just that address.
  * A server must read either only from these peers, or any client could claim any address and
  * slip past address-based rules. Empty by default, trusting no one.
  *
@@ -33,20 +37,19 @@ public final class TrustedNetworks {
         return NONE;
     }
 
-    /** Trusts the given networks. */
-    public static TrustedNetworks of(List<Cidr> networks) {
-        Objects.requireNonNull(networks, "networks");
-        return new TrustedNetworks(networks.stream().distinct().toList());
-    }
-
     /**
      * Reads networks separated by commas or white space, such as {@code "10.0.0.0/8, ::1"}.
      *
-     * @throws IllegalArgumentException naming the first entry that is not a network
+     * Duplicates are dropped, and no name is looked up.
+     *
+     * @throws IllegalArgumentException naming the first entry that is not a network, or one with
+     *                                  bits set past its prefix (the message gives the network
+     *                                  probably meant)
      */
     public static TrustedNetworks parse(String networks) {
         Objects.requireNonNull(networks, "networks");
-        return of(Arrays.stream(networks.split("[,\\s]+")).filter(s -> !s.isEmpty()).map(Cidr::parse).toList());
+        return new TrustedNetworks(Arrays.stream(networks.split("[,\\s]+")).filter(s -> !s.isEmpty())
+                .map(Cidr::parse).distinct().toList());
     }
 
     /** Whether the address is in one of the networks. */
@@ -66,9 +69,9 @@ public final class TrustedNetworks {
         return peer instanceof InetSocketAddress inet && inet.getAddress() != null && contains(inet.getAddress());
     }
 
-    /** The networks, in the order given. */
-    public List<Cidr> networks() {
-        return networks;
+    /** The networks in CIDR notation, in the order given: {@code 192.168.1.7/32} for a bare address. */
+    public List<String> networks() {
+        return networks.stream().map(Cidr::toString).toList();
     }
 
     /** The networks as {@link #parse} reads them. */

@@ -1,15 +1,15 @@
-package dev.smtpkit.server.proxy;
+package dev.smtpkit.server.internal.proxy;
 
-import static dev.smtpkit.server.proxy.ProxyBytes.ascii;
-import static dev.smtpkit.server.proxy.ProxyBytes.concat;
-import static dev.smtpkit.server.proxy.ProxyBytes.port;
-import static dev.smtpkit.server.proxy.ProxyBytes.tlv;
-import static dev.smtpkit.server.proxy.ProxyBytes.v2;
-import static dev.smtpkit.server.proxy.ProxyBytes.v2WithLength;
+import static dev.smtpkit.server.internal.proxy.ProxyBytes.ascii;
+import static dev.smtpkit.server.internal.proxy.ProxyBytes.concat;
+import static dev.smtpkit.server.internal.proxy.ProxyBytes.port;
+import static dev.smtpkit.server.internal.proxy.ProxyBytes.tlv;
+import static dev.smtpkit.server.internal.proxy.ProxyBytes.v2;
+import static dev.smtpkit.server.internal.proxy.ProxyBytes.v2WithLength;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.smtpkit.server.proxy.ProxyProtocolException.Reason;
+import dev.smtpkit.server.internal.proxy.ProxyProtocolException.Reason;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
