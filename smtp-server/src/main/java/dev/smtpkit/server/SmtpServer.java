@@ -13,11 +13,11 @@ import dev.smtpkit.server.internal.Network;
 import dev.smtpkit.server.internal.Embedding;
 import dev.smtpkit.server.internal.Link;
 import dev.smtpkit.server.security.Authenticator;
-import dev.smtpkit.server.security.ChallengeSource;
+import dev.smtpkit.server.internal.sasl.ChallengeSource;
 import dev.smtpkit.server.security.PemTls;
 import dev.smtpkit.server.security.SaslMechanism;
-import dev.smtpkit.server.security.SaslServerMechanisms;
-import dev.smtpkit.server.security.TlsProtocols;
+import dev.smtpkit.server.internal.sasl.SaslServerMechanisms;
+import dev.smtpkit.server.internal.TlsProtocols;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -584,7 +584,7 @@ public final class SmtpServer implements AutoCloseable {
         private ClientCertificatePolicy clientCertificates = ClientCertificatePolicy.NONE;
         private Authenticator authenticator;
         private List<SaslMechanism> authMechanisms = SaslServerMechanisms.DEFAULT_MECHANISMS;
-        private SaslServerMechanisms sasl;
+        private Optional<String> xoauth2Scope = Optional.empty();
         private TrustedNetworks proxyProtocol;
         private TrustedNetworks xclient;
         private org.slf4j.Logger transcriptLog = Transcript.DEFAULT_LOGGER;
@@ -945,7 +945,7 @@ public final class SmtpServer implements AutoCloseable {
             return this;
         }
 
-        /** The TLS versions to allow ({@link TlsProtocols#DEFAULT}: TLS 1.3 and 1.2, as RFC 8996 and RFC 8314 §4.1 ask). */
+        /** The TLS versions to allow (TLS 1.3 and 1.2, as RFC 8996 and RFC 8314 §4.1 ask). */
         public Builder tlsProtocols(List<String> protocols) {
             Objects.requireNonNull(protocols, "protocols");
             if (protocols.isEmpty()) {
@@ -971,9 +971,8 @@ public final class SmtpServer implements AutoCloseable {
         }
 
         /**
-         * The SASL mechanisms offered with {@link #authenticator}, in EHLO order
-         * ({@link SaslServerMechanisms#DEFAULT_MECHANISMS}: PLAIN, LOGIN). CRAM-MD5 gets random
-         * challenges at the {@link #hostname}; see {@link SaslMechanism#CRAM_MD5} for why it is off.
+         * The SASL mechanisms offered with {@link #authenticator}, in EHLO order (PLAIN, LOGIN).
+         * CRAM-MD5 gets random challenges at the {@link #hostname}; see {@link SaslMechanism#CRAM_MD5} for why it is off.
          */
         public Builder authMechanisms(SaslMechanism... mechanisms) {
             Objects.requireNonNull(mechanisms, "mechanisms");
@@ -984,9 +983,13 @@ public final class SmtpServer implements AutoCloseable {
             return this;
         }
 
-        /** AUTH with mechanisms configured in full (challenge source, XOAUTH2 scope); replaces {@link #authenticator}. */
-        public Builder auth(SaslServerMechanisms mechanisms) {
-            this.sasl = Objects.requireNonNull(mechanisms, "mechanisms");
+        /**
+         * The scope XOAUTH2 names in its error challenge, such as {@code https://mail.example.org/},
+         * so a client knows which token to fetch; none by default. Only with
+         * {@link SaslMechanism#XOAUTH2} among {@link #authMechanisms}.
+         */
+        public Builder xoauth2Scope(String scope) {
+            this.xoauth2Scope = Optional.of(Objects.requireNonNull(scope, "scope"));
             return this;
         }
 
@@ -1054,9 +1057,7 @@ public final class SmtpServer implements AutoCloseable {
             ServerConfig.Builder protocol = base.toBuilder();
             config.forEach(change -> change.accept(protocol));
             protocol.limits(limitsBuilder.build());
-            if (sasl != null) {
-                protocol.authMechanisms(sasl.names());
-            } else if (authenticator != null) {
+            if (authenticator != null) {
                 protocol.authMechanisms(authMechanisms.stream().map(SaslMechanism::mechanismName).toList());
             }
             // The session asks before DATA only where there is a handler to ask (SessionHandler.data).
@@ -1096,9 +1097,6 @@ public final class SmtpServer implements AutoCloseable {
         }
 
         private Optional<SaslServerMechanisms> saslMechanisms(String hostname) {
-            if (sasl != null) {
-                return Optional.of(sasl);
-            }
             if (authenticator == null) {
                 return Optional.empty();
             }
@@ -1106,6 +1104,7 @@ public final class SmtpServer implements AutoCloseable {
             if (authMechanisms.contains(SaslMechanism.CRAM_MD5)) {
                 b.cramMd5Challenges(ChallengeSource.random(hostname));
             }
+            xoauth2Scope.ifPresent(b::xoauth2Scope);
             return Optional.of(b.build());
         }
 

@@ -3,12 +3,12 @@ package dev.smtpkit.client.sasl;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.smtpkit.core.Replies;
-import dev.smtpkit.server.security.AuthOutcome;
-import dev.smtpkit.server.security.ChallengeSource;
+import dev.smtpkit.server.internal.sasl.AuthOutcome;
+import dev.smtpkit.server.internal.sasl.ChallengeSource;
 import dev.smtpkit.server.security.Credentials;
 import dev.smtpkit.server.security.SaslMechanism;
-import dev.smtpkit.server.security.SaslServerMechanism;
-import dev.smtpkit.server.security.SaslServerMechanisms;
+import dev.smtpkit.server.internal.sasl.SaslServerMechanism;
+import dev.smtpkit.server.internal.sasl.SaslServerMechanisms;
 import java.time.Clock;
 import java.util.List;
 import java.util.Optional;

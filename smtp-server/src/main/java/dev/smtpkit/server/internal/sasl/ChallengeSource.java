@@ -1,4 +1,4 @@
-package dev.smtpkit.server.security;
+package dev.smtpkit.server.internal.sasl;
 
 import java.security.SecureRandom;
 import java.time.Clock;

@@ -1,4 +1,4 @@
-package dev.smtpkit.server.security;
+package dev.smtpkit.server.internal.sasl;
 
 import dev.smtpkit.core.Replies;
 import dev.smtpkit.core.server.ServerEvent.AuthStep;

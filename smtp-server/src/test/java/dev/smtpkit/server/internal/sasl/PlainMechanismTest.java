@@ -1,9 +1,10 @@
-package dev.smtpkit.server.security;
+package dev.smtpkit.server.internal.sasl;
 
-import static dev.smtpkit.server.security.Users.b64;
+import static dev.smtpkit.server.internal.sasl.Users.b64;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.smtpkit.server.security.Credentials;
 import dev.smtpkit.core.Replies;
 import dev.smtpkit.core.SmtpRejectException;
 import java.util.Optional;

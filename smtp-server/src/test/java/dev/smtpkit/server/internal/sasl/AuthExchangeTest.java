@@ -1,9 +1,10 @@
-package dev.smtpkit.server.security;
+package dev.smtpkit.server.internal.sasl;
 
-import static dev.smtpkit.server.security.Users.b64;
+import static dev.smtpkit.server.internal.sasl.Users.b64;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.smtpkit.server.security.SaslMechanism;
 import dev.smtpkit.core.Replies;
 import dev.smtpkit.core.server.ServerConfig;
 import dev.smtpkit.core.server.ServerEvent.AuthStep;

@@ -1,4 +1,4 @@
-package dev.smtpkit.server.security;
+package dev.smtpkit.server.internal;
 
 import java.io.IOException;
 import java.net.Socket;

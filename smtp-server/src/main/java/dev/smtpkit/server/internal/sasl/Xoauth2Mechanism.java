@@ -1,5 +1,7 @@
-package dev.smtpkit.server.security;
+package dev.smtpkit.server.internal.sasl;
 
+import dev.smtpkit.server.security.Authenticator;
+import dev.smtpkit.server.security.Credentials;
 import dev.smtpkit.core.Replies;
 import java.util.HashMap;
 import java.util.Locale;

@@ -1,8 +1,9 @@
-package dev.smtpkit.server.security;
+package dev.smtpkit.server.internal.sasl;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.smtpkit.server.security.SaslMechanism;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 

@@ -1,7 +1,8 @@
-package dev.smtpkit.server.security;
+package dev.smtpkit.server.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.smtpkit.server.security.SelfSignedCertificate;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
