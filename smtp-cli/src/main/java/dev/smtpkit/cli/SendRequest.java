@@ -2,7 +2,7 @@ package dev.smtpkit.cli;
 
 import dev.smtpkit.client.TlsMode;
 import dev.smtpkit.client.TooManyRecipientsPolicy;
-import dev.smtpkit.client.sasl.ClientCredentials;
+import dev.smtpkit.client.ClientCredentials;
 import dev.smtpkit.core.Envelope;
 import dev.smtpkit.core.Timeout;
 import java.nio.file.Path;

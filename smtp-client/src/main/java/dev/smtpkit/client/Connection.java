@@ -1,8 +1,8 @@
 package dev.smtpkit.client;
 
-import dev.smtpkit.client.sasl.SaslClientException;
-import dev.smtpkit.client.sasl.SaslClientMechanism;
-import dev.smtpkit.client.sasl.SaslClientMechanisms;
+import dev.smtpkit.client.internal.sasl.SaslClientException;
+import dev.smtpkit.client.internal.sasl.SaslClientMechanism;
+import dev.smtpkit.client.internal.sasl.SaslClientMechanisms;
 import dev.smtpkit.core.Envelope;
 import dev.smtpkit.core.Parameters;
 import dev.smtpkit.core.Replies;

@@ -1,6 +1,5 @@
 package dev.smtpkit.client;
 
-import dev.smtpkit.client.sasl.ClientCredentials;
 import dev.smtpkit.core.Command;
 import dev.smtpkit.core.Envelope;
 import dev.smtpkit.core.Limits;
@@ -399,9 +398,11 @@ public final class SmtpClient implements AutoCloseable {
         }
 
         /**
-         * Authenticate every connection with these credentials (RFC 4954), choosing the strongest
-         * mechanism both sides know (see {@code SaslClientMechanisms}). PLAIN, LOGIN and XOAUTH2
-         * are used only over TLS. None by default.
+         * Authenticate every connection with these credentials (RFC 4954), with the first mechanism
+         * the server offers of: XOAUTH2 for a token; for a password CRAM-MD5 if
+         * {@link #preferCramMd5 preferred}, then PLAIN (one round trip, RFC 4616), then LOGIN. The
+         * server's own order has no meaning (RFC 4954). PLAIN, LOGIN and XOAUTH2 are used only over
+         * TLS. None by default.
          */
         public Builder credentials(ClientCredentials credentials) {
             this.credentials = Objects.requireNonNull(credentials, "credentials");

@@ -3,7 +3,6 @@ package dev.smtpkit.client;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.smtpkit.client.sasl.ClientCredentials;
 import dev.smtpkit.core.Envelope;
 import dev.smtpkit.core.ForwardPath;
 import dev.smtpkit.core.Mailbox;

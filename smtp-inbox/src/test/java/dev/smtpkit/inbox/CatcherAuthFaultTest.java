@@ -10,7 +10,7 @@ import dev.smtpkit.client.SmtpConnectionException;
 import dev.smtpkit.client.SmtpPermanentException;
 import dev.smtpkit.client.SmtpTransientException;
 import dev.smtpkit.client.TlsMode;
-import dev.smtpkit.client.sasl.ClientCredentials;
+import dev.smtpkit.client.ClientCredentials;
 import dev.smtpkit.core.Envelope;
 import dev.smtpkit.core.Mailbox;
 import dev.smtpkit.core.Reply;

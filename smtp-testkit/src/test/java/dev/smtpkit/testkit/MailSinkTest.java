@@ -7,7 +7,7 @@ import dev.smtpkit.client.MessageContent;
 import dev.smtpkit.client.SmtpClient;
 import dev.smtpkit.client.SmtpPermanentException;
 import dev.smtpkit.client.TlsMode;
-import dev.smtpkit.client.sasl.ClientCredentials;
+import dev.smtpkit.client.ClientCredentials;
 import dev.smtpkit.core.EnhancedStatus;
 import dev.smtpkit.core.Envelope;
 import dev.smtpkit.core.Mailbox;

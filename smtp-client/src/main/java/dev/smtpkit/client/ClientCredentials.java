@@ -1,4 +1,4 @@
-package dev.smtpkit.client.sasl;
+package dev.smtpkit.client;
 
 import java.util.Objects;
 import java.util.Optional;

@@ -1,4 +1,4 @@
-package dev.smtpkit.client.sasl;
+package dev.smtpkit.client.internal.sasl;
 
 import java.util.Optional;
 

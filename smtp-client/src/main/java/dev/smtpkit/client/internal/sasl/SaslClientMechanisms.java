@@ -1,5 +1,6 @@
-package dev.smtpkit.client.sasl;
+package dev.smtpkit.client.internal.sasl;
 
+import dev.smtpkit.client.ClientCredentials;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;

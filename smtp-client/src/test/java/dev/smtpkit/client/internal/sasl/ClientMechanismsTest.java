@@ -1,8 +1,9 @@
-package dev.smtpkit.client.sasl;
+package dev.smtpkit.client.internal.sasl;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.smtpkit.client.ClientCredentials;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.List;

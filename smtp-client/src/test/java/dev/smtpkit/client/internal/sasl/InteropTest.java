@@ -1,7 +1,8 @@
-package dev.smtpkit.client.sasl;
+package dev.smtpkit.client.internal.sasl;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.smtpkit.client.ClientCredentials;
 import dev.smtpkit.core.Replies;
 import dev.smtpkit.server.internal.sasl.AuthOutcome;
 import dev.smtpkit.server.internal.sasl.ChallengeSource;

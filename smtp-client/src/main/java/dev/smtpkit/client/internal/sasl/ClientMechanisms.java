@@ -1,6 +1,7 @@
-package dev.smtpkit.client.sasl;
+package dev.smtpkit.client.internal.sasl;
 
-import dev.smtpkit.client.sasl.SaslClientException.Reason;
+import dev.smtpkit.client.ClientCredentials;
+import dev.smtpkit.client.internal.sasl.SaslClientException.Reason;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
