@@ -130,8 +130,6 @@ public final class ClientSession {
         DotStuffer stuffer;
         byte[] chunk;
         int chunkLength;
-        /** The last content octet was a CR, already sent as CRLF (BDAT normalisation). */
-        boolean afterCr;
 
         Transaction(Envelope envelope, boolean pipelined, boolean bdat) {
             this.envelope = envelope;
@@ -654,8 +652,12 @@ public final class ClientSession {
             cleanUp(t);
             return;
         }
-        if (t.afterCr && !config.normalizeLineEndings()) {
-            throw contentFailed(bare("CR", t.contentOffset - 1));
+        if (!t.binary) {
+            try {
+                finishChunks(t);
+            } catch (IllegalArgumentException e) {
+                throw contentFailed(e);
+            }
         }
         flushChunk(t, true, replies);
         t.step = Step.ENDING;
@@ -986,6 +988,9 @@ public final class ClientSession {
         t.step = Step.CONTENT;
         if (!t.bdat) {
             t.stuffer = new DotStuffer(config.normalizeLineEndings());
+        } else if (!t.binary) {
+            // BDAT has no end-of-data indication to protect, only line ends (RFC 3030 §2).
+            t.stuffer = DotStuffer.lineEndsOnly(config.normalizeLineEndings());
         }
         state = ClientState.CONTENT;
         events.add(new ClientEvent.ReadyForContent());
@@ -1076,54 +1081,45 @@ public final class ClientSession {
         }
     }
 
+    /**
+     * Cuts content into chunks of {@link ClientConfig#bdatChunkSize()}, its line ends encoded
+     * unless it is BINARYMIME. A full chunk goes out only when more content comes, so that the
+     * last one can be {@code BDAT n LAST}.
+     */
     private void writeChunks(Transaction t, ByteBuffer content) {
         if (t.chunk == null) {
             t.chunk = new byte[config.bdatChunkSize()];
         }
-        boolean reject = !config.normalizeLineEndings();
-        // the content offset of the buffer's first octet, for naming where a bare line end is
-        long base = t.contentOffset - content.position();
         while (content.hasRemaining()) {
-            byte b = content.get();
+            if (t.chunkLength == t.chunk.length) {
+                flushChunk(t, false, 1);
+            }
+            ByteBuffer target = ByteBuffer.wrap(t.chunk, t.chunkLength, t.chunk.length - t.chunkLength);
             if (t.binary) {
-                putChunk(t, b);
-                continue;
-            }
-            if (t.afterCr) {
-                t.afterCr = false;
-                if (b == LF) {
-                    continue; // completes a CRLF already written
-                }
-                if (reject) {
-                    throw bare("CR", base + content.position() - 2);
-                }
-            }
-            if (b == CR) {
-                putChunk(t, CR);
-                putChunk(t, LF);
-                t.afterCr = true;
-            } else if (b == LF) {
-                if (reject) {
-                    throw bare("LF", base + content.position() - 1);
-                }
-                putChunk(t, CR);
-                putChunk(t, LF);
+                int n = Math.min(content.remaining(), target.remaining());
+                target.put(content.slice(content.position(), n));
+                content.position(content.position() + n);
             } else {
-                putChunk(t, b);
+                t.stuffer.encode(content, target);
             }
+            t.chunkLength = target.position();
         }
     }
 
-    private IllegalArgumentException bare(String what, long at) {
-        return new IllegalArgumentException("bare " + what + " at content offset " + at
-                + ": ClientConfig.normalizeLineEndings is off, so lines must end with CRLF (RFC 5321 §2.3.8)");
-    }
-
-    private void putChunk(Transaction t, byte b) {
-        if (t.chunkLength == t.chunk.length) {
+    /** Adds what the line-end encoder still holds back (the LF of a CRLF) to the last chunk. */
+    private void finishChunks(Transaction t) {
+        if (t.chunk == null) {
+            t.chunk = new byte[config.bdatChunkSize()];
+        }
+        while (true) {
+            ByteBuffer target = ByteBuffer.wrap(t.chunk, t.chunkLength, t.chunk.length - t.chunkLength);
+            boolean done = t.stuffer.finish(target);
+            t.chunkLength = target.position();
+            if (done) {
+                return;
+            }
             flushChunk(t, false, 1);
         }
-        t.chunk[t.chunkLength++] = b;
     }
 
     /** Sends the buffered chunk, unless a chunk was refused (RFC 3030 §2: no more are sent). */

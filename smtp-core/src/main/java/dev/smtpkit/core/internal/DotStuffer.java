@@ -13,9 +13,13 @@ import java.util.Objects;
  * line that starts with one, and the end-of-data indication (RFC 5321 §4.5.2, §4.1.1.4).
  *
  * <p>Only CRLF may end a line on the wire (RFC 5321 §2.3.8). A bare LF or bare CR in the content
- * is sent as CRLF when normalising (the default) or refused otherwise; either way nothing a {@link DataDecoder} could mistake
- * for the end of data, or a receiver could take for a line end that this side did not mean,
- * goes out. A CR at the end of one buffer and an LF at the start of the next are one CRLF.
+ * is sent as CRLF when normalising (the default) or refused otherwise; either way nothing a
+ * {@link DataDecoder} could mistake for the end of data, or a receiver could take for a line end
+ * that this side did not mean, goes out. A CR at the end of one buffer and an LF at the start of
+ * the next are one CRLF.
+ *
+ * <p>BDAT content (RFC 3030 §2) has no end-of-data indication and no transparency dots, but the
+ * same line-end rules: {@link #lineEndsOnly(boolean)} makes a stuffer that applies only those.
  *
  * <p>Call {@link #encode(ByteBuffer, ByteBuffer)} as content arrives, then
  * {@link #finish(ByteBuffer)} until it returns true. The output may be up to twice as long as the
@@ -28,6 +32,8 @@ public final class DotStuffer {
     private static final byte[] TAIL = {CR, LF, DOT, CR, LF};
 
     private final boolean normalize;
+    /** Whether to double leading dots and end with {@code . CRLF}: DATA yes, BDAT no. */
+    private final boolean dataFraming;
 
     private boolean atLineStart = true;
     /** The last input octet was a CR, for which CRLF has already been written. */
@@ -50,11 +56,26 @@ public final class DotStuffer {
      * them with an {@link IllegalArgumentException} naming their offset.
      */
     public DotStuffer(boolean normalize) {
+        this(normalize, true);
+    }
+
+    private DotStuffer(boolean normalize, boolean dataFraming) {
         this.normalize = normalize;
+        this.dataFraming = dataFraming;
     }
 
     /**
-     * Encodes a whole message content, bare CR and LF sent as CRLF, including the end-of-data indication; for tests and small messages.
+     * Creates an encoder for BDAT chunks (RFC 3030 §2): line ends as for DATA, bare CR and bare LF
+     * sent as CRLF if {@code normalize} or refused, but no dot is doubled and
+     * {@link #finish(ByteBuffer)} adds no end-of-data indication, only what is still held back.
+     */
+    public static DotStuffer lineEndsOnly(boolean normalize) {
+        return new DotStuffer(normalize, false);
+    }
+
+    /**
+     * Encodes a whole message content, bare CR and LF sent as CRLF, including the end-of-data
+     * indication; for tests and small messages.
      */
     public static byte[] encodeAll(byte[] content) {
         Objects.requireNonNull(content, "content");
@@ -136,7 +157,7 @@ public final class DotStuffer {
                     offset++;
                     atLineStart = true;
                     put2(out, CR, LF);
-                } else if (atLineStart && b == DOT) {
+                } else if (atLineStart && b == DOT && dataFraming) {
                     p++; // RFC 5321 §4.5.2: a line starting with a dot gets another in front
                     offset++;
                     atLineStart = false;
@@ -161,12 +182,12 @@ public final class DotStuffer {
 
     /**
      * Writes a CRLF if the content did not end with a line end, then the end-of-data indication
-     * {@code . CRLF} (RFC 5321 §4.1.1.4); an empty content gives just {@code . CRLF}.
+     * {@code . CRLF} (RFC 5321 §4.1.1.4); an empty content gives just {@code . CRLF}. For
+     * {@link #lineEndsOnly BDAT}, writes only the octet still held back, if any.
      *
      * @return true when all of it has been written; false when {@code out} filled up first, in
      *         which case drain it and call again
-     * @throws IllegalArgumentException unless normalising, if the
-     *                                  content ended with a bare CR
+     * @throws IllegalArgumentException unless normalising, if the content ended with a bare CR
      */
     public boolean finish(ByteBuffer out) {
         Objects.requireNonNull(out, "out");
@@ -175,7 +196,7 @@ public final class DotStuffer {
                 throw bare("CR", offset - 1);
             }
             afterCr = false;
-            tailIndex = atLineStart ? 2 : 0;
+            tailIndex = !dataFraming ? TAIL.length : atLineStart ? 2 : 0;
         }
         if (!flushPending(out)) {
             return false;

@@ -90,6 +90,24 @@ class DotStufferTest {
     }
 
     @Test
+    @DisplayName("RFC 3030 §2: BDAT content gets CRLF line ends, but no doubled dot and no end-of-data indication")
+    void lineEndsOnlyForBdat() {
+        String content = ".a\nb\r\n.\rc";
+        for (int chunk = 1; chunk <= content.length(); chunk++) {
+            for (int outSize = 1; outSize <= 4; outSize++) {
+                assertThat(encode(DotStuffer.lineEndsOnly(true), content, chunk, outSize)).as("chunk %d out %d", chunk, outSize)
+                        .isEqualTo(".a\r\nb\r\n.\r\nc");
+            }
+        }
+        assertThat(encode(DotStuffer.lineEndsOnly(true), "", 1, 1)).isEmpty();
+        assertThat(encode(DotStuffer.lineEndsOnly(false), ".a\r\n", 2, 2)).isEqualTo(".a\r\n");
+        assertThatThrownBy(() -> encode(DotStuffer.lineEndsOnly(false), "a\r\nb\n", 100, 100))
+                .hasMessageContaining("bare LF at content offset 4");
+        assertThatThrownBy(() -> encode(DotStuffer.lineEndsOnly(false), "a\r", 100, 100))
+                .hasMessageContaining("bare CR at content offset 1");
+    }
+
+    @Test
     void rejectRefusesABareLfNamingItsOffset() {
         DotStuffer s = new DotStuffer(false);
         assertThatThrownBy(() -> s.encode(buffer("ab\r\ncd\nef"), ByteBuffer.allocate(100)))
