@@ -226,6 +226,20 @@ class AuthTest {
     }
 
     @Test
+    @DisplayName("XOAUTH2: a refused token gets the error challenge with SmtpServer.Builder.xoauth2Scope, then 535")
+    void xoauth2ScopeReachesTheErrorChallenge() {
+        MemoryLink c = MemoryLink.open(allowAuthWithoutTls().authMechanisms(SaslMechanism.XOAUTH2)
+                .xoauth2Scope("https://mail.example.org/").messageHandler(new Inbox()));
+        c.reply();
+        assertThat(c.ask("EHLO client.test")).contains("AUTH XOAUTH2");
+        String challenge = c.ask("AUTH XOAUTH2 " + b64("user=" + USER + "\u0001auth=Bearer stale\u0001\u0001"));
+        assertThat(challenge).startsWith("334 ");
+        assertThat(new String(Base64.getDecoder().decode(challenge.substring(4).trim()), StandardCharsets.UTF_8))
+                .isEqualTo("{\"status\":\"401\",\"schemes\":\"bearer\",\"scope\":\"https://mail.example.org/\"}");
+        assertThat(c.ask("")).startsWith("535");
+    }
+
+    @Test
     @DisplayName("an authenticator without TLS or allowAuthWithoutTls could never be used: the builder says so")
     void builderRefusesUnusableAuth() {
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> SmtpServerTest.local().authenticator(USERS)
