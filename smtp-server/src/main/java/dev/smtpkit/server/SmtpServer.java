@@ -688,7 +688,7 @@ public final class SmtpServer implements AutoCloseable {
             return this;
         }
 
-        /** {@link Limits#maxTextLine()} (RFC 5321 §4.5.3.1.6: 1000 octets); what happens over it is {@link #longLines}. */
+        /** {@link Limits#maxTextLine()} (RFC 5321 §4.5.3.1.6: 1000 octets); what happens over it is {@link #rejectLongLines}. */
         public Builder maxTextLine(int octets) {
             limits.add(l -> l.maxTextLine(octets));
             return this;
