@@ -5,10 +5,9 @@ import com.fasterxml.jackson.core.util.DefaultIndenter;
 import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
 import com.fasterxml.jackson.core.util.Separators;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.smtpkit.testkit.explain.Explainer;
 import dev.smtpkit.testkit.explain.Explanation;
 import dev.smtpkit.testkit.explain.Finding;
-import dev.smtpkit.testkit.explain.Severity;
+import dev.smtpkit.testkit.explain.Finding.Severity;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
@@ -82,7 +81,7 @@ final class ExplainCommand implements Callable<Integer> {
         }
         List<Explanation> explained = new ArrayList<>();
         for (Transcripts.Source s : sources) {
-            explained.add(Explainer.explain(s.lines()));
+            explained.add(Explanation.of(s.lines()));
         }
         PrintWriter out = spec.commandLine().getOut();
         if (json) {

@@ -1,12 +1,10 @@
 package dev.smtpkit.cli;
 
 import dev.smtpkit.testkit.Conversation;
-import dev.smtpkit.testkit.ConversationSyntaxException;
 import dev.smtpkit.testkit.Matching;
 import dev.smtpkit.testkit.PlayResult;
 import dev.smtpkit.testkit.ScriptedClient;
 import dev.smtpkit.testkit.ScriptedServer;
-import dev.smtpkit.testkit.Strictness;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -129,7 +127,7 @@ final class PlayCommand implements Callable<Integer> {
     static Conversation read(Path file) {
         try {
             return Conversation.read(file);
-        } catch (ConversationSyntaxException e) {
+        } catch (IllegalArgumentException e) {
             throw CliFailure.usage(e.getMessage());
         } catch (UncheckedIOException e) {
             throw CliFailure.usage(CliFailure.describe(e));
@@ -144,7 +142,7 @@ final class PlayCommand implements Callable<Integer> {
             throw CliFailure.usage("--to: " + e.getMessage());
         }
         ScriptedClient client = ScriptedClient.builder(script)
-                .strictness(strict ? Strictness.STRICT : Strictness.CODES)
+                .matching(strict ? Matching.EXACT : Matching.LENIENT)
                 .timeout(Duration.ofSeconds(timeoutSeconds))
                 .build();
         PlayResult result;

@@ -5,15 +5,13 @@ import dev.smtpkit.core.Reply;
 import dev.smtpkit.core.SmtpSyntaxException;
 import dev.smtpkit.core.Verb;
 import dev.smtpkit.server.security.PemTls;
-import dev.smtpkit.testkit.At;
+import dev.smtpkit.testkit.Fault.At;
 import dev.smtpkit.testkit.Conversation;
 import dev.smtpkit.testkit.Fault;
-import dev.smtpkit.testkit.ProxyListener;
-import dev.smtpkit.testkit.ProxyRecording;
 import dev.smtpkit.testkit.SmtpProxy;
-import dev.smtpkit.testkit.explain.Explainer;
+import dev.smtpkit.testkit.explain.Explanation;
 import dev.smtpkit.testkit.explain.Finding;
-import dev.smtpkit.testkit.explain.Side;
+import dev.smtpkit.testkit.explain.Line.Side;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -184,7 +182,7 @@ final class ProxyCommand implements Callable<Integer> {
                     proxy.takeRecording(POLL).ifPresent(recorder::ended);
                 }
                 proxy.close();
-                for (Optional<ProxyRecording> r = proxy.takeRecording(DRAIN); r.isPresent(); r = proxy.takeRecording(DRAIN)) {
+                for (Optional<SmtpProxy.Recording> r = proxy.takeRecording(DRAIN); r.isPresent(); r = proxy.takeRecording(DRAIN)) {
                     recorder.ended(r.get());
                 }
             }
@@ -371,12 +369,12 @@ final class ProxyCommand implements Callable<Integer> {
      * Writes each connection's recording to its file as the proxy tells it, a line at a time and
      * flushed, and prints the live view and the problems. Called from the relaying threads.
      */
-    private final class Recorder implements ProxyListener {
+    private final class Recorder implements SmtpProxy.Listener {
         private final PrintWriter out;
         private final PrintWriter err;
         private final Map<Integer, BufferedWriter> files = new HashMap<>();
         /** With -v: each open connection's conversation explained as it goes (issue 19). */
-        private final Map<Integer, Explainer.Live> explained = new HashMap<>();
+        private final Map<Integer, Explanation.Live> explained = new HashMap<>();
 
         Recorder(PrintWriter out, PrintWriter err) {
             this.out = out;
@@ -442,7 +440,7 @@ final class ProxyCommand implements Callable<Integer> {
             } else {
                 return;
             }
-            show(connection, explained.computeIfAbsent(connection, n -> Explainer.live())
+            show(connection, explained.computeIfAbsent(connection, n -> Explanation.live())
                     .bytes(side, octets, 0, octets.length, Optional.empty()));
         }
 
@@ -453,9 +451,9 @@ final class ProxyCommand implements Callable<Integer> {
             err.flush();
         }
 
-        synchronized void ended(ProxyRecording recording) {
+        synchronized void ended(SmtpProxy.Recording recording) {
             int n = recording.connection();
-            Explainer.Live live = explained.remove(n);
+            Explanation.Live live = explained.remove(n);
             if (live != null) {
                 show(n, live.end());
             }

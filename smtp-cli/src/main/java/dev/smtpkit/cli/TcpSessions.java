@@ -1,8 +1,8 @@
 package dev.smtpkit.cli;
 
 import dev.smtpkit.testkit.explain.Line;
-import dev.smtpkit.testkit.explain.LineAssembler;
-import dev.smtpkit.testkit.explain.Side;
+import dev.smtpkit.testkit.internal.LineAssembler;
+import dev.smtpkit.testkit.explain.Line.Side;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -1,10 +1,8 @@
 package dev.smtpkit.cli;
 
 import dev.smtpkit.testkit.Conversation;
-import dev.smtpkit.testkit.ConversationSyntaxException;
-import dev.smtpkit.testkit.explain.Explainer;
 import dev.smtpkit.testkit.explain.Line;
-import dev.smtpkit.testkit.explain.Side;
+import dev.smtpkit.testkit.explain.Line.Side;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.LocalTime;
@@ -128,11 +126,11 @@ final class Transcripts {
         Conversation c;
         try {
             c = Conversation.parse(script);
-        } catch (ConversationSyntaxException e) {
+        } catch (IllegalArgumentException e) {
             throw CliFailure.usage(label + ": not a script, a recording, a transcript or a pcap capture: " + e.getMessage());
         }
         if (!c.steps().isEmpty()) {
-            out.add(new Source(label, Explainer.lines(c)));
+            out.add(new Source(label, Line.all(c)));
         }
     }
 }

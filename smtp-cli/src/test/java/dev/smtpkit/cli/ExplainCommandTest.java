@@ -177,7 +177,7 @@ class ExplainCommandTest {
     void tcpdumpCapture() throws Exception {
         Peers.require(TCPDUMP, "apt-get install tcpdump");
         Path capture = dir.resolve("loopback.pcap");
-        try (MailSink sink = MailSink.builder().hostname("mx.test").start()) {
+        try (MailSink sink = MailSink.builder().server(s -> s.hostname("mx.test")).start()) {
             Process tcpdump = new ProcessBuilder(TCPDUMP, "-i", "lo", "-U", "-n", "-w", capture.toString(),
                     "tcp port " + sink.port()).redirectErrorStream(true).start();
             try {

@@ -30,7 +30,7 @@ class PlayLenientSwaksTest {
 
     private Path record() throws Exception {
         Path record = dir.resolve("swaks.txt");
-        try (MailSink sink = MailSink.builder().hostname("mx.test").start();
+        try (MailSink sink = MailSink.builder().server(s -> s.hostname("mx.test")).start();
              Cli proxy = Cli.start("proxy", "--listen", "0", "--to", "127.0.0.1:" + sink.port(), "--record", record.toString())) {
             int port = proxy.port();
             proxy.awaitOut("recording to ");

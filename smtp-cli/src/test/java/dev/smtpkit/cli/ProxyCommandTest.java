@@ -6,12 +6,10 @@ import dev.smtpkit.core.Reply;
 import dev.smtpkit.core.Verb;
 import dev.smtpkit.core.server.TlsPolicy;
 import dev.smtpkit.server.security.SelfSignedCertificate;
-import dev.smtpkit.testkit.At;
+import dev.smtpkit.testkit.Fault.At;
 import dev.smtpkit.testkit.Fault;
-import dev.smtpkit.testkit.FaultPlan;
 import dev.smtpkit.testkit.MailSink;
 import dev.smtpkit.testkit.ScriptedServer;
-import dev.smtpkit.testkit.SinkFault;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
@@ -83,8 +81,8 @@ class ProxyCommandTest {
     @Test
     @DisplayName("issue 17: the antivirus case from the command line: --answer-data tells the client 250 for a message the server refused")
     void answerDataFromTheCommandLine() throws Exception {
-        FaultPlan refuseData = FaultPlan.builder().on(Verb.DATA, 1, SinkFault.refuse(Reply.of(554, dev.smtpkit.core.EnhancedStatus.of(5, 7, 1), "virus found"))).build();
-        try (MailSink sink = MailSink.builder().faults(refuseData).start();
+        Fault refuseData = Fault.rewriteReply(At.first(Verb.DATA), Reply.of(554, dev.smtpkit.core.EnhancedStatus.of(5, 7, 1), "virus found"));
+        try (MailSink sink = MailSink.builder().fault(refuseData).start();
              Cli proxy = Cli.start("proxy", "--listen", "0", "--to", "127.0.0.1:" + sink.port(), "--answer-data")) {
             int port = proxy.port();
             proxy.awaitOut("faults: answer DATA with 250");

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.smtpkit.testkit.explain.Line;
-import dev.smtpkit.testkit.explain.Side;
+import dev.smtpkit.testkit.explain.Line.Side;
 import java.nio.ByteOrder;
 import java.time.Duration;
 import java.util.List;

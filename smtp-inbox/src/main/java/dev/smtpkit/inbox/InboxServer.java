@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.smtpkit.testkit.MailSink;
-import dev.smtpkit.testkit.explain.Explainer;
+import dev.smtpkit.testkit.explain.Explanation;
 import dev.smtpkit.testkit.explain.Finding;
 import dev.smtpkit.testkit.explain.Line;
 import java.io.IOException;
@@ -78,7 +78,7 @@ public final class InboxServer implements AutoCloseable {
 
     private final MessageStore store;
     private final SessionLog sessions;
-    /** Empty for an inbox over a MailSink, whose faults are its FaultPlan. */
+    /** Empty for an inbox over a MailSink, whose faults are set on its builder. */
     private final Optional<Faults> faults;
     /** What the inbox owns and ends with it: nothing, or the copy of a MailSink's messages. */
     private final Runnable onClose;
@@ -124,8 +124,8 @@ public final class InboxServer implements AutoCloseable {
      * one, listed before the sink's client gets its 250. They are copied into a temporary folder
      * that {@link #close()} removes; the sink itself is not changed. Deleting in the inbox leaves
      * the sink's {@link MailSink#messages()} as they are; {@link MailSink#clear()} empties the
-     * inbox. The sink's sessions are not listed, and its faults are its
-     * {@link dev.smtpkit.testkit.FaultPlan}: the fault rules cannot be set here.
+     * inbox. The sink's sessions are not listed, and its faults are those set by
+     * {@code MailSink.Builder.fault}: the fault rules cannot be set here.
      *
      * <pre>{@code
      * try (MailSink sink = MailSink.start();
@@ -524,9 +524,9 @@ public final class InboxServer implements AutoCloseable {
         }
         List<Finding> found;
         if (complete) {
-            found = Explainer.explain(conversation).findings();
+            found = Explanation.of(conversation).findings();
         } else {
-            Explainer.Live live = Explainer.live();
+            Explanation.Live live = Explanation.live();
             conversation.forEach(live::add);
             found = live.explanation().findings();
         }
@@ -566,7 +566,7 @@ public final class InboxServer implements AutoCloseable {
     /** Replaces the fault rules: {@code {"rules": ["rcpt:451 4.3.0 Try later:nth=3"]}}; all or none. */
     private void putFaults(HttpExchange ex) throws IOException {
         if (faults.isEmpty()) {
-            error(ex, 409, "this inbox shows a MailSink, whose faults are its FaultPlan (MailSink.Builder.faults)");
+            error(ex, 409, "this inbox shows a MailSink, whose faults are set by MailSink.Builder.fault");
             return;
         }
         JsonNode node = readJson(body(ex));

@@ -1,5 +1,6 @@
 package dev.smtpkit.inbox;
 
+import dev.smtpkit.server.ReceivedMessage;
 import dev.smtpkit.testkit.CapturedMessage;
 import dev.smtpkit.testkit.MailSink;
 import java.io.ByteArrayInputStream;
@@ -58,8 +59,10 @@ final class SinkMirror implements MailSink.Listener, AutoCloseable {
     @Override
     public void taken(CapturedMessage message) {
         try {
-            store.store(MessageStore.clientJson(message.clientAddress(), message.helloName(), message.isTls(),
-                    message.authenticatedIdentity(), Optional.empty()), message.envelope(), new ByteArrayInputStream(message.content()));
+            ReceivedMessage received = message.received();
+            store.store(MessageStore.clientJson(received.connection().remoteAddress(), message.helloName(), message.isTls(),
+                    message.authenticatedIdentity(), Optional.empty()), received.envelope(),
+                    new ByteArrayInputStream(received.content()));
         } catch (IOException e) {
             // The sink then does not keep the message either and its client gets a 451: the test sees it fail.
             throw new UncheckedIOException("cannot copy a message to the inbox's folder " + store.dir(), e);

@@ -1,6 +1,6 @@
 package dev.smtpkit.server;
 
-import static dev.smtpkit.server.HostileClient.WAIT;
+import static dev.smtpkit.server.ProcessMeasures.WAIT;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -124,7 +124,7 @@ class FaultInjectionTest {
             for (int k = 0; k <= wire.length; k += 3) {
                 // An abortive close (RST): the server may lose octets in flight, never deliver part of a message.
                 String id;
-                try (HostileClient c = new HostileClient(server.port())) {
+                try (RawClient c = RawClient.octets(server.port())) {
                     c.code();
                     id = Integer.toString(sink.connections.get());
                     c.send(Arrays.copyOf(wire, k));
@@ -214,8 +214,8 @@ class FaultInjectionTest {
             inbox.message(m);
         };
         try (SmtpServer server = SmtpServerTest.local().messageHandler(handler).build().start();
-             HostileClient slow = new HostileClient(server.port());
-             HostileClient fast = new HostileClient(server.port())) {
+             RawClient slow = RawClient.octets(server.port());
+             RawClient fast = RawClient.octets(server.port())) {
             slow.code();
             fast.code();
             slow.command("EHLO slow.test");
@@ -265,8 +265,8 @@ class FaultInjectionTest {
         };
         java.time.Duration timeout = java.time.Duration.ofMillis(300);
         try (SmtpServer server = SmtpServerTest.local().handler(factory).handlerTimeout(timeout).build().start();
-             HostileClient slow = new HostileClient(server.port());
-             HostileClient other = new HostileClient(server.port())) {
+             RawClient slow = RawClient.octets(server.port());
+             RawClient other = RawClient.octets(server.port())) {
             slow.code();
             other.code();
             slow.command("EHLO slow.test");
@@ -309,7 +309,7 @@ class FaultInjectionTest {
         };
         java.time.Duration timeout = java.time.Duration.ofMillis(300);
         try (SmtpServer server = SmtpServerTest.local().messageHandler(handler).dataTerminationTimeout(timeout).build().start();
-             HostileClient c = new HostileClient(server.port())) {
+             RawClient c = RawClient.octets(server.port())) {
             c.code();
             c.command("EHLO client.test");
             c.command("MAIL FROM:<a@example.com>");
@@ -338,11 +338,11 @@ class FaultInjectionTest {
     void closeUnderLoad() throws Exception {
         // Warm up, so that classes and JDK internals loaded by the first server are not counted as leaks.
         try (SmtpServer warm = SmtpServerTest.local().messageHandler(new Inbox()).build().start();
-             HostileClient c = new HostileClient(warm.port())) {
+             RawClient c = RawClient.octets(warm.port())) {
             c.code();
         }
-        await().atMost(WAIT).until(() -> HostileClient.serverThreads() == 0);
-        long fdsBefore = HostileClient.openFileDescriptors();
+        await().atMost(WAIT).until(() -> ProcessMeasures.serverThreads() == 0);
+        long fdsBefore = ProcessMeasures.openFileDescriptors();
 
         Set<String> delivered = ConcurrentHashMap.newKeySet();
         List<String> duplicates = new CopyOnWriteArrayList<>();
@@ -365,7 +365,7 @@ class FaultInjectionTest {
             for (int t = 0; t < clients; t++) {
                 int client = t;
                 running.add(pool.submit(() -> {
-                    try (HostileClient c = new HostileClient(port)) {
+                    try (RawClient c = RawClient.octets(port)) {
                         if (c.code() != 220 || c.command("EHLO load.test") != 250) {
                             return null;
                         }
@@ -405,14 +405,14 @@ class FaultInjectionTest {
         assertThat(delivered).as("delivered iff answered 250").isEqualTo(acknowledged);
         assertThat(delivered.size()).isLessThan(clients * perClient);
         assertThat(shutdownReplies.get()).as("clients told 421").isPositive();
-        await().atMost(WAIT).until(() -> HostileClient.serverThreads() == 0);
+        await().atMost(WAIT).until(() -> ProcessMeasures.serverThreads() == 0);
         if (fdsBefore >= 0) {
-            await().atMost(WAIT).until(() -> HostileClient.openFileDescriptors() <= fdsBefore);
+            await().atMost(WAIT).until(() -> ProcessMeasures.openFileDescriptors() <= fdsBefore);
         }
 
         Inbox inbox = new Inbox();
         try (SmtpServer again = SmtpServerTest.local().port(port).messageHandler(inbox).build().start();
-             HostileClient c = new HostileClient(port)) {
+             RawClient c = RawClient.octets(port)) {
             assertThat(c.code()).isEqualTo(220);
             c.command("EHLO client.test");
             c.send(TRANSACTION);

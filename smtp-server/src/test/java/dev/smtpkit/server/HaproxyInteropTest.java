@@ -1,6 +1,6 @@
 package dev.smtpkit.server;
 
-import static dev.smtpkit.server.HostileClient.WAIT;
+import static dev.smtpkit.server.ProcessMeasures.WAIT;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -85,7 +85,7 @@ class HaproxyInteropTest {
                 socket.bind(new InetSocketAddress("127.0.0.23", 0));
                 socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), front));
                 int clientPort = socket.getLocalPort();
-                try (HostileClient c = new HostileClient(socket)) {
+                try (RawClient c = RawClient.octets(socket)) {
                     assertThat(c.code()).isEqualTo(220);
                     assertThat(c.command("EHLO client.test")).isEqualTo(250);
                     assertThat(c.command("MAIL FROM:<a@example.com>")).isEqualTo(250);

@@ -57,8 +57,8 @@ class IdleConnectionTest {
     @DisplayName("Netty: 200 idle connections hold no session thread and only a few pooled ones; each then delivers a message; close() answers 421 and leaves no thread or socket")
     void idleConnectionsHoldNoThread() throws Exception {
         int connections = 200;
-        await().atMost(WAIT).until(() -> HostileClient.serverThreads() == 0);
-        long fdsBefore = HostileClient.openFileDescriptors();
+        await().atMost(WAIT).until(() -> ProcessMeasures.serverThreads() == 0);
+        long fdsBefore = ProcessMeasures.openFileDescriptors();
         Inbox inbox = new Inbox();
         SmtpServer server = netty().maxConnections(connections).maxConnectionsPerClient(connections)
                 .messageHandler(inbox).build().start();
@@ -106,13 +106,13 @@ class IdleConnectionTest {
                 c.close();
             }
         }
-        assertThat(HostileClient.serverThreads()).isZero();
+        assertThat(ProcessMeasures.serverThreads()).isZero();
         assertThat(server.metrics().connectionsActive()).isZero();
         assertThat(server.metrics().connectionsOpened()).isEqualTo(connections);
         assertThatThrownBy(() -> new Socket(InetAddress.getLoopbackAddress(), port).close())
                 .isInstanceOf(ConnectException.class);
         if (fdsBefore >= 0) {
-            await().atMost(WAIT).until(() -> HostileClient.openFileDescriptors() <= fdsBefore);
+            await().atMost(WAIT).until(() -> ProcessMeasures.openFileDescriptors() <= fdsBefore);
         }
     }
 
@@ -132,7 +132,7 @@ class IdleConnectionTest {
             assertThat(c.atEnd()).isTrue();
             await().atMost(WAIT).until(() -> server.metrics().connectionsActive() == 0);
         }
-        assertThat(HostileClient.serverThreads()).isZero();
+        assertThat(ProcessMeasures.serverThreads()).isZero();
     }
 
     @Test
@@ -205,7 +205,7 @@ class IdleConnectionTest {
             }
         }
         assertThat(inbox.take(WAIT).text()).isEqualTo("late\r\n");
-        assertThat(HostileClient.serverThreads()).isZero();
+        assertThat(ProcessMeasures.serverThreads()).isZero();
         assertThat(server.metrics().connectionsActive()).isZero();
     }
 
@@ -243,7 +243,7 @@ class IdleConnectionTest {
             server.close();
         }
         assertThat(inbox.drain()).extracting(ReceivedMessage::text).containsExactly("over TLS 0\r\n", "over TLS 1\r\n");
-        assertThat(HostileClient.serverThreads()).isZero();
+        assertThat(ProcessMeasures.serverThreads()).isZero();
     }
 
     @Test
@@ -306,7 +306,7 @@ class IdleConnectionTest {
         } finally {
             clients.shutdownNow();
         }
-        assertThat(HostileClient.serverThreads()).isZero();
+        assertThat(ProcessMeasures.serverThreads()).isZero();
     }
 
     private static String message(int client, int round) {

@@ -1,7 +1,7 @@
 package dev.smtpkit.server;
 
-import static dev.smtpkit.server.HostileClient.WAIT;
-import static dev.smtpkit.server.HostileClient.knob;
+import static dev.smtpkit.server.ProcessMeasures.WAIT;
+import static dev.smtpkit.server.ProcessMeasures.knob;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.smtpkit.core.Envelope;
@@ -59,7 +59,7 @@ class LoadTest {
                     int client = t;
                     running.add(pool.submit(() -> {
                         Random random = new Random(client);
-                        try (HostileClient c = new HostileClient(server.port())) {
+                        try (RawClient c = RawClient.octets(server.port())) {
                             assertThat(c.code()).isEqualTo(220);
                             assertThat(c.command("EHLO load" + client + ".test")).isEqualTo(250);
                             for (int i = 0; i < messages; i++) {

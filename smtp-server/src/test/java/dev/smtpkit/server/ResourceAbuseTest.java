@@ -1,8 +1,8 @@
 package dev.smtpkit.server;
 
-import static dev.smtpkit.server.HostileClient.WAIT;
-import static dev.smtpkit.server.HostileClient.knob;
-import static dev.smtpkit.server.HostileClient.usedHeapAfterGc;
+import static dev.smtpkit.server.ProcessMeasures.WAIT;
+import static dev.smtpkit.server.ProcessMeasures.knob;
+import static dev.smtpkit.server.ProcessMeasures.usedHeapAfterGc;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -41,7 +41,7 @@ class ResourceAbuseTest {
         int megabytes = knob("smtpkit.hostile.lineMegabytes", 32);
         Inbox inbox = new Inbox();
         try (SmtpServer server = SmtpServerTest.local().messageHandler(inbox).build().start();
-             HostileClient c = new HostileClient(server.port())) {
+             RawClient c = RawClient.octets(server.port())) {
             c.code();
             assertThat(c.command("EHLO client.test")).isEqualTo(250);
             long before = usedHeapAfterGc();
@@ -75,7 +75,7 @@ class ResourceAbuseTest {
         int megabytes = knob("smtpkit.hostile.dataMegabytes", 200);
         Inbox inbox = new Inbox();
         try (SmtpServer server = SmtpServerTest.local().maxMessageSize(MB).messageHandler(inbox).build().start();
-             HostileClient c = new HostileClient(server.port())) {
+             RawClient c = RawClient.octets(server.port())) {
             c.code();
             c.command("EHLO client.test");
             c.command("MAIL FROM:<a@example.com>");
@@ -115,7 +115,7 @@ class ResourceAbuseTest {
         // The flood is of junk commands, which maxJunkCommands would end early: this test is about back-pressure.
         try (SmtpServer server = SmtpServerTest.local().maxJunkCommands(Integer.MAX_VALUE).messageHandler(new Inbox())
                 .build().start();
-             HostileClient c = new HostileClient(server.port(), 4096)) {
+             RawClient c = RawClient.octets(server.port(), 4096)) {
             c.code();
             long before = usedHeapAfterGc();
             StringBuilder all = new StringBuilder();
@@ -237,7 +237,7 @@ class ResourceAbuseTest {
     void slowlorisIsTimedOut() throws Exception {
         Duration timeout = Duration.ofMillis(800);
         try (SmtpServer server = SmtpServerTest.local().commandTimeout(timeout).messageHandler(new Inbox()).build().start();
-             HostileClient c = new HostileClient(server.port())) {
+             RawClient c = RawClient.octets(server.port())) {
             c.code();
             String line = "EHLO client.test\r\n";
             AtomicBoolean stop = new AtomicBoolean();
@@ -278,7 +278,7 @@ class ResourceAbuseTest {
     void unreadRepliesAreClosedByTheWriteTimeout() throws Exception {
         Duration writeTimeout = Duration.ofSeconds(1);
         try (SmtpServer server = SmtpServerTest.local().writeTimeout(writeTimeout).messageHandler(new Inbox()).build().start();
-             HostileClient c = new HostileClient(server.port(), 4096)) {
+             RawClient c = RawClient.octets(server.port(), 4096)) {
             c.code();
             // EHLO is no junk command: only the write timeout ends this. Its replies (about 10 MB)
             // outgrow every socket buffer on the way.
@@ -325,7 +325,7 @@ class ResourceAbuseTest {
                 try (java.net.Socket fresh = new java.net.Socket()) {
                     fresh.bind(new java.net.InetSocketAddress("127.0.0.200", 0));
                     fresh.connect(new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), server.port()));
-                    try (HostileClient c = new HostileClient(fresh)) {
+                    try (RawClient c = RawClient.octets(fresh)) {
                         assertThat(c.code()).isEqualTo(220);
                         c.openData();
                         assertThat(c.ask("served\r\n.")).startsWith("250");
@@ -353,14 +353,14 @@ class ResourceAbuseTest {
         Duration stress = Duration.ofMillis(500);
         try (SmtpServer server = SmtpServerTest.local().maxConnections(5).commandTimeout(Duration.ofMinutes(1))
                 .stressCommandTimeout(stress).messageHandler(new Inbox()).build().start();
-             HostileClient calm1 = new HostileClient(server.port());
-             HostileClient calm2 = new HostileClient(server.port());
-             HostileClient calm3 = new HostileClient(server.port())) {
+             RawClient calm1 = RawClient.octets(server.port());
+             RawClient calm2 = RawClient.octets(server.port());
+             RawClient calm3 = RawClient.octets(server.port())) {
             assertThat(calm1.code()).isEqualTo(220);
             assertThat(calm2.code()).isEqualTo(220);
             assertThat(calm3.code()).isEqualTo(220);
             long start = System.nanoTime();
-            try (HostileClient fourth = new HostileClient(server.port())) {
+            try (RawClient fourth = RawClient.octets(server.port())) {
                 assertThat(fourth.code()).isEqualTo(220);
                 assertThat(fourth.reply()).startsWith("421 4.4.2");
                 Duration took = Duration.ofNanos(System.nanoTime() - start);
@@ -411,7 +411,7 @@ class ResourceAbuseTest {
         Inbox inbox = new Inbox();
         try (SmtpServer server = SmtpServerTest.local().dataBlockTimeout(block).minDataRate(1_000).messageHandler(inbox)
                 .build().start();
-             HostileClient c = new HostileClient(server.port())) {
+             RawClient c = RawClient.octets(server.port())) {
             c.code();
             c.openData();
             long start = System.nanoTime();
@@ -433,7 +433,7 @@ class ResourceAbuseTest {
     void sessionLifetimeEndsABusyIdleClient() throws Exception {
         Duration lifetime = Duration.ofSeconds(1);
         try (SmtpServer server = SmtpServerTest.local().maxSessionLifetime(lifetime).messageHandler(new Inbox()).build().start();
-             HostileClient c = new HostileClient(server.port())) {
+             RawClient c = RawClient.octets(server.port())) {
             long start = System.nanoTime();
             c.code();
             int noops = 0;
@@ -455,7 +455,7 @@ class ResourceAbuseTest {
     }
 
     /** Sends {@code text} one octet per {@code pause} until stopped or refused; the octets sent. */
-    private static CompletableFuture<Integer> trickle(HostileClient c, String text, Duration pause, AtomicBoolean stop) {
+    private static CompletableFuture<Integer> trickle(RawClient c, String text, Duration pause, AtomicBoolean stop) {
         byte[] octets = text.getBytes(StandardCharsets.US_ASCII);
         return CompletableFuture.supplyAsync(() -> {
             int sent = 0;
@@ -477,16 +477,16 @@ class ResourceAbuseTest {
         int connections = knob("smtpkit.hostile.connections", 600);
         int limit = knob("smtpkit.hostile.connectionLimit", 100);
         Inbox inbox = new Inbox();
-        List<HostileClient> open = new ArrayList<>();
+        List<RawClient> open = new ArrayList<>();
         try (SmtpServer server = SmtpServerTest.local().maxConnections(limit).maxConnectionsPerClient(limit).backlog(1024)
                 .messageHandler(inbox).build().start()) {
             try {
                 for (int i = 0; i < connections; i++) {
-                    open.add(new HostileClient(server.port()));
+                    open.add(RawClient.octets(server.port()));
                 }
                 int greeted = 0;
                 int refused = 0;
-                for (HostileClient c : open) {
+                for (RawClient c : open) {
                     String r = c.reply();
                     if (r.startsWith("220")) {
                         greeted++;
@@ -499,12 +499,12 @@ class ResourceAbuseTest {
                 assertThat(refused).isEqualTo(connections - limit);
                 assertThat(server.metrics().connectionsRefused()).isEqualTo(connections - limit);
             } finally {
-                for (HostileClient c : open) {
+                for (RawClient c : open) {
                     c.close();
                 }
             }
             await().atMost(WAIT).until(() -> server.metrics().connectionsActive() == 0);
-            try (HostileClient c = new HostileClient(server.port())) {
+            try (RawClient c = RawClient.octets(server.port())) {
                 assertThat(c.code()).isEqualTo(220);
                 c.command("EHLO client.test");
                 c.command("MAIL FROM:<a@example.com>");

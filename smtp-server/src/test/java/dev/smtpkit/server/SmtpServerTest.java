@@ -86,7 +86,7 @@ class SmtpServerTest {
     }
 
     static long liveServerThreads() {
-        return HostileClient.serverThreads();
+        return ProcessMeasures.serverThreads();
     }
 
     @Test

@@ -1,6 +1,6 @@
 package dev.smtpkit.server;
 
-import static dev.smtpkit.server.HostileClient.WAIT;
+import static dev.smtpkit.server.ProcessMeasures.WAIT;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -54,7 +54,7 @@ class SurvivalTest {
              SmtpServer server = SmtpServerTest.local().executor(executor).maxConnections(3).maxConnectionsPerClient(3)
                      .messageHandler(inbox).build().start()) {
             for (int i = 0; i < 3; i++) {
-                try (HostileClient refused = new HostileClient(server.port())) {
+                try (RawClient refused = RawClient.octets(server.port())) {
                     if (SuiteTransport.CURRENT == Transport.NETTY) {
                         // A connection needs no thread of its own on Netty; its message does, for the handler.
                         assertThat(refused.code()).isEqualTo(220);
@@ -71,8 +71,8 @@ class SurvivalTest {
             // The server notices each client's close a moment after it; then every slot must be free again.
             await().atMost(WAIT).until(() -> server.metrics().connectionsActive() == 0);
             // Were the three slots leaked, maxConnections(3) would now refuse everyone.
-            try (HostileClient a = new HostileClient(server.port()); HostileClient b = new HostileClient(server.port());
-                 HostileClient c = new HostileClient(server.port())) {
+            try (RawClient a = RawClient.octets(server.port()); RawClient b = RawClient.octets(server.port());
+                 RawClient c = RawClient.octets(server.port())) {
                 assertThat(a.code()).isEqualTo(220);
                 assertThat(b.code()).isEqualTo(220);
                 assertThat(c.code()).isEqualTo(220);
@@ -106,7 +106,7 @@ class SurvivalTest {
             }
         };
         try (SmtpServer server = SmtpServerTest.local().handler(factory).build().start();
-             HostileClient c = new HostileClient(server.port())) {
+             RawClient c = RawClient.octets(server.port())) {
             assertThat(c.code()).isEqualTo(220);
             assertThat(c.command("EHLO client.test")).isEqualTo(250);
             assertThat(c.command("MAIL FROM:<a@example.com>")).isEqualTo(250);
@@ -119,7 +119,7 @@ class SurvivalTest {
             assertThat(c.command("DATA")).isEqualTo(354);
             assertThat(c.ask("second\r\n.")).startsWith("250");
             assertThat(delivered).containsExactly("second\r\n");
-            try (HostileClient other = new HostileClient(server.port())) {
+            try (RawClient other = RawClient.octets(server.port())) {
                 assertThat(other.code()).as("the listener still accepts").isEqualTo(220);
             }
         }
@@ -138,11 +138,11 @@ class SurvivalTest {
             return inboxFactory.open(connection);
         };
         try (SmtpServer server = SmtpServerTest.local().handler(factory).build().start()) {
-            try (HostileClient first = new HostileClient(server.port())) {
+            try (RawClient first = RawClient.octets(server.port())) {
                 assertThat(first.reply()).startsWith("421");
                 assertThat(first.reply()).as("closed after the 421").isEmpty();
             }
-            try (HostileClient second = new HostileClient(server.port())) {
+            try (RawClient second = RawClient.octets(server.port())) {
                 assertThat(second.code()).isEqualTo(220);
                 deliver(second, "served");
                 assertThat(inbox.take(WAIT).text()).isEqualTo("served\r\n");
@@ -161,7 +161,7 @@ class SurvivalTest {
         assertThat(SmtpServer.fitToHeap(20_000, 1)).isEqualTo(1);
     }
 
-    private static void deliver(HostileClient c, String line) throws Exception {
+    private static void deliver(RawClient c, String line) throws Exception {
         c.openData();
         assertThat(c.ask(line + "\r\n.")).startsWith("250");
     }

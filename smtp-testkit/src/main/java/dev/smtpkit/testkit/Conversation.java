@@ -262,7 +262,8 @@ public final class Conversation {
     /**
      * Reads a script from text.
      *
-     * @throws ConversationSyntaxException naming the line that cannot be read
+     * @throws IllegalArgumentException naming the line that cannot be read, as in
+     *                                  {@code <string>:3: not a reply: ...}
      */
     public static Conversation parse(String script) {
         return parse(script, STRING_SOURCE);
@@ -271,8 +272,9 @@ public final class Conversation {
     /**
      * Reads a script file in UTF-8; reports and mismatches name the file and its lines.
      *
-     * @throws ConversationSyntaxException naming the file and line that cannot be read
-     * @throws UncheckedIOException        if the file cannot be read
+     * @throws IllegalArgumentException naming the file and line that cannot be read, as in
+     *                                  {@code typical.txt:3: not a reply: ...}
+     * @throws UncheckedIOException     if the file cannot be read
      */
     public static Conversation read(Path file) {
         Objects.requireNonNull(file, "file");
@@ -308,13 +310,13 @@ public final class Conversation {
             boolean server = line.startsWith(notation.serverPrefix());
             boolean annotation = line.startsWith(TIME) || line.startsWith(NOTE);
             if (!client && !server && !escaped && !annotation) {
-                throw new ConversationSyntaxException(sourceName, number, rfc821
+                throw syntaxError(sourceName, number, rfc821
                         ? "a script with R: lines (RFC 821 notation) has only S: or S= (client), R: (server),"
                                 + " @, ! and # lines: " + line
                         : "a script line starts with C: or C= (client), S: (server), @ (time), ! (note) or #: " + line);
             }
             if ((client || escaped || annotation) && !pending.isEmpty()) {
-                throw new ConversationSyntaxException(sourceName, number,
+                throw syntaxError(sourceName, number,
                         (annotation ? "time or note" : "client line") + " inside a multi-line reply that has not ended: "
                                 + pending.get(0));
             }
@@ -328,7 +330,7 @@ public final class Conversation {
                     try {
                         text = Printable.unescape(text);
                     } catch (IllegalArgumentException e) {
-                        throw new ConversationSyntaxException(sourceName, number, escapedClient + " line: " + e.getMessage());
+                        throw syntaxError(sourceName, number, escapedClient + " line: " + e.getMessage());
                     }
                 }
                 b.clientAt(canonicalLine(text), number);
@@ -344,7 +346,7 @@ public final class Conversation {
             }
         }
         if (!pending.isEmpty()) {
-            throw new ConversationSyntaxException(sourceName, pendingStart,
+            throw syntaxError(sourceName, pendingStart,
                     "the script ends inside a multi-line reply (RFC 5321 §4.2.1): " + pending.get(0));
         }
         return b.build();
@@ -355,12 +357,12 @@ public final class Conversation {
             try {
                 b.note(Printable.unescape(text));
             } catch (IllegalArgumentException e) {
-                throw new ConversationSyntaxException(source, line, "note: " + e.getMessage());
+                throw syntaxError(source, line, "note: " + e.getMessage());
             }
             return;
         }
         if (!text.matches("[0-9]{1,12}(\\.[0-9]{1,3})?")) {
-            throw new ConversationSyntaxException(source, line,
+            throw syntaxError(source, line,
                     "a time line is @ and seconds since the recording began, to the millisecond, such as @ 1.250: " + text);
         }
         int dot = text.indexOf('.');
@@ -415,11 +417,19 @@ public final class Conversation {
         return canonicalLine(Printable.decode(octets, offset, length));
     }
 
+    /**
+     * A script that cannot be read: the message begins with the source and the 1-based line
+     * ({@code 0} for the end of the text), so that its author can fix it without a debugger.
+     */
+    private static IllegalArgumentException syntaxError(String source, int line, String problem) {
+        return new IllegalArgumentException(source + ":" + line + ": " + problem);
+    }
+
     private static Reply parseReply(List<String> lines, String source, int line) {
         try {
             return Reply.parse(String.join("\r\n", lines));
         } catch (SmtpSyntaxException | IllegalArgumentException e) {
-            throw new ConversationSyntaxException(source, line, "not a reply: " + e.getMessage());
+            throw syntaxError(source, line, "not a reply: " + e.getMessage());
         }
     }
 

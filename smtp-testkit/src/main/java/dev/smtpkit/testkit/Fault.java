@@ -1,14 +1,85 @@
 package dev.smtpkit.testkit;
 
 import dev.smtpkit.core.Reply;
+import dev.smtpkit.core.Verb;
 import java.time.Duration;
 import java.util.Objects;
 
 /**
- * A fault an {@link SmtpProxy} injects into every connection it relays, to show how a client or
- * server copes with the middleboxes found in the field.
+ * Something going wrong on purpose, to show how a client or server copes: a reply replaced or
+ * held back, a connection dropped, or what the middleboxes found in the field do. One vocabulary
+ * for both testkit servers that inject faults:
+ *
+ * <ul>
+ *   <li>an {@link SmtpProxy} ({@link SmtpProxy.Builder#fault}) injects every kind into every
+ *       connection it relays, counting occurrences per connection;</li>
+ *   <li>a {@link MailSink} ({@link MailSink.Builder#fault}) injects {@link RewriteReply} with a
+ *       4xx or 5xx reply (a refusal), {@link DelayReply} and {@link DropConnection} at the n-th
+ *       MAIL, RCPT or DATA (the reply to the end of the message), counting occurrences over the
+ *       sink's life unless {@link MailSink.Builder#faultsPerConnection()}. Deterministic, so a
+ *       test sees the same conversation on every run; the occurrence after a fault (the client's
+ *       retry) goes through unless a fault is planned there too.</li>
+ * </ul>
+ *
+ * <pre>{@code
+ * MailSink.builder()
+ *         .fault(Fault.rewriteReply(At.command(Verb.RCPT, 3), Replies.TOO_MANY_RECIPIENTS))
+ *         .fault(Fault.dropConnection(At.command(Verb.MAIL, 2)))
+ *         .start();
+ * }</pre>
  */
 public sealed interface Fault {
+
+    /**
+     * Where in a conversation a fault strikes: at the server's greeting, or at the n-th command
+     * with a given verb (and at the reply to it).
+     */
+    sealed interface At permits At.Greeting, At.Occurrence {
+
+        /** The greeting (RFC 5321 §4.2, §3.1). */
+        record Greeting() implements At {
+            @Override
+            public String toString() {
+                return "greeting";
+            }
+        }
+
+        /**
+         * The n-th command with this verb, counting from 1.
+         *
+         * @param verb       the verb; {@link Verb#UNKNOWN} counts every line with an unknown verb
+         * @param occurrence 1 for the first such command
+         */
+        record Occurrence(Verb verb, int occurrence) implements At {
+            /** Checks for null and that the occurrence is positive. */
+            public Occurrence {
+                Objects.requireNonNull(verb, "verb");
+                if (occurrence < 1) {
+                    throw new IllegalArgumentException("occurrence counts from 1: " + occurrence);
+                }
+            }
+
+            @Override
+            public String toString() {
+                return verb + " #" + occurrence;
+            }
+        }
+
+        /** The greeting. */
+        static At greeting() {
+            return new Greeting();
+        }
+
+        /** The first command with this verb. */
+        static Occurrence first(Verb verb) {
+            return new Occurrence(verb, 1);
+        }
+
+        /** The n-th command with this verb, counting from 1. */
+        static Occurrence command(Verb verb, int occurrence) {
+            return new Occurrence(verb, occurrence);
+        }
+    }
 
     /**
      * Answers DATA itself, as intercepting antivirus software on port 25 does: the proxy does not
@@ -50,7 +121,9 @@ public sealed interface Fault {
     }
 
     /**
-     * Gives the client {@code replacement} instead of the server's reply at {@code at}.
+     * Gives the client {@code replacement} instead of the server's reply at {@code at}. In a
+     * {@link MailSink} it is a refusal, so the reply must be 4xx or 5xx; a 421 also closes the
+     * connection (RFC 5321 §3.8), as a server going away does.
      *
      * @param at          the greeting, or a command whose reply is replaced
      * @param replacement the reply the client gets
@@ -83,7 +156,10 @@ public sealed interface Fault {
 
     /**
      * Closes both connections at {@code at}: when the greeting comes, instead of passing it on,
-     * or when the client sends the command, instead of forwarding it.
+     * or when the client sends the command, instead of forwarding it; without a reply, as a
+     * broken network or a crashed server does. In a {@link MailSink}, a drop at DATA comes after
+     * the whole message arrived, so the client never learns whether the message was taken; the
+     * sink does not keep it.
      *
      * @param at where to drop
      */

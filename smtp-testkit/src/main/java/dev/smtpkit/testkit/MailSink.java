@@ -12,6 +12,8 @@ import dev.smtpkit.core.Verb;
 import dev.smtpkit.core.server.ServerConfig;
 import dev.smtpkit.core.server.TlsPolicy;
 import dev.smtpkit.server.Connection;
+import dev.smtpkit.server.MessageHandler;
+import dev.smtpkit.server.ReceivedMessage;
 import dev.smtpkit.server.SessionHandler;
 import dev.smtpkit.server.SmtpServer;
 import dev.smtpkit.server.TranscriptListener;
@@ -19,20 +21,25 @@ import dev.smtpkit.server.security.Authenticator;
 import dev.smtpkit.server.security.Credentials;
 import dev.smtpkit.server.security.SaslMechanism;
 import dev.smtpkit.server.security.SelfSignedCertificate;
+import dev.smtpkit.testkit.Fault.At;
 import java.io.InputStream;
-import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.EnumMap;
+import java.util.EnumSet;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import java.util.regex.Pattern;
 import javax.net.ssl.SSLContext;
 
@@ -54,9 +61,9 @@ import javax.net.ssl.SSLContext;
  * is in {@link #messages()}; {@link #awaitMessages} is for senders that return earlier.
  *
  * <p>For testing how a client copes, the {@link Builder} sets deterministic behaviours: refusing
- * recipients that match a pattern, a {@link FaultPlan} of refusals and dropped connections at
- * given occurrences of MAIL, RCPT and DATA, a delay before the replies to those commands, and
- * STARTTLS required (RFC 3207) with a generated certificate the client can trust through
+ * recipients that match a pattern, {@link Fault faults} (refusals, delays and dropped
+ * connections) at given occurrences of MAIL, RCPT and DATA, a delay before every reply to those
+ * commands, STARTTLS required (RFC 3207) with a generated certificate the client can trust through
  * {@link #clientSslContext()}, and AUTH (RFC 4954) against test accounts, optional or required
  * ({@link Builder#auth(Map)}, {@link Builder#requireAuth(boolean)}); the identity a client
  * authenticated as is in {@link CapturedMessage#authenticatedIdentity()}.
@@ -83,11 +90,24 @@ public final class MailSink implements AutoCloseable {
         }
     }
 
+    /**
+     * The commands a fault or delay can be set at: the three the sink's application side is asked
+     * about (go-smtp's {@code Mail}, {@code Rcpt} and {@code Data}), DATA standing for the reply
+     * to the end of the message (RFC 5321 §4.1.1.4, and BDAT's LAST chunk, RFC 3030), since the
+     * 354 is the protocol's. Commands the protocol itself refuses (a 501 for bad syntax, a 503
+     * out of order) never reach the sink and are not counted.
+     */
+    private static final Set<Verb> FAULT_VERBS = Collections.unmodifiableSet(EnumSet.of(Verb.MAIL, Verb.RCPT, Verb.DATA));
+
     private final SmtpServer server;
     private final String host;
     private final Optional<SelfSignedCertificate> certificate;
     private final List<RecipientRule> refusals;
-    private final FaultPlan faults;
+    /** The refusal or drop at each occurrence. */
+    private final Map<At.Occurrence, Fault> faults;
+    /** The delay at each occurrence, before its fault. */
+    private final Map<At.Occurrence, Duration> faultDelays;
+    private final boolean faultsPerConnection;
     private final Map<Verb, Duration> delays;
     private final Map<Verb, AtomicInteger> occurrences = new EnumMap<>(Verb.class);
     private final Map<Connection, CapturedSession> live = new ConcurrentHashMap<>();
@@ -101,20 +121,22 @@ public final class MailSink implements AutoCloseable {
 
     private MailSink(Builder b) {
         this.refusals = List.copyOf(b.refusals);
-        this.faults = b.faults;
+        this.faults = Map.copyOf(b.faults);
+        this.faultDelays = Map.copyOf(b.faultDelays);
+        this.faultsPerConnection = b.faultsPerConnection;
         this.delays = new EnumMap<>(b.delays);
-        FaultPlan.VERBS.forEach(v -> occurrences.put(v, new AtomicInteger()));
-        this.certificate = b.tls == TlsPolicy.OFF ? Optional.empty() : Optional.of(SelfSignedCertificate.generate(b.hostname));
-        this.host = b.bindAddress.getHostAddress();
+        FAULT_VERBS.forEach(v -> occurrences.put(v, new AtomicInteger()));
+        // for the names a client on this machine connects to, whatever name the greeting gives
+        this.certificate = b.tls == TlsPolicy.OFF ? Optional.empty() : Optional.of(SelfSignedCertificate.generate("localhost"));
+        this.host = Acceptor.LOOPBACK.getHostAddress();
         SmtpServer.Builder server = SmtpServer.builder()
-                .config(ServerConfig.builder().hostname(b.hostname).tlsPolicy(b.tls).build())
-                .bindAddress(b.bindAddress)
-                .port(b.port)
+                .bindAddress(Acceptor.LOOPBACK)
+                .port(0)
                 // A test that ends with a transaction open should not wait the server's 30 seconds.
                 .shutdownGracePeriod(Duration.ofSeconds(1))
                 .handler(this::open)
                 .transcriptListener(new Recorder());
-        certificate.ifPresent(c -> server.tls(c.serverContext()));
+        certificate.ifPresent(c -> server.tls(c.serverContext()).tlsPolicy(b.tls));
         if (!b.users.isEmpty()) {
             server.authenticator(new Accounts(b.users))
                     .authMechanisms(SaslMechanism.PLAIN, SaslMechanism.LOGIN, SaslMechanism.CRAM_MD5)
@@ -123,6 +145,7 @@ public final class MailSink implements AutoCloseable {
                     // otherwise a test need not set up TLS to try AUTH.
                     .allowAuthWithoutTls(b.tls != TlsPolicy.REQUIRED);
         }
+        b.server.accept(server);
         this.server = server.build().start();
     }
 
@@ -141,7 +164,10 @@ public final class MailSink implements AutoCloseable {
         return server.port();
     }
 
-    /** The address the sink listens on, as a literal: {@code 127.0.0.1} by default. */
+    /**
+     * The address a client reaches the sink at, as a literal: {@code 127.0.0.1}, where it
+     * listens unless {@link Builder#server} binds it elsewhere.
+     */
     public String host() {
         return host;
     }
@@ -198,8 +224,9 @@ public final class MailSink implements AutoCloseable {
     }
 
     /**
-     * Forgets the messages and sessions so far. The {@link FaultPlan}'s occurrence counts go on,
-     * so a plan describes the sink's whole life; a test that needs it afresh wants a fresh sink.
+     * Forgets the messages and sessions so far. The occurrence counts of the {@link Fault faults}
+     * go on, so they describe the sink's whole life; a test that needs them afresh wants a fresh
+     * sink.
      */
     public void clear() {
         synchronized (lock) {
@@ -277,6 +304,17 @@ public final class MailSink implements AutoCloseable {
         return new Handler(connection, session);
     }
 
+    /** Keeps a message: told to the listeners first, so one that fails leaves it unkept. */
+    private void keep(CapturedMessage message) {
+        synchronized (lock) {
+            // Told first, under the lock: a listener that fails leaves the message unkept, and one
+            // being added meanwhile sees it either among the messages so far or here, never twice.
+            listeners.forEach(l -> l.taken(message));
+            messages.add(message);
+            lock.notifyAll();
+        }
+    }
+
     private final class Recorder implements TranscriptListener {
         @Override
         public void received(Connection connection, String line) {
@@ -300,10 +338,17 @@ public final class MailSink implements AutoCloseable {
         private final Connection connection;
         private final CapturedSession session;
         private final Map<Verb, Integer> counts = new EnumMap<>(Verb.class);
+        /**
+         * Reads each message whole as the server does for a {@link MessageHandler}, within its
+         * memory budget, so the sink keeps the very {@link ReceivedMessage} an application gets.
+         */
+        private final SessionHandler whole;
 
         Handler(Connection connection, CapturedSession session) {
             this.connection = connection;
             this.session = session;
+            MessageHandler take = this::take;
+            this.whole = take.asFactory().open(connection);
         }
 
         @Override
@@ -326,20 +371,16 @@ public final class MailSink implements AutoCloseable {
 
         @Override
         public void message(Envelope envelope, InputStream content) throws Exception {
-            // Read whole first: a message cut short throws here and is never kept.
-            byte[] bytes = content.readAllBytes();
-            session.content(bytes);
+            // Read whole first: a message cut short throws there and is never kept.
+            whole.message(envelope, content);
+        }
+
+        private void take(ReceivedMessage message) throws Exception {
+            session.content(message.content());
             if (intervene(Verb.DATA)) {
                 return;
             }
-            CapturedMessage message = new CapturedMessage(envelope, bytes, session);
-            synchronized (lock) {
-                // Told first, under the lock: a listener that fails leaves the message unkept, and one
-                // being added meanwhile sees it either among the messages so far or here, never twice.
-                listeners.forEach(l -> l.taken(message));
-                messages.add(message);
-                lock.notifyAll();
-            }
+            keep(new CapturedMessage(message, session));
         }
 
         @Override
@@ -349,30 +390,40 @@ public final class MailSink implements AutoCloseable {
         }
 
         /**
-         * Waits the verb's delay, then applies the fault planned at this occurrence: throws for a
-         * refusal, returns true once the connection is dropped, false if the sink goes on.
+         * Waits the verb's delay and this occurrence's, then applies the fault set at this
+         * occurrence: throws for a refusal, returns true once the connection is dropped, false if
+         * the sink goes on.
          */
         private boolean intervene(Verb verb) throws SmtpRejectException, InterruptedException {
-            int occurrence = faults.scope() == FaultPlan.Scope.SINK ? occurrences.get(verb).incrementAndGet()
-                    : counts.merge(verb, 1, Integer::sum);
-            Duration delay = delays.get(verb);
-            if (delay != null) {
+            At.Occurrence at = At.command(verb, faultsPerConnection ? counts.merge(verb, 1, Integer::sum)
+                    : occurrences.get(verb).incrementAndGet());
+            Duration delay = delays.getOrDefault(verb, Duration.ZERO).plus(faultDelays.getOrDefault(at, Duration.ZERO));
+            if (!delay.isZero()) {
                 TimeUnit.NANOSECONDS.sleep(delay.toNanos());
             }
-            Optional<SinkFault> fault = faults.at(verb, occurrence);
-            if (fault.isEmpty()) {
+            Fault fault = faults.get(at);
+            if (fault == null) {
                 return false;
             }
-            if (fault.get() instanceof SinkFault.Refuse refuse) {
-                throw new SmtpRejectException(refuse.reply());
+            if (fault instanceof Fault.RewriteReply refuse) {
+                throw new SmtpRejectException(refuse.replacement());
             }
-            session.dropped(verb + " #" + occurrence + " (" + faults.scope().name().toLowerCase(java.util.Locale.ROOT) + ")");
+            session.dropped(at + " (" + (faultsPerConnection ? "connection" : "sink") + ")");
             connection.drop();
             return true;
         }
     }
 
     private record RecipientRule(Pattern pattern, Reply reply) {
+    }
+
+    /** Checks that a reply the sink answers with instead of accepting is a failure (RFC 5321 §4.2.1: 4yz or 5yz). */
+    private static Reply refusal(Reply reply) {
+        Objects.requireNonNull(reply, "reply");
+        if (!reply.isFailure()) {
+            throw new IllegalArgumentException("a MailSink refusal needs a 4xx or 5xx reply: " + reply.toString().strip());
+        }
+        return reply;
     }
 
     /**
@@ -411,11 +462,11 @@ public final class MailSink implements AutoCloseable {
      * independent, with its own port, certificate and occurrence counts.
      */
     public static final class Builder {
-        private InetAddress bindAddress = InetAddress.getLoopbackAddress();
-        private int port;
-        private String hostname = "localhost";
+        private Consumer<SmtpServer.Builder> server = s -> { };
         private final List<RecipientRule> refusals = new ArrayList<>();
-        private FaultPlan faults = FaultPlan.NONE;
+        private final Map<At.Occurrence, Fault> faults = new HashMap<>();
+        private final Map<At.Occurrence, Duration> faultDelays = new HashMap<>();
+        private boolean faultsPerConnection;
         private final Map<Verb, Duration> delays = new EnumMap<>(Verb.class);
         private TlsPolicy tls = TlsPolicy.OFF;
         private Map<String, String> users = Map.of();
@@ -424,24 +475,17 @@ public final class MailSink implements AutoCloseable {
         private Builder() {
         }
 
-        /** The address to listen on: the loopback address, {@code 127.0.0.1}, by default. */
-        public Builder bindAddress(InetAddress address) {
-            this.bindAddress = Objects.requireNonNull(address, "address");
-            return this;
-        }
-
-        /** The port: 0 by default, for a free one, see {@link MailSink#port()}. */
-        public Builder port(int port) {
-            if (port < 0 || port > 65535) {
-                throw new IllegalArgumentException("MailSink.Builder.port must be 0 to 65535: " + port);
-            }
-            this.port = port;
-            return this;
-        }
-
-        /** The name in the greeting and EHLO reply and in the certificate: {@code localhost} by default. */
-        public Builder hostname(String hostname) {
-            this.hostname = Objects.requireNonNull(hostname, "hostname");
+        /**
+         * Sets anything of the {@link SmtpServer} the sink runs on, such as
+         * {@code server(s -> s.hostname("mx.example.org").port(2525).maxMessageSize(1 << 20))}.
+         * It is called after the sink's own settings ({@code 127.0.0.1}, a free port, a
+         * one-second shutdown grace period, and what {@link #tls} and {@link #auth} set up), so it
+         * may change any of them, but it must leave the handler and the transcript listener, which
+         * are how the sink captures. Each call adds to the ones before.
+         */
+        public Builder server(Consumer<SmtpServer.Builder> customiser) {
+            Objects.requireNonNull(customiser, "customiser");
+            this.server = this.server.andThen(customiser);
             return this;
         }
 
@@ -456,13 +500,57 @@ public final class MailSink implements AutoCloseable {
          */
         public Builder refuseRecipients(Pattern pattern, Reply reply) {
             Objects.requireNonNull(pattern, "pattern");
-            this.refusals.add(new RecipientRule(pattern, new SinkFault.Refuse(reply).reply()));
+            this.refusals.add(new RecipientRule(pattern, refusal(reply)));
             return this;
         }
 
-        /** The faults to inject ({@link FaultPlan#NONE}). */
-        public Builder faults(FaultPlan plan) {
-            this.faults = Objects.requireNonNull(plan, "plan");
+        /**
+         * Injects {@code fault} at an occurrence of MAIL, RCPT or DATA (the reply to the end of
+         * the message): a {@link Fault.RewriteReply} with a 4xx or 5xx reply refuses the command,
+         * a {@link Fault.DropConnection} closes the connection without a reply, a
+         * {@link Fault.DelayReply} waits before the reply (and before a fault at the same
+         * occurrence). Occurrences count from 1 over the sink's whole life, across connections,
+         * so that a client's retry on a new connection is the next occurrence, unless
+         * {@link #faultsPerConnection()}. None by default.
+         *
+         * @throws IllegalArgumentException for a fault the sink cannot inject (the proxy's
+         *                                  middlebox faults, the greeting, another verb, a 2xx or
+         *                                  3xx reply), or a second refusal or drop at one occurrence
+         */
+        public Builder fault(Fault fault) {
+            Objects.requireNonNull(fault, "fault");
+            At at = fault instanceof Fault.RewriteReply r ? r.at()
+                    : fault instanceof Fault.DelayReply d ? d.at()
+                    : fault instanceof Fault.DropConnection d ? d.at()
+                    : null;
+            if (at == null) {
+                throw new IllegalArgumentException("a MailSink can refuse (Fault.RewriteReply), delay (Fault.DelayReply) or"
+                        + " drop (Fault.DropConnection); " + fault + " is for an SmtpProxy");
+            }
+            if (!(at instanceof At.Occurrence o) || !FAULT_VERBS.contains(o.verb())) {
+                throw new IllegalArgumentException("a MailSink fault can be set at " + FAULT_VERBS + ", not " + at);
+            }
+            if (fault instanceof Fault.DelayReply d) {
+                faultDelays.merge(o, d.delay(), Duration::plus);
+                return this;
+            }
+            if (fault instanceof Fault.RewriteReply r) {
+                refusal(r.replacement());
+            }
+            Fault before = faults.putIfAbsent(o, fault);
+            if (before != null) {
+                throw new IllegalArgumentException(o + " already has a fault: " + before);
+            }
+            return this;
+        }
+
+        /**
+         * Counts the occurrences that {@link #fault faults} are set at within each connection,
+         * starting again at 1 on each new one, as an {@link SmtpProxy} does; by default they count
+         * over the sink's whole life.
+         */
+        public Builder faultsPerConnection() {
+            this.faultsPerConnection = true;
             return this;
         }
 
@@ -475,8 +563,8 @@ public final class MailSink implements AutoCloseable {
         public Builder delay(Verb verb, Duration delay) {
             Objects.requireNonNull(verb, "verb");
             Objects.requireNonNull(delay, "delay");
-            if (!FaultPlan.VERBS.contains(verb)) {
-                throw new IllegalArgumentException("a MailSink delay can be set for " + FaultPlan.VERBS + ", not " + verb);
+            if (!FAULT_VERBS.contains(verb)) {
+                throw new IllegalArgumentException("a MailSink delay can be set for " + FAULT_VERBS + ", not " + verb);
             }
             if (delay.isNegative()) {
                 throw new IllegalArgumentException("delay must not be negative: " + delay);
@@ -487,7 +575,7 @@ public final class MailSink implements AutoCloseable {
 
         /**
          * STARTTLS (RFC 3207) with a freshly generated self-signed certificate for
-         * {@link #hostname} and {@code 127.0.0.1}: {@link TlsPolicy#OFF} by default;
+         * {@code localhost} and {@code 127.0.0.1}: {@link TlsPolicy#OFF} by default;
          * {@link TlsPolicy#REQUIRED} answers MAIL before STARTTLS with 530 5.7.0.
          */
         public Builder tls(TlsPolicy policy) {

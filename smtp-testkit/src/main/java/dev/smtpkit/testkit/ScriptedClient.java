@@ -23,14 +23,14 @@ import java.util.Optional;
  *
  * <p>Each {@link Conversation.ClientWrite} goes out as a single write, so a script's pipelined
  * group reaches the server as one segment (RFC 2920). Each {@link Conversation.ServerReply} is
- * awaited for at most {@link #timeout()} and compared under {@link #strictness()}. A reply that
+ * awaited for at most {@link #timeout()} and compared under {@link #matching()}. A reply that
  * differs, a malformed reply, a closed connection or a timeout ends the play with a
- * {@link ScriptMismatch}.
+ * {@link PlayResult.Mismatch}.
  *
  * <pre>{@code
  * Conversation script = Conversation.read(Path.of("typical.txt"));
- * ScriptedClient.of(script).play("127.0.0.1", server.port());   // throws ScriptMismatchException
- * PlayResult r = ScriptedClient.builder(script).strictness(Strictness.STRICT).build()
+ * ScriptedClient.of(script).play("127.0.0.1", server.port());   // throws AssertionFailedError
+ * PlayResult r = ScriptedClient.builder(script).matching(Matching.EXACT).build()
  *         .run("127.0.0.1", server.port());
  * }</pre>
  *
@@ -42,16 +42,19 @@ public final class ScriptedClient {
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(10);
 
     private final Conversation script;
-    private final Strictness strictness;
+    private final Matching matching;
+    private final Matching replyMatching;
     private final Duration timeout;
 
     private ScriptedClient(Builder b) {
         this.script = b.script;
-        this.strictness = b.strictness;
+        this.matching = b.matching;
+        // a script that turns placeholders on for itself has them in its replies too
+        this.replyMatching = matching == Matching.EXACT && LineMatcher.optsIn(script) ? Matching.PLACEHOLDERS : matching;
         this.timeout = b.timeout;
     }
 
-    /** A client for the script with {@link Strictness#CODES} and {@link #DEFAULT_TIMEOUT}. */
+    /** A client for the script with {@link Matching#LENIENT} and {@link #DEFAULT_TIMEOUT}. */
     public static ScriptedClient of(Conversation script) {
         return builder(script).build();
     }
@@ -66,9 +69,9 @@ public final class ScriptedClient {
         return script;
     }
 
-    /** Returns how replies are compared. */
-    public Strictness strictness() {
-        return strictness;
+    /** Returns how replies are held to the script. */
+    public Matching matching() {
+        return matching;
     }
 
     /** Returns the longest wait for the connection and for each reply. */
@@ -79,7 +82,7 @@ public final class ScriptedClient {
     /**
      * Plays the script and returns the transcript.
      *
-     * @throws ScriptMismatchException at the first divergence, with its report
+     * @throws org.opentest4j.AssertionFailedError at the first divergence, with its report
      * @throws UncheckedIOException    if the server cannot be reached
      */
     public Conversation play(String host, int port) {
@@ -136,7 +139,7 @@ public final class ScriptedClient {
             }
             Reply actual = got.reply().get();
             transcript.server(actual);
-            if (!strictness.matches(expected, actual)) {
+            if (!replyMatching.matches(expected, actual)) {
                 return mismatch(s, 0, scriptText(actual), transcript);
             }
         }
@@ -193,7 +196,7 @@ public final class ScriptedClient {
         String expectedText = expected.fromClient()
                 ? expected.scriptLines(Conversation.Notation.CLIENT_SERVER).get(index)
                 : String.join("\n", expected.scriptLines(Conversation.Notation.CLIENT_SERVER));
-        ScriptMismatch m = new ScriptMismatch(step + 1, index + 1, location(script, step, index),
+        PlayResult.Mismatch m = new PlayResult.Mismatch(step + 1, index + 1, location(script, step, index),
                 expectedText, actual, transcript.build());
         return new PlayResult(1, m.transcript(), Optional.of(m));
     }
@@ -215,14 +218,14 @@ public final class ScriptedClient {
 
     @Override
     public String toString() {
-        return "ScriptedClient[" + script.source().orElse(script.steps().size() + " steps") + ", " + strictness
+        return "ScriptedClient[" + script.source().orElse(script.steps().size() + " steps") + ", " + matching
                 + ", timeout " + timeout + "]";
     }
 
     /** Sets the options of a {@link ScriptedClient}. */
     public static final class Builder {
         private final Conversation script;
-        private Strictness strictness = Strictness.CODES;
+        private Matching matching = Matching.LENIENT;
         private Duration timeout = DEFAULT_TIMEOUT;
 
         private Builder(Conversation script) {
@@ -233,9 +236,12 @@ public final class ScriptedClient {
             }
         }
 
-        /** How replies are compared; {@link Strictness#CODES} by default. */
-        public Builder strictness(Strictness strictness) {
-            this.strictness = Objects.requireNonNull(strictness, "strictness");
+        /**
+         * How replies are held to the script; {@link Matching#LENIENT} by default, since reply
+         * text is what one particular server said.
+         */
+        public Builder matching(Matching matching) {
+            this.matching = Objects.requireNonNull(matching, "matching");
             return this;
         }
 

@@ -4,27 +4,25 @@ import dev.smtpkit.core.Printable;
 import dev.smtpkit.core.EnhancedStatus;
 import dev.smtpkit.core.Replies;
 import dev.smtpkit.core.Reply;
+import dev.smtpkit.core.internal.LineDecoder;
+import dev.smtpkit.core.internal.LineEndingPolicy;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Queue;
-import java.util.Set;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -41,7 +39,7 @@ import org.slf4j.LoggerFactory;
  * {@link Builder#matching(Matching)} allows placeholders or a lenient comparison. Each reply
  * is sent as soon as the command it answers has been read, so pipelining and non-pipelining
  * clients both work (see RFC 2920 §3.1). At the first divergence the server sends
- * {@code 421 4.3.0}, closes the connection and reports a {@link ScriptMismatch} through
+ * {@code 421 4.3.0}, closes the connection and reports a {@link PlayResult.Mismatch} through
  * {@link #takeResult(Duration)}.
  *
  * <p><b>Dynamic and stub.</b> {@link #dynamic(Responder)} answers each command with the next
@@ -72,24 +70,17 @@ public final class ScriptedServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ScriptedServer.class);
     /** Sent on a divergence: 421 so that the client stops (RFC 5321 §3.8), 4.3.0 as a fault of the system. */
     private static final Reply MISMATCH = Reply.of(421, EnhancedStatus.of(4, 3, 0), "Script mismatch, closing connection");
-    private static final InetAddress LOOPBACK = loopback();
-    private static final Duration JOIN_TIMEOUT = Duration.ofSeconds(5);
 
     private final Optional<Conversation> script;
     private final List<ServerPlan.Event> plan;
     private final Responder responder;
     private final Matching matching;
     private final Duration timeout;
-    private final ServerSocket listener;
-    private final Thread acceptor;
-    private final Set<Socket> open = ConcurrentHashMap.newKeySet();
-    private final Queue<Thread> handlers = new ConcurrentLinkedQueue<>();
+    private final Acceptor acceptor;
     private final BlockingQueue<Reply> enqueued = new LinkedBlockingQueue<>();
     private final BlockingQueue<RecordedCommand> commands = new LinkedBlockingQueue<>();
     private final BlockingQueue<RecordedMessage> messages = new LinkedBlockingQueue<>();
     private final BlockingQueue<PlayResult> results = new LinkedBlockingQueue<>();
-    private final AtomicInteger connections = new AtomicInteger();
-    private volatile boolean closed;
 
     private ScriptedServer(Builder b) throws IOException {
         this.script = Optional.ofNullable(b.script);
@@ -97,11 +88,7 @@ public final class ScriptedServer implements AutoCloseable {
         this.responder = b.responder;
         this.matching = b.matching;
         this.timeout = b.timeout;
-        this.listener = new ServerSocket();
-        listener.bind(new InetSocketAddress(b.address, b.port));
-        this.acceptor = new Thread(this::acceptLoop, "scripted-server-" + listener.getLocalPort());
-        acceptor.setDaemon(true);
-        acceptor.start();
+        this.acceptor = new Acceptor("scripted-server", b.address, b.port, this::handle);
     }
 
     /** Starts a server on {@code 127.0.0.1}, a free port, that plays the script on every connection. */
@@ -126,12 +113,12 @@ public final class ScriptedServer implements AutoCloseable {
 
     /** Returns the port it listens on. */
     public int port() {
-        return listener.getLocalPort();
+        return acceptor.port();
     }
 
     /** Returns the address it listens on. */
     public InetSocketAddress address() {
-        return new InetSocketAddress(listener.getInetAddress(), listener.getLocalPort());
+        return acceptor.address();
     }
 
     /** Returns the script it plays, if it plays one. */
@@ -158,12 +145,12 @@ public final class ScriptedServer implements AutoCloseable {
 
     /** Returns the next command any client sent, in order of arrival, or empty after the timeout. */
     public Optional<RecordedCommand> takeCommand(Duration timeout) {
-        return take(commands, timeout);
+        return Acceptor.take(commands, timeout);
     }
 
     /** Returns the next message data any client sent, or empty after the timeout. */
     public Optional<RecordedMessage> takeMessage(Duration timeout) {
-        return take(messages, timeout);
+        return Acceptor.take(messages, timeout);
     }
 
     /**
@@ -173,52 +160,17 @@ public final class ScriptedServer implements AutoCloseable {
      * pipelined group appears interleaved with its replies.
      */
     public Optional<PlayResult> takeResult(Duration timeout) {
-        return take(results, timeout);
+        return Acceptor.take(results, timeout);
     }
 
     /** Returns how many connections have been accepted so far. */
     public int connectionCount() {
-        return connections.get();
-    }
-
-    /** Waits up to {@code timeout} for the next element; empty on timeout or interrupt. */
-    static <T> Optional<T> take(BlockingQueue<T> queue, Duration timeout) {
-        Objects.requireNonNull(timeout, "timeout");
-        try {
-            return Optional.ofNullable(queue.poll(timeout.toNanos(), TimeUnit.NANOSECONDS));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return Optional.empty();
-        }
-    }
-
-    private void acceptLoop() {
-        while (!closed) {
-            Socket socket;
-            try {
-                socket = listener.accept();
-            } catch (IOException e) {
-                if (!closed) {
-                    LOG.warn("accept failed on port {}", port(), e);
-                }
-                return;
-            }
-            open.add(socket);
-            if (closed) {
-                closeQuietly(socket);
-                return;
-            }
-            int n = connections.incrementAndGet();
-            Thread t = new Thread(() -> handle(socket, n), "scripted-server-" + port() + "-" + n);
-            t.setDaemon(true);
-            handlers.add(t);
-            t.start();
-        }
+        return acceptor.connectionCount();
     }
 
     private void handle(Socket socket, int connection) {
         Conversation.Builder transcript = Conversation.builder();
-        Optional<ScriptMismatch> mismatch = Optional.empty();
+        Optional<PlayResult.Mismatch> mismatch = Optional.empty();
         try {
             socket.setSoTimeout(ScriptedClient.millis(timeout));
             socket.setTcpNoDelay(true);
@@ -227,8 +179,8 @@ public final class ScriptedServer implements AutoCloseable {
         } catch (IOException e) {
             LOG.debug("connection {} on port {} ended: {}", connection, port(), e.toString());
         } finally {
-            closeQuietly(socket);
-            open.remove(socket);
+            // closed before the result is out, so a test that has the result finds the connection closed
+            Acceptor.closeQuietly(socket);
             results.add(new PlayResult(connection, transcript.build(), mismatch));
         }
     }
@@ -238,7 +190,7 @@ public final class ScriptedServer implements AutoCloseable {
         private final Socket socket;
         private final int connection;
         private final Conversation.Builder transcript;
-        private final LineReader reader;
+        private final ClientLines reader;
         private final OutputStream out;
         private final List<String> data = new ArrayList<>();
 
@@ -246,11 +198,11 @@ public final class ScriptedServer implements AutoCloseable {
             this.socket = socket;
             this.connection = connection;
             this.transcript = transcript;
-            this.reader = new LineReader(socket.getInputStream());
+            this.reader = new ClientLines(socket.getInputStream());
             this.out = socket.getOutputStream();
         }
 
-        Optional<ScriptMismatch> playScript() {
+        Optional<PlayResult.Mismatch> playScript() {
             LineMatcher matcher = new LineMatcher(matching, script.orElseThrow());
             for (ServerPlan.Event event : plan) {
                 if (!event.fromClient()) {
@@ -276,7 +228,7 @@ public final class ScriptedServer implements AutoCloseable {
                 transcript.client(line.get());
                 record(event.kind(), line.get());
                 if (!matcher.matches(event, line.get())) {
-                    ScriptMismatch m = mismatch(event, "C: " + line.get());
+                    PlayResult.Mismatch m = mismatch(event, "C: " + line.get());
                     try {
                         send(MISMATCH);
                     } catch (IOException e) {
@@ -288,7 +240,7 @@ public final class ScriptedServer implements AutoCloseable {
             return Optional.empty();
         }
 
-        Optional<ScriptMismatch> respond() throws IOException {
+        Optional<PlayResult.Mismatch> respond() throws IOException {
             try {
                 send(responder.greeting());
                 while (true) {
@@ -361,61 +313,74 @@ public final class ScriptedServer implements AutoCloseable {
             out.flush();
         }
 
-        private ScriptMismatch mismatch(ServerPlan.Event event, String actual) {
+        private PlayResult.Mismatch mismatch(ServerPlan.Event event, String actual) {
             Conversation c = script.orElseThrow();
             Conversation.Step step = c.steps().get(event.step());
             String expected = event.fromClient()
                     ? step.scriptLines(Conversation.Notation.CLIENT_SERVER).get(event.index())
                     : String.join("\n", step.scriptLines(Conversation.Notation.CLIENT_SERVER));
-            return new ScriptMismatch(event.step() + 1, event.index() + 1,
+            return new PlayResult.Mismatch(event.step() + 1, event.index() + 1,
                     ScriptedClient.location(c, event.step(), event.index()), expected, actual, transcript.build());
+        }
+    }
+
+    /**
+     * Splits what a client sends into lines with core's {@link LineDecoder}, where a bare LF ends
+     * a line too ({@link LineEndingPolicy#CRLF_OR_LF}): a test tool should record a client that
+     * sends bare LF rather than hang on it. Lines are in the script model's form
+     * ({@link Conversation#line(byte[], int, int)}): a CRLF line without its CRLF, any other line
+     * with its octets exactly, so a bare LF shows.
+     */
+    static final class ClientLines {
+        /**
+         * The longest line kept, in octets. Far above RFC 5321 §4.5.3.1.6's 1000 so that a test
+         * can send an oversized line and see it recorded, yet bounded so a broken client cannot
+         * exhaust the test's memory.
+         */
+        private static final int MAX_LINE = 65_536;
+
+        private final InputStream in;
+        private final LineDecoder decoder = new LineDecoder(MAX_LINE, LineEndingPolicy.CRLF_OR_LF);
+        private final ByteBuffer buffer = ByteBuffer.allocate(8192).flip();
+        /** The octet before the buffer's first one, which may be the CR of a CRLF split across reads. */
+        private byte beforeBuffer;
+
+        ClientLines(InputStream in) {
+            this.in = in;
+        }
+
+        /** Returns the next line, or empty at the end of the stream; a read timeout propagates. */
+        Optional<String> next() throws IOException {
+            while (true) {
+                LineDecoder.Result r = decoder.decode(buffer);
+                if (r instanceof LineDecoder.Line line) {
+                    // the decoder drops the line end; the script form keeps a bare LF, so look back
+                    int lf = buffer.position() - 1;
+                    byte before = lf > 0 ? buffer.get(lf - 1) : beforeBuffer;
+                    ByteArrayOutputStream octets = new ByteArrayOutputStream(line.length() + 2);
+                    octets.writeBytes(line.bytes());
+                    octets.writeBytes(before == '\r' ? new byte[] {'\r', '\n'} : new byte[] {'\n'});
+                    return Optional.of(Conversation.line(octets.toByteArray(), 0, octets.size()));
+                }
+                if (r instanceof LineDecoder.LineTooLong) {
+                    throw new IOException("a line exceeds " + MAX_LINE + " octets, the most a ScriptedServer records");
+                }
+                if (buffer.limit() > 0) {
+                    beforeBuffer = buffer.get(buffer.limit() - 1);
+                }
+                int n = in.read(buffer.array());
+                if (n < 0) {
+                    return Optional.empty();
+                }
+                buffer.position(0).limit(n);
+            }
         }
     }
 
     /** Closes the listening socket and every connection, and waits for their threads. */
     @Override
     public void close() {
-        closed = true;
-        try {
-            listener.close();
-        } catch (IOException e) {
-            LOG.debug("closing the listener on port {}", port(), e);
-        }
-        for (Socket s : open) {
-            closeQuietly(s);
-        }
-        join(acceptor);
-        for (Thread t : handlers) {
-            join(t);
-        }
-    }
-
-    private static void join(Thread t) {
-        try {
-            t.join(JOIN_TIMEOUT.toMillis());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        if (t.isAlive()) {
-            LOG.warn("{} did not end within {}", t.getName(), JOIN_TIMEOUT);
-        }
-    }
-
-    /** 127.0.0.1 itself: getLoopbackAddress() may give ::1 where IPv6 is preferred. */
-    static InetAddress loopback() {
-        try {
-            return InetAddress.getByAddress("localhost", new byte[] {127, 0, 0, 1});
-        } catch (java.net.UnknownHostException e) {
-            throw new AssertionError("a four-octet address is always valid", e);
-        }
-    }
-
-    static void closeQuietly(Socket socket) {
-        try {
-            socket.close();
-        } catch (IOException e) {
-            LOG.debug("closing {}", socket, e);
-        }
+        acceptor.close();
     }
 
     @Override
@@ -429,7 +394,7 @@ public final class ScriptedServer implements AutoCloseable {
         private Responder responder = Responder.standard();
         private Matching matching = Matching.EXACT;
         private Duration timeout = DEFAULT_TIMEOUT;
-        private InetAddress address = LOOPBACK;
+        private InetAddress address = Acceptor.LOOPBACK;
         private int port;
 
         private Builder() {
@@ -478,10 +443,7 @@ public final class ScriptedServer implements AutoCloseable {
 
         /** The port to listen on; 0, a free port, by default. */
         public Builder port(int port) {
-            if (port < 0 || port > 65535) {
-                throw new IllegalArgumentException("port must be 0 to 65535: " + port);
-            }
-            this.port = port;
+            this.port = Acceptor.checkPort(port);
             return this;
         }
 

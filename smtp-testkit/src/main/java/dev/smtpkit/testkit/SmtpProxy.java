@@ -9,6 +9,7 @@ import dev.smtpkit.core.Verb;
 import dev.smtpkit.core.internal.DataDecoder;
 import dev.smtpkit.core.internal.DecodeStatus;
 import dev.smtpkit.core.internal.ReplyDecoder;
+import dev.smtpkit.testkit.Fault.At;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -16,7 +17,6 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -30,15 +30,10 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Queue;
-import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
@@ -47,13 +42,13 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A TCP proxy between a real SMTP client and a real SMTP server that records each connection in
- * script form from both ends ({@link ProxyRecording}) and injects {@link Fault faults}.
+ * script form from both ends ({@link Recording}) and injects {@link Fault faults}.
  *
  * <pre>{@code
  * try (ScriptedServer server = ScriptedServer.stub();
  *      SmtpProxy proxy = SmtpProxy.start(server.address(), Fault.answerData())) {
  *     clientUnderTest.send("127.0.0.1", proxy.port());
- *     ProxyRecording r = proxy.takeRecording(Duration.ofSeconds(5)).orElseThrow();
+ *     SmtpProxy.Recording r = proxy.takeRecording(Duration.ofSeconds(5)).orElseThrow();
  *     System.out.println(r.firstDifference().orElse("no difference"));
  * }
  * }</pre>
@@ -74,7 +69,7 @@ import org.slf4j.LoggerFactory;
  * 2920) passes through.
  *
  * <p>Each connection is relayed by its own threads. The recording (in script form, with times
- * and notes, see {@link Conversation}) is told to a {@link ProxyListener} line by line as it
+ * and notes, see {@link Conversation}) is told to a {@link Listener} line by line as it
  * happens, and handed out whole by {@link #takeRecording(Duration)} when both ends are closed.
  * A server that cannot be reached gets the client a {@code 421 4.4.1} naming the cause. The proxy
  * listens on {@code 127.0.0.1} and a free port unless told otherwise; {@link #close()} closes
@@ -86,25 +81,105 @@ public final class SmtpProxy implements AutoCloseable {
     public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(10);
 
     private static final Logger LOG = LoggerFactory.getLogger(SmtpProxy.class);
-    private static final Duration JOIN_TIMEOUT = Duration.ofSeconds(5);
     /**
      * Replies are read to follow the conversation, not to judge the server: far above RFC 5321
      * §4.5.3.1.5's 512 octets a line, yet bounded. A reply over these is relayed unread.
      */
     private static final Limits READ_LIMITS = Limits.builder().maxReplyLine(65_536).maxReplyLines(10_000).build();
 
+    /**
+     * Follows the proxy's connections as they happen, for a live view and for recordings
+     * that survive a crash. Called from the relaying threads, one connection's calls in order and
+     * calls for different connections at the same time; an implementation must be quick and
+     * thread-safe, and a listener that throws is logged and otherwise ignored.
+     */
+    public interface Listener {
+
+        /**
+         * One line of a connection's recording, the client's view in script form, exactly as
+         * {@link Conversation#write()} of {@link Recording#clientView()} will have it: lines
+         * concatenated with a line end after each are the recording. Holds AUTH secrets, as a replay
+         * needs them; never print it.
+         *
+         * @param connection the 1-based connection
+         * @param scriptLine a {@code C:}, {@code C=}, {@code S:}, {@code @} or {@code !} line, without its line end
+         */
+        default void recorded(int connection, String scriptLine) {
+        }
+
+        /**
+         * The same line made fit for a console or a log: AUTH secrets replaced by
+         * {@code <redacted>}, control characters escaped, no {@code @} times.
+         */
+        default void shown(int connection, String line) {
+        }
+
+        /**
+         * Something went wrong that the user of a proxy must hear about, such as a server that cannot
+         * be reached; the message names the cause and has no control characters.
+         */
+        default void problem(int connection, String message) {
+        }
+    }
+
+    /**
+     * One connection relayed by the proxy, in script form from both ends. Without faults
+     * the two views are equal; a fault shows as the first step where they differ. Either view can be
+     * replayed: the client view with a {@link ScriptedServer} in place of the real server, the server
+     * view with a {@link ScriptedClient} in place of the real client.
+     *
+     * @param connection the 1-based connection on the proxy
+     * @param clientView what the client sent and what it was answered
+     * @param serverView what the server was sent and what it answered
+     */
+    public record Recording(int connection, Conversation clientView, Conversation serverView) {
+
+        /** Checks for nulls. */
+        public Recording {
+            Objects.requireNonNull(clientView, "clientView");
+            Objects.requireNonNull(serverView, "serverView");
+        }
+
+        /** Returns whether the client and the server saw different conversations. */
+        public boolean differs() {
+            return !clientView.equals(serverView);
+        }
+
+        /**
+         * Describes the first step where the views differ, both sides in script form, such as
+         * <pre>
+         * step 8:
+         *   client saw: C: DATA
+         *   server saw: C: NOOP
+         * </pre>
+         */
+        public Optional<String> firstDifference() {
+            List<Conversation.Step> c = clientView.steps();
+            List<Conversation.Step> s = serverView.steps();
+            int n = Math.max(c.size(), s.size());
+            for (int i = 0; i < n; i++) {
+                Optional<Conversation.Step> a = i < c.size() ? Optional.of(c.get(i)) : Optional.empty();
+                Optional<Conversation.Step> b = i < s.size() ? Optional.of(s.get(i)) : Optional.empty();
+                if (!a.equals(b)) {
+                    return Optional.of("step " + (i + 1) + ":\n  client saw: " + describe(a) + "\n  server saw: " + describe(b));
+                }
+            }
+            return Optional.empty();
+        }
+
+        private static String describe(Optional<Conversation.Step> step) {
+            return step.map(s -> String.join("\n              ", s.scriptLines(Conversation.Notation.CLIENT_SERVER)))
+                    .orElse("(nothing: the conversation had ended)");
+        }
+    }
+
     private final InetSocketAddress target;
     private final List<Fault> faults;
     private final Duration connectTimeout;
-    private final ProxyListener observer;
+    private final Listener observer;
     private final Optional<SSLContext> terminateTls;
-    private final ServerSocket listener;
-    private final Thread acceptor;
-    private final Set<Socket> open = ConcurrentHashMap.newKeySet();
-    private final Queue<Thread> threads = new ConcurrentLinkedQueue<>();
-    private final BlockingQueue<ProxyRecording> recordings = new LinkedBlockingQueue<>();
-    private final AtomicInteger connections = new AtomicInteger();
-    private volatile boolean closed;
+    private final Acceptor acceptor;
+    private final BlockingQueue<Recording> recordings = new LinkedBlockingQueue<>();
 
     private SmtpProxy(Builder b) throws IOException {
         this.target = b.target;
@@ -112,11 +187,7 @@ public final class SmtpProxy implements AutoCloseable {
         this.connectTimeout = b.connectTimeout;
         this.observer = b.listener;
         this.terminateTls = b.terminateTls;
-        this.listener = new ServerSocket();
-        listener.bind(new InetSocketAddress(b.address, b.port));
-        this.acceptor = new Thread(this::acceptLoop, "smtp-proxy-" + listener.getLocalPort());
-        acceptor.setDaemon(true);
-        acceptor.start();
+        this.acceptor = new Acceptor("smtp-proxy", b.address, b.port, (client, n) -> new Relay(client, n).run());
     }
 
     /** Starts a proxy to the target on {@code 127.0.0.1} and a free port, with the given faults. */
@@ -135,12 +206,12 @@ public final class SmtpProxy implements AutoCloseable {
 
     /** Returns the port the proxy listens on. */
     public int port() {
-        return listener.getLocalPort();
+        return acceptor.port();
     }
 
     /** Returns the address the proxy listens on. */
     public InetSocketAddress address() {
-        return new InetSocketAddress(listener.getInetAddress(), listener.getLocalPort());
+        return acceptor.address();
     }
 
     /** Returns the server the proxy relays to. */
@@ -154,66 +225,14 @@ public final class SmtpProxy implements AutoCloseable {
     }
 
     /** Returns the recording of the next connection to end, or empty after the timeout. */
-    public Optional<ProxyRecording> takeRecording(Duration timeout) {
-        return ScriptedServer.take(recordings, timeout);
-    }
-
-    private void acceptLoop() {
-        while (!closed) {
-            Socket client;
-            try {
-                client = listener.accept();
-            } catch (IOException e) {
-                if (!closed) {
-                    LOG.warn("accept failed on port {}", port(), e);
-                }
-                return;
-            }
-            open.add(client);
-            if (closed) {
-                ScriptedServer.closeQuietly(client);
-                return;
-            }
-            int n = connections.incrementAndGet();
-            start(new Relay(client, n)::run, "smtp-proxy-" + port() + "-" + n);
-        }
-    }
-
-    private void start(Runnable r, String name) {
-        Thread t = new Thread(r, name);
-        t.setDaemon(true);
-        threads.add(t);
-        t.start();
+    public Optional<Recording> takeRecording(Duration timeout) {
+        return Acceptor.take(recordings, timeout);
     }
 
     /** Closes the listening socket and every relayed connection, and waits for their threads. */
     @Override
     public void close() {
-        closed = true;
-        try {
-            listener.close();
-        } catch (IOException e) {
-            LOG.debug("closing the listener on port {}", port(), e);
-        }
-        open.forEach(ScriptedServer::closeQuietly);
-        for (Thread t : List.of(acceptor)) {
-            join(t);
-        }
-        for (Thread t : threads) {
-            t.interrupt();
-            join(t);
-        }
-    }
-
-    private static void join(Thread t) {
-        try {
-            t.join(JOIN_TIMEOUT.toMillis());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        if (t.isAlive()) {
-            LOG.warn("{} did not end within {}", t.getName(), Printable.duration(JOIN_TIMEOUT));
-        }
+        acceptor.close();
     }
 
     @Override
@@ -294,7 +313,7 @@ public final class SmtpProxy implements AutoCloseable {
     }
 
     /**
-     * One side's recording. The client's view is also told to the {@link ProxyListener} line by
+     * One side's recording. The client's view is also told to the {@link Listener} line by
      * line, in the very form its {@link Conversation#write()} will have.
      */
     private final class View {
@@ -354,7 +373,7 @@ public final class SmtpProxy implements AutoCloseable {
                     observer.shown(connection, shownLine);
                 }
             } catch (RuntimeException e) {
-                LOG.warn("connection {}: the ProxyListener failed", connection, e);
+                LOG.warn("connection {}: the SmtpProxy.Listener failed", connection, e);
             }
         }
     }
@@ -442,7 +461,7 @@ public final class SmtpProxy implements AutoCloseable {
             clientView.note(opened);
             serverView.note(opened);
             try {
-                open.add(server);
+                acceptor.track(server);
                 try {
                     server.connect(target, ScriptedClient.millis(connectTimeout));
                 } catch (IOException e) {
@@ -452,8 +471,8 @@ public final class SmtpProxy implements AutoCloseable {
                 server.setTcpNoDelay(true);
                 client.setTcpNoDelay(true);
                 clientOut = client.getOutputStream();
-                start(() -> read(client, true), Thread.currentThread().getName() + "-client");
-                start(() -> read(server, false), Thread.currentThread().getName() + "-server");
+                acceptor.start(() -> read(client, true), Thread.currentThread().getName() + "-client");
+                acceptor.start(() -> read(server, false), Thread.currentThread().getName() + "-server");
                 Slot greeting = new Slot(Optional.of(At.greeting()));
                 clientOwed.add(greeting);
                 serverOwed.add(Owed.client(greeting));
@@ -471,17 +490,16 @@ public final class SmtpProxy implements AutoCloseable {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             } finally {
-                ScriptedServer.closeQuietly(client);
-                ScriptedServer.closeQuietly(server);
-                open.remove(client);
-                open.remove(server);
+                Acceptor.closeQuietly(client);
+                Acceptor.closeQuietly(server);
+                acceptor.forget(server);
                 passThrough.ifPresent(why -> {
                     String n = "relayed unread: " + passedFromClient + " octets from the client, " + passedFromServer
                             + " from the server";
                     clientView.note(n);
                     serverView.note(n);
                 });
-                recordings.add(new ProxyRecording(connection, clientView.build(), serverView.build()));
+                recordings.add(new Recording(connection, clientView.build(), serverView.build()));
             }
         }
 
@@ -495,7 +513,7 @@ public final class SmtpProxy implements AutoCloseable {
             try {
                 observer.problem(connection, problem);
             } catch (RuntimeException failed) {
-                LOG.warn("connection {}: the ProxyListener failed", connection, failed);
+                LOG.warn("connection {}: the SmtpProxy.Listener failed", connection, failed);
             }
             clientView.server(reply);
             try {
@@ -903,8 +921,8 @@ public final class SmtpProxy implements AutoCloseable {
             serverView.note(why);
             toServer.reset();
             toClient.reset();
-            ScriptedServer.closeQuietly(client);
-            ScriptedServer.closeQuietly(server);
+            Acceptor.closeQuietly(client);
+            Acceptor.closeQuietly(server);
         }
 
         private void read(Socket socket, boolean fromClient) {
@@ -999,10 +1017,10 @@ public final class SmtpProxy implements AutoCloseable {
     public static final class Builder {
         private final InetSocketAddress target;
         private final List<Fault> faults = new ArrayList<>();
-        private InetAddress address = ScriptedServer.loopback();
+        private InetAddress address = Acceptor.LOOPBACK;
         private int port;
         private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
-        private ProxyListener listener = new ProxyListener() { };
+        private Listener listener = new Listener() { };
         private Optional<SSLContext> terminateTls = Optional.empty();
 
         private Builder(InetSocketAddress target) {
@@ -1020,7 +1038,7 @@ public final class SmtpProxy implements AutoCloseable {
         }
 
         /** Follows each connection as it happens; none by default. */
-        public Builder listener(ProxyListener listener) {
+        public Builder listener(Listener listener) {
             this.listener = Objects.requireNonNull(listener, "listener");
             return this;
         }
@@ -1045,10 +1063,7 @@ public final class SmtpProxy implements AutoCloseable {
 
         /** The port to listen on; 0, a free port, by default. */
         public Builder port(int port) {
-            if (port < 0 || port > 65535) {
-                throw new IllegalArgumentException("port must be 0 to 65535: " + port);
-            }
-            this.port = port;
+            this.port = Acceptor.checkPort(port);
             return this;
         }
 

@@ -8,13 +8,13 @@
  *       lists.</li>
  *   <li>{@link dev.smtpkit.testkit.ScriptedClient} and {@link dev.smtpkit.testkit.ScriptedServer}:
  *       play either side of a conversation over a socket and report the first divergence as a
- *       {@link dev.smtpkit.testkit.ScriptMismatch}. The server is also a stub in the manner of
+ *       {@link dev.smtpkit.testkit.PlayResult.Mismatch}. The server is also a stub in the manner of
  *       OkHttp's MockWebServer: enqueue replies, take recorded commands.</li>
  *   <li>{@link dev.smtpkit.testkit.SmtpProxy}: records both sides of a real conversation in the
  *       script format and injects {@link dev.smtpkit.testkit.Fault faults}.</li>
  *   <li>{@link dev.smtpkit.testkit.MailSink}: a capturing server on {@code dev.smtpkit.server}
  *       that keeps every message with its envelope, headers and transcript, and can refuse,
- *       drop or delay by a deterministic {@link dev.smtpkit.testkit.FaultPlan}; the JUnit 5
+ *       drop or delay by deterministic {@link dev.smtpkit.testkit.Fault faults}; the JUnit 5
  *       extension for it is in {@code dev.smtpkit.testkit.junit}.</li>
  * </ul>
  *

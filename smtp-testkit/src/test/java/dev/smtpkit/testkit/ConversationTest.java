@@ -108,11 +108,10 @@ class ConversationTest {
     @Test
     void reportsTheLineThatCannotBeRead() {
         assertThatThrownBy(() -> Conversation.parse("S: 220 x\nX: what\n"))
-                .isInstanceOf(ConversationSyntaxException.class)
-                .hasMessage("<string>:2: a script line starts with C: or C= (client), S: (server), @ (time), ! (note) or #: X: what")
-                .extracting(e -> ((ConversationSyntaxException) e).lineNumber()).isEqualTo(2);
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("<string>:2: a script line starts with C: or C= (client), S: (server), @ (time), ! (note) or #: X: what");
         assertThatThrownBy(() -> Conversation.parse("S: 220 x\nS: hello\n"))
-                .isInstanceOf(ConversationSyntaxException.class).hasMessageStartingWith("<string>:2: not a reply");
+                .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("<string>:2: not a reply");
         assertThatThrownBy(() -> Conversation.parse("S: 250-a\nC: QUIT\n"))
                 .hasMessageContaining(":2: client line inside a multi-line reply");
         assertThatThrownBy(() -> Conversation.parse("S: 250-a\n"))

@@ -16,6 +16,7 @@ import dev.smtpkit.core.Replies;
 import dev.smtpkit.core.Reply;
 import dev.smtpkit.core.Verb;
 import dev.smtpkit.core.server.TlsPolicy;
+import dev.smtpkit.testkit.Fault.At;
 import dev.smtpkit.testkit.junit.MailSinkExtension;
 import jakarta.mail.Message;
 import jakarta.mail.Session;
@@ -80,7 +81,7 @@ class MailSinkTest {
                     + "\r\n"
                     + ".leading dot\r\n"
                     + "body\r\n";
-            try (SinkClient c = new SinkClient(sink).hello()) {
+            try (RawClient c = new RawClient(sink).hello()) {
                 assertThat(c.command("MAIL FROM:<app@example.com> SIZE=500 BODY=8BITMIME")).isEqualTo(250);
                 assertThat(c.command("RCPT TO:<ada@example.org> NOTIFY=SUCCESS,FAILURE")).isEqualTo(250);
                 assertThat(c.command("RCPT TO:<bob@example.org>")).isEqualTo(250);
@@ -92,11 +93,11 @@ class MailSinkTest {
             CapturedMessage m = sink.messages().get(0);
             assertThat(m.sender()).isEqualTo("app@example.com");
             assertThat(m.recipients()).containsExactly("ada@example.org", "bob@example.org");
-            assertThat(m.mailParameters().size()).hasValue(500);
-            assertThat(m.mailParameters().body()).hasValue(Parameters.Body.EIGHT_BIT_MIME);
-            assertThat(m.envelope().recipients().get(0).parameters().dsnNotify())
+            assertThat(m.received().envelope().mailParameters().size()).hasValue(500);
+            assertThat(m.received().envelope().mailParameters().body()).hasValue(Parameters.Body.EIGHT_BIT_MIME);
+            assertThat(m.received().envelope().recipients().get(0).parameters().dsnNotify())
                     .containsExactlyInAnyOrder(Parameters.Notify.SUCCESS, Parameters.Notify.FAILURE);
-            assertThat(m.content()).isEqualTo(content.getBytes(StandardCharsets.US_ASCII));
+            assertThat(m.received().content()).isEqualTo(content.getBytes(StandardCharsets.US_ASCII));
             assertThat(m.body()).isEqualTo(".leading dot\r\nbody\r\n");
             assertThat(m.subject()).hasValue("a folded subject");
             assertThat(m.headers().all("received")).containsExactly("from a by b", "from c by d");
@@ -104,13 +105,13 @@ class MailSinkTest {
             assertThat(m.helloName()).isEqualTo("client.test");
             assertThat(m.isTls()).isFalse();
             assertThat(m.authenticatedIdentity()).isEmpty();
-            assertThat(m.clientAddress().getAddress()).isEqualTo(InetAddress.getLoopbackAddress());
+            assertThat(m.received().connection().remoteAddress().getAddress()).isEqualTo(InetAddress.getLoopbackAddress());
         }
 
         @Test
         @DisplayName("The transcript reads like RFC 5321 Appendix D: commands, replies and the dot-stuffed message")
         void transcript(MailSink sink) throws Exception {
-            try (SinkClient c = new SinkClient(sink).hello()) {
+            try (RawClient c = new RawClient(sink).hello()) {
                 c.sendMail("a@example.com", "Subject: t\r\n\r\n..hidden\r\n", "b@example.org");
                 c.command("QUIT");
                 assertThat(c.atEnd()).isTrue();
@@ -158,7 +159,7 @@ class MailSinkTest {
             assertThatThrownBy(() -> sink.awaitMessages(1, Duration.ofMillis(50)))
                     .isInstanceOf(AssertionError.class)
                     .hasMessage("MailSink expected 1 message within 50 ms but none arrived");
-            try (SinkClient c = new SinkClient(sink).hello()) {
+            try (RawClient c = new RawClient(sink).hello()) {
                 c.sendMail("a@example.com", "Subject: only one\r\n\r\nx\r\n", "b@example.org");
             }
             assertThatThrownBy(() -> sink.awaitMessages(2, Duration.ofMillis(50)))
@@ -181,7 +182,7 @@ class MailSinkTest {
         @Test
         @DisplayName("A listener hears of the messages so far, then of each new one before its 250, and of clear()")
         void listener(MailSink sink) throws Exception {
-            try (SinkClient c = new SinkClient(sink).hello()) {
+            try (RawClient c = new RawClient(sink).hello()) {
                 c.sendMail("a@example.com", "Subject: before\r\n\r\nx\r\n", "b@example.org");
             }
             java.util.List<String> heard = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -198,14 +199,14 @@ class MailSinkTest {
             };
             sink.addListener(listener);
             assertThat(heard).containsExactly("before kept=1");
-            try (SinkClient c = new SinkClient(sink).hello()) {
+            try (RawClient c = new RawClient(sink).hello()) {
                 assertThat(c.sendMail("a@example.com", "Subject: after\r\n\r\nx\r\n", "b@example.org")).isEqualTo(250);
                 // Heard on the connection's thread before the 250, and before the message was kept.
                 assertThat(heard).containsExactly("before kept=1", "after kept=1");
             }
             sink.clear();
             sink.removeListener(listener);
-            try (SinkClient c = new SinkClient(sink).hello()) {
+            try (RawClient c = new RawClient(sink).hello()) {
                 c.sendMail("a@example.com", "Subject: unheard\r\n\r\nx\r\n", "b@example.org");
             }
             assertThat(heard).containsExactly("before kept=1", "after kept=1", "cleared");
@@ -218,7 +219,7 @@ class MailSinkTest {
             sink.addListener(m -> {
                 throw new IllegalStateException("no room");
             });
-            try (SinkClient c = new SinkClient(sink).hello()) {
+            try (RawClient c = new RawClient(sink).hello()) {
                 assertThat(c.sendMail("a@example.com", "Subject: lost\r\n\r\nx\r\n", "b@example.org")).isEqualTo(451);
             }
             assertThat(sink.messages()).isEmpty();
@@ -267,7 +268,38 @@ class MailSinkTest {
                     .hasMessageContaining("negative");
             assertThatThrownBy(() -> MailSink.builder().refuseRecipients(Pattern.compile(".*"), Replies.OK))
                     .hasMessageContaining("4xx or 5xx");
-            assertThatThrownBy(() -> MailSink.builder().port(70000)).hasMessageContaining("MailSink.Builder.port");
+            assertThatThrownBy(() -> MailSink.builder().server(s -> s.port(70000)).start())
+                    .hasMessageContaining("SmtpServer.Builder.port");
+        }
+
+        @Test
+        @DisplayName("server(...) sets the SmtpServer's own options: the greeting's name, a recipient limit")
+        void serverOptionsPassThrough() throws Exception {
+            try (MailSink sink = MailSink.builder().server(s -> s.hostname("mx.example.org")).server(s -> s.maxRecipients(1))
+                    .start();
+                 RawClient c = new RawClient(sink).hello()) {
+                assertThat(c.command("MAIL FROM:<a@example.com>")).isEqualTo(250);
+                assertThat(c.command("RCPT TO:<b@example.org>")).isEqualTo(250);
+                assertThat(c.ask("RCPT TO:<c@example.org>")).startsWith("452");
+                assertThat(sink.sessions().get(0).transcript().replies().get(0).lines().get(0)).startsWith("mx.example.org");
+                assertThat(sink.host()).isEqualTo("127.0.0.1");
+            }
+        }
+
+        @Test
+        void refusesFaultsItCannotInject() {
+            assertThatThrownBy(() -> MailSink.builder().fault(Fault.dropConnection(At.first(Verb.EHLO))))
+                    .hasMessage("a MailSink fault can be set at [MAIL, RCPT, DATA], not EHLO #1");
+            assertThatThrownBy(() -> MailSink.builder().fault(Fault.rewriteReply(At.greeting(), Replies.TIMEOUT)))
+                    .hasMessage("a MailSink fault can be set at [MAIL, RCPT, DATA], not greeting");
+            assertThatThrownBy(() -> MailSink.builder().fault(Fault.stripStartTls()))
+                    .hasMessageContaining("is for an SmtpProxy");
+            assertThatThrownBy(() -> MailSink.builder().fault(Fault.rewriteReply(At.first(Verb.RCPT), Replies.OK)))
+                    .hasMessageContaining("4xx or 5xx");
+            assertThatThrownBy(() -> MailSink.builder().fault(Fault.dropConnection(At.first(Verb.MAIL)))
+                    .fault(Fault.rewriteReply(At.first(Verb.MAIL), Replies.TIMEOUT)))
+                    .hasMessageContaining("MAIL #1 already has a fault");
+            assertThatThrownBy(() -> At.command(Verb.MAIL, 0)).hasMessage("occurrence counts from 1: 0");
         }
     }
 
@@ -281,7 +313,7 @@ class MailSinkTest {
         @Test
         @DisplayName("Recipients matching a pattern get 550 5.1.1 or the rule's reply; the message goes to the others")
         void patterns(MailSink sink) throws Exception {
-            try (SinkClient c = new SinkClient(sink).hello()) {
+            try (RawClient c = new RawClient(sink).hello()) {
                 assertThat(c.command("MAIL FROM:<a@example.com>")).isEqualTo(250);
                 assertThat(c.ask("RCPT TO:<bounce-7@example.org>")).startsWith("550 5.1.1");
                 assertThat(c.ask("RCPT TO:<full@example.net>")).isEqualTo("452 4.2.2 Mailbox full\r\n");
@@ -297,13 +329,13 @@ class MailSinkTest {
     @Nested
     class RcptFault {
         @RegisterExtension
-        final MailSinkExtension extension = MailSinkExtension.perTest(MailSink.builder().faults(FaultPlan.builder()
-                .on(Verb.RCPT, 3, SinkFault.refuse(Replies.TOO_MANY_RECIPIENTS)).build()));
+        final MailSinkExtension extension = MailSinkExtension.perTest(MailSink.builder()
+                .fault(Fault.rewriteReply(At.command(Verb.RCPT, 3), Replies.TOO_MANY_RECIPIENTS)));
 
         @Test
         @DisplayName("RFC 5321 §4.5.3.1.10: the third RCPT gets 452 4.5.3, the client's retry succeeds")
         void thirdRcptThenRetry(MailSink sink) throws Exception {
-            try (SinkClient c = new SinkClient(sink).hello()) {
+            try (RawClient c = new RawClient(sink).hello()) {
                 assertThat(c.command("MAIL FROM:<a@example.com>")).isEqualTo(250);
                 assertThat(c.command("RCPT TO:<r1@example.org>")).isEqualTo(250);
                 assertThat(c.command("RCPT TO:<r2@example.org>")).isEqualTo(250);
@@ -319,18 +351,18 @@ class MailSinkTest {
     @Nested
     class DataFault {
         @RegisterExtension
-        final MailSinkExtension extension = MailSinkExtension.perTest(MailSink.builder().faults(FaultPlan.builder()
-                .on(Verb.DATA, 1, SinkFault.refuse(Reply.of(421, EnhancedStatus.of(4, 3, 0), "Try again later"))).build()));
+        final MailSinkExtension extension = MailSinkExtension.perTest(MailSink.builder()
+                .fault(Fault.rewriteReply(At.first(Verb.DATA), Reply.of(421, EnhancedStatus.of(4, 3, 0), "Try again later"))));
 
         @Test
         @DisplayName("RFC 5321 §3.8: DATA answered 421 once closes the connection, keeps nothing; the retry is taken")
         void dataAnswered421Once(MailSink sink) throws Exception {
-            try (SinkClient c = new SinkClient(sink).hello()) {
+            try (RawClient c = new RawClient(sink).hello()) {
                 assertThat(c.sendMail("a@example.com", "Subject: s\r\n\r\nx\r\n", "b@example.org")).isEqualTo(421);
                 assertThat(c.atEnd()).isTrue();
             }
             assertThat(sink.messages()).isEmpty();
-            try (SinkClient c = new SinkClient(sink).hello()) {
+            try (RawClient c = new RawClient(sink).hello()) {
                 assertThat(c.sendMail("a@example.com", "Subject: s\r\n\r\nx\r\n", "b@example.org")).isEqualTo(250);
             }
             sink.assertThat().onlyMessage().hasSubject("s");
@@ -349,14 +381,14 @@ class MailSinkTest {
     @Nested
     class DropFault {
         @RegisterExtension
-        final MailSinkExtension extension = MailSinkExtension.perTest(MailSink.builder().faults(FaultPlan.builder()
-                .on(Verb.MAIL, 2, SinkFault.drop())
-                .on(Verb.DATA, 3, SinkFault.drop()).build()));
+        final MailSinkExtension extension = MailSinkExtension.perTest(MailSink.builder()
+                .fault(Fault.dropConnection(At.command(Verb.MAIL, 2)))
+                .fault(Fault.dropConnection(At.command(Verb.DATA, 3))));
 
         @Test
         @DisplayName("The connection drops at the second MAIL, without a reply; only the first message is kept")
         void dropAtSecondMail(MailSink sink) throws Exception {
-            try (SinkClient c = new SinkClient(sink).hello()) {
+            try (RawClient c = new RawClient(sink).hello()) {
                 assertThat(c.sendMail("a@example.com", "Subject: first\r\n\r\nx\r\n", "b@example.org")).isEqualTo(250);
                 assertThat(c.ask("MAIL FROM:<a@example.com>")).isEmpty();
             }
@@ -365,7 +397,7 @@ class MailSinkTest {
             assertThat(transcript.comments()).containsExactly("dropped: MAIL #2 (sink)");
             assertThat(transcript.replies()).extracting(Reply::code).containsExactly(220, 250, 250, 250, 354, 250);
 
-            try (SinkClient c = new SinkClient(sink).hello()) {
+            try (RawClient c = new RawClient(sink).hello()) {
                 assertThat(c.sendMail("a@example.com", "Subject: retry\r\n\r\nx\r\n", "b@example.org")).isEqualTo(250);
                 assertThat(c.command("MAIL FROM:<a@example.com>")).isEqualTo(250);
                 assertThat(c.command("RCPT TO:<b@example.org>")).isEqualTo(250);
@@ -380,15 +412,15 @@ class MailSinkTest {
     @Nested
     class PerConnectionFault {
         @RegisterExtension
-        final MailSinkExtension extension = MailSinkExtension.perTest(MailSink.builder().faults(FaultPlan.builder()
-                .on(Verb.RCPT, 1, SinkFault.refuse(Replies.MAILBOX_UNAVAILABLE))
-                .scope(FaultPlan.Scope.CONNECTION).build()));
+        final MailSinkExtension extension = MailSinkExtension.perTest(MailSink.builder()
+                .fault(Fault.rewriteReply(At.first(Verb.RCPT), Replies.MAILBOX_UNAVAILABLE))
+                .faultsPerConnection());
 
         @Test
         @DisplayName("Counted per connection, the first RCPT of every connection is refused")
         void firstRcptOfEachConnection(MailSink sink) throws Exception {
             for (int i = 0; i < 2; i++) {
-                try (SinkClient c = new SinkClient(sink).hello()) {
+                try (RawClient c = new RawClient(sink).hello()) {
                     assertThat(c.command("MAIL FROM:<a@example.com>")).isEqualTo(250);
                     assertThat(c.ask("RCPT TO:<b@example.org>")).startsWith("450 4.2.1");
                     assertThat(c.command("RCPT TO:<b@example.org>")).isEqualTo(250);
@@ -403,16 +435,20 @@ class MailSinkTest {
 
         @RegisterExtension
         final MailSinkExtension extension = MailSinkExtension.perTest(MailSink.builder()
-                .delay(Verb.MAIL, DELAY).delay(Verb.DATA, DELAY));
+                .delay(Verb.MAIL, DELAY).delay(Verb.DATA, DELAY)
+                .fault(Fault.delayReply(At.command(Verb.RCPT, 2), DELAY)));
 
         @Test
-        @DisplayName("MAIL and the end of DATA are answered no sooner than the delay (never checked from above)")
+        @DisplayName("MAIL, the second RCPT and the end of DATA are answered no sooner than the delay (never checked from above)")
         void delayedReplies(MailSink sink) throws Exception {
-            try (SinkClient c = new SinkClient(sink).hello()) {
+            try (RawClient c = new RawClient(sink).hello()) {
                 long start = System.nanoTime();
                 assertThat(c.command("MAIL FROM:<a@example.com>")).isEqualTo(250);
                 assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(DELAY);
                 assertThat(c.command("RCPT TO:<b@example.org>")).isEqualTo(250);
+                start = System.nanoTime();
+                assertThat(c.command("RCPT TO:<c@example.org>")).isEqualTo(250);
+                assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(DELAY);
                 assertThat(c.command("DATA")).isEqualTo(354);
                 start = System.nanoTime();
                 assertThat(c.send("Subject: s\r\n\r\nx\r\n.\r\n").code()).isEqualTo(250);
@@ -429,7 +465,7 @@ class MailSinkTest {
         @Test
         @DisplayName("RFC 3207 §4: MAIL before STARTTLS gets 530 5.7.0; after it the message is taken and marked TLS")
         void rawStartTls(MailSink sink) throws Exception {
-            try (SinkClient c = new SinkClient(sink)) {
+            try (RawClient c = new RawClient(sink)) {
                 c.code();
                 assertThat(c.ask("EHLO client.test")).contains("STARTTLS");
                 assertThat(c.ask("MAIL FROM:<a@example.com>")).startsWith("530 5.7.0");
@@ -510,7 +546,7 @@ class MailSinkTest {
         @Test
         void aRawClientWithPlainAndLogin(MailSink sink) throws Exception {
             String plain = Base64.getEncoder().encodeToString("\0alice\0secret".getBytes(StandardCharsets.US_ASCII));
-            try (SinkClient c = new SinkClient(sink)) {
+            try (RawClient c = new RawClient(sink)) {
                 c.code();
                 assertThat(c.ask("EHLO client.test")).contains("AUTH PLAIN LOGIN CRAM-MD5");
                 assertThat(c.ask("AUTH PLAIN " + plain)).startsWith("235 2.7.0");
@@ -529,7 +565,7 @@ class MailSinkTest {
         @Test
         @DisplayName("RFC 4954 §4: with TLS required AUTH is offered only after STARTTLS; SmtpClient then uses PLAIN")
         void smtpClientOverStartTls(MailSink sink) throws Exception {
-            try (SinkClient c = new SinkClient(sink)) {
+            try (RawClient c = new RawClient(sink)) {
                 c.code();
                 assertThat(c.ask("EHLO client.test")).contains("STARTTLS").doesNotContain("AUTH");
             }

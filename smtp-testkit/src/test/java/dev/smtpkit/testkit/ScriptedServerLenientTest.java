@@ -42,7 +42,7 @@ class ScriptedServerLenientTest {
     }
 
     private static Conversation record() {
-        try (MailSink sink = MailSink.builder().hostname("mx.example.org").start();
+        try (MailSink sink = MailSink.builder().server(s -> s.hostname("mx.example.org")).start();
              SmtpProxy proxy = SmtpProxy.start(new InetSocketAddress("127.0.0.1", sink.port()))) {
             send(proxy.port(), 1);
             return proxy.takeRecording(WAIT).orElseThrow().clientView();
@@ -67,7 +67,7 @@ class ScriptedServerLenientTest {
         assertThat(recorded.clientLines()).anyMatch(l -> l.startsWith("Message-ID: <1."));
 
         PlayResult lenient = replay(recorded, Matching.LENIENT);
-        assertThat(lenient.matched()).as(() -> lenient.mismatch().map(ScriptMismatch::report).orElse("")).isTrue();
+        assertThat(lenient.matched()).as(() -> lenient.mismatch().map(PlayResult.Mismatch::report).orElse("")).isTrue();
 
         PlayResult exact = replay(recorded, Matching.EXACT);
         assertThat(exact.matched()).isFalse();

@@ -6,8 +6,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.smtpkit.core.Replies;
 import dev.smtpkit.core.Reply;
 import dev.smtpkit.core.Verb;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -122,7 +125,7 @@ class ScriptedServerTest {
         Conversation script = Conversation.builder().server("220 x").client("EHLO a.example").server("250 x").build();
         try (ScriptedServer server = ScriptedServer.builder().script(script).timeout(Duration.ofMillis(100)).start();
              Socket ignored = new Socket("127.0.0.1", server.port())) {
-            ScriptMismatch m = server.takeResult(WAIT).orElseThrow().mismatch().orElseThrow();
+            PlayResult.Mismatch m = server.takeResult(WAIT).orElseThrow().mismatch().orElseThrow();
 
             assertThat(m.step()).isEqualTo(2);
             assertThat(m.report()).contains("expected: C: EHLO a.example", "actual:   nothing within 100 ms",
@@ -155,6 +158,26 @@ class ScriptedServerTest {
             ScriptedClient.of(Conversation.builder().server("220 x").client("EHLO A.example").build())
                     .play("127.0.0.1", server.port());
             assertThat(server.takeResult(WAIT).orElseThrow().mismatch()).isPresent();
+        }
+    }
+
+    @Test
+    @DisplayName("RFC 5321 §2.3.8: client lines end at CRLF, even split across reads, and at a bare LF, which the transcript shows")
+    void clientLinesKeepABareLf() throws IOException {
+        byte[] sent = "EHLO a\r\nMAIL FROM:<a@b>\nRCPT TO:<c@d>\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+        for (int chunk : new int[] {1, 2, sent.length}) {
+            InputStream trickle = new ByteArrayInputStream(sent) {
+                @Override
+                public synchronized int read(byte[] b, int off, int len) {
+                    return super.read(b, off, Math.min(len, chunk));
+                }
+            };
+            ScriptedServer.ClientLines lines = new ScriptedServer.ClientLines(trickle);
+            assertThat(lines.next()).as("chunks of %d", chunk).hasValue("EHLO a");
+            assertThat(lines.next()).hasValue("MAIL FROM:<a@b>\n");
+            assertThat(lines.next()).hasValue("RCPT TO:<c@d>");
+            assertThat(lines.next()).hasValue("");
+            assertThat(lines.next()).isEmpty();
         }
     }
 

@@ -37,7 +37,7 @@ class SharedConversationsAgainstOurServerTest {
     void playsAgainstOurServer(Path file) {
         Conversation script = Conversation.read(file);
         Script facts = Script.of(script);
-        MailSink.Builder builder = MailSink.builder().hostname("mx.example.org");
+        MailSink.Builder builder = MailSink.builder().server(s -> s.hostname("mx.example.org"));
         if (!facts.refused.isEmpty()) {
             builder.refuseRecipients(Pattern.compile(facts.refused.stream().map(Pattern::quote).collect(Collectors.joining("|"))),
                     facts.refusal);

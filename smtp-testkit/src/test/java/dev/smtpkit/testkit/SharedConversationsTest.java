@@ -43,7 +43,7 @@ class SharedConversationsTest {
     void playsBothWays(Path file) {
         Conversation script = Conversation.read(file);
         try (ScriptedServer server = ScriptedServer.play(script)) {
-            Conversation clientSaw = ScriptedClient.builder(script).strictness(Strictness.STRICT).build()
+            Conversation clientSaw = ScriptedClient.builder(script).matching(Matching.EXACT).build()
                     .play("127.0.0.1", server.port());
 
             PlayResult serverSide = server.takeResult(WAIT).orElseThrow();
@@ -66,7 +66,7 @@ class SharedConversationsTest {
             PlayResult result = ScriptedClient.of(script).run("127.0.0.1", server.port());
 
             assertThat(result.matched()).isFalse();
-            ScriptMismatch m = result.mismatch().orElseThrow();
+            PlayResult.Mismatch m = result.mismatch().orElseThrow();
             int step = Alter.lastReplyStep(script);
             assertThat(m.step()).isEqualTo(step + 1);
             String report = m.report();
@@ -88,7 +88,7 @@ class SharedConversationsTest {
             PlayResult serverSide = server.takeResult(WAIT).orElseThrow();
 
             assertThat(clientSide.matched()).as("the client sees the 421 the server sends").isFalse();
-            ScriptMismatch m = serverSide.mismatch().orElseThrow();
+            PlayResult.Mismatch m = serverSide.mismatch().orElseThrow();
             assertThat(m.report())
                     .contains("step " + m.step())
                     .contains("expected: C: " + Alter.original(script))

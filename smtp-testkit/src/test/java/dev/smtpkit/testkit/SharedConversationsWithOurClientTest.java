@@ -44,7 +44,7 @@ class SharedConversationsWithOurClientTest {
                 }
             }
             PlayResult played = server.takeResult(WAIT).orElseThrow(() -> new AssertionError("no result from " + server));
-            assertThat(played.mismatch()).as(() -> played.mismatch().map(ScriptMismatch::report).orElse("")).isEmpty();
+            assertThat(played.mismatch()).as(() -> played.mismatch().map(PlayResult.Mismatch::report).orElse("")).isEmpty();
             assertThat(results).hasSize(t.envelopes.size()).allSatisfy(r -> assertThat(r.messageReply().code()).isEqualTo(250));
         }
     }

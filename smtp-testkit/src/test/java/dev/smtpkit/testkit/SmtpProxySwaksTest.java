@@ -73,7 +73,7 @@ class SmtpProxySwaksTest {
 
             assertThat(run.exitCode()).as(run.output()).isZero();
             assertThat(sink.awaitMessages(1, WAIT)).hasSize(1);
-            ProxyRecording r = proxy.takeRecording(WAIT).orElseThrow();
+            SmtpProxy.Recording r = proxy.takeRecording(WAIT).orElseThrow();
             assertThat(r.clientView().clientLines()).containsSubsequence("STARTTLS", "EHLO swaks.test",
                     "MAIL FROM:<alice@example.com>", "Hello through the proxy", ".", "QUIT");
             assertThat(r.serverView().clientLines()).doesNotContain("STARTTLS").contains("MAIL FROM:<alice@example.com>");

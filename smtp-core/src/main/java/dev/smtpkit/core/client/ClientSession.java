@@ -10,7 +10,10 @@ import dev.smtpkit.core.Reply;
 import dev.smtpkit.core.SmtpProtocolException;
 import dev.smtpkit.core.SmtpSyntaxException;
 import dev.smtpkit.core.Timeout;
-import dev.smtpkit.core.client.ClientCalls.Call;
+import dev.smtpkit.core.client.ClientTransitions.Call;
+import dev.smtpkit.core.client.ClientTransitions.Guard;
+import dev.smtpkit.core.client.ClientTransitions.Phase;
+import dev.smtpkit.core.client.ClientTransitions.Trigger;
 import dev.smtpkit.core.client.ClientEvent.CloseCause;
 import dev.smtpkit.core.internal.DotStuffer;
 import dev.smtpkit.core.internal.ReplyDecoder;
@@ -20,10 +23,12 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.EnumSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * The client side of one SMTP (RFC 5321) or LMTP (RFC 2033) connection, without I/O.
@@ -68,10 +73,14 @@ public final class ClientSession {
     private static final byte CR = '\r';
     private static final byte LF = '\n';
 
-    /** What a reply in the queue answers (RFC 2920 §3: replies come in the order of the commands). */
+    /**
+     * What a reply in the queue answers (RFC 2920 §3: replies come in the order of the commands).
+     * Not a state: the session's state is its {@link Phase}, whose rules are in
+     * {@link ClientTransitions}.
+     */
     private enum Awaiting {
         GREETING, EHLO, HELO, LHLO, STARTTLS, AUTH, MAIL, RCPT, DATA, BDAT, BDAT_LAST, CONTENT_END, LONE_DOT,
-        TRANSACTION_RSET, RSET, QUIT;
+        TRANSACTION_RSET, PROBE_RSET, ABANDON_RSET, QUIT;
 
         /** Whether the reply belongs to the open transaction. */
         boolean ofTransaction() {
@@ -94,23 +103,7 @@ public final class ClientSession {
         }
     }
 
-    /** Where an open transaction is, beyond what {@link ClientState} tells the caller. */
-    private enum Step {
-        /** MAIL, RCPT (and DATA) sent or to send; their replies decide what follows. */
-        ENVELOPE,
-        /** The caller abandoned it with reset(); the RSET's reply ends it. */
-        ABANDONED,
-        /** 354 came though no recipient was valid: a lone dot was sent (RFC 2920 §3.1). */
-        LONE_DOT,
-        /** The caller writes the content. */
-        CONTENT,
-        /** The content was ended; its reply (or LMTP replies) is awaited. */
-        ENDING,
-        /** RSET sent to clear a transaction that ended without its content. */
-        CLEANUP
-    }
-
-    /** The state of one transaction: what was sent and the replies so far. */
+    /** The data of one transaction: what was sent and the replies so far; where it is, is the phase. */
     private static final class Transaction {
         final Envelope envelope;
         final boolean pipelined;
@@ -118,7 +111,6 @@ public final class ClientSession {
         final boolean eightBitAllowed;
         final boolean binary;
         final Reply[] rcptReplies;
-        Step step = Step.ENVELOPE;
         Reply mailReply;
         int rcptSent;
         Reply dataReply;
@@ -182,7 +174,8 @@ public final class ClientSession {
     private int written = 1;
     private Observer observer = new Observer() { };
 
-    private ClientState state = ClientState.GREETING;
+    /** The one state; it changes only in {@link #moveTo(Phase)}. */
+    private Phase phase = Phase.GREETING;
     private byte[] out = new byte[512];
     private int outLength;
     private boolean endOfInput;
@@ -193,8 +186,6 @@ public final class ClientSession {
     /** An AUTH initial response too long for the command line, sent after the first 334 (RFC 4954 §4). */
     private String deferredInitialResponse;
     private Transaction transaction;
-    /** The RSET in flight was sent from READY, to check the connection, not to abandon a transaction. */
-    private boolean probing;
     private Closing closing;
 
     /** A session that waits for the server's greeting (RFC 5321 §3.1). */
@@ -224,9 +215,9 @@ public final class ClientSession {
     public void receive(ByteBuffer bytes) {
         Objects.requireNonNull(bytes, "bytes");
         if (endOfInput) {
-            throw new IllegalStateException("receive() after receiveEndOfInput(), in state " + state);
+            throw new IllegalStateException("receive() after receiveEndOfInput(), in state " + phase.describe());
         }
-        if (state == ClientState.CLOSED || state == ClientState.TLS_HANDSHAKE || decodeFailure != null) {
+        if (phase == Phase.CLOSED || phase == Phase.TLS_HANDSHAKE || decodeFailure != null) {
             bytes.position(bytes.limit());
             return;
         }
@@ -254,7 +245,7 @@ public final class ClientSession {
      * away (RFC 3207 §4.2), and what follows the reply to QUIT does not matter.
      */
     private void checkSolicited() {
-        if (state == ClientState.CLOSED || state == ClientState.QUIT || decoder.available() <= written) {
+        if (phase == Phase.CLOSED || phase == Phase.QUIT || decoder.available() <= written) {
             return;
         }
         Pending head = pending.peek();
@@ -273,7 +264,7 @@ public final class ClientSession {
         // Nothing more goes out to a server out of step: not the rest of the content, and so
         // never its end; not a command queued but not yet taken.
         outLength = 0;
-        protocolError("unsolicited reply " + firstLine(first) + " in state " + state
+        protocolError("unsolicited reply " + firstLine(first) + " in state " + phase.describe()
                 + (solicited == 0 ? ", with no command awaiting a reply"
                         : ", after the " + solicited + " repl" + (solicited == 1 ? "y" : "ies") + " due")
                 + " (RFC 5321 §4.2, RFC 2920 §3): the server answered a command not yet sent");
@@ -314,7 +305,12 @@ public final class ClientSession {
 
     /** The current state. */
     public ClientState state() {
-        return state;
+        return phase.state();
+    }
+
+    /** The phase within {@link #state()}, for tests that walk the transition table. */
+    Phase phase() {
+        return phase;
     }
 
     /** How many replies the server may send now: one per command written and not yet answered. */
@@ -356,7 +352,7 @@ public final class ClientSession {
      * sent).
      */
     public boolean isUsable() {
-        return state != ClientState.CLOSED && state != ClientState.QUIT;
+        return phase != Phase.CLOSED && phase != Phase.QUIT;
     }
 
     /**
@@ -366,12 +362,12 @@ public final class ClientSession {
      * closed.
      */
     public Optional<Timeout> timeout() {
-        if (state == ClientState.CLOSED) {
+        if (phase == Phase.CLOSED) {
             return Optional.empty();
         }
         Pending head = pending.peek();
         if (head == null) {
-            return state == ClientState.CONTENT ? Optional.of(Timeout.DATA_BLOCK) : Optional.empty();
+            return phase == Phase.CONTENT ? Optional.of(Timeout.DATA_BLOCK) : Optional.empty();
         }
         return Optional.of(switch (head.what()) {
             case GREETING -> Timeout.GREETING;
@@ -397,7 +393,7 @@ public final class ClientSession {
             if (queued != null) {
                 return queued;
             }
-            if (state == ClientState.CLOSED) {
+            if (phase == Phase.CLOSED) {
                 return NEED_INPUT;
             }
             if (advanceTransaction()) {
@@ -431,12 +427,9 @@ public final class ClientSession {
      * @throws IllegalStateException unless READY, or when TLS is already in force
      */
     public void startTls() {
-        ClientCalls.check(state, Call.START_TLS);
-        if (tls) {
-            throw ClientCalls.misuse(state, Call.START_TLS, "TLS is already in force (RFC 3207 §4.2)");
-        }
+        Phase to = allowed(Call.START_TLS);
         command(new Command.StartTls(), Awaiting.STARTTLS, 0);
-        state = ClientState.STARTTLS;
+        moveTo(to);
     }
 
     /**
@@ -444,11 +437,12 @@ public final class ClientSession {
      * forgets what it learnt in plaintext and says EHLO (or LHLO) again (RFC 3207 §4.2).
      */
     public void tlsEstablished() {
-        ClientCalls.check(state, Call.TLS_ESTABLISHED);
+        Phase to = allowed(Call.TLS_ESTABLISHED);
         tls = true;
         extensions = Extensions.NONE;
         authenticated = false;
         sendHello();
+        moveTo(to);
     }
 
     /**
@@ -464,7 +458,7 @@ public final class ClientSession {
     public void auth(String mechanism, Optional<String> initialResponse) {
         Objects.requireNonNull(mechanism, "mechanism");
         Objects.requireNonNull(initialResponse, "initialResponse");
-        ClientCalls.check(state, Call.AUTH);
+        Phase to = allowed(Call.AUTH);
         Command.Auth cmd = new Command.Auth(mechanism, initialResponse);
         if (initialResponse.isPresent()) {
             checkAuthLine(initialResponse.get());
@@ -481,7 +475,7 @@ public final class ClientSession {
         append(cmd.encode());
         observer.sent(logged);
         pending.add(new Pending(Awaiting.AUTH, "AUTH " + cmd.mechanism(), 0));
-        state = ClientState.AUTH;
+        moveTo(to);
     }
 
     /**
@@ -493,21 +487,21 @@ public final class ClientSession {
      */
     public void authRespond(String base64) {
         Objects.requireNonNull(base64, "base64");
-        ClientCalls.check(state, Call.AUTH_RESPOND);
+        Phase to = allowed(Call.AUTH_RESPOND);
         checkAuthLine(base64);
         append((base64 + "\r\n").getBytes(StandardCharsets.US_ASCII));
         observer.sent(REDACTED);
         pending.add(new Pending(Awaiting.AUTH, "the AUTH response", 0));
-        state = ClientState.AUTH;
+        moveTo(to);
     }
 
     /** Cancels the AUTH exchange with {@code *} (RFC 4954 §4); the server answers 501. */
     public void authCancel() {
-        ClientCalls.check(state, Call.AUTH_CANCEL);
+        Phase to = allowed(Call.AUTH_CANCEL);
         append(new byte[] {'*', CR, LF});
         observer.sent("*");
         pending.add(new Pending(Awaiting.AUTH, "the AUTH cancellation", 0));
-        state = ClientState.AUTH;
+        moveTo(to);
     }
 
     /**
@@ -538,31 +532,25 @@ public final class ClientSession {
      */
     public void send(Envelope envelope) {
         Objects.requireNonNull(envelope, "envelope");
-        ClientCalls.check(state, Call.SEND);
-        if (state == ClientState.RESET && !(probing && pipeliningInUse())) {
-            throw ClientCalls.misuse(state, Call.SEND, "a transaction may follow RSET before its reply only when"
-                    + " PIPELINING is in use and the RSET did not abandon a transaction (RFC 2920 §3.1)");
-        }
+        Phase to = allowed(Call.SEND);
         if (envelope.recipients().isEmpty()) {
             throw new IllegalArgumentException("an envelope needs at least one recipient (RFC 5321 §3.3)");
         }
         Envelope sent = suitedToServer(envelope);
         boolean pipelined = pipeliningInUse();
-        // RFC 3030 §4.2 lets BDAT be pipelined; without PIPELINING every chunk would wait a round
-        // trip, so BDAT is used only together with it.
-        boolean bdat = pipelined && config.chunking() && extensions.chunking();
-        Transaction t = new Transaction(sent, pipelined, bdat);
-        transaction = t;
-        state = ClientState.ENVELOPE;
+        // With PIPELINING the table sends DATA with the envelope unless BDAT carries the content.
+        boolean bdat = pipelined && to != Phase.DATA_SENT;
+        transaction = new Transaction(sent, pipelined, bdat);
         command(new Command.Mail(sent.sender(), sent.mailParameters()), Awaiting.MAIL, 0);
         if (pipelined) {
             for (int i = 0; i < sent.recipients().size(); i++) {
                 sendRcpt(i);
             }
-            if (!bdat) {
-                command(new Command.Data(), Awaiting.DATA, 0);
-            }
         }
+        if (to == Phase.DATA_SENT) {
+            command(new Command.Data(), Awaiting.DATA, 0);
+        }
+        moveTo(to);
     }
 
     /**
@@ -586,7 +574,7 @@ public final class ClientSession {
      */
     public void writeData(ByteBuffer content) {
         Objects.requireNonNull(content, "content");
-        ClientCalls.check(state, Call.WRITE_DATA);
+        allowed(Call.WRITE_DATA);
         Transaction t = transaction;
         int n = content.remaining();
         if (!t.eightBitAllowed) {
@@ -624,9 +612,8 @@ public final class ClientSession {
      * @throws IllegalStateException    unless in state CONTENT
      */
     public void endData() {
-        ClientCalls.check(state, Call.END_DATA);
+        Phase to = allowed(Call.END_DATA);
         Transaction t = transaction;
-        state = ClientState.MESSAGE_SENT;
         int replies = lmtp ? t.accepted() : 1;
         if (!t.bdat) {
             ensureRoom(8);
@@ -645,22 +632,19 @@ public final class ClientSession {
             for (int i = 0; i < replies; i++) {
                 pending.add(new Pending(Awaiting.CONTENT_END, ".", i));
             }
-            t.step = Step.ENDING;
-            return;
-        }
-        if (t.dataRefusal != null) {
-            cleanUp(t);
-            return;
-        }
-        if (!t.binary) {
-            try {
-                finishChunks(t);
-            } catch (IllegalArgumentException e) {
-                throw contentFailed(e);
+        } else if (to == Phase.CHUNK_CLEANUP) {
+            command(new Command.Rset(), Awaiting.TRANSACTION_RSET, 0);
+        } else {
+            if (!t.binary) {
+                try {
+                    finishChunks(t);
+                } catch (IllegalArgumentException e) {
+                    throw contentFailed(e);
+                }
             }
+            flushChunk(t, true, replies);
         }
-        flushChunk(t, true, replies);
-        t.step = Step.ENDING;
+        moveTo(to);
     }
 
     /**
@@ -675,25 +659,14 @@ public final class ClientSession {
      *                               connection
      */
     public void reset() {
-        ClientCalls.check(state, Call.RESET);
-        probing = state == ClientState.READY;
-        if (state == ClientState.ENVELOPE) {
-            Transaction t = transaction;
-            if (t.step != Step.ENVELOPE || (t.pipelined && !t.bdat) || t.dataReply != null
-                    || pending.stream().anyMatch(p -> p.what() == Awaiting.DATA)) {
-                throw ClientCalls.misuse(state, Call.RESET, "DATA was already sent or the transaction is ending;"
-                        + " a transaction can be abandoned with RSET only before DATA (RFC 2920 §3.1)");
-            }
-            t.step = Step.ABANDONED;
-            state = ClientState.RESET;
-            if (!t.pipelined && !pending.isEmpty()) {
-                // Without PIPELINING one command at a time (RFC 5321 §3.3): the RSET goes out
-                // once the reply now due has come, from advanceTransaction().
-                return;
-            }
+        Phase to = allowed(Call.RESET);
+        if (to == Phase.PROBE) {
+            command(new Command.Rset(), Awaiting.PROBE_RSET, 0);
+        } else if (to == Phase.ABANDON) {
+            command(new Command.Rset(), Awaiting.ABANDON_RSET, 0);
         }
-        command(new Command.Rset(), Awaiting.RSET, 0);
-        state = ClientState.RESET;
+        // ABANDON_DUE: the RSET goes out from advanceTransaction() once the reply due has come.
+        moveTo(to);
     }
 
     /**
@@ -703,13 +676,50 @@ public final class ClientSession {
      * @throws IllegalStateException unless READY, or MESSAGE_SENT with pipelining in use
      */
     public void quit() {
-        ClientCalls.check(state, Call.QUIT);
-        if (state == ClientState.MESSAGE_SENT && !transaction.pipelined) {
-            throw ClientCalls.misuse(state, Call.QUIT, "without PIPELINING, QUIT waits for the reply to the"
-                    + " end of data (RFC 2920 §3.1)");
-        }
+        Phase to = allowed(Call.QUIT);
         command(new Command.Quit(), Awaiting.QUIT, 0);
-        state = ClientState.QUIT;
+        moveTo(to);
+    }
+
+    /**
+     * Where {@code call} leads from the current phase, by {@link ClientTransitions#CALLS};
+     * throws the misuse {@link IllegalStateException} if the table refuses it.
+     */
+    private Phase allowed(Call call) {
+        return ClientTransitions.onCall(phase, call, guards());
+    }
+
+    /** The guards of the call table that hold now. */
+    private Set<Guard> guards() {
+        EnumSet<Guard> facts = EnumSet.noneOf(Guard.class);
+        if (pipeliningInUse()) {
+            facts.add(Guard.PIPELINING);
+            // RFC 3030 §4.2 lets BDAT be pipelined; without PIPELINING every chunk would wait a
+            // round trip, so BDAT is used only together with it, and then DATA is not sent.
+            if (!(config.chunking() && extensions.chunking())) {
+                facts.add(Guard.DATA_WITH_ENVELOPE);
+            }
+        }
+        if (tls) {
+            facts.add(Guard.TLS);
+        }
+        if (transaction != null && !transaction.pipelined && !pending.isEmpty()) {
+            facts.add(Guard.REPLY_DUE);
+        }
+        if (transaction != null && transaction.dataRefusal != null) {
+            facts.add(Guard.CHUNK_REFUSED);
+        }
+        return facts;
+    }
+
+    /** Moves by {@link ClientTransitions#TRIGGERS}: what {@code trigger} leads to from here. */
+    private void on(Trigger trigger) {
+        moveTo(ClientTransitions.onTrigger(phase, trigger));
+    }
+
+    /** The one place the state changes. */
+    private void moveTo(Phase to) {
+        phase = to;
     }
 
     // ---------------------------------------------------------------- replies
@@ -719,7 +729,7 @@ public final class ClientSession {
         Pending p = pending.poll();
         written = Math.max(0, written - 1);
         if (p == null) {
-            protocolError("reply without a command pending, in state " + state + ": " + firstLine(reply));
+            protocolError("reply without a command pending, in state " + phase.describe() + ": " + firstLine(reply));
             return;
         }
         if (reply.code() == 421 && p.what() != Awaiting.QUIT) {
@@ -761,7 +771,8 @@ public final class ClientSession {
                     transaction.cleanupReply = reply;
                 }
             }
-            case RSET -> resetReply(p, reply);
+            case PROBE_RSET -> resetReply(p, reply, Trigger.PROBE_ACCEPTED);
+            case ABANDON_RSET -> resetReply(p, reply, Trigger.ABANDON_ACCEPTED);
             case QUIT -> {
                 if (closing != null) {
                     close(closing.cause(), Optional.of(closing.reply()), closing.detail(), Replies.CONNECTION_LOST);
@@ -784,9 +795,11 @@ public final class ClientSession {
     private void greeting(Reply reply) {
         if (reply.code() == 220) {
             sendHello();
+            on(Trigger.GREETED);
         } else if (reply.isFailure()) {
             // RFC 5321 §3.1: a server that refuses with 554 waits for QUIT.
-            quitThenClose(CloseCause.GREETING_REFUSED, reply, "greeting refused with " + reply.code());
+            quitThenClose(Trigger.GREETING_REFUSED, CloseCause.GREETING_REFUSED, reply,
+                    "greeting refused with " + reply.code());
         } else {
             protocolError("the greeting must be 220, 554 or 421 (RFC 5321 §3.1, §4.2.5), not " + firstLine(reply));
         }
@@ -801,7 +814,6 @@ public final class ClientSession {
         } else {
             command(new Command.Ehlo(name), Awaiting.EHLO, 0);
         }
-        state = ClientState.HELLO;
     }
 
     private void hello(Pending p, Reply reply) {
@@ -810,13 +822,15 @@ public final class ClientSession {
         }
         if (reply.isPositiveCompletion()) {
             extensions = p.what() == Awaiting.HELO ? Extensions.NONE : Extensions.parse(reply);
-            state = ClientState.READY;
+            on(Trigger.HELLO_ACCEPTED);
             events.add(new ClientEvent.Ready(reply, extensions));
         } else if (p.what() == Awaiting.EHLO && reply.isPermanentFailure()) {
             // RFC 5321 §3.2: a server that does not know EHLO answers 500 or 502; say HELO.
             command(new Command.Helo(config.heloName()), Awaiting.HELO, 0);
+            on(Trigger.HELO_FALLBACK);
         } else {
-            quitThenClose(CloseCause.HELLO_REFUSED, reply, p.command() + " refused with " + reply.code());
+            quitThenClose(Trigger.HELLO_REFUSED, CloseCause.HELLO_REFUSED, reply,
+                    p.command() + " refused with " + reply.code());
         }
     }
 
@@ -826,10 +840,10 @@ public final class ClientSession {
             // trusted; the decoder starts afresh once the handshake is done.
             decoder = new ReplyDecoder(limits);
             decodeFailure = null;
-            state = ClientState.TLS_HANDSHAKE;
+            on(Trigger.TLS_ACCEPTED);
             events.add(new ClientEvent.StartTls());
         } else if (reply.isFailure()) {
-            state = ClientState.READY;
+            on(Trigger.TLS_REFUSED);
             events.add(new ClientEvent.StartTlsRefused(reply));
         } else {
             protocolError("STARTTLS must be answered 220, 4xx or 5xx (RFC 3207 §4), not " + firstLine(reply));
@@ -839,7 +853,7 @@ public final class ClientSession {
     private void authReply(Pending p, Reply reply) {
         if (reply.isPositiveCompletion()) {
             authenticated = true;
-            state = ClientState.READY;
+            on(Trigger.AUTH_ENDED);
             events.add(new ClientEvent.AuthSucceeded(reply));
         } else if (reply.code() == 334) {
             if (deferredInitialResponse != null) {
@@ -848,13 +862,14 @@ public final class ClientSession {
                 append((response + "\r\n").getBytes(StandardCharsets.US_ASCII));
                 observer.sent(REDACTED);
                 pending.add(new Pending(Awaiting.AUTH, "the AUTH initial response", 0));
+                on(Trigger.AUTH_DEFERRED_RESPONSE);
                 return;
             }
-            state = ClientState.AUTH_CHALLENGE;
+            on(Trigger.AUTH_CHALLENGED);
             events.add(new ClientEvent.AuthChallenge(reply.lines().get(0).strip()));
         } else if (reply.isFailure()) {
             deferredInitialResponse = null;
-            state = ClientState.READY;
+            on(Trigger.AUTH_ENDED);
             events.add(new ClientEvent.AuthFailed(reply));
         } else {
             protocolError("unexpected " + reply.code() + " as " + p.describe() + " (RFC 4954 §4): " + firstLine(reply));
@@ -894,18 +909,20 @@ public final class ClientSession {
         }
     }
 
-    private void resetReply(Pending p, Reply reply) {
+    /**
+     * The reply to an RSET the caller asked for (RFC 5321 §4.1.1.5): 2xx leaves the connection
+     * usable; a probe's may come with a transaction pipelined behind it, which goes on from its
+     * own replies (the table keeps its phase).
+     */
+    private void resetReply(Pending p, Reply reply, Trigger accepted) {
         if (!finalReply(p, reply)) {
             return;
         }
-        boolean sentBehind = probing && state == ClientState.ENVELOPE;
-        probing = false;
         if (reply.isPositiveCompletion()) {
-            if (!sentBehind) {
+            if (accepted == Trigger.ABANDON_ACCEPTED) {
                 transaction = null;
-                state = ClientState.READY;
             }
-            // else a transaction went out pipelined behind the RSET and goes on from its replies.
+            on(accepted);
             events.add(new ClientEvent.ResetAccepted(reply));
         } else {
             close(CloseCause.RESET_REFUSED, Optional.of(reply),
@@ -918,81 +935,73 @@ public final class ClientSession {
     /**
      * Takes the next step of the open transaction once none of its replies is outstanding;
      * returns whether anything happened. Replies only record what they say; this is the one
-     * place that decides what follows from them.
+     * place that decides what follows from them, one method per phase, in the order of RFC 5321
+     * §3.3: MAIL, RCPT, DATA (or BDAT, RFC 3030 §2), the content, its reply.
      */
     private boolean advanceTransaction() {
         Transaction t = transaction;
         if (t == null || pending.stream().anyMatch(p -> p.what().ofTransaction())) {
             return false;
         }
-        switch (t.step) {
-            case ENVELOPE:
-                return envelopeAnswered(t);
-            case LONE_DOT:
-            case ENDING:
-                complete(t, null);
-                return true;
-            case ABANDONED:
-                if (pending.stream().noneMatch(p -> p.what() == Awaiting.RSET)) {
-                    command(new Command.Rset(), Awaiting.RSET, 0);
-                    return true;
-                }
-                return false;
-            case CLEANUP:
-                complete(t, null);
-                if (!t.cleanupReply.isPositiveCompletion() && state != ClientState.CLOSED) {
-                    close(CloseCause.RESET_REFUSED, Optional.of(t.cleanupReply),
-                            "RSET after a failed transaction answered " + t.cleanupReply.code()
-                                    + ": the connection is not usable", t.cleanupReply);
-                }
-                return true;
-            default:
-                return false;
-        }
+        return switch (phase) {
+            case ENVELOPE -> envelopeAnswered(t);
+            case DATA_SENT -> dataAnswered(t);
+            case LONE_DOT, CLEANUP, MESSAGE_SENT, CHUNK_CLEANUP, QUIT -> finish(t);
+            case ABANDON_DUE -> {
+                command(new Command.Rset(), Awaiting.ABANDON_RSET, 0);
+                on(Trigger.ABANDON_SENT);
+                yield true;
+            }
+            // CONTENT waits for the caller, ABANDON for its RSET's reply.
+            default -> false;
+        };
     }
 
+    /** MAIL and RCPT answered, DATA not sent (RFC 5321 §3.3, RFC 3030 §2). */
     private boolean envelopeAnswered(Transaction t) {
-        boolean mailOk = t.mailAccepted();
-        if (!t.pipelined && mailOk && t.rcptSent < t.rcptReplies.length) {
+        if (!t.pipelined && t.mailAccepted() && t.rcptSent < t.rcptReplies.length) {
             sendRcpt(t.rcptSent);
+            on(Trigger.RCPT_NEXT);
             return true;
         }
         boolean anyAccepted = t.accepted() > 0;
         if (t.bdat) {
             return anyAccepted ? openContent(t) : endWithoutContent(t);
         }
-        if (t.dataReply == null) {
-            if (anyAccepted) {
-                command(new Command.Data(), Awaiting.DATA, 0);
-                return true;
-            }
-            // The RFC 821 aborted transaction: no recipient, so RSET instead of DATA.
-            return endWithoutContent(t);
-        }
-        if (t.dataReply.code() == 354) {
-            if (anyAccepted) {
-                return openContent(t);
-            }
-            // RFC 2920 §3.1: DATA went out pipelined and the server said 354 though no recipient
-            // is valid; an empty message ends the data phase, and the server must refuse it.
-            append(new byte[] {'.', CR, LF});
-            observer.sent(".");
-            pending.add(new Pending(Awaiting.LONE_DOT, ".", 0));
-            t.step = Step.LONE_DOT;
+        if (anyAccepted) {
+            command(new Command.Data(), Awaiting.DATA, 0);
+            on(Trigger.DATA_NEXT);
             return true;
         }
+        // The RFC 821 aborted transaction: no recipient, so RSET instead of DATA.
         return endWithoutContent(t);
     }
 
+    /** Every reply up to DATA's came (RFC 5321 §4.1.1.4: 354, or a refusal). */
+    private boolean dataAnswered(Transaction t) {
+        if (t.dataReply.code() != 354) {
+            return endWithoutContent(t);
+        }
+        if (t.accepted() > 0) {
+            return openContent(t);
+        }
+        // RFC 2920 §3.1: DATA went out pipelined and the server said 354 though no recipient
+        // is valid; an empty message ends the data phase, and the server must refuse it.
+        append(new byte[] {'.', CR, LF});
+        observer.sent(".");
+        pending.add(new Pending(Awaiting.LONE_DOT, ".", 0));
+        on(Trigger.LONE_DOT_SENT);
+        return true;
+    }
+
     private boolean openContent(Transaction t) {
-        t.step = Step.CONTENT;
         if (!t.bdat) {
             t.stuffer = new DotStuffer(config.normalizeLineEndings());
         } else if (!t.binary) {
             // BDAT has no end-of-data indication to protect, only line ends (RFC 3030 §2).
             t.stuffer = DotStuffer.lineEndsOnly(config.normalizeLineEndings());
         }
-        state = ClientState.CONTENT;
+        on(Trigger.CONTENT_OPENED);
         events.add(new ClientEvent.ReadyForContent());
         return true;
     }
@@ -1003,16 +1012,26 @@ public final class ClientSession {
      */
     private boolean endWithoutContent(Transaction t) {
         if (t.mailAccepted()) {
-            cleanUp(t);
+            command(new Command.Rset(), Awaiting.TRANSACTION_RSET, 0);
+            on(Trigger.CLEANUP_SENT);
         } else {
             complete(t, null);
         }
         return true;
     }
 
-    private void cleanUp(Transaction t) {
-        command(new Command.Rset(), Awaiting.TRANSACTION_RSET, 0);
-        t.step = Step.CLEANUP;
+    /**
+     * Every reply of the transaction came: it is reported; an RSET that cleared it and was not
+     * answered 2xx leaves the connection unusable (RFC 5321 §4.1.1.5).
+     */
+    private boolean finish(Transaction t) {
+        complete(t, null);
+        if (t.cleanupReply != null && !t.cleanupReply.isPositiveCompletion()) {
+            close(CloseCause.RESET_REFUSED, Optional.of(t.cleanupReply),
+                    "RSET after a failed transaction answered " + t.cleanupReply.code()
+                            + ": the connection is not usable", t.cleanupReply);
+        }
+        return true;
     }
 
     private void sendRcpt(int index) {
@@ -1029,9 +1048,7 @@ public final class ClientSession {
         TransactionResult result = result(t, undecided);
         transaction = null;
         events.add(new ClientEvent.TransactionCompleted(result));
-        if (state != ClientState.QUIT && state != ClientState.CLOSED && state != ClientState.RESET) {
-            state = ClientState.READY;
-        }
+        on(Trigger.COMPLETED);
     }
 
     private TransactionResult result(Transaction t, Reply undecided) {
@@ -1158,7 +1175,7 @@ public final class ClientSession {
         pending.clear();
         written = 0;
         transaction = null;
-        state = ClientState.CLOSED;
+        on(Trigger.ENDED);
         return failure;
     }
 
@@ -1259,10 +1276,10 @@ public final class ClientSession {
 
     // ---------------------------------------------------------------- ending
 
-    private void quitThenClose(CloseCause cause, Reply reply, String detail) {
+    private void quitThenClose(Trigger refused, CloseCause cause, Reply reply, String detail) {
         closing = new Closing(cause, reply, detail);
         command(new Command.Quit(), Awaiting.QUIT, 0);
-        state = ClientState.QUIT;
+        on(refused);
     }
 
     private void endOfInputReached() {
@@ -1275,8 +1292,8 @@ public final class ClientSession {
             close(CloseCause.END_OF_INPUT, Optional.empty(), "connection closed while waiting for " + head.describe()
                     + (decoder.hasPartialReply() ? ", in the middle of a reply" : ""), Replies.CONNECTION_LOST);
         } else {
-            close(CloseCause.END_OF_INPUT, Optional.empty(), "connection closed in state " + state
-                    + (state == ClientState.CONTENT ? ", while the content was being sent" : ""), Replies.CONNECTION_LOST);
+            close(CloseCause.END_OF_INPUT, Optional.empty(), "connection closed in state " + phase.describe()
+                    + (phase == Phase.CONTENT ? ", while the content was being sent" : ""), Replies.CONNECTION_LOST);
         }
     }
 
@@ -1290,11 +1307,12 @@ public final class ClientSession {
      * written, so what goes out does not depend on when the caller took it.
      */
     private void close(CloseCause cause, Optional<Reply> reply, String detail, Reply undecided) {
-        Optional<TransactionResult> cut = transaction == null || transaction.step == Step.ABANDONED
+        boolean abandoned = phase == Phase.ABANDON_DUE || phase == Phase.ABANDON;
+        Optional<TransactionResult> cut = transaction == null || abandoned
                 ? Optional.empty() : Optional.of(result(transaction, undecided));
         transaction = null;
         closing = null;
-        state = ClientState.CLOSED;
+        on(Trigger.ENDED);
         pending.clear();
         written = 0;
         events.add(new ClientEvent.Closed(cause, reply, detail, cut));
@@ -1333,7 +1351,7 @@ public final class ClientSession {
 
     @Override
     public String toString() {
-        return "ClientSession[state=" + state + ", tls=" + tls + ", authenticated=" + authenticated
+        return "ClientSession[state=" + phase.describe() + ", tls=" + tls + ", authenticated=" + authenticated
                 + ", awaiting=" + pending.size() + " replies]";
     }
 }

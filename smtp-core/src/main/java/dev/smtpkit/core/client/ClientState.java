@@ -2,8 +2,9 @@ package dev.smtpkit.core.client;
 
 /**
  * The states of a client session (RFC 5321 §3, §4.1.4), seen from the caller: which calls are
- * allowed now (the table in {@link ClientCalls}). Every transition is made in
- * {@link ClientSession}.
+ * allowed now, and what the session waits for. Every transition, and the finer phases some of
+ * these states hold (DATA sent or not, an RSET that checks the connection or abandons a
+ * transaction), is a row of the package's transition table.
  */
 public enum ClientState {
     /** Connected; waiting for the server's 220 greeting (RFC 5321 §3.1). */

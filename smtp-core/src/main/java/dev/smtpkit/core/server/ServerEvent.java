@@ -138,8 +138,8 @@ public sealed interface ServerEvent {
     }
 
     /**
-     * The open transaction was cleared: by RSET (RFC 5321 §4.1.1.5), a new HELO/EHLO (§4.1.4),
-     * or QUIT or end of input (§3.8). Not reported when no transaction was open.
+     * The open transaction was cleared before its message was answered, for {@code cause}. Not
+     * reported when no transaction was open, nor when it ended with the message's reply.
      */
     record TransactionReset(ResetCause cause) implements ServerEvent {
         public TransactionReset {
@@ -147,8 +147,26 @@ public sealed interface ServerEvent {
         }
     }
 
-    /** What cleared a transaction. */
-    enum ResetCause { RSET, HELLO, QUIT, END_OF_INPUT, TIMEOUT, SHUTDOWN, STARTTLS }
+    /**
+     * What cleared a transaction. A server shutdown, STARTTLS and XCLIENT never do: shutdown
+     * waits for the transaction to end, and the other two are refused within one.
+     */
+    enum ResetCause {
+        /** RSET (RFC 5321 §4.1.1.5). */
+        RSET,
+        /** A new HELO, EHLO or LHLO (RFC 5321 §4.1.4). */
+        HELLO,
+        /** QUIT (RFC 5321 §4.1.1.10). */
+        QUIT,
+        /** The client closed its side without QUIT (RFC 5321 §3.8). */
+        END_OF_INPUT,
+        /** The transport reported a timeout and the session closed with 421 (RFC 5321 §4.5.3.2). */
+        TIMEOUT,
+        /** The application answered with a 421, which closes the session (RFC 5321 §3.8). */
+        SERVICE_CLOSING,
+        /** Too many bad commands ({@code Limits.maxBadCommands}): the session closed with 421. */
+        TOO_MANY_ERRORS
+    }
 
     /**
      * 220 to STARTTLS is in the output (RFC 3207 §4): write it, perform the TLS handshake, then

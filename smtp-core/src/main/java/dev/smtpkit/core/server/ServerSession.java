@@ -30,6 +30,10 @@ import dev.smtpkit.core.server.ServerEvent.MessageEnd;
 import dev.smtpkit.core.server.ServerEvent.RcptTo;
 import dev.smtpkit.core.server.ServerEvent.ResetCause;
 import dev.smtpkit.core.server.ServerEvent.XclientRequested;
+import dev.smtpkit.core.server.ServerTransitions.Event;
+import dev.smtpkit.core.server.ServerTransitions.Input;
+import dev.smtpkit.core.server.ServerTransitions.Phase;
+import dev.smtpkit.core.server.ServerTransitions.Row;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -51,6 +55,11 @@ import java.util.Optional;
  * (RFC 3207 §4.2, CVE-2011-0411). It asks the application only about the greeting, the client's
  * name, the sender, each recipient, each message, each AUTH step and (when offered) each
  * XCLIENT, and it never sends the 250 for a message before the application has accepted it.
+ *
+ * <p>Order is data: every command's fate in every state (performed, or refused with which
+ * reply, RFC 5321 §3.1, §3.3, §4.1.4; RFC 3030 §2; RFC 3207 §4; RFC 4954 §4; RFC 2033 §4.2) and
+ * every change of {@link #state()} is a row of the package-private {@code ServerTransitions}
+ * table; this class applies the rows and never decides order itself.
  *
  * <p>A session is not thread-safe: a transport calls it from one thread at a time (a decision
  * may be given from another thread if the calls are ordered, for example under a lock).
@@ -92,7 +101,8 @@ public final class ServerSession {
     private final ArrayDeque<ServerEvent> events = new ArrayDeque<>();
     private Observer observer = new Observer() { };
 
-    private ServerState state = ServerState.GREETING;
+    /** Changed only by {@link #moveTo}, through {@link ServerTransitions}' table. */
+    private Phase phase = Phase.GREETING;
     private Decision pending;
 
     private ByteBuffer in = ByteBuffer.allocate(1024).flip();
@@ -134,14 +144,64 @@ public final class ServerSession {
     private long messageSize;
     /** Set when the message's data is being read only to be thrown away, with the reply due at its end. */
     private Reply dataRefusal;
-    /** The chunk being read for a BDAT command: the command, or null between chunks. */
+    /** The accepted BDAT whose chunk is read in {@link Phase#CHUNK}. */
     private Command.Bdat chunk;
-    /** For a BDAT refused before its chunk: the reply to send once the chunk was read and dropped. */
-    private Reply chunkRefusal;
-    /** Whether {@link #chunkRefusal} is the session's own (a command error) rather than the application's. */
-    private boolean chunkRefusalIsError;
+    /**
+     * A refused BDAT whose chunk is being read and dropped, with the reply due after it. It is
+     * framing, not a phase: the refusal leaves the phase as it was (RFC 5321 §4.1.4), but the
+     * chunk follows the command whatever the reply (RFC 3030 §2), so its octets must not be read
+     * as commands.
+     */
+    private DroppedChunk dropped;
     /** The BDAT whose {@link DataRequested} is pending: its chunk is read once that is decided. */
     private Command.Bdat requestedChunk;
+
+    /** A refused BDAT's chunk; {@code countsAsError} when the refusal is the session's (a command error). */
+    private record DroppedChunk(Reply reply, boolean countsAsError) {
+    }
+
+    /** What the table's guards read of this session. */
+    private final ServerTransitions.Facts facts = new ServerTransitions.Facts() {
+        @Override
+        public boolean lmtp() {
+            return config.mode() == ProtocolMode.LMTP;
+        }
+
+        @Override
+        public boolean tlsConfigured() {
+            return config.tlsPolicy() != TlsPolicy.OFF;
+        }
+
+        @Override
+        public boolean tls() {
+            return tls;
+        }
+
+        @Override
+        public boolean authAvailable() {
+            return extended && !config.authMechanisms().isEmpty();
+        }
+
+        @Override
+        public boolean authNeedsTls() {
+            return !tls && !config.allowAuthWithoutTls();
+        }
+
+        @Override
+        public boolean authenticated() {
+            return authIdentity != null;
+        }
+
+        @Override
+        public boolean chunkingOffered() {
+            return offered(ServerExtension.CHUNKING);
+        }
+
+        @Override
+        public boolean binaryMime() {
+            return mailParameters != null && mailParameters.body().filter(b -> b == Parameters.Body.BINARY_MIME).isPresent();
+        }
+    };
 
     /** A session with the given configuration; its first event is {@link Connected}. */
     public ServerSession(ServerConfig config) {
@@ -167,9 +227,9 @@ public final class ServerSession {
     public void receive(ByteBuffer bytes) {
         Objects.requireNonNull(bytes, "bytes");
         if (endOfInput) {
-            throw new IllegalStateException("receive() after receiveEndOfInput() in state " + state);
+            throw new IllegalStateException("receive() after receiveEndOfInput() in state " + state());
         }
-        if (state == ServerState.STARTTLS || state == ServerState.CLOSED) {
+        if (phase == Phase.STARTTLS || phase == Phase.CLOSED) {
             bytes.position(bytes.limit());
             return;
         }
@@ -216,7 +276,7 @@ public final class ServerSession {
 
     /** The current state. */
     public ServerState state() {
-        return state;
+        return phase.state;
     }
 
     /** The configuration. */
@@ -241,7 +301,7 @@ public final class ServerSession {
 
     /** The envelope of the open transaction, if one is open. */
     public Optional<Envelope> envelope() {
-        return sender == null ? Optional.empty() : Optional.of(currentEnvelope());
+        return phase.inTransaction() ? Optional.of(currentEnvelope()) : Optional.empty();
     }
 
     /** The decision the session waits for, if any. */
@@ -254,11 +314,10 @@ public final class ServerSession {
      * the client (a decision is pending, a TLS handshake is due, or it is closed).
      */
     public Optional<Timeout> timeout() {
-        if (pending != null || state == ServerState.CLOSED || state == ServerState.STARTTLS
-                || state == ServerState.GREETING) {
+        if (pending != null || phase == Phase.CLOSED || phase == Phase.STARTTLS || phase == Phase.GREETING) {
             return Optional.empty();
         }
-        if (state == ServerState.DATA || chunk != null) {
+        if (phase == Phase.DATA || phase == Phase.CHUNK || dropped != null) {
             return Optional.of(Timeout.DATA_BLOCK);
         }
         return Optional.of(Timeout.SERVER_COMMAND);
@@ -272,19 +331,19 @@ public final class ServerSession {
      * first event for implicit TLS (RFC 8314).
      */
     public void tlsEstablished() {
-        if (state == ServerState.GREETING && pending == null) {
+        if (phase == Phase.GREETING && pending == null) {
             tls = true;
             return;
         }
-        if (state != ServerState.STARTTLS) {
-            throw new IllegalStateException("tlsEstablished() in state " + state + "; expected STARTTLS or GREETING");
+        if (phase != Phase.STARTTLS) {
+            throw new IllegalStateException("tlsEstablished() in state " + state() + "; expected STARTTLS or GREETING");
         }
         tls = true;
         helloDomain = "";
         extended = false;
         authIdentity = null;
         in.position(in.limit());
-        state = ServerState.CONNECTED;
+        moveTo(Event.TLS_ESTABLISHED);
     }
 
     /**
@@ -297,7 +356,7 @@ public final class ServerSession {
      */
     public void offerXclient(List<String> attributes) {
         Objects.requireNonNull(attributes, "attributes");
-        if (state == ServerState.CLOSED) {
+        if (phase == Phase.CLOSED) {
             throw new IllegalStateException("offerXclient() in state CLOSED");
         }
         xclientAttributes = List.copyOf(attributes);
@@ -305,7 +364,7 @@ public final class ServerSession {
 
     /** Says that the client did not send in time: 421 4.4.2 and close (RFC 5321 §4.5.3.2). */
     public void timedOut() {
-        if (state == ServerState.CLOSED) {
+        if (phase == Phase.CLOSED) {
             return;
         }
         abandonTransaction(ResetCause.TIMEOUT, Replies.TIMEOUT);
@@ -333,12 +392,12 @@ public final class ServerSession {
         if (reply.code() != 421) {
             throw new IllegalArgumentException("a session is ended with 421 (RFC 5321 §3.8), not " + reply.code());
         }
-        if (state == ServerState.CLOSED) {
+        if (phase == Phase.CLOSED) {
             return;
         }
         shuttingDown = true;
         shutdownReply = reply;
-        if (pending == null && !inTransaction() && state != ServerState.DATA && state != ServerState.STARTTLS) {
+        if (pending == null && !phase.inTransaction() && phase != Phase.STARTTLS) {
             closeForShutdown();
         }
     }
@@ -366,7 +425,7 @@ public final class ServerSession {
             if (pending != null) {
                 return new ServerEvent.AwaitingDecision(pending);
             }
-            switch (state) {
+            switch (phase) {
                 case CLOSED:
                     return NEED_INPUT;
                 case STARTTLS:
@@ -380,8 +439,13 @@ public final class ServerSession {
                         return endOfInputOr(NEED_INPUT);
                     }
                     continue;
+                case CHUNK:
+                    if (!stepChunk()) {
+                        return endOfInputOr(NEED_INPUT);
+                    }
+                    continue;
                 default:
-                    if (chunk != null) {
+                    if (dropped != null) {
                         if (!stepChunk()) {
                             return endOfInputOr(NEED_INPUT);
                         }
@@ -395,7 +459,7 @@ public final class ServerSession {
     }
 
     private ServerEvent endOfInputOr(ServerEvent otherwise) {
-        if (!endOfInput || state == ServerState.CLOSED) {
+        if (!endOfInput || phase == Phase.CLOSED) {
             return otherwise;
         }
         abandonTransaction(ResetCause.END_OF_INPUT, Replies.CONNECTION_LOST);
@@ -455,7 +519,7 @@ public final class ServerSession {
             if (reply.isPositiveCompletion()) {
                 sender = m.sender();
                 mailParameters = m.parameters();
-                state = ServerState.MAIL;
+                moveTo(Event.MAIL_ACCEPTED);
             }
             replyAndMaybeClose(reply);
         } else if (d instanceof RcptTo r) {
@@ -463,7 +527,7 @@ public final class ServerSession {
             pending = null;
             if (reply.isPositiveCompletion()) {
                 recipients.add(new Envelope.Recipient(r.recipient(), r.parameters()));
-                state = ServerState.RCPT;
+                moveTo(Event.RCPT_ACCEPTED);
             }
             replyAndMaybeClose(reply);
         } else if (d instanceof MessageEnd) {
@@ -523,13 +587,13 @@ public final class ServerSession {
         pending = null;
         authIdentity = identity;
         authMechanism = null;
-        state = ServerState.READY;
+        moveTo(Event.AUTH_ENDED);
         reply(Replies.AUTH_SUCCEEDED);
     }
 
     private Decision requirePending(String call) {
         if (pending == null) {
-            throw new IllegalStateException(call + " with no decision pending, in state " + state);
+            throw new IllegalStateException(call + " with no decision pending, in state " + state());
         }
         return pending;
     }
@@ -543,13 +607,13 @@ public final class ServerSession {
     private void decideGreeting(Reply reply) {
         pending = null;
         if (reply.code() == 220) {
-            state = ServerState.CONNECTED;
+            moveTo(Event.GREETED);
             reply(reply);
             if (shuttingDown) {
                 closeForShutdown();
             }
         } else if (reply.code() == 554) {
-            state = ServerState.REFUSED;
+            moveTo(Event.GREETING_REFUSED);
             reply(reply);
         } else if (reply.code() == 421) {
             reply(reply);
@@ -569,7 +633,7 @@ public final class ServerSession {
         }
         helloDomain = hello.domain();
         extended = hello.extended();
-        state = ServerState.READY;
+        moveTo(Event.HELLO_ACCEPTED);
         if (extended) {
             reply(extensions().toReply(reply.lines().get(0)));
         } else {
@@ -624,7 +688,7 @@ public final class ServerSession {
         helloDomain = "";
         extended = false;
         authIdentity = null;
-        state = ServerState.CONNECTED;
+        moveTo(Event.XCLIENT_ACCEPTED);
         reply(reply);
         if (shuttingDown) {
             closeForShutdown();
@@ -646,9 +710,9 @@ public final class ServerSession {
             throw new IllegalArgumentException("an AUTH step needs 334, 4xx or 5xx (RFC 4954 §4), not " + reply.code());
         }
         authMechanism = null;
-        state = ServerState.READY;
+        moveTo(Event.AUTH_ENDED);
         replyAndMaybeClose(reply);
-        if (state != ServerState.CLOSED && reply.isPermanentFailure() && ++authFailures >= config.maxAuthFailures()) {
+        if (phase != Phase.CLOSED && reply.isPermanentFailure() && ++authFailures >= config.maxAuthFailures()) {
             reply(Replies.TOO_MANY_ERRORS);
             close(CloseReason.TOO_MANY_AUTH_FAILURES);
         }
@@ -661,7 +725,7 @@ public final class ServerSession {
         if (!midLine) {
             // The limit is chosen once per line, from its first word, so that it does not depend
             // on how the line was cut into reads: until "AUTH " could be told apart, wait.
-            if (state != ServerState.AUTH && in.remaining() < 5 && !lineEndBuffered()) {
+            if (phase != Phase.AUTH && in.remaining() < 5 && !lineEndBuffered()) {
                 return false;
             }
             lines.maxLineLength(nextLineLimit());
@@ -675,7 +739,7 @@ public final class ServerSession {
         midLine = false;
         if (result instanceof LineDecoder.LineTooLong) {
             observer.received("<line too long>");
-            if (state == ServerState.AUTH) {
+            if (phase == Phase.AUTH) {
                 endAuthExchange(Replies.LINE_TOO_LONG);
             } else {
                 error(Replies.LINE_TOO_LONG);
@@ -683,7 +747,7 @@ public final class ServerSession {
             return true;
         }
         LineDecoder.Line line = (LineDecoder.Line) result;
-        if (state == ServerState.AUTH) {
+        if (phase == Phase.AUTH) {
             authResponse(line.asString());
         } else {
             command(line);
@@ -693,7 +757,7 @@ public final class ServerSession {
 
     /** The length limit for the line about to be read, chosen from its first word. */
     private int nextLineLimit() {
-        if (state == ServerState.AUTH || nextWordIs("auth")) {
+        if (phase == Phase.AUTH || nextWordIs("auth")) {
             return limits.maxAuthLine(); // RFC 4954 §4
         }
         if (authOffered() && nextWordIs("mail")) {
@@ -726,6 +790,13 @@ public final class ServerSession {
         return in.get(p + 4) == ' ';
     }
 
+    /**
+     * Handles one command line. Which commands may come when, and what a wrong one gets, is
+     * {@link ServerTransitions}' row for (phase, command); this method only applies it at the
+     * right point: a line refused whatever it holds (RFC 5321 §3.1) before anything else, other
+     * refusals once the line is known to be well-formed, so that a syntax error is reported as
+     * one (RFC 5321 §4.1.4: 501 for an unacceptable argument).
+     */
     private void command(LineDecoder.Line line) {
         Optional<String> utf8 = line.asUtf8();
         String received = utf8.orElseGet(line::asString);
@@ -733,15 +804,15 @@ public final class ServerSession {
         String text = stripTrailingWhiteSpace(received);
         Verb verb = Verb.lookup(firstWord(text));
         observer.received(Printable.redactAuth(received));
-        if (shuttingDown && !inTransaction()) {
+        if (shuttingDown && !phase.inTransaction()) {
             closeForShutdown();
             return;
         }
-        if (state == ServerState.REFUSED && verb != Verb.QUIT && verb != Verb.BDAT) {
-            // RFC 5321 §3.1: after a 554 greeting the server answers "any intervening commands"
-            // with 503 until QUIT, unrecognized ones included. BDAT goes on below, as its chunk
-            // must still be read.
-            error(Replies.BAD_SEQUENCE);
+        Input input = verb == Verb.UNKNOWN && xclientAttributes != null && isXclient(firstWord(text))
+                ? Input.XCLIENT : Input.of(verb, config.mode());
+        Row row = ServerTransitions.command(phase, input, facts);
+        if (row.outcome() == ServerTransitions.Outcome.REFUSE_ANY_LINE) {
+            error(row.reply());
             return;
         }
         if (utf8.isEmpty()) {
@@ -750,12 +821,13 @@ public final class ServerSession {
             error(malformedUtf8Reply(verb));
             return;
         }
-        if (verb == Verb.UNKNOWN && xclientAttributes != null && isXclient(firstWord(text))) {
-            xclient(text);
-            return;
-        }
-        if (verb == Verb.UNKNOWN || wrongHello(verb)) {
-            error(Replies.SYNTAX_ERROR);
+        if (input == Input.UNKNOWN || input == Input.XCLIENT) {
+            // No parser to run first: the row decides at once.
+            if (row.refuses()) {
+                error(row.reply());
+            } else {
+                events.add(new XclientRequested(text));
+            }
             return;
         }
         Command cmd;
@@ -771,25 +843,23 @@ public final class ServerSession {
             error(Replies.LINE_TOO_LONG);
             return;
         }
-        Optional<Reply> refusal = Sequencing.refusal(state, verb, config.mode());
-        if (cmd instanceof Command.Bdat b && refusal.isPresent()) {
+        if (!row.refuses()) {
+            dispatch(cmd, row.outcome() == ServerTransitions.Outcome.PERFORM_RESETTING);
+        } else if (cmd instanceof Command.Bdat b) {
             // RFC 3030 §2: the chunk follows the command whatever the reply, so it is read
             // and dropped before the refusal is sent, or its octets would be taken as commands.
-            readChunkThenRefuse(b, refusal.get(), true);
-            return;
+            readChunkThenRefuse(b, row.reply(), true);
+        } else {
+            error(row.reply());
         }
-        if (refusal.isPresent()) {
-            error(refusal.get());
-            return;
-        }
-        dispatch(cmd);
     }
 
-    private void dispatch(Command cmd) {
+    /** Performs a command its row allows; {@code resetting} when the row ends the open transaction first. */
+    private void dispatch(Command cmd, boolean resetting) {
         switch (cmd.verb()) {
-            case HELO -> hello(((Command.Helo) cmd).domain(), false);
-            case EHLO -> hello(((Command.Ehlo) cmd).domain(), true);
-            case LHLO -> hello(((Command.Lhlo) cmd).domain(), true);
+            case HELO -> hello(((Command.Helo) cmd).domain(), false, resetting);
+            case EHLO -> hello(((Command.Ehlo) cmd).domain(), true, resetting);
+            case LHLO -> hello(((Command.Lhlo) cmd).domain(), true, resetting);
             case MAIL -> mail((Command.Mail) cmd);
             case RCPT -> rcpt((Command.Rcpt) cmd);
             case DATA -> data();
@@ -822,13 +892,8 @@ public final class ServerSession {
             }
             case STARTTLS -> startTls();
             case AUTH -> auth((Command.Auth) cmd);
-            default -> error(Replies.SYNTAX_ERROR);
+            case UNKNOWN -> throw new IllegalStateException("an unknown command has no parser");
         }
-    }
-
-    private boolean wrongHello(Verb verb) {
-        boolean lmtp = config.mode() == ProtocolMode.LMTP;
-        return lmtp ? verb == Verb.HELO || verb == Verb.EHLO : verb == Verb.LHLO;
     }
 
     private ParseMode parseModeFor(Verb verb) {
@@ -849,13 +914,14 @@ public final class ServerSession {
         return false;
     }
 
-    private void hello(String domain, boolean isExtended) {
+    private void hello(String domain, boolean isExtended, boolean resetting) {
         if (domain.isEmpty() && !config.allowHelloWithoutName()) {
             error(isExtended ? Replies.EHLO_REQUIRES_DOMAIN : Replies.HELO_REQUIRES_DOMAIN);
             return;
         }
-        // RFC 5321 §4.1.4: HELO/EHLO in a transaction resets it, as RSET would.
-        abandonTransaction(ResetCause.HELLO, Replies.OK);
+        if (resetting) {
+            abandonTransaction(ResetCause.HELLO, Replies.OK);
+        }
         events.add(new Hello(domain, isExtended));
     }
 
@@ -952,11 +1018,6 @@ public final class ServerSession {
     }
 
     private void data() {
-        if (mailParameters.body().filter(b -> b == Parameters.Body.BINARY_MIME).isPresent()) {
-            // RFC 3030 §3: a BINARYMIME message must be sent with BDAT.
-            error(Replies.BAD_SEQUENCE);
-            return;
-        }
         if (config.decideData()) {
             events.add(new DataRequested(currentEnvelope(), false));
             return;
@@ -969,16 +1030,12 @@ public final class ServerSession {
         data.reset();
         dataRefusal = null;
         messageSize = 0;
-        state = ServerState.DATA;
+        moveTo(Event.DATA_STARTED);
         startMessage();
     }
 
     private void bdat(Command.Bdat cmd) {
-        if (!offered(ServerExtension.CHUNKING)) {
-            readChunkThenRefuse(cmd, Replies.NOT_IMPLEMENTED, true);
-            return;
-        }
-        if (state == ServerState.RCPT && config.decideData()) {
+        if (phase == Phase.RCPT && config.decideData()) {
             requestedChunk = cmd;
             events.add(new DataRequested(currentEnvelope(), true));
             return;
@@ -987,14 +1044,14 @@ public final class ServerSession {
     }
 
     private void readChunk(Command.Bdat cmd) {
-        if (state == ServerState.RCPT) {
-            state = ServerState.BDAT;
+        boolean first = phase == Phase.RCPT;
+        moveTo(Event.CHUNK_STARTED);
+        if (first) {
             messageSize = 0;
             dataRefusal = null;
             startMessage();
         }
         chunk = cmd;
-        chunkRefusal = null;
         chunks.startChunk(cmd.size());
         // Compared by subtraction: BDAT sizes go up to Long.MAX_VALUE and a sum would overflow.
         if (dataRefusal == null && limits.hasMessageSizeLimit() && cmd.size() > limits.maxMessageSize() - messageSize) {
@@ -1003,9 +1060,7 @@ public final class ServerSession {
     }
 
     private void readChunkThenRefuse(Command.Bdat cmd, Reply refusal, boolean isError) {
-        chunk = cmd;
-        chunkRefusal = refusal;
-        chunkRefusalIsError = isError;
+        dropped = new DroppedChunk(refusal, isError);
         chunks.startChunk(cmd.size());
     }
 
@@ -1014,29 +1069,12 @@ public final class ServerSession {
         events.add(new ServerEvent.MessageStart(currentEnvelope()));
     }
 
-    private void xclient(String line) {
-        Optional<Reply> refusal = Sequencing.xclientRefusal(state);
-        if (refusal.isPresent()) {
-            error(refusal.get());
-            return;
-        }
-        events.add(new XclientRequested(line));
-    }
-
     private void startTls() {
-        if (config.tlsPolicy() == TlsPolicy.OFF) {
-            error(Replies.NOT_IMPLEMENTED);
-            return;
-        }
-        if (tls) {
-            error(Replies.BAD_SEQUENCE);
-            return;
-        }
         reply(Replies.READY_TO_START_TLS);
         // RFC 3207 §4.2 / CVE-2011-0411: what the client pipelined after STARTTLS was sent in
         // plaintext and must not be taken as if it came over TLS.
         in.position(in.limit());
-        state = ServerState.STARTTLS;
+        moveTo(Event.STARTTLS_ACCEPTED);
         events.add(new ServerEvent.StartTls());
     }
 
@@ -1046,18 +1084,6 @@ public final class ServerSession {
     }
 
     private void auth(Command.Auth cmd) {
-        if (config.authMechanisms().isEmpty() || !extended) {
-            error(Replies.NOT_IMPLEMENTED);
-            return;
-        }
-        if (!tls && !config.allowAuthWithoutTls()) {
-            error(Replies.ENCRYPTION_REQUIRED_FOR_AUTH);
-            return;
-        }
-        if (authIdentity != null) {
-            error(Replies.AUTH_ALREADY_DONE);
-            return;
-        }
         String mechanism = cmd.mechanism().toUpperCase(Locale.ROOT);
         if (!config.authMechanisms().contains(mechanism)) {
             error(Replies.AUTH_MECHANISM_UNKNOWN);
@@ -1065,7 +1091,7 @@ public final class ServerSession {
         }
         authMechanism = mechanism;
         authStep = 0;
-        state = ServerState.AUTH;
+        moveTo(Event.AUTH_STARTED);
         Optional<String> initial = cmd.initialResponse().map(r -> r.equals("=") ? "" : r);
         events.add(new AuthStep(mechanism, initial, 0));
     }
@@ -1082,7 +1108,7 @@ public final class ServerSession {
 
     private void endAuthExchange(Reply reply) {
         authMechanism = null;
-        state = ServerState.READY;
+        moveTo(Event.AUTH_ENDED);
         error(reply);
     }
 
@@ -1107,24 +1133,25 @@ public final class ServerSession {
     /** Reads a BDAT chunk; false when all buffered input was used without completing it. */
     private boolean stepChunk() {
         ByteBuffer target = dataTarget();
-        boolean dropping = chunkRefusal != null || dataRefusal != null;
+        boolean dropping = dropped != null || dataRefusal != null;
         DecodeStatus status = dropping ? chunks.skip(in) : chunks.decode(in, target);
         boolean produced = emitContent(target, null, Long.MAX_VALUE);
         if (status != DecodeStatus.END) {
             return produced || status == DecodeStatus.OVERFLOW;
         }
-        Command.Bdat done = chunk;
-        chunk = null;
-        if (chunkRefusal != null) {
-            Reply refusal = chunkRefusal;
-            chunkRefusal = null;
-            if (chunkRefusalIsError) {
-                error(refusal);
+        if (dropped != null) {
+            DroppedChunk refused = dropped;
+            dropped = null;
+            if (refused.countsAsError()) {
+                error(refused.reply());
             } else {
-                reply(refusal);
+                reply(refused.reply());
             }
             return true;
         }
+        Command.Bdat done = chunk;
+        chunk = null;
+        moveTo(Event.CHUNK_READ);
         if (done.last()) {
             endOfMessage();
         } else if (dataRefusal == null) {
@@ -1253,10 +1280,6 @@ public final class ServerSession {
         return b.build();
     }
 
-    private boolean inTransaction() {
-        return sender != null;
-    }
-
     private Envelope currentEnvelope() {
         return new Envelope(sender, mailParameters, recipients);
     }
@@ -1266,7 +1289,7 @@ public final class ServerSession {
         if (messageOpen) {
             events.add(new ServerEvent.MessageAborted(reason));
         }
-        boolean open = inTransaction();
+        boolean open = phase.inTransaction();
         clearTransaction();
         if (open) {
             events.add(new ServerEvent.TransactionReset(cause));
@@ -1281,11 +1304,9 @@ public final class ServerSession {
         messageSize = 0;
         dataRefusal = null;
         chunk = null;
-        chunkRefusal = null;
         requestedChunk = null;
-        if (state == ServerState.MAIL || state == ServerState.RCPT || state == ServerState.DATA
-                || state == ServerState.BDAT) {
-            state = ServerState.READY;
+        if (phase.inTransaction()) {
+            moveTo(Event.TRANSACTION_ENDED);
         }
     }
 
@@ -1321,7 +1342,7 @@ public final class ServerSession {
     private void replyAndMaybeClose(Reply reply) {
         reply(reply);
         if (reply.code() == 421) {
-            abandonTransaction(ResetCause.QUIT, reply);
+            abandonTransaction(ResetCause.SERVICE_CLOSING, reply);
             close(CloseReason.SERVICE_CLOSING);
         }
     }
@@ -1339,22 +1360,28 @@ public final class ServerSession {
      * time, not for ever).
      */
     private void junkCommand() {
-        if (++junkCommands > limits.maxJunkCommands() && state != ServerState.CLOSED) {
+        if (++junkCommands > limits.maxJunkCommands() && phase != Phase.CLOSED) {
             badCommand();
         }
     }
 
     private void badCommand() {
-        if (++badCommands >= limits.maxBadCommands() && state != ServerState.CLOSED) {
-            abandonTransaction(ResetCause.QUIT, Replies.TOO_MANY_ERRORS);
+        if (++badCommands >= limits.maxBadCommands() && phase != Phase.CLOSED) {
+            abandonTransaction(ResetCause.TOO_MANY_ERRORS, Replies.TOO_MANY_ERRORS);
             reply(Replies.TOO_MANY_ERRORS);
             close(CloseReason.TOO_MANY_ERRORS);
         }
     }
 
+    /** The one place the phase changes: to where the table's move for {@code event} leads. */
+    private void moveTo(Event event) {
+        phase = ServerTransitions.next(phase, event);
+    }
+
     private void close(CloseReason reason) {
-        state = ServerState.CLOSED;
+        moveTo(Event.CLOSED);
         pending = null;
+        dropped = null;
         in.position(in.limit());
         events.add(new ServerEvent.Closed(reason));
     }
@@ -1400,7 +1427,7 @@ public final class ServerSession {
 
     @Override
     public String toString() {
-        return "ServerSession[state=" + state + ", hello=" + helloDomain + ", tls=" + tls
+        return "ServerSession[state=" + state() + ", hello=" + helloDomain + ", tls=" + tls
                 + ", pending=" + pending + "]";
     }
 }

@@ -1,9 +1,11 @@
 package dev.smtpkit.core.server;
 
 /**
- * The states of a server session (RFC 5321 §3, §4.1.4). Every transition is made in
- * {@link ServerSession}, and which verb is allowed in which state is the table in
- * {@link Sequencing}.
+ * The states of a server session (RFC 5321 §3, §4.1.4). Which command is allowed in which state,
+ * what a command out of sequence gets, and which event leads to which state are one table, in
+ * the package-private {@code ServerTransitions}, next to the RFC sections each row comes from;
+ * {@link ServerSession} changes its state only through it. {@link #BDAT} covers two phases of
+ * that table: between chunks (a command is read) and within one (its octets are).
  */
 public enum ServerState {
     /** Connected; the application has not yet decided on the greeting. */
@@ -20,7 +22,7 @@ public enum ServerState {
     RCPT,
     /** 354 sent; receiving message data up to CRLF.CRLF. */
     DATA,
-    /** Inside a BDAT transaction (RFC 3030): between or during chunks before LAST. */
+    /** Inside a BDAT transaction (RFC 3030 §2): between or during chunks, until LAST has been answered. */
     BDAT,
     /** Inside a SASL exchange (RFC 4954): the next line is a response, not a command. */
     AUTH,

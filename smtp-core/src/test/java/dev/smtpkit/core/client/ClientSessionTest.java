@@ -665,6 +665,29 @@ class ClientSessionTest {
     }
 
     @Test
+    @DisplayName("RFC 2920 §3.1: a BDAT transaction pipelined behind a probing RSET can still be abandoned")
+    void abandonTransactionPipelinedBehindAProbe() {
+        // Issue 16: the probe's reply used to be taken for the abandoning RSET's, forgetting the
+        // transaction while its MAIL and RCPT replies were still due.
+        ClientDriver d = ready(EHLO_CHUNKING);
+        d.act(() -> {
+            d.session.reset();
+            d.session.send(envelope("a@example.com", "b@example.org"));
+            d.session.reset();
+        });
+        assertThat(d.lastWrite()).isEqualTo("RSET\r\nMAIL FROM:<a@example.com>\r\nRCPT TO:<b@example.org>\r\nRSET\r\n");
+        assertThat(d.session.state()).isEqualTo(ClientState.RESET);
+        d.server("250 2.0.0 OK\n");
+        assertThat(d.session.state()).isEqualTo(ClientState.RESET);
+        d.server("250 OK\n250 OK\n250 2.0.0 OK\n");
+        assertThat(d.eventsOf(ClientEvent.ResetAccepted.class)).hasSize(2);
+        assertThat(d.eventsOf(ClientEvent.RecipientReplied.class)).hasSize(1);
+        assertThat(d.eventsOf(ClientEvent.TransactionCompleted.class)).isEmpty();
+        assertThat(d.eventsOf(ClientEvent.Closed.class)).isEmpty();
+        assertThat(d.session.state()).isEqualTo(ClientState.READY);
+    }
+
+    @Test
     @DisplayName("RFC 2920 §3.1: once DATA went out pipelined the transaction cannot be abandoned with RSET")
     void noResetAfterPipelinedData() {
         ClientDriver d = ready(EHLO_PIPELINING);

@@ -1,15 +1,19 @@
 package dev.smtpkit.core.server;
 
-import dev.smtpkit.core.ProtocolMode;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.smtpkit.core.EnhancedStatus;
 import dev.smtpkit.core.Envelope;
+import dev.smtpkit.core.ProtocolMode;
 import dev.smtpkit.core.Reply;
 import dev.smtpkit.core.Verb;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -20,8 +24,9 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * Walks every (state, verb) pair of the states in which a command line is read, each state
  * reached through a real command sequence, in each kind of session: plain SMTP, SMTP offering
- * STARTTLS and AUTH, SMTP after STARTTLS and AUTH, and LMTP. The oracle for refusals is the
- * {@link Sequencing} table; what an allowed verb gives is written out here, independently.
+ * STARTTLS and AUTH, SMTP after STARTTLS and AUTH, and LMTP. The oracle is {@link #RFC_ALLOWED}
+ * and the methods below it, written here from the RFC text and not from the session's own table
+ * ({@code ServerTransitions}), so that a wrong row there fails this test.
  */
 class ServerSessionStateWalkTest {
 
@@ -72,6 +77,97 @@ class ServerSessionStateWalkTest {
             case UNKNOWN -> "XYZZY plugh";
         };
     }
+
+    // ---------------------------------------------------------------- the oracle, from the RFCs
+
+    /**
+     * RFC 5321 §4.1.4: "The NOOP, HELP, EXPN, VRFY, and RSET commands can be used at any time
+     * during a session, or without previously initializing a session"; QUIT ends any session
+     * (§4.1.1.10).
+     */
+    private static final Set<Verb> ANYTIME = EnumSet.of(Verb.NOOP, Verb.HELP, Verb.EXPN, Verb.VRFY, Verb.RSET, Verb.QUIT);
+
+    /**
+     * The verbs that are in sequence in each state; any other recognized verb gets 503
+     * (RFC 5321 §4.1.4: "If the commands in a transaction are out of order ... a 503 failure
+     * reply MUST be returned and the SMTP server MUST stay in the same state").
+     */
+    static final Map<ServerState, Set<Verb>> RFC_ALLOWED = new EnumMap<>(ServerState.class);
+
+    static {
+        // RFC 5321 §4.1.4: "a client MUST issue HELO or EHLO before starting a mail
+        // transaction"; RFC 3207 §4 lets STARTTLS come before EHLO is repeated. AUTH is offered
+        // only in the reply to EHLO (RFC 4954 §3).
+        RFC_ALLOWED.put(ServerState.CONNECTED, plus(Verb.HELO, Verb.EHLO, Verb.LHLO, Verb.STARTTLS));
+        // RFC 5321 §3.3: MAIL starts a transaction; RCPT and DATA need one. RFC 4954 §4: AUTH
+        // outside a transaction.
+        RFC_ALLOWED.put(ServerState.READY, plus(Verb.HELO, Verb.EHLO, Verb.LHLO, Verb.STARTTLS, Verb.AUTH, Verb.MAIL));
+        // RFC 5321 §4.1.4: "MAIL ... MUST NOT be sent if a mail transaction is already open";
+        // EHLO may come and resets it. RFC 4954 §4: "The AUTH command is not permitted during
+        // a mail transaction." DATA needs a recipient (§3.3).
+        RFC_ALLOWED.put(ServerState.MAIL, plus(Verb.HELO, Verb.EHLO, Verb.LHLO, Verb.RCPT));
+        RFC_ALLOWED.put(ServerState.RCPT, plus(Verb.HELO, Verb.EHLO, Verb.LHLO, Verb.RCPT, Verb.DATA, Verb.BDAT));
+        // RFC 3030 §2: "If a DATA statement is issued after a BDAT for the current transaction,
+        // a 503 'Bad sequence of commands' MUST be issued"; further chunks may follow.
+        RFC_ALLOWED.put(ServerState.BDAT, plus(Verb.HELO, Verb.EHLO, Verb.LHLO, Verb.BDAT));
+        // RFC 5321 §3.1: after a 554 greeting the server waits for QUIT, "answering any
+        // intervening commands with 503".
+        RFC_ALLOWED.put(ServerState.REFUSED, EnumSet.of(Verb.QUIT));
+    }
+
+    private static Set<Verb> plus(Verb... verbs) {
+        Set<Verb> set = EnumSet.copyOf(ANYTIME);
+        set.addAll(List.of(verbs));
+        return set;
+    }
+
+    /** The codes the RFCs allow for {@code verb} in {@code state}, for a session in the state {@code d} is in. */
+    static Set<Integer> rfcCodes(Scenario s, ServerState state, Verb verb, Driver d) {
+        boolean lmtp = s.config().mode() == ProtocolMode.LMTP;
+        if (state == ServerState.REFUSED) {
+            // RFC 5321 §3.1: unrecognized commands too.
+            return Set.of(verb == Verb.QUIT ? 221 : 503);
+        }
+        if (unrecognized(verb, s)) {
+            // RFC 5321 §4.2.4; RFC 2033 §4.1 (LMTP has LHLO, not HELO or EHLO).
+            return Set.of(500);
+        }
+        if (RFC_ALLOWED.get(state).contains(verb)) {
+            return Set.of(allowedCode(verb, d, s));
+        }
+        if (state == ServerState.MAIL && (verb == Verb.DATA || verb == Verb.BDAT)) {
+            // RFC 5321 §3.3: with no accepted recipient the server "MAY return a 'command out of
+            // sequence' (503) or 'no valid recipients' (554) reply"; RFC 2033 §4.2: "If there were
+            // no successful RCPT commands in the mail transaction, the DATA command MUST fail with
+            // a 503 reply code." RFC 3030 §2 makes BDAT DATA's alternative.
+            return lmtp ? Set.of(503) : Set.of(503, 554);
+        }
+        return Set.of(503);
+    }
+
+    /**
+     * The state a successful {@code verb} leads to from {@code state} (for STARTTLS, after the
+     * handshake), or empty when the session is inside a message afterwards.
+     */
+    static Optional<ServerState> rfcNextState(ServerState state, Verb verb) {
+        return switch (verb) {
+            // RFC 5321 §4.1.4: an accepted EHLO resets "exactly as if a RSET command had been issued".
+            case HELO, EHLO, LHLO -> Optional.of(ServerState.READY);
+            case MAIL -> Optional.of(ServerState.MAIL);                       // RFC 5321 §3.3
+            case RCPT -> Optional.of(ServerState.RCPT);                       // RFC 5321 §3.3
+            case DATA -> Optional.empty();                                    // 354: the message follows
+            case BDAT -> Optional.of(ServerState.BDAT);                       // RFC 3030 §2: until LAST
+            // RFC 5321 §4.1.1.5: RSET clears the transaction, not the EHLO.
+            case RSET -> Optional.of(state == ServerState.CONNECTED ? ServerState.CONNECTED : ServerState.READY);
+            case NOOP, VRFY, EXPN, HELP -> Optional.of(state);                // RFC 5321 §4.1.1.6-9
+            case QUIT -> Optional.of(ServerState.CLOSED);                     // RFC 5321 §4.1.1.10
+            case STARTTLS -> Optional.of(ServerState.CONNECTED);              // RFC 3207 §4.2: starts over
+            case AUTH -> Optional.of(ServerState.READY);                      // RFC 4954 §4
+            case UNKNOWN -> Optional.of(state);
+        };
+    }
+
+    // ---------------------------------------------------------------- the walk
 
     /** The octets of the chunk that follows every BDAT line, whatever its reply (RFC 3030 §2). */
     static final String CHUNK = "ab\r\n.\r\n";
@@ -165,11 +261,11 @@ class ServerSessionStateWalkTest {
 
     @ParameterizedTest(name = "{0}: {2} in {1}")
     @MethodSource("everyPair")
-    @DisplayName("RFC 5321 §4.1.4: every verb in every state gets exactly one reply, as the sequencing table says")
+    @DisplayName("RFC 5321 §4.1.4, §3.3, §3.1; RFC 3030 §2; RFC 3207 §4; RFC 4954 §4; RFC 2033 §4: every verb in every state gets the reply and next state the RFCs give")
     void everyVerbInEveryState(Scenario s, ServerState state, Verb verb) {
         Driver d = reach(s, state);
         Optional<Envelope> envelopeBefore = d.session.envelope();
-        int allowed = allowedCode(verb, d, s);
+        Set<Integer> expected = rfcCodes(s, state, verb, d);
         int before = d.replies.size();
 
         sendExample(d, verb, s);
@@ -177,20 +273,25 @@ class ServerSessionStateWalkTest {
         List<Reply> got = newReplies(d, before);
         assertThat(got).as("one reply per command").hasSize(1);
         Reply reply = got.get(0);
-        Optional<Reply> refusal = Sequencing.refusal(state, verb, s.config().mode());
-        if (state == ServerState.REFUSED && verb != Verb.QUIT) {
-            // RFC 5321 §3.1: after a 554 greeting every command but QUIT gets 503, unknown ones too.
-            assertThat(reply.code()).isEqualTo(503);
-        } else if (unrecognized(verb, s)) {
-            assertThat(reply.code()).isEqualTo(500);
-        } else if (refusal.isPresent()) {
-            assertThat(reply).isEqualTo(refusal.get());
-        } else {
-            assertThat(reply.code()).isEqualTo(allowed);
+        assertThat(reply.code()).as("reply to %s in %s", verb, state).isIn(expected);
+        if (reply.code() == 503 || reply.code() == 554) {
+            // RFC 3463 §3.6: X.5.1, "a mail transaction protocol command was issued which was
+            // either out of sequence or unsupported".
+            assertThat(reply.status()).contains(EnhancedStatus.of(5, 5, 1));
         }
         if (reply.isFailure()) {
             assertThat(d.session.state()).as("a refused command leaves the state").isEqualTo(state);
             assertThat(d.session.envelope()).as("a refused command leaves the transaction").isEqualTo(envelopeBefore);
+        } else {
+            Optional<ServerState> next = rfcNextState(state, verb);
+            if (next.isPresent()) {
+                assertThat(d.session.state()).as("state after %s in %s", verb, state).isEqualTo(next.get());
+            }
+            if (verb == Verb.HELO || verb == Verb.EHLO || verb == Verb.LHLO || verb == Verb.RSET || verb == Verb.STARTTLS) {
+                assertThat(d.session.envelope()).as("%s leaves no transaction", verb).isEmpty();
+            } else if (EnumSet.of(Verb.NOOP, Verb.VRFY, Verb.EXPN, Verb.HELP).contains(verb)) {
+                assertThat(d.session.envelope()).as("%s keeps the transaction", verb).isEqualTo(envelopeBefore);
+            }
         }
         if (reply.code() == 354) {
             d.send("Subject: walk\r\n\r\nbody\r\n.\r\n");
@@ -206,6 +307,70 @@ class ServerSessionStateWalkTest {
             assertThat(d.session.state()).as("only QUIT closes").isNotEqualTo(ServerState.CLOSED);
         }
         assertThat(d.eventsOf(ServerEvent.MessageEnd.class)).hasSizeLessThanOrEqualTo(1);
+    }
+
+    @ParameterizedTest(name = "{0}: XCLIENT in {1}")
+    @MethodSource("everyState")
+    @DisplayName("XCLIENT_README: XCLIENT, when offered, is allowed outside a mail transaction only; it greets again with 220 and forgets the EHLO")
+    void xclientInEveryState(Scenario s, ServerState state) {
+        Driver d = reach(s, state);
+        d.session.offerXclient(List.of("NAME", "ADDR"));
+        Optional<Envelope> envelopeBefore = d.session.envelope();
+        int before = d.replies.size();
+
+        d.send("XCLIENT ADDR=192.0.2.1\r\n");
+
+        // XCLIENT_README: it "may be sent at any time, except in the middle of a mail delivery
+        // transaction (i.e. between MAIL and DOT, or MAIL and RSET)", and on success "the server
+        // resets state to the initial SMTP greeting protocol stage". RFC 5321 §3.1 still holds
+        // after a 554 greeting.
+        boolean allowed = state == ServerState.CONNECTED || state == ServerState.READY;
+        List<Reply> got = newReplies(d, before);
+        assertThat(got).extracting(Reply::code).containsExactly(allowed ? 220 : 503);
+        if (allowed) {
+            assertThat(d.session.state()).isEqualTo(ServerState.CONNECTED);
+            assertThat(d.session.helloDomain()).isEmpty();
+        } else {
+            assertThat(got.get(0).status()).contains(EnhancedStatus.of(5, 5, 1));
+            assertThat(d.session.state()).isEqualTo(state);
+            assertThat(d.session.envelope()).isEqualTo(envelopeBefore);
+        }
+    }
+
+    @Test
+    @DisplayName("RFC 3030 §3: DATA after MAIL with BODY=BINARYMIME gets 503 and the transaction stays for BDAT")
+    void dataAfterBinaryMime() {
+        Driver d = new Driver(SCENARIOS.get(0).config())
+                .send("EHLO client.example\r\nMAIL FROM:<a@example.com> BODY=BINARYMIME\r\nRCPT TO:<b@example.net>\r\n");
+        d.send("DATA\r\n");
+        assertThat(d.lastReply().code()).isEqualTo(503);
+        assertThat(d.lastReply().status()).contains(EnhancedStatus.of(5, 5, 1));
+        assertThat(d.session.state()).isEqualTo(ServerState.RCPT);
+        d.send("BDAT 3 LAST\r\nabc");
+        assertThat(d.lastReply().code()).isEqualTo(250);
+        assertThat(d.messages).hasSize(1);
+    }
+
+    @Test
+    @DisplayName("RFC 3030 §2, RFC 1869 §4: BDAT after HELO (CHUNKING not offered) gets 502 once its chunk was read")
+    void bdatWithoutChunking() {
+        Driver d = new Driver(SCENARIOS.get(0).config())
+                .send("HELO client.example\r\nMAIL FROM:<a@example.com>\r\nRCPT TO:<b@example.net>\r\n");
+        // The 7-octet chunk looks like a QUIT: it must be read as the chunk and dropped.
+        d.send("BDAT 7\r\nQUIT\r\n!NOOP\r\n");
+        assertThat(d.codes()).endsWith(250, 250, 502, 250);
+        assertThat(d.session.state()).isEqualTo(ServerState.RCPT);
+        assertThat(d.eventsOf(ServerEvent.MessageStart.class)).isEmpty();
+    }
+
+    @Test
+    @DisplayName("RFC 3030 §2: \"Any BDAT command sent after the BDAT LAST is illegal and MUST be replied to with a 503\"")
+    void bdatAfterLast() {
+        Driver d = reach(SCENARIOS.get(0), ServerState.RCPT);
+        d.send("BDAT 3 LAST\r\nabcBDAT 3\r\nxyz");
+        assertThat(d.codes()).endsWith(250, 503);
+        assertThat(d.messages).hasSize(1);
+        assertThat(d.session.state()).isEqualTo(ServerState.READY);
     }
 
     @ParameterizedTest(name = "{0}: RSET in {1}")

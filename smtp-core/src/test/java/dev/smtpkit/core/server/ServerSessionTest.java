@@ -131,6 +131,41 @@ class ServerSessionTest {
                 .containsExactly(ServerEvent.ResetCause.HELLO);
     }
 
+    /** A transaction open in a fresh session; the application refuses RCPT with {@code rcptReply} (null: accepts). */
+    private static Driver inTransaction(ServerConfig config, Reply rcptReply) {
+        Driver d = new Driver(config, dec -> dec instanceof ServerEvent.RcptTo ? rcptReply : null);
+        return d.send("EHLO client.example.com\r\nMAIL FROM:<a@b.example>\r\n");
+    }
+
+    private static List<ServerEvent.ResetCause> resetCauses(Driver d) {
+        return d.eventsOf(ServerEvent.TransactionReset.class).stream().map(ServerEvent.TransactionReset::cause).toList();
+    }
+
+    @Test
+    @DisplayName("Issue 16: each ResetCause is reported for what it names, a 421 and too many errors included")
+    void resetCauses() {
+        assertThat(resetCauses(inTransaction(CONFIG, null).send("RSET\r\n"))).containsExactly(ServerEvent.ResetCause.RSET);
+        assertThat(resetCauses(inTransaction(CONFIG, null).send("HELO again.example\r\n")))
+                .containsExactly(ServerEvent.ResetCause.HELLO);
+        assertThat(resetCauses(inTransaction(CONFIG, null).send("QUIT\r\n"))).containsExactly(ServerEvent.ResetCause.QUIT);
+        assertThat(resetCauses(inTransaction(CONFIG, null).endOfInput())).containsExactly(ServerEvent.ResetCause.END_OF_INPUT);
+        Driver timedOut = inTransaction(CONFIG, null);
+        timedOut.session.timedOut();
+        timedOut.run();
+        assertThat(resetCauses(timedOut)).containsExactly(ServerEvent.ResetCause.TIMEOUT);
+
+        Driver closing = inTransaction(CONFIG, Reply.of(421, "Closing")).send("RCPT TO:<c@d.example>\r\n");
+        assertThat(closing.lastReply().code()).isEqualTo(421);
+        assertThat(resetCauses(closing)).containsExactly(ServerEvent.ResetCause.SERVICE_CLOSING);
+
+        ServerConfig strict = CONFIG.toBuilder().limits(Limits.builder().maxBadCommands(2).build()).build();
+        Driver errors = inTransaction(strict, null).send("MAIL FROM:<x@y.example>\r\nXYZZY\r\n");
+        assertThat(errors.codes()).endsWith(503, 500, 421);
+        assertThat(resetCauses(errors)).containsExactly(ServerEvent.ResetCause.TOO_MANY_ERRORS);
+        assertThat(errors.eventsOf(ServerEvent.Closed.class)).extracting(ServerEvent.Closed::reason)
+                .containsExactly(CloseReason.TOO_MANY_ERRORS);
+    }
+
     @Test
     @DisplayName("RFC 2920: pipelined commands and data in one buffer are answered in order")
     void pipelining() {

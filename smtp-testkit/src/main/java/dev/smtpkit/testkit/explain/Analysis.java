@@ -10,6 +10,8 @@ import dev.smtpkit.core.SmtpSyntaxException;
 import dev.smtpkit.core.Verb;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import dev.smtpkit.testkit.explain.Finding.Severity;
+import dev.smtpkit.testkit.explain.Line.Side;
 import java.util.BitSet;
 import java.util.Deque;
 import java.util.List;
@@ -399,7 +401,7 @@ final class Analysis {
                 : "this server is strict and refused it with " + answer.get().code() + "; lenient servers accept it"
                         + " with 250, which is why the client may work elsewhere";
         List<Integer> about = replyLine == p.line() ? List.of(p.line()) : List.of(p.line(), replyLine);
-        add(new Finding(Check.HELO_WITHOUT_DOMAIN, Check.HELO_WITHOUT_DOMAIN.severity(), about,
+        add(Finding.of(Check.HELO_WITHOUT_DOMAIN, Check.HELO_WITHOUT_DOMAIN.severity(), about,
                 Check.HELO_WITHOUT_DOMAIN.reference(), verb + " without the domain RFC 5321 §4.1.1.1 requires: " + what));
     }
 
@@ -437,12 +439,12 @@ final class Analysis {
     private void noRecipients(Pending p, Reply reply, int n) {
         if (rcptAccepted == 0) {
             if (reply.code() == 354 || (p.verb() == Verb.BDAT && reply.isPositiveCompletion())) {
-                add(new Finding(Check.DATA_WITHOUT_RECIPIENTS, Severity.ERROR, List.of(p.line(), n),
+                add(Finding.of(Check.DATA_WITHOUT_RECIPIENTS, Severity.ERROR, List.of(p.line(), n),
                         Check.DATA_WITHOUT_RECIPIENTS.reference(), p.verb() + " with no recipient accepted, and the server"
                         + " accepted it anyway (" + reply.code() + "): RFC 5321 §4.1.1.4 has it refuse (503 or 554),"
                         + " and the message has nowhere to go"));
             } else if (p.early()) {
-                add(new Finding(Check.DATA_WITHOUT_RECIPIENTS, Severity.INFO, List.of(p.line(), n),
+                add(Finding.of(Check.DATA_WITHOUT_RECIPIENTS, Severity.INFO, List.of(p.line(), n),
                         Check.DATA_WITHOUT_RECIPIENTS.reference(), p.verb() + " pipelined before the recipients' replies"
                         + " came, and none was accepted; the server refused DATA with " + reply.code()
                         + " as RFC 2920 §3.1 expects"));
@@ -491,7 +493,7 @@ final class Analysis {
     }
 
     private Finding middlebox(String message, String source, int n) {
-        return new Finding(Check.MIDDLEBOX_SUSPECTED, Check.MIDDLEBOX_SUSPECTED.severity(), List.of(n), source, message);
+        return Finding.of(Check.MIDDLEBOX_SUSPECTED, Check.MIDDLEBOX_SUSPECTED.severity(), List.of(n), source, message);
     }
 
     private void clearTransaction() {
@@ -530,13 +532,13 @@ final class Analysis {
 
     private void endings(int n, Line line, String what) {
         if (line.ending() == Line.Ending.LF) {
-            add(new Finding(Check.BARE_LF, data || what.startsWith("a line of") ? Severity.WARNING : Severity.ERROR,
+            add(Finding.of(Check.BARE_LF, data || what.startsWith("a line of") ? Severity.WARNING : Severity.ERROR,
                     List.of(n), Check.BARE_LF.reference(), what + " ended by a bare LF instead of CRLF; servers that"
                     + " accept it read the line ends differently from those that do not, which is how SMTP smuggling"
                     + " hides a second message (CVE-2023-51766)"));
         }
         if (line.hasBareCr()) {
-            add(new Finding(Check.BARE_CR, Severity.ERROR, List.of(n), Check.BARE_CR.reference(),
+            add(Finding.of(Check.BARE_CR, Severity.ERROR, List.of(n), Check.BARE_CR.reference(),
                     what + " holds a CR that is not followed by LF; RFC 5321 §2.3.8 forbids it, and peers that take it"
                     + " as a line end read a different conversation"));
         }
@@ -545,7 +547,7 @@ final class Analysis {
     private void length(int n, Line line, int limit, String what, String reference) {
         int octets = line.octets() + CRLF;
         if (octets > limit) {
-            add(new Finding(Check.LINE_TOO_LONG, Check.LINE_TOO_LONG.severity(), List.of(n), reference,
+            add(Finding.of(Check.LINE_TOO_LONG, Check.LINE_TOO_LONG.severity(), List.of(n), reference,
                     what + " of " + octets + " octets with its CRLF, over the " + limit + " that " + reference
                     + " allows; servers refuse it (500) or cut it"));
         }

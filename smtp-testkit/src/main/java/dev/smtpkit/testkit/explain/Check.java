@@ -1,14 +1,16 @@
 package dev.smtpkit.testkit.explain;
 
+import dev.smtpkit.testkit.explain.Finding.Severity;
 import java.util.Objects;
 import java.util.Optional;
 
 /**
- * What the {@link Explainer} looks for: one constant per finding, with the stable id tools and CI
- * match on, its usual severity and the RFC section (or other source) it rests on. The README's
- * finding table lists the same ids.
+ * What an {@link Explanation} looks for: one constant per finding, with the stable id tools and CI
+ * match on ({@link Finding#id()}), its usual severity and the RFC section (or other source) it
+ * rests on. The README's finding table lists the same ids. Not public: a user matches findings by
+ * their id, which stays stable while checks are added.
  */
-public enum Check {
+enum Check {
     /** RSET with no transaction open, then MAIL: a connection cache testing a reused connection. */
     RSET_PROBE("rset-probe", Severity.INFO, "RFC 5321 §4.1.1.5"),
     /** RSET inside a transaction: the client gives up on it. */
@@ -49,22 +51,22 @@ public enum Check {
     }
 
     /** Returns the stable id, such as {@code rset-probe}. */
-    public String id() {
+    String id() {
         return id;
     }
 
     /** Returns the severity a finding of this check has unless the case calls for another. */
-    public Severity severity() {
+    Severity severity() {
         return severity;
     }
 
     /** Returns the RFC section or other source the check rests on. */
-    public String reference() {
+    String reference() {
         return reference;
     }
 
     /** Returns the check with the given id. */
-    public static Optional<Check> byId(String id) {
+    static Optional<Check> byId(String id) {
         Objects.requireNonNull(id, "id");
         for (Check c : values()) {
             if (c.id.equals(id)) {

@@ -1,17 +1,36 @@
 package dev.smtpkit.testkit.explain;
 
+import dev.smtpkit.testkit.Conversation;
+import dev.smtpkit.testkit.explain.Finding.Severity;
+import dev.smtpkit.testkit.explain.Line.Side;
+import dev.smtpkit.testkit.internal.LineAssembler;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.Comparator;
 import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
- * A conversation with what the {@link Explainer} found in it: the lines, the findings in line
- * order, and a rendering with each finding beside the line it concerns. Immutable.
+ * What an SMTP conversation means: its lines with the {@link Finding findings} in them, such as
+ * a connection cache's RSET probe, a HELO without a domain, or a proxy answering DATA for the
+ * server, and a rendering with each finding beside the line it concerns. The findings are listed
+ * by id in the README's finding table. Immutable.
+ *
+ * <pre>{@code
+ * Explanation e = Explanation.of(Conversation.read(Path.of("session.txt")));
+ * e.findings().forEach(System.out::println);
+ * System.out.print(e.render(Explanation.Style.PLAIN));
+ * }</pre>
+ *
+ * <p>For a conversation still going on (a proxy showing it live), {@link #live()} takes one line
+ * at a time, or the raw bytes of either side, and returns each finding as soon as the lines it
+ * rests on have been seen; the work per line is constant, so feeding a long session costs no
+ * more than explaining it once. A {@link Live} is for one thread.
  */
 public final class Explanation {
 
@@ -40,13 +59,44 @@ public final class Explanation {
         List<Finding> sorted = new ArrayList<>(findings);
         sorted.sort(Comparator.comparingInt(Finding::line));
         this.findings = List.copyOf(sorted);
-        Map<Integer, List<Finding>> index = new java.util.HashMap<>();
+        Map<Integer, List<Finding>> index = new HashMap<>();
         for (Finding f : this.findings) {
             index.computeIfAbsent(f.line(), k -> new ArrayList<>()).add(f);
         }
         index.replaceAll((k, v) -> List.copyOf(v));
         this.byLine = Map.copyOf(index);
         this.secret = (BitSet) secret.clone();
+    }
+
+    /**
+     * Explains a whole connection, from its greeting to its close: the end of the lines is the
+     * end of the connection, so a missing QUIT is reported.
+     */
+    public static Explanation of(List<Line> lines) {
+        return of(lines, Middleboxes.builtIn());
+    }
+
+    static Explanation of(List<Line> lines, Middleboxes middleboxes) {
+        Objects.requireNonNull(lines, "lines");
+        Live live = new Live(middleboxes);
+        for (Line line : lines) {
+            live.add(Objects.requireNonNull(line, "line"));
+        }
+        live.end();
+        return live.explanation();
+    }
+
+    /**
+     * Explains a conversation in the script format as a whole connection; every line ended in
+     * CRLF ({@link Line#all(Conversation)}).
+     */
+    public static Explanation of(Conversation conversation) {
+        return of(Line.all(conversation));
+    }
+
+    /** Starts explaining a conversation that is still going on. */
+    public static Live live() {
+        return new Live(Middleboxes.builtIn());
     }
 
     /** Returns the lines, in order; finding line numbers are 1-based indexes into it. */
@@ -71,7 +121,7 @@ public final class Explanation {
     }
 
     /** Returns the highest severity found, if anything was found. */
-    public java.util.Optional<Severity> worst() {
+    public Optional<Severity> worst() {
         return findings.stream().map(Finding::severity).max(Comparator.naturalOrder());
     }
 
@@ -169,5 +219,69 @@ public final class Explanation {
             }
         }
         return sb == null ? text : sb.toString();
+    }
+
+    /**
+     * A conversation explained as it goes: {@link #add(Line)} each line in the order seen, or
+     * {@link #bytes} as they came, and {@link #end()} when the connection closes.
+     */
+    public static final class Live {
+        private final Analysis analysis;
+        private final LineAssembler client = new LineAssembler(Side.CLIENT);
+        private final LineAssembler server = new LineAssembler(Side.SERVER);
+
+        private Live(Middleboxes middleboxes) {
+            this.analysis = new Analysis(middleboxes);
+        }
+
+        /**
+         * Takes bytes one side sent, as a relay or a capture sees them, cuts them into lines
+         * with their real endings, and returns the findings the completed lines bring. Feed
+         * both sides in the order their bytes were seen.
+         *
+         * @throws IllegalStateException after {@link #end()}
+         */
+        public List<Finding> bytes(Side side, byte[] bytes, int offset, int length, Optional<Duration> at) {
+            Objects.requireNonNull(side, "side");
+            List<Finding> out = new ArrayList<>();
+            for (Line line : (side == Side.CLIENT ? client : server).feed(bytes, offset, length, at)) {
+                out.addAll(add(line));
+            }
+            return out;
+        }
+
+        /**
+         * Takes the next line and returns the findings it completes; a finding may concern
+         * earlier lines too (an RSET probe is known only when MAIL follows).
+         *
+         * @throws IllegalStateException after {@link #end()}
+         */
+        public List<Finding> add(Line line) {
+            return analysis.add(Objects.requireNonNull(line, "line"));
+        }
+
+        /**
+         * Marks the close of the connection and returns the findings that completes, such as a
+         * missing QUIT; a line that bytes left without its end is taken first.
+         */
+        public List<Finding> end() {
+            List<Finding> out = new ArrayList<>();
+            for (LineAssembler a : List.of(client, server)) {
+                a.finish(Optional.empty()).ifPresent(l -> out.addAll(analysis.add(l)));
+            }
+            out.addAll(analysis.end());
+            return out;
+        }
+
+        /** Returns the lines so far with every finding so far. */
+        public Explanation explanation() {
+            BitSet secret = new BitSet();
+            for (int n = 1; n <= analysis.lines().size(); n++) {
+                if (analysis.isSecret(n)) {
+                    secret.set(n);
+                }
+            }
+            return new Explanation(analysis.lines(), analysis.findings(), secret);
+        }
     }
 }

@@ -1,11 +1,17 @@
 package dev.smtpkit.testkit.explain;
 
+import dev.smtpkit.core.Reply;
+import dev.smtpkit.testkit.Conversation;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 
 /**
- * One line of an SMTP conversation as it went over the wire: who sent it, its text without the
+ * One line of an SMTP conversation as it went over the wire, the unit an {@link Explanation} reads:
+ * who sent it, its text without the
  * line ending, the line ending it actually had, and, where the source knows it, when it was
  * seen relative to the start of the connection.
  *
@@ -19,6 +25,14 @@ import java.util.Optional;
  * @param at     when it was seen, from the start of the connection, if known
  */
 public record Line(Side side, String text, Ending ending, int octets, Optional<Duration> at) {
+
+    /** Which end of an SMTP connection sent a line. */
+    public enum Side {
+        /** The SMTP client (RFC 5321 §2.3.1: the sender of commands). */
+        CLIENT,
+        /** The SMTP server (the sender of replies). */
+        SERVER
+    }
 
     /** How a line ended on the wire. */
     public enum Ending {
@@ -57,8 +71,28 @@ public record Line(Side side, String text, Ending ending, int octets, Optional<D
     /** A line with the given ending, its octets counted in UTF-8, with no timing. */
     public static Line of(Side side, String text, Ending ending) {
         Objects.requireNonNull(text, "text");
-        return new Line(side, text, ending, text.getBytes(java.nio.charset.StandardCharsets.UTF_8).length,
-                Optional.empty());
+        return new Line(side, text, ending, text.getBytes(StandardCharsets.UTF_8).length, Optional.empty());
+    }
+
+    /**
+     * Returns a conversation's lines: each client line, and each line of each reply, with CRLF
+     * endings, since a script does not record how lines really ended.
+     */
+    public static List<Line> all(Conversation conversation) {
+        Objects.requireNonNull(conversation, "conversation");
+        List<Line> out = new ArrayList<>();
+        for (Conversation.Step step : conversation.steps()) {
+            if (step instanceof Conversation.ClientWrite w) {
+                w.lines().forEach(l -> out.add(client(l)));
+            } else {
+                Reply reply = ((Conversation.ServerReply) step).reply();
+                String wire = reply.toString();
+                for (String l : wire.substring(0, wire.length() - 2).split("\r\n", -1)) {
+                    out.add(server(l));
+                }
+            }
+        }
+        return List.copyOf(out);
     }
 
     /** Returns this line seen at the given time from the start of the connection. */

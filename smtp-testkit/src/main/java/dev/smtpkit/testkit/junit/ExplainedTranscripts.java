@@ -1,7 +1,6 @@
 package dev.smtpkit.testkit.junit;
 
 import dev.smtpkit.testkit.CapturedSession;
-import dev.smtpkit.testkit.explain.Explainer;
 import dev.smtpkit.testkit.explain.Explanation;
 import dev.smtpkit.testkit.explain.Line;
 import java.util.List;
@@ -11,9 +10,10 @@ import java.util.Objects;
  * The sessions a {@link MailSinkExtension}'s sink saw during a failed test, each explained
  * finding by finding, attached to the failure as a suppressed exception so that the test report
  * shows what the client under test actually said. It has no stack trace: it is a report, not an
- * error of its own.
+ * error of its own. Not public: a report is read, never caught, and its class name in the report
+ * says where it comes from.
  */
-public final class ExplainedTranscripts extends RuntimeException {
+final class ExplainedTranscripts extends RuntimeException {
 
     private static final long serialVersionUID = 1L;
 
@@ -30,8 +30,8 @@ public final class ExplainedTranscripts extends RuntimeException {
         StringBuilder sb = new StringBuilder("what the mail sink saw (").append(sessions.size())
                 .append(sessions.size() == 1 ? " session)" : " sessions)");
         for (CapturedSession s : sessions) {
-            Explainer.Live live = Explainer.live();
-            for (Line line : Explainer.lines(s.transcript())) {
+            Explanation.Live live = Explanation.live();
+            for (Line line : Line.all(s.transcript())) {
                 live.add(line);
             }
             if (!s.isOpen()) {

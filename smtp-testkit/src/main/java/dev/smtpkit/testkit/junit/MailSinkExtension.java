@@ -31,7 +31,7 @@ import org.opentest4j.TestAbortedException;
  *
  * <ul>
  *   <li>{@link #perTest()}: a fresh sink, on a fresh port, for each test, closed after it: the
- *       choice for {@link dev.smtpkit.testkit.FaultPlan fault plans}, whose counts run over a
+ *       choice for {@link dev.smtpkit.testkit.Fault faults}, whose occurrences count over a
  *       sink's life. Injected into a constructor, it is the sink of the test that instance runs.</li>
  *   <li>{@link #perClass()}: one sink for all the tests of the class, {@link MailSink#clear()
  *       cleared} before each, closed after the last. Register it on a {@code static} field
@@ -42,9 +42,9 @@ import org.opentest4j.TestAbortedException;
  * their own. {@link #get()} is a shortcut for sequential tests. Register one extension per test
  * class: with two, JUnit cannot tell which sink a parameter means.
  *
- * <p>When a test fails, the sessions its sink saw are attached to the failure, each line of each
- * conversation with the {@link dev.smtpkit.testkit.explain.Explainer explainer's} findings beside
- * it (an {@link ExplainedTranscripts}, suppressed), so that the report says what the client under
+ * <p>When a test fails, the sessions its sink saw are attached to the failure as a suppressed
+ * exception, each line of each conversation with the
+ * {@link dev.smtpkit.testkit.explain.Explanation findings} beside it, so that the report says what the client under
  * test actually sent and what that means: a HELO without a name, a bare LF, a missing QUIT. It
  * is on by default, since it costs nothing until a test fails and AUTH secrets are never shown;
  * {@link #withoutExplanations()} turns it off.

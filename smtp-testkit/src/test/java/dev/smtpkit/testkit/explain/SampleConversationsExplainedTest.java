@@ -38,7 +38,7 @@ class SampleConversationsExplainedTest {
     @MethodSource("samples")
     @DisplayName("each sample conversation gives the findings its field case is about")
     void explainsSample(String file, List<String> expected) {
-        Explanation e = Explainer.explain(Conversation.read(directory().resolve(file)));
+        Explanation e = Explanation.of(Conversation.read(directory().resolve(file)));
         assertThat(e.findings()).extracting(f -> f.id() + "@" + f.line()).as(e.render(Explanation.Style.PLAIN))
                 .containsExactlyElementsOf(expected);
     }
@@ -55,7 +55,7 @@ class SampleConversationsExplainedTest {
     @Test
     @DisplayName("the aborted RFC 821 transaction says what preceded the RSET")
     void abortNamesRefusal() {
-        Explanation e = Explainer.explain(Conversation.read(directory().resolve("rfc821-aborted-transaction.txt")));
+        Explanation e = Explanation.of(Conversation.read(directory().resolve("rfc821-aborted-transaction.txt")));
         assertThat(e.findings().get(0).message()).contains("refused RCPT at line 8 (550)");
     }
 

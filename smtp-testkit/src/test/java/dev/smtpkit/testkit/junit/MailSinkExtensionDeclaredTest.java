@@ -38,6 +38,6 @@ class MailSinkExtensionDeclaredTest {
             assertThat(in.readLine()).startsWith("250");
         }
         assertThat(sink.awaitMessages(1, Duration.ofSeconds(10))).singleElement()
-                .satisfies(m -> assertThat(m.envelope().recipients()).hasSize(1));
+                .satisfies(m -> assertThat(m.received().envelope().recipients()).hasSize(1));
     }
 }

@@ -1,5 +1,7 @@
-package dev.smtpkit.testkit.explain;
+package dev.smtpkit.testkit.internal;
 
+import dev.smtpkit.testkit.explain.Line;
+import dev.smtpkit.testkit.explain.Line.Side;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -11,8 +13,9 @@ import java.util.Optional;
 /**
  * Cuts one direction of a connection's bytes into {@link Line lines} as they arrive, keeping how
  * each line really ended: CRLF, a bare LF, or (at {@link #finish}) none. A CR that is not
- * followed by LF stays in the line, so that the explainer can report it. For a capture, a
- * recording or a live relay, which all see bytes, not lines.
+ * followed by LF stays in the line, so that an explanation can report it. For a capture, a
+ * recording or a live relay, which all see bytes, not lines: {@code Explanation.Live} and the
+ * command line's capture reader use it; a test author feeds bytes to a live explanation instead.
  *
  * <p>A line longer than {@link #MAX_LINE} octets is handed on in pieces of that size, without an
  * ending, so that a peer that never sends LF cannot make it hold unbounded memory. Not

@@ -10,8 +10,13 @@ import java.nio.charset.StandardCharsets;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
 
-/** A client that speaks raw lines to a sink over a real socket, and can upgrade to TLS. */
-final class SinkClient implements AutoCloseable {
+/**
+ * The testkit tests' client that speaks raw lines over a real socket, to a sink or through a
+ * proxy, can stop anywhere in a conversation, and can upgrade to TLS. (smtp-server's tests have
+ * their own, since this module's tests depend on smtp-server, not the other way round; users
+ * who want raw lines play a {@link Conversation} with a {@link ScriptedClient}.)
+ */
+final class RawClient implements AutoCloseable {
 
     private static final int READ_TIMEOUT_MILLIS = 10_000;
 
@@ -20,9 +25,18 @@ final class SinkClient implements AutoCloseable {
     private InputStream in;
     private OutputStream out;
 
-    SinkClient(MailSink sink) throws IOException {
-        port = sink.port();
-        plain = new Socket(sink.host(), port);
+    RawClient(MailSink sink) throws IOException {
+        this(sink.host(), sink.port());
+    }
+
+    /** Connects to {@code 127.0.0.1} and the port. */
+    RawClient(int port) throws IOException {
+        this("127.0.0.1", port);
+    }
+
+    private RawClient(String host, int port) throws IOException {
+        this.port = port;
+        plain = new Socket(host, port);
         plain.setSoTimeout(READ_TIMEOUT_MILLIS);
         plain.setTcpNoDelay(true);
         in = plain.getInputStream();
@@ -30,7 +44,7 @@ final class SinkClient implements AutoCloseable {
     }
 
     /** Reads the greeting and says EHLO; returns the EHLO reply's code. */
-    SinkClient hello() throws IOException {
+    RawClient hello() throws IOException {
         code();
         if (command("EHLO client.test") != 250) {
             throw new AssertionError("EHLO refused");
@@ -38,7 +52,7 @@ final class SinkClient implements AutoCloseable {
         return this;
     }
 
-    SinkClient send(String text) throws IOException {
+    RawClient send(String text) throws IOException {
         out.write(text.getBytes(StandardCharsets.UTF_8));
         out.flush();
         return this;
@@ -73,6 +87,24 @@ final class SinkClient implements AutoCloseable {
             sb.append(line).append("\r\n");
             if (line.length() < 4 || line.charAt(3) != '-') {
                 return sb.toString();
+            }
+        }
+    }
+
+    /**
+     * Plays a script's steps in order: each client write as one write, each reply checked by its
+     * code only, so that a test can go on by hand where the script ends.
+     */
+    void play(Conversation script) throws IOException {
+        for (Conversation.Step s : script.steps()) {
+            if (s instanceof Conversation.ClientWrite w) {
+                send(String.join("\r\n", w.lines()) + "\r\n");
+            } else {
+                int expected = ((Conversation.ServerReply) s).reply().code();
+                String actual = reply();
+                if (actual.isEmpty() || Integer.parseInt(actual.substring(0, 3)) != expected) {
+                    throw new AssertionError("expected " + expected + ", got " + (actual.isEmpty() ? "the end" : actual));
+                }
             }
         }
     }

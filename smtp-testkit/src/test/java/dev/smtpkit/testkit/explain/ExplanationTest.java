@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.smtpkit.testkit.Conversation;
+import dev.smtpkit.testkit.explain.Finding.Severity;
+import dev.smtpkit.testkit.explain.Line.Side;
+import dev.smtpkit.testkit.internal.LineAssembler;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -13,11 +16,11 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 
-class ExplainerTest {
+class ExplanationTest {
 
     /** Explains script lines such as {@code "S: 220 x"}, {@code "C: EHLO a"}. */
     static Explanation explain(String... script) {
-        return Explainer.explain(Conversation.parse(String.join("\n", script)));
+        return Explanation.of(Conversation.parse(String.join("\n", script)));
     }
 
     static List<String> ids(Explanation e) {
@@ -215,10 +218,10 @@ class ExplainerTest {
         @DisplayName("an interceptor-reply entry of the data file matches a 354 by its whole text")
         void interceptorEntry() {
             Middleboxes list = Middleboxes.parse("interceptor-reply\tScanner ready\tExample Scanner\tits manual, p. 3\n");
-            List<Line> lines = Explainer.lines(Conversation.parse(String.join("\n", "S: 220 mx", "C: HELO a.example",
+            List<Line> lines = Line.all(Conversation.parse(String.join("\n", "S: 220 mx", "C: HELO a.example",
                     "S: 250 mx", "C: MAIL FROM:<a@example.com>", "S: 250 Ok", "C: RCPT TO:<b@example.org>", "S: 250 Ok",
                     "C: DATA", "S: 354 Scanner ready", "C: x", "C: .", "S: 250 Ok", "C: QUIT", "S: 221 Bye")));
-            Explanation e = Explainer.explain(lines, list);
+            Explanation e = Explanation.of(lines, list);
             assertThat(e.findings()).singleElement().satisfies(f -> {
                 assertThat(f.line()).isEqualTo(9);
                 assertThat(f.reference()).isEqualTo("its manual, p. 3");
@@ -274,7 +277,7 @@ class ExplainerTest {
         @Test
         @DisplayName("talking before the greeting")
         void beforeGreeting() {
-            Explanation e = Explainer.explain(List.of(Line.client("EHLO a.example"), Line.server("220 mx"),
+            Explanation e = Explanation.of(List.of(Line.client("EHLO a.example"), Line.server("220 mx"),
                     Line.server("250 mx"), Line.client("QUIT"), Line.server("221 Bye")));
             assertThat(e.findings()).singleElement().satisfies(f ->
                     assertThat(f.message()).contains("before the server's greeting"));
@@ -358,7 +361,7 @@ class ExplainerTest {
         @Test
         @DisplayName("RFC 5321 §2.3.8: a command ended by LF alone")
         void bareLfCommand() {
-            Explanation e = Explainer.explain(raw("NOOP\n"));
+            Explanation e = Explanation.of(raw("NOOP\n"));
             assertThat(e.findings(Check.BARE_LF.id())).singleElement().satisfies(f -> {
                 assertThat(f.line()).isEqualTo(4);
                 assertThat(f.severity()).isEqualTo(Severity.ERROR);
@@ -379,7 +382,7 @@ class ExplainerTest {
             lines.add(Line.server("250 OK"));
             lines.add(Line.client("QUIT"));
             lines.add(Line.server("221 Bye"));
-            Explanation e = Explainer.explain(lines);
+            Explanation e = Explanation.of(lines);
             assertThat(e.findings()).singleElement().satisfies(f -> {
                 assertThat(f.id()).isEqualTo("bare-lf");
                 assertThat(f.line()).isEqualTo(10);
@@ -390,7 +393,7 @@ class ExplainerTest {
         @Test
         @DisplayName("a CR not followed by LF")
         void bareCr() {
-            Explanation e = Explainer.explain(raw("NOOP\rQUIT\r\n"));
+            Explanation e = Explanation.of(raw("NOOP\rQUIT\r\n"));
             assertThat(ids(e)).contains("bare-cr");
             assertThat(e.render(Explanation.Style.PLAIN)).contains("NOOP\\rQUIT");
         }
@@ -398,7 +401,7 @@ class ExplainerTest {
         @Test
         @DisplayName("CRLF everywhere is fine")
         void crlf() {
-            Explanation e = Explainer.explain(raw("NOOP\r\n"));
+            Explanation e = Explanation.of(raw("NOOP\r\n"));
             assertThat(ids(e)).doesNotContain("bare-lf", "bare-cr");
         }
     }
@@ -444,7 +447,7 @@ class ExplainerTest {
     @Nested
     class Chunking {
         private List<Line> wire(String client, String... replies) {
-            List<Line> lines = new ArrayList<>(Explainer.lines(Conversation.parse(String.join("\n", withEhlo()))));
+            List<Line> lines = new ArrayList<>(Line.all(Conversation.parse(String.join("\n", withEhlo()))));
             lines.addAll(new LineAssembler(Side.CLIENT).feed(client.getBytes(StandardCharsets.US_ASCII), 0,
                     client.length(), Optional.empty()));
             for (String r : replies) {
@@ -463,14 +466,14 @@ class ExplainerTest {
             lines.add(Line.server("250 OK"));
             lines.add(Line.server("250 OK"));
             lines.add(Line.server("221 Bye"));
-            Explanation e = Explainer.explain(lines);
+            Explanation e = Explanation.of(lines);
             assertThat(ids(e)).as(e.render(Explanation.Style.PLAIN)).containsExactly("rset-probe");
         }
 
         @Test
         @DisplayName("a chunk that ends inside a line leaves the rest of the line to be a command")
         void chunkEndsMidLine() {
-            Explanation e = Explainer.explain(wire("MAIL FROM:<a@example.com>\r\nRCPT TO:<b@example.org>\r\n"
+            Explanation e = Explanation.of(wire("MAIL FROM:<a@example.com>\r\nRCPT TO:<b@example.org>\r\n"
                     + "BDAT 3\r\nabcFOO\r\n", "250 OK", "250 OK", "250 OK", "500 what"));
             assertThat(ids(e)).containsExactly("unknown-command", "close-without-quit");
         }
@@ -505,8 +508,8 @@ class ExplainerTest {
         @Test
         @DisplayName("a live conversation reports it only at end()")
         void liveOnlyAtEnd() {
-            Explainer.Live live = Explainer.live();
-            for (Line l : Explainer.lines(Conversation.parse(String.join("\n", withEhlo("C: NOOP", "S: 250 OK"))))) {
+            Explanation.Live live = Explanation.live();
+            for (Line l : Line.all(Conversation.parse(String.join("\n", withEhlo("C: NOOP", "S: 250 OK"))))) {
                 assertThat(live.add(l)).isEmpty();
             }
             assertThat(live.explanation().findings()).isEmpty();
@@ -518,7 +521,7 @@ class ExplainerTest {
     @Test
     @DisplayName("a relay feeds raw bytes of both sides as they pass; findings come as soon as they are known")
     void liveBytes() {
-        Explainer.Live live = Explainer.live();
+        Explanation.Live live = Explanation.live();
         byte[] greeting = "220 mx\r\n".getBytes(StandardCharsets.US_ASCII);
         byte[] helo = "HEL".getBytes(StandardCharsets.US_ASCII);
         byte[] rest = "O\r\n".getBytes(StandardCharsets.US_ASCII);
@@ -621,15 +624,15 @@ class ExplainerTest {
     @Test
     @DisplayName("timing, when known, is shown")
     void timing() {
-        Explanation e = Explainer.explain(List.of(Line.server("220 mx").at(Duration.ofMillis(1250)),
+        Explanation e = Explanation.of(List.of(Line.server("220 mx").at(Duration.ofMillis(1250)),
                 Line.client("QUIT").at(Duration.ofMillis(1300)), Line.server("221 Bye").at(Duration.ofMillis(1301))));
         assertThat(e.render(Explanation.Style.PLAIN)).contains("+1.250s S: 220 mx");
     }
 
     @Test
     void nullsAreRefused() {
-        assertThatThrownBy(() -> Explainer.explain((List<Line>) null)).isInstanceOf(NullPointerException.class);
-        assertThatThrownBy(() -> new Finding(Check.BARE_CR, Severity.INFO, List.of(), "x", "y"))
+        assertThatThrownBy(() -> Explanation.of((List<Line>) null)).isInstanceOf(NullPointerException.class);
+        assertThatThrownBy(() -> new Finding("bare-cr", Severity.INFO, List.of(), "x", "y"))
                 .isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> Line.client("a\nb")).isInstanceOf(IllegalArgumentException.class);
     }
