@@ -4,5 +4,4 @@ module dev.smtpkit.client {
     requires org.slf4j;
 
     exports dev.smtpkit.client;
-    exports dev.smtpkit.client.sasl;
 }

@@ -14,6 +14,5 @@ module dev.smtpkit.server {
 
     exports dev.smtpkit.server;
     exports dev.smtpkit.server.security;
-    exports dev.smtpkit.server.proxy;
     exports dev.smtpkit.server.netty;
 }

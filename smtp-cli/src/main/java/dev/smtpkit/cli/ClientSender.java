@@ -7,7 +7,6 @@ import dev.smtpkit.client.SmtpClientException;
 import dev.smtpkit.client.SmtpPermanentException;
 import dev.smtpkit.client.SmtpTransientException;
 import dev.smtpkit.client.TlsMode;
-import dev.smtpkit.client.sasl.CramMd5Policy;
 import dev.smtpkit.core.Timeout;
 import dev.smtpkit.core.client.ClientConfig;
 import dev.smtpkit.core.client.TransactionResult;
@@ -99,7 +98,7 @@ final class ClientSender {
                 // RFC 5321 §4.5.3.2.6: the reply to the end of data has its own, longer wait.
                 .timeout(Timeout.DATA_TERMINATION, Timeout.DATA_TERMINATION.rfcDefault())
                 .limits(ClientConfig.DEFAULT_LIMITS.toBuilder().maxReplyLine(request.maxReplyLine()).build())
-                .lineEndings(request.lineEndings())
+                .normalizeLineEndings(request.normalizeLineEndings())
                 .tooManyRecipients(request.tooManyRecipients())
                 .maxConnections(1)
                 .maxMessagesPerConnection(request.count());
@@ -114,7 +113,7 @@ final class ClientSender {
             if (request.tls() == TlsMode.NONE) {
                 // SmtpClient sends no password in the clear (RFC 4954 §4), so without TLS the only
                 // way to authenticate is CRAM-MD5, which proves the password without sending it.
-                b.cramMd5(CramMd5Policy.PREFER);
+                b.preferCramMd5(true);
             }
         });
         return b.build();

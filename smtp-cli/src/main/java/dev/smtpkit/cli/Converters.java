@@ -1,15 +1,11 @@
 package dev.smtpkit.cli;
 
 import dev.smtpkit.client.TooManyRecipientsPolicy;
-import dev.smtpkit.core.BareLineEndingPolicy;
 import dev.smtpkit.core.ForwardPath;
 import dev.smtpkit.core.Mailbox;
 import dev.smtpkit.core.ReversePath;
 import dev.smtpkit.core.SmtpException;
-import dev.smtpkit.core.client.ExtensionUse;
-import dev.smtpkit.core.codec.LineEndingNormalization;
-import dev.smtpkit.core.server.HelloNamePolicy;
-import dev.smtpkit.server.proxy.TrustedNetworks;
+import dev.smtpkit.server.TrustedNetworks;
 import dev.smtpkit.server.security.SaslMechanism;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -77,52 +73,55 @@ final class Converters {
         }
     }
 
-    /** {@code strict} (RFC 5321 §4.1.1.1: HELO needs a name) or {@code lenient}. */
-    static final class Helo implements ITypeConverter<HelloNamePolicy> {
+    /** {@code strict} (RFC 5321 §4.1.1.1: HELO needs a name): true, or {@code lenient}. */
+    static final class Helo implements ITypeConverter<Choice> {
         @Override
-        public HelloNamePolicy convert(String value) {
-            return switch (value.toLowerCase(Locale.ROOT)) {
-                case "strict" -> HelloNamePolicy.REQUIRE_NAME;
-                case "lenient" -> HelloNamePolicy.ALLOW_MISSING_NAME;
-                default -> throw new TypeConversionException("expected strict or lenient, got '" + value + "'");
-            };
+        public Choice convert(String value) {
+            return choice(value, "strict", "lenient");
         }
     }
 
-    /** {@code reject} (the SMTP smuggling defence) or {@code accept}. */
-    static final class BareLf implements ITypeConverter<BareLineEndingPolicy> {
+    /** {@code reject} (the SMTP smuggling defence): true, or {@code accept}. */
+    static final class BareLf implements ITypeConverter<Choice> {
         @Override
-        public BareLineEndingPolicy convert(String value) {
-            return switch (value.toLowerCase(Locale.ROOT)) {
-                case "reject" -> BareLineEndingPolicy.REJECT;
-                case "accept" -> BareLineEndingPolicy.ACCEPT;
-                default -> throw new TypeConversionException("expected reject or accept, got '" + value + "'");
-            };
+        public Choice convert(String value) {
+            return choice(value, "reject", "accept");
         }
     }
 
-    /** {@code on} (use the extension when offered) or {@code off}. */
-    static final class OnOff implements ITypeConverter<ExtensionUse> {
+    /** {@code on} (use the extension when offered): true, or {@code off}. */
+    static final class OnOff implements ITypeConverter<Choice> {
         @Override
-        public ExtensionUse convert(String value) {
-            return switch (value.toLowerCase(Locale.ROOT)) {
-                case "on" -> ExtensionUse.WHEN_OFFERED;
-                case "off" -> ExtensionUse.NEVER;
-                default -> throw new TypeConversionException("expected on or off, got '" + value + "'");
-            };
+        public Choice convert(String value) {
+            return choice(value, "on", "off");
         }
     }
 
-    /** {@code normalize} (bare CR and LF sent as CRLF) or {@code reject}. */
-    static final class LineEndings implements ITypeConverter<LineEndingNormalization> {
+    /** {@code normalize} (bare CR and LF sent as CRLF): true, or {@code reject}. */
+    static final class LineEndings implements ITypeConverter<Choice> {
         @Override
-        public LineEndingNormalization convert(String value) {
-            return switch (value.toLowerCase(Locale.ROOT)) {
-                case "normalize" -> LineEndingNormalization.NORMALIZE_TO_CRLF;
-                case "reject" -> LineEndingNormalization.REJECT;
-                default -> throw new TypeConversionException("expected normalize or reject, got '" + value + "'");
-            };
+        public Choice convert(String value) {
+            return choice(value, "normalize", "reject");
         }
+    }
+
+    /**
+     * The value of an option that names its two choices, such as {@code on|off}, so the command
+     * line says what it does; the library setting it maps to is a boolean. Not a {@code boolean}
+     * field itself, since picocli reads only {@code true} and {@code false} into one.
+     *
+     * @param yes whether the first of the two words was given
+     */
+    record Choice(boolean yes) {
+    }
+
+    /** Reads {@code yes} as true and {@code no} as false, in any case. */
+    private static Choice choice(String value, String yes, String no) {
+        String v = value.toLowerCase(Locale.ROOT);
+        if (v.equals(yes) || v.equals(no)) {
+            return new Choice(v.equals(yes));
+        }
+        throw new TypeConversionException("expected " + yes + " or " + no + ", got '" + value + "'");
     }
 
     /** {@code retry} (RFC 5321 §4.5.3.1.10) or {@code report}. */

@@ -1,9 +1,9 @@
 package dev.smtpkit.cli;
 
 import dev.smtpkit.client.TlsMode;
-import dev.smtpkit.client.sasl.SaslClientException;
-import dev.smtpkit.client.sasl.SaslClientMechanism;
-import dev.smtpkit.client.sasl.SaslClientMechanisms;
+import dev.smtpkit.client.internal.sasl.SaslClientException;
+import dev.smtpkit.client.internal.sasl.SaslClientMechanism;
+import dev.smtpkit.client.internal.sasl.SaslClientMechanisms;
 import dev.smtpkit.core.Envelope;
 import dev.smtpkit.core.Parameters;
 import dev.smtpkit.core.Reply;
@@ -108,7 +108,7 @@ final class LmtpSender {
         session = new ClientSession(ClientConfig.builder(request.heloName().orElse(local))
                 .mode(ProtocolMode.LMTP)
                 .pipelining(request.pipelining())
-                .lineEndings(request.lineEndings())
+                .normalizeLineEndings(request.normalizeLineEndings())
                 .limits(ClientConfig.DEFAULT_LIMITS.toBuilder().maxReplyLine(request.maxReplyLine()).build())
                 .build());
         session.observer(transcript);

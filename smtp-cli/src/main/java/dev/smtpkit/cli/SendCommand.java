@@ -3,7 +3,7 @@ package dev.smtpkit.cli;
 import dev.smtpkit.client.SmtpClient;
 import dev.smtpkit.client.TlsMode;
 import dev.smtpkit.client.TooManyRecipientsPolicy;
-import dev.smtpkit.client.sasl.ClientCredentials;
+import dev.smtpkit.client.ClientCredentials;
 import dev.smtpkit.core.Envelope;
 import dev.smtpkit.core.ForwardPath;
 import dev.smtpkit.core.Replies;
@@ -12,8 +12,6 @@ import dev.smtpkit.core.Reply;
 import dev.smtpkit.core.ReversePath;
 import dev.smtpkit.core.Timeout;
 import dev.smtpkit.core.client.ClientConfig;
-import dev.smtpkit.core.client.ExtensionUse;
-import dev.smtpkit.core.codec.LineEndingNormalization;
 import dev.smtpkit.core.client.TransactionResult;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -106,7 +104,7 @@ final class SendCommand implements Callable<Integer> {
 
     @Option(names = "--pipelining", paramLabel = "on|off", defaultValue = "on", converter = Converters.OnOff.class,
             description = "Pipeline MAIL, RCPT and DATA when the server offers PIPELINING (RFC 2920) (default: ${DEFAULT-VALUE}).")
-    ExtensionUse pipelining;
+    Converters.Choice pipelining;
 
     @Option(names = "--lmtp", description = "Speak LMTP (RFC 2033): LHLO, one reply per recipient after the data.")
     boolean lmtp;
@@ -137,7 +135,7 @@ final class SendCommand implements Callable<Integer> {
             converter = Converters.LineEndings.class,
             description = "A bare CR or LF in the message: sent as CRLF, or refused so the exact bytes arrive "
                     + "(RFC 5321 §2.3.8) (default: ${DEFAULT-VALUE}).")
-    LineEndingNormalization lineEndings;
+    Converters.Choice normalizeLineEndings;
 
     @Option(names = "--too-many-recipients", paramLabel = "retry|report", defaultValue = "retry",
             converter = Converters.TooManyRecipients.class,
@@ -287,8 +285,8 @@ final class SendCommand implements Callable<Integer> {
         try {
             TlsMode mode = tls ? TlsMode.STARTTLS_REQUIRED : tlsOnConnect ? TlsMode.IMPLICIT : TlsMode.NONE;
             return new SendRequest(server, Optional.ofNullable(helo), mode, insecure, Optional.ofNullable(caFile),
-                    credentials(), pipelining, lmtp, envelope, content(), count, Duration.ofSeconds(timeoutSeconds), stages,
-                    maxReplyLine, lineEndings, tooManyRecipients);
+                    credentials(), pipelining.yes(), lmtp, envelope, content(), count, Duration.ofSeconds(timeoutSeconds), stages,
+                    maxReplyLine, normalizeLineEndings.yes(), tooManyRecipients);
         } catch (IllegalArgumentException e) {
             throw CliFailure.usage(CliFailure.describe(e));
         }

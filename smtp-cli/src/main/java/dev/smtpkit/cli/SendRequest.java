@@ -2,11 +2,9 @@ package dev.smtpkit.cli;
 
 import dev.smtpkit.client.TlsMode;
 import dev.smtpkit.client.TooManyRecipientsPolicy;
-import dev.smtpkit.client.sasl.ClientCredentials;
+import dev.smtpkit.client.ClientCredentials;
 import dev.smtpkit.core.Envelope;
 import dev.smtpkit.core.Timeout;
-import dev.smtpkit.core.client.ExtensionUse;
-import dev.smtpkit.core.codec.LineEndingNormalization;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -34,13 +32,13 @@ import java.util.function.IntFunction;
  * @param timeout           the longest wait to connect and for each reply but the end of data's
  * @param stageTimeouts     the timeouts set per stage (RFC 5321 §4.5.3.2), over {@code timeout}
  * @param maxReplyLine      the longest reply line taken, in octets
- * @param lineEndings       what happens to bare CR and LF in the content (RFC 5321 §2.3.8)
+ * @param normalizeLineEndings whether bare CR and LF in the content go out as CRLF, or are refused (RFC 5321 §2.3.8)
  * @param tooManyRecipients what happens to recipients refused with 452 4.5.3
  */
 record SendRequest(HostPort server, Optional<String> heloName, TlsMode tls, boolean insecure, Optional<Path> caFile,
-                   Optional<ClientCredentials> credentials, ExtensionUse pipelining, boolean lmtp,
+                   Optional<ClientCredentials> credentials, boolean pipelining, boolean lmtp,
                    Envelope envelope, IntFunction<byte[]> content, int count, Duration timeout,
-                   Map<Timeout, Duration> stageTimeouts, int maxReplyLine, LineEndingNormalization lineEndings,
+                   Map<Timeout, Duration> stageTimeouts, int maxReplyLine, boolean normalizeLineEndings,
                    TooManyRecipientsPolicy tooManyRecipients) {
 
     SendRequest {
@@ -49,12 +47,10 @@ record SendRequest(HostPort server, Optional<String> heloName, TlsMode tls, bool
         Objects.requireNonNull(tls, "tls");
         Objects.requireNonNull(caFile, "caFile");
         Objects.requireNonNull(credentials, "credentials");
-        Objects.requireNonNull(pipelining, "pipelining");
         Objects.requireNonNull(envelope, "envelope");
         Objects.requireNonNull(content, "content");
         Objects.requireNonNull(timeout, "timeout");
         stageTimeouts = Map.copyOf(stageTimeouts);
-        Objects.requireNonNull(lineEndings, "lineEndings");
         Objects.requireNonNull(tooManyRecipients, "tooManyRecipients");
         if (count < 1) {
             throw new IllegalArgumentException("count must be at least 1: " + count);

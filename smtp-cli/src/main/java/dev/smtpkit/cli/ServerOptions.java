@@ -1,16 +1,12 @@
 package dev.smtpkit.cli;
 
-import dev.smtpkit.core.BareLineEndingPolicy;
 import dev.smtpkit.core.Limits;
-import dev.smtpkit.core.server.AuthPolicy;
-import dev.smtpkit.core.server.HelloNamePolicy;
-import dev.smtpkit.core.server.PlaintextAuth;
 import dev.smtpkit.core.ProtocolMode;
 import dev.smtpkit.core.server.ServerConfig;
 import dev.smtpkit.core.server.ServerExtension;
 import dev.smtpkit.core.server.TlsPolicy;
 import dev.smtpkit.server.SmtpServer;
-import dev.smtpkit.server.proxy.TrustedNetworks;
+import dev.smtpkit.server.TrustedNetworks;
 import dev.smtpkit.server.security.Authenticator;
 import dev.smtpkit.server.security.PemTls;
 import dev.smtpkit.server.security.SaslMechanism;
@@ -71,11 +67,11 @@ final class ServerOptions {
 
     @Option(names = "--helo-policy", paramLabel = "strict|lenient", converter = Converters.Helo.class,
             description = "HELO/EHLO without a host name: strict answers 501 (RFC 5321 §4.1.1.1), lenient accepts it (default: strict).")
-    HelloNamePolicy helloNamePolicy;
+    Converters.Choice strictHelo;
 
     @Option(names = "--bare-lf", paramLabel = "reject|accept", converter = Converters.BareLf.class,
             description = "A bare CR or LF in message data: reject refuses the message (SMTP smuggling defence), accept keeps it as data (default: reject).")
-    BareLineEndingPolicy bareLineEnding;
+    Converters.Choice rejectBareLineEndings;
 
     @Option(names = "--tls",
             description = "Offer STARTTLS (RFC 3207), with --cert/--key or else a self-signed certificate made at start.")
@@ -164,11 +160,11 @@ final class ServerOptions {
         if (maxRecipients != null) {
             b.maxRecipients(maxRecipients);
         }
-        if (helloNamePolicy != null) {
-            b.helloNamePolicy(helloNamePolicy);
+        if (strictHelo != null) {
+            b.allowHelloWithoutName(!strictHelo.yes());
         }
-        if (bareLineEnding != null) {
-            b.bareLineEnding(bareLineEnding);
+        if (rejectBareLineEndings != null) {
+            b.rejectBareLineEndings(rejectBareLineEndings.yes());
         }
         tlsContext(out).ifPresent(b::tls);
         if (offersRequireTls()) {
@@ -188,8 +184,8 @@ final class ServerOptions {
         if (auth != null) {
             b.authenticator(credentials.apply(accounts()))
                     .authMechanisms(mechanisms().toArray(SaslMechanism[]::new))
-                    .authPolicy(authRequired ? AuthPolicy.REQUIRED : AuthPolicy.OPTIONAL)
-                    .plaintextAuth(authPlaintext ? PlaintextAuth.ALLOWED : PlaintextAuth.REFUSED);
+                    .requireAuth(authRequired)
+                    .allowAuthWithoutTls(authPlaintext);
         }
         if (proxyProtocol != null) {
             b.proxyProtocol(proxyProtocol);

@@ -1,8 +1,8 @@
 package dev.smtpkit.client;
 
-import dev.smtpkit.client.sasl.SaslClientException;
-import dev.smtpkit.client.sasl.SaslClientMechanism;
-import dev.smtpkit.client.sasl.SaslClientMechanisms;
+import dev.smtpkit.client.internal.sasl.SaslClientException;
+import dev.smtpkit.client.internal.sasl.SaslClientMechanism;
+import dev.smtpkit.client.internal.sasl.SaslClientMechanisms;
 import dev.smtpkit.core.Envelope;
 import dev.smtpkit.core.Parameters;
 import dev.smtpkit.core.Replies;
@@ -161,7 +161,7 @@ final class Connection {
                 .pipelining(settings.pipelining())
                 .chunking(settings.chunking())
                 .limits(settings.limits())
-                .lineEndings(settings.lineEndings())
+                .normalizeLineEndings(settings.normalizeLineEndings())
                 .build();
         session = new ClientSession(config);
         session.observer(transcript);
@@ -270,7 +270,7 @@ final class Connection {
     }
 
     private void authenticate() {
-        SaslClientMechanisms sasl = SaslClientMechanisms.of(settings.credentials().orElseThrow()).cramMd5(settings.cramMd5());
+        SaslClientMechanisms sasl = SaslClientMechanisms.of(settings.credentials().orElseThrow()).preferCramMd5(settings.preferCramMd5());
         var offered = session.extensions().authMechanisms();
         Optional<SaslClientMechanism> chosen = sasl.choose(offered);
         if (chosen.isEmpty()) {

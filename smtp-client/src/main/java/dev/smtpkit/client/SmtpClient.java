@@ -1,14 +1,10 @@
 package dev.smtpkit.client;
 
-import dev.smtpkit.client.sasl.ClientCredentials;
-import dev.smtpkit.client.sasl.CramMd5Policy;
 import dev.smtpkit.core.Command;
 import dev.smtpkit.core.Envelope;
 import dev.smtpkit.core.Limits;
 import dev.smtpkit.core.Timeout;
 import dev.smtpkit.core.client.ClientConfig;
-import dev.smtpkit.core.client.ExtensionUse;
-import dev.smtpkit.core.codec.LineEndingNormalization;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.security.NoSuchAlgorithmException;
@@ -95,9 +91,9 @@ public final class SmtpClient implements AutoCloseable {
 
     /** What every connection of a client is opened with. */
     record Settings(String host, int port, Optional<String> heloName, TlsMode tlsMode, SSLContext sslContext,
-                    Optional<ClientCredentials> credentials, CramMd5Policy cramMd5, Duration connectTimeout,
-                    Map<Timeout, Duration> timeouts, ExtensionUse pipelining, ExtensionUse chunking,
-                    Limits limits, LineEndingNormalization lineEndings, TooManyRecipientsPolicy tooManyRecipients,
+                    Optional<ClientCredentials> credentials, boolean preferCramMd5, Duration connectTimeout,
+                    Map<Timeout, Duration> timeouts, boolean pipelining, boolean chunking,
+                    Limits limits, boolean normalizeLineEndings, TooManyRecipientsPolicy tooManyRecipients,
                     WriteWatchdog watchdog) {
 
         /** The timeout of one stage (RFC 5321 §4.5.3.2). */
@@ -130,8 +126,8 @@ public final class SmtpClient implements AutoCloseable {
             throw new IllegalStateException("the JDK's default SSLContext is not available", e);
         }
         this.settings = new Settings(b.host, b.port, Optional.ofNullable(b.heloName), b.tlsMode, ssl,
-                Optional.ofNullable(b.credentials), b.cramMd5, b.connectTimeout, Map.copyOf(b.timeouts),
-                b.pipelining, b.chunking, b.limits, b.lineEndings, b.tooManyRecipients,
+                Optional.ofNullable(b.credentials), b.preferCramMd5, b.connectTimeout, Map.copyOf(b.timeouts),
+                b.pipelining, b.chunking, b.limits, b.normalizeLineEndings, b.tooManyRecipients,
                 new WriteWatchdog(watchdog, b.timeouts.get(Timeout.DATA_BLOCK)));
         this.maxConnections = b.maxConnections;
         this.idleTimeout = b.idleTimeout;
@@ -330,17 +326,17 @@ public final class SmtpClient implements AutoCloseable {
         private TlsMode tlsMode = TlsMode.STARTTLS_REQUIRED;
         private SSLContext sslContext;
         private ClientCredentials credentials;
-        private CramMd5Policy cramMd5 = CramMd5Policy.NEVER;
+        private boolean preferCramMd5;
         private Duration connectTimeout = Duration.ofSeconds(30);
         private final Map<Timeout, Duration> timeouts = new EnumMap<>(Timeout.class);
         private Limits limits = ClientConfig.DEFAULT_LIMITS;
-        private LineEndingNormalization lineEndings = LineEndingNormalization.NORMALIZE_TO_CRLF;
+        private boolean normalizeLineEndings = true;
         private TooManyRecipientsPolicy tooManyRecipients = TooManyRecipientsPolicy.RETRY_IN_NEW_TRANSACTION;
         private int maxConnections = 4;
         private Duration idleTimeout = Duration.ofSeconds(30);
         private int maxMessagesPerConnection = 100;
-        private ExtensionUse pipelining = ExtensionUse.WHEN_OFFERED;
-        private ExtensionUse chunking = ExtensionUse.WHEN_OFFERED;
+        private boolean pipelining = true;
+        private boolean chunking = true;
         private Executor executor;
 
         private Builder() {
@@ -402,18 +398,24 @@ public final class SmtpClient implements AutoCloseable {
         }
 
         /**
-         * Authenticate every connection with these credentials (RFC 4954), choosing the strongest
-         * mechanism both sides know (see {@code SaslClientMechanisms}). PLAIN, LOGIN and XOAUTH2
-         * are used only over TLS. None by default.
+         * Authenticate every connection with these credentials (RFC 4954), with the first mechanism
+         * the server offers of: XOAUTH2 for a token; for a password CRAM-MD5 if
+         * {@link #preferCramMd5 preferred}, then PLAIN (one round trip, RFC 4616), then LOGIN. The
+         * server's own order has no meaning (RFC 4954). PLAIN, LOGIN and XOAUTH2 are used only over
+         * TLS. None by default.
          */
         public Builder credentials(ClientCredentials credentials) {
             this.credentials = Objects.requireNonNull(credentials, "credentials");
             return this;
         }
 
-        /** Whether CRAM-MD5 is preferred when offered ({@link CramMd5Policy#NEVER}). */
-        public Builder cramMd5(CramMd5Policy policy) {
-            this.cramMd5 = Objects.requireNonNull(policy, "policy");
+        /**
+         * Whether CRAM-MD5 (RFC 2195) comes before PLAIN and LOGIN when the server offers it
+         * (off: never used). Over TLS it gains nothing over PLAIN, its MD5 is weak, and it makes
+         * the server store a password equivalent; so it is for an old server reached without TLS.
+         */
+        public Builder preferCramMd5(boolean on) {
+            this.preferCramMd5 = on;
             return this;
         }
 
@@ -480,12 +482,14 @@ public final class SmtpClient implements AutoCloseable {
         }
 
         /**
-         * What happens to a bare CR or LF in the content sent
-         * ({@link LineEndingNormalization#NORMALIZE_TO_CRLF}; RFC 5321 §2.3.8). Replies are read
-         * with CRLF or a bare LF as line end either way, as RFC 5321 §4.2 tolerance asks.
+         * Whether a bare CR or LF in the content is sent as CRLF (on), or the message refused
+         * with an {@link IllegalArgumentException} naming its offset (off, for content whose
+         * exact bytes matter, such as a signed message); only CRLF ends a line on the wire
+         * (RFC 5321 §2.3.8). Replies are read with CRLF or a bare LF as line end either way, as
+         * RFC 5321 §4.2 tolerance asks.
          */
-        public Builder lineEndings(LineEndingNormalization policy) {
-            this.lineEndings = Objects.requireNonNull(policy, "policy");
+        public Builder normalizeLineEndings(boolean on) {
+            this.normalizeLineEndings = on;
             return this;
         }
 
@@ -529,15 +533,15 @@ public final class SmtpClient implements AutoCloseable {
             return this;
         }
 
-        /** Whether to pipeline (RFC 2920) when offered ({@link ExtensionUse#WHEN_OFFERED}). */
-        public Builder pipelining(ExtensionUse use) {
-            this.pipelining = Objects.requireNonNull(use, "use");
+        /** Whether to pipeline (RFC 2920) when the server offers it (on); off for a server known to get it wrong. */
+        public Builder pipelining(boolean on) {
+            this.pipelining = on;
             return this;
         }
 
-        /** Whether to send content with BDAT (RFC 3030) when CHUNKING is offered ({@link ExtensionUse#WHEN_OFFERED}). */
-        public Builder chunking(ExtensionUse use) {
-            this.chunking = Objects.requireNonNull(use, "use");
+        /** Whether to send content with BDAT (RFC 3030) when the server offers CHUNKING (on). */
+        public Builder chunking(boolean on) {
+            this.chunking = on;
             return this;
         }
 

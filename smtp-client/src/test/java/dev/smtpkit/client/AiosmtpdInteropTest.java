@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import dev.smtpkit.client.sasl.ClientCredentials;
 import dev.smtpkit.core.Envelope;
 import dev.smtpkit.core.Mailbox;
 import dev.smtpkit.server.security.SelfSignedCertificate;

@@ -4,7 +4,6 @@ import static dev.smtpkit.client.SmtpClientTest.envelope;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.smtpkit.client.sasl.ClientCredentials;
 import dev.smtpkit.core.Replies;
 import dev.smtpkit.core.Timeout;
 import dev.smtpkit.server.security.SelfSignedCertificate;

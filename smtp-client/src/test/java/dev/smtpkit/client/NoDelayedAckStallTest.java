@@ -3,11 +3,10 @@ package dev.smtpkit.client;
 import static dev.smtpkit.client.SmtpClientTest.envelope;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.smtpkit.core.client.ExtensionUse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * A client that writes a message's content in one write and its end-of-data dot (or a small
@@ -25,8 +24,8 @@ class NoDelayedAckStallTest {
     private static final Duration STALL = Duration.ofMillis(40);
 
     @ParameterizedTest(name = "chunking {0}")
-    @EnumSource(ExtensionUse.class)
-    void tenKibMessagesOverAReusedConnectionDoNotWaitForDelayedAcks(ExtensionUse chunking) throws Exception {
+    @ValueSource(booleans = {true, false})
+    void tenKibMessagesOverAReusedConnectionDoNotWaitForDelayedAcks(boolean chunking) throws Exception {
         byte[] message = new byte[10 * 1024];
         byte[] head = "Subject: ten KiB\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
         System.arraycopy(head, 0, message, 0, head.length);

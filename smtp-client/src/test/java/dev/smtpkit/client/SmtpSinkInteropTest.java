@@ -4,7 +4,6 @@ import static dev.smtpkit.client.SmtpClientTest.envelope;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.smtpkit.core.client.ExtensionUse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -70,7 +69,7 @@ class SmtpSinkInteropTest {
             SendResult r = client.send(envelope("bob@example.com", "carol@example.com"), MessageContent.of(HELLO));
             assertThat(r.accepted()).hasSize(2);
         });
-        withSink(List.of(), b -> b.pipelining(ExtensionUse.NEVER), client ->
+        withSink(List.of(), b -> b.pipelining(false), client ->
                 assertThat(client.send(envelope("bob@example.com"), MessageContent.of(HELLO)).accepted()).hasSize(1));
     }
 
@@ -139,7 +138,7 @@ class SmtpSinkInteropTest {
 
     @Test
     void aDisconnectAtDataIsAConnectionFailureAndThePoolRecovers() throws Exception {
-        withSink(List.of("-q", "DATA"), b -> b.maxConnections(1).chunking(ExtensionUse.NEVER), client -> {
+        withSink(List.of("-q", "DATA"), b -> b.maxConnections(1).chunking(false), client -> {
             for (int i = 0; i < 3; i++) {
                 assertThatThrownBy(() -> client.send(envelope("bob@example.com"), MessageContent.of(HELLO)))
                         .isInstanceOfSatisfying(SmtpConnectionException.class,

@@ -3,13 +3,12 @@ package dev.smtpkit.client;
 import dev.smtpkit.core.Envelope;
 import dev.smtpkit.core.ForwardPath;
 import dev.smtpkit.core.Reply;
-import dev.smtpkit.core.server.PlaintextAuth;
 import dev.smtpkit.core.server.ServerConfig;
 import dev.smtpkit.core.server.ServerEvent;
 import dev.smtpkit.core.server.ServerSession;
 import dev.smtpkit.core.server.TlsPolicy;
-import dev.smtpkit.server.security.AuthExchange;
-import dev.smtpkit.server.security.SaslServerMechanisms;
+import dev.smtpkit.server.internal.sasl.AuthExchange;
+import dev.smtpkit.server.internal.sasl.SaslServerMechanisms;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -65,7 +64,7 @@ final class TestServer implements AutoCloseable {
             c.tlsPolicy(TlsPolicy.OPTIONAL);
         }
         if (sasl != null) {
-            c.authMechanisms(sasl.names()).plaintextAuth(b.plaintextAuth);
+            c.authMechanisms(sasl.names()).allowAuthWithoutTls(b.plaintextAuth);
         }
         this.config = c.build();
         listener = new ServerSocket();
@@ -216,7 +215,7 @@ final class TestServer implements AutoCloseable {
         private SSLContext tls;
         private boolean implicitTls;
         private SaslServerMechanisms sasl;
-        private PlaintextAuth plaintextAuth = PlaintextAuth.REFUSED;
+        private boolean plaintextAuth = false;
         private Function<ForwardPath, Optional<Reply>> recipients = r -> Optional.empty();
 
         Builder config(ServerConfig config) {
@@ -235,7 +234,7 @@ final class TestServer implements AutoCloseable {
             return this;
         }
 
-        Builder auth(SaslServerMechanisms mechanisms, PlaintextAuth plaintext) {
+        Builder auth(SaslServerMechanisms mechanisms, boolean plaintext) {
             this.sasl = mechanisms;
             this.plaintextAuth = plaintext;
             return this;

@@ -1,5 +1,6 @@
 package dev.smtpkit.core;
 
+import dev.smtpkit.core.internal.Xtext;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.EnumSet;

@@ -3,7 +3,7 @@ package dev.smtpkit.core;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
-import dev.smtpkit.core.codec.ReplyDecoder;
+import dev.smtpkit.core.internal.ReplyDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;

@@ -10,8 +10,7 @@ import dev.smtpkit.client.SmtpConnectionException;
 import dev.smtpkit.client.SmtpPermanentException;
 import dev.smtpkit.client.SmtpTransientException;
 import dev.smtpkit.client.TlsMode;
-import dev.smtpkit.client.sasl.ClientCredentials;
-import dev.smtpkit.client.sasl.CramMd5Policy;
+import dev.smtpkit.client.ClientCredentials;
 import dev.smtpkit.core.Envelope;
 import dev.smtpkit.core.Mailbox;
 import dev.smtpkit.core.Reply;
@@ -114,7 +113,7 @@ class CatcherAuthFaultTest {
 
     private static SendResult send(TestInbox inbox, String password) {
         try (SmtpClient client = SmtpClient.builder().host("127.0.0.1").port(inbox.smtp.port()).tlsMode(TlsMode.NONE)
-                .credentials(ClientCredentials.password("alice", password)).cramMd5(CramMd5Policy.PREFER).build()) {
+                .credentials(ClientCredentials.password("alice", password)).preferCramMd5(true).build()) {
             return client.send(Envelope.of(Mailbox.parse("alice@example.com"), Mailbox.parse("bob@example.org")),
                     MessageContent.of("Subject: hi\r\n\r\nHello\r\n".getBytes(StandardCharsets.UTF_8)));
         }

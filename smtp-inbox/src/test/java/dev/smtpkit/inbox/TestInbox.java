@@ -7,7 +7,6 @@ import dev.smtpkit.client.TlsMode;
 import dev.smtpkit.core.Envelope;
 import dev.smtpkit.core.Mailbox;
 import dev.smtpkit.core.Reply;
-import dev.smtpkit.core.server.PlaintextAuth;
 import dev.smtpkit.server.SmtpServer;
 import dev.smtpkit.server.security.Authenticator;
 import dev.smtpkit.server.security.SaslMechanism;
@@ -55,7 +54,7 @@ final class TestInbox implements AutoCloseable {
                 .handler(catcher).transcriptListener(catcher);
         credentials.ifPresent(c -> builder.authenticator(catcher.authenticator(c))
                 .authMechanisms(SaslMechanism.PLAIN, SaslMechanism.LOGIN, SaslMechanism.CRAM_MD5)
-                .plaintextAuth(PlaintextAuth.ALLOWED));
+                .allowAuthWithoutTls(true));
         this.smtp = builder.build().start();
         InboxServer started = null;
         try {

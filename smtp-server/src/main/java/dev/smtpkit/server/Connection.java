@@ -1,9 +1,10 @@
 package dev.smtpkit.server;
 
 import dev.smtpkit.core.server.ServerSession;
-import dev.smtpkit.server.proxy.Xclient;
-import dev.smtpkit.server.proxy.XclientValue;
+import dev.smtpkit.server.internal.proxy.Xclient;
+import dev.smtpkit.server.internal.proxy.XclientValue;
 import java.net.InetSocketAddress;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -103,9 +104,17 @@ public final class Connection {
         drop.run();
     }
 
-    /** The last XCLIENT a trusted client sent, with what it said about the real client (NAME, PROTO, LOGIN, ...). */
-    public Optional<Xclient> xclient() {
-        return Optional.ofNullable(xclient);
+    /**
+     * What the last XCLIENT a trusted client sent said about the real client (Postfix's
+     * XCLIENT_README), by attribute in the order NAME, ADDR, PORT, PROTO, HELO, LOGIN, DESTADDR,
+     * DESTPORT: each value decoded from xtext (RFC 3461 §4; an IPv6 address after {@code IPV6:}),
+     * or {@code [UNAVAILABLE]} or {@code [TEMPUNAVAIL]} as sent. Empty without XCLIENT. ADDR and
+     * PORT are in {@link #remoteAddress()} as well, and HELO in {@link #helloName()} until the
+     * client says HELO itself.
+     */
+    public Map<String, String> xclientAttributes() {
+        Xclient x = xclient;
+        return x == null ? Map.of() : x.attributes();
     }
 
     /** Copies what the session knows; called by the connection's thread after each event. */

@@ -44,7 +44,7 @@ public interface SessionHandler {
      * transaction.
      *
      * @param name the name as the client gave it: a domain or an address literal, or {@code ""}
-     *             when it gave none and {@link dev.smtpkit.core.server.HelloNamePolicy} allows that
+     *             when it gave none and {@link SmtpServer.Builder#allowHelloWithoutName} allows that
      */
     default void hello(String name) throws Exception {
     }

@@ -2,8 +2,7 @@ package dev.smtpkit.server;
 
 import dev.smtpkit.core.Timeout;
 import dev.smtpkit.core.server.ServerConfig;
-import dev.smtpkit.server.proxy.TrustedNetworks;
-import dev.smtpkit.server.security.SaslServerMechanisms;
+import dev.smtpkit.server.internal.sasl.SaslServerMechanisms;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;

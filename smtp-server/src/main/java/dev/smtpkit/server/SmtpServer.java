@@ -1,29 +1,23 @@
 package dev.smtpkit.server;
 
 import dev.smtpkit.core.Printable;
-import dev.smtpkit.core.BareLineEndingPolicy;
 import dev.smtpkit.core.Limits;
-import dev.smtpkit.core.LongLinePolicy;
 import dev.smtpkit.core.ParseMode;
 import dev.smtpkit.core.Replies;
 import dev.smtpkit.core.Reply;
 import dev.smtpkit.core.Timeout;
-import dev.smtpkit.core.server.AuthPolicy;
-import dev.smtpkit.core.server.HelloNamePolicy;
-import dev.smtpkit.core.server.PlaintextAuth;
 import dev.smtpkit.core.server.ServerConfig;
 import dev.smtpkit.core.server.ServerExtension;
 import dev.smtpkit.core.server.TlsPolicy;
 import dev.smtpkit.server.internal.Network;
 import dev.smtpkit.server.internal.Embedding;
 import dev.smtpkit.server.internal.Link;
-import dev.smtpkit.server.proxy.TrustedNetworks;
 import dev.smtpkit.server.security.Authenticator;
-import dev.smtpkit.server.security.ChallengeSource;
+import dev.smtpkit.server.internal.sasl.ChallengeSource;
 import dev.smtpkit.server.security.PemTls;
 import dev.smtpkit.server.security.SaslMechanism;
-import dev.smtpkit.server.security.SaslServerMechanisms;
-import dev.smtpkit.server.security.TlsProtocols;
+import dev.smtpkit.server.internal.sasl.SaslServerMechanisms;
+import dev.smtpkit.server.internal.TlsProtocols;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -590,7 +584,7 @@ public final class SmtpServer implements AutoCloseable {
         private ClientCertificatePolicy clientCertificates = ClientCertificatePolicy.NONE;
         private Authenticator authenticator;
         private List<SaslMechanism> authMechanisms = SaslServerMechanisms.DEFAULT_MECHANISMS;
-        private SaslServerMechanisms sasl;
+        private Optional<String> xoauth2Scope = Optional.empty();
         private TrustedNetworks proxyProtocol;
         private TrustedNetworks xclient;
         private org.slf4j.Logger transcriptLog = Transcript.DEFAULT_LOGGER;
@@ -694,7 +688,7 @@ public final class SmtpServer implements AutoCloseable {
             return this;
         }
 
-        /** {@link Limits#maxTextLine()} (RFC 5321 §4.5.3.1.6: 1000 octets); what happens over it is {@link #longLines}. */
+        /** {@link Limits#maxTextLine()} (RFC 5321 §4.5.3.1.6: 1000 octets); what happens over it is {@link #rejectLongLines}. */
         public Builder maxTextLine(int octets) {
             limits.add(l -> l.maxTextLine(octets));
             return this;
@@ -712,24 +706,28 @@ public final class SmtpServer implements AutoCloseable {
             return this;
         }
 
-        /** HELO/EHLO without a name ({@link HelloNamePolicy#REQUIRE_NAME}). */
-        public Builder helloNamePolicy(HelloNamePolicy policy) {
-            Objects.requireNonNull(policy, "policy");
-            config.add(c -> c.helloNamePolicy(policy));
+        /**
+         * Whether HELO/EHLO without a host name is accepted, for primitive clients (off: 501 5.5.4,
+         * RFC 5321 §4.1.1.1); see {@link ServerConfig#allowHelloWithoutName()}.
+         */
+        public Builder allowHelloWithoutName(boolean on) {
+            config.add(c -> c.allowHelloWithoutName(on));
             return this;
         }
 
-        /** Bare CR or LF in message data ({@link BareLineEndingPolicy#REJECT}). */
-        public Builder bareLineEnding(BareLineEndingPolicy policy) {
-            Objects.requireNonNull(policy, "policy");
-            config.add(c -> c.bareLineEnding(policy));
+        /**
+         * Whether a message with a bare CR or LF in its data is refused with 550 5.5.2 (on, the
+         * SMTP smuggling defence) or keeps the octet as data; see
+         * {@link ServerConfig#rejectBareLineEndings()}.
+         */
+        public Builder rejectBareLineEndings(boolean on) {
+            config.add(c -> c.rejectBareLineEndings(on));
             return this;
         }
 
-        /** Data lines over {@link #maxTextLine} ({@link LongLinePolicy#ACCEPT}). */
-        public Builder longLines(LongLinePolicy policy) {
-            Objects.requireNonNull(policy, "policy");
-            config.add(c -> c.longLines(policy));
+        /** Whether a message with a data line over {@link #maxTextLine} is refused with 550 5.5.6 (off). */
+        public Builder rejectLongLines(boolean on) {
+            config.add(c -> c.rejectLongLines(on));
             return this;
         }
 
@@ -947,7 +945,7 @@ public final class SmtpServer implements AutoCloseable {
             return this;
         }
 
-        /** The TLS versions to allow ({@link TlsProtocols#DEFAULT}: TLS 1.3 and 1.2, as RFC 8996 and RFC 8314 §4.1 ask). */
+        /** The TLS versions to allow (TLS 1.3 and 1.2, as RFC 8996 and RFC 8314 §4.1 ask). */
         public Builder tlsProtocols(List<String> protocols) {
             Objects.requireNonNull(protocols, "protocols");
             if (protocols.isEmpty()) {
@@ -965,7 +963,7 @@ public final class SmtpServer implements AutoCloseable {
 
         /**
          * Offers AUTH (RFC 4954) with {@link #authMechanisms} and checks credentials with this.
-         * Over TLS only unless {@link #plaintextAuth(PlaintextAuth)} allows otherwise.
+         * Over TLS only unless {@link #allowAuthWithoutTls(boolean)}.
          */
         public Builder authenticator(Authenticator authenticator) {
             this.authenticator = Objects.requireNonNull(authenticator, "authenticator");
@@ -973,9 +971,8 @@ public final class SmtpServer implements AutoCloseable {
         }
 
         /**
-         * The SASL mechanisms offered with {@link #authenticator}, in EHLO order
-         * ({@link SaslServerMechanisms#DEFAULT_MECHANISMS}: PLAIN, LOGIN). CRAM-MD5 gets random
-         * challenges at the {@link #hostname}; see {@link SaslMechanism#CRAM_MD5} for why it is off.
+         * The SASL mechanisms offered with {@link #authenticator}, in EHLO order (PLAIN, LOGIN).
+         * CRAM-MD5 gets random challenges at the {@link #hostname}; see {@link SaslMechanism#CRAM_MD5} for why it is off.
          */
         public Builder authMechanisms(SaslMechanism... mechanisms) {
             Objects.requireNonNull(mechanisms, "mechanisms");
@@ -986,26 +983,28 @@ public final class SmtpServer implements AutoCloseable {
             return this;
         }
 
-        /** AUTH with mechanisms configured in full (challenge source, XOAUTH2 scope); replaces {@link #authenticator}. */
-        public Builder auth(SaslServerMechanisms mechanisms) {
-            this.sasl = Objects.requireNonNull(mechanisms, "mechanisms");
+        /**
+         * The scope XOAUTH2 names in its error challenge, such as {@code https://mail.example.org/},
+         * so a client knows which token to fetch; none by default. Only with
+         * {@link SaslMechanism#XOAUTH2} among {@link #authMechanisms}.
+         */
+        public Builder xoauth2Scope(String scope) {
+            this.xoauth2Scope = Optional.of(Objects.requireNonNull(scope, "scope"));
             return this;
         }
 
-        /** Whether MAIL needs AUTH first ({@link AuthPolicy#OPTIONAL}; REQUIRED gives 530 5.7.0, RFC 4954 §6). */
-        public Builder authPolicy(AuthPolicy policy) {
-            Objects.requireNonNull(policy, "policy");
-            config.add(c -> c.authPolicy(policy));
+        /** Whether MAIL needs a successful AUTH first, else 530 5.7.0 (off; RFC 4954 §6). */
+        public Builder requireAuth(boolean on) {
+            config.add(c -> c.requireAuth(on));
             return this;
         }
 
         /**
-         * Whether AUTH is offered before TLS ({@link PlaintextAuth#REFUSED}: not advertised, and
-         * 538 5.7.11 to AUTH, RFC 4954 §4, §6); ALLOWED only for tests and trusted networks.
+         * Whether AUTH is offered on a connection without TLS (off: not advertised, and 538 5.7.11
+         * to AUTH, RFC 4954 §4, §6); on only for tests and trusted networks.
          */
-        public Builder plaintextAuth(PlaintextAuth policy) {
-            Objects.requireNonNull(policy, "policy");
-            config.add(c -> c.plaintextAuth(policy));
+        public Builder allowAuthWithoutTls(boolean on) {
+            config.add(c -> c.allowAuthWithoutTls(on));
             return this;
         }
 
@@ -1058,9 +1057,7 @@ public final class SmtpServer implements AutoCloseable {
             ServerConfig.Builder protocol = base.toBuilder();
             config.forEach(change -> change.accept(protocol));
             protocol.limits(limitsBuilder.build());
-            if (sasl != null) {
-                protocol.authMechanisms(sasl.names());
-            } else if (authenticator != null) {
+            if (authenticator != null) {
                 protocol.authMechanisms(authMechanisms.stream().map(SaslMechanism::mechanismName).toList());
             }
             // The session asks before DATA only where there is a handler to ask (SessionHandler.data).
@@ -1086,9 +1083,9 @@ public final class SmtpServer implements AutoCloseable {
                 throw new IllegalArgumentException("ServerConfig.authMechanisms is " + built.authMechanisms()
                         + " but no one checks credentials: set SmtpServer.Builder.authenticator(...)");
             }
-            if (mechanisms.isPresent() && tls == null && built.plaintextAuth() == PlaintextAuth.REFUSED) {
-                throw new IllegalArgumentException("AUTH would never be offered: ServerConfig.plaintextAuth is REFUSED"
-                        + " (RFC 4954 §4) and there is no TLS; set SmtpServer.Builder.tls(...), or plaintextAuth(ALLOWED)"
+            if (mechanisms.isPresent() && tls == null && !built.allowAuthWithoutTls()) {
+                throw new IllegalArgumentException("AUTH would never be offered: ServerConfig.allowAuthWithoutTls is off"
+                        + " (RFC 4954 §4) and there is no TLS; set SmtpServer.Builder.tls(...), or allowAuthWithoutTls(true)"
                         + " on a trusted network");
             }
             Settings settings = new Settings(built, factory, commandTimeout, dataBlockTimeout, dataTerminationTimeout, handlerTimeout,
@@ -1100,9 +1097,6 @@ public final class SmtpServer implements AutoCloseable {
         }
 
         private Optional<SaslServerMechanisms> saslMechanisms(String hostname) {
-            if (sasl != null) {
-                return Optional.of(sasl);
-            }
             if (authenticator == null) {
                 return Optional.empty();
             }
@@ -1110,6 +1104,7 @@ public final class SmtpServer implements AutoCloseable {
             if (authMechanisms.contains(SaslMechanism.CRAM_MD5)) {
                 b.cramMd5Challenges(ChallengeSource.random(hostname));
             }
+            xoauth2Scope.ifPresent(b::xoauth2Scope);
             return Optional.of(b.build());
         }
 

@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.smtpkit.core.Parameters;
 import dev.smtpkit.core.ReversePath;
-import dev.smtpkit.core.server.AuthPolicy;
-import dev.smtpkit.core.server.PlaintextAuth;
 import dev.smtpkit.server.security.Authenticator;
 import dev.smtpkit.server.security.Credentials;
 import dev.smtpkit.server.security.SaslMechanism;
@@ -60,15 +58,15 @@ class AuthTest {
         return b64("\0" + user + "\0" + password);
     }
 
-    private static SmtpServer.Builder plaintextAuth() {
-        return MemoryLink.server().authenticator(USERS).plaintextAuth(PlaintextAuth.ALLOWED);
+    private static SmtpServer.Builder allowAuthWithoutTls() {
+        return MemoryLink.server().authenticator(USERS).allowAuthWithoutTls(true);
     }
 
     @Test
     @DisplayName("RFC 4954 §4, §6: PLAIN succeeds with 235 2.7.0, the handler sees the identity and MAIL's AUTH= parameter")
     void plainSucceeds() {
         List<Seen> seen = new CopyOnWriteArrayList<>();
-        MemoryLink c = MemoryLink.open(plaintextAuth().handler(recording(seen)));
+        MemoryLink c = MemoryLink.open(allowAuthWithoutTls().handler(recording(seen)));
         c.reply();
         assertThat(c.ask("EHLO client.test")).contains("AUTH PLAIN LOGIN");
         assertThat(c.ask("AUTH PLAIN " + plain(USER, PASSWORD))).startsWith("235 2.7.0");
@@ -82,7 +80,7 @@ class AuthTest {
     @Test
     @DisplayName("RFC 4954 §4: LOGIN takes the name and password in two 334 steps")
     void loginSucceeds() {
-        MemoryLink c = MemoryLink.open(plaintextAuth().messageHandler(new Inbox()));
+        MemoryLink c = MemoryLink.open(allowAuthWithoutTls().messageHandler(new Inbox()));
         c.reply();
         c.ask("EHLO client.test");
         assertThat(c.ask("AUTH LOGIN")).startsWith("334 VXNlcm5hbWU6");
@@ -93,7 +91,7 @@ class AuthTest {
     @Test
     @DisplayName("RFC 4954 §6: wrong credentials get 535 5.7.8; after maxAuthFailures the server says 421 and closes")
     void failuresThenClose() {
-        MemoryLink c = MemoryLink.open(plaintextAuth().maxAuthFailures(2).messageHandler(new Inbox()));
+        MemoryLink c = MemoryLink.open(allowAuthWithoutTls().maxAuthFailures(2).messageHandler(new Inbox()));
         c.reply();
         c.ask("EHLO client.test");
         assertThat(c.ask("AUTH PLAIN " + plain(USER, "wrong"))).startsWith("535 5.7.8");
@@ -122,9 +120,9 @@ class AuthTest {
     }
 
     @Test
-    @DisplayName("RFC 4954 §6: under AuthPolicy.REQUIRED, MAIL before AUTH gets 530 5.7.0")
+    @DisplayName("RFC 4954 §6: with requireAuth, MAIL before AUTH gets 530 5.7.0")
     void required() {
-        MemoryLink c = MemoryLink.open(plaintextAuth().authPolicy(AuthPolicy.REQUIRED).messageHandler(new Inbox()));
+        MemoryLink c = MemoryLink.open(allowAuthWithoutTls().requireAuth(true).messageHandler(new Inbox()));
         c.reply();
         c.ask("EHLO client.test");
         assertThat(c.ask("MAIL FROM:<a@example.com>")).startsWith("530 5.7.0");
@@ -135,7 +133,7 @@ class AuthTest {
     @Test
     @DisplayName("RFC 2195: CRAM-MD5 when enabled, with a fresh challenge")
     void cramMd5() throws Exception {
-        MemoryLink c = MemoryLink.open(plaintextAuth().authMechanisms(SaslMechanism.CRAM_MD5).messageHandler(new Inbox()));
+        MemoryLink c = MemoryLink.open(allowAuthWithoutTls().authMechanisms(SaslMechanism.CRAM_MD5).messageHandler(new Inbox()));
         c.reply();
         assertThat(c.ask("EHLO client.test")).contains("AUTH CRAM-MD5");
         String challenge = new String(Base64.getDecoder().decode(c.ask("AUTH CRAM-MD5").substring(4).strip()),
@@ -153,7 +151,7 @@ class AuthTest {
         Authenticator broken = c -> {
             throw new IllegalStateException("user store down");
         };
-        MemoryLink c = MemoryLink.open(MemoryLink.server().authenticator(broken).plaintextAuth(PlaintextAuth.ALLOWED)
+        MemoryLink c = MemoryLink.open(MemoryLink.server().authenticator(broken).allowAuthWithoutTls(true)
                 .messageHandler(new Inbox()));
         c.reply();
         c.ask("EHLO client.test");
@@ -166,7 +164,7 @@ class AuthTest {
     void transcriptHasNoSecretsWhateverTheWhitespace() {
         CapturingLogger log = new CapturingLogger();
         List<String> secrets = new ArrayList<>();
-        MemoryLink c = MemoryLink.open(plaintextAuth().authMechanisms(SaslMechanism.PLAIN, SaslMechanism.LOGIN)
+        MemoryLink c = MemoryLink.open(allowAuthWithoutTls().authMechanisms(SaslMechanism.PLAIN, SaslMechanism.LOGIN)
                 .transcriptLog(log).messageHandler(new Inbox()));
         c.reply();
         c.ask("EHLO client.test");
@@ -209,7 +207,7 @@ class AuthTest {
     @DisplayName("RFC 4954 §4: neither the password nor its base64 ever reaches the wire transcript")
     void transcriptHasNoSecrets() {
         CapturingLogger log = new CapturingLogger();
-        MemoryLink c = MemoryLink.open(plaintextAuth().authMechanisms(SaslMechanism.PLAIN, SaslMechanism.LOGIN)
+        MemoryLink c = MemoryLink.open(allowAuthWithoutTls().authMechanisms(SaslMechanism.PLAIN, SaslMechanism.LOGIN)
                 .transcriptLog(log).messageHandler(new Inbox()));
         c.reply();
         c.ask("EHLO client.test");
@@ -228,10 +226,24 @@ class AuthTest {
     }
 
     @Test
-    @DisplayName("an authenticator without TLS or plaintextAuth(ALLOWED) could never be used: the builder says so")
+    @DisplayName("XOAUTH2: a refused token gets the error challenge with SmtpServer.Builder.xoauth2Scope, then 535")
+    void xoauth2ScopeReachesTheErrorChallenge() {
+        MemoryLink c = MemoryLink.open(allowAuthWithoutTls().authMechanisms(SaslMechanism.XOAUTH2)
+                .xoauth2Scope("https://mail.example.org/").messageHandler(new Inbox()));
+        c.reply();
+        assertThat(c.ask("EHLO client.test")).contains("AUTH XOAUTH2");
+        String challenge = c.ask("AUTH XOAUTH2 " + b64("user=" + USER + "\u0001auth=Bearer stale\u0001\u0001"));
+        assertThat(challenge).startsWith("334 ");
+        assertThat(new String(Base64.getDecoder().decode(challenge.substring(4).trim()), StandardCharsets.UTF_8))
+                .isEqualTo("{\"status\":\"401\",\"schemes\":\"bearer\",\"scope\":\"https://mail.example.org/\"}");
+        assertThat(c.ask("")).startsWith("535");
+    }
+
+    @Test
+    @DisplayName("an authenticator without TLS or allowAuthWithoutTls could never be used: the builder says so")
     void builderRefusesUnusableAuth() {
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> SmtpServerTest.local().authenticator(USERS)
                 .messageHandler(new Inbox()).build())
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("plaintextAuth");
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("allowAuthWithoutTls");
     }
 }

@@ -7,7 +7,6 @@ import dev.smtpkit.core.ForwardPath;
 import dev.smtpkit.core.Parameters;
 import dev.smtpkit.core.Replies;
 import dev.smtpkit.core.SmtpRejectException;
-import dev.smtpkit.core.server.PlaintextAuth;
 import dev.smtpkit.core.ProtocolMode;
 import dev.smtpkit.core.server.ServerConfig;
 import java.io.ByteArrayOutputStream;
@@ -32,7 +31,7 @@ class Issue16ConversationTest {
     @DisplayName("RFC 4954 §3: a 638-octet MAIL line with AUTH= is accepted; one without AUTH= is too long")
     void longMailWithAuthParameter() throws Exception {
         Inbox inbox = new Inbox();
-        MemoryLink c = MemoryLink.open(MemoryLink.server().authenticator(AuthTest.USERS).plaintextAuth(PlaintextAuth.ALLOWED)
+        MemoryLink c = MemoryLink.open(MemoryLink.server().authenticator(AuthTest.USERS).allowAuthWithoutTls(true)
                 .messageHandler(inbox));
         c.reply();
         assertThat(c.command("EHLO client.test")).isEqualTo(250);

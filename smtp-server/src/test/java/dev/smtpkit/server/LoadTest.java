@@ -5,7 +5,7 @@ import static dev.smtpkit.server.ProcessMeasures.knob;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.smtpkit.core.Envelope;
-import dev.smtpkit.core.codec.DotStuffer;
+import dev.smtpkit.core.internal.DotStuffer;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;

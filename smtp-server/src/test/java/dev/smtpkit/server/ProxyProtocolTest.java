@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.smtpkit.core.Parameters;
 import dev.smtpkit.core.ReversePath;
-import dev.smtpkit.server.proxy.TrustedNetworks;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.InetSocketAddress;

@@ -2,7 +2,6 @@ package dev.smtpkit.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.smtpkit.core.server.PlaintextAuth;
 import dev.smtpkit.server.security.SaslMechanism;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -47,7 +46,7 @@ class PythonSmtplibTlsAuthInteropTest {
         Path[] pem = TestTls.writePem(dir);
         Inbox inbox = new Inbox();
         try (SmtpServer server = SmtpServerTest.local().tls(TestTls.SERVER.serverContext()).implicitTlsPort(0)
-                .authenticator(AuthTest.USERS).authMechanisms(mechanism).plaintextAuth(PlaintextAuth.REFUSED)
+                .authenticator(AuthTest.USERS).authMechanisms(mechanism).allowAuthWithoutTls(false)
                 .messageHandler(inbox).build().start()) {
             int port = mode.equals("ssl") ? server.implicitTlsPort() : server.port();
             Peers.Run run = Peers.run(Duration.ofSeconds(30), "", List.of(PYTHON, "-c", SCRIPT, mode, Integer.toString(port),

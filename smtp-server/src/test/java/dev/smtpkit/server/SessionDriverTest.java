@@ -10,7 +10,6 @@ import dev.smtpkit.core.Replies;
 import dev.smtpkit.core.Reply;
 import dev.smtpkit.core.ReversePath;
 import dev.smtpkit.core.SmtpRejectException;
-import dev.smtpkit.server.proxy.TrustedNetworks;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;

@@ -8,7 +8,6 @@ import dev.smtpkit.core.Parameters;
 import dev.smtpkit.core.Replies;
 import dev.smtpkit.core.ReversePath;
 import dev.smtpkit.core.SmtpRejectException;
-import dev.smtpkit.core.server.HelloNamePolicy;
 import dev.smtpkit.server.SmtpServerTest.Recorder;
 import java.io.IOException;
 import java.io.InputStream;
@@ -101,7 +100,7 @@ class SessionHandlerTest {
     @Test
     void heloWithoutNameLenient() throws Exception {
         Inbox inbox = new Inbox();
-        MemoryLink c = MemoryLink.open(MemoryLink.server().helloNamePolicy(HelloNamePolicy.ALLOW_MISSING_NAME).messageHandler(inbox));
+        MemoryLink c = MemoryLink.open(MemoryLink.server().allowHelloWithoutName(true).messageHandler(inbox));
         c.reply();
         assertThat(c.command("HELO")).isEqualTo(250);
         assertThat(c.command("MAIL FROM:<p@example.com>")).isEqualTo(250);

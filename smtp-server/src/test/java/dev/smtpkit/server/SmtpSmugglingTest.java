@@ -2,7 +2,6 @@ package dev.smtpkit.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.smtpkit.core.BareLineEndingPolicy;
 import dev.smtpkit.core.ParseMode;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,7 +30,7 @@ class SmtpSmugglingTest {
     static Stream<Arguments> cases() {
         List<Arguments> all = new ArrayList<>();
         for (String end : FAKE_ENDS) {
-            for (BareLineEndingPolicy policy : BareLineEndingPolicy.values()) {
+            for (boolean policy : new boolean[] {true, false}) {
                 for (ParseMode mode : ParseMode.values()) {
                     all.add(Arguments.of(printable(end), end, policy, mode, false));
                 }
@@ -44,14 +43,14 @@ class SmtpSmugglingTest {
     @ParameterizedTest(name = "{0} bare={2} parse={3} octetByOctet={4}")
     @MethodSource("cases")
     @DisplayName("CVE-2023-51764/51765/51766: a smuggled transaction is never delivered, and at most one message is")
-    void smuggledTransactionIsNeverDelivered(String name, String fakeEnd, BareLineEndingPolicy policy, ParseMode mode,
+    void smuggledTransactionIsNeverDelivered(String name, String fakeEnd, boolean policy, ParseMode mode,
                                              boolean octetByOctet) {
         Inbox inbox = new Inbox();
         String wire = "EHLO client.test\r\nMAIL FROM:<alice@example.com>\r\nRCPT TO:<bob@example.org>\r\nDATA\r\n"
                 + "Subject: hello\r\n\r\nhi" + fakeEnd
                 + "MAIL FROM:<mallory@evil.example>\r\nRCPT TO:<bob@example.org>\r\nDATA\r\n"
                 + "From: ceo@example.com\r\n\r\nsmuggled\r\n.\r\nQUIT\r\n";
-        MemoryLink link = MemoryLink.open(MemoryLink.server().bareLineEnding(policy).parseMode(mode)
+        MemoryLink link = MemoryLink.open(MemoryLink.server().rejectBareLineEndings(policy).parseMode(mode)
                 .messageHandler(inbox));
         assertThat(link.code()).isEqualTo(220);
         if (octetByOctet) {
@@ -75,7 +74,7 @@ class SmtpSmugglingTest {
             assertThat(delivered.get(0).text()).as("the would-be second transaction is content").contains("mallory", "smuggled");
         }
         boolean bare = fakeEnd.replace("\r\n", "").indexOf('\r') >= 0 || fakeEnd.replace("\r\n", "").indexOf('\n') >= 0;
-        if (policy == BareLineEndingPolicy.REJECT && bare) {
+        if (policy && bare) {
             assertThat(delivered).as("refused for its bare line ending").isEmpty();
             assertThat(replies).anyMatch(r -> r.startsWith("550 5.5.2"));
         } else {

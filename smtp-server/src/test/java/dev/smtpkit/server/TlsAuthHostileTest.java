@@ -6,7 +6,6 @@ import static org.awaitility.Awaitility.await;
 import dev.smtpkit.core.Parameters;
 import dev.smtpkit.core.Reply;
 import dev.smtpkit.core.ReversePath;
-import dev.smtpkit.core.server.PlaintextAuth;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.SocketException;
@@ -79,7 +78,7 @@ class TlsAuthHostileTest {
     /** TLS on both ports, AUTH allowed even in plaintext: the injected AUTH would succeed were it read. */
     private static SmtpServer.Builder server(List<Seen> seen, Lines transcript) {
         return SmtpServerTest.local().tls(TestTls.SERVER.serverContext()).implicitTlsPort(0)
-                .authenticator(AuthTest.USERS).plaintextAuth(PlaintextAuth.ALLOWED).commandTimeout(COMMAND_TIMEOUT)
+                .authenticator(AuthTest.USERS).allowAuthWithoutTls(true).commandTimeout(COMMAND_TIMEOUT)
                 .transcriptListener(transcript).handler(recording(seen));
     }
 

@@ -9,8 +9,7 @@ import dev.smtpkit.core.Reply;
 import dev.smtpkit.core.ReversePath;
 import dev.smtpkit.core.SmtpRejectException;
 import dev.smtpkit.core.Verb;
-import dev.smtpkit.core.server.AuthPolicy;
-import dev.smtpkit.core.server.PlaintextAuth;
+import dev.smtpkit.core.server.ServerConfig;
 import dev.smtpkit.core.server.TlsPolicy;
 import dev.smtpkit.server.Connection;
 import dev.smtpkit.server.MessageHandler;
@@ -66,7 +65,7 @@ import javax.net.ssl.SSLContext;
  * connections) at given occurrences of MAIL, RCPT and DATA, a delay before every reply to those
  * commands, STARTTLS required (RFC 3207) with a generated certificate the client can trust through
  * {@link #clientSslContext()}, and AUTH (RFC 4954) against test accounts, optional or required
- * ({@link Builder#auth(Map)}, {@link Builder#authPolicy(AuthPolicy)}); the identity a client
+ * ({@link Builder#auth(Map)}, {@link Builder#requireAuth(boolean)}); the identity a client
  * authenticated as is in {@link CapturedMessage#authenticatedIdentity()}.
  *
  * <p>For JUnit 5, {@code dev.smtpkit.testkit.junit.MailSinkExtension} starts and stops sinks. To
@@ -141,10 +140,10 @@ public final class MailSink implements AutoCloseable {
         if (!b.users.isEmpty()) {
             server.authenticator(new Accounts(b.users))
                     .authMechanisms(SaslMechanism.PLAIN, SaslMechanism.LOGIN, SaslMechanism.CRAM_MD5)
-                    .authPolicy(b.authPolicy)
+                    .requireAuth(b.requireAuth)
                     // With STARTTLS required, AUTH waits for TLS as a real submission server's does;
                     // otherwise a test need not set up TLS to try AUTH.
-                    .plaintextAuth(b.tls == TlsPolicy.REQUIRED ? PlaintextAuth.REFUSED : PlaintextAuth.ALLOWED);
+                    .allowAuthWithoutTls(b.tls != TlsPolicy.REQUIRED);
         }
         b.server.accept(server);
         this.server = server.build().start();
@@ -471,7 +470,7 @@ public final class MailSink implements AutoCloseable {
         private final Map<Verb, Duration> delays = new EnumMap<>(Verb.class);
         private TlsPolicy tls = TlsPolicy.OFF;
         private Map<String, String> users = Map.of();
-        private AuthPolicy authPolicy = AuthPolicy.OPTIONAL;
+        private boolean requireAuth;
 
         private Builder() {
         }
@@ -606,12 +605,11 @@ public final class MailSink implements AutoCloseable {
         }
 
         /**
-         * Whether MAIL needs AUTH first: {@link AuthPolicy#OPTIONAL} by default;
-         * {@link AuthPolicy#REQUIRED} answers MAIL before AUTH with 530 5.7.0 (RFC 4954 §6) and
-         * needs {@link #auth(Map)}.
+         * Whether MAIL needs AUTH first: off by default; on answers MAIL before AUTH with
+         * 530 5.7.0 (RFC 4954 §6) and needs {@link #auth(Map)}.
          */
-        public Builder authPolicy(AuthPolicy policy) {
-            this.authPolicy = Objects.requireNonNull(policy, "policy");
+        public Builder requireAuth(boolean on) {
+            this.requireAuth = on;
             return this;
         }
 
@@ -619,11 +617,11 @@ public final class MailSink implements AutoCloseable {
          * Starts a sink.
          *
          * @throws java.io.UncheckedIOException if the address cannot be bound
-         * @throws IllegalStateException        for {@link AuthPolicy#REQUIRED} without {@link #auth(Map)}
+         * @throws IllegalStateException        for {@link #requireAuth(boolean)} without {@link #auth(Map)}
          */
         public MailSink start() {
-            if (authPolicy == AuthPolicy.REQUIRED && users.isEmpty()) {
-                throw new IllegalStateException("MailSink.Builder.authPolicy is REQUIRED but no account was given:"
+            if (requireAuth && users.isEmpty()) {
+                throw new IllegalStateException("MailSink.Builder.requireAuth is on but no account was given:"
                         + " set MailSink.Builder.auth(users)");
             }
             return new MailSink(this);

@@ -4,7 +4,7 @@ import dev.smtpkit.core.Printable;
 import dev.smtpkit.core.Limits;
 import dev.smtpkit.core.Reply;
 import dev.smtpkit.core.SmtpProtocolException;
-import dev.smtpkit.core.codec.ReplyDecoder;
+import dev.smtpkit.core.internal.ReplyDecoder;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;

@@ -1,16 +1,14 @@
 package dev.smtpkit.testkit;
 
-import dev.smtpkit.core.BareLineEndingPolicy;
 import dev.smtpkit.core.EnhancedStatus;
 import dev.smtpkit.core.Limits;
-import dev.smtpkit.core.LongLinePolicy;
 import dev.smtpkit.core.Printable;
 import dev.smtpkit.core.Reply;
 import dev.smtpkit.core.SmtpProtocolException;
 import dev.smtpkit.core.Verb;
-import dev.smtpkit.core.codec.DataDecoder;
-import dev.smtpkit.core.codec.DecodeStatus;
-import dev.smtpkit.core.codec.ReplyDecoder;
+import dev.smtpkit.core.internal.DataDecoder;
+import dev.smtpkit.core.internal.DecodeStatus;
+import dev.smtpkit.core.internal.ReplyDecoder;
 import dev.smtpkit.testkit.Fault.At;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -410,7 +408,7 @@ public final class SmtpProxy implements AutoCloseable {
         private final ByteArrayOutputStream replyOctets = new ByteArrayOutputStream();
         private final ReplyDecoder replies = new ReplyDecoder(READ_LIMITS);
         /** Finds the end of message data exactly as the server's decoder does (RFC 5321 §4.1.1.4). */
-        private final DataDecoder dataEnd = new DataDecoder(Integer.MAX_VALUE, BareLineEndingPolicy.ACCEPT, LongLinePolicy.ACCEPT);
+        private final DataDecoder dataEnd = new DataDecoder(Integer.MAX_VALUE, false, false);
         /** The client has been given 354 and is sending message data (RFC 5321 §4.1.1.4). */
         private boolean clientInData;
         /** The client has been given 334 and its next line answers the challenge (RFC 4954 §4). */

@@ -7,8 +7,7 @@ import dev.smtpkit.client.MessageContent;
 import dev.smtpkit.client.SmtpClient;
 import dev.smtpkit.client.SmtpPermanentException;
 import dev.smtpkit.client.TlsMode;
-import dev.smtpkit.client.sasl.ClientCredentials;
-import dev.smtpkit.client.sasl.CramMd5Policy;
+import dev.smtpkit.client.ClientCredentials;
 import dev.smtpkit.core.EnhancedStatus;
 import dev.smtpkit.core.Envelope;
 import dev.smtpkit.core.Mailbox;
@@ -16,7 +15,6 @@ import dev.smtpkit.core.Parameters;
 import dev.smtpkit.core.Replies;
 import dev.smtpkit.core.Reply;
 import dev.smtpkit.core.Verb;
-import dev.smtpkit.core.server.AuthPolicy;
 import dev.smtpkit.core.server.TlsPolicy;
 import dev.smtpkit.testkit.Fault.At;
 import dev.smtpkit.testkit.junit.MailSinkExtension;
@@ -496,7 +494,7 @@ class MailSinkTest {
     class RequiredAuth {
         @RegisterExtension
         final MailSinkExtension extension = MailSinkExtension.perTest(
-                MailSink.builder().auth(Map.of("alice", "secret")).authPolicy(AuthPolicy.REQUIRED));
+                MailSink.builder().auth(Map.of("alice", "secret")).requireAuth(true));
 
         SmtpClient.Builder client(MailSink sink) {
             return SmtpClient.builder().host(sink.host()).port(sink.port()).tlsMode(TlsMode.NONE)
@@ -515,7 +513,7 @@ class MailSinkTest {
         @DisplayName("RFC 4954 §4: SmtpClient authenticates without TLS with CRAM-MD5, and the message records who")
         void smtpClientWithCramMd5(MailSink sink) {
             try (SmtpClient client = client(sink).credentials(ClientCredentials.password("alice", "secret"))
-                    .cramMd5(CramMd5Policy.PREFER).build()) {
+                    .preferCramMd5(true).build()) {
                 client.send(envelope(), content());
             }
             CapturedMessage m = sink.assertThat().onlyMessage().hasSubject("signed in").actual();
@@ -537,7 +535,7 @@ class MailSinkTest {
         @DisplayName("RFC 4954 §6: a wrong password gets 535 5.7.8")
         void wrongPasswordIsRefused(MailSink sink) {
             try (SmtpClient client = client(sink).credentials(ClientCredentials.password("alice", "wrong"))
-                    .cramMd5(CramMd5Policy.PREFER).build()) {
+                    .preferCramMd5(true).build()) {
                 assertThatThrownBy(() -> client.send(envelope(), content()))
                         .isInstanceOf(SmtpPermanentException.class)
                         .hasMessageContaining("535 5.7.8");
@@ -562,7 +560,7 @@ class MailSinkTest {
     class AuthAfterTls {
         @RegisterExtension
         final MailSinkExtension extension = MailSinkExtension.perTest(
-                MailSink.builder().tls(TlsPolicy.REQUIRED).auth(Map.of("alice", "secret")).authPolicy(AuthPolicy.REQUIRED));
+                MailSink.builder().tls(TlsPolicy.REQUIRED).auth(Map.of("alice", "secret")).requireAuth(true));
 
         @Test
         @DisplayName("RFC 4954 §4: with TLS required AUTH is offered only after STARTTLS; SmtpClient then uses PLAIN")
@@ -585,7 +583,7 @@ class MailSinkTest {
 
     @Test
     void requiredAuthWithoutAccountsIsAMisuse() {
-        assertThatThrownBy(() -> MailSink.builder().authPolicy(AuthPolicy.REQUIRED).start())
+        assertThatThrownBy(() -> MailSink.builder().requireAuth(true).start())
                 .isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("MailSink.Builder.auth(users)");
     }

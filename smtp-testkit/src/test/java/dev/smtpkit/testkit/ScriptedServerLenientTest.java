@@ -7,7 +7,6 @@ import dev.smtpkit.client.SmtpClient;
 import dev.smtpkit.client.TlsMode;
 import dev.smtpkit.core.Envelope;
 import dev.smtpkit.core.Mailbox;
-import dev.smtpkit.core.client.ExtensionUse;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -36,7 +35,7 @@ class ScriptedServerLenientTest {
 
     private static void send(int port, int run) {
         try (SmtpClient client = SmtpClient.builder().host("127.0.0.1").port(port).heloName("client" + run + ".example")
-                .tlsMode(TlsMode.NONE).chunking(ExtensionUse.NEVER).maxConnections(1).build()) {
+                .tlsMode(TlsMode.NONE).chunking(false).maxConnections(1).build()) {
             client.send(Envelope.of(Mailbox.parse("a@example.com"), Mailbox.parse("b@example.org")),
                     MessageContent.of(message(run)));
         }

@@ -8,7 +8,6 @@ import dev.smtpkit.client.SmtpClient;
 import dev.smtpkit.client.TlsMode;
 import dev.smtpkit.core.Command;
 import dev.smtpkit.core.Envelope;
-import dev.smtpkit.core.client.ExtensionUse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -39,7 +38,7 @@ class SharedConversationsWithOurClientTest {
         try (ScriptedServer server = ScriptedServer.play(script)) {
             List<SendResult> results = new ArrayList<>();
             try (SmtpClient client = SmtpClient.builder().host("127.0.0.1").port(server.port()).heloName(t.helo)
-                    .tlsMode(TlsMode.NONE).chunking(ExtensionUse.NEVER).maxConnections(1).build()) {
+                    .tlsMode(TlsMode.NONE).chunking(false).maxConnections(1).build()) {
                 for (int i = 0; i < t.envelopes.size(); i++) {
                     results.add(client.send(t.envelopes.get(i), MessageContent.of(t.contents.get(i).getBytes(StandardCharsets.UTF_8))));
                 }

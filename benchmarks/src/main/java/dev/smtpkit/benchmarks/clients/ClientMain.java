@@ -8,7 +8,6 @@ import dev.smtpkit.core.Mailbox;
 import dev.smtpkit.core.client.ClientConfig;
 import dev.smtpkit.core.client.ClientEvent;
 import dev.smtpkit.core.client.ClientSession;
-import dev.smtpkit.core.client.ExtensionUse;
 import jakarta.mail.Message;
 import jakarta.mail.Session;
 import jakarta.mail.Transport;
@@ -200,8 +199,8 @@ public final class ClientMain {
                 .heloName("client.bench.test")
                 .tlsMode(TlsMode.NONE)
                 .maxConnections(threads)
-                .pipelining(kind.equals("client-pipelined") ? ExtensionUse.WHEN_OFFERED : ExtensionUse.NEVER)
-                .chunking(ExtensionUse.NEVER)
+                .pipelining(kind.equals("client-pipelined"))
+                .chunking(false)
                 .build();
     }
 
@@ -223,8 +222,8 @@ public final class ClientMain {
      */
     private static void clientSession(int port, int messages, byte[] content, boolean pipelined) throws IOException {
         ClientConfig config = ClientConfig.builder("client.bench.test")
-                .pipelining(pipelined ? ExtensionUse.WHEN_OFFERED : ExtensionUse.NEVER)
-                .chunking(ExtensionUse.NEVER)
+                .pipelining(pipelined)
+                .chunking(false)
                 .build();
         Envelope envelope = Envelope.of(Mailbox.of("sender", "client.bench.test"), Mailbox.of("rcpt", "server.bench.test"));
         try (Socket socket = new Socket()) {

@@ -1,10 +1,8 @@
 package dev.smtpkit.benchmarks.jmh;
 
-import dev.smtpkit.core.BareLineEndingPolicy;
-import dev.smtpkit.core.LongLinePolicy;
-import dev.smtpkit.core.codec.DataDecoder;
-import dev.smtpkit.core.codec.DecodeStatus;
-import dev.smtpkit.core.codec.DotStuffer;
+import dev.smtpkit.core.internal.DataDecoder;
+import dev.smtpkit.core.internal.DecodeStatus;
+import dev.smtpkit.core.internal.DotStuffer;
 import java.nio.ByteBuffer;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -27,7 +25,7 @@ public class DataDecoderBenchmark {
 
     private ByteBuffer wire;
     private final ByteBuffer out = ByteBuffer.allocate(16 * 1024);
-    private final DataDecoder decoder = new DataDecoder(1000, BareLineEndingPolicy.REJECT, LongLinePolicy.REJECT);
+    private final DataDecoder decoder = new DataDecoder(1000, true, true);
 
     @Setup
     public void setUp() {

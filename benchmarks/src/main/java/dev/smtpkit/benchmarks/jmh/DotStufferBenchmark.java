@@ -1,6 +1,6 @@
 package dev.smtpkit.benchmarks.jmh;
 
-import dev.smtpkit.core.codec.DotStuffer;
+import dev.smtpkit.core.internal.DotStuffer;
 import java.nio.ByteBuffer;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;

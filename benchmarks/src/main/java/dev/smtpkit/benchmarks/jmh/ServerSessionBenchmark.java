@@ -1,6 +1,6 @@
 package dev.smtpkit.benchmarks.jmh;
 
-import dev.smtpkit.core.codec.DotStuffer;
+import dev.smtpkit.core.internal.DotStuffer;
 import dev.smtpkit.core.server.ServerConfig;
 import dev.smtpkit.core.server.ServerEvent;
 import dev.smtpkit.core.server.ServerSession;

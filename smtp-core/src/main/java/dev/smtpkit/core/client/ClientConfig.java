@@ -2,7 +2,6 @@ package dev.smtpkit.core.client;
 
 import dev.smtpkit.core.Command;
 import dev.smtpkit.core.Limits;
-import dev.smtpkit.core.codec.LineEndingNormalization;
 import dev.smtpkit.core.ProtocolMode;
 import java.util.Objects;
 
@@ -17,26 +16,29 @@ import java.util.Objects;
  *                      ({@link #DEFAULT_LIMITS}: {@link Limits#DEFAULTS} but reply lines up to
  *                      {@link #DEFAULT_MAX_REPLY_LINE})
  * @param mode          SMTP or LMTP ({@link ProtocolMode#SMTP}; RFC 2033)
- * @param hello         EHLO with HELO fallback, or HELO only ({@link HelloCommand#EHLO_THEN_HELO})
- * @param pipelining    whether to pipeline MAIL, RCPT and DATA when offered
- *                      ({@link ExtensionUse#WHEN_OFFERED}; RFC 2920)
- * @param chunking      whether to send content with BDAT when CHUNKING is offered
- *                      ({@link ExtensionUse#WHEN_OFFERED}; RFC 3030). BDAT is used only together
- *                      with PIPELINING: without it every chunk waits a round trip and DATA does
- *                      as well
+ * @param heloOnly      whether to greet with HELO only, as an RFC 821 client would, so that no
+ *                      service extension is ever used (off: EHLO, and HELO when EHLO gets a 5xx,
+ *                      RFC 5321 §3.2); LMTP always says LHLO (RFC 2033 §4.1)
+ * @param pipelining    whether to pipeline MAIL, RCPT and DATA when the server offers PIPELINING
+ *                      (on; RFC 2920); off for a server known to get it wrong
+ * @param chunking      whether to send content with BDAT when the server offers CHUNKING (on;
+ *                      RFC 3030). BDAT is used only together with PIPELINING: without it every
+ *                      chunk waits a round trip and DATA does as well
  * @param bdatChunkSize the size of each BDAT chunk in octets (65536); the last one may be smaller
- * @param lineEndings   what happens to a bare CR or LF in content
- *                      ({@link LineEndingNormalization#NORMALIZE_TO_CRLF}; RFC 5321 §2.3.8)
+ * @param normalizeLineEndings whether a bare CR or LF in content is sent as CRLF (on), or refused
+ *                      with an {@link IllegalArgumentException} naming its offset (off: for
+ *                      callers who need the exact bytes to arrive, such as a signed message);
+ *                      only CRLF may end a line on the wire (RFC 5321 §2.3.8)
  */
 public record ClientConfig(
         String heloName,
         Limits limits,
         ProtocolMode mode,
-        HelloCommand hello,
-        ExtensionUse pipelining,
-        ExtensionUse chunking,
+        boolean heloOnly,
+        boolean pipelining,
+        boolean chunking,
         int bdatChunkSize,
-        LineEndingNormalization lineEndings) {
+        boolean normalizeLineEndings) {
 
     /**
      * The longest reply line a client takes by default, CRLF included: 8 KiB. RFC 5321
@@ -63,13 +65,9 @@ public record ClientConfig(
         new Command.Ehlo(heloName);
         Objects.requireNonNull(limits, "limits");
         Objects.requireNonNull(mode, "mode");
-        Objects.requireNonNull(hello, "hello");
-        Objects.requireNonNull(pipelining, "pipelining");
-        Objects.requireNonNull(chunking, "chunking");
         if (bdatChunkSize < 1) {
             throw new IllegalArgumentException("ClientConfig.bdatChunkSize must be at least 1: " + bdatChunkSize);
         }
-        Objects.requireNonNull(lineEndings, "lineEndings");
     }
 
     /** A builder with the defaults and the given name for EHLO, HELO or LHLO. */
@@ -87,11 +85,11 @@ public record ClientConfig(
         private String heloName;
         private Limits limits = DEFAULT_LIMITS;
         private ProtocolMode mode = ProtocolMode.SMTP;
-        private HelloCommand hello = HelloCommand.EHLO_THEN_HELO;
-        private ExtensionUse pipelining = ExtensionUse.WHEN_OFFERED;
-        private ExtensionUse chunking = ExtensionUse.WHEN_OFFERED;
+        private boolean heloOnly;
+        private boolean pipelining = true;
+        private boolean chunking = true;
         private int bdatChunkSize = DEFAULT_BDAT_CHUNK_SIZE;
-        private LineEndingNormalization lineEndings = LineEndingNormalization.NORMALIZE_TO_CRLF;
+        private boolean normalizeLineEndings = true;
 
         private Builder(String heloName) {
             this.heloName = Objects.requireNonNull(heloName, "heloName");
@@ -101,24 +99,24 @@ public record ClientConfig(
             heloName = c.heloName;
             limits = c.limits;
             mode = c.mode;
-            hello = c.hello;
+            heloOnly = c.heloOnly;
             pipelining = c.pipelining;
             chunking = c.chunking;
             bdatChunkSize = c.bdatChunkSize;
-            lineEndings = c.lineEndings;
+            normalizeLineEndings = c.normalizeLineEndings;
         }
 
         public Builder heloName(String heloName) { this.heloName = heloName; return this; }
         public Builder limits(Limits limits) { this.limits = limits; return this; }
         public Builder mode(ProtocolMode mode) { this.mode = mode; return this; }
-        public Builder hello(HelloCommand hello) { this.hello = hello; return this; }
-        public Builder pipelining(ExtensionUse use) { this.pipelining = use; return this; }
-        public Builder chunking(ExtensionUse use) { this.chunking = use; return this; }
+        public Builder heloOnly(boolean on) { this.heloOnly = on; return this; }
+        public Builder pipelining(boolean on) { this.pipelining = on; return this; }
+        public Builder chunking(boolean on) { this.chunking = on; return this; }
         public Builder bdatChunkSize(int octets) { this.bdatChunkSize = octets; return this; }
-        public Builder lineEndings(LineEndingNormalization policy) { this.lineEndings = policy; return this; }
+        public Builder normalizeLineEndings(boolean on) { this.normalizeLineEndings = on; return this; }
 
         public ClientConfig build() {
-            return new ClientConfig(heloName, limits, mode, hello, pipelining, chunking, bdatChunkSize, lineEndings);
+            return new ClientConfig(heloName, limits, mode, heloOnly, pipelining, chunking, bdatChunkSize, normalizeLineEndings);
         }
     }
 }

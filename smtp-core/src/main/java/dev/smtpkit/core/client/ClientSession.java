@@ -15,9 +15,8 @@ import dev.smtpkit.core.client.ClientTransitions.Guard;
 import dev.smtpkit.core.client.ClientTransitions.Phase;
 import dev.smtpkit.core.client.ClientTransitions.Trigger;
 import dev.smtpkit.core.client.ClientEvent.CloseCause;
-import dev.smtpkit.core.codec.DotStuffer;
-import dev.smtpkit.core.codec.LineEndingNormalization;
-import dev.smtpkit.core.codec.ReplyDecoder;
+import dev.smtpkit.core.internal.DotStuffer;
+import dev.smtpkit.core.internal.ReplyDecoder;
 import dev.smtpkit.core.ProtocolMode;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -123,8 +122,6 @@ public final class ClientSession {
         DotStuffer stuffer;
         byte[] chunk;
         int chunkLength;
-        /** The last content octet was a CR, already sent as CRLF (BDAT normalisation). */
-        boolean afterCr;
 
         Transaction(Envelope envelope, boolean pipelined, boolean bdat) {
             this.envelope = envelope;
@@ -346,7 +343,7 @@ public final class ClientSession {
      * and the configuration does not refuse it.
      */
     public boolean pipeliningInUse() {
-        return usable(config.pipelining(), extensions.pipelining());
+        return config.pipelining() && extensions.pipelining();
     }
 
     /**
@@ -565,14 +562,14 @@ public final class ClientSession {
      * twice the piece, plus a chunk).
      *
      * <p>If the content cannot be sent as it is (an 8-bit octet without BODY=8BITMIME, or a bare
-     * CR or LF under {@link LineEndingNormalization#REJECT}), the session closes and throws; the
+     * CR or LF with {@link ClientConfig#normalizeLineEndings()} off), the session closes and throws; the
      * transport must then drop the connection without writing anything more, so that the server
      * never sees an end of data and delivers nothing of the message.
      *
      * @throws UnsupportedFeatureException for an octet with the high bit set when MAIL did not
      *                                     declare BODY=8BITMIME, BINARYMIME or SMTPUTF8 (RFC 6152 §3)
-     * @throws IllegalArgumentException    for a bare CR or LF under
-     *                                     {@link LineEndingNormalization#REJECT}
+     * @throws IllegalArgumentException    for a bare CR or LF when
+     *                                     {@link ClientConfig#normalizeLineEndings()} is off
      * @throws IllegalStateException       unless in state CONTENT
      */
     public void writeData(ByteBuffer content) {
@@ -610,7 +607,7 @@ public final class ClientSession {
      * recipient in LMTP) ends the transaction. After a refused BDAT chunk nothing more is sent
      * but an RSET (RFC 3030 §2).
      *
-     * @throws IllegalArgumentException under {@link LineEndingNormalization#REJECT} if the content
+     * @throws IllegalArgumentException with {@link ClientConfig#normalizeLineEndings()} off, if the content
      *                                  ended with a bare CR; the session then closes
      * @throws IllegalStateException    unless in state CONTENT
      */
@@ -638,8 +635,12 @@ public final class ClientSession {
         } else if (to == Phase.CHUNK_CLEANUP) {
             command(new Command.Rset(), Awaiting.TRANSACTION_RSET, 0);
         } else {
-            if (t.afterCr && config.lineEndings() == LineEndingNormalization.REJECT) {
-                throw contentFailed(bare("CR", t.contentOffset - 1));
+            if (!t.binary) {
+                try {
+                    finishChunks(t);
+                } catch (IllegalArgumentException e) {
+                    throw contentFailed(e);
+                }
             }
             flushChunk(t, true, replies);
         }
@@ -695,7 +696,7 @@ public final class ClientSession {
             facts.add(Guard.PIPELINING);
             // RFC 3030 §4.2 lets BDAT be pipelined; without PIPELINING every chunk would wait a
             // round trip, so BDAT is used only together with it, and then DATA is not sent.
-            if (!usable(config.chunking(), extensions.chunking())) {
+            if (!(config.chunking() && extensions.chunking())) {
                 facts.add(Guard.DATA_WITH_ENVELOPE);
             }
         }
@@ -808,7 +809,7 @@ public final class ClientSession {
         String name = config.heloName();
         if (lmtp) {
             command(new Command.Lhlo(name), Awaiting.LHLO, 0);
-        } else if (config.hello() == HelloCommand.HELO_ONLY) {
+        } else if (config.heloOnly()) {
             command(new Command.Helo(name), Awaiting.HELO, 0);
         } else {
             command(new Command.Ehlo(name), Awaiting.EHLO, 0);
@@ -995,7 +996,10 @@ public final class ClientSession {
 
     private boolean openContent(Transaction t) {
         if (!t.bdat) {
-            t.stuffer = new DotStuffer(config.lineEndings());
+            t.stuffer = new DotStuffer(config.normalizeLineEndings());
+        } else if (!t.binary) {
+            // BDAT has no end-of-data indication to protect, only line ends (RFC 3030 §2).
+            t.stuffer = DotStuffer.lineEndsOnly(config.normalizeLineEndings());
         }
         on(Trigger.CONTENT_OPENED);
         events.add(new ClientEvent.ReadyForContent());
@@ -1094,54 +1098,45 @@ public final class ClientSession {
         }
     }
 
+    /**
+     * Cuts content into chunks of {@link ClientConfig#bdatChunkSize()}, its line ends encoded
+     * unless it is BINARYMIME. A full chunk goes out only when more content comes, so that the
+     * last one can be {@code BDAT n LAST}.
+     */
     private void writeChunks(Transaction t, ByteBuffer content) {
         if (t.chunk == null) {
             t.chunk = new byte[config.bdatChunkSize()];
         }
-        boolean reject = config.lineEndings() == LineEndingNormalization.REJECT;
-        // the content offset of the buffer's first octet, for naming where a bare line end is
-        long base = t.contentOffset - content.position();
         while (content.hasRemaining()) {
-            byte b = content.get();
+            if (t.chunkLength == t.chunk.length) {
+                flushChunk(t, false, 1);
+            }
+            ByteBuffer target = ByteBuffer.wrap(t.chunk, t.chunkLength, t.chunk.length - t.chunkLength);
             if (t.binary) {
-                putChunk(t, b);
-                continue;
-            }
-            if (t.afterCr) {
-                t.afterCr = false;
-                if (b == LF) {
-                    continue; // completes a CRLF already written
-                }
-                if (reject) {
-                    throw bare("CR", base + content.position() - 2);
-                }
-            }
-            if (b == CR) {
-                putChunk(t, CR);
-                putChunk(t, LF);
-                t.afterCr = true;
-            } else if (b == LF) {
-                if (reject) {
-                    throw bare("LF", base + content.position() - 1);
-                }
-                putChunk(t, CR);
-                putChunk(t, LF);
+                int n = Math.min(content.remaining(), target.remaining());
+                target.put(content.slice(content.position(), n));
+                content.position(content.position() + n);
             } else {
-                putChunk(t, b);
+                t.stuffer.encode(content, target);
             }
+            t.chunkLength = target.position();
         }
     }
 
-    private IllegalArgumentException bare(String what, long at) {
-        return new IllegalArgumentException("bare " + what + " at content offset " + at
-                + ": LineEndingNormalization.REJECT requires CRLF line ends (RFC 5321 §2.3.8)");
-    }
-
-    private void putChunk(Transaction t, byte b) {
-        if (t.chunkLength == t.chunk.length) {
+    /** Adds what the line-end encoder still holds back (the LF of a CRLF) to the last chunk. */
+    private void finishChunks(Transaction t) {
+        if (t.chunk == null) {
+            t.chunk = new byte[config.bdatChunkSize()];
+        }
+        while (true) {
+            ByteBuffer target = ByteBuffer.wrap(t.chunk, t.chunkLength, t.chunk.length - t.chunkLength);
+            boolean done = t.stuffer.finish(target);
+            t.chunkLength = target.position();
+            if (done) {
+                return;
+            }
             flushChunk(t, false, 1);
         }
-        t.chunk[t.chunkLength++] = b;
     }
 
     /** Sends the buffered chunk, unless a chunk was refused (RFC 3030 §2: no more are sent). */
@@ -1224,10 +1219,10 @@ public final class ClientSession {
                         throw new UnsupportedFeatureException("BINARYMIME", Replies.CONVERSION_NOT_SUPPORTED,
                                 "BODY=BINARYMIME but the server did not offer BINARYMIME and CHUNKING (RFC 3030 §3)");
                     }
-                    if (!usable(config.chunking(), true) || !usable(config.pipelining(), extensions.pipelining())) {
+                    if (!config.chunking() || !config.pipelining() || !extensions.pipelining()) {
                         throw new UnsupportedFeatureException("BINARYMIME", Replies.CONVERSION_NOT_SUPPORTED,
                                 "BODY=BINARYMIME needs BDAT (RFC 3030 §3), which this session uses only with"
-                                        + " ClientConfig.chunking and ClientConfig.pipelining WHEN_OFFERED and"
+                                        + " ClientConfig.chunking and ClientConfig.pipelining on and"
                                         + " PIPELINING offered");
                     }
                 }
@@ -1262,9 +1257,6 @@ public final class ClientSession {
         return envelope.withMailParameters(adjusted.build());
     }
 
-    private static boolean usable(ExtensionUse use, boolean offered) {
-        return use == ExtensionUse.WHEN_OFFERED && offered;
-    }
 
     private void checkAuthLine(String base64) {
         for (int i = 0; i < base64.length(); i++) {

@@ -55,7 +55,7 @@ public sealed interface ServerEvent {
      * ({@link ServerSession#resetBeforeHello()}); this Hello is then reported again, after the
      * reset.
      *
-     * @param domain   the name the client gave; empty only under {@link HelloNamePolicy#ALLOW_MISSING_NAME}
+     * @param domain   the name the client gave; empty only under {@link ServerConfig#allowHelloWithoutName()}
      * @param extended whether EHLO or LHLO (extensions in force) rather than HELO
      */
     record Hello(String domain, boolean extended) implements Decision {

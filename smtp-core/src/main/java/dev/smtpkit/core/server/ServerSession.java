@@ -15,11 +15,11 @@ import dev.smtpkit.core.ReversePath;
 import dev.smtpkit.core.SmtpSyntaxException;
 import dev.smtpkit.core.Timeout;
 import dev.smtpkit.core.Verb;
-import dev.smtpkit.core.codec.BdatDecoder;
-import dev.smtpkit.core.codec.DataDecoder;
-import dev.smtpkit.core.codec.DecodeStatus;
-import dev.smtpkit.core.codec.LineDecoder;
-import dev.smtpkit.core.codec.LineEndingPolicy;
+import dev.smtpkit.core.internal.BdatDecoder;
+import dev.smtpkit.core.internal.DataDecoder;
+import dev.smtpkit.core.internal.DecodeStatus;
+import dev.smtpkit.core.internal.LineDecoder;
+import dev.smtpkit.core.internal.LineEndingPolicy;
 import dev.smtpkit.core.server.ServerEvent.AuthStep;
 import dev.smtpkit.core.server.ServerEvent.Connected;
 import dev.smtpkit.core.server.ServerEvent.DataRequested;
@@ -189,7 +189,7 @@ public final class ServerSession {
 
         @Override
         public boolean authNeedsTls() {
-            return !tls && config.plaintextAuth() == PlaintextAuth.REFUSED;
+            return !tls && !config.allowAuthWithoutTls();
         }
 
         @Override
@@ -214,7 +214,7 @@ public final class ServerSession {
         this.limits = config.limits();
         this.lines = new LineDecoder(limits.maxCommandLine(),
                 config.parseMode() == ParseMode.LENIENT ? LineEndingPolicy.CRLF_OR_LF : LineEndingPolicy.CRLF_ONLY);
-        this.data = new DataDecoder(limits.maxTextLine(), config.bareLineEnding(), config.longLines());
+        this.data = new DataDecoder(limits.maxTextLine(), config.rejectBareLineEndings(), config.rejectLongLines());
     }
 
     /** Sets who sees each line in and reply out (a transport's wire transcript). */
@@ -938,7 +938,7 @@ public final class ServerSession {
 
     private ParseMode parseModeFor(Verb verb) {
         boolean hello = verb == Verb.HELO || verb == Verb.EHLO || verb == Verb.LHLO;
-        if (hello && config.helloNamePolicy() == HelloNamePolicy.ALLOW_MISSING_NAME) {
+        if (hello && config.allowHelloWithoutName()) {
             return ParseMode.LENIENT;
         }
         return config.parseMode();
@@ -955,7 +955,7 @@ public final class ServerSession {
     }
 
     private void hello(String domain, boolean isExtended, boolean resetting) {
-        if (domain.isEmpty() && config.helloNamePolicy() == HelloNamePolicy.REQUIRE_NAME) {
+        if (domain.isEmpty() && !config.allowHelloWithoutName()) {
             error(isExtended ? Replies.EHLO_REQUIRES_DOMAIN : Replies.HELO_REQUIRES_DOMAIN);
             return;
         }
@@ -968,7 +968,7 @@ public final class ServerSession {
             error(Replies.ENCRYPTION_REQUIRED);
             return;
         }
-        if (config.authPolicy() == AuthPolicy.REQUIRED && authIdentity == null) {
+        if (config.requireAuth() && authIdentity == null) {
             error(Replies.AUTH_REQUIRED);
             return;
         }
@@ -1118,7 +1118,7 @@ public final class ServerSession {
 
     private boolean authOffered() {
         return extended && !config.authMechanisms().isEmpty()
-                && (tls || config.plaintextAuth() == PlaintextAuth.ALLOWED);
+                && (tls || config.allowAuthWithoutTls());
     }
 
     private void auth(Command.Auth cmd) {
@@ -1309,7 +1309,7 @@ public final class ServerSession {
         if (config.tlsPolicy() != TlsPolicy.OFF && !tls) {
             b.startTls();
         }
-        if (!config.authMechanisms().isEmpty() && (tls || config.plaintextAuth() == PlaintextAuth.ALLOWED)) {
+        if (!config.authMechanisms().isEmpty() && (tls || config.allowAuthWithoutTls())) {
             b.auth(config.authMechanisms());
         }
         if (xclientAttributes != null) {

@@ -41,7 +41,7 @@ import java.util.function.Predicate;
  * Written to be read next to RFC 5321 §3.1, §3.3 and §4.1.4, RFC 3030 §2, RFC 3207 §4,
  * RFC 4954 §4 and RFC 2033 §4. What is decided elsewhere is not sequencing: syntax (500, 501,
  * checked before a row refuses a parsed command), parameters, limits and policy (530 for
- * {@link TlsPolicy#REQUIRED} or {@link AuthPolicy#REQUIRED}), and the application's answers.
+ * {@link TlsPolicy#REQUIRED} or {@link ServerConfig#requireAuth()}), and the application's answers.
  */
 final class ServerTransitions {
 

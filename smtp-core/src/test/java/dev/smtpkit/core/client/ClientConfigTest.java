@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.smtpkit.core.Limits;
-import dev.smtpkit.core.codec.LineEndingNormalization;
 import dev.smtpkit.core.ProtocolMode;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -18,18 +17,18 @@ class ClientConfigTest {
         assertThat(c.limits()).isEqualTo(ClientConfig.DEFAULT_LIMITS);
         assertThat(c.limits().maxReplyLine()).isEqualTo(8192);
         assertThat(c.mode()).isEqualTo(ProtocolMode.SMTP);
-        assertThat(c.hello()).isEqualTo(HelloCommand.EHLO_THEN_HELO);
-        assertThat(c.pipelining()).isEqualTo(ExtensionUse.WHEN_OFFERED);
-        assertThat(c.chunking()).isEqualTo(ExtensionUse.WHEN_OFFERED);
+        assertThat(c.heloOnly()).isFalse();
+        assertThat(c.pipelining()).isTrue();
+        assertThat(c.chunking()).isTrue();
         assertThat(c.bdatChunkSize()).isEqualTo(ClientConfig.DEFAULT_BDAT_CHUNK_SIZE);
-        assertThat(c.lineEndings()).isEqualTo(LineEndingNormalization.NORMALIZE_TO_CRLF);
+        assertThat(c.normalizeLineEndings()).isTrue();
     }
 
     @Test
     void toBuilderKeepsEverySetting() {
-        ClientConfig c = ClientConfig.builder("[192.0.2.1]").mode(ProtocolMode.LMTP).hello(HelloCommand.HELO_ONLY)
-                .pipelining(ExtensionUse.NEVER).chunking(ExtensionUse.NEVER).bdatChunkSize(10)
-                .lineEndings(LineEndingNormalization.REJECT).limits(Limits.builder().maxReplyLines(5).build()).build();
+        ClientConfig c = ClientConfig.builder("[192.0.2.1]").mode(ProtocolMode.LMTP).heloOnly(true)
+                .pipelining(false).chunking(false).bdatChunkSize(10)
+                .normalizeLineEndings(false).limits(Limits.builder().maxReplyLines(5).build()).build();
         assertThat(c.toBuilder().build()).isEqualTo(c);
         assertThat(c.toBuilder().heloName("other.example").build().heloName()).isEqualTo("other.example");
     }

@@ -58,8 +58,8 @@ class ClientSessionConversationTest {
         String hello = clientLines.get(0);
         String[] words = hello.split(" ");
         ClientConfig config = ClientConfig.builder(words[1])
-                .hello(words[0].equals("HELO") ? HelloCommand.HELO_ONLY : HelloCommand.EHLO_THEN_HELO)
-                .pipelining(firstMailIsPipelined(c) ? ExtensionUse.WHEN_OFFERED : ExtensionUse.NEVER)
+                .heloOnly(words[0].equals("HELO"))
+                .pipelining(firstMailIsPipelined(c))
                 .build();
         List<Transaction> transactions = transactions(clientLines);
         ClientSession session = new ClientSession(config);

@@ -29,8 +29,8 @@ class ClientSessionFuzzTest {
     void replies(byte[] data) {
         FuzzInput input = FuzzInput.of(data);
         ClientConfig config = ClientConfig.builder("relay.example.com")
-                .pipelining(input.option(0) ? ExtensionUse.NEVER : ExtensionUse.WHEN_OFFERED)
-                .chunking(input.option(1) ? ExtensionUse.NEVER : ExtensionUse.WHEN_OFFERED)
+                .pipelining(!input.option(0))
+                .chunking(!input.option(1))
                 .build();
         Story whole = run(config, input, 0);
         Story split = run(config, input, -1);

@@ -15,7 +15,6 @@ import dev.smtpkit.core.Reply;
 import dev.smtpkit.core.ReversePath;
 import dev.smtpkit.core.Timeout;
 import dev.smtpkit.core.client.ClientEvent.CloseCause;
-import dev.smtpkit.core.codec.LineEndingNormalization;
 import dev.smtpkit.core.ProtocolMode;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -144,7 +143,7 @@ class ClientSessionTest {
 
     @Test
     void heloOnlyPolicy() {
-        ClientDriver d = new ClientDriver(CONFIG.toBuilder().hello(HelloCommand.HELO_ONLY).build()).server(GREETING);
+        ClientDriver d = new ClientDriver(CONFIG.toBuilder().heloOnly(true).build()).server(GREETING);
         assertThat(d.writes).containsExactly("HELO relay.example.com\r\n");
         d.server("250 mx.example.org\n");
         assertThat(d.session.extensions()).isEqualTo(Extensions.NONE);
@@ -319,7 +318,7 @@ class ClientSessionTest {
     @Test
     @DisplayName("RFC 5321 §2.3.8: under REJECT a bare LF fails the content and closes the session")
     void bareLineEndingRejected() {
-        ClientDriver d = ready(CONFIG.toBuilder().lineEndings(LineEndingNormalization.REJECT).build(), EHLO_PIPELINING);
+        ClientDriver d = ready(CONFIG.toBuilder().normalizeLineEndings(false).build(), EHLO_PIPELINING);
         d.act(() -> d.session.send(envelope("a@example.com", "b@example.org")));
         d.server("250 OK\n250 OK\n354 go\n");
         assertThatThrownBy(() -> d.session.writeData(ByteBuffer.wrap(ascii("ok\r\nbad\nline"))))

@@ -2,7 +2,7 @@ package dev.smtpkit.core.server;
 
 import dev.smtpkit.core.Limits;
 import dev.smtpkit.core.Reply;
-import dev.smtpkit.core.codec.ReplyDecoder;
+import dev.smtpkit.core.internal.ReplyDecoder;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;

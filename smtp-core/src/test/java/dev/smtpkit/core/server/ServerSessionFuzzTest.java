@@ -4,15 +4,13 @@ import dev.smtpkit.core.ProtocolMode;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
-import dev.smtpkit.core.BareLineEndingPolicy;
 import dev.smtpkit.core.FuzzInput;
 import dev.smtpkit.core.Limits;
-import dev.smtpkit.core.LongLinePolicy;
 import dev.smtpkit.core.ParseMode;
 import dev.smtpkit.core.Replies;
 import dev.smtpkit.core.Reply;
 import dev.smtpkit.core.SmtpProtocolException;
-import dev.smtpkit.core.codec.ReplyDecoder;
+import dev.smtpkit.core.internal.ReplyDecoder;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -53,16 +51,16 @@ class ServerSessionFuzzTest {
     static ServerConfig config(FuzzInput input) {
         ServerConfig.Builder b = ServerConfig.builder()
                 .hostname("mx.test")
-                .bareLineEnding(input.option(0) ? BareLineEndingPolicy.ACCEPT : BareLineEndingPolicy.REJECT)
+                .rejectBareLineEndings(!input.option(0))
                 .parseMode(input.option(1) ? ParseMode.LENIENT : ParseMode.STRICT)
-                .longLines(input.option(2) ? LongLinePolicy.REJECT : LongLinePolicy.ACCEPT)
+                .rejectLongLines(input.option(2))
                 .mode(input.option(4) ? ProtocolMode.LMTP : ProtocolMode.SMTP)
-                .helloNamePolicy(input.option(5) ? HelloNamePolicy.ALLOW_MISSING_NAME : HelloNamePolicy.REQUIRE_NAME);
+                .allowHelloWithoutName(input.option(5));
         if (input.option(3)) {
             b.limits(Limits.builder().maxMessageSize(64).maxRecipients(2).maxTextLine(20).maxBadCommands(5).build());
         }
         if (input.option(6)) {
-            b.authMechanisms(List.of("PLAIN")).plaintextAuth(PlaintextAuth.ALLOWED);
+            b.authMechanisms(List.of("PLAIN")).allowAuthWithoutTls(true);
         }
         if (input.option(7)) {
             b.tlsPolicy(TlsPolicy.OPTIONAL);

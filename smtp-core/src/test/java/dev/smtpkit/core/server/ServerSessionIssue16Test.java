@@ -21,7 +21,7 @@ class ServerSessionIssue16Test {
 
     private static final ServerConfig CONFIG = ServerConfig.builder().hostname("mx.example.org").build();
     private static final ServerConfig WITH_AUTH = CONFIG.toBuilder()
-            .authMechanisms(List.of("PLAIN")).plaintextAuth(PlaintextAuth.ALLOWED).build();
+            .authMechanisms(List.of("PLAIN")).allowAuthWithoutTls(true).build();
 
     /** A command line of exactly {@code octets} octets with its CRLF: {@code prefix}, then x's, then {@code suffix}. */
     static String lineOf(int octets, String prefix, String suffix) {

@@ -2,7 +2,6 @@ package dev.smtpkit.core.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.smtpkit.core.BareLineEndingPolicy;
 import dev.smtpkit.core.Limits;
 import dev.smtpkit.core.Replies;
 import dev.smtpkit.core.Reply;
@@ -158,11 +157,11 @@ class ServerSessionProperties {
 
     @Provide
     Arbitrary<ServerConfig> config() {
-        Arbitrary<BareLineEndingPolicy> bare = Arbitraries.of(BareLineEndingPolicy.class);
+        Arbitrary<Boolean> bare = Arbitraries.of(true, false);
         Arbitrary<Long> size = Arbitraries.of(0L, 60L, 10_240_000L);
         Arbitrary<Integer> bad = Arbitraries.of(3, 20);
         return Combinators.combine(bare, size, bad).as((b, s, n) -> ServerConfig.builder().hostname("mx.example.org")
-                .bareLineEnding(b).authMechanisms(List.of("PLAIN")).plaintextAuth(PlaintextAuth.ALLOWED)
+                .rejectBareLineEndings(b).authMechanisms(List.of("PLAIN")).allowAuthWithoutTls(true)
                 .limits(Limits.builder().maxMessageSize(s).maxBadCommands(n).build()).build());
     }
 
@@ -366,9 +365,9 @@ class ServerSessionProperties {
 
     @Property
     void noMessageEndWithoutCrlfDotCrlf(@ForAll("unterminatedBody") String body,
-                                        @ForAll BareLineEndingPolicy policy,
+                                        @ForAll boolean policy,
                                         @ForAll("splits") List<Integer> splits) {
-        Driver d = driver(ServerConfig.builder().bareLineEnding(policy).build());
+        Driver d = driver(ServerConfig.builder().rejectBareLineEndings(policy).build());
         feed(d, bytes(INTO_DATA + body), splits);
         assertThat(d.eventsOf(ServerEvent.MessageEnd.class)).isEmpty();
         assertThat(d.session.state()).isEqualTo(ServerState.DATA);
@@ -390,10 +389,10 @@ class ServerSessionProperties {
 
     @Property
     void smugglingNeverEndsDataEarly(@ForAll("smugglingEnd") String fakeEnd,
-                                    @ForAll BareLineEndingPolicy policy,
+                                    @ForAll boolean policy,
                                     @ForAll boolean realTerminator,
                                     @ForAll("splits") List<Integer> splits) {
-        Driver d = driver(ServerConfig.builder().bareLineEnding(policy).build());
+        Driver d = driver(ServerConfig.builder().rejectBareLineEndings(policy).build());
         String input = INTO_DATA + "Subject: one\r\n\r\nx" + fakeEnd + SMUGGLED + (realTerminator ? "\r\n.\r\n" : "")
                 + "QUIT\r\n";
         feed(d, bytes(input), splits);
@@ -404,7 +403,7 @@ class ServerSessionProperties {
         assertThat(d.eventsOf(ServerEvent.MessageEnd.class)).hasSizeLessThanOrEqualTo(1);
         assertThat(d.eventsOf(ServerEvent.MailFrom.class)).extracting(m -> m.sender().toString())
                 .containsExactly("<a@example.com>");
-        if (policy == BareLineEndingPolicy.REJECT) {
+        if (policy) {
             assertThat(d.eventsOf(ServerEvent.MessageEnd.class)).isEmpty();
             assertThat(d.codes()).contains(550);
         } else {

@@ -50,7 +50,7 @@ class ServerSessionStateWalkTest {
     }
 
     private static final ServerConfig OFFERING = ServerConfig.builder().hostname("mx.example.org")
-            .tlsPolicy(TlsPolicy.OPTIONAL).authMechanisms(List.of("PLAIN")).plaintextAuth(PlaintextAuth.ALLOWED).build();
+            .tlsPolicy(TlsPolicy.OPTIONAL).authMechanisms(List.of("PLAIN")).allowAuthWithoutTls(true).build();
 
     static final List<Scenario> SCENARIOS = List.of(
             new Scenario("SMTP", ServerConfig.builder().hostname("mx.example.org").build(), false),

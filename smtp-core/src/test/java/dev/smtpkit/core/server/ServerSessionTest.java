@@ -4,7 +4,6 @@ import dev.smtpkit.core.ProtocolMode;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.smtpkit.core.BareLineEndingPolicy;
 import dev.smtpkit.core.EnhancedStatus;
 import dev.smtpkit.core.Limits;
 import dev.smtpkit.core.ParseMode;
@@ -76,7 +75,7 @@ class ServerSessionTest {
 
     @Test
     void heloWithoutNameLenient() {
-        Driver d = new Driver(CONFIG.toBuilder().helloNamePolicy(HelloNamePolicy.ALLOW_MISSING_NAME).build())
+        Driver d = new Driver(CONFIG.toBuilder().allowHelloWithoutName(true).build())
                 .send("HELO\r\nEHLO\r\n");
         assertThat(d.codes()).containsExactly(220, 250, 250);
         assertThat(d.eventsOf(ServerEvent.Hello.class)).extracting(ServerEvent.Hello::domain).containsExactly("", "");
@@ -249,7 +248,7 @@ class ServerSessionTest {
 
     @Test
     void smugglingAcceptedAsData() {
-        Driver d = new Driver(CONFIG.toBuilder().bareLineEnding(BareLineEndingPolicy.ACCEPT).build())
+        Driver d = new Driver(CONFIG.toBuilder().rejectBareLineEndings(false).build())
                 .send("EHLO a.example\r\nMAIL FROM:<a@b.example>\r\nRCPT TO:<c@d.example>\r\nDATA\r\n"
                         + "x\n.\nMAIL FROM:<evil@x.example>\r\n.\r\n");
         assertThat(d.messages).hasSize(1);
@@ -376,7 +375,7 @@ class ServerSessionTest {
 
     @Test
     void authFailuresCloseAtTheLimit() {
-        ServerConfig config = CONFIG.toBuilder().authMechanisms(List.of("PLAIN")).plaintextAuth(PlaintextAuth.ALLOWED)
+        ServerConfig config = CONFIG.toBuilder().authMechanisms(List.of("PLAIN")).allowAuthWithoutTls(true)
                 .maxAuthFailures(2).build();
         Driver d = new Driver(config, dec -> dec instanceof ServerEvent.AuthStep ? Replies.AUTH_FAILED : null);
         d.send("EHLO a.example\r\nAUTH PLAIN eA==\r\nAUTH PLAIN eA==\r\n");
@@ -387,7 +386,7 @@ class ServerSessionTest {
 
     @Test
     void authSecretsNeverReachTheObserver() {
-        ServerConfig config = CONFIG.toBuilder().authMechanisms(List.of("PLAIN", "LOGIN")).plaintextAuth(PlaintextAuth.ALLOWED).build();
+        ServerConfig config = CONFIG.toBuilder().authMechanisms(List.of("PLAIN", "LOGIN")).allowAuthWithoutTls(true).build();
         StringBuilder seen = new StringBuilder();
         ServerSession s = new ServerSession(config);
         s.observer(new ServerSession.Observer() {
@@ -413,7 +412,7 @@ class ServerSessionTest {
     @Test
     @DisplayName("issue 17: an AUTH secret is redacted whatever whitespace surrounds the verb and its mechanism")
     void authSecretsAreRedactedWithAnyWhitespace() {
-        ServerConfig config = CONFIG.toBuilder().authMechanisms(List.of("PLAIN", "LOGIN")).plaintextAuth(PlaintextAuth.ALLOWED).build();
+        ServerConfig config = CONFIG.toBuilder().authMechanisms(List.of("PLAIN", "LOGIN")).allowAuthWithoutTls(true).build();
         for (String line : List.of("AUTH\tPLAIN c2VjcmV0", "AUTH  PLAIN  c2VjcmV0", " AUTH PLAIN c2VjcmV0",
                 "auth plain c2VjcmV0", "AUTH PLAIN\tc2VjcmV0", "\tAuTh\t \tPLAIN c2VjcmV0 extra")) {
             StringBuilder seen = new StringBuilder();
@@ -578,7 +577,7 @@ class ServerSessionTest {
     @Test
     @DisplayName("RFC 4954 §4: a long AUTH initial response is read under maxAuthLine however it is split")
     void longAuthLineSplitAnywhere() {
-        ServerConfig config = CONFIG.toBuilder().authMechanisms(List.of("PLAIN")).plaintextAuth(PlaintextAuth.ALLOWED).build();
+        ServerConfig config = CONFIG.toBuilder().authMechanisms(List.of("PLAIN")).allowAuthWithoutTls(true).build();
         String line = "AUTH PLAIN " + "A".repeat(2000) + "\r\n";
         for (int cut : new int[] {1, 3, 4, 5, 300, 1500, line.length() - 1}) {
             Driver d = new Driver(config).send("EHLO a.example\r\n").send(line.substring(0, cut)).send(line.substring(cut));

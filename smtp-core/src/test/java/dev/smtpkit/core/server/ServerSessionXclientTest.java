@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 class ServerSessionXclientTest {
 
     private static final ServerConfig CONFIG = ServerConfig.builder().hostname("mx.example.org")
-            .authMechanisms(List.of("PLAIN")).plaintextAuth(PlaintextAuth.ALLOWED).build();
+            .authMechanisms(List.of("PLAIN")).allowAuthWithoutTls(true).build();
     private static final List<String> ATTRIBUTES = List.of("NAME", "ADDR", "HELO");
 
     private static Driver trusted() {

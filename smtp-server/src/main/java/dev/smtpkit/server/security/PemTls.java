@@ -37,11 +37,12 @@ import javax.net.ssl.X509TrustManager;
  *
  * <pre>{@code
  * SSLContext tls = PemTls.serverContext(Path.of("fullchain.pem"), Path.of("privkey.pem"));
- * SSLSocket s = TlsProtocols.upgradeServerSide(tls, plainSocket); // after 220 to STARTTLS
+ * SmtpServer server = SmtpServer.builder().tls(tls).messageHandler(handler).build();
  * }</pre>
  *
- * <p>The context offers every protocol the JDK enables; restrict a socket or engine made from
- * it to TLS 1.2 and 1.3 with {@link TlsProtocols}. Every failure is a
+ * <p>The context offers every protocol the JDK enables; {@code SmtpServer} restricts the
+ * sockets and engines it makes from it to TLS 1.2 and 1.3 ({@code SmtpServer.Builder.tlsProtocols}).
+ * Every failure is a
  * {@link TlsMaterialException} naming the file and its {@link Reason}; no message quotes key
  * material.
  */

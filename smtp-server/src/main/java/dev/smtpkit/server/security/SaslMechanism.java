@@ -3,7 +3,10 @@ package dev.smtpkit.server.security;
 import java.util.Locale;
 import java.util.Optional;
 
-/** The SASL mechanisms this package implements, by their registered names (RFC 4422 §3.1). */
+/**
+ * The SASL mechanisms the server can offer for AUTH (RFC 4954), by their registered names
+ * (RFC 4422 §3.1): what {@code SmtpServer.Builder.authMechanisms} takes.
+ */
 public enum SaslMechanism {
     /** RFC 4616; the password crosses in the clear, so offer it only over TLS. */
     PLAIN("PLAIN"),

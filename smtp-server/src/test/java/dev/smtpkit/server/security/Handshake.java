@@ -1,5 +1,6 @@
 package dev.smtpkit.server.security;
 
+import dev.smtpkit.server.internal.TlsProtocols;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
