@@ -15,9 +15,6 @@ import dev.smtpkit.core.server.ServerState;
 import dev.smtpkit.server.internal.Driver;
 import dev.smtpkit.server.internal.Link;
 import dev.smtpkit.server.internal.ServerTls;
-import dev.smtpkit.server.internal.proxy.ProxyHeader;
-import dev.smtpkit.server.internal.proxy.ProxyProtocolDecoder;
-import dev.smtpkit.server.internal.proxy.ProxyProtocolException;
 import dev.smtpkit.server.internal.proxy.Xclient;
 import dev.smtpkit.server.internal.sasl.AuthExchange;
 import dev.smtpkit.server.internal.sasl.AuthOutcome;
@@ -56,8 +53,8 @@ import org.slf4j.LoggerFactory;
  * session or to answer for a late handler, and an application call runs without it.
  *
  * <p>Before the session starts, a connection may have a preamble: a PROXY protocol header from
- * a trusted proxy, then the TLS handshake of an implicit-TLS port (RFC 8314 §3.3), in that order,
- * as HAProxy sends them.
+ * a trusted proxy ({@link Preamble}), then the TLS handshake of an implicit-TLS port (RFC 8314
+ * §3.3), in that order, as HAProxy sends them.
  */
 final class SessionDriver implements Driver {
 
@@ -90,7 +87,6 @@ final class SessionDriver implements Driver {
     private final Connection connection;
     private final Transcript transcript;
     private final boolean implicitTls;
-    private final ClientLimit clientLimit;
     private final Executor executor;
     /** One read from the socket into this driver, where calls run on the feeding thread; null on an event loop. */
     private final Runnable puller;
@@ -98,6 +94,7 @@ final class SessionDriver implements Driver {
     private final BooleanSupplier underStress;
     private final LongSupplier clock;
     private final Deadlines deadlines;
+    private final Preamble preamble;
     private final long sequence;
     private final ReentrantLock lock = new ReentrantLock();
 
@@ -118,7 +115,6 @@ final class SessionDriver implements Driver {
     private ServerSession session;
     private SessionHandler handler;
     private AuthExchange auth;
-    private ProxyProtocolDecoder proxyDecoder;
     private HandlerCall call;
     private MessagePipe pipe;
     private Envelope messageEnvelope;
@@ -140,8 +136,6 @@ final class SessionDriver implements Driver {
     private boolean paused;
     private boolean processing;
     private boolean shutdownApplied;
-    /** The client a PROXY header named is over {@code maxConnectionsPerClient}: 421 instead of the greeting. */
-    private boolean overClientLimit;
     /** The transport closed while an application call was still running: the end waits for it. */
     private boolean linkClosed;
 
@@ -157,13 +151,14 @@ final class SessionDriver implements Driver {
         this.connection = new Connection(id, link.remoteAddress(), link.localAddress(), this::forceClose, settings.memory());
         this.transcript = new Transcript(connection, settings.transcriptListener(), settings.counters(), settings.transcriptLog());
         this.implicitTls = implicitTls;
-        this.clientLimit = clientLimit;
         this.executor = executor;
         this.puller = link instanceof Pull pull ? pull::pullOnce : null;
         this.onExit = onExit;
         this.underStress = underStress;
         this.clock = clock;
         this.deadlines = settings.deadlines(clock);
+        this.preamble = new Preamble(settings.proxyProtocol(), link.remoteAddress(),
+                settings.readTimeoutMillis(Timeout.SERVER_COMMAND) * 1_000_000L, client -> clientLimit.admit(this, client));
         this.sequence = Long.parseLong(id);
     }
 
@@ -213,18 +208,7 @@ final class SessionDriver implements Driver {
             settings.counters().connectionsOpened.increment();
             settings.counters().connectionsActive.increment();
             LOG.debug("{} {}: connected", connection.id(), Transcript.address(connection.remoteAddress()));
-            if (settings.proxyProtocol().isPresent()) {
-                if (!settings.proxyProtocol().get().contains(link.remoteAddress())) {
-                    LOG.info("{} {}: closed without a reply: proxyProtocol is on and the peer is not in its trusted networks",
-                            connection.id(), Transcript.address(connection.remoteAddress()));
-                    closeUnanswered();
-                    return;
-                }
-                proxyDecoder = new ProxyProtocolDecoder();
-                waitUntil = clock.getAsLong() + settings.readTimeoutMillis(Timeout.SERVER_COMMAND) * 1_000_000L;
-                return;
-            }
-            open(new byte[0]);
+            afterPreamble(preamble.start(clock.getAsLong()));
         } finally {
             lock.unlock();
         }
@@ -240,7 +224,7 @@ final class SessionDriver implements Driver {
             }
             if (stage == Stage.PREAMBLE) {
                 settings.counters().bytesReceived.add(n);
-                readProxyHeader(bytes);
+                afterPreamble(preamble.received(bytes));
                 return;
             }
             if (stage != Stage.SESSION || inputEnded) {
@@ -283,10 +267,11 @@ final class SessionDriver implements Driver {
     public long waitNanos() {
         lock.lock();
         try {
-            if (waitUntil == 0 || paused || (stage != Stage.SESSION && stage != Stage.PREAMBLE)) {
+            long until = stage == Stage.PREAMBLE ? preamble.waitUntil() : waitUntil;
+            if (until == 0 || paused || (stage != Stage.SESSION && stage != Stage.PREAMBLE)) {
                 return -1;
             }
-            return Math.max(0, waitUntil - clock.getAsLong());
+            return Math.max(0, until - clock.getAsLong());
         } finally {
             lock.unlock();
         }
@@ -296,15 +281,15 @@ final class SessionDriver implements Driver {
     public void deadlineCheck() {
         lock.lock();
         try {
+            if (stage == Stage.PREAMBLE) {
+                afterPreamble(preamble.check(clock.getAsLong()));
+                return;
+            }
             if (waitUntil == 0 || paused || waitUntil - clock.getAsLong() > 0) {
                 return;
             }
             waitUntil = 0;
-            if (stage == Stage.PREAMBLE) {
-                LOG.info("{} {}: closed without a reply: no PROXY protocol header within the command timeout",
-                        connection.id(), Transcript.address(connection.remoteAddress()));
-                closeUnanswered();
-            } else if (stage == Stage.SESSION) {
+            if (stage == Stage.SESSION) {
                 transcript.note("no input within " + deadlines.expired());
                 session.timedOut();
                 process();
@@ -424,34 +409,21 @@ final class SessionDriver implements Driver {
 
     // ---------------------------------------------------------------- the preamble
 
-    /**
-     * A PROXY protocol header (HAProxy's proxy-protocol.txt §2) from a trusted proxy. A malformed
-     * header, or none in time, closes the connection without a reply (§2: the peer is no proxy
-     * that speaks the protocol, and anything said to it would be read as coming from us).
-     */
-    private void readProxyHeader(ByteBuffer bytes) {
-        Optional<ProxyHeader> header;
-        try {
-            header = proxyDecoder.decode(bytes);
-        } catch (ProxyProtocolException e) {
-            LOG.info("{} {}: closed without a reply: not a PROXY protocol header ({}: {})", connection.id(),
-                    Transcript.address(connection.remoteAddress()), e.reason(), e.getMessage());
+    /** Acts on the preamble's step: a close without a reply, or the session opened for the client it named. */
+    private void afterPreamble(Preamble.Step step) {
+        if (step instanceof Preamble.Refused refused) {
+            LOG.info("{} {}: closed without a reply: {}", connection.id(), Transcript.address(connection.remoteAddress()),
+                    refused.reason());
             closeUnanswered();
-            return;
+        } else if (step instanceof Preamble.Done done) {
+            done.client().ifPresent(client -> {
+                connection.proxied(client);
+                transcript.client(client.toString());
+            });
+            done.header().ifPresent(header -> transcript.note(
+                    "PROXY protocol header from " + Transcript.address(link.remoteAddress()) + ": " + header));
+            open(done.early());
         }
-        if (header.isEmpty()) {
-            return;
-        }
-        if (header.get() instanceof ProxyHeader.Proxied proxied) {
-            connection.proxied(proxied.source());
-            transcript.client(proxied.source().toString());
-        }
-        transcript.note("PROXY protocol header from " + Transcript.address(link.remoteAddress()) + ": " + header.get());
-        overClientLimit = !clientLimit.admit(this, connection.remoteAddress().getAddress());
-        byte[] rest = new byte[bytes.remaining()];
-        bytes.get(rest);
-        waitUntil = 0;
-        open(rest);
     }
 
     /** After the preamble's header: the implicit-TLS handshake, or the session at once. */
@@ -693,7 +665,7 @@ final class SessionDriver implements Driver {
     }
 
     private void greet() {
-        if (overClientLimit) {
+        if (preamble.overClientLimit()) {
             settings.counters().connectionsRefused.increment();
             LOG.info("{} {}: refused, over maxConnectionsPerClient", connection.id(), Transcript.address(connection.remoteAddress()));
             session.decide(Replies.TOO_MANY_CONNECTIONS);
