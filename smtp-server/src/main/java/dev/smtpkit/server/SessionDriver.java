@@ -2,7 +2,6 @@ package dev.smtpkit.server;
 
 import dev.smtpkit.core.EnhancedStatus;
 import dev.smtpkit.core.Envelope;
-import dev.smtpkit.core.Printable;
 import dev.smtpkit.core.Replies;
 import dev.smtpkit.core.Reply;
 import dev.smtpkit.core.SmtpRejectException;
@@ -23,7 +22,6 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
-import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -116,18 +114,8 @@ final class SessionDriver implements Driver {
     private SessionHandler handler;
     private AuthExchange auth;
     private HandlerCall call;
-    private MessagePipe pipe;
-    private Envelope messageEnvelope;
-    /** The message's content ended (or was cut short), so the message call can be resolved once done. */
-    private boolean messageOver;
-    /** The message's call was handed to the application: once the content ended, or filled the pipe. */
-    private boolean messageCallStarted;
-    /**
-     * The message's call, not yet started, set aside while the application decides on a HELO,
-     * EHLO or LHLO between BDAT chunks ({@link #helloBetweenChunks}); back once that is decided.
-     */
-    private HandlerCall parkedMessage;
-    private long messageEndedAt;
+    /** The message under way, from its start to the end of its call; null between messages. */
+    private MessageStream message;
     private ServerEvent pushedBack;
     /** When the wait for input ends (the clock's nanoseconds), or 0 while the driver waits for none. */
     private long waitUntil;
@@ -377,8 +365,8 @@ final class SessionDriver implements Driver {
         }
         finished = true;
         stage = Stage.OVER;
-        if (pipe != null) {
-            pipe.release();
+        if (message != null) {
+            message.release();
         }
         SessionHandler h = handler;
         if (h != null && !(h instanceof AcceptsEverything)) {
@@ -488,10 +476,10 @@ final class SessionDriver implements Driver {
     private void loop() {
         while (stage == Stage.SESSION) {
             if (call != null) {
-                if (call.kind() == HandlerCall.Kind.MESSAGE && !messageOver) {
+                if (call.kind() == HandlerCall.Kind.MESSAGE && !message.over()) {
                     if (call.done()) {
                         // The handler returned before the end: the rest is read and dropped, never held.
-                        pipe.release();
+                        message.release();
                     }
                     if (!streamMessage()) {
                         return;
@@ -612,7 +600,7 @@ final class SessionDriver implements Driver {
             return;
         }
         boolean stop = stage == Stage.SESSION && call != null
-                && (call.kind() == HandlerCall.Kind.MESSAGE && !messageOver ? pipe.full()
+                && (call.kind() == HandlerCall.Kind.MESSAGE && !message.over() ? message.full()
                         : session.bufferedInput() >= MAX_BUFFERED_WHILE_DECIDING);
         if (stop == paused) {
             return;
@@ -707,30 +695,16 @@ final class SessionDriver implements Driver {
      */
     private void deliver(Envelope envelope) {
         transcript.bodyStarted();
-        messageEnvelope = envelope;
-        messageOver = false;
-        pipe = new MessagePipe(puller == null ? null : this::pump, this::drained);
-        MessagePipe content = pipe;
-        SessionHandler h = handler;
-        // Timed from the end of the data (streamMessage), not from here: the data takes as long as the client needs.
+        message = new MessageStream(connection.id(), envelope, handler,
+                new MessagePipe(puller == null ? null : this::pump, this::drained), settings.dataTerminationTimeout());
+        // Untimed until the content ended (streamMessage).
         callDeadline.start(0);
-        // Started later (startMessageCall): most messages are whole before they fill the pipe, and
-        // a handler that finds its message whole reads it without waiting for the connection.
-        call = new HandlerCall(HandlerCall.Kind.MESSAGE, () -> {
-            if (h instanceof AsyncMessages async) {
-                return async.messageAsync(envelope, content);
-            }
-            h.message(envelope, content);
-            return null;
-        });
-        messageCallStarted = false;
+        call = message.call();
     }
 
-    /** Hands the message to the handler: its content has ended, or fills the pipe. */
     private void startMessageCall() {
-        if (!messageCallStarted) {
-            messageCallStarted = true;
-            startCall(call);
+        if (message.callStarts()) {
+            startCall(message.call());
         }
     }
 
@@ -742,21 +716,16 @@ final class SessionDriver implements Driver {
         ServerEvent e = nextEvent();
         if (e instanceof ServerEvent.MessageData data) {
             transcript.body(data.content());
-            pipe.append(data.content());
-            if (pipe.queued() >= MessagePipe.PAUSE_AT) {
-                startMessageCall();
-            }
+            message.append(data.content());
+            startMessageCall();
         } else if (e instanceof ServerEvent.MessageEnd) {
-            messageOver = true;
-            messageEndedAt = clock.getAsLong();
-            pipe.end();
+            message.end(clock.getAsLong());
             if (!call.done()) {
-                callDeadline.arm(messageEndedAt + settings.dataTerminationTimeout().toNanos());
+                callDeadline.arm(message.answerDeadline());
             }
             startMessageCall();
         } else if (e instanceof ServerEvent.MessageAborted abort) {
-            messageOver = true;
-            pipe.abort(abort.reason());
+            message.abort(abort.reason());
             startMessageCall();
         } else if (e instanceof ServerEvent.NeedInput) {
             flush();
@@ -769,8 +738,7 @@ final class SessionDriver implements Driver {
         } else {
             // Not expected: the session reports MessageAborted before anything else ends a message.
             pushedBack = e;
-            messageOver = true;
-            pipe.abort(Replies.LOCAL_ERROR);
+            message.abort(Replies.LOCAL_ERROR);
             startMessageCall();
         }
         return true;
@@ -787,18 +755,17 @@ final class SessionDriver implements Driver {
      * transaction.
      */
     private void helloBetweenChunks(ServerEvent.Hello hello) {
-        if (messageCallStarted) {
+        if (message.callStarted()) {
             session.resetBeforeHello();
             return;
         }
-        HandlerCall message = call;
         call = null;
         handle(hello);
         if (call == null) {
             // Answered without a call (the server's own handler): the message goes on at once.
-            call = message;
+            call = message.call();
         } else {
-            parkedMessage = message;
+            message.park();
         }
     }
 
@@ -809,11 +776,12 @@ final class SessionDriver implements Driver {
     private void pump() {
         lock.lock();
         try {
-            if (stage == Stage.SESSION && waitUntil == 0 && call != null && !messageOver) {
+            boolean streaming = message != null && !message.over();
+            if (stage == Stage.SESSION && waitUntil == 0 && call != null && streaming) {
                 process();
                 return;
             }
-            if (stage != Stage.SESSION || messageOver) {
+            if (stage != Stage.SESSION || !streaming) {
                 return;
             }
         } finally {
@@ -915,9 +883,8 @@ final class SessionDriver implements Driver {
                 }
             }
         }
-        if (parkedMessage != null) {
-            call = parkedMessage;
-            parkedMessage = null;
+        if (message != null && message.unpark()) {
+            call = message.call();
             // Untimed again until its data ends, and numbered apart from the decision's deadline.
             callDeadline.start(0);
         }
@@ -966,12 +933,11 @@ final class SessionDriver implements Driver {
     }
 
     private void delivered(HandlerCall c) {
-        MessagePipe content = pipe;
-        pipe = null;
-        content.release();
-        long octets = content.octets();
+        MessageStream done = message;
+        message = null;
+        done.release();
         Reply refusal;
-        if (c.failure() != null && content.aborted()) {
+        if (c.failure() != null && done.cutShort()) {
             // The handler gave up because the message was cut short: expected, and the session answers.
             LOG.debug("{}: message incomplete: {}", connection.id(), c.failure().toString(), c.failure());
             refusal = null;
@@ -980,34 +946,15 @@ final class SessionDriver implements Driver {
         } else {
             refusal = c.refusal();
         }
-        if (droppedAsLate(refusal)) {
-            transcript.bodyEnded("complete, answered 451 before the handler returned", octets);
-            settings.counters().messagesRefused.increment();
-            return;
+        MessageStream.Outcome outcome = done.outcome(refusal, droppedAsLate(refusal), session.state() != ServerState.CLOSED,
+                clock.getAsLong());
+        transcript.bodyEnded(outcome.note(), done.octets());
+        switch (outcome.decision()) {
+            case ACCEPT -> session.accept();
+            case REPLY -> answer(outcome.reply(), Replies.LOCAL_ERROR);
+            case NONE -> { }
         }
-        if (content.aborted()) {
-            Reply reason = content.abortReason();
-            // A refusal by the session (size, bare line ending) leaves it open; a lost or reset transaction does not.
-            boolean refused = reason.isFailure() && session.state() != ServerState.CLOSED;
-            (refused ? settings.counters().messagesRefused : settings.counters().messagesAborted).increment();
-            transcript.bodyEnded("incomplete, " + reason.toString().strip(), octets);
-            return;
-        }
-        transcript.bodyEnded("complete", octets);
-        Duration took = Duration.ofNanos(clock.getAsLong() - messageEndedAt);
-        if (took.compareTo(settings.dataTerminationTimeout()) > 0) {
-            LOG.warn("{}: the handler answered {} after the end of data; the client waits only {} for it"
-                    + " (RFC 5321 §4.5.3.2.6) and may send the message again", connection.id(), Printable.duration(took),
-                    Printable.duration(settings.dataTerminationTimeout()));
-        }
-        if (refusal == null) {
-            session.accept();
-            settings.counters().messagesAccepted.increment();
-        } else {
-            answer(refusal, Replies.LOCAL_ERROR);
-            (refusal.isPositiveCompletion() ? settings.counters().messagesAccepted : settings.counters().messagesRefused)
-                    .increment();
-        }
+        outcome.count().in(settings.counters()).increment();
     }
 
     /** Decides with the handler's reply, or with {@code otherwise} if that reply cannot answer this decision. */
