@@ -15,9 +15,6 @@ import dev.smtpkit.server.internal.Driver;
 import dev.smtpkit.server.internal.Link;
 import dev.smtpkit.server.internal.ServerTls;
 import dev.smtpkit.server.internal.proxy.Xclient;
-import dev.smtpkit.server.internal.sasl.AuthExchange;
-import dev.smtpkit.server.internal.sasl.AuthOutcome;
-import dev.smtpkit.server.internal.sasl.SaslReplies;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.SocketTimeoutException;
@@ -112,7 +109,7 @@ final class SessionDriver implements Driver {
     // Guarded by lock.
     private ServerSession session;
     private SessionHandler handler;
-    private AuthExchange auth;
+    private AuthSteps auth;
     private HandlerCall call;
     /** The message under way, from its start to the end of its call; null between messages. */
     private MessageStream message;
@@ -433,7 +430,7 @@ final class SessionDriver implements Driver {
         if (settings.xclient().map(trusted -> trusted.contains(connection.remoteAddress().getAddress())).orElse(false)) {
             session.offerXclient(Xclient.ATTRIBUTES);
         }
-        auth = settings.sasl().map(sasl -> sasl.newExchange()).orElse(null);
+        auth = new AuthSteps(connection, settings.sasl());
         stage = Stage.SESSION;
         if (early.length > 0) {
             session.receive(early, 0, early.length);
@@ -1050,44 +1047,22 @@ final class SessionDriver implements Driver {
         session.accept();
     }
 
-    /**
-     * One AUTH step (RFC 4954 §4) through the connection's SASL exchange, a call into the
-     * application's authenticator. One that fails with anything but an SmtpException is answered
-     * 454 4.7.0 (RFC 4954 §6), as the client's credentials may be fine.
-     */
+    /** One AUTH step (RFC 4954 §4), a call into the application's authenticator. */
     private void authenticate(ServerEvent.AuthStep step) {
-        if (auth == null) {
+        Optional<HandlerCall> c = auth.call(step);
+        if (c.isEmpty()) {
             // Not reached: the session offers AUTH only with mechanisms, which the builder sets with an authenticator.
             session.decide(Replies.AUTH_MECHANISM_UNKNOWN);
             return;
         }
-        AuthExchange exchange = auth;
-        startCall(new HandlerCall(HandlerCall.Kind.AUTH, () -> new AuthStepOutcome(step, exchange.next(step))));
-    }
-
-    private record AuthStepOutcome(ServerEvent.AuthStep step, AuthOutcome outcome) {
+        startCall(c.get());
     }
 
     private void authenticated(HandlerCall c) {
-        AuthOutcome outcome;
-        ServerEvent.AuthStep step = session.pendingDecision().orElse(null) instanceof ServerEvent.AuthStep s ? s : null;
-        if (c.failure() != null || c.refusal() != null) {
-            LOG.warn("{} {}: the Authenticator failed; answering 454 4.7.0", connection.id(),
-                    Transcript.address(connection.remoteAddress()), c.failure());
-            auth = settings.sasl().orElseThrow().newExchange();
-            outcome = new AuthOutcome.Failure(SaslReplies.TEMPORARY_FAILURE);
-        } else {
-            AuthStepOutcome done = (AuthStepOutcome) c.value();
-            outcome = done.outcome();
-            step = done.step();
-        }
-        outcome.applyTo(session);
-        String mechanism = step == null ? "" : step.mechanism();
-        if (outcome instanceof AuthOutcome.Success success) {
-            transcript.note("AUTH " + mechanism + " succeeded for " + success.identity());
-        } else if (outcome instanceof AuthOutcome.Failure failure) {
-            transcript.note("AUTH " + mechanism + " failed: " + failure.reply().toString().strip());
-        }
+        AuthSteps.Done done = auth.done(c,
+                session.pendingDecision().filter(ServerEvent.AuthStep.class::isInstance).map(ServerEvent.AuthStep.class::cast));
+        done.outcome().applyTo(session);
+        done.note().ifPresent(transcript::note);
     }
 
     // ---------------------------------------------------------------- shutdown
