@@ -82,7 +82,7 @@ final class SessionDriver implements Driver {
     private final Connection connection;
     private final Transcript transcript;
     private final boolean implicitTls;
-    private final Executor executor;
+    private final CallRunner calls;
     /** One read from the socket into this driver, where calls run on the feeding thread; null on an event loop. */
     private final Runnable puller;
     private final Consumer<SessionDriver> onExit;
@@ -136,8 +136,8 @@ final class SessionDriver implements Driver {
         this.connection = new Connection(id, link.remoteAddress(), link.localAddress(), this::forceClose, settings.memory());
         this.transcript = new Transcript(connection, settings.transcriptListener(), settings.counters(), settings.transcriptLog());
         this.implicitTls = implicitTls;
-        this.executor = executor;
         this.puller = link instanceof Pull pull ? pull::pullOnce : null;
+        this.calls = new CallRunner(lock, puller != null, executor, link, connection);
         this.onExit = onExit;
         this.underStress = underStress;
         this.clock = clock;
@@ -367,7 +367,7 @@ final class SessionDriver implements Driver {
         }
         SessionHandler h = handler;
         if (h != null && !(h instanceof AcceptsEverything)) {
-            runApplication(() -> {
+            calls.runClose(() -> {
                 try {
                     h.close();
                 } catch (RuntimeException | Error e) {
@@ -802,67 +802,35 @@ final class SessionDriver implements Driver {
     // ---------------------------------------------------------------- application calls
 
     /**
-     * Starts a call into the application: on this thread where it feeds the driver from a socket
-     * of its own (the lock is let go meanwhile, so the watchdog can answer for a late handler),
-     * else on the executor, after which the feeding thread goes on with the outcome.
+     * Starts a call into the application ({@link CallRunner}). On the feeding thread the driver
+     * is not processing while the call runs: a handler that pulls content re-enters it.
      */
     private void startCall(HandlerCall c) {
         call = c;
-        if (puller != null) {
-            int holds = lock.getHoldCount();
+        if (calls.here()) {
             boolean wasProcessing = processing;
             processing = false;
-            for (int i = 0; i < holds; i++) {
-                lock.unlock();
-            }
             try {
-                c.run(true, () -> { });
+                calls.runHere(c);
             } finally {
-                for (int i = 0; i < holds; i++) {
-                    lock.lock();
-                }
                 processing = wasProcessing;
             }
             return;
         }
-        try {
-            executor.execute(() -> c.run(false, () -> link.execute(() -> {
-                lock.lock();
-                try {
-                    if (call == c) {
-                        if (stage == Stage.SESSION) {
-                            process();
-                        } else {
-                            // The session is over; nothing waits for this answer.
-                            call = null;
-                        }
-                        if (linkClosed && call == null) {
-                            end();
-                        }
-                    }
-                } finally {
-                    lock.unlock();
-                }
-            })));
-        } catch (RejectedExecutionException | Error e) {
-            // An application's executor that was shut down or is full, or no thread to be had.
-            LOG.warn("{} {}: the executor refused a handler call; answering without it", connection.id(),
-                    Transcript.address(connection.remoteAddress()), e);
-            c.fail(e);
-        }
-    }
-
-    /** Runs application code that answers nothing (close): where calls run, never on an event loop. */
-    private void runApplication(Runnable task) {
-        if (puller != null) {
-            task.run();
-            return;
-        }
-        try {
-            executor.execute(task);
-        } catch (RejectedExecutionException | Error e) {
-            LOG.warn("{}: the executor refused SessionHandler.close(); it is not called", connection.id(), e);
-        }
+        calls.runElsewhere(c, () -> {
+            if (call != c) {
+                return;
+            }
+            if (stage == Stage.SESSION) {
+                process();
+            } else {
+                // The session is over; nothing waits for this answer.
+                call = null;
+            }
+            if (linkClosed && call == null) {
+                end();
+            }
+        });
     }
 
     /** Applies the outcome of the call that is done. Holds lock. */
