@@ -40,12 +40,14 @@ import org.slf4j.LoggerFactory;
  * <p>Nothing here blocks, so a connection waiting for its client holds no thread on Netty. A call
  * into the application ({@link HandlerCall}) is the one thing that may take long: where the feeding
  * thread is an event loop it runs on the executor and the driver goes on when it is done; where
- * the feeding thread is the connection's own (the JDK's), it runs there, and a message's content
- * is pulled from the socket as the handler reads it ({@link MessagePipe}).
+ * the feeding thread is the connection's own (the JDK's), it runs there ({@link CallRunner}), and
+ * a message's content is pulled from the socket as the handler reads it ({@link MessageStream}).
  *
  * <p>The session is not thread-safe: every entry takes {@link #lock}. Only the feeding thread
  * takes it in the common case; the closing thread and the {@link Watchdog} take it to end a
- * session or to answer for a late handler, and an application call runs without it.
+ * session or to answer for a late handler, and an application call runs without it. The parts
+ * the driver owns ({@link Preamble}, {@link MessageStream}, {@link AuthSteps}) have no lock of
+ * their own: they are only reached under this one.
  *
  * <p>Before the session starts, a connection may have a preamble: a PROXY protocol header from
  * a trusted proxy ({@link Preamble}), then the TLS handshake of an implicit-TLS port (RFC 8314
