@@ -2,7 +2,6 @@ package dev.smtpkit.server;
 
 import dev.smtpkit.core.EnhancedStatus;
 import dev.smtpkit.core.Envelope;
-import dev.smtpkit.core.Printable;
 import dev.smtpkit.core.Replies;
 import dev.smtpkit.core.Reply;
 import dev.smtpkit.core.SmtpRejectException;
@@ -15,18 +14,11 @@ import dev.smtpkit.core.server.ServerState;
 import dev.smtpkit.server.internal.Driver;
 import dev.smtpkit.server.internal.Link;
 import dev.smtpkit.server.internal.ServerTls;
-import dev.smtpkit.server.internal.proxy.ProxyHeader;
-import dev.smtpkit.server.internal.proxy.ProxyProtocolDecoder;
-import dev.smtpkit.server.internal.proxy.ProxyProtocolException;
 import dev.smtpkit.server.internal.proxy.Xclient;
-import dev.smtpkit.server.internal.sasl.AuthExchange;
-import dev.smtpkit.server.internal.sasl.AuthOutcome;
-import dev.smtpkit.server.internal.sasl.SaslReplies;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
-import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -48,16 +40,18 @@ import org.slf4j.LoggerFactory;
  * <p>Nothing here blocks, so a connection waiting for its client holds no thread on Netty. A call
  * into the application ({@link HandlerCall}) is the one thing that may take long: where the feeding
  * thread is an event loop it runs on the executor and the driver goes on when it is done; where
- * the feeding thread is the connection's own (the JDK's), it runs there, and a message's content
- * is pulled from the socket as the handler reads it ({@link MessagePipe}).
+ * the feeding thread is the connection's own (the JDK's), it runs there ({@link CallRunner}), and
+ * a message's content is pulled from the socket as the handler reads it ({@link MessageStream}).
  *
  * <p>The session is not thread-safe: every entry takes {@link #lock}. Only the feeding thread
  * takes it in the common case; the closing thread and the {@link Watchdog} take it to end a
- * session or to answer for a late handler, and an application call runs without it.
+ * session or to answer for a late handler, and an application call runs without it. The parts
+ * the driver owns ({@link Preamble}, {@link MessageStream}, {@link AuthSteps}) have no lock of
+ * their own: they are only reached under this one.
  *
  * <p>Before the session starts, a connection may have a preamble: a PROXY protocol header from
- * a trusted proxy, then the TLS handshake of an implicit-TLS port (RFC 8314 §3.3), in that order,
- * as HAProxy sends them.
+ * a trusted proxy ({@link Preamble}), then the TLS handshake of an implicit-TLS port (RFC 8314
+ * §3.3), in that order, as HAProxy sends them.
  */
 final class SessionDriver implements Driver {
 
@@ -90,14 +84,14 @@ final class SessionDriver implements Driver {
     private final Connection connection;
     private final Transcript transcript;
     private final boolean implicitTls;
-    private final ClientLimit clientLimit;
-    private final Executor executor;
+    private final CallRunner calls;
     /** One read from the socket into this driver, where calls run on the feeding thread; null on an event loop. */
     private final Runnable puller;
     private final Consumer<SessionDriver> onExit;
     private final BooleanSupplier underStress;
     private final LongSupplier clock;
     private final Deadlines deadlines;
+    private final Preamble preamble;
     private final long sequence;
     private final ReentrantLock lock = new ReentrantLock();
 
@@ -117,21 +111,10 @@ final class SessionDriver implements Driver {
     // Guarded by lock.
     private ServerSession session;
     private SessionHandler handler;
-    private AuthExchange auth;
-    private ProxyProtocolDecoder proxyDecoder;
+    private AuthSteps auth;
     private HandlerCall call;
-    private MessagePipe pipe;
-    private Envelope messageEnvelope;
-    /** The message's content ended (or was cut short), so the message call can be resolved once done. */
-    private boolean messageOver;
-    /** The message's call was handed to the application: once the content ended, or filled the pipe. */
-    private boolean messageCallStarted;
-    /**
-     * The message's call, not yet started, set aside while the application decides on a HELO,
-     * EHLO or LHLO between BDAT chunks ({@link #helloBetweenChunks}); back once that is decided.
-     */
-    private HandlerCall parkedMessage;
-    private long messageEndedAt;
+    /** The message under way, from its start to the end of its call; null between messages. */
+    private MessageStream message;
     private ServerEvent pushedBack;
     /** When the wait for input ends (the clock's nanoseconds), or 0 while the driver waits for none. */
     private long waitUntil;
@@ -140,8 +123,6 @@ final class SessionDriver implements Driver {
     private boolean paused;
     private boolean processing;
     private boolean shutdownApplied;
-    /** The client a PROXY header named is over {@code maxConnectionsPerClient}: 421 instead of the greeting. */
-    private boolean overClientLimit;
     /** The transport closed while an application call was still running: the end waits for it. */
     private boolean linkClosed;
 
@@ -157,13 +138,14 @@ final class SessionDriver implements Driver {
         this.connection = new Connection(id, link.remoteAddress(), link.localAddress(), this::forceClose, settings.memory());
         this.transcript = new Transcript(connection, settings.transcriptListener(), settings.counters(), settings.transcriptLog());
         this.implicitTls = implicitTls;
-        this.clientLimit = clientLimit;
-        this.executor = executor;
         this.puller = link instanceof Pull pull ? pull::pullOnce : null;
+        this.calls = new CallRunner(lock, puller != null, executor, link, connection);
         this.onExit = onExit;
         this.underStress = underStress;
         this.clock = clock;
         this.deadlines = settings.deadlines(clock);
+        this.preamble = new Preamble(settings.proxyProtocol(), link.remoteAddress(),
+                settings.readTimeoutMillis(Timeout.SERVER_COMMAND) * 1_000_000L, client -> clientLimit.admit(this, client));
         this.sequence = Long.parseLong(id);
     }
 
@@ -213,18 +195,7 @@ final class SessionDriver implements Driver {
             settings.counters().connectionsOpened.increment();
             settings.counters().connectionsActive.increment();
             LOG.debug("{} {}: connected", connection.id(), Transcript.address(connection.remoteAddress()));
-            if (settings.proxyProtocol().isPresent()) {
-                if (!settings.proxyProtocol().get().contains(link.remoteAddress())) {
-                    LOG.info("{} {}: closed without a reply: proxyProtocol is on and the peer is not in its trusted networks",
-                            connection.id(), Transcript.address(connection.remoteAddress()));
-                    closeUnanswered();
-                    return;
-                }
-                proxyDecoder = new ProxyProtocolDecoder();
-                waitUntil = clock.getAsLong() + settings.readTimeoutMillis(Timeout.SERVER_COMMAND) * 1_000_000L;
-                return;
-            }
-            open(new byte[0]);
+            afterPreamble(preamble.start(clock.getAsLong()));
         } finally {
             lock.unlock();
         }
@@ -240,7 +211,7 @@ final class SessionDriver implements Driver {
             }
             if (stage == Stage.PREAMBLE) {
                 settings.counters().bytesReceived.add(n);
-                readProxyHeader(bytes);
+                afterPreamble(preamble.received(bytes));
                 return;
             }
             if (stage != Stage.SESSION || inputEnded) {
@@ -283,10 +254,11 @@ final class SessionDriver implements Driver {
     public long waitNanos() {
         lock.lock();
         try {
-            if (waitUntil == 0 || paused || (stage != Stage.SESSION && stage != Stage.PREAMBLE)) {
+            long until = stage == Stage.PREAMBLE ? preamble.waitUntil() : waitUntil;
+            if (until == 0 || paused || (stage != Stage.SESSION && stage != Stage.PREAMBLE)) {
                 return -1;
             }
-            return Math.max(0, waitUntil - clock.getAsLong());
+            return Math.max(0, until - clock.getAsLong());
         } finally {
             lock.unlock();
         }
@@ -296,15 +268,15 @@ final class SessionDriver implements Driver {
     public void deadlineCheck() {
         lock.lock();
         try {
+            if (stage == Stage.PREAMBLE) {
+                afterPreamble(preamble.check(clock.getAsLong()));
+                return;
+            }
             if (waitUntil == 0 || paused || waitUntil - clock.getAsLong() > 0) {
                 return;
             }
             waitUntil = 0;
-            if (stage == Stage.PREAMBLE) {
-                LOG.info("{} {}: closed without a reply: no PROXY protocol header within the command timeout",
-                        connection.id(), Transcript.address(connection.remoteAddress()));
-                closeUnanswered();
-            } else if (stage == Stage.SESSION) {
+            if (stage == Stage.SESSION) {
                 transcript.note("no input within " + deadlines.expired());
                 session.timedOut();
                 process();
@@ -392,12 +364,12 @@ final class SessionDriver implements Driver {
         }
         finished = true;
         stage = Stage.OVER;
-        if (pipe != null) {
-            pipe.release();
+        if (message != null) {
+            message.release();
         }
         SessionHandler h = handler;
         if (h != null && !(h instanceof AcceptsEverything)) {
-            runApplication(() -> {
+            calls.runClose(() -> {
                 try {
                     h.close();
                 } catch (RuntimeException | Error e) {
@@ -424,34 +396,21 @@ final class SessionDriver implements Driver {
 
     // ---------------------------------------------------------------- the preamble
 
-    /**
-     * A PROXY protocol header (HAProxy's proxy-protocol.txt §2) from a trusted proxy. A malformed
-     * header, or none in time, closes the connection without a reply (§2: the peer is no proxy
-     * that speaks the protocol, and anything said to it would be read as coming from us).
-     */
-    private void readProxyHeader(ByteBuffer bytes) {
-        Optional<ProxyHeader> header;
-        try {
-            header = proxyDecoder.decode(bytes);
-        } catch (ProxyProtocolException e) {
-            LOG.info("{} {}: closed without a reply: not a PROXY protocol header ({}: {})", connection.id(),
-                    Transcript.address(connection.remoteAddress()), e.reason(), e.getMessage());
+    /** Acts on the preamble's step: a close without a reply, or the session opened for the client it named. */
+    private void afterPreamble(Preamble.Step step) {
+        if (step instanceof Preamble.Refused refused) {
+            LOG.info("{} {}: closed without a reply: {}", connection.id(), Transcript.address(connection.remoteAddress()),
+                    refused.reason());
             closeUnanswered();
-            return;
+        } else if (step instanceof Preamble.Done done) {
+            done.client().ifPresent(client -> {
+                connection.proxied(client);
+                transcript.client(client.toString());
+            });
+            done.header().ifPresent(header -> transcript.note(
+                    "PROXY protocol header from " + Transcript.address(link.remoteAddress()) + ": " + header));
+            open(done.early());
         }
-        if (header.isEmpty()) {
-            return;
-        }
-        if (header.get() instanceof ProxyHeader.Proxied proxied) {
-            connection.proxied(proxied.source());
-            transcript.client(proxied.source().toString());
-        }
-        transcript.note("PROXY protocol header from " + Transcript.address(link.remoteAddress()) + ": " + header.get());
-        overClientLimit = !clientLimit.admit(this, connection.remoteAddress().getAddress());
-        byte[] rest = new byte[bytes.remaining()];
-        bytes.get(rest);
-        waitUntil = 0;
-        open(rest);
     }
 
     /** After the preamble's header: the implicit-TLS handshake, or the session at once. */
@@ -473,7 +432,7 @@ final class SessionDriver implements Driver {
         if (settings.xclient().map(trusted -> trusted.contains(connection.remoteAddress().getAddress())).orElse(false)) {
             session.offerXclient(Xclient.ATTRIBUTES);
         }
-        auth = settings.sasl().map(sasl -> sasl.newExchange()).orElse(null);
+        auth = new AuthSteps(connection, settings.sasl());
         stage = Stage.SESSION;
         if (early.length > 0) {
             session.receive(early, 0, early.length);
@@ -516,10 +475,10 @@ final class SessionDriver implements Driver {
     private void loop() {
         while (stage == Stage.SESSION) {
             if (call != null) {
-                if (call.kind() == HandlerCall.Kind.MESSAGE && !messageOver) {
+                if (call.kind() == HandlerCall.Kind.MESSAGE && !message.over()) {
                     if (call.done()) {
                         // The handler returned before the end: the rest is read and dropped, never held.
-                        pipe.release();
+                        message.release();
                     }
                     if (!streamMessage()) {
                         return;
@@ -640,7 +599,7 @@ final class SessionDriver implements Driver {
             return;
         }
         boolean stop = stage == Stage.SESSION && call != null
-                && (call.kind() == HandlerCall.Kind.MESSAGE && !messageOver ? pipe.full()
+                && (call.kind() == HandlerCall.Kind.MESSAGE && !message.over() ? message.full()
                         : session.bufferedInput() >= MAX_BUFFERED_WHILE_DECIDING);
         if (stop == paused) {
             return;
@@ -693,7 +652,7 @@ final class SessionDriver implements Driver {
     }
 
     private void greet() {
-        if (overClientLimit) {
+        if (preamble.overClientLimit()) {
             settings.counters().connectionsRefused.increment();
             LOG.info("{} {}: refused, over maxConnectionsPerClient", connection.id(), Transcript.address(connection.remoteAddress()));
             session.decide(Replies.TOO_MANY_CONNECTIONS);
@@ -735,30 +694,16 @@ final class SessionDriver implements Driver {
      */
     private void deliver(Envelope envelope) {
         transcript.bodyStarted();
-        messageEnvelope = envelope;
-        messageOver = false;
-        pipe = new MessagePipe(puller == null ? null : this::pump, this::drained);
-        MessagePipe content = pipe;
-        SessionHandler h = handler;
-        // Timed from the end of the data (streamMessage), not from here: the data takes as long as the client needs.
+        message = new MessageStream(connection.id(), envelope, handler,
+                new MessagePipe(puller == null ? null : this::pump, this::drained), settings.dataTerminationTimeout());
+        // Untimed until the content ended (streamMessage).
         callDeadline.start(0);
-        // Started later (startMessageCall): most messages are whole before they fill the pipe, and
-        // a handler that finds its message whole reads it without waiting for the connection.
-        call = new HandlerCall(HandlerCall.Kind.MESSAGE, () -> {
-            if (h instanceof AsyncMessages async) {
-                return async.messageAsync(envelope, content);
-            }
-            h.message(envelope, content);
-            return null;
-        });
-        messageCallStarted = false;
+        call = message.call();
     }
 
-    /** Hands the message to the handler: its content has ended, or fills the pipe. */
     private void startMessageCall() {
-        if (!messageCallStarted) {
-            messageCallStarted = true;
-            startCall(call);
+        if (message.callStarts()) {
+            startCall(message.call());
         }
     }
 
@@ -770,21 +715,16 @@ final class SessionDriver implements Driver {
         ServerEvent e = nextEvent();
         if (e instanceof ServerEvent.MessageData data) {
             transcript.body(data.content());
-            pipe.append(data.content());
-            if (pipe.queued() >= MessagePipe.PAUSE_AT) {
-                startMessageCall();
-            }
+            message.append(data.content());
+            startMessageCall();
         } else if (e instanceof ServerEvent.MessageEnd) {
-            messageOver = true;
-            messageEndedAt = clock.getAsLong();
-            pipe.end();
+            message.end(clock.getAsLong());
             if (!call.done()) {
-                callDeadline.arm(messageEndedAt + settings.dataTerminationTimeout().toNanos());
+                callDeadline.arm(message.answerDeadline());
             }
             startMessageCall();
         } else if (e instanceof ServerEvent.MessageAborted abort) {
-            messageOver = true;
-            pipe.abort(abort.reason());
+            message.abort(abort.reason());
             startMessageCall();
         } else if (e instanceof ServerEvent.NeedInput) {
             flush();
@@ -797,8 +737,7 @@ final class SessionDriver implements Driver {
         } else {
             // Not expected: the session reports MessageAborted before anything else ends a message.
             pushedBack = e;
-            messageOver = true;
-            pipe.abort(Replies.LOCAL_ERROR);
+            message.abort(Replies.LOCAL_ERROR);
             startMessageCall();
         }
         return true;
@@ -815,18 +754,17 @@ final class SessionDriver implements Driver {
      * transaction.
      */
     private void helloBetweenChunks(ServerEvent.Hello hello) {
-        if (messageCallStarted) {
+        if (message.callStarted()) {
             session.resetBeforeHello();
             return;
         }
-        HandlerCall message = call;
         call = null;
         handle(hello);
         if (call == null) {
             // Answered without a call (the server's own handler): the message goes on at once.
-            call = message;
+            call = message.call();
         } else {
-            parkedMessage = message;
+            message.park();
         }
     }
 
@@ -837,11 +775,12 @@ final class SessionDriver implements Driver {
     private void pump() {
         lock.lock();
         try {
-            if (stage == Stage.SESSION && waitUntil == 0 && call != null && !messageOver) {
+            boolean streaming = message != null && !message.over();
+            if (stage == Stage.SESSION && waitUntil == 0 && call != null && streaming) {
                 process();
                 return;
             }
-            if (stage != Stage.SESSION || messageOver) {
+            if (stage != Stage.SESSION || !streaming) {
                 return;
             }
         } finally {
@@ -865,67 +804,35 @@ final class SessionDriver implements Driver {
     // ---------------------------------------------------------------- application calls
 
     /**
-     * Starts a call into the application: on this thread where it feeds the driver from a socket
-     * of its own (the lock is let go meanwhile, so the watchdog can answer for a late handler),
-     * else on the executor, after which the feeding thread goes on with the outcome.
+     * Starts a call into the application ({@link CallRunner}). On the feeding thread the driver
+     * is not processing while the call runs: a handler that pulls content re-enters it.
      */
     private void startCall(HandlerCall c) {
         call = c;
-        if (puller != null) {
-            int holds = lock.getHoldCount();
+        if (calls.here()) {
             boolean wasProcessing = processing;
             processing = false;
-            for (int i = 0; i < holds; i++) {
-                lock.unlock();
-            }
             try {
-                c.run(true, () -> { });
+                calls.runHere(c);
             } finally {
-                for (int i = 0; i < holds; i++) {
-                    lock.lock();
-                }
                 processing = wasProcessing;
             }
             return;
         }
-        try {
-            executor.execute(() -> c.run(false, () -> link.execute(() -> {
-                lock.lock();
-                try {
-                    if (call == c) {
-                        if (stage == Stage.SESSION) {
-                            process();
-                        } else {
-                            // The session is over; nothing waits for this answer.
-                            call = null;
-                        }
-                        if (linkClosed && call == null) {
-                            end();
-                        }
-                    }
-                } finally {
-                    lock.unlock();
-                }
-            })));
-        } catch (RejectedExecutionException | Error e) {
-            // An application's executor that was shut down or is full, or no thread to be had.
-            LOG.warn("{} {}: the executor refused a handler call; answering without it", connection.id(),
-                    Transcript.address(connection.remoteAddress()), e);
-            c.fail(e);
-        }
-    }
-
-    /** Runs application code that answers nothing (close): where calls run, never on an event loop. */
-    private void runApplication(Runnable task) {
-        if (puller != null) {
-            task.run();
-            return;
-        }
-        try {
-            executor.execute(task);
-        } catch (RejectedExecutionException | Error e) {
-            LOG.warn("{}: the executor refused SessionHandler.close(); it is not called", connection.id(), e);
-        }
+        calls.runElsewhere(c, () -> {
+            if (call != c) {
+                return;
+            }
+            if (stage == Stage.SESSION) {
+                process();
+            } else {
+                // The session is over; nothing waits for this answer.
+                call = null;
+            }
+            if (linkClosed && call == null) {
+                end();
+            }
+        });
     }
 
     /** Applies the outcome of the call that is done. Holds lock. */
@@ -943,9 +850,8 @@ final class SessionDriver implements Driver {
                 }
             }
         }
-        if (parkedMessage != null) {
-            call = parkedMessage;
-            parkedMessage = null;
+        if (message != null && message.unpark()) {
+            call = message.call();
             // Untimed again until its data ends, and numbered apart from the decision's deadline.
             callDeadline.start(0);
         }
@@ -994,12 +900,11 @@ final class SessionDriver implements Driver {
     }
 
     private void delivered(HandlerCall c) {
-        MessagePipe content = pipe;
-        pipe = null;
-        content.release();
-        long octets = content.octets();
+        MessageStream done = message;
+        message = null;
+        done.release();
         Reply refusal;
-        if (c.failure() != null && content.aborted()) {
+        if (c.failure() != null && done.cutShort()) {
             // The handler gave up because the message was cut short: expected, and the session answers.
             LOG.debug("{}: message incomplete: {}", connection.id(), c.failure().toString(), c.failure());
             refusal = null;
@@ -1008,34 +913,15 @@ final class SessionDriver implements Driver {
         } else {
             refusal = c.refusal();
         }
-        if (droppedAsLate(refusal)) {
-            transcript.bodyEnded("complete, answered 451 before the handler returned", octets);
-            settings.counters().messagesRefused.increment();
-            return;
+        MessageStream.Outcome outcome = done.outcome(refusal, droppedAsLate(refusal), session.state() != ServerState.CLOSED,
+                clock.getAsLong());
+        transcript.bodyEnded(outcome.note(), done.octets());
+        switch (outcome.decision()) {
+            case ACCEPT -> session.accept();
+            case REPLY -> answer(outcome.reply(), Replies.LOCAL_ERROR);
+            case NONE -> { }
         }
-        if (content.aborted()) {
-            Reply reason = content.abortReason();
-            // A refusal by the session (size, bare line ending) leaves it open; a lost or reset transaction does not.
-            boolean refused = reason.isFailure() && session.state() != ServerState.CLOSED;
-            (refused ? settings.counters().messagesRefused : settings.counters().messagesAborted).increment();
-            transcript.bodyEnded("incomplete, " + reason.toString().strip(), octets);
-            return;
-        }
-        transcript.bodyEnded("complete", octets);
-        Duration took = Duration.ofNanos(clock.getAsLong() - messageEndedAt);
-        if (took.compareTo(settings.dataTerminationTimeout()) > 0) {
-            LOG.warn("{}: the handler answered {} after the end of data; the client waits only {} for it"
-                    + " (RFC 5321 §4.5.3.2.6) and may send the message again", connection.id(), Printable.duration(took),
-                    Printable.duration(settings.dataTerminationTimeout()));
-        }
-        if (refusal == null) {
-            session.accept();
-            settings.counters().messagesAccepted.increment();
-        } else {
-            answer(refusal, Replies.LOCAL_ERROR);
-            (refusal.isPositiveCompletion() ? settings.counters().messagesAccepted : settings.counters().messagesRefused)
-                    .increment();
-        }
+        outcome.count().in(settings.counters()).increment();
     }
 
     /** Decides with the handler's reply, or with {@code otherwise} if that reply cannot answer this decision. */
@@ -1131,44 +1017,22 @@ final class SessionDriver implements Driver {
         session.accept();
     }
 
-    /**
-     * One AUTH step (RFC 4954 §4) through the connection's SASL exchange, a call into the
-     * application's authenticator. One that fails with anything but an SmtpException is answered
-     * 454 4.7.0 (RFC 4954 §6), as the client's credentials may be fine.
-     */
+    /** One AUTH step (RFC 4954 §4), a call into the application's authenticator. */
     private void authenticate(ServerEvent.AuthStep step) {
-        if (auth == null) {
+        Optional<HandlerCall> c = auth.call(step);
+        if (c.isEmpty()) {
             // Not reached: the session offers AUTH only with mechanisms, which the builder sets with an authenticator.
             session.decide(Replies.AUTH_MECHANISM_UNKNOWN);
             return;
         }
-        AuthExchange exchange = auth;
-        startCall(new HandlerCall(HandlerCall.Kind.AUTH, () -> new AuthStepOutcome(step, exchange.next(step))));
-    }
-
-    private record AuthStepOutcome(ServerEvent.AuthStep step, AuthOutcome outcome) {
+        startCall(c.get());
     }
 
     private void authenticated(HandlerCall c) {
-        AuthOutcome outcome;
-        ServerEvent.AuthStep step = session.pendingDecision().orElse(null) instanceof ServerEvent.AuthStep s ? s : null;
-        if (c.failure() != null || c.refusal() != null) {
-            LOG.warn("{} {}: the Authenticator failed; answering 454 4.7.0", connection.id(),
-                    Transcript.address(connection.remoteAddress()), c.failure());
-            auth = settings.sasl().orElseThrow().newExchange();
-            outcome = new AuthOutcome.Failure(SaslReplies.TEMPORARY_FAILURE);
-        } else {
-            AuthStepOutcome done = (AuthStepOutcome) c.value();
-            outcome = done.outcome();
-            step = done.step();
-        }
-        outcome.applyTo(session);
-        String mechanism = step == null ? "" : step.mechanism();
-        if (outcome instanceof AuthOutcome.Success success) {
-            transcript.note("AUTH " + mechanism + " succeeded for " + success.identity());
-        } else if (outcome instanceof AuthOutcome.Failure failure) {
-            transcript.note("AUTH " + mechanism + " failed: " + failure.reply().toString().strip());
-        }
+        AuthSteps.Done done = auth.done(c,
+                session.pendingDecision().filter(ServerEvent.AuthStep.class::isInstance).map(ServerEvent.AuthStep.class::cast));
+        done.outcome().applyTo(session);
+        done.note().ifPresent(transcript::note);
     }
 
     // ---------------------------------------------------------------- shutdown
