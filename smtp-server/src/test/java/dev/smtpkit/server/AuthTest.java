@@ -7,6 +7,7 @@ import dev.smtpkit.core.ReversePath;
 import dev.smtpkit.server.security.Authenticator;
 import dev.smtpkit.server.security.Credentials;
 import dev.smtpkit.server.security.SaslMechanism;
+import dev.smtpkit.testsupport.RawClient;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
@@ -112,7 +113,7 @@ class AuthTest {
             assertThat(c.ask("EHLO client.test")).doesNotContain("AUTH");
             assertThat(c.ask("AUTH PLAIN " + plain(USER, PASSWORD))).startsWith("538 5.7.11");
             assertThat(c.ask("STARTTLS")).startsWith("220");
-            try (TestTls.Client t = new TestTls.Client(TestTls.SERVER.clientContext(), c.socket)) {
+            try (TestTls.Client t = new TestTls.Client(TestTls.SERVER.clientContext(), c.socket())) {
                 assertThat(t.ask("EHLO client.test")).contains("AUTH PLAIN LOGIN");
                 assertThat(t.ask("AUTH PLAIN " + plain(USER, PASSWORD))).startsWith("235");
             }

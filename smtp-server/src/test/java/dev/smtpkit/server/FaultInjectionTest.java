@@ -8,6 +8,7 @@ import dev.smtpkit.core.Envelope;
 import dev.smtpkit.core.ForwardPath;
 import dev.smtpkit.core.Parameters;
 import dev.smtpkit.core.ReversePath;
+import dev.smtpkit.testsupport.RawClient;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -128,7 +129,7 @@ class FaultInjectionTest {
                     c.code();
                     id = Integer.toString(sink.connections.get());
                     c.send(Arrays.copyOf(wire, k));
-                    c.socket.setSoLinger(true, 0);
+                    c.socket().setSoLinger(true, 0);
                 }
                 List<String> got = sink.of(id);
                 assertThat(wholeWithin(k)).as("RST after %d octets", k).startsWith(got.toArray(new String[0]));

@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 import dev.smtpkit.core.Envelope;
 import dev.smtpkit.core.ReversePath;
 import dev.smtpkit.core.Parameters;
+import dev.smtpkit.testsupport.RawClient;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;

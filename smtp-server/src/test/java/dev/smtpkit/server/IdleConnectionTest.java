@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import dev.smtpkit.testsupport.RawClient;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.InetAddress;
@@ -219,7 +220,7 @@ class IdleConnectionTest {
             assertThat(plain.reply()).startsWith("220");
             assertThat(plain.ask("EHLO client.test")).contains("STARTTLS");
             assertThat(plain.ask("STARTTLS")).startsWith("220 2.0.0");
-            try (TestTls.Client startTls = new TestTls.Client(TestTls.SERVER.clientContext(), plain.socket);
+            try (TestTls.Client startTls = new TestTls.Client(TestTls.SERVER.clientContext(), plain.socket());
                  TestTls.Client implicit = TestTls.Client.connect(TestTls.SERVER.clientContext(), server.implicitTlsPort())) {
                 assertThat(implicit.reply()).startsWith("220 mx.test");
                 for (TestTls.Client t : List.of(startTls, implicit)) {

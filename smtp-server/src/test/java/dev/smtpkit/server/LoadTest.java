@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.smtpkit.core.Envelope;
 import dev.smtpkit.core.internal.DotStuffer;
+import dev.smtpkit.testsupport.RawClient;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.smtpkit.core.Parameters;
 import dev.smtpkit.core.ReversePath;
+import dev.smtpkit.testsupport.RawClient;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.InetSocketAddress;

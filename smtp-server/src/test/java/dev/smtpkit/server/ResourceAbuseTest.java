@@ -6,6 +6,7 @@ import static dev.smtpkit.server.ProcessMeasures.usedHeapAfterGc;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.smtpkit.testsupport.RawClient;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;

@@ -11,6 +11,7 @@ import dev.smtpkit.core.Parameters;
 import dev.smtpkit.core.Replies;
 import dev.smtpkit.core.ReversePath;
 import dev.smtpkit.core.SmtpRejectException;
+import dev.smtpkit.testsupport.RawClient;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.ConnectException;

@@ -2,6 +2,7 @@ package dev.smtpkit.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.smtpkit.testsupport.RawClient;
 import jakarta.mail.Message;
 import jakarta.mail.Session;
 import jakarta.mail.Transport;
@@ -99,7 +100,7 @@ class StartTlsTest {
             c.reply();
             assertThat(c.ask("EHLO client.test")).contains("STARTTLS");
             assertThat(c.ask("STARTTLS")).startsWith("220 2.0.0");
-            SSLSocket tls = (SSLSocket) clientContext().getSocketFactory().createSocket(c.socket, "mx.test", server.port(), true);
+            SSLSocket tls = (SSLSocket) clientContext().getSocketFactory().createSocket(c.socket(), "mx.test", server.port(), true);
             tls.setSoTimeout(5000);
             tls.startHandshake();
             OutputStream out = tls.getOutputStream();

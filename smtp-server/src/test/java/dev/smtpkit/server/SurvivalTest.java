@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 import dev.smtpkit.core.Envelope;
 import dev.smtpkit.core.ForwardPath;
 import dev.smtpkit.core.Parameters;
+import dev.smtpkit.testsupport.RawClient;
 import java.io.InputStream;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;

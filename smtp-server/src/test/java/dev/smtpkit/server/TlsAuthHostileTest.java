@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import dev.smtpkit.core.Parameters;
 import dev.smtpkit.core.Reply;
 import dev.smtpkit.core.ReversePath;
+import dev.smtpkit.testsupport.RawClient;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.SocketException;
@@ -99,7 +100,7 @@ class TlsAuthHostileTest {
         assertThat(c.reply()).startsWith("220");
         assertThat(c.ask("EHLO client.test")).contains("STARTTLS");
         assertThat(c.ask("STARTTLS")).startsWith("220 2.0.0");
-        return new TestTls.Client(TestTls.SERVER.clientContext(), c.socket);
+        return new TestTls.Client(TestTls.SERVER.clientContext(), c.socket());
     }
 
     /** A well-behaved client on the implicit-TLS port gets through a whole transaction. */
@@ -119,8 +120,8 @@ class TlsAuthHostileTest {
      */
     private static Duration closedWithin(RawClient c, Duration within) throws IOException {
         long start = System.nanoTime();
-        c.socket.setSoTimeout((int) within.toMillis());
-        InputStream in = c.socket.getInputStream();
+        c.socket().setSoTimeout((int) within.toMillis());
+        InputStream in = c.socket().getInputStream();
         byte[] b = new byte[4096];
         try {
             // Bounded: an alert is a few octets; a server that streamed more would fail here.
@@ -167,7 +168,7 @@ class TlsAuthHostileTest {
             // One write, so both reach the server in one segment, before the handshake.
             c.send("STARTTLS\r\nAUTH PLAIN " + secret + "\r\n");
             assertThat(c.reply()).startsWith("220 2.0.0");
-            try (TestTls.Client t = new TestTls.Client(TestTls.SERVER.clientContext(), c.socket)) {
+            try (TestTls.Client t = new TestTls.Client(TestTls.SERVER.clientContext(), c.socket())) {
                 // Were the AUTH read, its 235 would come first.
                 assertThat(t.ask("EHLO client.test")).startsWith("250-mx.test");
                 assertThat(t.ask("MAIL FROM:<alice@example.com>")).startsWith("250");
@@ -197,7 +198,7 @@ class TlsAuthHostileTest {
             assertThat(c.reply()).startsWith("250");
             assertThat(c.reply()).startsWith("250");
             assertThat(c.reply()).startsWith("220 2.0.0");
-            try (TestTls.Client t = new TestTls.Client(TestTls.SERVER.clientContext(), c.socket)) {
+            try (TestTls.Client t = new TestTls.Client(TestTls.SERVER.clientContext(), c.socket())) {
                 // The session started over: no MAIL stands, and none may start before EHLO.
                 assertThat(t.ask("MAIL FROM:<alice@example.com>")).startsWith("503");
                 assertThat(t.ask("RCPT TO:<bob@example.com>")).startsWith("503");
@@ -336,9 +337,9 @@ class TlsAuthHostileTest {
                     break;
                 }
                 // The pause is the attack itself, not synchronisation: a read that waits for it.
-                c.socket.setSoTimeout((int) pause.toMillis());
+                c.socket().setSoTimeout((int) pause.toMillis());
                 try {
-                    closed = c.socket.getInputStream().read() < 0;
+                    closed = c.socket().getInputStream().read() < 0;
                 } catch (SocketTimeoutException e) {
                     // Still open: trickle on.
                 } catch (SocketException e) {

@@ -8,6 +8,7 @@ import dev.smtpkit.core.ReversePath;
 import dev.smtpkit.core.server.ServerExtension;
 import dev.smtpkit.core.server.TlsPolicy;
 import dev.smtpkit.server.security.SelfSignedCertificate;
+import dev.smtpkit.testsupport.RawClient;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
@@ -47,7 +48,7 @@ class TlsTest {
         assertThat(c.reply()).startsWith("220");
         assertThat(c.ask("EHLO client.test")).contains("STARTTLS");
         assertThat(c.ask("STARTTLS")).startsWith("220 2.0.0");
-        return new TestTls.Client(TestTls.SERVER.clientContext(), c.socket);
+        return new TestTls.Client(TestTls.SERVER.clientContext(), c.socket());
     }
 
     @Test
@@ -60,7 +61,7 @@ class TlsTest {
             assertThat(c.ask("EHLO client.test")).contains("STARTTLS");
             assertThat(c.ask("MAIL FROM:<a@example.com>")).startsWith("530 5.7.0");
             assertThat(c.ask("STARTTLS")).startsWith("220 2.0.0");
-            try (TestTls.Client t = new TestTls.Client(TestTls.SERVER.clientContext(), c.socket)) {
+            try (TestTls.Client t = new TestTls.Client(TestTls.SERVER.clientContext(), c.socket())) {
                 assertThat(t.ask("EHLO client.test")).doesNotContain("STARTTLS");
                 assertThat(t.ask("MAIL FROM:<a@example.com>")).startsWith("250");
             }
@@ -93,7 +94,7 @@ class TlsTest {
             // Both lines in one write, so they reach the server in one segment.
             c.send("STARTTLS\r\n" + injected);
             assertThat(c.reply()).startsWith("220 2.0.0");
-            try (TestTls.Client t = new TestTls.Client(TestTls.SERVER.clientContext(), c.socket)) {
+            try (TestTls.Client t = new TestTls.Client(TestTls.SERVER.clientContext(), c.socket())) {
                 String first = t.ask("EHLO client.test");
                 assertThat(first).startsWith("250-mx.test");
                 assertThat(t.ask("NOOP")).startsWith("250 2.0.0");
@@ -116,7 +117,7 @@ class TlsTest {
             assertThat(c.ask("EHLO client.test")).doesNotContain("REQUIRETLS");
             assertThat(c.ask("MAIL FROM:<a@example.com> REQUIRETLS")).startsWith("555");
             assertThat(c.ask("STARTTLS")).startsWith("220");
-            try (TestTls.Client t = new TestTls.Client(TestTls.SERVER.clientContext(), c.socket)) {
+            try (TestTls.Client t = new TestTls.Client(TestTls.SERVER.clientContext(), c.socket())) {
                 assertThat(t.ask("EHLO client.test")).contains("REQUIRETLS");
                 assertThat(t.ask("MAIL FROM:<a@example.com> REQUIRETLS")).startsWith("250");
             }

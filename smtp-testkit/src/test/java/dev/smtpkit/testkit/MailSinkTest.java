@@ -18,6 +18,7 @@ import dev.smtpkit.core.Verb;
 import dev.smtpkit.core.server.TlsPolicy;
 import dev.smtpkit.testkit.Fault.At;
 import dev.smtpkit.testkit.junit.MailSinkExtension;
+import dev.smtpkit.testsupport.RawClient;
 import jakarta.mail.Message;
 import jakarta.mail.Session;
 import jakarta.mail.Transport;
@@ -81,7 +82,7 @@ class MailSinkTest {
                     + "\r\n"
                     + ".leading dot\r\n"
                     + "body\r\n";
-            try (RawClient c = new RawClient(sink).hello()) {
+            try (RawClient c = new RawClient(sink.host(), sink.port()).hello()) {
                 assertThat(c.command("MAIL FROM:<app@example.com> SIZE=500 BODY=8BITMIME")).isEqualTo(250);
                 assertThat(c.command("RCPT TO:<ada@example.org> NOTIFY=SUCCESS,FAILURE")).isEqualTo(250);
                 assertThat(c.command("RCPT TO:<bob@example.org>")).isEqualTo(250);
@@ -111,7 +112,7 @@ class MailSinkTest {
         @Test
         @DisplayName("The transcript reads like RFC 5321 Appendix D: commands, replies and the dot-stuffed message")
         void transcript(MailSink sink) throws Exception {
-            try (RawClient c = new RawClient(sink).hello()) {
+            try (RawClient c = new RawClient(sink.host(), sink.port()).hello()) {
                 c.sendMail("a@example.com", "Subject: t\r\n\r\n..hidden\r\n", "b@example.org");
                 c.command("QUIT");
                 assertThat(c.atEnd()).isTrue();
@@ -159,7 +160,7 @@ class MailSinkTest {
             assertThatThrownBy(() -> sink.awaitMessages(1, Duration.ofMillis(50)))
                     .isInstanceOf(AssertionError.class)
                     .hasMessage("MailSink expected 1 message within 50 ms but none arrived");
-            try (RawClient c = new RawClient(sink).hello()) {
+            try (RawClient c = new RawClient(sink.host(), sink.port()).hello()) {
                 c.sendMail("a@example.com", "Subject: only one\r\n\r\nx\r\n", "b@example.org");
             }
             assertThatThrownBy(() -> sink.awaitMessages(2, Duration.ofMillis(50)))
@@ -182,7 +183,7 @@ class MailSinkTest {
         @Test
         @DisplayName("A listener hears of the messages so far, then of each new one before its 250, and of clear()")
         void listener(MailSink sink) throws Exception {
-            try (RawClient c = new RawClient(sink).hello()) {
+            try (RawClient c = new RawClient(sink.host(), sink.port()).hello()) {
                 c.sendMail("a@example.com", "Subject: before\r\n\r\nx\r\n", "b@example.org");
             }
             java.util.List<String> heard = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -199,14 +200,14 @@ class MailSinkTest {
             };
             sink.addListener(listener);
             assertThat(heard).containsExactly("before kept=1");
-            try (RawClient c = new RawClient(sink).hello()) {
+            try (RawClient c = new RawClient(sink.host(), sink.port()).hello()) {
                 assertThat(c.sendMail("a@example.com", "Subject: after\r\n\r\nx\r\n", "b@example.org")).isEqualTo(250);
                 // Heard on the connection's thread before the 250, and before the message was kept.
                 assertThat(heard).containsExactly("before kept=1", "after kept=1");
             }
             sink.clear();
             sink.removeListener(listener);
-            try (RawClient c = new RawClient(sink).hello()) {
+            try (RawClient c = new RawClient(sink.host(), sink.port()).hello()) {
                 c.sendMail("a@example.com", "Subject: unheard\r\n\r\nx\r\n", "b@example.org");
             }
             assertThat(heard).containsExactly("before kept=1", "after kept=1", "cleared");
@@ -219,7 +220,7 @@ class MailSinkTest {
             sink.addListener(m -> {
                 throw new IllegalStateException("no room");
             });
-            try (RawClient c = new RawClient(sink).hello()) {
+            try (RawClient c = new RawClient(sink.host(), sink.port()).hello()) {
                 assertThat(c.sendMail("a@example.com", "Subject: lost\r\n\r\nx\r\n", "b@example.org")).isEqualTo(451);
             }
             assertThat(sink.messages()).isEmpty();
@@ -277,7 +278,7 @@ class MailSinkTest {
         void serverOptionsPassThrough() throws Exception {
             try (MailSink sink = MailSink.builder().server(s -> s.hostname("mx.example.org")).server(s -> s.maxRecipients(1))
                     .start();
-                 RawClient c = new RawClient(sink).hello()) {
+                 RawClient c = new RawClient(sink.host(), sink.port()).hello()) {
                 assertThat(c.command("MAIL FROM:<a@example.com>")).isEqualTo(250);
                 assertThat(c.command("RCPT TO:<b@example.org>")).isEqualTo(250);
                 assertThat(c.ask("RCPT TO:<c@example.org>")).startsWith("452");
@@ -313,7 +314,7 @@ class MailSinkTest {
         @Test
         @DisplayName("Recipients matching a pattern get 550 5.1.1 or the rule's reply; the message goes to the others")
         void patterns(MailSink sink) throws Exception {
-            try (RawClient c = new RawClient(sink).hello()) {
+            try (RawClient c = new RawClient(sink.host(), sink.port()).hello()) {
                 assertThat(c.command("MAIL FROM:<a@example.com>")).isEqualTo(250);
                 assertThat(c.ask("RCPT TO:<bounce-7@example.org>")).startsWith("550 5.1.1");
                 assertThat(c.ask("RCPT TO:<full@example.net>")).isEqualTo("452 4.2.2 Mailbox full\r\n");
@@ -335,7 +336,7 @@ class MailSinkTest {
         @Test
         @DisplayName("RFC 5321 §4.5.3.1.10: the third RCPT gets 452 4.5.3, the client's retry succeeds")
         void thirdRcptThenRetry(MailSink sink) throws Exception {
-            try (RawClient c = new RawClient(sink).hello()) {
+            try (RawClient c = new RawClient(sink.host(), sink.port()).hello()) {
                 assertThat(c.command("MAIL FROM:<a@example.com>")).isEqualTo(250);
                 assertThat(c.command("RCPT TO:<r1@example.org>")).isEqualTo(250);
                 assertThat(c.command("RCPT TO:<r2@example.org>")).isEqualTo(250);
@@ -357,12 +358,12 @@ class MailSinkTest {
         @Test
         @DisplayName("RFC 5321 §3.8: DATA answered 421 once closes the connection, keeps nothing; the retry is taken")
         void dataAnswered421Once(MailSink sink) throws Exception {
-            try (RawClient c = new RawClient(sink).hello()) {
+            try (RawClient c = new RawClient(sink.host(), sink.port()).hello()) {
                 assertThat(c.sendMail("a@example.com", "Subject: s\r\n\r\nx\r\n", "b@example.org")).isEqualTo(421);
                 assertThat(c.atEnd()).isTrue();
             }
             assertThat(sink.messages()).isEmpty();
-            try (RawClient c = new RawClient(sink).hello()) {
+            try (RawClient c = new RawClient(sink.host(), sink.port()).hello()) {
                 assertThat(c.sendMail("a@example.com", "Subject: s\r\n\r\nx\r\n", "b@example.org")).isEqualTo(250);
             }
             sink.assertThat().onlyMessage().hasSubject("s");
@@ -388,7 +389,7 @@ class MailSinkTest {
         @Test
         @DisplayName("The connection drops at the second MAIL, without a reply; only the first message is kept")
         void dropAtSecondMail(MailSink sink) throws Exception {
-            try (RawClient c = new RawClient(sink).hello()) {
+            try (RawClient c = new RawClient(sink.host(), sink.port()).hello()) {
                 assertThat(c.sendMail("a@example.com", "Subject: first\r\n\r\nx\r\n", "b@example.org")).isEqualTo(250);
                 assertThat(c.ask("MAIL FROM:<a@example.com>")).isEmpty();
             }
@@ -397,7 +398,7 @@ class MailSinkTest {
             assertThat(transcript.comments()).containsExactly("dropped: MAIL #2 (sink)");
             assertThat(transcript.replies()).extracting(Reply::code).containsExactly(220, 250, 250, 250, 354, 250);
 
-            try (RawClient c = new RawClient(sink).hello()) {
+            try (RawClient c = new RawClient(sink.host(), sink.port()).hello()) {
                 assertThat(c.sendMail("a@example.com", "Subject: retry\r\n\r\nx\r\n", "b@example.org")).isEqualTo(250);
                 assertThat(c.command("MAIL FROM:<a@example.com>")).isEqualTo(250);
                 assertThat(c.command("RCPT TO:<b@example.org>")).isEqualTo(250);
@@ -420,7 +421,7 @@ class MailSinkTest {
         @DisplayName("Counted per connection, the first RCPT of every connection is refused")
         void firstRcptOfEachConnection(MailSink sink) throws Exception {
             for (int i = 0; i < 2; i++) {
-                try (RawClient c = new RawClient(sink).hello()) {
+                try (RawClient c = new RawClient(sink.host(), sink.port()).hello()) {
                     assertThat(c.command("MAIL FROM:<a@example.com>")).isEqualTo(250);
                     assertThat(c.ask("RCPT TO:<b@example.org>")).startsWith("450 4.2.1");
                     assertThat(c.command("RCPT TO:<b@example.org>")).isEqualTo(250);
@@ -441,7 +442,7 @@ class MailSinkTest {
         @Test
         @DisplayName("MAIL, the second RCPT and the end of DATA are answered no sooner than the delay (never checked from above)")
         void delayedReplies(MailSink sink) throws Exception {
-            try (RawClient c = new RawClient(sink).hello()) {
+            try (RawClient c = new RawClient(sink.host(), sink.port()).hello()) {
                 long start = System.nanoTime();
                 assertThat(c.command("MAIL FROM:<a@example.com>")).isEqualTo(250);
                 assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(DELAY);
@@ -465,7 +466,7 @@ class MailSinkTest {
         @Test
         @DisplayName("RFC 3207 §4: MAIL before STARTTLS gets 530 5.7.0; after it the message is taken and marked TLS")
         void rawStartTls(MailSink sink) throws Exception {
-            try (RawClient c = new RawClient(sink)) {
+            try (RawClient c = new RawClient(sink.host(), sink.port())) {
                 c.code();
                 assertThat(c.ask("EHLO client.test")).contains("STARTTLS");
                 assertThat(c.ask("MAIL FROM:<a@example.com>")).startsWith("530 5.7.0");
@@ -546,7 +547,7 @@ class MailSinkTest {
         @Test
         void aRawClientWithPlainAndLogin(MailSink sink) throws Exception {
             String plain = Base64.getEncoder().encodeToString("\0alice\0secret".getBytes(StandardCharsets.US_ASCII));
-            try (RawClient c = new RawClient(sink)) {
+            try (RawClient c = new RawClient(sink.host(), sink.port())) {
                 c.code();
                 assertThat(c.ask("EHLO client.test")).contains("AUTH PLAIN LOGIN CRAM-MD5");
                 assertThat(c.ask("AUTH PLAIN " + plain)).startsWith("235 2.7.0");
@@ -565,7 +566,7 @@ class MailSinkTest {
         @Test
         @DisplayName("RFC 4954 §4: with TLS required AUTH is offered only after STARTTLS; SmtpClient then uses PLAIN")
         void smtpClientOverStartTls(MailSink sink) throws Exception {
-            try (RawClient c = new RawClient(sink)) {
+            try (RawClient c = new RawClient(sink.host(), sink.port())) {
                 c.code();
                 assertThat(c.ask("EHLO client.test")).contains("STARTTLS").doesNotContain("AUTH");
             }
