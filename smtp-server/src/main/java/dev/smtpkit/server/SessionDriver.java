@@ -7,7 +7,6 @@ import dev.smtpkit.core.Reply;
 import dev.smtpkit.core.SmtpRejectException;
 import dev.smtpkit.core.SmtpSyntaxException;
 import dev.smtpkit.core.Timeout;
-import dev.smtpkit.core.server.CloseReason;
 import dev.smtpkit.core.server.ServerEvent;
 import dev.smtpkit.core.server.ServerSession;
 import dev.smtpkit.core.server.ServerState;
@@ -47,7 +46,9 @@ import org.slf4j.LoggerFactory;
  * takes it in the common case; the closing thread and the {@link Watchdog} take it to end a
  * session or to answer for a late handler, and an application call runs without it. The parts
  * the driver owns ({@link Preamble}, {@link MessageStream}, {@link AuthSteps}) have no lock of
- * their own: they are only reached under this one.
+ * their own: they are only reached under this one. The end of the connection ({@link Ending})
+ * uses this lock too, with {@code tryLock} where another thread asks for the end, and keeps the
+ * flags those threads read or write without it.
  *
  * <p>Before the session starts, a connection may have a preamble: a PROXY protocol header from
  * a trusted proxy ({@link Preamble}), then the TLS handshake of an implicit-TLS port (RFC 8314
@@ -95,15 +96,11 @@ final class SessionDriver implements Driver {
     private final long sequence;
     private final ReentrantLock lock = new ReentrantLock();
 
+    private final Ending ending;
+
     private volatile Stage stage = Stage.PREAMBLE;
-    private volatile boolean shutdownRequested;
-    /** The 421 the session ends with when {@link #shutdownRequested}: a server shutdown, or a slot needed for another client. */
-    private volatile Reply shutdownReply = Replies.SHUTTING_DOWN;
     /** The client this connection is counted against in the per-client limit, once it is. */
     private volatile InetAddress countedClient;
-    private volatile boolean finished;
-    /** {@link Connection#drop()} or a forced close: not another octet is written. */
-    private volatile boolean dropped;
 
     /** The deadline of the call under way, which the watchdog checks. */
     private final CallDeadline callDeadline = new CallDeadline();
@@ -122,9 +119,6 @@ final class SessionDriver implements Driver {
     private boolean broken;
     private boolean paused;
     private boolean processing;
-    private boolean shutdownApplied;
-    /** The transport closed while an application call was still running: the end waits for it. */
-    private boolean linkClosed;
 
     /**
      * @param implicitTls whether the connection came to the implicit-TLS port (RFC 8314 §3.3)
@@ -147,6 +141,7 @@ final class SessionDriver implements Driver {
         this.preamble = new Preamble(settings.proxyProtocol(), link.remoteAddress(),
                 settings.readTimeoutMillis(Timeout.SERVER_COMMAND) * 1_000_000L, client -> clientLimit.admit(this, client));
         this.sequence = Long.parseLong(id);
+        this.ending = new Ending(lock, link, new EndingHost(), connection, settings.writeTimeout());
     }
 
     /**
@@ -169,7 +164,7 @@ final class SessionDriver implements Driver {
     }
 
     boolean finished() {
-        return finished;
+        return ending.finished();
     }
 
     /** Records the client this connection counts against, so that its end releases the same one. */
@@ -296,7 +291,7 @@ final class SessionDriver implements Driver {
     @Override
     public boolean wantsInput() {
         Stage s = stage;
-        return !finished && (s == Stage.PREAMBLE || s == Stage.SESSION || s == Stage.TLS);
+        return !ending.finished() && (s == Stage.PREAMBLE || s == Stage.SESSION || s == Stage.TLS);
     }
 
     @Override
@@ -341,57 +336,26 @@ final class SessionDriver implements Driver {
     public void closed() {
         lock.lock();
         try {
-            linkClosed = true;
+            ending.linkClosed();
             if (stage == Stage.SESSION && !inputEnded) {
                 // Closed under a session that had not ended (a forced close): it unwinds as at the end of input.
                 endInput();
                 process();
             }
-            if (call != null) {
-                // The application still has a call under way; the end waits for it (resolve).
-                return;
-            }
-            end();
+            // An application call still under way delays the end until it returns (startCall).
+            ending.endIfClosed();
         } finally {
             lock.unlock();
         }
     }
 
-    /** Closes the handler and tells the server; once. Holds lock. */
-    private void end() {
-        if (finished) {
-            return;
-        }
-        finished = true;
-        stage = Stage.OVER;
-        if (message != null) {
-            message.release();
-        }
-        SessionHandler h = handler;
-        if (h != null && !(h instanceof AcceptsEverything)) {
-            calls.runClose(() -> {
-                try {
-                    h.close();
-                } catch (RuntimeException | Error e) {
-                    LOG.warn("{}: SessionHandler.close() failed", connection.id(), e);
-                }
-            });
-        }
-        settings.counters().connectionsActive.decrement();
-        onExit.accept(this);
-    }
-
     private void closeNow() {
-        stage = Stage.OVER;
-        waitUntil = 0;
-        link.close();
+        ending.close(Ending.Close.CLOSE);
     }
 
     /** Ends a connection that gets no reply with a half-close, so the peer reads an end rather than a reset. */
     private void closeUnanswered() {
-        stage = Stage.OVER;
-        waitUntil = 0;
-        link.finish();
+        ending.close(Ending.Close.FINISH);
     }
 
     // ---------------------------------------------------------------- the preamble
@@ -463,9 +427,7 @@ final class SessionDriver implements Driver {
             // A defect here must cost this connection only, and never leave it half alive.
             LOG.error("{} {}: session failed; closing the connection", connection.id(),
                     Transcript.address(connection.remoteAddress()), e);
-            stage = Stage.OVER;
-            waitUntil = 0;
-            link.close();
+            closeNow();
         } finally {
             processing = false;
         }
@@ -495,8 +457,7 @@ final class SessionDriver implements Driver {
             ServerEvent event = nextEvent();
             if (event instanceof ServerEvent.NeedInput) {
                 flush();
-                if (shutdownRequested && !shutdownApplied) {
-                    applyShutdown();
+                if (ending.applyRequested()) {
                     continue;
                 }
                 if (!awaitInput()) {
@@ -511,15 +472,7 @@ final class SessionDriver implements Driver {
                 flush();
                 transcript.note("closed: " + closed.reason());
                 LOG.debug("{} {}: closed ({})", connection.id(), Transcript.address(connection.remoteAddress()), closed.reason());
-                stage = Stage.OVER;
-                waitUntil = 0;
-                if (broken) {
-                    link.close();
-                } else if (closed.reason() == CloseReason.QUIT && session.bufferedInput() == 0) {
-                    link.finishAfterQuit();
-                } else {
-                    link.finish();
-                }
+                ending.close(Ending.after(closed.reason(), broken, session.bufferedInput()));
                 return;
             }
             handle(event);
@@ -579,7 +532,7 @@ final class SessionDriver implements Driver {
         // A reply answers a command: the next one has the whole command timeout again.
         deadlines.replied();
         byte[] bytes = session.takeOutput();
-        if (broken || dropped) {
+        if (broken || ending.dropped()) {
             return;
         }
         try {
@@ -829,9 +782,7 @@ final class SessionDriver implements Driver {
                 // The session is over; nothing waits for this answer.
                 call = null;
             }
-            if (linkClosed && call == null) {
-                end();
-            }
+            ending.endIfClosed();
         });
     }
 
@@ -963,7 +914,7 @@ final class SessionDriver implements Driver {
     void answerLateHandler(long number) {
         lock.lock();
         try {
-            if (finished || !callDeadline.awaiting(number) || session == null || session.pendingDecision().isEmpty()) {
+            if (ending.finished() || !callDeadline.awaiting(number) || session == null || session.pendingDecision().isEmpty()) {
                 return;
             }
             callDeadline.answered();
@@ -1035,80 +986,21 @@ final class SessionDriver implements Driver {
         done.note().ifPresent(transcript::note);
     }
 
-    // ---------------------------------------------------------------- shutdown
+    // ---------------------------------------------------------------- the end (Ending)
 
-    /**
-     * Asks this connection to end for a server shutdown (RFC 5321 §3.8: 421 to an idle client,
-     * after the transaction in flight otherwise). Called repeatedly by the closing thread until
-     * the connection ends.
-     */
+    /** @see Ending#requestShutdown() */
     void requestShutdown() {
-        link.execute(() -> requestEnd(Replies.SHUTTING_DOWN));
+        ending.requestShutdown();
     }
 
-    /**
-     * Ends this connection now to make room for another client's: 421 with {@code reply} if it
-     * waits for a command outside a transaction, else closed at once, since a slot that is
-     * needed now cannot wait for a transaction that may be trickled for minutes.
-     */
+    /** @see Ending#shed(Reply) */
     void shed(Reply reply) {
-        link.execute(() -> {
-            if (!requestEnd(reply)) {
-                forceClose();
-            }
-        });
+        ending.shed(reply);
     }
 
-    /** Asks the session to end with {@code reply}; true if it did so at once. */
-    private boolean requestEnd(Reply reply) {
-        shutdownReply = reply;
-        shutdownRequested = true;
-        if (finished) {
-            return true;
-        }
-        if (stage == Stage.PREAMBLE || (stage == Stage.TLS && session == null)) {
-            // No SMTP session yet: there is no one to say 421 to.
-            link.close();
-            return true;
-        }
-        if (!lock.tryLock()) {
-            // The feeding thread is busy (a blocking write, say); the next round, or its next wait, applies it.
-            return false;
-        }
-        try {
-            if (session == null || shutdownApplied || stage != Stage.SESSION || call != null) {
-                return finished;
-            }
-            applyShutdown();
-            if (session.state() != ServerState.CLOSED) {
-                return false;
-            }
-            process();
-            // A thread blocked reading (the JDK's) sees the end of input and closes.
-            link.shutdownInput();
-            return true;
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    private void applyShutdown() {
-        shutdownApplied = true;
-        Reply reply = shutdownReply;
-        transcript.note(reply == Replies.SHUTTING_DOWN ? "server shutting down" : "ending the session: " + reply.toString().strip());
-        session.shutdown(reply);
-    }
-
-    /**
-     * Ends the connection now, at the shutdown deadline or by {@link Connection#drop()}: reads and
-     * writes fail, so no reply follows.
-     */
+    /** @see Ending#forceClose() */
     void forceClose() {
-        // Before the close: on Netty it is a task for the event loop, and a handler that drops
-        // the connection and returns has its answer queued right behind it (Connection.drop
-        // promises that no reply follows).
-        dropped = true;
-        link.close();
+        ending.forceClose();
     }
 
     /** The watchdog's round: the transport's own waits it bounds ({@link Link#watch}). */
@@ -1116,16 +1008,71 @@ final class SessionDriver implements Driver {
         link.watch(now);
     }
 
-    /** The watchdog's question: has a write been waiting for the client to read for longer than the limit? */
+    /** @see Ending#writeStalled(long, long) */
     boolean writeStalled(long now, long limitNanos) {
-        long started = link.writeBlockedSince();
-        return started != 0 && now - started > limitNanos;
+        return ending.writeStalled(now, limitNanos);
     }
 
-    /** Closes a connection whose client does not take its replies; the blocked write then fails. */
+    /** @see Ending#closeStalledWrite() */
     void closeStalledWrite() {
-        LOG.info("{} {}: the client took no reply within the write timeout of {} ms; closing", connection.id(),
-                connection.remoteAddress(), settings.writeTimeout().toMillis());
-        link.close();
+        ending.closeStalledWrite();
+    }
+
+    /** What the end of the connection asks of the driver; under the lock but {@link #beforeSession()}. */
+    private final class EndingHost implements Ending.Host {
+
+        @Override
+        public boolean beforeSession() {
+            // Read without the lock: a session is set before the stage leaves TLS for SESSION (volatile).
+            return stage == Stage.PREAMBLE || (stage == Stage.TLS && session == null);
+        }
+
+        @Override
+        public boolean idle() {
+            return session != null && stage == Stage.SESSION && call == null;
+        }
+
+        @Override
+        public boolean callRunning() {
+            return call != null;
+        }
+
+        @Override
+        public boolean shutdown(Reply reply, String note) {
+            transcript.note(note);
+            session.shutdown(reply);
+            return session.state() == ServerState.CLOSED;
+        }
+
+        @Override
+        public void unwind() {
+            process();
+        }
+
+        @Override
+        public void over() {
+            stage = Stage.OVER;
+            waitUntil = 0;
+        }
+
+        @Override
+        public void ended() {
+            stage = Stage.OVER;
+            if (message != null) {
+                message.release();
+            }
+            SessionHandler h = handler;
+            if (h != null && !(h instanceof AcceptsEverything)) {
+                calls.runClose(() -> {
+                    try {
+                        h.close();
+                    } catch (RuntimeException | Error e) {
+                        LOG.warn("{}: SessionHandler.close() failed", connection.id(), e);
+                    }
+                });
+            }
+            settings.counters().connectionsActive.decrement();
+            onExit.accept(SessionDriver.this);
+        }
     }
 }

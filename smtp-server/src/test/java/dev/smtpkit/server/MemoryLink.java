@@ -329,9 +329,12 @@ final class MemoryLink implements Link {
         written.writeBytes(bytes);
     }
 
+    /** When a write started waiting for the client to read (the clock's nanoseconds), or 0: none waits here unless a test says so. */
+    long writeBlockedSince;
+
     @Override
     public long writeBlockedSince() {
-        return 0;
+        return writeBlockedSince;
     }
 
     @Override
@@ -358,8 +361,11 @@ final class MemoryLink implements Link {
         finished = true;
     }
 
+    int inputShutdowns;
+
     @Override
     public void shutdownInput() {
+        inputShutdowns++;
     }
 
     /**
