@@ -35,8 +35,9 @@ import org.junit.jupiter.api.Test;
  * twice, and a fault in one session is felt by no other.
  *
  * <p>What the driver alone decides (input ended at each octet, handlers that throw) runs on
- * {@link MemoryLink}; resets, blocked handlers beside other sessions, the watchdog's deadline and
- * close() under load run on each socket transport.
+ * {@link MemoryLink}, as do a handler past its deadline ({@link WatchdogTest}) and one that blocks
+ * beside another session ({@link SessionHandlerTest}); resets and close() under load run on each
+ * socket transport.
  */
 class FaultInjectionTest {
 
@@ -175,12 +176,8 @@ class FaultInjectionTest {
         };
         // Two connections of one server.
         SmtpServer server = MemoryLink.server().handler(factory).build();
-        MemoryLink c = MemoryLink.open(server);
-        MemoryLink other = MemoryLink.open(server);
-        c.code();
-        other.code();
-        c.command("EHLO client.test");
-        other.command("EHLO other.test");
+        MemoryLink c = MemoryLink.greeted(server, "client.test");
+        MemoryLink other = MemoryLink.greeted(server, "other.test");
         assertThat(c.ask("MAIL FROM:<throw@example.com>")).startsWith("451 4.3.0");
         assertThat(c.command("MAIL FROM:<a@example.com>")).isEqualTo(250);
         assertThat(c.ask("RCPT TO:<throw@example.org>")).startsWith("451 4.3.0");
@@ -196,142 +193,6 @@ class FaultInjectionTest {
         }
         assertThat(List.of(inbox.take(WAIT).text(), inbox.take(WAIT).text())).containsExactly("fine\r\n", "fine\r\n");
         assertThat(server.metrics().messagesRefused()).isEqualTo(1);
-    }
-
-    @Test
-    @DisplayName("A handler that blocks holds only its own session: a parallel session is served meanwhile, and the blocked one finishes after")
-    void blockedHandlerDelaysOnlyItsSession() throws Exception {
-        Inbox inbox = new Inbox();
-        CountDownLatch entered = new CountDownLatch(1);
-        CountDownLatch release = new CountDownLatch(1);
-        MessageHandler handler = m -> {
-            if (m.envelope().sender().toString().contains("slow")) {
-                entered.countDown();
-                // Bounded: the test releases it, or it gives up and the client gets 451.
-                if (!release.await(WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
-                    throw new IllegalStateException("never released");
-                }
-            }
-            inbox.message(m);
-        };
-        try (SmtpServer server = SmtpServerTest.local().messageHandler(handler).build().start();
-             RawClient slow = RawClient.octets(server.port());
-             RawClient fast = RawClient.octets(server.port())) {
-            slow.code();
-            fast.code();
-            slow.command("EHLO slow.test");
-            slow.command("MAIL FROM:<slow@example.com>");
-            slow.command("RCPT TO:<b@example.org>");
-            assertThat(slow.command("DATA")).isEqualTo(354);
-            slow.send("slow message\r\n.\r\n");
-            assertThat(entered.await(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
-
-            fast.command("EHLO fast.test");
-            for (int i = 0; i < 3; i++) {
-                fast.command("MAIL FROM:<fast@example.com>");
-                fast.command("RCPT TO:<b@example.org>");
-                assertThat(fast.command("DATA")).isEqualTo(354);
-                assertThat(fast.ask("fast " + i + "\r\n.")).as("served while the other handler blocks").startsWith("250");
-            }
-            assertThat(inbox.size()).isEqualTo(3);
-            release.countDown();
-            assertThat(slow.reply()).startsWith("250");
-            assertThat(slow.command("NOOP")).isEqualTo(250);
-            assertThat(inbox.drain()).extracting(ReceivedMessage::text)
-                    .containsExactly("fast 0\r\n", "fast 1\r\n", "fast 2\r\n", "slow message\r\n");
-        }
-    }
-
-    @Test
-    @DisplayName("RFC 5321 §4.5.3.2.3: an rcpt() past handlerTimeout is answered 451 at once, in order after the pipelined MAIL's 250; other sessions go on, and so does this one when the handler returns")
-    void lateRecipientDecisionIsAnswered451() throws Exception {
-        CountDownLatch entered = new CountDownLatch(1);
-        CountDownLatch release = new CountDownLatch(1);
-        List<String> delivered = new CopyOnWriteArrayList<>();
-        SessionHandler.Factory factory = connection -> new SessionHandler() {
-            @Override
-            public void rcpt(ForwardPath recipient, Parameters parameters) throws Exception {
-                if (recipient.toString().contains("slow")) {
-                    entered.countDown();
-                    // Bounded: the test releases it.
-                    assertThat(release.await(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
-                }
-            }
-
-            @Override
-            public void message(Envelope envelope, InputStream content) throws IOException {
-                delivered.add(envelope.recipients().stream().map(r -> r.path().toString()).toList() + " "
-                        + new String(content.readAllBytes(), StandardCharsets.ISO_8859_1));
-            }
-        };
-        java.time.Duration timeout = java.time.Duration.ofMillis(300);
-        try (SmtpServer server = SmtpServerTest.local().handler(factory).handlerTimeout(timeout).build().start();
-             RawClient slow = RawClient.octets(server.port());
-             RawClient other = RawClient.octets(server.port())) {
-            slow.code();
-            other.code();
-            slow.command("EHLO slow.test");
-            long start = System.nanoTime();
-            slow.send("MAIL FROM:<a@example.com>\r\nRCPT TO:<slow@example.org>\r\n");
-            assertThat(slow.reply()).startsWith("250");
-            String late = slow.reply();
-            java.time.Duration took = java.time.Duration.ofNanos(System.nanoTime() - start);
-            assertThat(late).startsWith("451 4.3.0").contains("did not decide in time");
-            assertThat(took).isBetween(timeout, timeout.plusSeconds(3));
-            assertThat(entered.getCount()).isZero();
-
-            // Another session is served while the handler still blocks.
-            other.command("EHLO other.test");
-            other.command("MAIL FROM:<c@example.com>");
-            other.command("RCPT TO:<d@example.org>");
-            assertThat(other.command("DATA")).isEqualTo(354);
-            assertThat(other.ask("other\r\n.")).startsWith("250");
-
-            release.countDown();
-            // The handler's late yes is dropped: the next reply is the next command's.
-            assertThat(slow.command("RCPT TO:<b@example.org>")).isEqualTo(250);
-            assertThat(slow.command("DATA")).isEqualTo(354);
-            assertThat(slow.ask("slow\r\n.")).startsWith("250");
-            assertThat(slow.command("NOOP")).isEqualTo(250);
-            assertThat(delivered).containsExactly("[<d@example.org>] other\r\n", "[<b@example.org>] slow\r\n");
-        }
-    }
-
-    @Test
-    @DisplayName("RFC 5321 §4.5.3.2.6: a message() still running dataTerminationTimeout after the final dot is answered 451 at once; the session goes on when it returns")
-    void lateMessageHandlerIsAnswered451() throws Exception {
-        CountDownLatch release = new CountDownLatch(1);
-        AtomicInteger taken = new AtomicInteger();
-        MessageHandler handler = m -> {
-            if (m.text().contains("slow")) {
-                assertThat(release.await(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
-            }
-            taken.incrementAndGet();
-        };
-        java.time.Duration timeout = java.time.Duration.ofMillis(300);
-        try (SmtpServer server = SmtpServerTest.local().messageHandler(handler).dataTerminationTimeout(timeout).build().start();
-             RawClient c = RawClient.octets(server.port())) {
-            c.code();
-            c.command("EHLO client.test");
-            c.command("MAIL FROM:<a@example.com>");
-            c.command("RCPT TO:<b@example.org>");
-            assertThat(c.command("DATA")).isEqualTo(354);
-            long start = System.nanoTime();
-            String reply = c.ask("slow\r\n.");
-            java.time.Duration took = java.time.Duration.ofNanos(System.nanoTime() - start);
-            assertThat(reply).startsWith("451 4.3.0");
-            assertThat(took).isBetween(timeout, timeout.plusSeconds(3));
-            release.countDown();
-            assertThat(c.command("NOOP")).isEqualTo(250);
-            c.command("MAIL FROM:<a@example.com>");
-            c.command("RCPT TO:<b@example.org>");
-            assertThat(c.command("DATA")).isEqualTo(354);
-            assertThat(c.ask("fast\r\n.")).startsWith("250");
-            // The slow one was taken late (the client was told 451 and may send it again), the fast one in time.
-            assertThat(taken.get()).isEqualTo(2);
-            assertThat(server.metrics().messagesRefused()).isEqualTo(1);
-            assertThat(server.metrics().messagesAccepted()).isEqualTo(1);
-        }
     }
 
     @Test

@@ -5,20 +5,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.smtpkit.testsupport.RawClient;
-import java.io.IOException;
 import java.net.ConnectException;
 import java.net.InetAddress;
 import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -270,87 +264,5 @@ class IdleConnectionTest {
             assertThat(recorder.calls).isEmpty();
         }
         assertThat(tasks).hasValue(3);
-    }
-
-    @Test
-    @DisplayName("RFC 2920 on Netty: pipelined commands and messages split at random octets, with random pauses, wake waiting sessions as they come: every reply right and in order")
-    void pipelinedInputInRandomSplits() throws Exception {
-        int connections = 64;
-        int rounds = 3;
-        long seed = new Random().nextLong();
-        System.out.println("IdleConnectionTest.pipelinedInputInRandomSplits seed " + seed);
-        Inbox inbox = new Inbox();
-        ExecutorService clients = Executors.newFixedThreadPool(connections);
-        try (SmtpServer server = netty().maxConnections(connections).maxConnectionsPerClient(connections)
-                .messageHandler(inbox).build().start()) {
-            List<Future<?>> running = new ArrayList<>();
-            for (int i = 0; i < connections; i++) {
-                Random random = new Random(seed + i);
-                int client = i;
-                running.add(clients.submit(() -> {
-                    converse(server.port(), client, rounds, random);
-                    return null;
-                }));
-            }
-            for (Future<?> f : running) {
-                f.get(60, TimeUnit.SECONDS);
-            }
-            List<String> texts = inbox.drain().stream().map(ReceivedMessage::text).toList();
-            List<String> expected = new ArrayList<>();
-            for (int i = 0; i < connections; i++) {
-                for (int r = 0; r < rounds; r++) {
-                    expected.add(message(i, r));
-                }
-            }
-            assertThat(texts).as("seed %d", seed).containsExactlyInAnyOrderElementsOf(expected);
-            await().atMost(WAIT).until(() -> server.metrics().connectionsActive() == 0);
-        } finally {
-            clients.shutdownNow();
-        }
-        assertThat(ProcessMeasures.serverThreads()).isZero();
-    }
-
-    private static String message(int client, int round) {
-        return "Subject: " + client + "/" + round + "\r\n\r\nline one\r\n. a dot\r\n..two dots\r\nline four\r\n";
-    }
-
-    /** One client's conversation, every part pipelined and written in random pieces with random pauses. */
-    private static void converse(int port, int client, int rounds, Random random) throws IOException, InterruptedException {
-        try (RawClient c = new RawClient(port)) {
-            assertThat(c.code()).isEqualTo(220);
-            sendSplit(c, "EHLO client" + client + ".test\r\nNOOP\r\n", random);
-            assertThat(List.of(c.code(), c.code())).containsExactly(250, 250);
-            for (int r = 0; r < rounds; r++) {
-                sendSplit(c, "MAIL FROM:<a@example.com>\r\nRCPT TO:<b@example.org>\r\nNOOP\r\nRSET\r\n"
-                        + "MAIL FROM:<a@example.com>\r\nRCPT TO:<c@example.org>\r\nRCPT TO:<d@example.org>\r\nDATA\r\n",
-                        random);
-                assertThat(List.of(c.code(), c.code(), c.code(), c.code(), c.code(), c.code(), c.code(), c.code()))
-                        .as("client %d round %d", client, r).containsExactly(250, 250, 250, 250, 250, 250, 250, 354);
-                sendSplit(c, message(client, r).replace("\r\n.", "\r\n..") + ".\r\nNOOP\r\n", random);
-                assertThat(List.of(c.code(), c.code())).as("client %d round %d", client, r).containsExactly(250, 250);
-            }
-            sendSplit(c, "QUIT\r\n", random);
-            assertThat(c.code()).isEqualTo(221);
-            assertThat(c.atEnd()).isTrue();
-        }
-    }
-
-    /** Writes {@code text} in pieces of 1 to 40 octets, each flushed alone, pausing up to 2 ms before some. */
-    private static void sendSplit(RawClient c, String text, Random random) throws IOException, InterruptedException {
-        byte[] bytes = text.getBytes(StandardCharsets.US_ASCII);
-        int at = 0;
-        while (at < bytes.length) {
-            int n = Math.min(bytes.length - at, 1 + random.nextInt(40));
-            byte[] piece = new byte[n];
-            System.arraycopy(bytes, at, piece, 0, n);
-            c.send(piece);
-            at += n;
-            int pause = random.nextInt(4);
-            if (pause == 1) {
-                Thread.sleep(random.nextInt(3));
-            } else if (pause == 2) {
-                Thread.onSpinWait();
-            }
-        }
     }
 }

@@ -91,6 +91,14 @@ final class MemoryLink implements Link {
         return open(server, false);
     }
 
+    /** A link on {@code server} whose client was greeted and whose EHLO {@code name} was accepted. */
+    static MemoryLink greeted(SmtpServer server, String name) {
+        MemoryLink link = open(server);
+        assertThat(link.code()).isEqualTo(220);
+        assertThat(link.command("EHLO " + name)).isEqualTo(250);
+        return link;
+    }
+
     private static MemoryLink open(SmtpServer server, boolean implicitTls) {
         MemoryLink link = new MemoryLink();
         SessionDriver driver = new SessionDriver(server.settings(), link, Integer.toString(IDS.incrementAndGet()),
@@ -262,6 +270,21 @@ final class MemoryLink implements Link {
         now += d.toNanos();
         if (driver.waitNanos() == 0) {
             driver.deadlineCheck();
+        }
+        return this;
+    }
+
+    /**
+     * Looks at the connection as the server's {@link Watchdog} does at the clock's time: a handler
+     * call past its deadline is answered 451 by a call on the executor, which the next
+     * {@link #settle()} runs. Only the watchdog's thread and its period are left out.
+     */
+    MemoryLink watchdog() {
+        SessionDriver watched = (SessionDriver) driver;
+        watched.watch(now);
+        long call = watched.lateHandlerCall(now);
+        if (call != 0) {
+            executor.execute(() -> watched.answerLateHandler(call));
         }
         return this;
     }

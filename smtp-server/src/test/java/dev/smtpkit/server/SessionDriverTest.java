@@ -133,6 +133,100 @@ class SessionDriverTest {
     }
 
     @Test
+    @DisplayName("RFC 2920: 64 sessions of one server, their pipelined commands and messages split at random octets and interleaved, with random pauses: every reply right and in order")
+    void interleavedSessionsInRandomSplits() {
+        int connections = 64;
+        int rounds = 3;
+        Random random = new Random(42);
+        Inbox inbox = new Inbox();
+        SmtpServer server = MemoryLink.server().messageHandler(inbox).build();
+        List<Conversation> open = new ArrayList<>();
+        List<String> expected = new ArrayList<>();
+        for (int i = 0; i < connections; i++) {
+            open.add(new Conversation(MemoryLink.open(server), i, rounds));
+            for (int r = 0; r < rounds; r++) {
+                expected.add(Conversation.message(i, r));
+            }
+        }
+        while (!open.isEmpty()) {
+            Conversation c = open.get(random.nextInt(open.size()));
+            if (c.link.paused) {
+                // A transport reads no more while the driver has paused its input.
+                c.link.settle();
+            } else if (c.sendPiece(random) && !c.next()) {
+                open.remove(c);
+            }
+        }
+        assertThat(inbox.drain()).extracting(ReceivedMessage::text).containsExactlyInAnyOrderElementsOf(expected);
+    }
+
+    /**
+     * One client's side of {@link #interleavedSessionsInRandomSplits}: each part pipelined and sent
+     * in pieces of 1 to 40 octets, then the replies to the part read before the next.
+     */
+    private static final class Conversation {
+        final MemoryLink link;
+        private final int client;
+        private final List<String> parts = new ArrayList<>();
+        private final List<List<Integer>> replies = new ArrayList<>();
+        private int part;
+        private int at;
+
+        Conversation(MemoryLink link, int client, int rounds) {
+            this.link = link;
+            this.client = client;
+            assertThat(link.code()).isEqualTo(220);
+            add("EHLO client" + client + ".test\r\nNOOP\r\n", 250, 250);
+            for (int r = 0; r < rounds; r++) {
+                add("MAIL FROM:<a@example.com>\r\nRCPT TO:<b@example.org>\r\nNOOP\r\nRSET\r\n"
+                        + "MAIL FROM:<a@example.com>\r\nRCPT TO:<c@example.org>\r\nRCPT TO:<d@example.org>\r\nDATA\r\n",
+                        250, 250, 250, 250, 250, 250, 250, 354);
+                add(message(client, r).replace("\r\n.", "\r\n..") + ".\r\nNOOP\r\n", 250, 250);
+            }
+            add("QUIT\r\n", 221);
+        }
+
+        static String message(int client, int round) {
+            return "Subject: " + client + "/" + round + "\r\n\r\nline one\r\n. a dot\r\n..two dots\r\nline four\r\n";
+        }
+
+        private void add(String text, Integer... codes) {
+            parts.add(text);
+            replies.add(List.of(codes));
+        }
+
+        /** Sends the next piece of the current part, settling after some; true once the part is all sent. */
+        boolean sendPiece(Random random) {
+            String text = parts.get(part);
+            int end = Math.min(text.length(), at + 1 + random.nextInt(40));
+            link.send(text.substring(at, end));
+            at = end;
+            if (random.nextInt(4) == 1) {
+                link.settle();
+            }
+            return at == text.length();
+        }
+
+        /** Reads the replies to the part just sent; false when that was the last, and the connection ended. */
+        boolean next() {
+            List<Integer> codes = new ArrayList<>();
+            for (int i = 0; i < replies.get(part).size(); i++) {
+                codes.add(link.code());
+            }
+            assertThat(codes).as("client %d part %d", client, part).isEqualTo(replies.get(part));
+            part++;
+            at = 0;
+            if (part < parts.size()) {
+                return true;
+            }
+            assertThat(link.reply()).as("client %d: the end after 221", client).isEmpty();
+            link.transportClosed();
+            assertThat(link.exited).isEqualTo(1);
+            return false;
+        }
+    }
+
+    @Test
     @DisplayName("RFC 5321 §4.5.3.2.7: a command trickled an octet every 10 s gets 421 4.4.2 at the command timeout, not before")
     void trickledCommandTimesOut() {
         MemoryLink link = MemoryLink.open(server(new Keeper()).commandTimeout(Duration.ofMinutes(5))).settle();

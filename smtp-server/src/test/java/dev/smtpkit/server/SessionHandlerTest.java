@@ -15,6 +15,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.DisplayName;
@@ -280,5 +282,68 @@ class SessionHandlerTest {
         assertThat(c.ask("EHLO fine.test")).startsWith("250-mx.test");
         assertThat(c.command("MAIL FROM:<a@example.com>")).isEqualTo(250);
         assertThat(names).containsExactly("spam.blocked.test", "fine.test");
+    }
+
+    @Test
+    @DisplayName("A handler that blocks holds only its own session: a parallel session is served meanwhile, and the blocked one finishes after")
+    void blockedHandlerDelaysOnlyItsSession() throws Exception {
+        Inbox inbox = new Inbox();
+        CountDownLatch entered = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        MessageHandler handler = m -> {
+            if (m.envelope().sender().toString().contains("slow")) {
+                entered.countDown();
+                // Bounded: the test releases it, or it gives up and the client gets 451.
+                if (!release.await(WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
+                    throw new IllegalStateException("never released");
+                }
+            }
+            inbox.message(m);
+        };
+        SmtpServer server = MemoryLink.server().messageHandler(handler).build();
+        MemoryLink slow = MemoryLink.greeted(server, "slow.test");
+        MemoryLink fast = MemoryLink.greeted(server, "fast.test");
+        slow.command("MAIL FROM:<slow@example.com>");
+        slow.command("RCPT TO:<b@example.org>");
+        assertThat(slow.command("DATA")).isEqualTo(354);
+        slow.send("slow message\r\n.\r\n").settle();
+        assertThat(entered.await(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
+
+        for (int i = 0; i < 3; i++) {
+            fast.command("MAIL FROM:<fast@example.com>");
+            fast.command("RCPT TO:<b@example.org>");
+            assertThat(fast.command("DATA")).isEqualTo(354);
+            assertThat(fast.ask("fast " + i + "\r\n.")).as("served while the other handler blocks").startsWith("250");
+        }
+        assertThat(inbox.size()).isEqualTo(3);
+        release.countDown();
+        assertThat(slow.reply()).startsWith("250");
+        assertThat(slow.command("NOOP")).isEqualTo(250);
+        assertThat(inbox.drain()).extracting(ReceivedMessage::text)
+                .containsExactly("fast 0\r\n", "fast 1\r\n", "fast 2\r\n", "slow message\r\n");
+    }
+
+    @Test
+    @DisplayName("Connection.drop() in a handler closes the connection without the reply; the transaction is abandoned")
+    void dropFromHandler() {
+        AtomicReference<Recorder> recorder = new AtomicReference<>();
+        SessionHandler.Factory dropping = connection -> {
+            recorder.set(new Recorder() {
+                @Override
+                public void mail(ReversePath sender, Parameters parameters) {
+                    super.mail(sender, parameters);
+                    connection.drop();
+                }
+            });
+            return recorder.get();
+        };
+        MemoryLink c = MemoryLink.open(MemoryLink.server().handler(dropping));
+        c.reply();
+        c.command("HELO client.test");
+        c.send("MAIL FROM:<a@example.com>\r\n");
+        assertThat(c.reply()).isEmpty();
+        assertThat(c.closed).isTrue();
+        c.transportClosed();
+        assertThat(recorder.get().calls).containsExactly("mail <a@example.com>", "reset", "close");
     }
 }

@@ -46,7 +46,7 @@ class SmtpServerTest {
     }
 
     /** A session handler that records what it was told and delivers whole messages to a list. */
-    static final class Recorder implements SessionHandler {
+    static class Recorder implements SessionHandler {
         final List<String> calls = Collections.synchronizedList(new ArrayList<>());
         final List<byte[]> delivered = Collections.synchronizedList(new ArrayList<>());
         final AtomicReference<Throwable> streamFailure = new AtomicReference<>();
@@ -335,43 +335,6 @@ class SmtpServerTest {
         assertThat(recorder.delivered).isEmpty();
         assertThat(recorder.streamFailure.get()).isInstanceOf(IncompleteMessageException.class);
         assertThat(liveServerThreads()).isZero();
-    }
-
-    @Test
-    @DisplayName("Connection.drop() in a handler closes the connection without the reply; the transaction is abandoned")
-    void dropFromHandler() throws Exception {
-        List<String> calls = Collections.synchronizedList(new ArrayList<>());
-        SessionHandler.Factory dropping = connection -> new SessionHandler() {
-            @Override
-            public void mail(ReversePath sender, Parameters parameters) {
-                calls.add("mail " + sender);
-                connection.drop();
-            }
-
-            @Override
-            public void message(Envelope envelope, InputStream content) {
-                calls.add("message");
-            }
-
-            @Override
-            public void reset() {
-                calls.add("reset");
-            }
-
-            @Override
-            public void close() {
-                calls.add("close");
-            }
-        };
-        try (SmtpServer server = local().handler(dropping).build().start();
-             RawClient c = new RawClient(server.port())) {
-            c.reply();
-            c.command("HELO client.test");
-            c.send("MAIL FROM:<a@example.com>\r\n");
-            assertThat(c.reply()).isEmpty();
-            await().atMost(WAIT).until(() -> calls.contains("close"));
-            assertThat(calls).containsExactly("mail <a@example.com>", "reset", "close");
-        }
     }
 
     @Test
