@@ -196,6 +196,42 @@ class FaultInjectionTest {
     }
 
     @Test
+    @DisplayName("RFC 5321 §4.5.3.2.6 on a real server: the Watchdog thread answers 451 for a message handler still running dataTerminationTimeout after the dot; the session goes on when it returns")
+    void watchdogAnswersALateHandlerOnARealServer() throws Exception {
+        // The same rule is tested to the nanosecond in WatchdogTest; this case keeps the real
+        // Watchdog thread, the hand-off of the 451 to the executor and each transport's write.
+        CountDownLatch entered = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        List<String> delivered = new CopyOnWriteArrayList<>();
+        MessageHandler handler = m -> {
+            if (m.text().contains("slow")) {
+                entered.countDown();
+                // Bounded: the test releases it once the 451 came.
+                assertThat(release.await(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
+            }
+            delivered.add(m.text());
+        };
+        try (SmtpServer server = SmtpServerTest.local().messageHandler(handler)
+                .dataTerminationTimeout(java.time.Duration.ofMillis(200)).build().start();
+             RawClient c = RawClient.octets(server.port())) {
+            c.code();
+            c.command("EHLO client.test");
+            c.command("MAIL FROM:<a@example.com>");
+            c.command("RCPT TO:<b@example.org>");
+            assertThat(c.command("DATA")).isEqualTo(354);
+            c.send("slow\r\n.\r\n");
+            assertThat(entered.await(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
+            assertThat(c.reply()).as("answered by the watchdog while the handler still runs").startsWith("451");
+            release.countDown();
+            assertThat(c.command("MAIL FROM:<a@example.com>")).isEqualTo(250);
+            c.command("RCPT TO:<b@example.org>");
+            assertThat(c.command("DATA")).isEqualTo(354);
+            assertThat(c.ask("fast\r\n.")).startsWith("250");
+            await().atMost(WAIT).until(() -> delivered.contains("fast\r\n"));
+        }
+    }
+
+    @Test
     @DisplayName("RFC 5321 §3.8: close() under load: every message answered 250 was delivered once, the rest got 421, no thread or socket is left, and a new server takes the port")
     void closeUnderLoad() throws Exception {
         // Warm up, so that classes and JDK internals loaded by the first server are not counted as leaks.
