@@ -781,7 +781,11 @@ public final class MessageStore implements AutoCloseable {
         return parse(file(message), MimeReader.MAX_BODY_TEXT);
     }
 
-    /** Deletes the messages with these ids; returns how many there were. */
+    /**
+     * Deletes the messages with these ids; returns how many there were. They leave the list in one
+     * pass, whatever their number (deleting 30,000 of 40,000 one by one held the store for
+     * seconds); their files go after, without holding up sessions that store meanwhile.
+     */
     public int delete(Collection<String> ids) {
         List<MessageSummary> gone = new ArrayList<>();
         synchronized (this) {
@@ -789,11 +793,15 @@ public final class MessageStore implements AutoCloseable {
             for (String id : ids) {
                 MessageSummary s = byId.remove(id);
                 if (s != null) {
-                    messages.remove(s);
-                    removeFiles(id);
                     gone.add(s);
                 }
             }
+            if (!gone.isEmpty()) {
+                messages.removeIf(s -> !byId.containsKey(s.id()));
+            }
+        }
+        for (MessageSummary s : gone) {
+            removeFiles(s.id());
         }
         announceDeleted(gone);
         return gone.size();

@@ -9,7 +9,10 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
+import java.util.Random;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -248,6 +251,32 @@ class MessageStoreTest {
         assertThat(store.deleteAll()).isEqualTo(2);
         assertThat(names()).isEmpty();
         assertThat(store.message(b.id())).isEmpty();
+    }
+
+    @Test
+    void deletesManyInAnyOrderAndKeepsTheRestInArrivalOrder() throws Exception {
+        MessageStore store = MessageStore.open(dir, MessageStore.KEEP_ALL, MessageStore.Durability.PROCESS);
+        List<MessageSummary> all = new ArrayList<>();
+        for (int i = 0; i < 60; i++) {
+            all.add(store.store(Mails.client(), Mails.envelope(), Mails.stream(Mails.PLAIN)));
+        }
+        List<String> doomed = new ArrayList<>();
+        for (int i = 0; i < all.size(); i += 3) {
+            doomed.add(all.get(i).id());
+            doomed.add(all.get(i + 1).id());
+        }
+        Collections.shuffle(doomed, new Random(18));
+        doomed.add(all.get(0).id());
+
+        assertThat(store.delete(doomed)).isEqualTo(40);
+        List<MessageSummary> kept = new ArrayList<>();
+        for (int i = 2; i < all.size(); i += 3) {
+            kept.add(0, all.get(i));
+        }
+        assertThat(store.messages()).containsExactlyElementsOf(kept);
+        assertThat(names()).hasSize(2 * kept.size());
+        assertThat(store.message(all.get(1).id())).isEmpty();
+        assertThat(store.message(all.get(2).id())).contains(all.get(2));
     }
 
     @Test
