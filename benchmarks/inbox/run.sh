@@ -12,7 +12,7 @@
 #      catcher is restarted on that folder: start-up time until the web inbox line is printed;
 #   3. list and search latency over HTTP with those N messages, R requests each, p50 and p95.
 # Usage: benchmarks/inbox/run.sh [N] [S] [R]   (default 10000 20 200); NO_FSYNC=1 adds
-# --no-fsync, WARMUP and ROUNDS (default 3) override. On a journal-less ext4, leave five minutes
+# --no-fsync, REUSE=1 sends many messages a session, WARMUP and ROUNDS (default 3) override. On a journal-less ext4, leave five minutes
 # after a run (which deletes its folder at the end) before the next, for the reason above.
 # Needs Postfix's smtp-source, curl, python3, and smtp-cli/target/smtpkit.jar (./smtpkit builds it).
 set -euo pipefail
@@ -24,6 +24,9 @@ sessions="${2:-20}"
 requests="${3:-200}"
 warmup="${WARMUP:-30000}"
 rounds="${ROUNDS:-3}"
+# REUSE=1: each of the S sessions sends message after message (smtp-source -d), as the server
+# benchmark's 1 KiB rows do; by default a session carries one message.
+reuse="${REUSE:+-d}"
 work="$(mktemp -d)"
 catcher=""
 events=""
@@ -86,21 +89,21 @@ total() {
 start_catcher "$work/catch1.log"
 curl -sN "http://127.0.0.1:$http_port/api/v1/events" >/dev/null &
 events=$!
-/usr/sbin/smtp-source -s "$sessions" -m "$warmup" -l 1024 -f a@example.com -t b@example.org "127.0.0.1:$smtp_port"
+/usr/sbin/smtp-source $reuse -s "$sessions" -m "$warmup" -l 1024 -f a@example.com -t b@example.org "127.0.0.1:$smtp_port"
 echo "load average after a warm-up of $warmup messages: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"
 : >"$work/rounds"
 for round in $(seq "$rounds"); do
   cpu0="$(awk '{print $14 + $15}' "/proc/$catcher/stat")"
   t0="$(date +%s%N)"
   # The subshell's only child is smtp-source: its user and system CPU are the second line of times.
-  source_us="$( { /usr/sbin/smtp-source -s "$sessions" -m "$n" -l 1024 -f a@example.com -t b@example.org \
+  source_us="$( { /usr/sbin/smtp-source $reuse -s "$sessions" -m "$n" -l 1024 -f a@example.com -t b@example.org \
     "127.0.0.1:$smtp_port" >&2; times; } | tail -1 \
     | awk '{ t = 0; for (i = 1; i <= 2; i++) { split($i, p, "m"); t += p[1] * 60 + p[2] } printf "%d", t * 1000000 }')"
   t1="$(date +%s%N)"
   cpu="$(( $(awk '{print $14 + $15}' "/proc/$catcher/stat") - cpu0 ))"
   rate="$(( n * 1000000000 / (t1 - t0) ))"
   echo "$rate $(( cpu * 10000 / n )) $(( source_us / n ))" >>"$work/rounds"
-  echo "round $round: $n messages of 1 KiB over $sessions sessions in $(( (t1 - t0) / 1000000 )) ms:" \
+  echo "round $round: $n messages of 1 KiB over $sessions ${reuse:+reused }sessions in $(( (t1 - t0) / 1000000 )) ms:" \
     "$rate messages/s; CPU a message: catcher $(( cpu * 10000 / n )) µs, smtp-source $(( source_us / n )) µs;" \
     "load $(cut -d' ' -f1 /proc/loadavg)"
 done
