@@ -78,7 +78,10 @@ public final class Replies {
     /** {@code 550 5.5.2 Message contains bare CR or LF}: RFC 5321 §2.3.8, §4.1.1.4: CR and LF only as CRLF. */
     public static final Reply BARE_LINE_ENDING = Reply.of(550, EnhancedStatus.of(5, 5, 2), "Message contains bare CR or LF");
 
-    /** {@code 550 5.5.6 Message line exceeds 1000 octets}: RFC 5321 §4.5.3.1.6. */
+    /**
+     * {@code 550 5.5.6 Message line exceeds 1000 octets}: RFC 5321 §4.5.3.1.6, with the default
+     * {@link Limits#maxTextLine()}; a session with another limit names that one instead.
+     */
     public static final Reply TEXT_LINE_TOO_LONG = Reply.of(550, EnhancedStatus.of(5, 5, 6), "Message line exceeds 1000 octets");
 
     /** {@code 553 5.6.7 Non-ASCII address requires SMTPUTF8}: RFC 6531 §3.5; RFC 6533 §3 X.6.7. */

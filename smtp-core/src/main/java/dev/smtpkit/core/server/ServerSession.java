@@ -95,6 +95,8 @@ public final class ServerSession {
 
     private final ServerConfig config;
     private final Limits limits;
+    /** The refusal of a data line over {@link Limits#maxTextLine()}, naming that limit. */
+    private final Reply textLineTooLong;
     private final LineDecoder lines;
     private final DataDecoder data;
     private final BdatDecoder chunks = new BdatDecoder();
@@ -215,6 +217,8 @@ public final class ServerSession {
         this.lines = new LineDecoder(limits.maxCommandLine(),
                 config.parseMode() == ParseMode.LENIENT ? LineEndingPolicy.CRLF_OR_LF : LineEndingPolicy.CRLF_ONLY);
         this.data = new DataDecoder(limits.maxTextLine(), config.rejectBareLineEndings(), config.rejectLongLines());
+        this.textLineTooLong = limits.maxTextLine() == Limits.DEFAULTS.maxTextLine() ? Replies.TEXT_LINE_TOO_LONG
+                : Reply.of(550, EnhancedStatus.of(5, 5, 6), "Message line exceeds " + limits.maxTextLine() + " octets");
     }
 
     /** Sets who sees each line in and reply out (a transport's wire transcript). */
@@ -1158,7 +1162,7 @@ public final class ServerSession {
         DecodeStatus status = dataRefusal != null ? data.skip(in) : data.decode(in, target);
         Reply violation = data.violation().map(v -> switch (v) {
             case BARE_CR, BARE_LF -> Replies.BARE_LINE_ENDING;
-            case LINE_TOO_LONG -> Replies.TEXT_LINE_TOO_LONG;
+            case LINE_TOO_LONG -> textLineTooLong;
         }).orElse(null);
         boolean produced = emitContent(target, violation, data.violationOffset().orElse(Long.MAX_VALUE));
         if (status == DecodeStatus.END) {

@@ -289,6 +289,30 @@ class ServerSessionTest {
     }
 
     @Test
+    @DisplayName("RFC 5321 §4.5.3.1.6: with rejectLongLines a data line over 1000 octets is refused with 550 5.5.6 once the message ended")
+    void longDataLine() {
+        Driver d = new Driver(CONFIG.toBuilder().rejectLongLines(true).build())
+                .send("EHLO a.example\r\nMAIL FROM:<a@b.example>\r\nRCPT TO:<c@d.example>\r\nDATA\r\n"
+                        + "x".repeat(998) + "\r\n" + "y".repeat(999) + "\r\n.\r\n");
+        assertThat(d.lastReply()).isEqualTo(Replies.TEXT_LINE_TOO_LONG);
+        assertThat(d.lastReply().toString()).contains("550 5.5.6 Message line exceeds 1000 octets");
+    }
+
+    @Test
+    @DisplayName("Limits.maxTextLine: the 550 5.5.6 for a long data line names the configured limit, not RFC 5321's 1000")
+    void longDataLineNamesTheConfiguredLimit() {
+        ServerConfig config = CONFIG.toBuilder().rejectLongLines(true)
+                .limits(Limits.builder().maxTextLine(80).build()).build();
+        String head = "EHLO a.example\r\nMAIL FROM:<a@b.example>\r\nRCPT TO:<c@d.example>\r\nDATA\r\n";
+        Driver fits = new Driver(config).send(head + "x".repeat(78) + "\r\n.\r\n");
+        Driver over = new Driver(config).send(head + "x".repeat(79) + "\r\n.\r\n");
+        assertThat(fits.lastReply().code()).isEqualTo(250);
+        assertThat(over.lastReply().code()).isEqualTo(550);
+        assertThat(over.lastReply().status()).contains(EnhancedStatus.of(5, 5, 6));
+        assertThat(over.lastReply().toString()).contains("Message line exceeds 80 octets");
+    }
+
+    @Test
     @DisplayName("Limits.maxBadCommands: too many errors get 421 4.7.0 and close")
     void tooManyErrors() {
         Driver d = new Driver(CONFIG.toBuilder().limits(Limits.builder().maxBadCommands(3).build()).build())
