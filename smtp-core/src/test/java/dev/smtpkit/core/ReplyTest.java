@@ -124,4 +124,13 @@ class ReplyTest {
         assertThat(plain.linesWithStatus()).containsExactly("ok");
         assertThat(plain.firstLine()).isEqualTo("250 ok");
     }
+
+    @Test
+    @DisplayName("RFC 4954 §4: an empty challenge is written \"334 \" with its space")
+    void emptyChallengeKeepsItsSpace() {
+        Reply r = Reply.of(334, "");
+        assertThat(r.toString()).isEqualTo("334 \r\n");
+        assertThat(Reply.parse("334 \r\n")).isEqualTo(r);
+        assertThat(Reply.parse("334\r\n")).isEqualTo(r);
+    }
 }

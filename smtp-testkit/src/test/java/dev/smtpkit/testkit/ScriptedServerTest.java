@@ -3,6 +3,7 @@ package dev.smtpkit.testkit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.smtpkit.core.EnhancedStatus;
 import dev.smtpkit.core.Replies;
 import dev.smtpkit.core.Reply;
 import dev.smtpkit.core.Verb;
@@ -52,7 +53,11 @@ class ScriptedServerTest {
             Conversation script = Conversation.builder().server("220 x").client("EHLO a.example").server(refused)
                     .client("QUIT").server("221 bye").build();
 
-            ScriptedClient.builder(script).build().play("127.0.0.1", server.port());
+            Conversation seen = ScriptedClient.builder(script).build().play("127.0.0.1", server.port());
+
+            assertThat(seen.replies()).extracting(Reply::code).containsExactly(220, 554, 221);
+            assertThat(seen.replies().get(1)).isEqualTo(refused);
+            assertThat(server.takeCommand(WAIT).orElseThrow().line()).isEqualTo("EHLO a.example");
         }
     }
 
@@ -64,7 +69,10 @@ class ScriptedServerTest {
                     .client("MAIL FROM:<a@example.com>").server("250 ok")
                     .client("RCPT TO:<b@example.org>").server("550 5.1.1 no").build();
 
-            ScriptedClient.of(script).play("127.0.0.1", server.port());
+            Conversation seen = ScriptedClient.of(script).play("127.0.0.1", server.port());
+
+            assertThat(seen.replies()).extracting(Reply::code).containsExactly(220, 250, 250, 550);
+            assertThat(seen.replies().get(3)).isEqualTo(Replies.NO_SUCH_USER);
         }
     }
 
@@ -75,7 +83,10 @@ class ScriptedServerTest {
         })) {
             Conversation script = Conversation.builder().server("220 x").client("NOOP").server("451 4.3.0 x").build();
 
-            ScriptedClient.of(script).play("127.0.0.1", server.port());
+            Conversation seen = ScriptedClient.of(script).play("127.0.0.1", server.port());
+
+            assertThat(seen.replies()).extracting(Reply::code).containsExactly(220, 451);
+            assertThat(seen.replies().get(1).status()).contains(EnhancedStatus.of(4, 3, 0));
         }
     }
 
