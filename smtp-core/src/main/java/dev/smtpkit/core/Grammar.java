@@ -196,7 +196,11 @@ final class Grammar {
         return true;
     }
 
-    /** RFC 5321 §4.1.3 IPv4-address-literal: Snum 3("." Snum), Snum = 1*3DIGIT of 0-255. */
+    /**
+     * RFC 5321 §4.1.3 IPv4-address-literal: Snum 3("." Snum), Snum = 1*3DIGIT of 0-255, so
+     * {@code 010.0.0.1} is one (smtp-server's {@code IpLiteral} refuses it: some readers take a
+     * leading zero for octal, and there the text becomes an address).
+     */
     static boolean isIpv4(String s) {
         int parts = 0;
         int i = 0;
@@ -226,6 +230,12 @@ final class Grammar {
     /**
      * RFC 5321 §4.1.3 IPv6-addr: full (8 groups), compressed ("::" and at most 6 other groups),
      * and both with an IPv4 tail standing for the last two groups.
+     *
+     * <p>Stricter and looser than RFC 4291's text form, which smtp-server's PROXY and XCLIENT
+     * reader ({@code IpLiteral}) follows, on purpose: here "::" stands for at least two groups
+     * ({@code 1:2:3:4:5:6:7::} is refused), and the IPv4 tail takes leading zeros ({@link #isIpv4}).
+     * An address literal is what a client wrote in a path or a hello; that reader turns a proxy's
+     * text into the bytes of an address, where RFC 4291 is the contract.
      */
     static boolean isIpv6(String s) {
         String hex = s;

@@ -45,7 +45,9 @@ class MailboxTest {
     @ValueSource(strings = {"user@[192.0.2.1]", "user@[255.255.255.255]", "user@[IPv6:2001:db8:0:0:0:0:0:1]",
             "user@[IPv6:2001:db8::1]", "user@[IPv6:::]", "user@[IPv6:::1]", "user@[ipv6:fe80::]",
             "user@[IPv6:::ffff:192.0.2.1]", "user@[IPv6:1:2:3:4:5:6:192.0.2.1]", "user@[IPv6:1::2:3:4:5:6]",
-            "user@[x-tag:any.content!]", "user@[IPv6:1:2:3:4::192.0.2.1]"})
+            "user@[x-tag:any.content!]", "user@[IPv6:1:2:3:4::192.0.2.1]",
+            // Snum is 1*3DIGIT: a leading zero is allowed here (smtp-server's IpLiteral refuses it).
+            "user@[010.0.0.1]"})
     @DisplayName("RFC 5321 §4.1.3: IPv4, IPv6 (full, compressed, IPv4 tail) and general address literals")
     void addressLiterals(String text) {
         Mailbox m = Mailbox.parse(text);

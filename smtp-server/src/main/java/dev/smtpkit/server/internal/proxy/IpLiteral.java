@@ -6,6 +6,11 @@ import java.util.Optional;
  * Strict text forms of IP addresses, read without a name lookup: {@code InetAddress.getByName}
  * would ask DNS for anything it cannot read, which a proxy header or an XCLIENT attribute must
  * never cause.
+ *
+ * <p>Not smtp-core's RFC 5321 address-literal check ({@code Grammar.isIpv6}, {@code isIpv4}),
+ * on purpose: this follows RFC 4291 (a "::" may stand for one group) and refuses an IPv4 number
+ * with a leading zero, which RFC 5321's Snum allows, because here the text becomes the address a
+ * handler and the access rules act on.
  */
 final class IpLiteral {
 

@@ -55,6 +55,9 @@ class XclientTest {
     void ipv6() throws Exception {
         assertThat(Xclient.parse("XCLIENT ADDR=IPV6:2001:db8::1").address()).contains(XclientValue.of(ip("2001:db8::1")));
         assertThat(Xclient.parse("XCLIENT ADDR=ipv6:::1").address()).contains(XclientValue.of(ip("::1")));
+        // RFC 4291 §2.2 lets "::" stand for one group, which an RFC 5321 address literal may not.
+        assertThat(Xclient.parse("XCLIENT ADDR=IPV6:1:2:3:4:5:6:7::").address())
+                .contains(XclientValue.of(ip("1:2:3:4:5:6:7:0")));
         assertThatThrownBy(() -> Xclient.parse("XCLIENT ADDR=2001:db8::1")).isInstanceOf(SmtpSyntaxException.class);
         assertThatThrownBy(() -> Xclient.parse("XCLIENT ADDR=IPV6:10.0.0.1")).isInstanceOf(SmtpSyntaxException.class);
     }
