@@ -28,6 +28,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import javax.net.ssl.SSLContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -113,8 +114,8 @@ public final class SmtpClient implements AutoCloseable {
     private final ExecutorService ownedExecutor;
     private final ScheduledExecutorService watchdog;
     private volatile boolean closed;
-    /** Connections opened so far, for tests of reuse. */
-    private final java.util.concurrent.atomic.AtomicLong opened = new java.util.concurrent.atomic.AtomicLong();
+    /** Connections opened so far: what tells reuse from a new connection per message. */
+    private final AtomicLong opened = new AtomicLong();
 
     private SmtpClient(Builder b) {
         int n = CLIENTS.incrementAndGet();
@@ -265,6 +266,7 @@ public final class SmtpClient implements AutoCloseable {
         return settings;
     }
 
+    /** Connections opened so far. */
     long connectionsOpened() {
         return opened.get();
     }
