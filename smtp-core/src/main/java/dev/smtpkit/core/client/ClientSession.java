@@ -516,17 +516,17 @@ public final class ClientSession {
      * an address is not ASCII (RFC 6531 §3.4); a SIZE parameter the server would not know is left
      * out (RFC 1870 §6), as is BODY=7BIT, which only states the default.
      *
-     * @throws UnsupportedFeatureException when the envelope needs SMTPUTF8, 8BITMIME, BINARYMIME,
-     *                                     DSN or REQUIRETLS and the server did not offer it, or
-     *                                     declares a SIZE over the server's; nothing is sent
-     * @throws IllegalArgumentException    for an envelope without recipients or with a
-     *                                     malformed SIZE or BODY
      * <p>With pipelining in use it may also follow a {@link #reset()} sent from READY at once, in
      * the same write (RFC 2920 §3.1 ends a group only at EHLO, DATA, VRFY, EXPN, TURN, QUIT and
      * NOOP): the RSET that checks a reused connection then costs no round trip.
      * {@link ClientEvent.ResetAccepted} comes first; if the RSET is refused the session closes
      * ({@link CloseCause#RESET_REFUSED}) before any content is asked for.
      *
+     * @throws UnsupportedFeatureException when the envelope needs SMTPUTF8, 8BITMIME, BINARYMIME,
+     *                                     DSN or REQUIRETLS and the server did not offer it, or
+     *                                     declares a SIZE over the server's; nothing is sent
+     * @throws IllegalArgumentException    for an envelope without recipients or with a
+     *                                     malformed SIZE or BODY
      * @throws IllegalStateException       unless READY, or RESET after a {@link #reset()} from READY
      *                                     with pipelining in use
      */
