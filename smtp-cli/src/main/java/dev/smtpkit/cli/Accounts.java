@@ -2,26 +2,24 @@ package dev.smtpkit.cli;
 
 import dev.smtpkit.server.security.Authenticator;
 import dev.smtpkit.server.security.Credentials;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
 /**
- * The test accounts given with {@code --auth USER:PASSWORD}, checked in memory: PLAIN and LOGIN
- * (RFC 4616, draft-murchison-sasl-login) by comparing the password, CRAM-MD5 (RFC 2195) by
- * computing the digest from it. The identity recorded for the session is the user name; a PLAIN
- * authorization identity other than the user's own is refused, as the tool has no rule that
- * would let one user act as another.
+ * The test accounts given with {@code --auth USER:PASSWORD}, checked in memory by
+ * {@link Authenticator#passwords}: PLAIN and LOGIN (RFC 4616, draft-murchison-sasl-login) by
+ * comparing the password, CRAM-MD5 (RFC 2195) by computing the digest from it.
  */
 final class Accounts implements Authenticator {
 
     private final Map<String, String> passwords;
+    private final Authenticator check;
 
     private Accounts(Map<String, String> passwords) {
         this.passwords = Map.copyOf(passwords);
+        this.check = Authenticator.passwords(passwords);
     }
 
     /**
@@ -51,21 +49,7 @@ final class Accounts implements Authenticator {
 
     @Override
     public Optional<String> authenticate(Credentials credentials) {
-        String expected = passwords.get(credentials.username());
-        if (expected == null) {
-            return Optional.empty();
-        }
-        boolean ok;
-        if (credentials instanceof Credentials.Password p) {
-            ok = p.authorizationId().map(id -> id.equals(p.username())).orElse(true)
-                    && MessageDigest.isEqual(p.password().getBytes(StandardCharsets.UTF_8), expected.getBytes(StandardCharsets.UTF_8));
-        } else if (credentials instanceof Credentials.ChallengeResponse c) {
-            ok = c.matches(expected);
-        } else {
-            // XOAUTH2 is not offered: a password is not a token.
-            ok = false;
-        }
-        return ok ? Optional.of(credentials.username()) : Optional.empty();
+        return check.authenticate(credentials);
     }
 
     /** An entry as it may be shown in an error: the user part only. */

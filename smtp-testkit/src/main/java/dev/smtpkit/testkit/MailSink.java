@@ -18,13 +18,10 @@ import dev.smtpkit.server.SessionHandler;
 import dev.smtpkit.server.SmtpServer;
 import dev.smtpkit.server.TranscriptListener;
 import dev.smtpkit.server.security.Authenticator;
-import dev.smtpkit.server.security.Credentials;
 import dev.smtpkit.server.security.SaslMechanism;
 import dev.smtpkit.server.security.SelfSignedCertificate;
 import dev.smtpkit.testkit.Fault.At;
 import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -138,7 +135,7 @@ public final class MailSink implements AutoCloseable {
                 .transcriptListener(new Recorder());
         certificate.ifPresent(c -> server.tls(c.serverContext()).tlsPolicy(b.tls));
         if (!b.users.isEmpty()) {
-            server.authenticator(new Accounts(b.users))
+            server.authenticator(Authenticator.passwords(b.users))
                     .authMechanisms(SaslMechanism.PLAIN, SaslMechanism.LOGIN, SaslMechanism.CRAM_MD5)
                     .requireAuth(b.requireAuth)
                     // With STARTTLS required, AUTH waits for TLS as a real submission server's does;
@@ -424,31 +421,6 @@ public final class MailSink implements AutoCloseable {
             throw new IllegalArgumentException("a MailSink refusal needs a 4xx or 5xx reply: " + reply.toString().strip());
         }
         return reply;
-    }
-
-    /**
-     * The test accounts: PLAIN and LOGIN compare the password, CRAM-MD5 (RFC 2195) computes the
-     * digest from it. The identity is the user name; a PLAIN authorization identity other than
-     * the user's own is refused.
-     */
-    private record Accounts(Map<String, String> passwords) implements Authenticator {
-        @Override
-        public Optional<String> authenticate(Credentials credentials) {
-            String expected = passwords.get(credentials.username());
-            boolean ok;
-            if (expected == null) {
-                ok = false;
-            } else if (credentials instanceof Credentials.Password p) {
-                ok = p.authorizationId().map(p.username()::equals).orElse(true)
-                        && MessageDigest.isEqual(p.password().getBytes(StandardCharsets.UTF_8), expected.getBytes(StandardCharsets.UTF_8));
-            } else if (credentials instanceof Credentials.ChallengeResponse c) {
-                ok = c.matches(expected);
-            } else {
-                // XOAUTH2 is not offered: the accounts have passwords, not tokens.
-                ok = false;
-            }
-            return ok ? Optional.of(credentials.username()) : Optional.empty();
-        }
     }
 
     private static String plural(int n, String noun) {

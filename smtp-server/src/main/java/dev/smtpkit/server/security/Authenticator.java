@@ -1,5 +1,8 @@
 package dev.smtpkit.server.security;
 
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -29,4 +32,33 @@ public interface Authenticator {
      * @return the authenticated (or authorized) identity, not empty; empty to refuse
      */
     Optional<String> authenticate(Credentials credentials);
+
+    /**
+     * Accounts held in memory, user name to password, for tests and development tools: PLAIN
+     * and LOGIN compare the password (in constant time), CRAM-MD5 (RFC 2195) computes the digest
+     * from it; XOAUTH2 tokens are refused, a password is not one. The identity is the user name;
+     * a PLAIN authorization identity other than the user's own is refused, as there is no rule
+     * that would let one user act as another.
+     *
+     * @param passwords user name to password; copied
+     */
+    static Authenticator passwords(Map<String, String> passwords) {
+        Map<String, String> accounts = Map.copyOf(passwords);
+        return credentials -> {
+            String expected = accounts.get(credentials.username());
+            boolean ok;
+            if (expected == null) {
+                ok = false;
+            } else if (credentials instanceof Credentials.Password p) {
+                ok = p.authorizationId().map(p.username()::equals).orElse(true)
+                        && MessageDigest.isEqual(p.password().getBytes(StandardCharsets.UTF_8),
+                                expected.getBytes(StandardCharsets.UTF_8));
+            } else if (credentials instanceof Credentials.ChallengeResponse c) {
+                ok = c.matches(expected);
+            } else {
+                ok = false;
+            }
+            return ok ? Optional.of(credentials.username()) : Optional.empty();
+        };
+    }
 }
