@@ -42,6 +42,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Predicate;
 
 /**
  * The server side of one SMTP (RFC 5321) or LMTP (RFC 2033) connection, without I/O.
@@ -993,44 +994,41 @@ public final class ServerSession {
         events.add(new MailFrom(cmd.from(), p));
     }
 
+    /** MAIL FROM's parameters, each with the extension that defines it (RFC 5321 §4.1.1.11: 555 for any other). */
     private Optional<Reply> checkMailParameters(Parameters p) {
-        try {
-            for (Parameters.Parameter param : p.list()) {
-                String keyword = param.keyword().toUpperCase(Locale.ROOT);
-                boolean known = switch (keyword) {
-                    case "SIZE" -> offered(ServerExtension.SIZE) && p.size().isPresent();
-                    case "BODY" -> switch (p.body().orElseThrow()) {
-                        case SEVEN_BIT -> extended;
-                        case EIGHT_BIT_MIME -> offered(ServerExtension.EIGHT_BIT_MIME);
-                        case BINARY_MIME -> offered(ServerExtension.BINARY_MIME) && offered(ServerExtension.CHUNKING);
-                    };
-                    case "SMTPUTF8" -> offered(ServerExtension.SMTP_UTF8) && p.smtpUtf8();
-                    case "RET" -> offered(ServerExtension.DSN) && p.ret().isPresent();
-                    case "ENVID" -> offered(ServerExtension.DSN) && p.envId().isPresent();
-                    case "AUTH" -> authOffered() && p.auth().isPresent();
-                    case "REQUIRETLS" -> offered(ServerExtension.REQUIRE_TLS) && tls && p.requireTls();
-                    default -> false;
-                };
-                if (!known) {
-                    return Optional.of(Replies.PARAMETER_NOT_IMPLEMENTED);
-                }
-            }
-            return Optional.empty();
-        } catch (SmtpSyntaxException e) {
-            return Optional.of(e.reply());
-        }
+        return checkParameters(p, keyword -> switch (keyword) {
+            case "SIZE" -> offered(ServerExtension.SIZE) && p.size().isPresent();
+            case "BODY" -> switch (p.body().orElseThrow()) {
+                case SEVEN_BIT -> extended;
+                case EIGHT_BIT_MIME -> offered(ServerExtension.EIGHT_BIT_MIME);
+                case BINARY_MIME -> offered(ServerExtension.BINARY_MIME) && offered(ServerExtension.CHUNKING);
+            };
+            case "SMTPUTF8" -> offered(ServerExtension.SMTP_UTF8) && p.smtpUtf8();
+            case "RET" -> offered(ServerExtension.DSN) && p.ret().isPresent();
+            case "ENVID" -> offered(ServerExtension.DSN) && p.envId().isPresent();
+            case "AUTH" -> authOffered() && p.auth().isPresent();
+            case "REQUIRETLS" -> offered(ServerExtension.REQUIRE_TLS) && tls && p.requireTls();
+            default -> false;
+        });
     }
 
+    /** RCPT TO's parameters: only DSN's (RFC 3461 §4). */
     private Optional<Reply> checkRcptParameters(Parameters p) {
+        return checkParameters(p, keyword -> switch (keyword) {
+            case "NOTIFY" -> offered(ServerExtension.DSN) && !p.dsnNotify().isEmpty();
+            case "ORCPT" -> offered(ServerExtension.DSN) && p.orcpt().isPresent();
+            default -> false;
+        });
+    }
+
+    /**
+     * The first parameter whose keyword {@code known} does not take, as 555, or the syntax error a
+     * value of a known keyword has (the typed accessors parse, and throw on a bad value).
+     */
+    private static Optional<Reply> checkParameters(Parameters p, Predicate<String> known) {
         try {
             for (Parameters.Parameter param : p.list()) {
-                String keyword = param.keyword().toUpperCase(Locale.ROOT);
-                boolean known = switch (keyword) {
-                    case "NOTIFY" -> offered(ServerExtension.DSN) && !p.dsnNotify().isEmpty();
-                    case "ORCPT" -> offered(ServerExtension.DSN) && p.orcpt().isPresent();
-                    default -> false;
-                };
-                if (!known) {
+                if (!known.test(param.keyword().toUpperCase(Locale.ROOT))) {
                     return Optional.of(Replies.PARAMETER_NOT_IMPLEMENTED);
                 }
             }
