@@ -268,7 +268,8 @@ public final class InboxServer implements AutoCloseable {
         o.put("start", start);
         o.set("tags", Jsons.array());
         ArrayNode page = Jsons.array();
-        for (int i = start; i < matched.size() && i < start + limit; i++) {
+        // i - start, not start + limit: that sum passes Integer.MAX_VALUE for "all from here" (limit=2147483647).
+        for (int i = start; i < matched.size() && i - start < limit; i++) {
             page.add(Jsons.summary(matched.get(i)));
         }
         o.put("count", page.size());
@@ -439,7 +440,7 @@ public final class InboxServer implements AutoCloseable {
         o.put("total", all.size());
         o.put("start", start);
         ArrayNode page = Jsons.array();
-        for (int i = start; i < all.size() && i < start + limit; i++) {
+        for (int i = start; i < all.size() && i - start < limit; i++) {
             page.add(sessionJson(all.get(i), false));
         }
         o.put("count", page.size());

@@ -67,6 +67,12 @@ class InboxServerTest {
             assertThat(second.get("start").asInt()).isEqualTo(1);
             assertThat(second.get("messages").get(0).get("ID").asText()).isEqualTo(mixed.get("ID").asText());
             assertThat(inbox.get("/api/v1/messages?limit=x").statusCode()).isEqualTo(400);
+            // "All from the second on": start + limit is past the largest int, the page is not empty.
+            JsonNode rest = json(inbox.get("/api/v1/messages?start=1&limit=2147483647"));
+            assertThat(rest.get("count").asInt()).isEqualTo(1);
+            assertThat(rest.get("messages").get(0).get("ID").asText()).isEqualTo(mixed.get("ID").asText());
+            assertThat(json(inbox.get("/api/v1/sessions?start=1&limit=2147483647")).get("count").asInt())
+                    .isEqualTo(json(inbox.get("/api/v1/sessions?limit=1000")).get("count").asInt() - 1);
         }
     }
 
