@@ -130,6 +130,8 @@ public final class MessageStore implements AutoCloseable {
     /** Oldest first; guarded by {@code this}, as is {@link #byId}. */
     private final List<MessageSummary> messages = new ArrayList<>();
     private final Map<String, MessageSummary> byId = new HashMap<>();
+    /** How many messages {@link #store} listed since open; guarded by {@code this}. */
+    private long storedCount;
 
     private MessageStore(Path dir, int keepNewest, Durability durability, Disk disk, Folder folder) {
         this.dir = dir;
@@ -545,6 +547,7 @@ public final class MessageStore implements AutoCloseable {
         synchronized (this) {
             messages.add(summary);
             byId.put(id, summary);
+            storedCount++;
             // While the folder is still being read the limit waits: the oldest messages are not listed yet.
             expired = loading ? List.of() : expire();
             notifyAll();
@@ -825,18 +828,26 @@ public final class MessageStore implements AutoCloseable {
         long deadline = System.nanoTime() + timeout.toNanos();
         synchronized (this) {
             loaded();
+            // The whole list once, then only what was stored since: every store wakes every
+            // waiter, and a full scan each time made a message cost each waiter the whole list
+            // under the lock the storing sessions need. New messages are the list's last (after
+            // loading, only stores add, at the end); a deletion meanwhile at most makes this look
+            // again at older ones, which did not match before either.
+            int newest = messages.size();
             while (true) {
-                for (int i = messages.size() - 1; i >= 0; i--) {
+                for (int i = messages.size() - 1; i >= messages.size() - newest && i >= 0; i--) {
                     if (match.test(messages.get(i))) {
                         return Optional.of(messages.get(i));
                     }
                 }
+                long seen = storedCount;
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
                     return Optional.empty();
                 }
                 long ms = Math.max(1, left / 1_000_000);
                 wait(ms);
+                newest = (int) Math.min(Integer.MAX_VALUE, storedCount - seen);
             }
         }
     }

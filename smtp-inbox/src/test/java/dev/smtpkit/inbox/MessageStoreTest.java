@@ -2,6 +2,7 @@ package dev.smtpkit.inbox;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import dev.smtpkit.core.Replies;
 import java.io.IOException;
@@ -12,7 +13,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Optional;
 import java.util.Random;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -277,6 +281,39 @@ class MessageStoreTest {
         assertThat(names()).hasSize(2 * kept.size());
         assertThat(store.message(all.get(1).id())).isEmpty();
         assertThat(store.message(all.get(2).id())).contains(all.get(2));
+    }
+
+    @Test
+    void awaitLooksOnlyAtWhatArrivedSinceItLastLooked() throws Exception {
+        MessageStore store = MessageStore.open(dir, MessageStore.KEEP_ALL, MessageStore.Durability.PROCESS);
+        for (int i = 0; i < 200; i++) {
+            store.store(Mails.client(), Mails.envelope(), Mails.stream(Mails.PLAIN));
+        }
+        AtomicInteger tests = new AtomicInteger();
+        AtomicReference<Optional<MessageSummary>> result = new AtomicReference<>();
+        Thread waiter = new Thread(() -> {
+            try {
+                result.set(store.await(m -> {
+                    tests.incrementAndGet();
+                    return m.subject().contains("report");
+                }, Duration.ofSeconds(10)));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        waiter.start();
+        await().atMost(Duration.ofSeconds(10)).until(() -> waiter.getState() == Thread.State.TIMED_WAITING);
+        for (int i = 0; i < 10; i++) {
+            store.store(Mails.client(), Mails.envelope(), Mails.stream(Mails.PLAIN));
+            // Each store wakes the waiter; let it look before the next.
+            await().atMost(Duration.ofSeconds(10)).until(() -> waiter.getState() == Thread.State.TIMED_WAITING);
+        }
+        store.store(Mails.client(), Mails.envelope(), Mails.stream(Mails.MIXED));
+        waiter.join(10_000);
+
+        assertThat(result.get()).hasValueSatisfying(m -> assertThat(m.subject()).contains("report"));
+        // The 200 once, then each new message once: a full scan per wake-up would be 200 more each time.
+        assertThat(tests.get()).isBetween(211, 230);
     }
 
     @Test
