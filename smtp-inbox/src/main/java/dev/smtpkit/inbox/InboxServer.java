@@ -29,6 +29,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -51,6 +52,13 @@ public final class InboxServer implements AutoCloseable {
     static final int DEFAULT_LIMIT = 50;
     /** The longest a long poll waits, so a forgotten client does not hold a thread for ever. */
     static final Duration MAX_WAIT = Duration.ofMinutes(5);
+    /**
+     * Requests that hold a thread while they wait (the live event stream of each open page, and
+     * {@code /api/v1/messages/wait}), at most; more get 503 with Retry-After. Each holds one of
+     * the HTTP server's threads for minutes or for ever, and they share the process with the SMTP
+     * sessions: without a bound, a script opening event streams in a loop takes a thread each.
+     */
+    static final int MAX_WAITING = 64;
     /** The long poll's wait when the request names none. */
     static final Duration DEFAULT_WAIT = Duration.ofSeconds(30);
     /** The largest request body the API reads (a list of ids, fault rules); more is answered 413. */
@@ -86,6 +94,7 @@ public final class InboxServer implements AutoCloseable {
     private final ExecutorService executor;
     private final EventStream events;
     private final boolean loopbackOnly;
+    private final Semaphore waiting = new Semaphore(MAX_WAITING);
 
     private InboxServer(MessageStore store, SessionLog sessions, Optional<Faults> faults, InetSocketAddress bind,
                         Runnable onClose) throws IOException {
@@ -214,7 +223,7 @@ public final class InboxServer implements AutoCloseable {
             Search search = Search.parse(query.getOrDefault("query", ""));
             list(ex, store.messages().stream().filter(search).toList(), query);
         } else if (path.equals("/api/v1/messages/wait") && method.equals("GET")) {
-            await(ex, query);
+            whileWaiting(ex, () -> await(ex, query));
         } else if (path.equals("/api/v1/sessions") && method.equals("GET")) {
             sessions(ex, query);
         } else if (path.equals("/api/v1/faults") && method.equals("GET")) {
@@ -222,7 +231,7 @@ public final class InboxServer implements AutoCloseable {
         } else if (path.equals("/api/v1/faults") && method.equals("PUT")) {
             putFaults(ex);
         } else if (path.equals("/api/v1/events") && method.equals("GET")) {
-            events.serve(ex);
+            whileWaiting(ex, () -> events.serve(ex));
         } else if ((m = SESSION.matcher(path)).matches() && method.equals("GET")) {
             Optional<SmtpSession> s = sessions.session(decode(m.group(1)));
             if (s.isPresent()) {
@@ -236,6 +245,27 @@ public final class InboxServer implements AutoCloseable {
             view(ex, decode(m.group(1)), query.containsKey("remote"));
         } else {
             error(ex, 404, "no such resource: " + method + " " + path);
+        }
+    }
+
+    /** A request's work that may wait a long time. */
+    @FunctionalInterface
+    private interface Waiting {
+        void run() throws IOException;
+    }
+
+    /** Runs a request that waits, if fewer than {@link #MAX_WAITING} do; 503 otherwise. */
+    private void whileWaiting(HttpExchange ex, Waiting request) throws IOException {
+        if (!waiting.tryAcquire()) {
+            ex.getResponseHeaders().set("Retry-After", "5");
+            error(ex, 503, "too many requests waiting at once (InboxServer.MAX_WAITING, " + MAX_WAITING
+                    + "): event streams and /api/v1/messages/wait");
+            return;
+        }
+        try {
+            request.run();
+        } finally {
+            waiting.release();
         }
     }
 

@@ -12,6 +12,7 @@ import dev.smtpkit.core.Envelope;
 import dev.smtpkit.core.Mailbox;
 import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.net.Socket;
@@ -20,7 +21,9 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -419,6 +422,34 @@ class InboxServerTest {
                     }
                 }
                 assertThat(stored).startsWith("data: {").contains("\"Subject\":\"plain one\"");
+            }
+        }
+    }
+
+    @Test
+    @DisplayName("Event streams and waits hold a thread each: past InboxServer.MAX_WAITING they get 503 with Retry-After, other requests go on")
+    void boundsTheRequestsThatWait() throws Exception {
+        List<InputStream> streams = new ArrayList<>();
+        try (TestInbox inbox = new TestInbox(dir)) {
+            for (int i = 0; i < InboxServer.MAX_WAITING; i++) {
+                HttpResponse<InputStream> events = inbox.http.send(HttpRequest.newBuilder(inbox.uri("/api/v1/events")).build(),
+                        HttpResponse.BodyHandlers.ofInputStream());
+                streams.add(events.body());
+                assertThat(events.statusCode()).isEqualTo(200);
+                // Its first line is written by the thread that now holds the stream's place.
+                assertThat(new String(events.body().readNBytes(": connected".length()), StandardCharsets.UTF_8))
+                        .isEqualTo(": connected");
+            }
+
+            HttpResponse<String> refused = inbox.get("/api/v1/events");
+            assertThat(refused.statusCode()).isEqualTo(503);
+            assertThat(refused.headers().firstValue("Retry-After")).hasValue("5");
+            assertThat(refused.body()).contains("MAX_WAITING");
+            assertThat(inbox.get("/api/v1/messages/wait?query=x&timeout=1").statusCode()).isEqualTo(503);
+            assertThat(inbox.get("/api/v1/messages").statusCode()).isEqualTo(200);
+        } finally {
+            for (InputStream in : streams) {
+                in.close();
             }
         }
     }
