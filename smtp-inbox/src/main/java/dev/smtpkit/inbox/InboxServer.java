@@ -493,7 +493,7 @@ public final class InboxServer implements AutoCloseable {
         o.put("Reason", s.reason());
         o.put("Delivered", s.delivered());
         List<SmtpSession.Transaction> transactions = s.transactions();
-        o.put("TransactionCount", transactions.size());
+        o.put("TransactionCount", transactions.size() + s.transactionsOmitted());
         if (full) {
             ArrayNode ts = Jsons.array();
             for (SmtpSession.Transaction t : transactions) {
@@ -507,6 +507,7 @@ public final class InboxServer implements AutoCloseable {
                 ts.add(one);
             }
             o.set("Transactions", ts);
+            o.put("TransactionsOmitted", s.transactionsOmitted());
             List<SmtpSession.Line> transcript = s.transcript();
             List<List<Finding>> findings = explain(transcript, s.ended().isPresent() && s.linesOmitted() == 0);
             ArrayNode lines = Jsons.array();

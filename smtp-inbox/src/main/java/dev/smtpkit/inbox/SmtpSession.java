@@ -18,6 +18,11 @@ public final class SmtpSession {
 
     /** The most transcript lines kept per session; a session that goes on longer keeps its first lines and a count. */
     public static final int MAX_TRANSCRIPT_LINES = 500;
+    /**
+     * The most transactions kept per session, the first ones, as the transcript keeps its first
+     * lines: one connection may carry a million messages, and the log keeps hundreds of sessions.
+     */
+    public static final int MAX_TRANSACTIONS = 500;
 
     /** How a session ended. */
     public enum Outcome {
@@ -59,6 +64,7 @@ public final class SmtpSession {
     private final List<Line> transcript = new ArrayList<>();
     private int linesOmitted;
     private final List<Transaction> transactions = new ArrayList<>();
+    private int transactionsOmitted;
     private String sender;
     private final List<String> recipients = new ArrayList<>();
     private Reply lastFailure;
@@ -116,6 +122,11 @@ public final class SmtpSession {
         return List.copyOf(transactions);
     }
 
+    /** How many transactions came after the first {@value #MAX_TRANSACTIONS}, which are the ones kept. */
+    public synchronized int transactionsOmitted() {
+        return transactionsOmitted;
+    }
+
     public synchronized int delivered() {
         return delivered;
     }
@@ -152,7 +163,11 @@ public final class SmtpSession {
         if (sender == null) {
             return;
         }
-        transactions.add(new Transaction(sender, recipients, result, messageId));
+        if (transactions.size() < MAX_TRANSACTIONS) {
+            transactions.add(new Transaction(sender, recipients, result, messageId));
+        } else {
+            transactionsOmitted++;
+        }
         if (messageId.isPresent()) {
             delivered++;
         }

@@ -262,6 +262,31 @@ class InboxServerTest {
         }
     }
 
+    @Test
+    @DisplayName("a session that carries message after message keeps its first transactions and counts the rest")
+    void boundsTheTransactionsKeptPerSession() throws Exception {
+        int sent = SmtpSession.MAX_TRANSACTIONS + 3;
+        try (TestInbox inbox = new TestInbox(MessageStore.open(dir, MessageStore.KEEP_ALL, MessageStore.Durability.PROCESS))) {
+            try (SmtpClient client = SmtpClient.builder().host("127.0.0.1").port(inbox.smtp.port()).tlsMode(TlsMode.NONE)
+                    .maxConnections(1).maxMessagesPerConnection(sent).build()) {
+                for (int i = 0; i < sent; i++) {
+                    client.send(Envelope.of(Mailbox.parse("a@example.com"), Mailbox.parse("b@example.org")),
+                            MessageContent.of(Mails.PLAIN.getBytes(StandardCharsets.US_ASCII)));
+                }
+            }
+            awaitClosed(inbox, 1);
+            JsonNode list = json(inbox.get("/api/v1/sessions"));
+            assertThat(list.get("total").asInt()).as("one connection carried them all").isEqualTo(1);
+            JsonNode session = json(inbox.get("/api/v1/session/" + list.get("sessions").get(0).get("ID").asText()));
+            assertThat(session.get("Delivered").asInt()).isEqualTo(sent);
+            assertThat(session.get("TransactionCount").asInt()).isEqualTo(sent);
+            assertThat(session.get("Transactions").size()).isEqualTo(SmtpSession.MAX_TRANSACTIONS);
+            assertThat(session.get("TransactionsOmitted").asInt()).isEqualTo(3);
+            assertThat(session.get("Transactions").get(0).get("MessageID").asText())
+                    .isEqualTo(inbox.store.messages().get(sent - 1).id());
+        }
+    }
+
     private static void awaitClosed(TestInbox inbox, int count) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (inbox.sessions.sessions().stream().filter(s -> s.ended().isPresent()).count() < count) {

@@ -259,6 +259,9 @@ async function openSession(id) {
     }
     tx.append(el("tr", {}, el("td", { text: "<" + t.Sender + ">" }), el("td", { text: t.Recipients.map((r) => "<" + r + ">").join(", ") }), result));
   }
+  if (s.TransactionsOmitted) {
+    tx.append(el("tr", {}, el("td", { class: "muted", colspan: "3", text: s.TransactionsOmitted + " more transactions not kept" })));
+  }
   const transcript = el("pre", { class: "transcript" });
   for (const line of s.Transcript) {
     const cls = line.From === "*" ? "note" : line.From;
