@@ -6,6 +6,7 @@ import dev.smtpkit.inbox.Catcher;
 import dev.smtpkit.inbox.FaultRule;
 import dev.smtpkit.inbox.Faults;
 import dev.smtpkit.inbox.FolderException;
+import dev.smtpkit.inbox.InboxFullException;
 import dev.smtpkit.inbox.InboxServer;
 import dev.smtpkit.inbox.MessageStore;
 import dev.smtpkit.inbox.MessageSummary;
@@ -213,7 +214,9 @@ final class CatchCommand implements Callable<Integer> {
         // The client gets the 4xx and may retry; the user learns why.
         synchronized (err) {
             err.println("catch: cannot store a message in session " + session.id() + ": " + CliFailure.describe(cause)
-                    + "; answered " + reply.toString().strip());
+                    + "; answered " + reply.toString().strip()
+                    + (cause instanceof InboxFullException ? " (--keep N keeps only the newest N; more heap, such as"
+                    + " JAVA_TOOL_OPTIONS=-Xmx2g, holds more)" : ""));
             err.flush();
         }
     }

@@ -54,10 +54,14 @@ public final class Catcher implements SessionHandler.Factory, TranscriptListener
     }
 
     /**
-     * The reply for a message that could not be stored: 452 4.3.1 when the disk is full
-     * (RFC 3463 §3.4, "mail system full"), else 451 4.3.0; both ask the client to try again.
+     * The reply for a message that could not be stored: 452 4.3.1 when the disk or the inbox's
+     * memory is full (RFC 3463 §3.4, "mail system full"), else 451 4.3.0; both ask the client to
+     * try again.
      */
     static Reply replyFor(IOException e) {
+        if (e instanceof InboxFullException) {
+            return Replies.INSUFFICIENT_STORAGE;
+        }
         for (Throwable t = e; t != null; t = t.getCause()) {
             String m = String.valueOf(t.getMessage()).toLowerCase(Locale.ROOT);
             if (m.contains("no space left") || m.contains("disk quota exceeded") || m.contains("not enough space")) {

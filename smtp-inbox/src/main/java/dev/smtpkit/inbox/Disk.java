@@ -2,6 +2,7 @@ package dev.smtpkit.inbox;
 
 import java.io.Closeable;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
@@ -19,6 +20,22 @@ interface Disk {
 
         /** Forces what was written to the device (fsync), so a crash after it cannot lose it. */
         void sync() throws IOException;
+
+        /** The file as a stream for a writer; closing the stream leaves the file open, for {@link #sync()}. */
+        default OutputStream stream() {
+            NewFile file = this;
+            return new OutputStream() {
+                @Override
+                public void write(int b) throws IOException {
+                    file.write(new byte[] {(byte) b}, 0, 1);
+                }
+
+                @Override
+                public void write(byte[] b, int off, int len) throws IOException {
+                    file.write(b, off, len);
+                }
+            };
+        }
     }
 
     /** Creates a new file; fails if it exists. */

@@ -1,11 +1,13 @@
 package dev.smtpkit.inbox;
 
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.smtpkit.core.Envelope;
 import dev.smtpkit.core.Parameters;
 import dev.smtpkit.server.Connection;
+import java.io.BufferedOutputStream;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -67,6 +69,13 @@ public final class MessageStore implements AutoCloseable {
 
     /** {@link #open}'s retention limit for keeping every message. */
     public static final int KEEP_ALL = 0;
+    /**
+     * The share of the heap ({@code -Xmx}) the summaries of the listed messages may take by
+     * default, the rest being the sessions' and the web inbox's: a message's summary (its snippet
+     * and up to 2,000 characters of text for search) takes a few kilobytes, so without a bound a
+     * catcher kept running out of heap after some 100,000 messages at {@code -Xmx256m}.
+     */
+    public static final double DEFAULT_MEMORY_SHARE = 0.5;
     /** How much of each body text goes into the summary's snippet and search text. */
     private static final int SUMMARY_TEXT_CHARS = 64 * 1024;
     private static final int COPY_BUFFER = 64 * 1024;
@@ -113,6 +122,7 @@ public final class MessageStore implements AutoCloseable {
 
     private final Path dir;
     private final int keepNewest;
+    private final long memoryBudget;
     private final Durability durability;
     private final Disk disk;
     private final java.util.concurrent.locks.ReentrantLock folderLock = new java.util.concurrent.locks.ReentrantLock();
@@ -132,10 +142,15 @@ public final class MessageStore implements AutoCloseable {
     private final Map<String, MessageSummary> byId = new HashMap<>();
     /** How many messages {@link #store} listed since open; guarded by {@code this}. */
     private long storedCount;
+    /** The {@link MessageSummary#footprint()}s of the listed messages; guarded by {@code this}. */
+    private long heldBytes;
+    /** How many messages in the folder at open were left unlisted for {@link #memoryBudget}. */
+    private int unlistedAtOpen;
 
-    private MessageStore(Path dir, int keepNewest, Durability durability, Disk disk, Folder folder) {
+    private MessageStore(Path dir, int keepNewest, long memoryBudget, Durability durability, Disk disk, Folder folder) {
         this.dir = dir;
         this.keepNewest = keepNewest;
+        this.memoryBudget = memoryBudget;
         this.durability = durability;
         this.disk = disk;
         this.removedAtStart = folder.removed();
@@ -171,7 +186,22 @@ public final class MessageStore implements AutoCloseable {
 
     /** {@link #open(Path, int)} with a choice of {@link Durability}. */
     public static MessageStore open(Path dir, int keepNewest, Durability durability) throws FolderException {
-        return open(dir, keepNewest, durability, Disk.FILES);
+        return open(dir, keepNewest, durability, defaultMemoryBudget());
+    }
+
+    /**
+     * {@link #open(Path, int)} with a durability and a bound on the memory the listed messages'
+     * summaries take: past {@code memoryBudget} octets (as the store estimates them from their
+     * text) {@link #store} refuses new messages with {@link InboxFullException} until some
+     * are deleted, and an open lists only the newest that fit, leaving the others' files alone.
+     */
+    public static MessageStore open(Path dir, int keepNewest, Durability durability, long memoryBudget) throws FolderException {
+        return open(dir, keepNewest, memoryBudget, durability, Disk.FILES, LOADER);
+    }
+
+    /** {@value #DEFAULT_MEMORY_SHARE} of the heap's maximum size. */
+    public static long defaultMemoryBudget() {
+        return (long) (Runtime.getRuntime().maxMemory() * DEFAULT_MEMORY_SHARE);
     }
 
     static MessageStore open(Path dir, int keepNewest, Disk disk) throws FolderException {
@@ -184,14 +214,22 @@ public final class MessageStore implements AutoCloseable {
 
     /** With the executor that reads the summaries of the messages found: a test's own, to hold it back. */
     static MessageStore open(Path dir, int keepNewest, Durability durability, Disk disk, Executor loader) throws FolderException {
+        return open(dir, keepNewest, defaultMemoryBudget(), durability, disk, loader);
+    }
+
+    static MessageStore open(Path dir, int keepNewest, long memoryBudget, Durability durability, Disk disk, Executor loader)
+            throws FolderException {
         Objects.requireNonNull(dir, "dir");
         Objects.requireNonNull(durability, "durability");
         if (keepNewest < 0) {
             throw new IllegalArgumentException("keepNewest must be 0 (keep all) or more: " + keepNewest);
         }
+        if (memoryBudget <= 0) {
+            throw new IllegalArgumentException("memoryBudget must be positive: " + memoryBudget);
+        }
         prepare(dir);
         Folder folder = scan(dir);
-        MessageStore store = new MessageStore(dir, keepNewest, durability, disk, folder);
+        MessageStore store = new MessageStore(dir, keepNewest, memoryBudget, durability, disk, folder);
         loader.execute(() -> store.load(folder));
         return store;
     }
@@ -212,6 +250,21 @@ public final class MessageStore implements AutoCloseable {
      */
     public int foundAtOpen() {
         return foundAtOpen;
+    }
+
+    /**
+     * How many messages the folder held at open that are not listed, the oldest, because the
+     * summaries of all would pass the memory bound; their files are left as they are. Known once
+     * {@link #size()} returns.
+     */
+    public synchronized int unlistedAtOpen() {
+        loaded();
+        return unlistedAtOpen;
+    }
+
+    /** The memory bound given at open, in octets. */
+    public long memoryBudget() {
+        return memoryBudget;
     }
 
     public void addListener(Listener listener) {
@@ -313,11 +366,37 @@ public final class MessageStore implements AutoCloseable {
                 messages.clear();
                 messages.addAll(all);
                 found.forEach(m -> byId.put(m.id(), m));
+                heldBytes = 0;
+                messages.forEach(m -> heldBytes += m.footprint());
                 loading = false;
                 expired = expire();
+                unlist();
                 notifyAll();
             }
             announceDeleted(expired);
+            if (unlistedAtOpen > 0) {
+                LOG.warn("{}: the {} oldest of its messages are not listed: with them the summaries would take more than the"
+                        + " {} MiB of memory the inbox may use; their files are left as they are", dir, unlistedAtOpen,
+                        memoryBudget >> 20);
+            }
+        }
+    }
+
+    /**
+     * Takes the oldest messages off the list (their files stay) until the rest fit the memory
+     * bound: a folder filled by a run with more heap must not keep this one from starting.
+     * The caller holds the lock.
+     */
+    private void unlist() {
+        int n = 0;
+        while (heldBytes > memoryBudget && n < messages.size()) {
+            MessageSummary oldest = messages.get(n++);
+            byId.remove(oldest.id());
+            heldBytes -= oldest.footprint();
+        }
+        if (n > 0) {
+            messages.subList(0, n).clear();
+            unlistedAtOpen = n;
         }
     }
 
@@ -387,18 +466,22 @@ public final class MessageStore implements AutoCloseable {
      * reads what it lacks, as the folder's file names are what counts.
      */
     public void writeIndex() throws IOException {
-        ArrayNode list = Jsons.array();
-        for (MessageSummary s : messages()) {
-            list.add(Jsons.storedSummary(s));
-        }
-        ObjectNode root = Jsons.object();
-        root.set("messages", list);
-        byte[] bytes = Jsons.compact(root).getBytes(StandardCharsets.UTF_8);
+        List<MessageSummary> all = messages();
         Path temp = dir.resolve(TEMP_PREFIX + "index-" + ProcessHandle.current().pid() + ".json" + TEMP_SUFFIX);
         try {
             Files.deleteIfExists(temp);
             try (Disk.NewFile f = disk.create(temp)) {
-                f.write(bytes, 0, bytes.length);
+                // Streamed a summary at a time: built whole as a tree, the index of a full inbox
+                // took more heap than the summaries themselves, at the very moment of stopping.
+                try (JsonGenerator g = Jsons.MAPPER.getFactory().createGenerator(new BufferedOutputStream(f.stream(), COPY_BUFFER))) {
+                    g.writeStartObject();
+                    g.writeArrayFieldStart("messages");
+                    for (MessageSummary s : all) {
+                        Jsons.MAPPER.writeTree(g, Jsons.storedSummary(s));
+                    }
+                    g.writeEndArray();
+                    g.writeEndObject();
+                }
                 if (durability == Durability.DISK) {
                     f.sync();
                 }
@@ -482,6 +565,13 @@ public final class MessageStore implements AutoCloseable {
     MessageSummary store(ObjectNode client, Envelope envelope, InputStream content) throws IOException {
         Objects.requireNonNull(envelope, "envelope");
         Objects.requireNonNull(content, "content");
+        synchronized (this) {
+            // Checked before anything is written: a refused message leaves no file. Sessions storing
+            // at once may each pass it, so the list can end a few summaries beyond the bound.
+            if (heldBytes >= memoryBudget) {
+                throw new InboxFullException(dir, messages.size(), memoryBudget);
+            }
+        }
         Instant received = Instant.now().truncatedTo(ChronoUnit.MILLIS);
         String id;
         Path tempEml;
@@ -547,6 +637,7 @@ public final class MessageStore implements AutoCloseable {
         synchronized (this) {
             messages.add(summary);
             byId.put(id, summary);
+            heldBytes += summary.footprint();
             storedCount++;
             // While the folder is still being read the limit waits: the oldest messages are not listed yet.
             expired = loading ? List.of() : expire();
@@ -720,6 +811,7 @@ public final class MessageStore implements AutoCloseable {
         while (keepNewest != KEEP_ALL && messages.size() > keepNewest) {
             MessageSummary oldest = messages.remove(0);
             byId.remove(oldest.id());
+            heldBytes -= oldest.footprint();
             removeFiles(oldest.id());
             expired.add(oldest);
         }
@@ -797,6 +889,7 @@ public final class MessageStore implements AutoCloseable {
                 MessageSummary s = byId.remove(id);
                 if (s != null) {
                     gone.add(s);
+                    heldBytes -= s.footprint();
                 }
             }
             if (!gone.isEmpty()) {

@@ -416,6 +416,22 @@ class InboxServerTest {
     }
 
     @Test
+    @DisplayName("An inbox at its memory bound: the client gets 452 4.3.1, the user why, the session view the refusal")
+    void aFullInboxIsA452() throws Exception {
+        try (TestInbox inbox = new TestInbox(MessageStore.open(dir, MessageStore.KEEP_ALL, MessageStore.Durability.PROCESS, 1))) {
+            assertThat(inbox.send(Mails.PLAIN).code()).isEqualTo(250);
+            assertThatThrownBy(() -> inbox.send(Mails.PLAIN)).isInstanceOf(SmtpTransientException.class)
+                    .hasMessageContaining("452").hasMessageContaining("4.3.1");
+            assertThat(inbox.failures).singleElement().asString().startsWith("452 4.3.1").contains("is full");
+            awaitClosed(inbox, 2);
+            JsonNode refused = json(inbox.get("/api/v1/sessions")).get("sessions").get(0);
+            assertThat(refused.get("Outcome").asText()).isEqualTo("REFUSED");
+            assertThat(refused.get("Reason").asText()).startsWith("452 4.3.1");
+            assertThat(json(inbox.get("/api/v1/messages")).get("total").asInt()).isEqualTo(1);
+        }
+    }
+
+    @Test
     @DisplayName("Against DNS rebinding: on loopback, a request for another host name is refused")
     void refusesForeignHostNames() throws Exception {
         try (TestInbox inbox = new TestInbox(dir);

@@ -221,6 +221,60 @@ class MessageStoreTest {
     }
 
     @Test
+    @DisplayName("Past its memory bound the store refuses with 452 4.3.1 and writes nothing; a deletion makes room")
+    void refusesMessagesPastItsMemoryBound() throws Exception {
+        MessageStore probe = MessageStore.open(dir.resolve("probe"), MessageStore.KEEP_ALL);
+        long one = probe.store(Mails.client(), Mails.envelope(), Mails.stream(Mails.PLAIN)).footprint();
+        // Room for two such summaries, not three.
+        MessageStore store = MessageStore.open(dir.resolve("bounded"), MessageStore.KEEP_ALL, MessageStore.Durability.DISK,
+                2 * one + one / 2);
+        Path folder = store.dir();
+        MessageSummary a = store.store(Mails.client(), Mails.envelope(), Mails.stream(Mails.PLAIN));
+        MessageSummary b = store.store(Mails.client(), Mails.envelope(), Mails.stream(Mails.PLAIN));
+        MessageSummary c = store.store(Mails.client(), Mails.envelope(), Mails.stream(Mails.PLAIN));
+
+        assertThatThrownBy(() -> store.store(Mails.client(), Mails.envelope(), Mails.stream(Mails.PLAIN)))
+                .isInstanceOf(InboxFullException.class)
+                .hasMessageContaining("3 messages")
+                .satisfies(e -> assertThat(Catcher.replyFor((IOException) e)).isEqualTo(Replies.INSUFFICIENT_STORAGE));
+        assertThat(store.messages()).containsExactly(c, b, a);
+        try (Stream<Path> files = Files.list(folder)) {
+            assertThat(files.count()).as("nothing of the refused message").isEqualTo(6);
+        }
+
+        store.delete(List.of(a.id(), b.id()));
+        MessageSummary d = store.store(Mails.client(), Mails.envelope(), Mails.stream(Mails.PLAIN));
+        assertThat(store.messages()).containsExactly(d, c);
+    }
+
+    @Test
+    @DisplayName("A folder whose summaries pass the memory bound opens with its newest listed and every file left")
+    void opensAFolderLargerThanItsMemoryBoundWithTheNewestListed() throws Exception {
+        MessageStore first = MessageStore.open(dir, MessageStore.KEEP_ALL);
+        List<MessageSummary> stored = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            stored.add(first.store(Mails.client(), Mails.envelope(), Mails.stream(i % 2 == 0 ? Mails.PLAIN : Mails.MIXED)));
+        }
+        first.close();
+        MessageSummary d = stored.get(3);
+        MessageSummary e = stored.get(4);
+
+        MessageStore second = MessageStore.open(dir, MessageStore.KEEP_ALL, MessageStore.Durability.DISK,
+                d.footprint() + e.footprint() + stored.get(2).footprint() / 2);
+
+        assertThat(second.messages()).containsExactly(e, d);
+        assertThat(second.unlistedAtOpen()).isEqualTo(3);
+        assertThat(second.foundAtOpen()).isEqualTo(5);
+        assertThat(names()).as("unlisted is not deleted").contains(stored.get(0).id() + ".eml", stored.get(0).id() + ".json");
+        MessageSummary f = second.store(Mails.client(), Mails.envelope(), Mails.stream(Mails.PLAIN));
+        assertThatThrownBy(() -> second.store(Mails.client(), Mails.envelope(), Mails.stream(Mails.PLAIN)))
+                .isInstanceOf(InboxFullException.class);
+        assertThat(second.messages()).containsExactly(f, e, d);
+        assertThat(MessageStore.open(dir, MessageStore.KEEP_ALL).messages()).as("all listed again with room")
+                .hasSize(6);
+    }
+
+    @Test
     void keepsTheNewestNMessages() throws Exception {
         MessageStore store = MessageStore.open(dir, 2);
         MessageSummary a = store.store(Mails.client(), Mails.envelope(), Mails.stream(Mails.PLAIN));

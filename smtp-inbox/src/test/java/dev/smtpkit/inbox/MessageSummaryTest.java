@@ -25,4 +25,20 @@ class MessageSummaryTest {
             assertThat(MessageSummary.collapseSpace(s)).as(s).isEqualTo(s.replaceAll("\\s+", " "));
         }
     }
+
+    @Test
+    void footprintCountsTheTextAsTheJvmKeepsIt() {
+        MessageSummary small = summary("x".repeat(100));
+        MessageSummary latin1 = summary("x".repeat(1100));
+        MessageSummary wide = summary("\u20ac".repeat(1100));
+
+        assertThat(latin1.footprint() - small.footprint()).as("a character of Latin-1 in snippet and search text")
+                .isEqualTo(2 * 1000);
+        assertThat(wide.footprint() - latin1.footprint()).as("a wider one takes two octets").isEqualTo(2 * 1100);
+    }
+
+    private static MessageSummary summary(String text) {
+        return new MessageSummary("20261207T120000.000Z-1", "", new Address("", "a@example.com"), List.of(), List.of(),
+                List.of(), List.of(), "", java.time.Instant.EPOCH, 1, 0, text, "a@example.com", List.of("b@example.org"), text);
+    }
 }
