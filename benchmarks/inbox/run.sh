@@ -4,17 +4,20 @@
 #      session per message) while a client holds the live event stream open, as a browser
 #      showing the inbox does; each round prints messages/s and the CPU a message of the catcher
 #      and of smtp-source (they share the machine's cores), then the medians. WARMUP messages
-#      (30,000) go first and stay: a method the catcher calls once a message reaches C2 only after
-#      ~15,000 calls, so a shorter warm-up measures the JIT compiler (a third of the CPU after
-#      2,000); and deleting them would measure ext4 instead (without a journal it walks past
+#      (30,000) go first, then 10,000 at a time until the JIT compiler is quiet, and they stay:
+#      a method the catcher calls once a message reaches C2 only after ~15,000 calls, later when
+#      the compiler is busy, so a shorter warm-up measures the JIT compiler (a third of the CPU
+#      after 2,000); and deleting them would measure ext4 instead (without a journal it walks past
 #      every inode deleted in the last minutes to make a new file);
 #   2. the warm-up and all rounds but the last are deleted through the API, leaving N, and the
 #      catcher is restarted on that folder: start-up time until the web inbox line is printed;
 #   3. list and search latency over HTTP with those N messages, R requests each, p50 and p95.
 # Usage: benchmarks/inbox/run.sh [N] [S] [R]   (default 10000 20 200); NO_FSYNC=1 adds
-# --no-fsync, REUSE=1 sends many messages a session, WARMUP and ROUNDS (default 3) override. On a journal-less ext4, leave five minutes
+# --no-fsync, REUSE=1 sends many messages a session, WARMUP (the least warm-up), WARMUP_MAX, QUIET
+# and ROUNDS (default 3) override. On a journal-less ext4, leave five minutes
 # after a run (which deletes its folder at the end) before the next, for the reason above.
-# Needs Postfix's smtp-source, curl, python3, and smtp-cli/target/smtpkit.jar (./smtpkit builds it).
+# Needs Postfix's smtp-source, curl, python3, the JDK's jstat, and smtp-cli/target/smtpkit.jar
+# (./smtpkit builds it).
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -92,6 +95,20 @@ start_catcher "$work/catch1.log"
 curl -sN "http://127.0.0.1:$http_port/api/v1/events" >/dev/null &
 events=$!
 /usr/sbin/smtp-source $reuse -s "$sessions" -m "$warmup" -l 1024 -f a@example.com -t b@example.org "127.0.0.1:$smtp_port"
+# Then on in steps of 10,000 until the JIT compiler is quiet: methods called once a message still
+# reach C2 past 30,000 messages (120 and 140 compilations in the 10,000 before 20,000 and 30,000,
+# 38 before 50,000), and each round would otherwise measure its share of them. Quiet is fewer
+# than QUIET (20) methods compiled in a step (jstat); at most WARMUP_MAX (100,000) messages.
+compiled() { jstat -compiler "$catcher" | awk 'NR == 2 { print $1 }'; }
+before="$(compiled)"
+while [ "$warmup" -lt "${WARMUP_MAX:-100000}" ]; do
+  /usr/sbin/smtp-source $reuse -s "$sessions" -m 10000 -l 1024 -f a@example.com -t b@example.org "127.0.0.1:$smtp_port"
+  warmup=$(( warmup + 10000 ))
+  after="$(compiled)"
+  echo "warm-up at $warmup messages: $(( after - before )) methods compiled in the last 10,000"
+  [ $(( after - before )) -lt "${QUIET:-20}" ] && break
+  before="$after"
+done
 echo "load average after a warm-up of $warmup messages: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"
 : >"$work/rounds"
 for round in $(seq "$rounds"); do
