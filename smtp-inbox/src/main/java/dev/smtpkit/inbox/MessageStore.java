@@ -142,8 +142,11 @@ public final class MessageStore implements AutoCloseable {
     private final Map<String, MessageSummary> byId = new HashMap<>();
     /** How many messages {@link #store} listed since open; guarded by {@code this}. */
     private long storedCount;
-    /** The {@link MessageSummary#footprint()}s of the listed messages; guarded by {@code this}. */
-    private long heldBytes;
+    /**
+     * The {@link MessageSummary#footprint()}s of the listed messages; changed under {@code this},
+     * read without it by {@link #store}'s check, which takes no lock for it.
+     */
+    private volatile long heldBytes;
     /** How many messages in the folder at open were left unlisted for {@link #memoryBudget}. */
     private int unlistedAtOpen;
 
@@ -366,8 +369,11 @@ public final class MessageStore implements AutoCloseable {
                 messages.clear();
                 messages.addAll(all);
                 found.forEach(m -> byId.put(m.id(), m));
-                heldBytes = 0;
-                messages.forEach(m -> heldBytes += m.footprint());
+                long held = 0;
+                for (MessageSummary m : messages) {
+                    held += m.footprint();
+                }
+                heldBytes = held;
                 loading = false;
                 expired = expire();
                 unlist();
@@ -565,12 +571,10 @@ public final class MessageStore implements AutoCloseable {
     MessageSummary store(ObjectNode client, Envelope envelope, InputStream content) throws IOException {
         Objects.requireNonNull(envelope, "envelope");
         Objects.requireNonNull(content, "content");
-        synchronized (this) {
-            // Checked before anything is written: a refused message leaves no file. Sessions storing
-            // at once may each pass it, so the list can end a few summaries beyond the bound.
-            if (heldBytes >= memoryBudget) {
-                throw new InboxFullException(dir, messages.size(), memoryBudget);
-            }
+        // Checked before anything is written: a refused message leaves no file. Sessions storing
+        // at once may each pass it, so the list can end a few summaries beyond the bound.
+        if (heldBytes >= memoryBudget) {
+            throw new InboxFullException(dir, size(), memoryBudget);
         }
         Instant received = Instant.now().truncatedTo(ChronoUnit.MILLIS);
         String id;
