@@ -138,7 +138,7 @@ public final class MessageStore implements AutoCloseable {
     private final AtomicLong sequence = new AtomicLong();
     private final List<Listener> listeners = new CopyOnWriteArrayList<>();
     /** Oldest first; guarded by {@code this}, as is {@link #byId}. */
-    private final List<MessageSummary> messages = new ArrayList<>();
+    private final ArrivalList<MessageSummary> messages = new ArrivalList<>();
     private final Map<String, MessageSummary> byId = new HashMap<>();
     /** How many messages {@link #store} listed since open; guarded by {@code this}. */
     private long storedCount;
@@ -394,15 +394,11 @@ public final class MessageStore implements AutoCloseable {
      * The caller holds the lock.
      */
     private void unlist() {
-        int n = 0;
-        while (heldBytes > memoryBudget && n < messages.size()) {
-            MessageSummary oldest = messages.get(n++);
+        while (heldBytes > memoryBudget && !messages.isEmpty()) {
+            MessageSummary oldest = messages.removeFirst();
             byId.remove(oldest.id());
             heldBytes -= oldest.footprint();
-        }
-        if (n > 0) {
-            messages.subList(0, n).clear();
-            unlistedAtOpen = n;
+            unlistedAtOpen++;
         }
     }
 
@@ -813,7 +809,7 @@ public final class MessageStore implements AutoCloseable {
     private List<MessageSummary> expire() {
         List<MessageSummary> expired = new ArrayList<>();
         while (keepNewest != KEEP_ALL && messages.size() > keepNewest) {
-            MessageSummary oldest = messages.remove(0);
+            MessageSummary oldest = messages.removeFirst();
             byId.remove(oldest.id());
             heldBytes -= oldest.footprint();
             removeFiles(oldest.id());
