@@ -1,6 +1,7 @@
 package dev.smtpkit.testkit;
 
 import dev.smtpkit.core.Printable;
+import dev.smtpkit.core.EnhancedStatus;
 import dev.smtpkit.core.Envelope;
 import dev.smtpkit.core.ForwardPath;
 import dev.smtpkit.core.Parameters;
@@ -108,11 +109,14 @@ public final class MailSink implements AutoCloseable {
     private final Map<Verb, Duration> delays;
     private final Map<Verb, AtomicInteger> occurrences = new EnumMap<>(Verb.class);
     private final Map<Connection, CapturedSession> live = new ConcurrentHashMap<>();
+    private final long maxHeldBytes;
     private volatile boolean closed;
 
     private final Object lock = new Object();
     // Guarded by lock.
     private final List<CapturedMessage> messages = new ArrayList<>();
+    /** The content octets of {@link #messages}. */
+    private long heldBytes;
     private final List<CapturedSession> sessions = new ArrayList<>();
     private final List<Listener> listeners = new ArrayList<>();
 
@@ -122,6 +126,7 @@ public final class MailSink implements AutoCloseable {
         this.faultDelays = Map.copyOf(b.faultDelays);
         this.faultsPerConnection = b.faultsPerConnection;
         this.delays = new EnumMap<>(b.delays);
+        this.maxHeldBytes = b.maxHeldBytes;
         FAULT_VERBS.forEach(v -> occurrences.put(v, new AtomicInteger()));
         // for the names a client on this machine connects to, whatever name the greeting gives
         this.certificate = b.tls == TlsPolicy.OFF ? Optional.empty() : Optional.of(SelfSignedCertificate.generate("localhost"));
@@ -228,6 +233,7 @@ public final class MailSink implements AutoCloseable {
     public void clear() {
         synchronized (lock) {
             messages.clear();
+            heldBytes = 0;
             sessions.clear();
             listeners.forEach(Listener::cleared);
         }
@@ -301,13 +307,24 @@ public final class MailSink implements AutoCloseable {
         return new Handler(connection, session);
     }
 
-    /** Keeps a message: told to the listeners first, so one that fails leaves it unkept. */
-    private void keep(CapturedMessage message) {
+    /**
+     * Keeps a message: told to the listeners first, so one that fails leaves it unkept. Past
+     * {@link Builder#maxHeldBytes} the message is refused with 452 instead: a test that floods the
+     * sink gets a reply it can see, not an {@code OutOfMemoryError} somewhere in the server.
+     */
+    private void keep(CapturedMessage message) throws SmtpRejectException {
+        int size = message.received().size();
         synchronized (lock) {
+            if (!messages.isEmpty() && heldBytes + size > maxHeldBytes) {
+                throw new SmtpRejectException(Reply.of(452, EnhancedStatus.of(4, 3, 1), "Mail sink full: "
+                        + plural(messages.size(), "message") + " hold " + heldBytes + " octets of "
+                        + maxHeldBytes + "; the test may clear() it"));
+            }
             // Told first, under the lock: a listener that fails leaves the message unkept, and one
             // being added meanwhile sees it either among the messages so far or here, never twice.
             listeners.forEach(l -> l.taken(message));
             messages.add(message);
+            heldBytes += size;
             lock.notifyAll();
         }
     }
@@ -443,8 +460,22 @@ public final class MailSink implements AutoCloseable {
         private TlsPolicy tls = TlsPolicy.OFF;
         private Map<String, String> users = Map.of();
         private boolean requireAuth;
+        private long maxHeldBytes = Runtime.getRuntime().maxMemory() / 4;
 
         private Builder() {
+        }
+
+        /**
+         * The most content octets the sink keeps (a quarter of the heap by default): past it a
+         * message gets {@code 452 4.3.1} until the test calls {@link MailSink#clear()}. A message
+         * is always kept when the sink holds none, whatever its size.
+         */
+        public Builder maxHeldBytes(long octets) {
+            if (octets < 1) {
+                throw new IllegalArgumentException("maxHeldBytes must be positive: " + octets);
+            }
+            this.maxHeldBytes = octets;
+            return this;
         }
 
         /**

@@ -328,6 +328,32 @@ class MailSinkTest {
     }
 
     @Nested
+    class Bounded {
+        @RegisterExtension
+        final MailSinkExtension extension = MailSinkExtension.perTest(MailSink.builder().maxHeldBytes(40));
+
+        @Test
+        @DisplayName("Past maxHeldBytes a message gets 452 4.3.1 and is not kept; clear() makes room again")
+        void refusesPastItsBound(MailSink sink) throws Exception {
+            // 36 octets of content: one fits in 40, two do not.
+            String content = "Subject: s\r\n\r\n" + "x".repeat(20) + "\r\n";
+            try (RawClient c = new RawClient(sink.host(), sink.port()).hello()) {
+                assertThat(c.sendMail("a@example.com", content, "b@example.org")).isEqualTo(250);
+                assertThat(c.command("MAIL FROM:<a@example.com>")).isEqualTo(250);
+                assertThat(c.command("RCPT TO:<b@example.org>")).isEqualTo(250);
+                assertThat(c.command("DATA")).isEqualTo(354);
+                assertThat(c.send(content + ".\r\n").reply())
+                        .isEqualTo("452 4.3.1 Mail sink full: 1 message hold 36 octets of 40; the test may clear() it\r\n");
+                assertThat(sink.messages()).hasSize(1);
+                sink.clear();
+                assertThat(c.sendMail("a@example.com", content, "b@example.org")).isEqualTo(250);
+            }
+            assertThat(sink.messages()).hasSize(1);
+            assertThatThrownBy(() -> MailSink.builder().maxHeldBytes(0)).isInstanceOf(IllegalArgumentException.class);
+        }
+    }
+
+    @Nested
     class RcptFault {
         @RegisterExtension
         final MailSinkExtension extension = MailSinkExtension.perTest(MailSink.builder()
