@@ -24,6 +24,7 @@ import java.time.LocalTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Properties;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
@@ -189,10 +190,26 @@ final class CatchCommand implements Callable<Integer> {
      * The web inbox, or nothing with --no-http. The default port may be taken (by Mailpit, or
      * another catcher): then the catcher still runs and says so; a port asked for must be had.
      */
+    /**
+     * The JDK's HTTP server, under the web inbox, reads a request's header on a pool thread with no
+     * deadline by default: a client that sends half a header holds a thread for ever (2,000 such
+     * held 470 threads after 8 s). This property (seconds) makes the server close such a
+     * connection; for a request without a body its clock stops once the header is read, so event
+     * streams and long polls are not cut. It is read once a process, when the first HTTP server
+     * is made, so the command sets it in its own process, and only if the user has not.
+     */
+    static final String MAX_REQUEST_TIME = "sun.net.httpserver.maxReqTime";
+    static final String DEFAULT_MAX_REQUEST_SECONDS = "30";
+
+    static void requestDeadline(Properties system) {
+        system.putIfAbsent(MAX_REQUEST_TIME, DEFAULT_MAX_REQUEST_SECONDS);
+    }
+
     private AutoCloseable startHttp(MessageStore store, SessionLog sessions, Faults faults, PrintWriter out, PrintWriter err) {
         if (noHttp) {
             return () -> { };
         }
+        requestDeadline(System.getProperties());
         int port = httpPort != null ? httpPort : DEFAULT_HTTP_PORT;
         try {
             return InboxServer.start(store, sessions, faults, new InetSocketAddress(httpBind, port));
