@@ -2,9 +2,7 @@ package dev.smtpkit.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.BufferedReader;
 import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.Socket;
@@ -17,8 +15,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Properties;
-import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -31,7 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class InboxRequestDeadlineTest {
 
-    private static final Duration WAIT = Duration.ofSeconds(20);
+    private static final Duration WAIT = CommandProcess.WAIT;
 
     @TempDir
     Path dir;
@@ -51,25 +47,9 @@ class InboxRequestDeadlineTest {
     @Test
     @DisplayName("A half-sent request header is closed by the deadline; a long poll longer than it is not cut")
     void closesHalfSentHeadersButNotLongPolls() throws Exception {
-        String java = ProcessHandle.current().info().command().orElse("java");
-        Process p = new ProcessBuilder(List.of(java, "-D" + CatchCommand.MAX_REQUEST_TIME + "=2", "-cp",
-                System.getProperty("java.class.path"), "dev.smtpkit.cli.Main", "catch", "--port", "0", "--http-port", "0",
-                "--dir", dir.resolve("mail").toString(), "--no-fsync"))
-                .redirectErrorStream(true).start();
-        try {
-            BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
-            int port = 0;
-            Pattern started = Pattern.compile("web inbox and REST API on http://[0-9.]+:(\\d+)/");
-            while (port == 0) {
-                String line = out.readLine();
-                if (line == null) {
-                    break;
-                }
-                Matcher m = started.matcher(line);
-                if (m.find()) {
-                    port = Integer.parseInt(m.group(1));
-                }
-            }
+        try (CommandProcess command = CommandProcess.start(List.of("-D" + CatchCommand.MAX_REQUEST_TIME + "=2"), "catch",
+                "--port", "0", "--http-port", "0", "--dir", dir.resolve("mail").toString(), "--no-fsync")) {
+            int port = command.port(Pattern.compile("web inbox and REST API on http://[0-9.]+:(\\d+)/"));
             assertThat(port).as("the web inbox's line with its port").isPositive();
 
             try (Socket slow = new Socket(InetAddress.getLoopbackAddress(), port)) {
@@ -91,11 +71,6 @@ class InboxRequestDeadlineTest {
                     HttpResponse.BodyHandlers.ofString());
             assertThat(poll.statusCode()).as("the long poll ran its own four seconds").isEqualTo(408);
             assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofMillis(3900));
-        } finally {
-            p.destroy();
-            if (!p.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS)) {
-                p.destroyForcibly().waitFor(WAIT.toSeconds(), TimeUnit.SECONDS);
-            }
         }
     }
 }

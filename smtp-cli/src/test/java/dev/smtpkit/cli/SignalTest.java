@@ -10,7 +10,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -22,29 +21,14 @@ import org.junit.jupiter.api.Test;
  */
 class SignalTest {
 
-    private static final Duration WAIT = Duration.ofSeconds(20);
+    private static final Duration WAIT = CommandProcess.WAIT;
 
     @Test
     @DisplayName("RFC 5321 §3.8: SIGTERM to `smtpkit sink` says 421 4.3.2 to an idle client and exits within the grace period")
     void sigtermDrainsAndExits() throws Exception {
-        String java = ProcessHandle.current().info().command().orElse("java");
-        Process p = new ProcessBuilder(List.of(java, "-cp", System.getProperty("java.class.path"),
-                "dev.smtpkit.cli.Main", "sink", "--port", "0"))
-                .redirectErrorStream(true).start();
-        try {
-            BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
-            int port = 0;
-            Pattern started = Pattern.compile("sinking mail on [0-9.]+:(\\d+)");
-            while (port == 0) {
-                String line = out.readLine();
-                if (line == null) {
-                    break;
-                }
-                Matcher m = started.matcher(line);
-                if (m.find()) {
-                    port = Integer.parseInt(m.group(1));
-                }
-            }
+        try (CommandProcess command = CommandProcess.start(List.of(), "sink", "--port", "0")) {
+            Process p = command.process;
+            int port = command.port(Pattern.compile("sinking mail on [0-9.]+:(\\d+)"));
             assertThat(port).as("the start line with the port").isPositive();
             try (Socket client = new Socket(InetAddress.getLoopbackAddress(), port)) {
                 client.setSoTimeout((int) WAIT.toMillis());
@@ -59,8 +43,6 @@ class SignalTest {
                 // A JVM stopped by SIGTERM after its shutdown hooks ran exits with 128 + 15.
                 assertThat(p.exitValue()).isEqualTo(143);
             }
-        } finally {
-            p.destroyForcibly().waitFor(WAIT.toSeconds(), TimeUnit.SECONDS);
         }
     }
 }
