@@ -6,22 +6,34 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.LongPredicate;
 
 /**
  * One connection to a {@link MailSink}: who connected, the name it gave, whether TLS and AUTH
  * were in force, and the transcript so far. A live view while the connection lasts.
+ *
+ * <p>The transcript takes room in the sink's {@link MailSink.Builder#maxHeldBytes bound}; once
+ * that is full it stops with a comment saying so, and records nothing more.
  */
 public final class CapturedSession {
 
+    /** What a transcript line is reckoned to take beyond its characters: its string and its place in the list. */
+    static final int LINE_OVERHEAD = 64;
+
     private final Connection connection;
+    /** Takes room for so many octets in the sink's bound; false when it has none. */
+    private final LongPredicate room;
     // Guarded by this: written by the connection's thread, read by the test's.
     private final Conversation.Builder transcript = Conversation.builder();
     private boolean awaitingData;
     private boolean dropped;
+    /** The sink had no room for a line: nothing more is recorded. */
+    private boolean cut;
     private volatile boolean open = true;
 
-    CapturedSession(Connection connection) {
+    CapturedSession(Connection connection, LongPredicate room) {
         this.connection = Objects.requireNonNull(connection, "connection");
+        this.room = Objects.requireNonNull(room, "room");
     }
 
     /** The session id the server's log uses for this connection. */
@@ -60,21 +72,24 @@ public final class CapturedSession {
      * {@code .}), so that it reads like RFC 5321 Appendix D and can be replayed with a
      * {@link ScriptedClient}. AUTH secrets are redacted; BDAT chunks are not shown. A fault
      * that dropped the connection is a comment, and the reply that was never sent is left out.
+     * Where the sink ran out of room the transcript ends with a comment that says so.
      */
     public synchronized Conversation transcript() {
         return transcript.build();
     }
 
     synchronized void received(String line) {
-        if (!dropped) {
+        if (!dropped && fits(line.length(), 1)) {
             transcript.client(line);
         }
     }
 
     synchronized void sent(Reply reply) {
         if (!dropped) {
-            transcript.server(reply);
             awaitingData = reply.code() == 354;
+            if (fits(reply.lines().stream().mapToInt(String::length).sum(), reply.lines().size())) {
+                transcript.server(reply);
+            }
         }
     }
 
@@ -88,17 +103,35 @@ public final class CapturedSession {
         if (text.endsWith("\r\n")) {
             text = text.substring(0, text.length() - 2);
         }
-        if (!text.isEmpty()) {
-            for (String line : text.split("\r\n|\r|\n", -1)) {
-                transcript.client(line.startsWith(".") ? "." + line : line);
-            }
+        String[] lines = text.isEmpty() ? new String[0] : text.split("\r\n|\r|\n", -1);
+        // Whole or not at all: a transcript never shows half a message as if it were the message.
+        if (!fits(text.length() + 1, lines.length + 1)) {
+            return;
+        }
+        for (String line : lines) {
+            transcript.client(line.startsWith(".") ? "." + line : line);
         }
         transcript.client(".");
     }
 
     synchronized void dropped(String why) {
-        transcript.comment("dropped: " + why);
+        if (!cut) {
+            transcript.comment("dropped: " + why);
+        }
         dropped = true;
+    }
+
+    /** Takes room in the sink for {@code lines} lines of {@code chars} characters in all; once there is none, says so once. */
+    private boolean fits(long chars, int lines) {
+        if (cut) {
+            return false;
+        }
+        if (room.test(chars + (long) lines * LINE_OVERHEAD)) {
+            return true;
+        }
+        cut = true;
+        transcript.comment("transcript cut here: the sink holds its maxHeldBytes; clear() makes room");
+        return false;
     }
 
     void closed() {

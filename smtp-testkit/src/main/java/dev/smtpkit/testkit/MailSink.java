@@ -95,6 +95,9 @@ public final class MailSink implements AutoCloseable {
      * 354 is the protocol's. Commands the protocol itself refuses (a 501 for bad syntax, a 503
      * out of order) never reach the sink and are not counted.
      */
+    /** What a session is reckoned to take before its transcript: its objects and the server's connection view. */
+    static final int SESSION_OVERHEAD = 512;
+
     private static final Set<Verb> FAULT_VERBS = Collections.unmodifiableSet(EnumSet.of(Verb.MAIL, Verb.RCPT, Verb.DATA));
 
     private final SmtpServer server;
@@ -115,7 +118,12 @@ public final class MailSink implements AutoCloseable {
     private final Object lock = new Object();
     // Guarded by lock.
     private final List<CapturedMessage> messages = new ArrayList<>();
-    /** The content octets of {@link #messages}. */
+    /**
+     * What the sink holds, reckoned in octets: the content of {@link #messages}, and the
+     * transcripts of {@link #sessions} (their characters and {@link CapturedSession#LINE_OVERHEAD}
+     * a line, {@link #SESSION_OVERHEAD} a session). Never above {@link #maxHeldBytes} but for a
+     * sink's one message ({@link #keep}).
+     */
     private long heldBytes;
     private final List<CapturedSession> sessions = new ArrayList<>();
     private final List<Listener> listeners = new ArrayList<>();
@@ -228,7 +236,8 @@ public final class MailSink implements AutoCloseable {
     /**
      * Forgets the messages and sessions so far. The occurrence counts of the {@link Fault faults}
      * go on, so they describe the sink's whole life; a test that needs them afresh wants a fresh
-     * sink.
+     * sink. The {@link Builder#maxHeldBytes bound} is free again: a connection still open counts
+     * only what its transcript records from now on (one cut for want of room stays cut).
      */
     public void clear() {
         synchronized (lock) {
@@ -298,27 +307,51 @@ public final class MailSink implements AutoCloseable {
 
     // ---------------------------------------------------------------- the server's side
 
+    /**
+     * Takes the connection unless the sink is full: a test that floods the sink with connections
+     * gets a 421 it can see rather than an {@code OutOfMemoryError} in the server, as one that
+     * floods it with messages gets a 452 ({@link #keep}).
+     */
     private SessionHandler open(Connection connection) {
-        CapturedSession session = new CapturedSession(connection);
-        live.put(connection, session);
+        CapturedSession session = new CapturedSession(connection, this::room);
         synchronized (lock) {
+            if (!room(SESSION_OVERHEAD)) {
+                throw new SmtpRejectException(Reply.of(421, EnhancedStatus.of(4, 3, 1), full()));
+            }
             sessions.add(session);
         }
+        live.put(connection, session);
         return new Handler(connection, session);
+    }
+
+    /** Takes room for {@code octets} within {@link Builder#maxHeldBytes}, if there is that much. */
+    private boolean room(long octets) {
+        synchronized (lock) {
+            if (heldBytes + octets > maxHeldBytes) {
+                return false;
+            }
+            heldBytes += octets;
+            return true;
+        }
+    }
+
+    /** The text of a refusal for want of room. Under the lock. */
+    private String full() {
+        return "Mail sink full: it holds " + heldBytes + " of its " + maxHeldBytes + " octets (" + plural(messages.size(), "message")
+                + ", " + plural(sessions.size(), "session") + "); the test may clear() it";
     }
 
     /**
      * Keeps a message: told to the listeners first, so one that fails leaves it unkept. Past
      * {@link Builder#maxHeldBytes} the message is refused with 452 instead: a test that floods the
-     * sink gets a reply it can see, not an {@code OutOfMemoryError} somewhere in the server.
+     * sink gets a reply it can see, not an {@code OutOfMemoryError} somewhere in the server. The
+     * first message is kept whatever its size, so a bound set too low still lets a test see one.
      */
     private void keep(CapturedMessage message) throws SmtpRejectException {
         int size = message.received().size();
         synchronized (lock) {
             if (!messages.isEmpty() && heldBytes + size > maxHeldBytes) {
-                throw new SmtpRejectException(Reply.of(452, EnhancedStatus.of(4, 3, 1), "Mail sink full: "
-                        + plural(messages.size(), "message") + " hold " + heldBytes + " octets of "
-                        + maxHeldBytes + "; the test may clear() it"));
+                throw new SmtpRejectException(Reply.of(452, EnhancedStatus.of(4, 3, 1), full()));
             }
             // Told first, under the lock: a listener that fails leaves the message unkept, and one
             // being added meanwhile sees it either among the messages so far or here, never twice.
@@ -466,9 +499,13 @@ public final class MailSink implements AutoCloseable {
         }
 
         /**
-         * The most content octets the sink keeps (a quarter of the heap by default): past it a
-         * message gets {@code 452 4.3.1} until the test calls {@link MailSink#clear()}. A message
-         * is always kept when the sink holds none, whatever its size.
+         * The most the sink holds, in octets (a quarter of the heap by default): the content of
+         * the messages it keeps and the transcripts of its sessions, which include each message's
+         * content once more (a line is reckoned at its characters and 64 octets more, a session
+         * at 512 octets before its lines). Past it a message gets {@code 452 4.3.1}, a new
+         * connection {@code 421 4.3.1} (and is not among the sessions), and a transcript stops
+         * with a comment, until the test calls {@link MailSink#clear()}. A message is always kept
+         * when the sink holds no message, whatever its size.
          */
         public Builder maxHeldBytes(long octets) {
             if (octets < 1) {

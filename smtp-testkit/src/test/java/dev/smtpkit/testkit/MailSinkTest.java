@@ -329,27 +329,80 @@ class MailSinkTest {
 
     @Nested
     class Bounded {
+        /** 8,000 octets in 80 lines: two messages, with their transcripts, do not fit in 30,000. */
+        static final String CONTENT = "Subject: s\r\n\r\n" + ("y".repeat(98) + "\r\n").repeat(79);
+        static final long BOUND = 30_000;
+
         @RegisterExtension
-        final MailSinkExtension extension = MailSinkExtension.perTest(MailSink.builder().maxHeldBytes(40));
+        final MailSinkExtension extension = MailSinkExtension.perTest(MailSink.builder().maxHeldBytes(BOUND));
 
         @Test
-        @DisplayName("Past maxHeldBytes a message gets 452 4.3.1 and is not kept; clear() makes room again")
-        void refusesPastItsBound(MailSink sink) throws Exception {
-            // 36 octets of content: one fits in 40, two do not.
-            String content = "Subject: s\r\n\r\n" + "x".repeat(20) + "\r\n";
+        @DisplayName("Past maxHeldBytes a message gets 452 4.3.1 and is not kept, its transcript is cut; clear() makes room again")
+        void refusesMessagesPastItsBound(MailSink sink) throws Exception {
             try (RawClient c = new RawClient(sink.host(), sink.port()).hello()) {
-                assertThat(c.sendMail("a@example.com", content, "b@example.org")).isEqualTo(250);
+                assertThat(c.sendMail("a@example.com", CONTENT, "b@example.org")).isEqualTo(250);
+                assertThat(sink.sessions().get(0).transcript().clientLines()).contains("y".repeat(98));
                 assertThat(c.command("MAIL FROM:<a@example.com>")).isEqualTo(250);
                 assertThat(c.command("RCPT TO:<b@example.org>")).isEqualTo(250);
                 assertThat(c.command("DATA")).isEqualTo(354);
-                assertThat(c.send(content + ".\r\n").reply())
-                        .isEqualTo("452 4.3.1 Mail sink full: 1 message hold 36 octets of 40; the test may clear() it\r\n");
+                assertThat(c.send(CONTENT + ".\r\n").reply())
+                        .matches("452 4\\.3\\.1 Mail sink full: it holds \\d+ of its 30000 octets \\(1 message, 1 session\\); the test may clear\\(\\) it\r\n");
                 assertThat(sink.messages()).hasSize(1);
+                Conversation cut = sink.sessions().get(0).transcript();
+                assertThat(cut.comments()).anyMatch(comment -> comment.contains("transcript cut here"));
+                // The first message's content once, the second's not at all: never half a message.
+                assertThat(cut.clientLines().stream().filter(l -> l.equals("y".repeat(98)))).hasSize(79);
                 sink.clear();
-                assertThat(c.sendMail("a@example.com", content, "b@example.org")).isEqualTo(250);
+                assertThat(c.sendMail("a@example.com", CONTENT, "b@example.org")).isEqualTo(250);
             }
             assertThat(sink.messages()).hasSize(1);
             assertThatThrownBy(() -> MailSink.builder().maxHeldBytes(0)).isInstanceOf(IllegalArgumentException.class);
+        }
+
+        @Test
+        @DisplayName("A flood of messages and connections: what the sink holds stays within maxHeldBytes; the rest get 452 and 421")
+        void holdsNoMoreThanItsBoundUnderAFlood(MailSink sink) throws Exception {
+            int refusedMessages = 0;
+            int refusedConnections = 0;
+            for (int i = 0; i < 40; i++) {
+                try (RawClient c = new RawClient(sink.host(), sink.port())) {
+                    String greeting = c.reply();
+                    if (greeting.startsWith("421")) {
+                        assertThat(greeting).startsWith("421 4.3.1 Mail sink full: it holds ");
+                        refusedConnections++;
+                        continue;
+                    }
+                    assertThat(c.command("EHLO client.test")).isEqualTo(250);
+                    int code = c.sendMail("a@example.com", CONTENT, "b@example.org");
+                    assertThat(code).isIn(250, 452);
+                    refusedMessages += code == 452 ? 1 : 0;
+                }
+            }
+            assertThat(refusedMessages).isPositive();
+            assertThat(refusedConnections).isPositive();
+            // What the sink lets a test see, reckoned as the sink does: it never exceeds the bound
+            // (its one always-kept message aside, which is within the bound here).
+            long held = 0;
+            for (CapturedMessage m : sink.messages()) {
+                held += m.received().size();
+            }
+            for (CapturedSession session : sink.sessions()) {
+                held += MailSink.SESSION_OVERHEAD;
+                Conversation t = session.transcript();
+                for (String line : t.clientLines()) {
+                    held += line.length() + CapturedSession.LINE_OVERHEAD;
+                }
+                for (Reply r : t.replies()) {
+                    held += r.lines().stream().mapToInt(String::length).sum() + (long) r.lines().size() * CapturedSession.LINE_OVERHEAD;
+                }
+            }
+            assertThat(held).isPositive().isLessThanOrEqualTo(BOUND);
+            // A refused connection is not among the sessions.
+            assertThat(sink.sessions()).hasSize(40 - refusedConnections);
+            sink.clear();
+            try (RawClient c = new RawClient(sink.host(), sink.port()).hello()) {
+                assertThat(c.sendMail("a@example.com", CONTENT, "b@example.org")).isEqualTo(250);
+            }
         }
     }
 
