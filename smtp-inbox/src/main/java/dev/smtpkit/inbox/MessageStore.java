@@ -149,6 +149,8 @@ public final class MessageStore implements AutoCloseable {
     private volatile long heldBytes;
     /** How many messages in the folder at open were left unlisted for {@link #memoryBudget}. */
     private int unlistedAtOpen;
+    /** The highest sequence number in the folder at open: every message stored since has a higher one. */
+    private final long sequenceAtOpen;
 
     private MessageStore(Path dir, int keepNewest, long memoryBudget, Durability durability, Disk disk, Folder folder) {
         this.dir = dir;
@@ -160,11 +162,18 @@ public final class MessageStore implements AutoCloseable {
         this.foundAtOpen = folder.emls().size();
         // The names suffice: the sequence goes on from the highest in the folder, so no name is taken again.
         for (String id : folder.emls()) {
-            int dash = id.lastIndexOf('-');
-            if (dash > 0 && id.length() - dash < 19 && id.substring(dash + 1).chars().allMatch(Character::isDigit)) {
-                sequence.accumulateAndGet(Long.parseLong(id.substring(dash + 1)), Math::max);
-            }
+            sequence.accumulateAndGet(sequenceOf(id), Math::max);
         }
+        this.sequenceAtOpen = sequence.get();
+    }
+
+    /** The sequence number that ends a message's name, or -1 for a name not of the store's making. */
+    private static long sequenceOf(String id) {
+        int dash = id.lastIndexOf('-');
+        if (dash > 0 && id.length() - dash > 1 && id.length() - dash < 19 && id.substring(dash + 1).chars().allMatch(Character::isDigit)) {
+            return Long.parseLong(id.substring(dash + 1));
+        }
+        return -1;
     }
 
     /** Reads the summaries on its own thread, so that a catcher listens without waiting for a large folder. */
@@ -257,8 +266,8 @@ public final class MessageStore implements AutoCloseable {
 
     /**
      * How many messages the folder held at open that are not listed, the oldest, because the
-     * summaries of all would pass the memory bound; their files are left as they are. Known once
-     * {@link #size()} returns.
+     * summaries of all would pass the memory bound; their files are left as they are until
+     * {@link #deleteAll()}. Known once {@link #size()} returns.
      */
     public synchronized int unlistedAtOpen() {
         loaded();
@@ -382,7 +391,7 @@ public final class MessageStore implements AutoCloseable {
             announceDeleted(expired);
             if (unlistedAtOpen > 0) {
                 LOG.warn("{}: the {} oldest of its messages are not listed: with them the summaries would take more than the"
-                        + " {} MiB of memory the inbox may use; their files are left as they are", dir, unlistedAtOpen,
+                        + " {} MiB of memory the inbox may use; their files are left as they are (deleting all messages removes them)", dir, unlistedAtOpen,
                         memoryBudget >> 20);
             }
         }
@@ -828,13 +837,16 @@ public final class MessageStore implements AutoCloseable {
         }
     }
 
-    private void removeFiles(String id) {
+    /** Removes a message's files; false, with a warning, if they could not be. */
+    private boolean removeFiles(String id) {
         try {
             // The .eml first: without it the message is gone for a reader, and a left .json is removed at start.
             Files.deleteIfExists(dir.resolve(id + ".eml"));
             Files.deleteIfExists(dir.resolve(id + ".json"));
+            return true;
         } catch (IOException e) {
             LOG.warn("cannot delete message {} from {}: {}", id, dir, e.toString());
+            return false;
         }
     }
 
@@ -903,14 +915,54 @@ public final class MessageStore implements AutoCloseable {
         return gone.size();
     }
 
-    /** Deletes every message; returns how many there were. */
+    /**
+     * Deletes every message, those left unlisted at open included (a restart with more memory
+     * would list them again); returns how many there were.
+     */
     public int deleteAll() {
         List<String> all;
+        boolean unlisted;
         synchronized (this) {
             loaded();
             all = messages.stream().map(MessageSummary::id).toList();
+            unlisted = unlistedAtOpen > 0;
         }
-        return delete(all);
+        int deleted = delete(all);
+        return unlisted ? deleted + deleteUnlisted() : deleted;
+    }
+
+    /**
+     * Removes the files of the messages left unlisted at open: those of the folder's messages from
+     * before open that are not listed. A message stored since has a higher sequence number, so one
+     * renamed into place but not listed yet is never taken for one of them.
+     */
+    private int deleteUnlisted() {
+        List<String> ids = new ArrayList<>();
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
+            for (Path p : entries) {
+                String name = p.getFileName().toString();
+                if (!name.startsWith(TEMP_PREFIX) && name.endsWith(".eml")) {
+                    String id = name.substring(0, name.length() - ".eml".length());
+                    if (sequenceOf(id) <= sequenceAtOpen) {
+                        ids.add(id);
+                    }
+                }
+            }
+        } catch (IOException e) {
+            LOG.warn("{}: cannot list it to delete the messages not listed at open: {}", dir, e.toString());
+            return 0;
+        }
+        synchronized (this) {
+            ids.removeIf(byId::containsKey);
+        }
+        int left = 0;
+        for (String id : ids) {
+            left += removeFiles(id) ? 0 : 1;
+        }
+        synchronized (this) {
+            unlistedAtOpen = left;
+        }
+        return ids.size() - left;
     }
 
     /**

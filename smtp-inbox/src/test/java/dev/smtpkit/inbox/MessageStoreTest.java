@@ -275,6 +275,52 @@ class MessageStoreTest {
     }
 
     @Test
+    @DisplayName("Deleting all messages removes those left unlisted at open too, and none stored since open")
+    void deleteAllRemovesTheMessagesLeftUnlistedAtOpen() throws Exception {
+        MessageStore first = MessageStore.open(dir, MessageStore.KEEP_ALL);
+        List<MessageSummary> stored = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            stored.add(first.store(Mails.client(), Mails.envelope(), Mails.stream(Mails.PLAIN)));
+        }
+        first.close();
+        // Not of the store's making: no sequence number (a dash and nothing after it once failed
+        // the open), so from before open as well.
+        Files.copy(dir.resolve(stored.get(0).id() + ".eml"), dir.resolve("by-hand-.eml"));
+        MessageStore second = MessageStore.open(dir, MessageStore.KEEP_ALL, MessageStore.Durability.DISK,
+                stored.get(3).footprint() * 2);
+        assertThat(second.unlistedAtOpen()).isEqualTo(3);
+        MessageSummary since = second.store(Mails.client(), Mails.envelope(), Mails.stream(Mails.PLAIN));
+
+        // Five files at open (two listed, three not) and one stored since.
+        assertThat(second.deleteAll()).isEqualTo(6);
+
+        assertThat(second.messages()).isEmpty();
+        assertThat(second.unlistedAtOpen()).isZero();
+        assertThat(names()).as("nothing left to come back at the next start").allMatch(n -> n.startsWith("."));
+        second.close();
+        assertThat(MessageStore.open(dir, MessageStore.KEEP_ALL).messages()).isEmpty();
+        assertThat(since.id()).isNotIn(stored.stream().map(MessageSummary::id).toList());
+    }
+
+    @Test
+    @DisplayName("A message stored after open is never taken for one left unlisted, even if not listed yet")
+    void deleteAllKeepsMessagesStoredSinceOpenThatAreNotListedYet() throws Exception {
+        MessageStore first = MessageStore.open(dir, MessageStore.KEEP_ALL);
+        MessageSummary a = first.store(Mails.client(), Mails.envelope(), Mails.stream(Mails.PLAIN));
+        MessageSummary b = first.store(Mails.client(), Mails.envelope(), Mails.stream(Mails.PLAIN));
+        first.close();
+        MessageStore second = MessageStore.open(dir, MessageStore.KEEP_ALL, MessageStore.Durability.DISK, b.footprint());
+        assertThat(second.unlistedAtOpen()).isEqualTo(1);
+        // As a session between its rename and its listing: files in place under a later sequence number.
+        String later = a.id().substring(0, a.id().lastIndexOf('-') + 1) + "999";
+        Files.copy(dir.resolve(a.id() + ".eml"), dir.resolve(later + ".eml"));
+
+        second.deleteAll();
+
+        assertThat(names()).filteredOn(n -> !n.startsWith(".")).containsExactly(later + ".eml");
+    }
+
+    @Test
     void keepsTheNewestNMessages() throws Exception {
         MessageStore store = MessageStore.open(dir, 2);
         MessageSummary a = store.store(Mails.client(), Mails.envelope(), Mails.stream(Mails.PLAIN));
