@@ -37,6 +37,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.regex.Pattern;
 import javax.net.ssl.SSLContext;
@@ -122,9 +123,11 @@ public final class MailSink implements AutoCloseable {
      * What the sink holds, reckoned in octets: the content of {@link #messages}, and the
      * transcripts of {@link #sessions} (their characters and {@link CapturedSession#LINE_OVERHEAD}
      * a line, {@link #SESSION_OVERHEAD} a session). Never above {@link #maxHeldBytes} but for a
-     * sink's one message ({@link #keep}).
+     * sink's one message ({@link #keep}). Not guarded by {@link #lock}: a transcript takes room
+     * while its session's monitor is held, and a listener called under the lock may read any
+     * session's transcript, so taking the lock there could deadlock.
      */
-    private long heldBytes;
+    private final AtomicLong heldBytes = new AtomicLong();
     private final List<CapturedSession> sessions = new ArrayList<>();
     private final List<Listener> listeners = new ArrayList<>();
 
@@ -242,7 +245,7 @@ public final class MailSink implements AutoCloseable {
     public void clear() {
         synchronized (lock) {
             messages.clear();
-            heldBytes = 0;
+            heldBytes.set(0);
             sessions.clear();
             listeners.forEach(Listener::cleared);
         }
@@ -326,18 +329,19 @@ public final class MailSink implements AutoCloseable {
 
     /** Takes room for {@code octets} within {@link Builder#maxHeldBytes}, if there is that much. */
     private boolean room(long octets) {
-        synchronized (lock) {
-            if (heldBytes + octets > maxHeldBytes) {
+        long held;
+        do {
+            held = heldBytes.get();
+            if (held + octets > maxHeldBytes) {
                 return false;
             }
-            heldBytes += octets;
-            return true;
-        }
+        } while (!heldBytes.compareAndSet(held, held + octets));
+        return true;
     }
 
     /** The text of a refusal for want of room. Under the lock. */
     private String full() {
-        return "Mail sink full: it holds " + heldBytes + " of its " + maxHeldBytes + " octets (" + plural(messages.size(), "message")
+        return "Mail sink full: it holds " + heldBytes.get() + " of its " + maxHeldBytes + " octets (" + plural(messages.size(), "message")
                 + ", " + plural(sessions.size(), "session") + "); the test may clear() it";
     }
 
@@ -350,14 +354,20 @@ public final class MailSink implements AutoCloseable {
     private void keep(CapturedMessage message) throws SmtpRejectException {
         int size = message.received().size();
         synchronized (lock) {
-            if (!messages.isEmpty() && heldBytes + size > maxHeldBytes) {
+            if (messages.isEmpty()) {
+                heldBytes.addAndGet(size);
+            } else if (!room(size)) {
                 throw new SmtpRejectException(Reply.of(452, EnhancedStatus.of(4, 3, 1), full()));
             }
             // Told first, under the lock: a listener that fails leaves the message unkept, and one
             // being added meanwhile sees it either among the messages so far or here, never twice.
-            listeners.forEach(l -> l.taken(message));
+            try {
+                listeners.forEach(l -> l.taken(message));
+            } catch (RuntimeException | Error e) {
+                heldBytes.addAndGet(-size);
+                throw e;
+            }
             messages.add(message);
-            heldBytes += size;
             lock.notifyAll();
         }
     }
