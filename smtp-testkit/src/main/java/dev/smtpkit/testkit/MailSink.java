@@ -89,6 +89,9 @@ public final class MailSink implements AutoCloseable {
         }
     }
 
+    /** What a session is reckoned to take before its transcript: its objects and the server's connection view. */
+    static final int SESSION_OVERHEAD = 512;
+
     /**
      * The commands a fault or delay can be set at: the three the sink's application side is asked
      * about (go-smtp's {@code Mail}, {@code Rcpt} and {@code Data}), DATA standing for the reply
@@ -96,9 +99,6 @@ public final class MailSink implements AutoCloseable {
      * 354 is the protocol's. Commands the protocol itself refuses (a 501 for bad syntax, a 503
      * out of order) never reach the sink and are not counted.
      */
-    /** What a session is reckoned to take before its transcript: its objects and the server's connection view. */
-    static final int SESSION_OVERHEAD = 512;
-
     private static final Set<Verb> FAULT_VERBS = Collections.unmodifiableSet(EnumSet.of(Verb.MAIL, Verb.RCPT, Verb.DATA));
 
     private final SmtpServer server;
