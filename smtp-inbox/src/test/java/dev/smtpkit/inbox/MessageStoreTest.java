@@ -33,6 +33,17 @@ class MessageStoreTest {
         }
     }
 
+    /** Messages stored by a store that is closed again, plain and multipart in turn, oldest first. */
+    private List<MessageSummary> storedByAnEarlierRun(int count) throws Exception {
+        List<MessageSummary> stored = new ArrayList<>();
+        try (MessageStore earlier = MessageStore.open(dir, MessageStore.KEEP_ALL)) {
+            for (int i = 0; i < count; i++) {
+                stored.add(earlier.store(Mails.client(), Mails.envelope(), Mails.stream(i % 2 == 0 ? Mails.PLAIN : Mails.MIXED)));
+            }
+        }
+        return stored;
+    }
+
     @Test
     void storesTheContentExactlyWithItsJsonAndLeavesNoTemporaryFile() throws Exception {
         MessageStore store = MessageStore.open(dir, MessageStore.KEEP_ALL);
@@ -250,12 +261,7 @@ class MessageStoreTest {
     @Test
     @DisplayName("A folder whose summaries pass the memory bound opens with its newest listed and every file left")
     void opensAFolderLargerThanItsMemoryBoundWithTheNewestListed() throws Exception {
-        MessageStore first = MessageStore.open(dir, MessageStore.KEEP_ALL);
-        List<MessageSummary> stored = new ArrayList<>();
-        for (int i = 0; i < 5; i++) {
-            stored.add(first.store(Mails.client(), Mails.envelope(), Mails.stream(i % 2 == 0 ? Mails.PLAIN : Mails.MIXED)));
-        }
-        first.close();
+        List<MessageSummary> stored = storedByAnEarlierRun(5);
         MessageSummary d = stored.get(3);
         MessageSummary e = stored.get(4);
 
@@ -277,12 +283,7 @@ class MessageStoreTest {
     @Test
     @DisplayName("Deleting all messages removes those left unlisted at open too, and none stored since open")
     void deleteAllRemovesTheMessagesLeftUnlistedAtOpen() throws Exception {
-        MessageStore first = MessageStore.open(dir, MessageStore.KEEP_ALL);
-        List<MessageSummary> stored = new ArrayList<>();
-        for (int i = 0; i < 4; i++) {
-            stored.add(first.store(Mails.client(), Mails.envelope(), Mails.stream(Mails.PLAIN)));
-        }
-        first.close();
+        List<MessageSummary> stored = storedByAnEarlierRun(4);
         // Not of the store's making: no sequence number (a dash and nothing after it once failed
         // the open), so from before open as well.
         Files.copy(dir.resolve(stored.get(0).id() + ".eml"), dir.resolve("by-hand-.eml"));
