@@ -33,6 +33,7 @@ import java.util.Optional;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import javax.net.ssl.SSLContext;
@@ -62,11 +63,13 @@ import org.slf4j.LoggerFactory;
  * core's {@link ReplyDecoder} (RFC 5321 §4.2). That is what lets it record, and inject faults at a
  * chosen command; only a fault changes what is relayed.
  *
- * <p>After a STARTTLS that the server accepts with 220 (RFC 3207 §4.2), after BDAT (RFC 3030)
- * and after a server reply that is not SMTP, the proxy relays the rest unread, and the recording
+ * <p>After a STARTTLS that the server accepts with 220 (RFC 3207 §4.2), after BDAT (RFC 3030),
+ * after a server reply that is not SMTP and after a line longer than 64 KiB (or a reply longer
+ * than 1 MiB) from either side, the proxy relays the rest unread, and the recording
  * says so in a note ({@code ! tls: ...}); {@link Fault.StripStartTls} keeps a session in clear
  * text. Octets that arrive in one read reach the other side in one write, so pipelining (RFC
- * 2920) passes through.
+ * 2920) passes through. What waits in the proxy is bounded: a client that sends faster than the
+ * server reads is held back by TCP once 1 MiB of its octets wait.
  *
  * <p>Each connection is relayed by its own threads. The recording (in script form, with times
  * and notes, see {@link Conversation}) is told to a {@link Listener} line by line as it
@@ -86,6 +89,21 @@ public final class SmtpProxy implements AutoCloseable {
      * §4.5.3.1.5's 512 octets a line, yet bounded. A reply over these is relayed unread.
      */
     private static final Limits READ_LIMITS = Limits.builder().maxReplyLine(65_536).maxReplyLines(10_000).build();
+    /**
+     * The longest line the proxy follows, either way; past it (a peer that never sends a line
+     * end) the rest of the session is relayed unread, so that the proxy never holds more of a
+     * line than this.
+     */
+    static final int MAX_LINE = 65_536;
+    /**
+     * The most octets read from the client that may wait for the relaying thread: the client's
+     * reader stops reading beyond, so a client faster than the server is held back by TCP rather
+     * than by the proxy's memory. The server's side has no such bound: its reader must always
+     * read, or a server busy writing replies while the proxy writes to it would never read again.
+     */
+    static final int MAX_CLIENT_BACKLOG = 1 << 20;
+    /** The most octets of one reply, all its lines, that the proxy follows; past it, as past {@link #MAX_LINE}. */
+    static final int MAX_REPLY = 1 << 20;
 
     /**
      * Follows the proxy's connections as they happen, for a live view and for recordings
@@ -390,6 +408,8 @@ public final class SmtpProxy implements AutoCloseable {
         private final Socket server = new Socket();
         private final long started = System.nanoTime();
         private final BlockingQueue<Event> events = new LinkedBlockingQueue<>();
+        /** Room for the client's octets read but not yet handled: {@link #MAX_CLIENT_BACKLOG} in all. */
+        private final Semaphore clientBacklog = new Semaphore(MAX_CLIENT_BACKLOG);
         private final View clientView;
         private final View serverView;
         private final ByteArrayOutputStream toServer = new ByteArrayOutputStream();
@@ -492,6 +512,8 @@ public final class SmtpProxy implements AutoCloseable {
             } finally {
                 Acceptor.closeQuietly(client);
                 Acceptor.closeQuietly(server);
+                // A client reader waiting for room would otherwise never see its socket closed.
+                clientBacklog.release(MAX_CLIENT_BACKLOG);
                 acceptor.forget(server);
                 passThrough.ifPresent(why -> {
                     String n = "relayed unread: " + passedFromClient + " octets from the client, " + passedFromServer
@@ -543,6 +565,7 @@ public final class SmtpProxy implements AutoCloseable {
 
         private void handle(Event e) throws IOException, InterruptedException {
             if (e instanceof FromClient c) {
+                clientBacklog.release(c.octets().length);
                 fromClient(c.octets(), c.upgrade().isPresent());
                 if (c.upgrade().isPresent()) {
                     flush();
@@ -589,6 +612,10 @@ public final class SmtpProxy implements AutoCloseable {
             for (int i = 0; i < octets.length; i++) {
                 clientPartial.write(octets[i]);
                 if (octets[i] != '\n') {
+                    if (clientPartial.size() > MAX_LINE) {
+                        lineTooLong("the client", octets, i);
+                        return;
+                    }
                     continue;
                 }
                 Line line = Line.of(clientPartial.toByteArray());
@@ -621,6 +648,13 @@ public final class SmtpProxy implements AutoCloseable {
             for (int i = 0; i < octets.length; i++) {
                 serverPartial.write(octets[i]);
                 if (octets[i] != '\n') {
+                    if (serverPartial.size() > MAX_LINE) {
+                        byte[] partial = serverPartial.toByteArray();
+                        serverPartial.reset();
+                        replyOctets.writeBytes(partial);
+                        notSmtp("a line of more than " + MAX_LINE + " octets", java.util.Arrays.copyOfRange(octets, i + 1, octets.length));
+                        return;
+                    }
                     continue;
                 }
                 byte[] line = serverPartial.toByteArray();
@@ -631,8 +665,11 @@ public final class SmtpProxy implements AutoCloseable {
                     replies.feed(line, 0, line.length);
                     reply = replies.next();
                 } catch (SmtpProtocolException e) {
-                    byte[] rest = java.util.Arrays.copyOfRange(octets, i + 1, octets.length);
-                    notSmtp(e, rest);
+                    notSmtp(e.getMessage(), java.util.Arrays.copyOfRange(octets, i + 1, octets.length));
+                    return;
+                }
+                if (reply.isEmpty() && replyOctets.size() > MAX_REPLY) {
+                    notSmtp("a reply of more than " + MAX_REPLY + " octets", java.util.Arrays.copyOfRange(octets, i + 1, octets.length));
                     return;
                 }
                 if (reply.isPresent()) {
@@ -649,11 +686,30 @@ public final class SmtpProxy implements AutoCloseable {
             }
         }
 
+        /**
+         * The client sent more than {@link #MAX_LINE} octets without a line end, the last at
+         * {@code octets[i]}: the rest of the session is relayed unread, the line so far included.
+         * A message the proxy is taking itself ({@link Fault.AnswerData}) cannot be handed over
+         * half-way, so that connection is dropped instead.
+         */
+        private void lineTooLong(String who, byte[] octets, int i) {
+            String why = who + " sent a line of more than " + MAX_LINE + " octets";
+            if (intercepting || busy) {
+                clientPartial.reset();
+                drop(why + " in the message the proxy was taking; connection dropped");
+                return;
+            }
+            goPassThrough(why + "; the rest of the session is relayed unread");
+            byte[] rest = java.util.Arrays.copyOfRange(octets, i + 1, octets.length);
+            passedFromClient += rest.length;
+            relay(rest);
+        }
+
         /** The server wrote what is not a reply: relay everything unread from here, as it came. */
-        private void notSmtp(SmtpProtocolException e, byte[] rest) {
+        private void notSmtp(String problem, byte[] rest) {
             byte[] unread = replyOctets.toByteArray();
             replyOctets.reset();
-            String why = "the server sent what is not an SMTP reply (" + e.getMessage() + "): " + text(unread);
+            String why = "the server sent what is not an SMTP reply (" + problem + "): " + text(unread);
             goPassThrough(why);
             passedFromServer += unread.length + rest.length;
             toClient.writeBytes(unread);
@@ -936,6 +992,10 @@ public final class SmtpProxy implements AutoCloseable {
                         return;
                     }
                     byte[] octets = java.util.Arrays.copyOf(buffer, n);
+                    if (fromClient) {
+                        // Released as the relaying thread takes them, and all at once when it ends.
+                        clientBacklog.acquire(n);
+                    }
                     if (!fromClient) {
                         events.add(new FromServer(octets));
                     } else if (terminateTls.isEmpty() || !endsWithStartTls(octets)) {
@@ -969,9 +1029,17 @@ public final class SmtpProxy implements AutoCloseable {
         }
     }
 
-    /** Octets as note text: a note is written escaped ({@link Conversation#noteLine(String)}), so any octet shows. */
+    /** The most octets a note shows of what it is about; notes are for reading, and a line may be 64 KiB. */
+    static final int NOTE_OCTETS = 1_000;
+
+    /**
+     * Octets as note text: a note is written escaped ({@link Conversation#noteLine(String)}), so any
+     * octet shows; past {@link #NOTE_OCTETS} it says how many more there were.
+     */
     private static String text(byte[] octets) {
-        return Printable.decode(octets, 0, octets.length);
+        int shown = Math.min(octets.length, NOTE_OCTETS);
+        String text = Printable.decode(octets, 0, shown);
+        return shown == octets.length ? text : text + "... (" + (octets.length - shown) + " more octets)";
     }
 
     /** Whether a read ends with a STARTTLS command line, after which a client waits for the reply before TLS. */

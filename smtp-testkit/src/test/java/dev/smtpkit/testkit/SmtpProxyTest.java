@@ -356,6 +356,84 @@ class SmtpProxyTest {
     }
 
     @Test
+    @DisplayName("A client line longer than the proxy follows is relayed unread from there on, octet for octet")
+    void aClientLineWithoutItsEndIsRelayedUnreadPastTheLimit() throws Exception {
+        byte[] sent = ("EHLO a.example\r\n" + "x".repeat(SmtpProxy.MAX_LINE * 3) + "\r\nQUIT\r\n").getBytes(StandardCharsets.US_ASCII);
+        try (RawServer server = new RawServer();
+             SmtpProxy proxy = SmtpProxy.start(server.address())) {
+            try (Socket socket = new Socket("127.0.0.1", proxy.port())) {
+                socket.getOutputStream().write(sent);
+                socket.getOutputStream().flush();
+                assertThat(server.awaitOctets(sent.length)).containsExactly(sent);
+            }
+            Conversation recording = proxy.takeRecording(WAIT).orElseThrow().clientView();
+            assertThat(recording.notes()).anyMatch(n -> n.text().contains("the client sent a line of more than 65536 octets"));
+            assertThat(recording.clientLines()).containsExactly("EHLO a.example");
+        }
+    }
+
+    @Test
+    @DisplayName("A server line longer than the proxy follows reaches the client unchanged; the note shows its start only")
+    void aServerLineWithoutItsEndIsRelayedUnreadPastTheLimit() throws Exception {
+        byte[] greeting = ("220 " + "y".repeat(SmtpProxy.MAX_LINE * 3) + "\r\n").getBytes(StandardCharsets.US_ASCII);
+        try (RawServer server = new RawServer(greeting);
+             SmtpProxy proxy = SmtpProxy.start(server.address())) {
+            try (Socket socket = new Socket("127.0.0.1", proxy.port())) {
+                socket.setSoTimeout((int) WAIT.toMillis());
+                assertThat(socket.getInputStream().readNBytes(greeting.length)).containsExactly(greeting);
+            }
+            Conversation recording = proxy.takeRecording(WAIT).orElseThrow().clientView();
+            assertThat(recording.notes()).anyMatch(n -> n.text().contains("a line of more than 65536 octets")
+                    && n.text().contains("more octets)") && n.text().length() < 2 * SmtpProxy.NOTE_OCTETS);
+        }
+    }
+
+    @Test
+    @DisplayName("A client faster than a server that does not read is held back by TCP, not taken into the proxy's memory")
+    void aClientFasterThanItsServerIsHeldBack() throws Exception {
+        long attempted = 256L << 20;
+        try (ServerSocket stuck = new ServerSocket()) {
+            stuck.setReceiveBufferSize(64 * 1024);
+            stuck.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 1);
+            try (SmtpProxy proxy = SmtpProxy.start(new InetSocketAddress(stuck.getInetAddress(), stuck.getLocalPort()));
+                 Socket client = new Socket()) {
+                client.setSendBufferSize(64 * 1024);
+                client.connect(new InetSocketAddress("127.0.0.1", proxy.port()));
+                try (Socket server = stuck.accept()) {
+                    server.getOutputStream().write("220 stuck\r\n".getBytes(StandardCharsets.US_ASCII));
+                    java.util.concurrent.atomic.AtomicLong written = new java.util.concurrent.atomic.AtomicLong();
+                    Thread writer = new Thread(() -> {
+                        byte[] chunk = ("x".repeat(998) + "\r\n").repeat(64).getBytes(StandardCharsets.US_ASCII);
+                        try {
+                            OutputStream out = client.getOutputStream();
+                            while (written.get() < attempted) {
+                                out.write(chunk);
+                                written.addAndGet(chunk.length);
+                            }
+                        } catch (IOException closed) {
+                            // the test closed the connection
+                        }
+                    }, "fast-client");
+                    writer.start();
+                    // until the writes stop moving (or all went through, as they did before the bound)
+                    long last = -1;
+                    long deadline = System.nanoTime() + WAIT.toNanos();
+                    while (written.get() != last && written.get() < attempted && System.nanoTime() < deadline) {
+                        last = written.get();
+                        Thread.sleep(1000);
+                    }
+                    // The kernel's buffers on the way (here up to 32 MiB for the proxy's socket from
+                    // the client) and the proxy's own backlog, but nothing like all of it.
+                    assertThat(written.get()).isLessThan(attempted / 4);
+                    client.close();
+                    writer.join(WAIT.toMillis());
+                    assertThat(writer.isAlive()).isFalse();
+                }
+            }
+        }
+    }
+
+    @Test
     @DisplayName("issue 17: DropAfterOctets lets exactly that many octets reach the server")
     void dropAfterOctets() throws Exception {
         try (RawServer server = new RawServer();
