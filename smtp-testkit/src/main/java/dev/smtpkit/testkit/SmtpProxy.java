@@ -69,7 +69,8 @@ import org.slf4j.LoggerFactory;
  * says so in a note ({@code ! tls: ...}); {@link Fault.StripStartTls} keeps a session in clear
  * text. Octets that arrive in one read reach the other side in one write, so pipelining (RFC
  * 2920) passes through. What waits in the proxy is bounded: a client that sends faster than the
- * server reads is held back by TCP once 1 MiB of its octets wait.
+ * server reads is held back by TCP once 1 MiB of its octets wait, and a recording keeps at most
+ * 8 MiB of lines a side, saying where it was cut.
  *
  * <p>Each connection is relayed by its own threads. The recording (in script form, with times
  * and notes, see {@link Conversation}) is told to a {@link Listener} line by line as it
@@ -104,6 +105,17 @@ public final class SmtpProxy implements AutoCloseable {
     static final int MAX_CLIENT_BACKLOG = 1 << 20;
     /** The most octets of one reply, all its lines, that the proxy follows; past it, as past {@link #MAX_LINE}. */
     static final int MAX_REPLY = 1 << 20;
+    /**
+     * The most commands the proxy follows while they wait for their replies (a client pipelining
+     * to a server that does not answer); past it, as past {@link #MAX_LINE}.
+     */
+    static final int MAX_AWAITING_REPLIES = 10_000;
+    /**
+     * The most octets of lines a connection's recording keeps on each side: enough for messages
+     * of some MB, with their commands. Past it the recording says where it was cut and how much
+     * more was relayed; the relaying itself goes on unchanged.
+     */
+    static final long MAX_RECORDED = 8L << 20;
 
     /**
      * Follows the proxy's connections as they happen, for a live view and for recordings
@@ -339,6 +351,9 @@ public final class SmtpProxy implements AutoCloseable {
         private final int connection;
         private final boolean live;
         private final long started;
+        /** Octets of the lines recorded, and of those past {@link #MAX_RECORDED} that were not. */
+        private long recorded;
+        private long unrecorded;
 
         View(int connection, boolean live, long started) {
             this.connection = connection;
@@ -347,6 +362,9 @@ public final class SmtpProxy implements AutoCloseable {
         }
 
         void client(Line line, boolean timed, boolean secret) {
+            if (full(line.octets().length)) {
+                return;
+            }
             Duration at = elapsed();
             if (timed) {
                 script.time(at);
@@ -359,6 +377,9 @@ public final class SmtpProxy implements AutoCloseable {
         }
 
         void server(Reply reply) {
+            if (full(reply.lines().stream().mapToLong(l -> l.length() + 6).sum())) {
+                return;
+            }
             Duration at = elapsed();
             script.time(at).server(reply);
             emit(Conversation.timeLine(at), null);
@@ -367,13 +388,37 @@ public final class SmtpProxy implements AutoCloseable {
             }
         }
 
+        /** A note that comes once a connection at most: always recorded, past the cut too. */
         void note(String text) {
             script.note(text);
             String line = Conversation.noteLine(text);
             emit(line, line);
         }
 
+        /** A note that may come with every reply: recorded while there is room. */
+        void noteIfRoom(String text) {
+            if (!full(text.length())) {
+                note(text);
+            }
+        }
+
+        /** Whether the recording has no room for so many more octets; the first time, it says so. */
+        private boolean full(long octets) {
+            if (unrecorded == 0 && recorded + octets <= MAX_RECORDED) {
+                recorded += octets;
+                return false;
+            }
+            if (unrecorded == 0) {
+                note("recording cut here: it holds " + recorded + " octets, its most; what follows is relayed but not recorded");
+            }
+            unrecorded += octets;
+            return true;
+        }
+
         Conversation build() {
+            if (unrecorded > 0) {
+                note("not recorded: " + unrecorded + " octets past the cut");
+            }
             return script.build();
         }
 
@@ -630,6 +675,10 @@ public final class SmtpProxy implements AutoCloseable {
                 if (done) {
                     return;
                 }
+                if (passThrough.isEmpty() && !intercepting && !busy && clientOwed.size() > MAX_AWAITING_REPLIES) {
+                    goPassThrough("the client has more than " + MAX_AWAITING_REPLIES
+                            + " commands waiting for replies; the rest of the session is relayed unread");
+                }
                 if (passThrough.isPresent()) {
                     byte[] rest = java.util.Arrays.copyOfRange(octets, i + 1, octets.length);
                     passedFromClient += rest.length;
@@ -842,7 +891,7 @@ public final class SmtpProxy implements AutoCloseable {
         private void onReply(Reply reply, byte[] octets) throws IOException, InterruptedException {
             serverView.server(reply);
             if (!java.util.Arrays.equals(octets, reply.encode())) {
-                serverView.note("reply octets: " + text(octets));
+                serverView.noteIfRoom("reply octets: " + text(octets));
             }
             Owed owed = serverOwed.poll();
             if (owed == null) {
@@ -910,7 +959,7 @@ public final class SmtpProxy implements AutoCloseable {
                 }
                 clientView.server(s.reply);
                 if (s.octets != null && !java.util.Arrays.equals(s.octets, s.reply.encode())) {
-                    clientView.note("reply octets: " + text(s.octets));
+                    clientView.noteIfRoom("reply octets: " + text(s.octets));
                 }
                 toClient.writeBytes(s.octets != null ? s.octets : s.reply.encode());
                 clientInData = s.reply.code() == 354;

@@ -389,6 +389,28 @@ class SmtpProxyTest {
     }
 
     @Test
+    @DisplayName("A recording keeps at most MAX_RECORDED octets and says where it was cut; a pipelining flood no reply answers is relayed unread")
+    void aLongSessionIsCutInTheRecordingNotInTheRelay() throws Exception {
+        String padded = "NOOP " + "z".repeat(993) + "\r\n";
+        byte[] sent = ("EHLO a.example\r\n" + padded.repeat(12_000)).getBytes(StandardCharsets.US_ASCII);
+        try (RawServer server = new RawServer();
+             SmtpProxy proxy = SmtpProxy.start(server.address())) {
+            try (Socket socket = new Socket("127.0.0.1", proxy.port())) {
+                socket.getOutputStream().write(sent);
+                socket.getOutputStream().flush();
+                assertThat(server.awaitOctets(sent.length)).containsExactly(sent);
+            }
+            Conversation recording = proxy.takeRecording(WAIT).orElseThrow().clientView();
+            assertThat(recording.notes()).anyMatch(n -> n.text().startsWith("recording cut here"))
+                    .anyMatch(n -> n.text().startsWith("not recorded: "))
+                    .anyMatch(n -> n.text().contains("more than 10000 commands waiting for replies"));
+            long kept = recording.clientLines().stream().mapToLong(l -> l.length() + 2).sum();
+            assertThat(kept).isLessThanOrEqualTo(SmtpProxy.MAX_RECORDED);
+            assertThat(recording.clientLines()).hasSizeLessThan(12_001);
+        }
+    }
+
+    @Test
     @DisplayName("A client faster than a server that does not read is held back by TCP, not taken into the proxy's memory")
     void aClientFasterThanItsServerIsHeldBack() throws Exception {
         long attempted = 256L << 20;
