@@ -359,6 +359,13 @@ class SmtpProxyTest {
     @DisplayName("A client line longer than the proxy follows is relayed unread from there on, octet for octet")
     void aClientLineWithoutItsEndIsRelayedUnreadPastTheLimit() throws Exception {
         byte[] sent = ("EHLO a.example\r\n" + "x".repeat(SmtpProxy.MAX_LINE * 3) + "\r\nQUIT\r\n").getBytes(StandardCharsets.US_ASCII);
+        Conversation recording = relayedExactly(sent);
+        assertThat(recording.notes()).anyMatch(n -> n.text().contains("the client sent a line of more than 65536 octets"));
+        assertThat(recording.clientLines()).containsExactly("EHLO a.example");
+    }
+
+    /** Sends {@code sent} through a proxy to a server that keeps what it reads; checks that it came octet for octet. */
+    private static Conversation relayedExactly(byte[] sent) throws Exception {
         try (RawServer server = new RawServer();
              SmtpProxy proxy = SmtpProxy.start(server.address())) {
             try (Socket socket = new Socket("127.0.0.1", proxy.port())) {
@@ -366,9 +373,7 @@ class SmtpProxyTest {
                 socket.getOutputStream().flush();
                 assertThat(server.awaitOctets(sent.length)).containsExactly(sent);
             }
-            Conversation recording = proxy.takeRecording(WAIT).orElseThrow().clientView();
-            assertThat(recording.notes()).anyMatch(n -> n.text().contains("the client sent a line of more than 65536 octets"));
-            assertThat(recording.clientLines()).containsExactly("EHLO a.example");
+            return proxy.takeRecording(WAIT).orElseThrow().clientView();
         }
     }
 
@@ -393,21 +398,13 @@ class SmtpProxyTest {
     void aLongSessionIsCutInTheRecordingNotInTheRelay() throws Exception {
         String padded = "NOOP " + "z".repeat(993) + "\r\n";
         byte[] sent = ("EHLO a.example\r\n" + padded.repeat(12_000)).getBytes(StandardCharsets.US_ASCII);
-        try (RawServer server = new RawServer();
-             SmtpProxy proxy = SmtpProxy.start(server.address())) {
-            try (Socket socket = new Socket("127.0.0.1", proxy.port())) {
-                socket.getOutputStream().write(sent);
-                socket.getOutputStream().flush();
-                assertThat(server.awaitOctets(sent.length)).containsExactly(sent);
-            }
-            Conversation recording = proxy.takeRecording(WAIT).orElseThrow().clientView();
-            assertThat(recording.notes()).anyMatch(n -> n.text().startsWith("recording cut here"))
-                    .anyMatch(n -> n.text().startsWith("not recorded: "))
-                    .anyMatch(n -> n.text().contains("more than 10000 commands waiting for replies"));
-            long kept = recording.clientLines().stream().mapToLong(l -> l.length() + 2).sum();
-            assertThat(kept).isLessThanOrEqualTo(SmtpProxy.MAX_RECORDED);
-            assertThat(recording.clientLines()).hasSizeLessThan(12_001);
-        }
+        Conversation recording = relayedExactly(sent);
+        assertThat(recording.notes()).anyMatch(n -> n.text().startsWith("recording cut here"))
+                .anyMatch(n -> n.text().startsWith("not recorded: "))
+                .anyMatch(n -> n.text().contains("more than 10000 commands waiting for replies"));
+        long kept = recording.clientLines().stream().mapToLong(l -> l.length() + 2).sum();
+        assertThat(kept).isLessThanOrEqualTo(SmtpProxy.MAX_RECORDED);
+        assertThat(recording.clientLines()).hasSizeLessThan(12_001);
     }
 
     @Test
