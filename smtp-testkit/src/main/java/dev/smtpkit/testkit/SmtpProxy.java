@@ -116,6 +116,11 @@ public final class SmtpProxy implements AutoCloseable {
      * more was relayed; the relaying itself goes on unchanged.
      */
     static final long MAX_RECORDED = 8L << 20;
+    /**
+     * The most octets of a message the proxy takes itself ({@link Fault.AnswerData}) and holds
+     * until the server has it; past it the connection is dropped, the server never having seen it.
+     */
+    static final long MAX_TAKEN = 32L << 20;
 
     /**
      * Follows the proxy's connections as they happen, for a live view and for recordings
@@ -481,6 +486,8 @@ public final class SmtpProxy implements AutoCloseable {
         /** The message now coming is being taken by the proxy ({@link Fault.AnswerData}). */
         private boolean intercepting;
         private final List<Line> intercepted = new ArrayList<>();
+        /** The octets of {@link #intercepted}: {@link #MAX_TAKEN} at most. */
+        private long interceptedOctets;
         /** An intercepted message, and the line that ended it, waiting to be delivered to the server. */
         private Optional<List<Line>> undelivered = Optional.empty();
         /** The proxy is delivering an intercepted message; client lines wait. */
@@ -783,6 +790,12 @@ public final class SmtpProxy implements AutoCloseable {
                 clientInData = !end;
                 if (intercepting) {
                     intercepted.add(line);
+                    interceptedOctets += line.octets().length;
+                    if (interceptedOctets > MAX_TAKEN) {
+                        intercepted.clear();
+                        drop("the message the proxy was taking passed " + MAX_TAKEN + " octets; connection dropped, the server never had it");
+                        return;
+                    }
                     if (end) {
                         endInterception();
                     }
@@ -818,6 +831,7 @@ public final class SmtpProxy implements AutoCloseable {
             if (verb == Verb.DATA && answerData.isPresent()) {
                 intercepting = true;
                 intercepted.clear();
+                interceptedOctets = 0;
                 toServer(Line.made("NOOP"), Owed.proxy(reply -> { }));
                 nextKeepAlive = System.nanoTime() + answerData.get().keepAlive().toNanos();
                 Slot goAhead = new Slot(Optional.of(at));

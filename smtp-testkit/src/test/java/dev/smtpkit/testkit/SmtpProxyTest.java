@@ -356,6 +356,30 @@ class SmtpProxyTest {
     }
 
     @Test
+    @DisplayName("A message the interceptor takes itself is held up to MAX_TAKEN octets; past it the connection is dropped")
+    void answerDataHoldsABoundedMessage() throws Exception {
+        try (ScriptedServer server = ScriptedServer.stub();
+             SmtpProxy proxy = SmtpProxy.start(server.address(), Fault.answerData())) {
+            try (RawClient client = new RawClient("127.0.0.1", proxy.port())) {
+                client.reply();
+                assertThat(client.command("HELO a.example")).isEqualTo(250);
+                assertThat(client.command("MAIL FROM:<a@example.com>")).isEqualTo(250);
+                assertThat(client.command("RCPT TO:<b@example.org>")).isEqualTo(250);
+                assertThat(client.command("DATA")).isEqualTo(354);
+                byte[] lines = ("y".repeat(998) + "\r\n").repeat(1024).getBytes(StandardCharsets.US_ASCII);
+                assertThatThrownBy(() -> {
+                    for (long sent = 0; sent <= SmtpProxy.MAX_TAKEN * 2; sent += lines.length) {
+                        client.send(lines);
+                    }
+                }).isInstanceOf(IOException.class);
+            }
+            SmtpProxy.Recording r = proxy.takeRecording(WAIT).orElseThrow();
+            assertThat(r.clientView().notes()).anyMatch(n -> n.text().startsWith("the message the proxy was taking passed"));
+            assertThat(r.serverView().clientLines()).doesNotContain("DATA");
+        }
+    }
+
+    @Test
     @DisplayName("A client line longer than the proxy follows is relayed unread from there on, octet for octet")
     void aClientLineWithoutItsEndIsRelayedUnreadPastTheLimit() throws Exception {
         byte[] sent = ("EHLO a.example\r\n" + "x".repeat(SmtpProxy.MAX_LINE * 3) + "\r\nQUIT\r\n").getBytes(StandardCharsets.US_ASCII);
