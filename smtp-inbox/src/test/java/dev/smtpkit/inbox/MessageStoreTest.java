@@ -306,11 +306,9 @@ class MessageStoreTest {
     @Test
     @DisplayName("A message stored after open is never taken for one left unlisted, even if not listed yet")
     void deleteAllKeepsMessagesStoredSinceOpenThatAreNotListedYet() throws Exception {
-        MessageStore first = MessageStore.open(dir, MessageStore.KEEP_ALL);
-        MessageSummary a = first.store(Mails.client(), Mails.envelope(), Mails.stream(Mails.PLAIN));
-        MessageSummary b = first.store(Mails.client(), Mails.envelope(), Mails.stream(Mails.PLAIN));
-        first.close();
-        MessageStore second = MessageStore.open(dir, MessageStore.KEEP_ALL, MessageStore.Durability.DISK, b.footprint());
+        List<MessageSummary> stored = storedByAnEarlierRun(2);
+        MessageSummary a = stored.get(0);
+        MessageStore second = MessageStore.open(dir, MessageStore.KEEP_ALL, MessageStore.Durability.DISK, stored.get(1).footprint());
         assertThat(second.unlistedAtOpen()).isEqualTo(1);
         // As a session between its rename and its listing: files in place under a later sequence number.
         String later = a.id().substring(0, a.id().lastIndexOf('-') + 1) + "999";
