@@ -468,6 +468,8 @@ public final class SmtpProxy implements AutoCloseable {
         private final ArrayDeque<Slot> clientOwed = new ArrayDeque<>();
         private final ArrayDeque<Owed> serverOwed = new ArrayDeque<>();
         private final ArrayDeque<Line> deferred = new ArrayDeque<>();
+        /** The octets of {@link #deferred}: {@link #MAX_CLIENT_BACKLOG} at most. */
+        private long deferredOctets;
         private final Optional<Fault.AnswerData> answerData;
         private final Optional<Fault.DropAfterOctets> dropAfter;
         /** The client's octets after its last LF: the start of a line not yet complete. */
@@ -676,6 +678,13 @@ public final class SmtpProxy implements AutoCloseable {
                 first = false;
                 if (busy) {
                     deferred.add(line);
+                    deferredOctets += line.octets().length;
+                    if (deferredOctets > MAX_CLIENT_BACKLOG) {
+                        deferred.clear();
+                        drop("the client sent more than " + MAX_CLIENT_BACKLOG
+                                + " octets while the proxy handed the message it took to the server; connection dropped");
+                        return;
+                    }
                 } else {
                     onClientLine(line);
                 }
@@ -782,6 +791,7 @@ public final class SmtpProxy implements AutoCloseable {
             relay(partial);
             deferred.forEach(l -> relay(l.octets()));
             deferred.clear();
+            deferredOctets = 0;
         }
 
         private void onClientLine(Line line) throws IOException, InterruptedException {
@@ -930,7 +940,9 @@ public final class SmtpProxy implements AutoCloseable {
                 done = true;
             }
             while (!busy && !deferred.isEmpty() && !done && passThrough.isEmpty()) {
-                onClientLine(deferred.poll());
+                Line next = deferred.poll();
+                deferredOctets -= next.octets().length;
+                onClientLine(next);
             }
         }
 

@@ -380,6 +380,48 @@ class SmtpProxyTest {
     }
 
     @Test
+    @DisplayName("While the interceptor hands its message to a server that does not answer, the client's lines wait up to a bound")
+    void answerDataBoundsWhatWaitsWhileItDelivers() throws Exception {
+        try (ServerSocket listener = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            // answers every line 250 but DATA, which it never answers: the proxy's delivery waits for ever
+            Thread server = new Thread(() -> {
+                try (Socket s = listener.accept()) {
+                    OutputStream out = s.getOutputStream();
+                    out.write("220 x\r\n".getBytes(StandardCharsets.US_ASCII));
+                    BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII));
+                    for (String line = in.readLine(); line != null && !line.equals("DATA"); line = in.readLine()) {
+                        out.write("250 ok\r\n".getBytes(StandardCharsets.US_ASCII));
+                    }
+                    in.transferTo(java.io.Writer.nullWriter());
+                } catch (IOException closed) {
+                    // the proxy closed the connection
+                }
+            }, "never-answers-data");
+            server.start();
+            try (SmtpProxy proxy = SmtpProxy.start(new InetSocketAddress(listener.getInetAddress(), listener.getLocalPort()),
+                    Fault.answerData());
+                 RawClient client = new RawClient("127.0.0.1", proxy.port())) {
+                client.reply();
+                assertThat(client.command("HELO a.example")).isEqualTo(250);
+                assertThat(client.command("MAIL FROM:<a@example.com>")).isEqualTo(250);
+                assertThat(client.command("RCPT TO:<b@example.org>")).isEqualTo(250);
+                assertThat(client.command("DATA")).isEqualTo(354);
+                assertThat(client.send("Subject: s\r\n\r\nbody\r\n.\r\n").code()).isEqualTo(250);
+                byte[] lines = ("NOOP " + "w".repeat(993) + "\r\n").repeat(1024).getBytes(StandardCharsets.US_ASCII);
+                assertThatThrownBy(() -> {
+                    for (long sent = 0; sent <= 64L * SmtpProxy.MAX_CLIENT_BACKLOG; sent += lines.length) {
+                        client.send(lines);
+                    }
+                }).isInstanceOf(IOException.class);
+                assertThat(proxy.takeRecording(WAIT).orElseThrow().clientView().notes())
+                        .anyMatch(n -> n.text().contains("while the proxy handed the message it took to the server"));
+            }
+            server.join(WAIT.toMillis());
+            assertThat(server.isAlive()).isFalse();
+        }
+    }
+
+    @Test
     @DisplayName("A client line longer than the proxy follows is relayed unread from there on, octet for octet")
     void aClientLineWithoutItsEndIsRelayedUnreadPastTheLimit() throws Exception {
         byte[] sent = ("EHLO a.example\r\n" + "x".repeat(SmtpProxy.MAX_LINE * 3) + "\r\nQUIT\r\n").getBytes(StandardCharsets.US_ASCII);
