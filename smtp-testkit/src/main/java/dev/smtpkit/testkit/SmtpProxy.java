@@ -754,14 +754,14 @@ public final class SmtpProxy implements AutoCloseable {
         /**
          * The client sent more than {@link #MAX_LINE} octets without a line end, the last at
          * {@code octets[i]}: the rest of the session is relayed unread, the line so far included.
-         * A message the proxy is taking itself ({@link Fault.AnswerData}) cannot be handed over
-         * half-way, so that connection is dropped instead.
+         * While the proxy takes a message itself ({@link Fault.AnswerData}) or hands it to the
+         * server, it cannot step aside half-way, so that connection is dropped instead.
          */
         private void lineTooLong(String who, byte[] octets, int i) {
             String why = who + " sent a line of more than " + MAX_LINE + " octets";
             if (intercepting || busy) {
                 clientPartial.reset();
-                drop(why + " in the message the proxy was taking; connection dropped");
+                drop(why + " while the proxy was taking or handing over a message; connection dropped");
                 return;
             }
             goPassThrough(why + "; the rest of the session is relayed unread");
