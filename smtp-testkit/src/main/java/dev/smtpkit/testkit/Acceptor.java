@@ -24,7 +24,9 @@ import org.slf4j.LoggerFactory;
  * The listening half of {@link ScriptedServer} and {@link SmtpProxy}: accepts connections, runs
  * each on its own daemon thread with its 1-based number, and on {@link #close()} closes the
  * listener and every socket it knows of and waits for the threads, so that a test's
- * try-with-resources leaves nothing running.
+ * try-with-resources leaves nothing running. A bounded number run at once ({@link #MAX_CONNECTIONS}
+ * by default): one more is sent its owner's refusal and closed, since a thread each is what a
+ * flood of connections would exhaust.
  */
 final class Acceptor implements AutoCloseable {
 
@@ -36,6 +38,13 @@ final class Acceptor implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Acceptor.class);
     private static final Duration JOIN_TIMEOUT = Duration.ofSeconds(5);
+    /**
+     * Connections served at once by default. Far above what a test opens, and a bound on the
+     * threads (a megabyte of stack each, outside the heap) that a client in a loop could start.
+     */
+    static final int MAX_CONNECTIONS = 1_000;
+    /** After an accept that failed for want of a resource: long enough for some to come back. */
+    private static final Duration BACK_OFF = Duration.ofMillis(50);
     /** 127.0.0.1 itself: getLoopbackAddress() may give ::1 where IPv6 is preferred. */
     static final InetAddress LOOPBACK = loopback();
 
@@ -46,16 +55,23 @@ final class Acceptor implements AutoCloseable {
     private final Set<Socket> open = ConcurrentHashMap.newKeySet();
     private final Queue<Thread> threads = new ConcurrentLinkedQueue<>();
     private final AtomicInteger connections = new AtomicInteger();
+    private final AtomicInteger running = new AtomicInteger();
+    private final int maxConnections;
+    private final byte[] refusal;
     private volatile boolean closed;
 
     /**
      * Binds and starts accepting.
      *
      * @param name the threads' name prefix, such as {@code scripted-server}; the port follows
+     * @param maxConnections how many connections are served at once
+     * @param refusal what a connection beyond those is sent before it is closed
      * @throws IOException if the address cannot be bound
      */
-    Acceptor(String name, InetAddress address, int port, Handler handler) throws IOException {
+    Acceptor(String name, InetAddress address, int port, int maxConnections, byte[] refusal, Handler handler) throws IOException {
         this.handler = Objects.requireNonNull(handler, "handler");
+        this.maxConnections = maxConnections;
+        this.refusal = refusal.clone();
         this.listener = new ServerSocket();
         listener.bind(new InetSocketAddress(address, port));
         this.name = name + "-" + listener.getLocalPort();
@@ -85,12 +101,29 @@ final class Acceptor implements AutoCloseable {
         open.remove(socket);
     }
 
-    /** Starts a daemon thread that {@link #close()} interrupts and waits for. */
+    /** Starts a daemon thread that {@link #close()} interrupts and waits for, until it ends. */
     void start(Runnable task, String threadName) {
-        Thread t = new Thread(task, threadName);
+        Thread t = new Thread(() -> {
+            try {
+                task.run();
+            } finally {
+                // Forgotten when done: a long-lived server would otherwise keep every thread it ever ran.
+                threads.remove(Thread.currentThread());
+            }
+        }, threadName);
         t.setDaemon(true);
         threads.add(t);
-        t.start();
+        try {
+            t.start();
+        } catch (RuntimeException | Error e) {
+            threads.remove(t);
+            throw e;
+        }
+    }
+
+    /** Number of threads started and not yet ended, for tests. */
+    int threadCount() {
+        return threads.size();
     }
 
     private void acceptLoop() {
@@ -103,21 +136,65 @@ final class Acceptor implements AutoCloseable {
                     LOG.warn("accept failed on port {}", port(), e);
                 }
                 return;
+            } catch (RuntimeException | Error e) {
+                // An accept that failed for want of memory or file descriptors leaves the listener
+                // usable: back off and go on rather than stop listening while the test runs.
+                LOG.warn("accept failed on port {}; going on", port(), e);
+                backOff();
+                continue;
             }
             open.add(socket);
             if (closed) {
                 closeQuietly(socket);
                 return;
             }
+            if (running.incrementAndGet() > maxConnections) {
+                running.decrementAndGet();
+                refuse(socket);
+                continue;
+            }
             int n = connections.incrementAndGet();
-            start(() -> {
-                try {
-                    handler.handle(socket, n);
-                } finally {
-                    closeQuietly(socket);
-                    open.remove(socket);
-                }
-            }, name + "-" + n);
+            try {
+                start(() -> {
+                    try {
+                        handler.handle(socket, n);
+                    } finally {
+                        closeQuietly(socket);
+                        open.remove(socket);
+                        running.decrementAndGet();
+                    }
+                }, name + "-" + n);
+            } catch (RuntimeException | Error e) {
+                // No thread to be had (OutOfMemoryError: unable to create native thread): this
+                // connection is closed, the listener goes on.
+                LOG.warn("cannot start a thread for connection {} on port {}; closed it", n, port(), e);
+                running.decrementAndGet();
+                closeQuietly(socket);
+                open.remove(socket);
+                backOff();
+            }
+        }
+    }
+
+    /** Sends the refusal and closes, on the accepting thread: a fresh socket's buffer takes a reply line without blocking. */
+    private void refuse(Socket socket) {
+        LOG.warn("port {}: {} connections already, the most served at once; refused one from {}",
+                port(), maxConnections, socket.getRemoteSocketAddress());
+        try {
+            socket.getOutputStream().write(refusal);
+        } catch (IOException e) {
+            LOG.debug("the refused client left first", e);
+        } finally {
+            closeQuietly(socket);
+            open.remove(socket);
+        }
+    }
+
+    private static void backOff() {
+        try {
+            Thread.sleep(BACK_OFF.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

@@ -17,9 +17,6 @@ import java.util.function.LongPredicate;
  */
 public final class CapturedSession {
 
-    /** What a transcript line is reckoned to take beyond its characters: its string and its place in the list. */
-    static final int LINE_OVERHEAD = 64;
-
     private final Connection connection;
     /** Takes room for so many octets in the sink's bound; false when it has none. */
     private final LongPredicate room;
@@ -126,7 +123,7 @@ public final class CapturedSession {
         if (cut) {
             return false;
         }
-        if (room.test(chars + (long) lines * LINE_OVERHEAD)) {
+        if (room.test(HeldBytes.lines(chars, lines))) {
             return true;
         }
         cut = true;

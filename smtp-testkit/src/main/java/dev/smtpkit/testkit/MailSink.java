@@ -37,7 +37,6 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.regex.Pattern;
 import javax.net.ssl.SSLContext;
@@ -89,9 +88,6 @@ public final class MailSink implements AutoCloseable {
         }
     }
 
-    /** What a session is reckoned to take before its transcript: its objects and the server's connection view. */
-    static final int SESSION_OVERHEAD = 512;
-
     /**
      * The commands a fault or delay can be set at: the three the sink's application side is asked
      * about (go-smtp's {@code Mail}, {@code Rcpt} and {@code Data}), DATA standing for the reply
@@ -113,7 +109,6 @@ public final class MailSink implements AutoCloseable {
     private final Map<Verb, Duration> delays;
     private final Map<Verb, AtomicInteger> occurrences = new EnumMap<>(Verb.class);
     private final Map<Connection, CapturedSession> live = new ConcurrentHashMap<>();
-    private final long maxHeldBytes;
     private volatile boolean closed;
 
     private final Object lock = new Object();
@@ -121,13 +116,13 @@ public final class MailSink implements AutoCloseable {
     private final List<CapturedMessage> messages = new ArrayList<>();
     /**
      * What the sink holds, reckoned in octets: the content of {@link #messages}, and the
-     * transcripts of {@link #sessions} (their characters and {@link CapturedSession#LINE_OVERHEAD}
-     * a line, {@link #SESSION_OVERHEAD} a session). Never above {@link #maxHeldBytes} but for a
+     * transcripts of {@link #sessions} (their characters and {@link HeldBytes#LINE_OVERHEAD}
+     * a line, {@link HeldBytes#CONNECTION_OVERHEAD} a session). Never above the bound but for a
      * sink's one message ({@link #keep}). Not guarded by {@link #lock}: a transcript takes room
      * while its session's monitor is held, and a listener called under the lock may read any
      * session's transcript, so taking the lock there could deadlock.
      */
-    private final AtomicLong heldBytes = new AtomicLong();
+    private final HeldBytes heldBytes;
     private final List<CapturedSession> sessions = new ArrayList<>();
     private final List<Listener> listeners = new ArrayList<>();
 
@@ -137,7 +132,7 @@ public final class MailSink implements AutoCloseable {
         this.faultDelays = Map.copyOf(b.faultDelays);
         this.faultsPerConnection = b.faultsPerConnection;
         this.delays = new EnumMap<>(b.delays);
-        this.maxHeldBytes = b.maxHeldBytes;
+        this.heldBytes = new HeldBytes(b.maxHeldBytes);
         FAULT_VERBS.forEach(v -> occurrences.put(v, new AtomicInteger()));
         // for the names a client on this machine connects to, whatever name the greeting gives
         this.certificate = b.tls == TlsPolicy.OFF ? Optional.empty() : Optional.of(SelfSignedCertificate.generate("localhost"));
@@ -245,7 +240,7 @@ public final class MailSink implements AutoCloseable {
     public void clear() {
         synchronized (lock) {
             messages.clear();
-            heldBytes.set(0);
+            heldBytes.clear();
             sessions.clear();
             listeners.forEach(Listener::cleared);
         }
@@ -316,9 +311,9 @@ public final class MailSink implements AutoCloseable {
      * floods it with messages gets a 452 ({@link #keep}).
      */
     private SessionHandler open(Connection connection) {
-        CapturedSession session = new CapturedSession(connection, this::room);
+        CapturedSession session = new CapturedSession(connection, heldBytes::take);
         synchronized (lock) {
-            if (!room(SESSION_OVERHEAD)) {
+            if (!heldBytes.take(HeldBytes.CONNECTION_OVERHEAD)) {
                 throw new SmtpRejectException(Reply.of(421, EnhancedStatus.of(4, 3, 1), full()));
             }
             sessions.add(session);
@@ -327,21 +322,9 @@ public final class MailSink implements AutoCloseable {
         return new Handler(connection, session);
     }
 
-    /** Takes room for {@code octets} within {@link Builder#maxHeldBytes}, if there is that much. */
-    private boolean room(long octets) {
-        long held;
-        do {
-            held = heldBytes.get();
-            if (held + octets > maxHeldBytes) {
-                return false;
-            }
-        } while (!heldBytes.compareAndSet(held, held + octets));
-        return true;
-    }
-
     /** The text of a refusal for want of room. Under the lock. */
     private String full() {
-        return "Mail sink full: it holds " + heldBytes.get() + " of its " + maxHeldBytes + " octets (" + plural(messages.size(), "message")
+        return "Mail sink full: it " + heldBytes.describe() + " (" + plural(messages.size(), "message")
                 + ", " + plural(sessions.size(), "session") + "); the test may clear() it";
     }
 
@@ -355,8 +338,8 @@ public final class MailSink implements AutoCloseable {
         int size = message.received().size();
         synchronized (lock) {
             if (messages.isEmpty()) {
-                heldBytes.addAndGet(size);
-            } else if (!room(size)) {
+                heldBytes.force(size);
+            } else if (!heldBytes.take(size)) {
                 throw new SmtpRejectException(Reply.of(452, EnhancedStatus.of(4, 3, 1), full()));
             }
             // Told first, under the lock: a listener that fails leaves the message unkept, and one
@@ -364,7 +347,7 @@ public final class MailSink implements AutoCloseable {
             try {
                 listeners.forEach(l -> l.taken(message));
             } catch (RuntimeException | Error e) {
-                heldBytes.addAndGet(-size);
+                heldBytes.release(size);
                 throw e;
             }
             messages.add(message);

@@ -58,9 +58,13 @@ import org.slf4j.LoggerFactory;
  * }
  * }</pre>
  *
- * <p>Any number of clients may connect, one after another or at once; each connection has its
- * own thread and its 1-based number in what is recorded. {@link #close()} closes the listening
- * socket and every connection and waits for their threads.
+ * <p>Any number of clients may connect, one after another or at once ({@link Builder#maxConnections}
+ * at a time); each connection has its own thread and its 1-based number in what is recorded.
+ * {@link #close()} closes the listening socket and every connection and waits for their threads.
+ *
+ * <p>What it records is held until the test takes it, within {@link Builder#maxHeldBytes}: a
+ * client in a loop gets an SMTP reply saying the server is full, not the test an
+ * {@code OutOfMemoryError}.
  */
 public final class ScriptedServer implements AutoCloseable {
 
@@ -70,6 +74,8 @@ public final class ScriptedServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ScriptedServer.class);
     /** Sent on a divergence: 421 so that the client stops (RFC 5321 §3.8), 4.3.0 as a fault of the system. */
     private static final Reply MISMATCH = Reply.of(421, EnhancedStatus.of(4, 3, 0), "Script mismatch, closing connection");
+    /** Connections served at once by default: far more than a test opens, few enough threads for any machine. */
+    public static final int DEFAULT_MAX_CONNECTIONS = Acceptor.MAX_CONNECTIONS;
 
     private final Optional<Conversation> script;
     private final List<ServerPlan.Event> plan;
@@ -78,9 +84,15 @@ public final class ScriptedServer implements AutoCloseable {
     private final Duration timeout;
     private final Acceptor acceptor;
     private final BlockingQueue<Reply> enqueued = new LinkedBlockingQueue<>();
-    private final BlockingQueue<RecordedCommand> commands = new LinkedBlockingQueue<>();
-    private final BlockingQueue<RecordedMessage> messages = new LinkedBlockingQueue<>();
-    private final BlockingQueue<PlayResult> results = new LinkedBlockingQueue<>();
+    /**
+     * What the three queues below and the transcripts of open connections hold, reckoned as
+     * {@link HeldBytes#lines} (a message's lines count in the message and again in its
+     * transcript). Room comes back when the test takes what was recorded.
+     */
+    private final HeldBytes held;
+    private final BlockingQueue<Held<RecordedCommand>> commands = new LinkedBlockingQueue<>();
+    private final BlockingQueue<Held<RecordedMessage>> messages = new LinkedBlockingQueue<>();
+    private final BlockingQueue<Held<PlayResult>> results = new LinkedBlockingQueue<>();
 
     private ScriptedServer(Builder b) throws IOException {
         this.script = Optional.ofNullable(b.script);
@@ -88,7 +100,14 @@ public final class ScriptedServer implements AutoCloseable {
         this.responder = b.responder;
         this.matching = b.matching;
         this.timeout = b.timeout;
-        this.acceptor = new Acceptor("scripted-server", b.address, b.port, this::handle);
+        this.held = new HeldBytes(b.maxHeldBytes);
+        byte[] busy = Reply.of(421, EnhancedStatus.of(4, 3, 2),
+                "Too many connections: " + b.maxConnections + " already, the most this scripted server serves at once").encode();
+        this.acceptor = new Acceptor("scripted-server", b.address, b.port, b.maxConnections, busy, this::handle);
+    }
+
+    /** Something recorded, and the room it takes in {@link #held} until the test takes it. */
+    private record Held<T>(T value, long octets) {
     }
 
     /** Starts a server on {@code 127.0.0.1}, a free port, that plays the script on every connection. */
@@ -145,12 +164,12 @@ public final class ScriptedServer implements AutoCloseable {
 
     /** Returns the next command any client sent, in order of arrival, or empty after the timeout. */
     public Optional<RecordedCommand> takeCommand(Duration timeout) {
-        return Acceptor.take(commands, timeout);
+        return take(commands, timeout);
     }
 
     /** Returns the next message data any client sent, or empty after the timeout. */
     public Optional<RecordedMessage> takeMessage(Duration timeout) {
-        return Acceptor.take(messages, timeout);
+        return take(messages, timeout);
     }
 
     /**
@@ -160,7 +179,20 @@ public final class ScriptedServer implements AutoCloseable {
      * pipelined group appears interleaved with its replies.
      */
     public Optional<PlayResult> takeResult(Duration timeout) {
-        return Acceptor.take(results, timeout);
+        return take(results, timeout);
+    }
+
+    private <T> Optional<T> take(BlockingQueue<Held<T>> queue, Duration timeout) {
+        return Acceptor.take(queue, timeout).map(h -> {
+            held.release(h.octets());
+            return h.value();
+        });
+    }
+
+    /** The reply when a command, a message or a connection finds no room left; 4.3.1, as a mail system full. */
+    private Reply full(int code) {
+        return Reply.of(code, EnhancedStatus.of(4, 3, 1), "Scripted server full: it " + held.describe()
+                + " of what clients sent; the test may take it (takeCommand, takeMessage, takeResult)");
     }
 
     /** Returns how many connections have been accepted so far. */
@@ -169,19 +201,79 @@ public final class ScriptedServer implements AutoCloseable {
     }
 
     private void handle(Socket socket, int connection) {
-        Conversation.Builder transcript = Conversation.builder();
+        if (!held.take(HeldBytes.CONNECTION_OVERHEAD)) {
+            // Not among the results either: a flood of connections into a full server must not grow them.
+            LOG.warn("connection {} on port {} refused: the server {}; the test has not taken what it recorded",
+                    connection, port(), held.describe());
+            try {
+                socket.getOutputStream().write(full(421).encode());
+            } catch (IOException e) {
+                LOG.debug("connection {}: the client left before the 421", connection, e);
+            }
+            return;
+        }
+        Recording recording = new Recording();
         Optional<PlayResult.Mismatch> mismatch = Optional.empty();
         try {
             socket.setSoTimeout(ScriptedClient.millis(timeout));
             socket.setTcpNoDelay(true);
-            Session session = new Session(socket, connection, transcript);
+            Session session = new Session(socket, connection, recording);
             mismatch = script.isPresent() ? session.playScript() : session.respond();
         } catch (IOException e) {
             LOG.debug("connection {} on port {} ended: {}", connection, port(), e.toString());
         } finally {
             // closed before the result is out, so a test that has the result finds the connection closed
             Acceptor.closeQuietly(socket);
-            results.add(new PlayResult(connection, transcript.build(), mismatch));
+            results.add(new Held<>(new PlayResult(connection, recording.transcript.build(), mismatch), recording.octets));
+        }
+    }
+
+    /**
+     * One connection's transcript, within the server's bound. Past it the transcript ends with a
+     * comment saying so; what the test takes (commands, messages) is refused with a reply instead.
+     */
+    private final class Recording {
+        final Conversation.Builder transcript = Conversation.builder();
+        /** The room this transcript takes, given back when the test takes its result. */
+        long octets = HeldBytes.CONNECTION_OVERHEAD;
+        private boolean cut;
+
+        void client(String line) {
+            if (fits(line.length(), 1)) {
+                transcript.client(line);
+            }
+        }
+
+        void client(List<String> lines) {
+            if (!lines.isEmpty() && fits(lines.stream().mapToLong(String::length).sum(), lines.size())) {
+                transcript.client(lines);
+            }
+        }
+
+        void server(Reply reply) {
+            if (fits(reply.lines().stream().mapToLong(String::length).sum(), reply.lines().size())) {
+                transcript.server(reply);
+            }
+        }
+
+        void comment(String text) {
+            if (!cut) {
+                transcript.comment(text);
+            }
+        }
+
+        private boolean fits(long chars, int lines) {
+            if (cut) {
+                return false;
+            }
+            long o = HeldBytes.lines(chars, lines);
+            if (held.take(o)) {
+                octets += o;
+                return true;
+            }
+            cut = true;
+            transcript.comment("transcript cut here: the server " + held.describe() + "; taking what it recorded makes room");
+            return false;
         }
     }
 
@@ -189,12 +281,14 @@ public final class ScriptedServer implements AutoCloseable {
     private final class Session {
         private final Socket socket;
         private final int connection;
-        private final Conversation.Builder transcript;
+        private final Recording transcript;
         private final ClientLines reader;
         private final OutputStream out;
+        /** A scripted message's lines so far, and the room they take. */
         private final List<String> data = new ArrayList<>();
+        private long dataOctets;
 
-        Session(Socket socket, int connection, Conversation.Builder transcript) throws IOException {
+        Session(Socket socket, int connection, Recording transcript) throws IOException {
             this.socket = socket;
             this.connection = connection;
             this.transcript = transcript;
@@ -226,7 +320,16 @@ public final class ScriptedServer implements AutoCloseable {
                     return Optional.of(mismatch(event, "connection closed by the client"));
                 }
                 transcript.client(line.get());
-                record(event.kind(), line.get());
+                if (!record(event.kind(), line.get())) {
+                    PlayResult.Mismatch m = mismatch(event, "no room to record C: " + Printable.escape(line.get())
+                            + " (the server " + held.describe() + ")");
+                    try {
+                        send(full(421));
+                    } catch (IOException e) {
+                        LOG.debug("cannot send the 421 on connection {}", connection, e);
+                    }
+                    return Optional.of(m);
+                }
                 if (!matcher.matches(event, line.get())) {
                     PlayResult.Mismatch m = mismatch(event, "C: " + line.get());
                     try {
@@ -248,27 +351,23 @@ public final class ScriptedServer implements AutoCloseable {
                     if (line.isEmpty()) {
                         return Optional.empty();
                     }
+                    long octets = HeldBytes.lines(line.get().length(), 1);
+                    boolean room = held.take(octets);
                     transcript.client(line.get());
+                    if (!room) {
+                        send(full(421));
+                        return Optional.empty();
+                    }
                     RecordedCommand command = new RecordedCommand(connection, line.get());
-                    commands.add(command);
+                    commands.add(new Held<>(command, octets));
                     Reply reply = answer(() -> responder.reply(command));
                     send(reply);
                     if (reply.code() == 354) {
-                        while (true) {
-                            Optional<String> d = reader.next();
-                            if (d.isEmpty()) {
-                                return Optional.empty();
-                            }
-                            transcript.client(d.get());
-                            if (d.get().equals(".")) {
-                                break;
-                            }
-                            data.add(d.get());
+                        Optional<Reply> afterData = message();
+                        if (afterData.isEmpty()) {
+                            return Optional.empty();
                         }
-                        RecordedMessage message = new RecordedMessage(connection, data);
-                        data.clear();
-                        messages.add(message);
-                        reply = answer(() -> responder.messageReply(message));
+                        reply = afterData.get();
                         send(reply);
                     }
                     if (reply.code() == 221 || reply.code() == 421) {
@@ -280,6 +379,48 @@ public final class ScriptedServer implements AutoCloseable {
                 send(Replies.TIMEOUT);
                 return Optional.empty();
             }
+        }
+
+        /**
+         * Reads message data up to its final {@code .} and records it whole, or, if it would not
+         * fit, not at all; returns the reply to it, or empty if the client left first. A message
+         * without room gets 452 (RFC 5321 §4.5.3.1.10's insufficient storage), not the responder's.
+         */
+        private Optional<Reply> message() throws IOException {
+            List<String> lines = new ArrayList<>();
+            long octets = 0;
+            boolean fits = true;
+            while (true) {
+                Optional<String> d = reader.next();
+                if (d.isEmpty()) {
+                    transcript.client(lines);
+                    return Optional.empty();
+                }
+                if (d.get().equals(".")) {
+                    break;
+                }
+                if (fits) {
+                    octets += HeldBytes.lines(d.get().length(), 1);
+                    // twice: in the message the test takes and in the transcript
+                    if (held.wouldFit(2 * octets)) {
+                        lines.add(d.get());
+                    } else {
+                        fits = false;
+                        lines = new ArrayList<>();
+                    }
+                }
+            }
+            if (!fits || !held.take(octets)) {
+                transcript.comment("connection " + connection + ": a message was not recorded for want of room; the server "
+                        + held.describe());
+                transcript.client(".");
+                return Optional.of(full(452));
+            }
+            transcript.client(lines);
+            transcript.client(".");
+            RecordedMessage message = new RecordedMessage(connection, lines);
+            messages.add(new Held<>(message, octets));
+            return Optional.of(answer(() -> responder.messageReply(message)));
         }
 
         private Reply answer(Supplier<Reply> fromResponder) {
@@ -295,16 +436,26 @@ public final class ScriptedServer implements AutoCloseable {
             }
         }
 
-        private void record(ServerPlan.Kind kind, String line) {
+        /** Records a client line the script expects; false, recording nothing, if there is no room for it. */
+        private boolean record(ServerPlan.Kind kind, String line) {
+            long octets = HeldBytes.lines(line.length(), 1);
+            if (kind != ServerPlan.Kind.DATA_END && !held.take(octets)) {
+                return false;
+            }
             switch (kind) {
-                case COMMAND, AUTH_RESPONSE -> commands.add(new RecordedCommand(connection, line));
-                case DATA -> data.add(line);
+                case COMMAND, AUTH_RESPONSE -> commands.add(new Held<>(new RecordedCommand(connection, line), octets));
+                case DATA -> {
+                    data.add(line);
+                    dataOctets += octets;
+                }
                 case DATA_END -> {
-                    messages.add(new RecordedMessage(connection, data));
+                    messages.add(new Held<>(new RecordedMessage(connection, data), dataOctets));
                     data.clear();
+                    dataOctets = 0;
                 }
                 case REPLY -> throw new IllegalArgumentException("a reply is not recorded as client input");
             }
+            return true;
         }
 
         private void send(Reply reply) throws IOException {
@@ -320,7 +471,7 @@ public final class ScriptedServer implements AutoCloseable {
                     ? step.scriptLines(Conversation.Notation.CLIENT_SERVER).get(event.index())
                     : String.join("\n", step.scriptLines(Conversation.Notation.CLIENT_SERVER));
             return new PlayResult.Mismatch(event.step() + 1, event.index() + 1,
-                    ScriptedClient.location(c, event.step(), event.index()), expected, actual, transcript.build());
+                    ScriptedClient.location(c, event.step(), event.index()), expected, actual, transcript.transcript.build());
         }
     }
 
@@ -396,6 +547,8 @@ public final class ScriptedServer implements AutoCloseable {
         private Duration timeout = DEFAULT_TIMEOUT;
         private InetAddress address = Acceptor.LOOPBACK;
         private int port;
+        private long maxHeldBytes = Runtime.getRuntime().maxMemory() / 4;
+        private int maxConnections = DEFAULT_MAX_CONNECTIONS;
 
         private Builder() {
         }
@@ -444,6 +597,36 @@ public final class ScriptedServer implements AutoCloseable {
         /** The port to listen on; 0, a free port, by default. */
         public Builder port(int port) {
             this.port = Acceptor.checkPort(port);
+            return this;
+        }
+
+        /**
+         * The most the server holds of what clients sent until the test takes it, in octets (a
+         * quarter of the heap by default): commands, messages and transcripts, a line reckoned at
+         * its characters and 64 octets more, a connection at 512 before its lines, a message's
+         * lines once in the message and once in its transcript. Past it a command gets
+         * {@code 421 4.3.1} and the connection is closed, message data {@code 452 4.3.1} (and is
+         * not recorded), a new connection {@code 421 4.3.1} (and has no result), a transcript ends
+         * with a comment, and a script reports a mismatch. Taking a command, a message or a result
+         * gives its room back.
+         */
+        public Builder maxHeldBytes(long octets) {
+            if (octets < 1) {
+                throw new IllegalArgumentException("maxHeldBytes must be positive: " + octets);
+            }
+            this.maxHeldBytes = octets;
+            return this;
+        }
+
+        /**
+         * How many connections are served at once; {@link #DEFAULT_MAX_CONNECTIONS} by default.
+         * One more gets {@code 421 4.3.2} and is closed.
+         */
+        public Builder maxConnections(int connections) {
+            if (connections < 1) {
+                throw new IllegalArgumentException("maxConnections must be positive: " + connections);
+            }
+            this.maxConnections = connections;
             return this;
         }
 

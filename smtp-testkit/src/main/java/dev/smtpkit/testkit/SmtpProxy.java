@@ -32,6 +32,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -70,7 +71,9 @@ import org.slf4j.LoggerFactory;
  * text. Octets that arrive in one read reach the other side in one write, so pipelining (RFC
  * 2920) passes through. What waits in the proxy is bounded: a client that sends faster than the
  * server reads is held back by TCP once 1 MiB of its octets wait, and a recording keeps at most
- * 8 MiB of lines a side, saying where it was cut.
+ * 8 MiB of lines a side, saying where it was cut; all recordings not yet taken keep at most
+ * {@link Builder#maxHeldBytes} together. At most {@value Acceptor#MAX_CONNECTIONS} connections
+ * are relayed at once; one more gets {@code 421 4.3.2}.
  *
  * <p>Each connection is relayed by its own threads. The recording (in script form, with times
  * and notes, see {@link Conversation}) is told to a {@link Listener} line by line as it
@@ -215,6 +218,12 @@ public final class SmtpProxy implements AutoCloseable {
     private final Optional<SSLContext> terminateTls;
     private final Acceptor acceptor;
     private final BlockingQueue<Recording> recordings = new LinkedBlockingQueue<>();
+    /**
+     * The octets of lines held by the recordings, those of open connections and those not yet
+     * taken; given back by {@link #takeRecording}. Keyed by connection for the queued ones.
+     */
+    private final HeldBytes held;
+    private final Map<Integer, Long> heldByConnection = new ConcurrentHashMap<>();
 
     private SmtpProxy(Builder b) throws IOException {
         this.target = b.target;
@@ -222,7 +231,10 @@ public final class SmtpProxy implements AutoCloseable {
         this.connectTimeout = b.connectTimeout;
         this.observer = b.listener;
         this.terminateTls = b.terminateTls;
-        this.acceptor = new Acceptor("smtp-proxy", b.address, b.port, (client, n) -> new Relay(client, n).run());
+        this.held = new HeldBytes(b.maxHeldBytes);
+        byte[] busy = Reply.of(421, EnhancedStatus.of(4, 3, 2),
+                "proxy busy: " + Acceptor.MAX_CONNECTIONS + " connections already, the most it relays at once").encode();
+        this.acceptor = new Acceptor("smtp-proxy", b.address, b.port, Acceptor.MAX_CONNECTIONS, busy, (client, n) -> new Relay(client, n).run());
     }
 
     /** Starts a proxy to the target on {@code 127.0.0.1} and a free port, with the given faults. */
@@ -261,7 +273,9 @@ public final class SmtpProxy implements AutoCloseable {
 
     /** Returns the recording of the next connection to end, or empty after the timeout. */
     public Optional<Recording> takeRecording(Duration timeout) {
-        return Acceptor.take(recordings, timeout);
+        Optional<Recording> r = Acceptor.take(recordings, timeout);
+        r.ifPresent(recording -> held.release(heldByConnection.remove(recording.connection())));
+        return r;
     }
 
     /** Closes the listening socket and every relayed connection, and waits for their threads. */
@@ -410,14 +424,21 @@ public final class SmtpProxy implements AutoCloseable {
         /** Whether the recording has no room for so many more octets; the first time, it says so. */
         private boolean full(long octets) {
             if (unrecorded == 0 && recorded + octets <= MAX_RECORDED) {
-                recorded += octets;
-                return false;
-            }
-            if (unrecorded == 0) {
+                if (held.take(octets)) {
+                    recorded += octets;
+                    return false;
+                }
+                note("recording cut here: the proxy " + held.describe() + " for recordings not yet taken, its most;"
+                        + " what follows is relayed but not recorded");
+            } else if (unrecorded == 0) {
                 note("recording cut here: it holds " + recorded + " octets, its most; what follows is relayed but not recorded");
             }
             unrecorded += octets;
             return true;
+        }
+
+        long recorded() {
+            return recorded;
         }
 
         Conversation build() {
@@ -575,7 +596,9 @@ public final class SmtpProxy implements AutoCloseable {
                     clientView.note(n);
                     serverView.note(n);
                 });
-                recordings.add(new Recording(connection, clientView.build(), serverView.build()));
+                Recording recording = new Recording(connection, clientView.build(), serverView.build());
+                heldByConnection.put(connection, clientView.recorded() + serverView.recorded());
+                recordings.add(recording);
             }
         }
 
@@ -1165,6 +1188,7 @@ public final class SmtpProxy implements AutoCloseable {
         private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
         private Listener listener = new Listener() { };
         private Optional<SSLContext> terminateTls = Optional.empty();
+        private long maxHeldBytes = Runtime.getRuntime().maxMemory() / 4;
 
         private Builder(InetSocketAddress target) {
             this.target = Objects.requireNonNull(target, "target");
@@ -1207,6 +1231,20 @@ public final class SmtpProxy implements AutoCloseable {
         /** The port to listen on; 0, a free port, by default. */
         public Builder port(int port) {
             this.port = Acceptor.checkPort(port);
+            return this;
+        }
+
+        /**
+         * The most octets of lines all recordings hold together, those of open connections and
+         * those not yet {@link SmtpProxy#takeRecording taken} (a quarter of the heap by default).
+         * Past it a recording says where it was cut, as past its own 8 MiB a side; the relaying
+         * goes on unchanged. Taking a recording gives its room back.
+         */
+        public Builder maxHeldBytes(long octets) {
+            if (octets < 1) {
+                throw new IllegalArgumentException("maxHeldBytes must be positive: " + octets);
+            }
+            this.maxHeldBytes = octets;
             return this;
         }
 

@@ -387,13 +387,13 @@ class MailSinkTest {
                 held += m.received().size();
             }
             for (CapturedSession session : sink.sessions()) {
-                held += MailSink.SESSION_OVERHEAD;
+                held += HeldBytes.CONNECTION_OVERHEAD;
                 Conversation t = session.transcript();
                 for (String line : t.clientLines()) {
-                    held += line.length() + CapturedSession.LINE_OVERHEAD;
+                    held += line.length() + HeldBytes.LINE_OVERHEAD;
                 }
                 for (Reply r : t.replies()) {
-                    held += r.lines().stream().mapToInt(String::length).sum() + (long) r.lines().size() * CapturedSession.LINE_OVERHEAD;
+                    held += r.lines().stream().mapToInt(String::length).sum() + (long) r.lines().size() * HeldBytes.LINE_OVERHEAD;
                 }
             }
             assertThat(held).isPositive().isLessThanOrEqualTo(BOUND);

@@ -13,7 +13,11 @@ import java.io.InputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import dev.smtpkit.testsupport.RawClient;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 
 class ScriptedServerTest {
@@ -206,6 +210,147 @@ class ScriptedServerTest {
             int n = client.getInputStream().read(greeting);
             assertThat(n).isPositive();
             assertThat(client.getInputStream().read()).isEqualTo(-1);
+        }
+    }
+
+    /** What clients send is held until the test takes it, within maxHeldBytes; past it they get a reply that says so. */
+    @Nested
+    class Bounded {
+        private static final int BOUND = 20_000;
+
+        @Test
+        @DisplayName("Past maxHeldBytes message data gets 452 4.3.1 and is not recorded; taking what was recorded makes room")
+        void aMessagePastTheBoundGets452() throws IOException {
+            try (ScriptedServer server = ScriptedServer.builder().maxHeldBytes(BOUND).start();
+                 RawClient client = new RawClient(server.port(), WAIT)) {
+                client.hello();
+                assertThat(client.sendMail("a@example.com", "Subject: small\r\n\r\nhello\r\n", "b@example.org")).isEqualTo(250);
+                String big = "Subject: big\r\n\r\n" + (("x".repeat(98) + "\r\n").repeat(150));
+
+                assertThat(client.command("MAIL FROM:<a@example.com>")).isEqualTo(250);
+                assertThat(client.command("RCPT TO:<b@example.org>")).isEqualTo(250);
+                assertThat(client.command("DATA")).isEqualTo(354);
+                String refusal = client.ask(big + ".");
+
+                assertThat(refusal).startsWith("452 4.3.1 Scripted server full").contains("of its " + BOUND + " octets");
+                RecordedMessage first = takeMessageAfterCommands(server);
+                assertThat(first.lines()).containsExactly("Subject: small", "", "hello");
+                assertThat(server.takeMessage(BRIEF)).as("the refused message is not recorded").isEmpty();
+
+                assertThat(client.sendMail("a@example.com", "Subject: fits now\r\n\r\nhi\r\n", "b@example.org")).isEqualTo(250);
+                assertThat(takeMessageAfterCommands(server).lines()).contains("Subject: fits now");
+                assertThat(client.command("QUIT")).isEqualTo(221);
+            }
+        }
+
+        @Test
+        @DisplayName("A client that floods commands no test takes gets 421 4.3.1 and is closed; what is held stays within the bound")
+        void aFloodOfCommandsGets421() throws IOException {
+            try (ScriptedServer server = ScriptedServer.builder().maxHeldBytes(BOUND).start();
+                 RawClient client = new RawClient(server.port(), WAIT)) {
+                client.code();
+                String last = "";
+                int sent = 0;
+                while (sent < 10_000) {
+                    last = client.ask("NOOP " + "n".repeat(200));
+                    sent++;
+                    if (!last.startsWith("250")) {
+                        break;
+                    }
+                }
+
+                assertThat(last).startsWith("421 4.3.1 Scripted server full");
+                assertThat(client.atEnd()).isTrue();
+                long held = 0;
+                int commands = 0;
+                for (var c = server.takeCommand(BRIEF); c.isPresent(); c = server.takeCommand(BRIEF)) {
+                    held += HeldBytes.lines(c.get().line().length(), 1);
+                    commands++;
+                }
+                assertThat(commands).as("commands recorded of %d sent", sent).isPositive().isLessThan(sent);
+                assertThat(held).isLessThanOrEqualTo(BOUND);
+                PlayResult result = server.takeResult(WAIT).orElseThrow();
+                assertThat(result.transcript().comments()).anyMatch(c -> c.startsWith("transcript cut here"));
+            }
+        }
+
+        @Test
+        @DisplayName("A new connection to a full server gets 421 4.3.1 and no result; taking the results makes room for one again")
+        void aConnectionToAFullServerGets421() throws IOException {
+            // Room for one connection (512 octets) and little of its transcript.
+            try (ScriptedServer server = ScriptedServer.builder().maxHeldBytes(550).start()) {
+                try (RawClient first = new RawClient(server.port(), WAIT)) {
+                    assertThat(first.code()).isEqualTo(220);
+                    try (RawClient second = new RawClient(server.port(), WAIT)) {
+                        assertThat(second.reply()).startsWith("421 4.3.1 Scripted server full: it holds 512 of its 550 octets");
+                        assertThat(second.atEnd()).isTrue();
+                    }
+                }
+                PlayResult first = server.takeResult(WAIT).orElseThrow();
+                assertThat(first.connection()).isEqualTo(1);
+                assertThat(first.transcript().comments()).anyMatch(c -> c.startsWith("transcript cut here: the server holds 512 of its 550"));
+                assertThat(server.takeResult(BRIEF)).as("the refused connection has none").isEmpty();
+                try (RawClient third = new RawClient(server.port(), WAIT)) {
+                    assertThat(third.code()).isEqualTo(220);
+                }
+                assertThat(server.takeResult(WAIT).orElseThrow().connection()).isEqualTo(3);
+            }
+        }
+
+        @Test
+        @DisplayName("A script whose client sends more than the bound holds reports a mismatch that says so")
+        void aScriptPastTheBoundIsAMismatch() {
+            List<String> lines = new ArrayList<>();
+            for (int i = 0; i < 100; i++) {
+                lines.add("line " + i + " " + "y".repeat(300));
+            }
+            lines.add(".");
+            Conversation script = Conversation.builder()
+                    .server("220 x").client("HELO a.example").server("250 x")
+                    .client("MAIL FROM:<a@example.com>").server("250 ok").client("RCPT TO:<b@example.org>").server("250 ok")
+                    .client("DATA").server("354 go").client(lines).server("250 ok")
+                    .client("QUIT").server("221 bye").build();
+            try (ScriptedServer server = ScriptedServer.builder().script(script).maxHeldBytes(BOUND).start()) {
+                PlayResult seen = ScriptedClient.of(script).run("127.0.0.1", server.port());
+
+                PlayResult result = server.takeResult(WAIT).orElseThrow();
+                assertThat(result.mismatch()).isPresent();
+                assertThat(result.mismatch().orElseThrow().actual()).startsWith("no room to record C: line ");
+                assertThat(seen.transcript().replies()).extracting(Reply::code).contains(421);
+            }
+        }
+
+        @Test
+        @DisplayName("maxConnections: one connection more gets 421 4.3.2 and is closed; once one ends, the next is served")
+        void connectionsPastTheLimitGet421() throws IOException {
+            try (ScriptedServer server = ScriptedServer.builder().maxConnections(2).start();
+                 RawClient one = new RawClient(server.port(), WAIT);
+                 RawClient two = new RawClient(server.port(), WAIT)) {
+                assertThat(one.code()).isEqualTo(220);
+                assertThat(two.code()).isEqualTo(220);
+                try (RawClient three = new RawClient(server.port(), WAIT)) {
+                    assertThat(three.reply()).startsWith("421 4.3.2 Too many connections: 2 already");
+                    assertThat(three.atEnd()).isTrue();
+                }
+                assertThat(one.command("QUIT")).isEqualTo(221);
+                assertThat(server.takeResult(WAIT)).isPresent();
+                try (RawClient four = new RawClient(server.port(), WAIT)) {
+                    assertThat(four.code()).isEqualTo(220);
+                }
+            }
+        }
+
+        @Test
+        void boundsMustBePositive() {
+            assertThatThrownBy(() -> ScriptedServer.builder().maxHeldBytes(0)).isInstanceOf(IllegalArgumentException.class);
+            assertThatThrownBy(() -> ScriptedServer.builder().maxConnections(0)).isInstanceOf(IllegalArgumentException.class);
+        }
+
+        private RecordedMessage takeMessageAfterCommands(ScriptedServer server) {
+            while (server.takeCommand(BRIEF).isPresent()) {
+                // their room back too
+            }
+            return server.takeMessage(WAIT).orElseThrow();
         }
     }
 }

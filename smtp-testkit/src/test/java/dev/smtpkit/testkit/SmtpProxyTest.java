@@ -422,6 +422,40 @@ class SmtpProxyTest {
         assertThat(recording.clientLines()).containsExactly("EHLO a.example");
     }
 
+    @Test
+    @DisplayName("Recordings not yet taken hold at most maxHeldBytes together: past it one is cut, relaying goes on; taking one makes room")
+    void recordingsTogetherStayWithinTheBound() throws Exception {
+        try (ScriptedServer server = ScriptedServer.stub();
+             SmtpProxy proxy = SmtpProxy.builder(server.address()).maxHeldBytes(10_000).start()) {
+            noops(proxy, 12);
+            noops(proxy, 12);
+            Conversation first = proxy.takeRecording(WAIT).orElseThrow().clientView();
+            Conversation second = proxy.takeRecording(WAIT).orElseThrow().clientView();
+
+            assertThat(first.notes()).noneMatch(n -> n.text().startsWith("recording cut here"));
+            assertThat(first.clientLines()).hasSize(14);
+            assertThat(second.notes()).anyMatch(n -> n.text().startsWith("recording cut here: the proxy holds"));
+            assertThat(second.clientLines()).hasSizeLessThan(14);
+
+            noops(proxy, 12);
+            Conversation third = proxy.takeRecording(WAIT).orElseThrow().clientView();
+            assertThat(third.notes()).noneMatch(n -> n.text().startsWith("recording cut here"));
+            assertThat(third.clientLines()).hasSize(14);
+        }
+    }
+
+    /** One connection through the proxy: EHLO, {@code count} long NOOPs each answered 250, QUIT. */
+    private static void noops(SmtpProxy proxy, int count) throws IOException {
+        try (RawClient client = new RawClient(proxy.port(), WAIT)) {
+            client.hello();
+            for (int i = 0; i < count; i++) {
+                assertThat(client.command("NOOP " + "n".repeat(250))).isEqualTo(250);
+            }
+            assertThat(client.command("QUIT")).isEqualTo(221);
+            assertThat(client.atEnd()).isTrue();
+        }
+    }
+
     /** Sends {@code sent} through a proxy to a server that keeps what it reads; checks that it came octet for octet. */
     private static Conversation relayedExactly(byte[] sent) throws Exception {
         try (RawServer server = new RawServer();
