@@ -14,10 +14,12 @@
 #   3. list and search latency over HTTP with those N messages, R requests each, p50 and p95.
 # Usage: benchmarks/inbox/run.sh [N] [S] [R]   (default 10000 20 200); NO_FSYNC=1 adds
 # --no-fsync, REUSE=1 sends many messages a session, WARMUP (the least warm-up), WARMUP_MAX, QUIET
-# and ROUNDS (default 3) override. On a journal-less ext4, leave five minutes
+# and ROUNDS (default 3) override. BROWSER=1 opens the inbox in Debian's chromium, headless, in
+# place of curl holding the event stream: the page draws what arrives on the same two cores, and
+# each round also prints the browser's CPU a message (all its processes). On a journal-less ext4, leave five minutes
 # after a run (which deletes its folder at the end) before the next, for the reason above.
 # Needs Postfix's smtp-source, curl, python3, the JDK's jstat, and smtp-cli/target/smtpkit.jar
-# (./smtpkit builds it).
+# (./smtpkit builds it); chromium for BROWSER=1.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -36,7 +38,7 @@ events=""
 started_ms=0
 
 cleanup() {
-  [ -n "$events" ] && kill "$events" 2>/dev/null || true
+  [ -n "$events" ] && stop_events
   [ -n "$catcher" ] && kill "$catcher" 2>/dev/null || true
   wait 2>/dev/null || true
   rm -rf "$work"
@@ -87,13 +89,48 @@ median() {
   sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
 }
 
+# What holds the live event stream open: curl, or with BROWSER=1 chromium showing the inbox, in
+# a session of its own so that all its processes can be counted and stopped together.
+start_events() {
+  if [ -n "${BROWSER:-}" ]; then
+    setsid chromium --headless=new --no-sandbox --disable-gpu --no-first-run --disable-background-networking \
+      --disable-component-update --disable-sync --window-size=1280,900 --user-data-dir="$work/chromium" \
+      "http://127.0.0.1:$http_port/" >"$work/chromium.log" 2>&1 &
+    events=$!
+    # until the page holds the event stream, as the inbox logs nothing of it: its first list request
+    sleep 5
+  else
+    curl -sN "http://127.0.0.1:$http_port/api/v1/events" >/dev/null &
+    events=$!
+  fi
+}
+
+stop_events() {
+  if [ -n "${BROWSER:-}" ]; then
+    kill -- "-$events" 2>/dev/null || true
+  else
+    kill "$events" 2>/dev/null || true
+  fi
+  events=""
+}
+
+# The CPU of the browser's processes so far, in clock ticks (those that ended count in their parent's).
+browser_ticks() {
+  [ -n "${BROWSER:-}" ] || { echo 0; return; }
+  local sum=0 f
+  for f in /proc/[0-9]*/stat; do
+    # field 6 is the session; the command name (field 2) has no spaces for chromium's processes
+    sum=$(( sum + $(awk -v sid="$events" '$6 == sid { print $14 + $15 + $16 + $17; found = 1 } END { if (!found) print 0 }' "$f" 2>/dev/null || echo 0) ))
+  done
+  echo "$sum"
+}
+
 total() {
   curl -s "http://127.0.0.1:$http_port/api/v1/messages?limit=1" | sed 's/^{"total":\([0-9]*\).*/\1/'
 }
 
 start_catcher "$work/catch1.log"
-curl -sN "http://127.0.0.1:$http_port/api/v1/events" >/dev/null &
-events=$!
+start_events
 /usr/sbin/smtp-source $reuse -s "$sessions" -m "$warmup" -l 1024 -f a@example.com -t b@example.org "127.0.0.1:$smtp_port"
 # Then on in steps of 10,000 until the JIT compiler is quiet: methods called once a message still
 # reach C2 past 30,000 messages (120 and 140 compilations in the 10,000 before 20,000 and 30,000,
@@ -113,6 +150,7 @@ echo "load average after a warm-up of $warmup messages: $(cut -d' ' -f1-3 /proc/
 : >"$work/rounds"
 for round in $(seq "$rounds"); do
   cpu0="$(awk '{print $14 + $15}' "/proc/$catcher/stat")"
+  browser0="$(browser_ticks)"
   t0="$(date +%s%N)"
   # The subshell's only child is smtp-source: its user and system CPU are the second line of times.
   source_us="$( { /usr/sbin/smtp-source $reuse -s "$sessions" -m "$n" -l 1024 -f a@example.com -t b@example.org \
@@ -120,17 +158,21 @@ for round in $(seq "$rounds"); do
     | awk '{ t = 0; for (i = 1; i <= 2; i++) { split($i, p, "m"); t += p[1] * 60 + p[2] } printf "%d", t * 1000000 }')"
   t1="$(date +%s%N)"
   cpu="$(( $(awk '{print $14 + $15}' "/proc/$catcher/stat") - cpu0 ))"
+  browser="$(( $(browser_ticks) - browser0 ))"
   rate="$(( n * 1000000000 / (t1 - t0) ))"
-  echo "$rate $(( cpu * 10000 / n )) $(( source_us / n ))" >>"$work/rounds"
+  # CPU in clock ticks of 10 ms (getconf CLK_TCK: 100): ticks * 10,000 / n is µs a message
+  echo "$rate $(( cpu * 10000 / n )) $(( source_us / n )) $(( browser * 10000 / n ))" >>"$work/rounds"
   echo "round $round: $n messages of 1 KiB over $sessions ${reuse:+reused }sessions in $(( (t1 - t0) / 1000000 )) ms:" \
-    "$rate messages/s; CPU a message: catcher $(( cpu * 10000 / n )) µs, smtp-source $(( source_us / n )) µs;" \
+    "$rate messages/s; CPU a message: catcher $(( cpu * 10000 / n )) µs, smtp-source $(( source_us / n )) µs" \
+    "${BROWSER:+, chromium $(( browser * 10000 / n )) µs};" \
     "load $(cut -d' ' -f1 /proc/loadavg)"
 done
-kill "$events"; events=""
+stop_events
 stored="$(total)"
 echo "throughput, median of $rounds rounds: $(cut -d' ' -f1 "$work/rounds" | median) messages/s;" \
   "CPU a message: catcher $(cut -d' ' -f2 "$work/rounds" | median) µs," \
-  "smtp-source $(cut -d' ' -f3 "$work/rounds" | median) µs; $stored stored of $(( warmup + rounds * n )) sent"
+  "smtp-source $(cut -d' ' -f3 "$work/rounds" | median) µs${BROWSER:+, chromium $(cut -d' ' -f4 "$work/rounds" | median) µs};" \
+  "$stored stored of $(( warmup + rounds * n )) sent"
 # Keeps the newest N for the rest: the list is newest first, so the others are from its position N
 # on; deleted a page at a time, as a request body is at most 1 MiB.
 while [ "$stored" -gt "$n" ]; do

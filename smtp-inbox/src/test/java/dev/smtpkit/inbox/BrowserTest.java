@@ -16,9 +16,11 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.Keys;
 import org.openqa.selenium.NoAlertPresentException;
 import org.openqa.selenium.WebDriver;
@@ -176,6 +178,57 @@ class BrowserTest {
                                 "data the DATA or BDAT command drop, 4xx or 5xx");
             } finally {
                 driver.quit();
+            }
+        }
+    }
+
+    @Test
+    @DisplayName("A flood of mail: with a search on screen the page asks again a few times, not once a message; the list ends up complete")
+    void aFloodOfMailDoesNotBecomeAFloodOfRequests() throws Exception {
+        requireBrowser();
+        try (TestInbox inbox = new TestInbox(dir)) {
+            WebDriver driver = browser(Files.createDirectories(browserDir.resolve("downloads")));
+            try {
+                WebDriverWait wait = new WebDriverWait(driver, WAIT);
+                driver.get(inbox.web.uri().toString());
+                wait.until(ExpectedConditions.textToBe(By.id("live"), "live"));
+                JavascriptExecutor js = (JavascriptExecutor) driver;
+                js.executeScript("window.searches = 0; const f = window.fetch; window.fetch = (u, i) => {"
+                        + " if (String(u).includes('/api/v1/search')) window.searches++; return f(u, i); };");
+                WebElement search = driver.findElement(By.id("search"));
+                search.sendKeys("subject:flood", Keys.ENTER);
+                wait.until(ExpectedConditions.textToBe(By.id("list-info"), "0 of 0 match"));
+
+                int flood = 200;
+                sendMany(inbox, flood, "flood");
+
+                wait.until(ExpectedConditions.textToBe(By.id("list-info"), flood + " of " + flood + " match"));
+                long searches = (Long) js.executeScript("return window.searches");
+                // One a message before: each stored event sent the search again.
+                assertThat(searches).as("search requests for %d messages", flood).isBetween(1L, flood / 4L);
+
+                search.clear();
+                search.sendKeys(Keys.ENTER);
+                wait.until(ExpectedConditions.textToBe(By.id("list-info"), flood + " messages"));
+                sendMany(inbox, 100, "more");
+                wait.until(ExpectedConditions.textToBe(By.id("list-info"), (flood + 100) + " messages"));
+                // The newest first, and no more than a page of them.
+                wait.ignoring(org.openqa.selenium.StaleElementReferenceException.class).until(d ->
+                        d.findElements(By.cssSelector("#message-list li")).size() == 200
+                        && d.findElement(By.cssSelector("#message-list li .subject")).getText().equals("more 99"));
+            } finally {
+                driver.quit();
+            }
+        }
+    }
+
+    /** Sends {@code count} small messages on one connection, subjects "{@code subject} 0" and on. */
+    private static void sendMany(TestInbox inbox, int count, String subject) {
+        try (SmtpClient client = SmtpClient.builder().host("127.0.0.1").port(inbox.smtp.port()).tlsMode(TlsMode.NONE).build()) {
+            Envelope envelope = Envelope.of(Mailbox.parse("a@example.com"), Mailbox.parse("b@example.org"));
+            for (int i = 0; i < count; i++) {
+                String content = "From: a@example.com\r\nSubject: " + subject + " " + i + "\r\n\r\nhello\r\n";
+                client.send(envelope, MessageContent.of(content.getBytes(StandardCharsets.US_ASCII)));
             }
         }
     }
