@@ -100,7 +100,8 @@ start_events() {
     # until the page holds the event stream, as the inbox logs nothing of it: its first list request
     sleep 5
   else
-    curl -sN "http://127.0.0.1:$http_port/api/v1/events" >/dev/null &
+    # the events the page asks for on its messages view
+    curl -sN "http://127.0.0.1:$http_port/api/v1/events?types=stored,deleted,faults" >/dev/null &
     events=$!
   fi
 }

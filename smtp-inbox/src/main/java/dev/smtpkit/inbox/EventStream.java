@@ -21,6 +21,10 @@ import java.util.function.Supplier;
  * {@code text/event-stream}): {@code stored} with a message summary, {@code deleted} with ids,
  * {@code session} when a session opens or ends, {@code faults} when the rules change. A browser's
  * {@code EventSource} reconnects by itself, and the page reloads the list when it does.
+ *
+ * <p>A client may ask for some of the events only ({@code ?types=stored,deleted}): a session
+ * per message makes three events a message, and the inbox's page needs the sessions' only while
+ * it shows them. An event no client asked for is not even built.
  */
 final class EventStream implements MessageStore.Listener, SessionLog.Listener {
 
@@ -32,7 +36,14 @@ final class EventStream implements MessageStore.Listener, SessionLog.Listener {
 
     private static final Event END = new Event("", "");
 
-    private final Set<BlockingQueue<Event>> subscribers = ConcurrentHashMap.newKeySet();
+    /** The events there are, for {@code ?types=}. */
+    static final Set<String> TYPES = Set.of("stored", "deleted", "session", "faults");
+
+    /** One client's stream: the events it asked for and those waiting for it. */
+    private record Subscriber(Set<String> types, BlockingQueue<Event> queue) {
+    }
+
+    private final Set<Subscriber> subscribers = ConcurrentHashMap.newKeySet();
     private final MessageStore store;
     private final SessionLog sessions;
 
@@ -71,25 +82,29 @@ final class EventStream implements MessageStore.Listener, SessionLog.Listener {
         publish("faults", () -> faults);
     }
 
-    /** Builds the event only when a browser is watching: the SMTP threads call this for every message. */
+    /** Builds the event only when a client asked for it: the SMTP threads call this for every message. */
     private void publish(String name, Supplier<JsonNode> data) {
-        if (subscribers.isEmpty()) {
-            return;
-        }
-        Event e = new Event(name, Jsons.compact(data.get()));
-        for (BlockingQueue<Event> q : subscribers) {
-            if (!q.offer(e)) {
-                subscribers.remove(q);
-                q.clear();
-                q.offer(END);
+        Event e = null;
+        for (Subscriber s : subscribers) {
+            if (!s.types().contains(name)) {
+                continue;
+            }
+            if (e == null) {
+                e = new Event(name, Jsons.compact(data.get()));
+            }
+            if (!s.queue().offer(e)) {
+                subscribers.remove(s);
+                s.queue().clear();
+                s.queue().offer(END);
             }
         }
     }
 
-    /** Streams events to one browser until it goes away or the inbox closes. */
-    void serve(HttpExchange ex) throws IOException {
+    /** Streams the events of these {@link #TYPES} to one client until it goes away or the inbox closes. */
+    void serve(HttpExchange ex, Set<String> types) throws IOException {
         BlockingQueue<Event> queue = new ArrayBlockingQueue<>(MAX_QUEUED);
-        subscribers.add(queue);
+        Subscriber subscriber = new Subscriber(Set.copyOf(types), queue);
+        subscribers.add(subscriber);
         try {
             ex.getResponseHeaders().set("Content-Type", "text/event-stream; charset=utf-8");
             ex.getResponseHeaders().set("Cache-Control", "no-cache");
@@ -128,7 +143,7 @@ final class EventStream implements MessageStore.Listener, SessionLog.Listener {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {
-            subscribers.remove(queue);
+            subscribers.remove(subscriber);
         }
     }
 
@@ -140,9 +155,9 @@ final class EventStream implements MessageStore.Listener, SessionLog.Listener {
     void close() {
         store.removeListener(this);
         sessions.removeListener(this);
-        for (BlockingQueue<Event> q : subscribers) {
-            q.clear();
-            q.offer(END);
+        for (Subscriber s : subscribers) {
+            s.queue().clear();
+            s.queue().offer(END);
         }
     }
 }

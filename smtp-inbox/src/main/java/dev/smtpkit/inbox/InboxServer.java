@@ -27,6 +27,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
@@ -231,7 +232,8 @@ public final class InboxServer implements AutoCloseable {
         } else if (path.equals("/api/v1/faults") && method.equals("PUT")) {
             putFaults(ex);
         } else if (path.equals("/api/v1/events") && method.equals("GET")) {
-            whileWaiting(ex, () -> events.serve(ex));
+            Set<String> types = eventTypes(query);
+            whileWaiting(ex, () -> events.serve(ex, types));
         } else if ((m = SESSION.matcher(path)).matches() && method.equals("GET")) {
             Optional<SmtpSession> s = sessions.session(decode(m.group(1)));
             if (s.isPresent()) {
@@ -246,6 +248,23 @@ public final class InboxServer implements AutoCloseable {
         } else {
             error(ex, 404, "no such resource: " + method + " " + path);
         }
+    }
+
+    /** The events a client asked for with {@code ?types=stored,deleted}; all without it. */
+    private static Set<String> eventTypes(Map<String, String> query) {
+        String asked = query.get("types");
+        if (asked == null) {
+            return EventStream.TYPES;
+        }
+        Set<String> types = new TreeSet<>();
+        for (String t : asked.split(",", -1)) {
+            String type = t.strip();
+            if (!EventStream.TYPES.contains(type)) {
+                throw new BadRequest("no event type '" + type + "'; there are " + String.join(", ", new TreeSet<>(EventStream.TYPES)));
+            }
+            types.add(type);
+        }
+        return types;
     }
 
     /** A request's work that may wait a long time. */

@@ -468,6 +468,47 @@ class InboxServerTest {
     }
 
     @Test
+    @DisplayName("GET /api/v1/events?types=: a client gets only the events it asked for; an unknown type is a 400")
+    void streamsOnlyTheEventsAskedFor() throws Exception {
+        try (TestInbox inbox = new TestInbox(dir)) {
+            HttpResponse<Stream<String>> stored = inbox.http.send(HttpRequest.newBuilder(inbox.uri("/api/v1/events?types=stored,deleted")).build(),
+                    HttpResponse.BodyHandlers.ofLines());
+            HttpResponse<Stream<String>> sessions = inbox.http.send(HttpRequest.newBuilder(inbox.uri("/api/v1/events?types=session")).build(),
+                    HttpResponse.BodyHandlers.ofLines());
+            try (Stream<String> storedLines = stored.body(); Stream<String> sessionLines = sessions.body()) {
+                Iterator<String> s = storedLines.iterator();
+                Iterator<String> t = sessionLines.iterator();
+                assertThat(s.next()).isEqualTo(": connected");
+                assertThat(t.next()).isEqualTo(": connected");
+                inbox.send(Mails.PLAIN);
+                inbox.send(Mails.PLAIN);
+
+                // Without the filter each stored event would come between two session events.
+                assertThat(eventNames(s, 2, "stored")).containsExactly("stored", "stored");
+                assertThat(eventNames(t, 4, "session")).containsExactly("session", "session", "session", "session");
+            }
+            HttpResponse<String> unknown = inbox.get("/api/v1/events?types=stored,sessions");
+            assertThat(unknown.statusCode()).isEqualTo(400);
+            assertThat(unknown.body()).contains("no event type 'sessions'", "deleted, faults, session, stored");
+        }
+    }
+
+    /** The names of the events on a stream until {@code count} named {@code last} have come. */
+    private static List<String> eventNames(Iterator<String> lines, int count, String last) {
+        List<String> names = new ArrayList<>();
+        int seen = 0;
+        while (seen < count && lines.hasNext()) {
+            String line = lines.next();
+            if (line.startsWith("event: ")) {
+                String name = line.substring("event: ".length());
+                names.add(name);
+                seen += name.equals(last) ? 1 : 0;
+            }
+        }
+        return names;
+    }
+
+    @Test
     @DisplayName("Event streams and waits hold a thread each: past InboxServer.MAX_WAITING they get 503 with Retry-After, other requests go on")
     void boundsTheRequestsThatWait() throws Exception {
         List<InputStream> streams = new ArrayList<>();

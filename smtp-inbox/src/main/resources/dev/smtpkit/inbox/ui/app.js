@@ -366,6 +366,7 @@ function switchView(view) {
   }
   if (view === "sessions") loadSessions();
   if (view === "faults") loadFaults();
+  watchSessions(view === "sessions");
 }
 
 function move(listId, delta, open) {
@@ -408,16 +409,33 @@ function onKey(e) {
 }
 
 let sessionRefresh = null;
+let sessionSource = null;
+
+// The sessions' events come on a stream of their own, open only while the sessions view is: a
+// session per message is two of them a message, which the messages view has no use for.
+function watchSessions(on) {
+  if (on && !sessionSource) {
+    sessionSource = new EventSource("/api/v1/events?types=session");
+    // After a reconnect events may have been missed.
+    sessionSource.addEventListener("open", () => loadSessions());
+    sessionSource.addEventListener("session", () => {
+      if (sessionRefresh) return;
+      sessionRefresh = setTimeout(() => { sessionRefresh = null; loadSessions(); }, 250);
+    });
+  } else if (!on && sessionSource) {
+    sessionSource.close();
+    sessionSource = null;
+  }
+}
 
 function live() {
-  const source = new EventSource("/api/v1/events");
+  const source = new EventSource("/api/v1/events?types=stored,deleted,faults");
   const badge = $("live");
   source.addEventListener("open", () => {
     badge.textContent = "live";
     badge.className = "live on";
     // After a reconnect events may have been missed: reload what is shown.
     loadMessages();
-    if (state.view === "sessions") loadSessions();
   });
   source.addEventListener("error", () => {
     badge.textContent = "offline";
@@ -443,10 +461,6 @@ function live() {
     state.matched = Math.max(0, state.matched - (before - state.messages.length));
     if (ids.has(state.current)) closeMessage();
     drawSoon();
-  });
-  source.addEventListener("session", () => {
-    if (state.view !== "sessions" || sessionRefresh) return;
-    sessionRefresh = setTimeout(() => { sessionRefresh = null; loadSessions(); }, 250);
   });
   source.addEventListener("faults", (e) => showFaults(JSON.parse(e.data).rules));
 }
