@@ -7,6 +7,7 @@ import com.sun.net.httpserver.HttpExchange;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -30,6 +31,13 @@ final class EventStream implements MessageStore.Listener, SessionLog.Listener {
 
     /** Events waiting for one slow browser before it is cut off (it reconnects and reloads). */
     static final int MAX_QUEUED = 1000;
+    /**
+     * How long the first event of a burst waits for others to go out in the same write. Without
+     * it a flood of mail woke this thread and made a system call for nearly every event (perf: 6.5 %
+     * of the catcher's samples in this thread with a page open, 0.9 % with the linger); a person
+     * sees nothing of 50 ms.
+     */
+    static final Duration LINGER = Duration.ofMillis(50);
 
     private record Event(String name, String data) {
     }
@@ -119,8 +127,8 @@ final class EventStream implements MessageStore.Listener, SessionLog.Listener {
                     write(out, ": ping\n\n");
                     continue;
                 }
-                // What queued up meanwhile goes out in the same write: a busy catcher stores three events
-                // a message (a session opened, a message, a session ended), each write a system call.
+                // What queues up meanwhile goes out in the same write.
+                Thread.sleep(LINGER.toMillis());
                 batch.add(first);
                 queue.drainTo(batch);
                 StringBuilder text = new StringBuilder();
