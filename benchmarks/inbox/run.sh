@@ -18,8 +18,11 @@
 # place of curl holding the event stream: the page draws what arrives on the same two cores, and
 # each round also prints the browser's CPU a message (all its processes). On a journal-less ext4, leave five minutes
 # after a run (which deletes its folder at the end) before the next, for the reason above.
-# Needs Postfix's smtp-source, curl, python3, the JDK's jstat, and smtp-cli/target/smtpkit.jar
-# (./smtpkit builds it); chromium for BROWSER=1.
+# Before the first round and after the last the script also times Postfix's smtp-sink (the CPU it
+# needs a 1-KiB message on reused connections), a yardstick for the host's speed at that moment:
+# on these VMs it moves by half within minutes, and msgs/s with it.
+# Needs Postfix's smtp-source and smtp-sink, curl, python3, the JDK's jstat, and
+# smtp-cli/target/smtpkit.jar (./smtpkit builds it); chromium for BROWSER=1.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -126,6 +129,22 @@ browser_ticks() {
   echo "$sum"
 }
 
+# The CPU smtp-sink needs a 1-KiB message (µs), second of two runs of 30,000 on 20 reused sessions.
+host_speed() {
+  local port sink c0 c1
+  port="$(free_port)"
+  # as root smtp-sink must be told a user to run as
+  /usr/sbin/smtp-sink $([ "$(id -u)" = 0 ] && echo "-u nobody") "127.0.0.1:$port" 1000 >/dev/null 2>&1 &
+  sink=$!
+  sleep 0.5
+  /usr/sbin/smtp-source -s 20 -d -l 1024 -m 30000 "127.0.0.1:$port"
+  c0="$(awk '{print $14 + $15}' "/proc/$sink/stat")"
+  /usr/sbin/smtp-source -s 20 -d -l 1024 -m 30000 "127.0.0.1:$port"
+  c1="$(awk '{print $14 + $15}' "/proc/$sink/stat")"
+  kill "$sink"; wait "$sink" 2>/dev/null || true
+  echo "$(( (c1 - c0) * 1000000 / $(getconf CLK_TCK) / 30000 ))"
+}
+
 total() {
   curl -s "http://127.0.0.1:$http_port/api/v1/messages?limit=1" | sed 's/^{"total":\([0-9]*\).*/\1/'
 }
@@ -148,6 +167,7 @@ while [ "$warmup" -lt "${WARMUP_MAX:-100000}" ]; do
   before="$after"
 done
 echo "load average after a warm-up of $warmup messages: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"
+echo "host speed before the rounds: smtp-sink $(host_speed) µs of CPU a 1-KiB message"
 : >"$work/rounds"
 for round in $(seq "$rounds"); do
   cpu0="$(awk '{print $14 + $15}' "/proc/$catcher/stat")"
@@ -169,6 +189,7 @@ for round in $(seq "$rounds"); do
     "load $(cut -d' ' -f1 /proc/loadavg)"
 done
 stop_events
+echo "host speed after the rounds: smtp-sink $(host_speed) µs of CPU a 1-KiB message"
 stored="$(total)"
 echo "throughput, median of $rounds rounds: $(cut -d' ' -f1 "$work/rounds" | median) messages/s;" \
   "CPU a message: catcher $(cut -d' ' -f2 "$work/rounds" | median) µs," \
