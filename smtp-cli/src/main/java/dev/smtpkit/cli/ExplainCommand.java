@@ -11,7 +11,6 @@ import dev.smtpkit.testkit.explain.Finding.Severity;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -104,10 +103,10 @@ final class ExplainCommand implements Callable<Integer> {
         try {
             if (file.equals("-")) {
                 try (InputStream in = stdin.get()) {
-                    return in.readAllBytes();
+                    return WholeInput.stream("standard input", in, WholeInput.max());
                 }
             }
-            return Files.readAllBytes(Path.of(file));
+            return WholeInput.file(Path.of(file), WholeInput.max());
         } catch (NoSuchFileException e) {
             throw CliFailure.usage("no such file: " + file);
         } catch (IOException e) {

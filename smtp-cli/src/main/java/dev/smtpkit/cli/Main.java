@@ -33,7 +33,17 @@ public final class Main implements Runnable {
     public static void main(String[] args) {
         PrintWriter out = new PrintWriter(System.out, true);
         PrintWriter err = new PrintWriter(System.err, true);
-        System.exit(execute(out, err, Lifetime.untilShutdown(), args));
+        int code;
+        try {
+            code = execute(out, err, Lifetime.untilShutdown(), args);
+        } catch (OutOfMemoryError e) {
+            // picocli hands Errors on: one line that says what to do, not a stack trace
+            err.println("smtpkit: out of memory (" + e.getMessage() + ") with a heap of at most "
+                    + Runtime.getRuntime().maxMemory() / (1024 * 1024) + " MiB: give the JVM more, JAVA_OPTS=-Xmx4g ./smtpkit ...");
+            err.flush();
+            code = CliFailure.EXIT_FAILURE;
+        }
+        System.exit(code);
     }
 
     /** Runs one command line and returns its exit code. */

@@ -126,6 +126,7 @@ final class PlayCommand implements Callable<Integer> {
 
     static Conversation read(Path file) {
         try {
+            WholeInput.checkSize(file, WholeInput.max());
             return Conversation.read(file);
         } catch (IllegalArgumentException e) {
             throw CliFailure.usage(e.getMessage());

@@ -17,7 +17,6 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.ZonedDateTime;
@@ -324,7 +323,9 @@ final class SendCommand implements Callable<Integer> {
             return i -> testMessage();
         }
         try {
-            byte[] bytes = file.toString().equals("-") ? System.in.readAllBytes() : Files.readAllBytes(file);
+            byte[] bytes = file.toString().equals("-")
+                    ? WholeInput.stream("standard input", System.in, WholeInput.max())
+                    : WholeInput.file(file, WholeInput.max());
             return i -> bytes;
         } catch (IOException e) {
             throw CliFailure.usage("cannot read " + file + ": " + CliFailure.describe(e));
