@@ -11,6 +11,8 @@
 # Usage: benchmarks/inbox/browser-ab.sh JAR_A JAR_B [PASSES]   (default 2 passes)
 # Needs Postfix's smtp-source, chromium, python3 and a tmpfs at /dev/shm.
 set -euo pipefail
+# shellcheck source=common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 [ $# -ge 2 ] || { echo "usage: $0 JAR_A JAR_B [PASSES]" >&2; exit 2; }
 jars=("$1" "$2")
@@ -30,18 +32,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
-}
-
-# The CPU of the browser's session of processes so far, in clock ticks.
-browser_ticks() {
-  local sum=0 f
-  for f in /proc/[0-9]*/stat; do
-    sum=$(( sum + $(awk -v sid="$browser" '$6 == sid { print $14 + $15 + $16 + $17; found = 1 } END { if (!found) print 0 }' "$f" 2>/dev/null || echo 0) ))
-  done
-  echo "$sum"
-}
 
 tick_us=$(( 1000000 / $(getconf CLK_TCK) ))
 for pass in $(seq "$passes"); do
@@ -57,15 +47,12 @@ for pass in $(seq "$passes"); do
       sleep 0.1
     done
     /usr/sbin/smtp-source -s 20 -m "$warmup" -l 1024 -f a@example.com -t b@example.org "127.0.0.1:$smtp_port"
-    setsid chromium --headless=new --no-sandbox --disable-gpu --no-first-run --disable-background-networking \
-      --disable-component-update --disable-sync --window-size=1280,900 --user-data-dir="$work/chromium" \
-      "http://127.0.0.1:$http_port/" >"$work/chromium.log" 2>&1 &
-    browser=$!
+    browser="$(start_chromium "http://127.0.0.1:$http_port/" "$work/chromium")"
     sleep 6
     for round in $(seq "$rounds"); do
-      b0="$(browser_ticks)"; c0="$(awk '{print $14 + $15}' "/proc/$catcher/stat")"; t0="$(date +%s%N)"
+      b0="$(session_ticks "$browser")"; c0="$(awk '{print $14 + $15}' "/proc/$catcher/stat")"; t0="$(date +%s%N)"
       /usr/sbin/smtp-source -s 20 -m "$n" -l 1024 -f a@example.com -t b@example.org "127.0.0.1:$smtp_port"
-      t1="$(date +%s%N)"; c1="$(awk '{print $14 + $15}' "/proc/$catcher/stat")"; b1="$(browser_ticks)"
+      t1="$(date +%s%N)"; c1="$(awk '{print $14 + $15}' "/proc/$catcher/stat")"; b1="$(session_ticks "$browser")"
       echo "pass $pass, $(basename "$jar") ($([ "$which" = 0 ] && echo A || echo B)), round $round:" \
         "$(( n * 1000000000 / (t1 - t0) )) messages/s; CPU a message: catcher $(( (c1 - c0) * tick_us / n )) µs," \
         "chromium $(( (b1 - b0) * tick_us / n )) µs"

@@ -26,6 +26,8 @@
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+# shellcheck source=common.sh
+. "$root/benchmarks/inbox/common.sh"
 jar="$root/smtp-cli/target/smtpkit.jar"
 n="${1:-10000}"
 sessions="${2:-20}"
@@ -47,10 +49,6 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
-
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
-}
 
 smtp_port="$(free_port)"
 http_port="$(free_port)"
@@ -96,10 +94,7 @@ median() {
 # a session of its own so that all its processes can be counted and stopped together.
 start_events() {
   if [ -n "${BROWSER:-}" ]; then
-    setsid chromium --headless=new --no-sandbox --disable-gpu --no-first-run --disable-background-networking \
-      --disable-component-update --disable-sync --window-size=1280,900 --user-data-dir="$work/chromium" \
-      "http://127.0.0.1:$http_port/" >"$work/chromium.log" 2>&1 &
-    events=$!
+    events="$(start_chromium "http://127.0.0.1:$http_port/" "$work/chromium")"
     # until the page holds the event stream, as the inbox logs nothing of it: its first list request
     sleep 5
   else
@@ -118,15 +113,9 @@ stop_events() {
   events=""
 }
 
-# The CPU of the browser's processes so far, in clock ticks (those that ended count in their parent's).
+# The CPU of the browser's processes so far, in clock ticks.
 browser_ticks() {
-  [ -n "${BROWSER:-}" ] || { echo 0; return; }
-  local sum=0 f
-  for f in /proc/[0-9]*/stat; do
-    # field 6 is the session; the command name (field 2) has no spaces for chromium's processes
-    sum=$(( sum + $(awk -v sid="$events" '$6 == sid { print $14 + $15 + $16 + $17; found = 1 } END { if (!found) print 0 }' "$f" 2>/dev/null || echo 0) ))
-  done
-  echo "$sum"
+  if [ -n "${BROWSER:-}" ]; then session_ticks "$events"; else echo 0; fi
 }
 
 # The CPU smtp-sink needs a 1-KiB message (µs), second of two runs of 30,000 on 20 reused sessions.
