@@ -58,6 +58,7 @@ final class Acceptor implements AutoCloseable {
     private final AtomicInteger running = new AtomicInteger();
     private final int maxConnections;
     private final byte[] refusal;
+    private final LogThrottle refusals = new LogThrottle(Duration.ofSeconds(1));
     private volatile boolean closed;
 
     /**
@@ -178,8 +179,9 @@ final class Acceptor implements AutoCloseable {
 
     /** Sends the refusal and closes, on the accepting thread: a fresh socket's buffer takes a reply line without blocking. */
     private void refuse(Socket socket) {
-        LOG.warn("port {}: {} connections already, the most served at once; refused one from {}",
-                port(), maxConnections, socket.getRemoteSocketAddress());
+        refusals.pass().ifPresent(heldBack -> LOG.warn("port {}: {} connections already, the most served at once;"
+                + " refused one from {} ({} more refused since the last such line)", port(), maxConnections,
+                socket.getRemoteSocketAddress(), heldBack));
         try {
             socket.getOutputStream().write(refusal);
         } catch (IOException e) {

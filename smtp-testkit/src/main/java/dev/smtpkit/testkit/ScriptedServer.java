@@ -90,6 +90,7 @@ public final class ScriptedServer implements AutoCloseable {
      * transcript). Room comes back when the test takes what was recorded.
      */
     private final HeldBytes held;
+    private final LogThrottle fullRefusals = new LogThrottle(Duration.ofSeconds(1));
     private final BlockingQueue<Held<RecordedCommand>> commands = new LinkedBlockingQueue<>();
     private final BlockingQueue<Held<RecordedMessage>> messages = new LinkedBlockingQueue<>();
     private final BlockingQueue<Held<PlayResult>> results = new LinkedBlockingQueue<>();
@@ -203,8 +204,9 @@ public final class ScriptedServer implements AutoCloseable {
     private void handle(Socket socket, int connection) {
         if (!held.take(HeldBytes.CONNECTION_OVERHEAD)) {
             // Not among the results either: a flood of connections into a full server must not grow them.
-            LOG.warn("connection {} on port {} refused: the server {}; the test has not taken what it recorded",
-                    connection, port(), held.describe());
+            fullRefusals.pass().ifPresent(heldBack -> LOG.warn("connection {} on port {} refused: the server {};"
+                    + " the test has not taken what it recorded ({} more refused since the last such line)",
+                    connection, port(), held.describe(), heldBack));
             try {
                 socket.getOutputStream().write(full(421).encode());
             } catch (IOException e) {
