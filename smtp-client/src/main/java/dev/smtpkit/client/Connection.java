@@ -162,6 +162,7 @@ final class Connection {
                 .chunking(settings.chunking())
                 .limits(settings.limits())
                 .normalizeLineEndings(settings.normalizeLineEndings())
+                .mode(settings.mode())
                 .build();
         session = new ClientSession(config);
         session.observer(transcript);

@@ -3,6 +3,7 @@ package dev.smtpkit.client;
 import dev.smtpkit.core.Command;
 import dev.smtpkit.core.Envelope;
 import dev.smtpkit.core.Limits;
+import dev.smtpkit.core.ProtocolMode;
 import dev.smtpkit.core.Timeout;
 import dev.smtpkit.core.client.ClientConfig;
 import java.io.IOException;
@@ -95,7 +96,7 @@ public final class SmtpClient implements AutoCloseable {
                     Optional<ClientCredentials> credentials, boolean preferCramMd5, Duration connectTimeout,
                     Map<Timeout, Duration> timeouts, boolean pipelining, boolean chunking,
                     Limits limits, boolean normalizeLineEndings, TooManyRecipientsPolicy tooManyRecipients,
-                    WriteWatchdog watchdog) {
+                    WriteWatchdog watchdog, ProtocolMode mode) {
 
         /** The timeout of one stage (RFC 5321 §4.5.3.2). */
         Duration timeout(Timeout stage) {
@@ -129,7 +130,7 @@ public final class SmtpClient implements AutoCloseable {
         this.settings = new Settings(b.host, b.port, Optional.ofNullable(b.heloName), b.tlsMode, ssl,
                 Optional.ofNullable(b.credentials), b.preferCramMd5, b.connectTimeout, Map.copyOf(b.timeouts),
                 b.pipelining, b.chunking, b.limits, b.normalizeLineEndings, b.tooManyRecipients,
-                new WriteWatchdog(watchdog, b.timeouts.get(Timeout.DATA_BLOCK)));
+                new WriteWatchdog(watchdog, b.timeouts.get(Timeout.DATA_BLOCK)), b.mode);
         this.maxConnections = b.maxConnections;
         this.idleTimeout = b.idleTimeout;
         this.maxMessagesPerConnection = b.maxMessagesPerConnection;
@@ -340,6 +341,7 @@ public final class SmtpClient implements AutoCloseable {
         private boolean pipelining = true;
         private boolean chunking = true;
         private Executor executor;
+        private ProtocolMode mode = ProtocolMode.SMTP;
 
         private Builder() {
             for (Timeout t : CLIENT_STAGES) {
@@ -538,6 +540,17 @@ public final class SmtpClient implements AutoCloseable {
         /** Whether to pipeline (RFC 2920) when the server offers it (on); off for a server known to get it wrong. */
         public Builder pipelining(boolean on) {
             this.pipelining = on;
+            return this;
+        }
+
+        /**
+         * Speaks LMTP (RFC 2033) instead of SMTP: LHLO, and after the content one reply per
+         * accepted recipient, each that recipient's {@link dev.smtpkit.core.client.TransactionResult.RecipientResult#outcome()}
+         * in the result, so a message taken for some recipients and not others is a
+         * {@link SendResult} listing both. Off by default. LMTP has no port of its own (24 is common).
+         */
+        public Builder lmtp(boolean on) {
+            this.mode = on ? ProtocolMode.LMTP : ProtocolMode.SMTP;
             return this;
         }
 

@@ -119,6 +119,49 @@ class AiosmtpdInteropTest {
         });
     }
 
+    /** aiosmtpd's LMTP server: its handler answers the end of data once per recipient, a mailbox named full@ with 452. */
+    private static final String LMTP_SERVER = String.join("\n",
+            "import sys, signal",
+            "from aiosmtpd.controller import Controller",
+            "from aiosmtpd.lmtp import LMTP",
+            "port = int(sys.argv[1])",
+            "class Handler:",
+            "    async def handle_DATA(self, server, session, envelope):",
+            "        return '\\r\\n'.join(('452 4.2.2 <%s> mailbox full' % r) if r.startswith('full@')",
+            "                           else ('250 2.1.5 <%s> delivered' % r) for r in envelope.rcpt_tos)",
+            "class LMTPController(Controller):",
+            "    def factory(self):",
+            "        return LMTP(self.handler, **self.SMTP_kwargs)",
+            "c = LMTPController(Handler(), hostname='127.0.0.1', port=port)",
+            "c.start()",
+            "print('READY', flush=True)",
+            "try:",
+            "    signal.sigwait([signal.SIGTERM, signal.SIGINT])",
+            "finally:",
+            "    c.stop()",
+            "");
+
+    @Test
+    @DisplayName("RFC 2033: against aiosmtpd's LMTP server each recipient gets its own outcome from the replies after the data")
+    void lmtpAgainstAiosmtpd() throws Exception {
+        Path script = Files.writeString(dir.resolve("lmtp.py"), LMTP_SERVER);
+        int port = Peers.freePort();
+        Process server = Peers.start(List.of(Peers.PYTHON.toString(), script.toString(), String.valueOf(port)),
+                dir.resolve("lmtp.log"), port);
+        try (SmtpClient client = SmtpClient.builder().host("127.0.0.1").port(port).tlsMode(TlsMode.NONE).lmtp(true).build()) {
+            byte[] message = "Subject: hi\r\n\r\nhello\r\n".getBytes(StandardCharsets.US_ASCII);
+            SendResult r = client.send(envelope("bob@example.com", "full@example.com", "carol@example.com"), MessageContent.of(message));
+
+            assertThat(r.recipients()).extracting(x -> x.outcome().code()).containsExactly(250, 452, 250);
+            assertThat(r.recipients().get(1).outcome().lines().get(0)).contains("<full@example.com> mailbox full");
+            // The connection is still in step: a second message on it gets its own replies.
+            SendResult again = client.send(envelope("dave@example.com"), MessageContent.of(message));
+            assertThat(again.recipients()).singleElement().satisfies(x -> assertThat(x.isDelivered()).isTrue());
+        } finally {
+            Peers.stop(server);
+        }
+    }
+
     @Test
     @DisplayName("RFC 6531: a UTF-8 address goes with SMTPUTF8")
     void utf8Address() throws Exception {

@@ -54,6 +54,48 @@ class ScriptedServerFaultsTest {
         }
     }
 
+    /** An LMTP server (RFC 2033) that answers the end of data for each recipient in turn with {@code afterData}. */
+    private static ScriptedServer lmtp(String afterData) throws java.io.IOException {
+        return new ScriptedServer((conn, line) -> switch (ScriptedServer.verb(line)) {
+            case "CONNECT" -> "220 lmtp.example LMTP";
+            case "LHLO" -> "250-lmtp.example\r\n250 PIPELINING";
+            case "EHLO", "HELO" -> "500 5.5.1 LMTP: say LHLO";
+            case "." -> afterData;
+            default -> ScriptedServer.standard(line);
+        }, false);
+    }
+
+    private static SmtpClient lmtpClient(ScriptedServer server) {
+        return SmtpClient.builder().host("127.0.0.1").port(server.port()).tlsMode(TlsMode.NONE)
+                .heloName("client.example").lmtp(true).build();
+    }
+
+    @Test
+    @DisplayName("RFC 2033 §4.2: lmtp(true) says LHLO, and each recipient's outcome is its own reply after the data")
+    void lmtpGivesEachRecipientItsOwnOutcome() throws Exception {
+        try (ScriptedServer server = lmtp("250 2.1.5 <b@example.org> delivered\r\n452 4.2.2 <c@example.org> mailbox full");
+             SmtpClient client = lmtpClient(server)) {
+            SendResult r = client.send(envelope("b@example.org", "c@example.org"), MessageContent.of(HELLO));
+
+            assertThat(server.lines).contains("LHLO client.example").noneMatch(l -> l.startsWith("EHLO"));
+            assertThat(r.recipients()).extracting(x -> x.outcome().code()).containsExactly(250, 452);
+            assertThat(r.recipients().get(0).isDelivered()).isTrue();
+            assertThat(r.recipients().get(0).recipient().path().toString()).isEqualTo("<b@example.org>");
+            assertThat(r.recipients().get(1).isTransientFailure()).isTrue();
+        }
+    }
+
+    @Test
+    @DisplayName("RFC 2033 §4.2: an LMTP message refused for every recipient after the data is an exception with each one's reply")
+    void lmtpRefusedForEveryRecipient() throws Exception {
+        try (ScriptedServer server = lmtp("550 5.2.1 <b@example.org> disabled\r\n452 4.2.2 <c@example.org> mailbox full");
+             SmtpClient client = lmtpClient(server)) {
+            assertThatThrownBy(() -> client.send(envelope("b@example.org", "c@example.org"), MessageContent.of(HELLO)))
+                    .isInstanceOfSatisfying(SmtpClientException.class, e -> assertThat(e.recipients())
+                            .extracting(x -> x.outcome().code()).containsExactly(550, 452));
+        }
+    }
+
     @Test
     void someRecipientsRefused() throws Exception {
         ScriptedServer.Script script = (conn, line) -> line.contains("<nobody@") ? "550 5.1.1 no such user"
