@@ -92,6 +92,7 @@ final class ClientSender {
                 .port(request.server().port())
                 .tlsMode(request.tls())
                 .pipelining(request.pipelining())
+                .lmtp(request.lmtp())
                 .connectTimeout(request.timeout())
                 .commandTimeout(request.timeout())
                 .dataTimeout(request.timeout())

@@ -7,8 +7,6 @@ import dev.smtpkit.client.ClientCredentials;
 import dev.smtpkit.core.Envelope;
 import dev.smtpkit.core.ForwardPath;
 import dev.smtpkit.core.Replies;
-import dev.smtpkit.core.Printable;
-import dev.smtpkit.core.Reply;
 import dev.smtpkit.core.ReversePath;
 import dev.smtpkit.core.Timeout;
 import dev.smtpkit.core.client.ClientConfig;
@@ -172,13 +170,7 @@ final class SendCommand implements Callable<Integer> {
         Logging.configureClient(verbose);
         SendRequest request = request();
         PrintWriter out = spec.commandLine().getOut();
-        SendOutcome outcome;
-        if (lmtp) {
-            PrintWriter err = spec.commandLine().getErr();
-            outcome = LmtpSender.send(request, verbose ? printing(err) : new LmtpSender.Transcript() { });
-        } else {
-            outcome = ClientSender.send(request);
-        }
+        SendOutcome outcome = ClientSender.send(request);
         int refused = 0;
         int number = 0;
         for (List<TransactionResult.RecipientResult> message : outcome.messages()) {
@@ -214,7 +206,7 @@ final class SendCommand implements Callable<Integer> {
         if (r.outcome().equals(Replies.CONNECTION_LOST)) {
             return "not delivered: the connection ended before a reply";
         }
-        return LmtpSender.oneLine(r.outcome());
+        return r.outcome().toString().strip().replace("\r\n", " | ");
     }
 
     private SendRequest request() {
@@ -246,9 +238,6 @@ final class SendCommand implements Callable<Integer> {
                 throw CliFailure.usage("--cafile: " + CliFailure.describe(e));
             }
         }
-        if (lmtp && caFile != null) {
-            throw CliFailure.usage("--cafile is not available with --lmtp");
-        }
         if (maxReplyLine < 512) {
             throw CliFailure.usage("--max-reply-line must be at least 512 (RFC 5321 §4.5.3.1.5): " + maxReplyLine);
         }
@@ -264,9 +253,6 @@ final class SendCommand implements Callable<Integer> {
             }
             stages.put(stage, Duration.ofSeconds(seconds));
         });
-        if (lmtp && tlsOnConnect) {
-            throw CliFailure.usage("--tls-on-connect is not available with --lmtp; use --tls");
-        }
         if (server.port() == 0) {
             throw CliFailure.usage("--to: port must be 1 to 65535: 0");
         }
@@ -350,32 +336,5 @@ final class SendCommand implements Callable<Integer> {
                 + "\r\n"
                 + "This is a test message sent by smtpkit send.\r\n";
         return text.getBytes(StandardCharsets.UTF_8);
-    }
-
-    /** The LMTP conversation, for -v: on standard error, as SmtpClient's transcript logger writes it for SMTP. */
-    private static LmtpSender.Transcript printing(PrintWriter out) {
-        return new LmtpSender.Transcript() {
-            @Override
-            public void sent(String line) {
-                print("C: " + line);
-            }
-
-            @Override
-            public void received(Reply reply) {
-                for (String wire : reply.toString().split("\r\n")) {
-                    print("S: " + wire);
-                }
-            }
-
-            @Override
-            public void note(String what) {
-                print("-- " + what);
-            }
-
-            private void print(String line) {
-                out.println(Printable.escape(line));
-                out.flush();
-            }
-        };
     }
 }

@@ -13,8 +13,7 @@ import java.util.Optional;
 import java.util.function.IntFunction;
 
 /**
- * What {@code smtpkit send} was asked to do, independent of how it is sent: the one value
- * {@link ClientSender} (SMTP) and {@link LmtpSender} take.
+ * What {@code smtpkit send} was asked to do, as {@link ClientSender} takes it (SMTP or LMTP).
  *
  * @param server            where to connect
  * @param heloName          the name for EHLO (RFC 5321 §4.1.1.1); empty for the address literal

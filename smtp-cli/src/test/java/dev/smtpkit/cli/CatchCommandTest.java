@@ -127,14 +127,14 @@ class CatchCommandTest {
     @Test
     @DisplayName("RFC 2033 §4.2: with --lmtp each recipient gets its own reply after the data")
     void speaksLmtp() throws Exception {
+        // An LMTP server refuses EHLO (RFC 2033 §4.1): a delivery says the client spoke LHLO.
         try (Cli c = Cli.start("catch", "--port", "0", "--no-http", "--dir", dir.toString(), "--lmtp")) {
             int port = c.port();
             assertThat(c.out()).contains("(LMTP)");
             Cli send = Cli.run("send", "--to", "127.0.0.1:" + port, "--lmtp", "--from", "a@example.com",
-                    "--rcpt", "b@example.org,c@example.org", "-v");
+                    "--rcpt", "b@example.org,c@example.org");
             assertThat(send.exitCode()).as(send.toString()).isZero();
             assertThat(send.out()).contains("message 1: <b@example.org> 250", "message 1: <c@example.org> 250");
-            assertThat(send.err()).contains("C: LHLO [127.0.0.1]");
         }
     }
 

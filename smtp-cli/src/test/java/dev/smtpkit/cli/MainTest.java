@@ -49,7 +49,6 @@ class MainTest {
         "send --from a@example.com --rcpt b@x --count 0  | --count must be at least 1",
         "send --from a@example.com --rcpt b@x --insecure | --insecure only makes sense with --tls or --tls-on-connect",
         "send --from a@example.com --rcpt b@x --tls --tls-on-connect | --tls and --tls-on-connect exclude each other",
-        "send --from a@example.com --rcpt b@x --lmtp --tls-on-connect | --tls-on-connect is not available with --lmtp",
         "send --from a@example.com --rcpt b@x --helo a..b | --helo: not a domain or address literal",
         "send --from a@example.com --rcpt b@x --to 127.0.0.1:0 | --to: port must be 1 to 65535",
         "catch --auth alice                              | --auth: expected USER:PASSWORD, got 'alice'",

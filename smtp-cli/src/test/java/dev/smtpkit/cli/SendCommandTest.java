@@ -266,7 +266,7 @@ class SendCommandTest {
                     "--rcpt", "b@example.org", "--timeout", "60", "--stage-timeout", "data-end=1");
             java.time.Duration took = java.time.Duration.ofNanos(System.nanoTime() - start);
             assertThat(c.exitCode()).as(c.toString()).isEqualTo(3);
-            assertThat(c.err()).contains("within 1 s at data-end");
+            assertThat(c.err()).contains("within the DATA_TERMINATION timeout (1 s, --stage-timeout data-end=SECONDS");
             assertThat(took).isLessThan(java.time.Duration.ofSeconds(30));
             server.join(10_000);
             assertThat(server.isAlive()).isFalse();
