@@ -190,6 +190,11 @@ public final class ScriptedServer implements AutoCloseable {
         });
     }
 
+    /** Octets held of what clients sent, as {@link Builder#maxHeldBytes} reckons them. */
+    long heldBytes() {
+        return held.held();
+    }
+
     /** The reply when a command, a message or a connection finds no room left; 4.3.1, as a mail system full. */
     private Reply full(int code) {
         return Reply.of(code, EnhancedStatus.of(4, 3, 1), "Scripted server full: it " + held.describe()
@@ -216,14 +221,19 @@ public final class ScriptedServer implements AutoCloseable {
         }
         Recording recording = new Recording();
         Optional<PlayResult.Mismatch> mismatch = Optional.empty();
+        Session session = null;
         try {
             socket.setSoTimeout(ScriptedClient.millis(timeout));
             socket.setTcpNoDelay(true);
-            Session session = new Session(socket, connection, recording);
+            session = new Session(socket, connection, recording);
             mismatch = script.isPresent() ? session.playScript() : session.respond();
         } catch (IOException e) {
             LOG.debug("connection {} on port {} ended: {}", connection, port(), e.toString());
         } finally {
+            if (session != null) {
+                // A scripted message cut off before its end took room that no message gives back: the result does.
+                recording.octets += session.dataOctets;
+            }
             // closed before the result is out, so a test that has the result finds the connection closed
             Acceptor.closeQuietly(socket);
             results.add(new Held<>(new PlayResult(connection, recording.transcript.build(), mismatch), recording.octets));

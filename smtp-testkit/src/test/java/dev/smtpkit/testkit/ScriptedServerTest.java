@@ -341,6 +341,32 @@ class ScriptedServerTest {
         }
 
         @Test
+        @DisplayName("Taking everything recorded gives all room back, also a scripted message cut off before its end")
+        void takingEverythingGivesAllRoomBack() throws IOException {
+            Conversation script = Conversation.builder()
+                    .server("220 x").client("HELO a.example").server("250 x")
+                    .client("MAIL FROM:<a@example.com>").server("250 ok").client("RCPT TO:<b@example.org>").server("250 ok")
+                    .client("DATA").server("354 go").client("one", "two", "three", ".").server("250 ok")
+                    .client("QUIT").server("221 bye").build();
+            try (ScriptedServer server = ScriptedServer.builder().script(script).start()) {
+                try (RawClient client = new RawClient(server.port(), WAIT)) {
+                    assertThat(client.code()).isEqualTo(220);
+                    assertThat(client.command("HELO a.example")).isEqualTo(250);
+                    assertThat(client.command("MAIL FROM:<a@example.com>")).isEqualTo(250);
+                    assertThat(client.command("RCPT TO:<b@example.org>")).isEqualTo(250);
+                    assertThat(client.command("DATA")).isEqualTo(354);
+                    client.send("one\r\ntwo\r\n");
+                }
+                assertThat(server.takeResult(WAIT).orElseThrow().mismatch()).isPresent();
+                assertThat(server.heldBytes()).isPositive();
+                while (server.takeCommand(BRIEF).isPresent()) {
+                    // each gives its room back
+                }
+                assertThat(server.heldBytes()).isZero();
+            }
+        }
+
+        @Test
         void boundsMustBePositive() {
             assertThatThrownBy(() -> ScriptedServer.builder().maxHeldBytes(0)).isInstanceOf(IllegalArgumentException.class);
             assertThatThrownBy(() -> ScriptedServer.builder().maxConnections(0)).isInstanceOf(IllegalArgumentException.class);
