@@ -22,6 +22,16 @@ import org.junit.jupiter.api.io.TempDir;
 /** Against Python's aiosmtpd, with a handler that writes each message and envelope to files. */
 class AiosmtpdInteropTest {
 
+    /** The end of both scripts: start the controller {@code c}, say READY, serve until SIGTERM or SIGINT. */
+    private static final String SERVE_UNTIL_SIGNALLED = String.join("\n",
+            "c.start()",
+            "print('READY', flush=True)",
+            "try:",
+            "    signal.sigwait([signal.SIGTERM, signal.SIGINT])",
+            "finally:",
+            "    c.stop()",
+            "");
+
     /** The server: one file per message's content (N.eml) and one per envelope (N.env). */
     private static final String SERVER = String.join("\n",
             "import sys, ssl, os, signal",
@@ -49,13 +59,7 @@ class AiosmtpdInteropTest {
             "    ctx.load_cert_chain(sys.argv[3], sys.argv[4])",
             "    kwargs.update(tls_context=ctx, authenticator=authenticator, auth_require_tls=True)",
             "c = Controller(Handler(), **kwargs)",
-            "c.start()",
-            "print('READY', flush=True)",
-            "try:",
-            "    signal.sigwait([signal.SIGTERM, signal.SIGINT])",
-            "finally:",
-            "    c.stop()",
-            "");
+            SERVE_UNTIL_SIGNALLED);
 
     @TempDir
     Path dir;
@@ -133,13 +137,7 @@ class AiosmtpdInteropTest {
             "    def factory(self):",
             "        return LMTP(self.handler, **self.SMTP_kwargs)",
             "c = LMTPController(Handler(), hostname='127.0.0.1', port=port)",
-            "c.start()",
-            "print('READY', flush=True)",
-            "try:",
-            "    signal.sigwait([signal.SIGTERM, signal.SIGINT])",
-            "finally:",
-            "    c.stop()",
-            "");
+            SERVE_UNTIL_SIGNALLED);
 
     @Test
     @DisplayName("RFC 2033: against aiosmtpd's LMTP server each recipient gets its own outcome from the replies after the data")
