@@ -185,7 +185,10 @@ final class ServerOptions {
             b.authenticator(credentials.apply(accounts()))
                     .authMechanisms(mechanisms().toArray(SaslMechanism[]::new))
                     .requireAuth(authRequired)
-                    .allowAuthWithoutTls(authPlaintext);
+                    .allowAuthWithoutTls(authPlaintext)
+                    // A tool for testing mail software, which may fail AUTH on purpose many times
+                    // (a fault at AUTH does it every time): never shut the client out.
+                    .maxAuthFailuresPerClient(Integer.MAX_VALUE, Duration.ofMinutes(1));
         }
         if (proxyProtocol != null) {
             b.proxyProtocol(proxyProtocol);

@@ -57,6 +57,25 @@ class ServerOptionsTest {
     }
 
     @Test
+    @DisplayName("failing AUTH on purpose again and again never shuts the client out of catch (no maxAuthFailuresPerClient)")
+    void wrongPasswordsNeverShutTheClientOut() throws Exception {
+        try (Cli c = Cli.start("catch", "--port", "0", "--no-http", "--dir", dir.toString(), "--auth", "alice:secret",
+                "--auth-plaintext")) {
+            String wrong = java.util.Base64.getEncoder().encodeToString("\0alice\0wrong".getBytes(StandardCharsets.US_ASCII));
+            String right = java.util.Base64.getEncoder().encodeToString("\0alice\0secret".getBytes(StandardCharsets.US_ASCII));
+            // past the library's default of 30 failures a client in 10 minutes
+            for (int i = 0; i < 16; i++) {
+                List<String> replies = CatchCommandTest.talk(c.port(), "EHLO client.test", "AUTH PLAIN " + wrong,
+                        "AUTH PLAIN " + wrong, "QUIT");
+                assertThat(replies.get(2)).startsWith("535 5.7.8");
+                assertThat(replies.get(3)).startsWith("535 5.7.8");
+            }
+            assertThat(CatchCommandTest.talk(c.port(), "EHLO client.test", "AUTH PLAIN " + right, "QUIT").get(2))
+                    .startsWith("235 2.7.0");
+        }
+    }
+
+    @Test
     @DisplayName("RFC 4954 §6: with --auth-required, MAIL before AUTH gets 530 5.7.0")
     void authRequiredRefusesMailWithoutAuth() throws Exception {
         try (Cli c = Cli.start("catch", "--port", "0", "--dir", dir.toString(), "--auth", "alice:secret", "--auth-plaintext",

@@ -14,6 +14,7 @@ import dev.smtpkit.server.internal.Driver;
 import dev.smtpkit.server.internal.Link;
 import dev.smtpkit.server.internal.ServerTls;
 import dev.smtpkit.server.internal.proxy.Xclient;
+import dev.smtpkit.server.internal.sasl.AuthOutcome;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.SocketTimeoutException;
@@ -66,6 +67,9 @@ final class SessionDriver implements Driver {
     /** For a handler past its deadline: 451 with RFC 3463's "other or undefined mail system status". */
     static final Reply HANDLER_TIMED_OUT = Reply.of(451, EnhancedStatus.of(4, 3, 0),
             "Requested action aborted: the server did not decide in time, try again later");
+    /** For AUTH from a client past maxAuthFailuresPerClient (RFC 3463 X.7.0: a security status), then close. */
+    private static final Reply AUTH_FAILURES_PER_CLIENT = Reply.of(421, EnhancedStatus.of(4, 7, 0),
+            "Too many failed AUTH attempts from your address, try again later");
     /** Pipelined input the session may hold while a handler decides, before the input stops. */
     private static final int MAX_BUFFERED_WHILE_DECIDING = 64 * 1024;
 
@@ -968,8 +972,18 @@ final class SessionDriver implements Driver {
         session.accept();
     }
 
-    /** One AUTH step (RFC 4954 §4), a call into the application's authenticator. */
+    /**
+     * One AUTH step (RFC 4954 §4), a call into the application's authenticator; unless the client
+     * failed too often lately (maxAuthFailuresPerClient), when AUTH gets 421 without asking it.
+     */
     private void authenticate(ServerEvent.AuthStep step) {
+        AuthFailures failures = settings.authFailures();
+        if (step.step() == 0 && failures.refused(connection.remoteAddress().getAddress(), clock.getAsLong())) {
+            transcript.note("AUTH refused: " + failures.limit() + " failures from this client within "
+                    + failures.window().toSeconds() + " s (SmtpServer.Builder.maxAuthFailuresPerClient)");
+            session.decide(AUTH_FAILURES_PER_CLIENT);
+            return;
+        }
         Optional<HandlerCall> c = auth.call(step);
         if (c.isEmpty()) {
             // Not reached: the session offers AUTH only with mechanisms, which the builder sets with an authenticator.
@@ -984,6 +998,14 @@ final class SessionDriver implements Driver {
                 session.pendingDecision().filter(ServerEvent.AuthStep.class::isInstance).map(ServerEvent.AuthStep.class::cast));
         done.outcome().applyTo(session);
         done.note().ifPresent(transcript::note);
+        if (done.outcome() instanceof AuthOutcome.Failure f && f.reply().isPermanentFailure()) {
+            InetAddress client = connection.remoteAddress().getAddress();
+            if (settings.authFailures().failed(client, clock.getAsLong())) {
+                LOG.info("{} {}: AUTH refused to this client for {} s after {} failures (maxAuthFailuresPerClient)",
+                        connection.id(), Transcript.address(connection.remoteAddress()), settings.authFailures().window().toSeconds(),
+                        settings.authFailures().limit());
+            }
+        }
     }
 
     // ---------------------------------------------------------------- the end (Ending)

@@ -17,6 +17,7 @@ import org.slf4j.Logger;
  * @param writeTimeout       how long a reply may wait for the client to take it
  * @param stressCommandTimeout the command timeout while connections are near maxConnections
  * @param memory             the budget for messages read whole into memory
+ * @param authFailures       failed AUTH attempts per client, across its connections
  * @param tls                the certificate for STARTTLS and implicit TLS
  * @param tlsProtocols       the TLS versions enabled on each connection
  * @param clientCertificates whether the handshake asks for the client's certificate
@@ -37,6 +38,7 @@ record Settings(
         Duration writeTimeout,
         Duration stressCommandTimeout,
         MemoryBudget memory,
+        AuthFailures authFailures,
         Optional<SSLContext> tls,
         List<String> tlsProtocols,
         ClientCertificatePolicy clientCertificates,

@@ -573,6 +573,8 @@ public final class SmtpServer implements AutoCloseable {
         private long minDataRate = 500;
         private int maxConnections = 100;
         private int maxConnectionsPerClient = 50;
+        private int maxAuthFailuresPerClient = 30;
+        private Duration authFailureWindow = Duration.ofMinutes(10);
         private Duration shutdownGracePeriod = Duration.ofSeconds(30);
         private Executor executor;
         private Transport transport = Transport.JDK;
@@ -1016,6 +1018,22 @@ public final class SmtpServer implements AutoCloseable {
         }
 
         /**
+         * Failed AUTH attempts from one client address, over all its connections, after which
+         * AUTH from it gets 421 4.7.0 and the connection closes, whatever the credentials, until
+         * {@code window} has passed since the first of them (30 in 10 minutes). {@link
+         * #maxAuthFailures} bounds the guesses on one connection; this bounds a guesser who
+         * reconnects, as fail2ban or Postfix's {@code smtpd_client_auth_rate_limit} do. A failure
+         * is a 5xx answer to an AUTH exchange (535 5.7.8 for bad credentials); IPv6 clients count
+         * by their /64 network; behind a PROXY header or XCLIENT the client is the one they name.
+         * {@code Integer.MAX_VALUE} turns it off, as for a test server that is refused on purpose.
+         */
+        public Builder maxAuthFailuresPerClient(int count, Duration window) {
+            this.maxAuthFailuresPerClient = atLeast("maxAuthFailuresPerClient", count, 1);
+            this.authFailureWindow = positive("maxAuthFailuresPerClient's window", window);
+            return this;
+        }
+
+        /**
          * Reads a PROXY protocol header, version 1 or 2 (HAProxy's proxy-protocol.txt), before
          * anything else on every connection, as Postfix's {@code smtpd_upstream_proxy_protocol},
          * so the handler sees the real client. Only peers in {@code proxies} may connect: any
@@ -1090,7 +1108,8 @@ public final class SmtpServer implements AutoCloseable {
             }
             Settings settings = new Settings(built, factory, commandTimeout, dataBlockTimeout, dataTerminationTimeout, handlerTimeout,
                     maxSessionLifetime, minDataRate, writeTimeout, stressCommandTimeout,
-                    new MemoryBudget(maxMessageBytesInMemory), Optional.ofNullable(tls), tlsProtocols, clientCertificates, mechanisms,
+                    new MemoryBudget(maxMessageBytesInMemory), new AuthFailures(maxAuthFailuresPerClient, authFailureWindow),
+                    Optional.ofNullable(tls), tlsProtocols, clientCertificates, mechanisms,
                     Optional.ofNullable(proxyProtocol), Optional.ofNullable(xclient), transcriptLog,
                     transcriptListener, new Counters());
             return new SmtpServer(this, settings);

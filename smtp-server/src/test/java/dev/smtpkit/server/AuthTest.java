@@ -10,11 +10,13 @@ import dev.smtpkit.server.security.SaslMechanism;
 import dev.smtpkit.testsupport.RawClient;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Base64;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
@@ -101,6 +103,58 @@ class AuthTest {
         assertThat(c.reply()).startsWith("421 4.7.0");
         assertThat(c.reply()).as("closed after the 421").isEmpty();
         assertThat(c.finished).isTrue();
+    }
+
+    @Test
+    @DisplayName("a guesser who reconnects is refused AUTH past maxAuthFailuresPerClient, the right password too, until the window ends")
+    void guesserWhoReconnectsIsRefused() {
+        AtomicInteger asked = new AtomicInteger();
+        Authenticator counting = c -> {
+            asked.incrementAndGet();
+            return USERS.authenticate(c);
+        };
+        CapturingLogger log = new CapturingLogger();
+        SmtpServer server = MemoryLink.server().authenticator(counting).allowAuthWithoutTls(true).maxAuthFailures(2)
+                .maxAuthFailuresPerClient(4, Duration.ofMinutes(10)).transcriptLog(log).messageHandler(new Inbox()).build();
+        for (int connection = 0; connection < 2; connection++) {
+            MemoryLink guess = MemoryLink.greeted(server, "guesser.test");
+            assertThat(guess.ask("AUTH PLAIN " + plain(USER, "guess-" + connection))).startsWith("535 5.7.8");
+            guess.send("AUTH PLAIN " + plain(USER, "guess-again-" + connection) + "\r\n");
+            assertThat(guess.reply()).startsWith("535 5.7.8");
+            assertThat(guess.reply()).as("maxAuthFailures ends each connection").startsWith("421 4.7.0");
+        }
+        assertThat(asked).hasValue(4);
+
+        MemoryLink refused = MemoryLink.greeted(server, "guesser.test");
+        assertThat(refused.ask("AUTH PLAIN " + plain(USER, PASSWORD)))
+                .startsWith("421 4.7.0 Too many failed AUTH attempts from your address");
+        assertThat(refused.reply()).as("closed after the 421").isEmpty();
+        assertThat(refused.finished).isTrue();
+        assertThat(asked).as("the authenticator is not asked, so a right guess teaches nothing").hasValue(4);
+        assertThat(log.text()).contains("AUTH refused: 4 failures from this client within 600 s");
+
+        MemoryLink mail = MemoryLink.greeted(server, "guesser.test");
+        assertThat(mail.ask("MAIL FROM:<a@example.com>")).as("only AUTH is refused").startsWith("250");
+
+        MemoryLink later = MemoryLink.open(server);
+        later.now += Duration.ofMinutes(10).toNanos();
+        later.reply();
+        later.ask("EHLO client.test");
+        assertThat(later.ask("AUTH PLAIN " + plain(USER, PASSWORD))).startsWith("235 2.7.0");
+    }
+
+    @Test
+    @DisplayName("maxAuthFailuresPerClient counts 5xx answers only: an authenticator that broke (454) does not count")
+    void temporaryFailuresDoNotCount() {
+        Authenticator broken = c -> {
+            throw new IllegalStateException("test: the user database is down");
+        };
+        SmtpServer server = MemoryLink.server().authenticator(broken).allowAuthWithoutTls(true)
+                .maxAuthFailuresPerClient(1, Duration.ofMinutes(10)).messageHandler(new Inbox()).build();
+        for (int i = 0; i < 3; i++) {
+            MemoryLink c = MemoryLink.greeted(server, "client.test");
+            assertThat(c.ask("AUTH PLAIN " + plain(USER, PASSWORD))).startsWith("454 4.7.0");
+        }
     }
 
     @Test

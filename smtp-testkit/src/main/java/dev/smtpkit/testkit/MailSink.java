@@ -151,7 +151,9 @@ public final class MailSink implements AutoCloseable {
                     .requireAuth(b.requireAuth)
                     // With STARTTLS required, AUTH waits for TLS as a real submission server's does;
                     // otherwise a test need not set up TLS to try AUTH.
-                    .allowAuthWithoutTls(b.tls != TlsPolicy.REQUIRED);
+                    .allowAuthWithoutTls(b.tls != TlsPolicy.REQUIRED)
+                    // A test suite tries wrong passwords on purpose, again and again: never shut it out.
+                    .maxAuthFailuresPerClient(Integer.MAX_VALUE, Duration.ofMinutes(1));
         }
         b.server.accept(server);
         this.server = server.build().start();

@@ -624,6 +624,28 @@ class MailSinkTest {
         }
 
         @Test
+        @DisplayName("a test that fails AUTH on purpose, over and over, is never shut out (no maxAuthFailuresPerClient)")
+        void wrongPasswordsNeverShutTheTestOut(MailSink sink) throws Exception {
+            String wrong = Base64.getEncoder().encodeToString("\0alice\0wrong".getBytes(StandardCharsets.US_ASCII));
+            String right = Base64.getEncoder().encodeToString("\0alice\0secret".getBytes(StandardCharsets.US_ASCII));
+            // past the library's default of 30 failures a client in 10 minutes
+            for (int i = 0; i < 12; i++) {
+                try (RawClient c = new RawClient(sink.host(), sink.port())) {
+                    c.code();
+                    c.ask("EHLO client.test");
+                    for (int guess = 0; guess < 3; guess++) {
+                        assertThat(c.ask("AUTH PLAIN " + wrong)).startsWith("535 5.7.8");
+                    }
+                }
+            }
+            try (RawClient c = new RawClient(sink.host(), sink.port())) {
+                c.code();
+                c.ask("EHLO client.test");
+                assertThat(c.ask("AUTH PLAIN " + right)).startsWith("235 2.7.0");
+            }
+        }
+
+        @Test
         void aRawClientWithPlainAndLogin(MailSink sink) throws Exception {
             String plain = Base64.getEncoder().encodeToString("\0alice\0secret".getBytes(StandardCharsets.US_ASCII));
             try (RawClient c = new RawClient(sink.host(), sink.port())) {
