@@ -40,6 +40,8 @@ public final class NettyLink extends ChannelInboundHandlerAdapter implements Lin
     private static final String TLS = "tls";
     private static final long LINGER_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
     private static final int LINGER_OCTETS = 64 * 1024;
+    /** The largest scratch buffer an event loop keeps: Netty's largest socket read. */
+    private static final int MAX_SCRATCH = 64 * 1024;
     /** Each event loop's buffer for what one read brought ({@link #onHeap}); as large as its largest read. */
     private static final FastThreadLocal<ByteBuffer> SCRATCH = new FastThreadLocal<>() {
         @Override
@@ -156,10 +158,17 @@ public final class NettyLink extends ChannelInboundHandlerAdapter implements Lin
      * loop: the driver copies what it keeps before {@code received} returns. A view of Netty's
      * direct buffer instead cost an object a read, and the session then parsed off-heap memory.
      */
-    private static ByteBuffer onHeap(ByteBuf buf, int n) {
+    static ByteBuffer onHeap(ByteBuf buf, int n) {
+        if (n > MAX_SCRATCH) {
+            // Not from a socket read (Netty's are at most 64 KiB): an aggregating handler of the
+            // application's in front. Kept in no thread's scratch for good.
+            byte[] bytes = new byte[n];
+            buf.getBytes(buf.readerIndex(), bytes);
+            return ByteBuffer.wrap(bytes);
+        }
         ByteBuffer scratch = SCRATCH.get();
         if (scratch.capacity() < n) {
-            scratch = ByteBuffer.allocate(Math.max(n, scratch.capacity() * 2));
+            scratch = ByteBuffer.allocate(Math.min(MAX_SCRATCH, Math.max(n, scratch.capacity() * 2)));
             SCRATCH.set(scratch);
         }
         scratch.clear().limit(n);
