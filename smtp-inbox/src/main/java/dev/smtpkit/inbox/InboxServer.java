@@ -30,7 +30,9 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -96,9 +98,17 @@ public final class InboxServer implements AutoCloseable {
     private final EventStream events;
     private final boolean loopbackOnly;
     private final Semaphore waiting = new Semaphore(MAX_WAITING);
+    private final WriteDeadline writes;
+    /** Looks for writes past their deadline once a second. */
+    private final ScheduledExecutorService writeChecks;
 
     private InboxServer(MessageStore store, SessionLog sessions, Optional<Faults> faults, InetSocketAddress bind,
                         Runnable onClose) throws IOException {
+        this(store, sessions, faults, bind, onClose, WriteDeadline.DEFAULT);
+    }
+
+    InboxServer(MessageStore store, SessionLog sessions, Optional<Faults> faults, InetSocketAddress bind,
+                Runnable onClose, Duration writeDeadline) throws IOException {
         this.store = store;
         this.sessions = sessions;
         this.faults = faults;
@@ -111,7 +121,19 @@ public final class InboxServer implements AutoCloseable {
             return t;
         });
         this.events = new EventStream(store, sessions);
-        this.http = HttpServer.create(bind, 0);
+        this.writes = new WriteDeadline(writeDeadline, System::nanoTime);
+        try {
+            this.http = HttpServer.create(bind, 0);
+        } catch (IOException e) {
+            events.close();
+            throw e;
+        }
+        this.writeChecks = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "smtpkit-inbox-write-deadline");
+            t.setDaemon(true);
+            return t;
+        });
+        writeChecks.scheduleWithFixedDelay(() -> writes.check(System.nanoTime()), 1, 1, TimeUnit.SECONDS);
         http.setExecutor(executor);
         http.createContext("/", this::handle);
         http.start();
@@ -163,6 +185,11 @@ public final class InboxServer implements AutoCloseable {
         return http.getAddress().getPort();
     }
 
+    /** Responses cut off at the write deadline so far, for tests. */
+    long writesCutOff() {
+        return writes.cutOff();
+    }
+
     /** The address to open in a browser. */
     public URI uri() {
         String host = http.getAddress().getAddress().getHostAddress();
@@ -177,10 +204,13 @@ public final class InboxServer implements AutoCloseable {
         events.close();
         http.stop(0);
         executor.shutdownNow();
+        writeChecks.shutdownNow();
         onClose.run();
     }
 
     private void handle(HttpExchange ex) {
+        // Every response, event streams included, under the write deadline.
+        ex.setStreams(null, writes.watch(ex.getResponseBody()));
         // Not try-with-resources: the error replies below need the exchange still open.
         try {
             if (loopbackOnly && !loopbackHost(ex.getRequestHeaders().getFirst("Host"))) {
