@@ -1025,7 +1025,9 @@ public final class SmtpServer implements AutoCloseable {
          * reconnects, as fail2ban or Postfix's {@code smtpd_client_auth_rate_limit} do. A failure
          * is a 5xx answer to an AUTH exchange (535 5.7.8 for bad credentials); IPv6 clients count
          * by their /64 network; behind a PROXY header or XCLIENT the client is the one they name.
-         * {@code Integer.MAX_VALUE} turns it off, as for a test server that is refused on purpose.
+         * Behind a proxy that sends neither, every client has the proxy's address, as for {@link
+         * #maxConnectionsPerClient}: set up the PROXY protocol, or raise this. {@code
+         * Integer.MAX_VALUE} turns it off, as for a test server that is refused on purpose.
          */
         public Builder maxAuthFailuresPerClient(int count, Duration window) {
             this.maxAuthFailuresPerClient = atLeast("maxAuthFailuresPerClient", count, 1);
