@@ -30,7 +30,7 @@ import org.slf4j.LoggerFactory;
  */
 final class Acceptor implements AutoCloseable {
 
-    /** What runs on a connection's thread; the socket is closed when it returns. */
+    /** What runs on a connection's thread; the socket is closed ({@link #release}) when it returns. */
     @FunctionalInterface
     interface Handler {
         void handle(Socket socket, int connection);
@@ -160,20 +160,27 @@ final class Acceptor implements AutoCloseable {
                     try {
                         handler.handle(socket, n);
                     } finally {
-                        closeQuietly(socket);
-                        open.remove(socket);
-                        running.decrementAndGet();
+                        release(socket);
                     }
                 }, name + "-" + n);
             } catch (RuntimeException | Error e) {
                 // No thread to be had (OutOfMemoryError: unable to create native thread): this
                 // connection is closed, the listener goes on.
                 LOG.warn("cannot start a thread for connection {} on port {}; closed it", n, port(), e);
-                running.decrementAndGet();
-                closeQuietly(socket);
-                open.remove(socket);
+                release(socket);
                 backOff();
             }
+        }
+    }
+
+    /**
+     * Closes a served connection and gives its slot back, once: a handler that publishes what the
+     * connection came to calls it first, so a test that has seen that finds the slot free.
+     */
+    void release(Socket socket) {
+        if (open.remove(socket)) {
+            closeQuietly(socket);
+            running.decrementAndGet();
         }
     }
 

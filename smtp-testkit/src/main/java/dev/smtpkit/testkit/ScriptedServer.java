@@ -234,8 +234,15 @@ public final class ScriptedServer implements AutoCloseable {
                 // A scripted message cut off before its end took room that no message gives back: the result does.
                 recording.octets += session.dataOctets;
             }
-            // closed before the result is out, so a test that has the result finds the connection closed
-            Acceptor.closeQuietly(socket);
+            // closed and its slot free before the result is out, so a test that has the result
+            // finds the connection closed and can connect again even at maxConnections (null only
+            // for a client that came while the constructor ran: the acceptor frees its slot then)
+            Acceptor a = acceptor;
+            if (a != null) {
+                a.release(socket);
+            } else {
+                Acceptor.closeQuietly(socket);
+            }
             results.add(new Held<>(new PlayResult(connection, recording.transcript.build(), mismatch), recording.octets));
         }
     }

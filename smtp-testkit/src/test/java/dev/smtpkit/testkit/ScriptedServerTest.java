@@ -2,7 +2,6 @@ package dev.smtpkit.testkit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.awaitility.Awaitility.await;
 
 import dev.smtpkit.core.EnhancedStatus;
 import dev.smtpkit.core.Replies;
@@ -335,13 +334,9 @@ class ScriptedServerTest {
                 }
                 assertThat(one.command("QUIT")).isEqualTo(221);
                 assertThat(server.takeResult(WAIT)).isPresent();
-                // The result is recorded before the connection's thread gives its slot back, so the
-                // next client may still meet the full server for a moment.
-                await().atMost(WAIT).until(() -> {
-                    try (RawClient four = new RawClient(server.port(), WAIT)) {
-                        return four.code() == 220;
-                    }
-                });
+                try (RawClient four = new RawClient(server.port(), WAIT)) {
+                    assertThat(four.code()).as("the slot is free once the result is out").isEqualTo(220);
+                }
             }
         }
 
