@@ -78,7 +78,15 @@ final class Acceptor implements AutoCloseable {
         this.name = name + "-" + listener.getLocalPort();
         this.acceptor = new Thread(this::acceptLoop, this.name);
         acceptor.setDaemon(true);
+    }
+
+    /**
+     * Starts accepting. Not in the constructor: the handler is often a method of the object that
+     * is still constructing this one, and must not run before that object has its acceptor.
+     */
+    Acceptor listen() {
         acceptor.start();
+        return this;
     }
 
     int port() {

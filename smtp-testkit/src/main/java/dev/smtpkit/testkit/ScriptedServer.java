@@ -105,6 +105,7 @@ public final class ScriptedServer implements AutoCloseable {
         byte[] busy = Reply.of(421, EnhancedStatus.of(4, 3, 2),
                 "Too many connections: " + b.maxConnections + " already, the most this scripted server serves at once").encode();
         this.acceptor = new Acceptor("scripted-server", b.address, b.port, b.maxConnections, busy, this::handle);
+        acceptor.listen();
     }
 
     /** Something recorded, and the room it takes in {@link #held} until the test takes it. */
@@ -235,14 +236,8 @@ public final class ScriptedServer implements AutoCloseable {
                 recording.octets += session.dataOctets;
             }
             // closed and its slot free before the result is out, so a test that has the result
-            // finds the connection closed and can connect again even at maxConnections (null only
-            // for a client that came while the constructor ran: the acceptor frees its slot then)
-            Acceptor a = acceptor;
-            if (a != null) {
-                a.release(socket);
-            } else {
-                Acceptor.closeQuietly(socket);
-            }
+            // finds the connection closed and can connect again even at maxConnections
+            acceptor.release(socket);
             results.add(new Held<>(new PlayResult(connection, recording.transcript.build(), mismatch), recording.octets));
         }
     }

@@ -234,7 +234,7 @@ public final class SmtpProxy implements AutoCloseable {
         this.held = new HeldBytes(b.maxHeldBytes);
         byte[] busy = Reply.of(421, EnhancedStatus.of(4, 3, 2),
                 "proxy busy: " + Acceptor.MAX_CONNECTIONS + " connections already, the most it relays at once").encode();
-        this.acceptor = new Acceptor("smtp-proxy", b.address, b.port, Acceptor.MAX_CONNECTIONS, busy, (client, n) -> new Relay(client, n).run());
+        this.acceptor = new Acceptor("smtp-proxy", b.address, b.port, Acceptor.MAX_CONNECTIONS, busy, (client, n) -> new Relay(client, n).run()).listen();
     }
 
     /** Starts a proxy to the target on {@code 127.0.0.1} and a free port, with the given faults. */

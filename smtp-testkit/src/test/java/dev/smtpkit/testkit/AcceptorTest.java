@@ -20,7 +20,7 @@ class AcceptorTest {
     @DisplayName("A thread that ended is forgotten: a long-lived server does not keep every thread it ran")
     void forgetsThreadsThatEnded() throws IOException {
         AtomicInteger served = new AtomicInteger();
-        try (Acceptor acceptor = new Acceptor("t", Acceptor.LOOPBACK, 0, 10, BUSY, (socket, n) -> served.incrementAndGet())) {
+        try (Acceptor acceptor = new Acceptor("t", Acceptor.LOOPBACK, 0, 10, BUSY, (socket, n) -> served.incrementAndGet()).listen()) {
             for (int i = 0; i < 50; i++) {
                 try (Socket s = new Socket(Acceptor.LOOPBACK, acceptor.port())) {
                     s.setSoTimeout((int) WAIT.toMillis());
@@ -45,7 +45,7 @@ class AcceptorTest {
             } catch (IOException e) {
                 throw new java.io.UncheckedIOException(e);
             }
-        })) {
+        }).listen()) {
             try (Socket first = new Socket(Acceptor.LOOPBACK, acceptor.port())) {
                 first.setSoTimeout((int) WAIT.toMillis());
                 assertThat(first.getInputStream().read()).isEqualTo(-1);
