@@ -28,9 +28,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The Netty transport's listening side: one event loop accepts, a few more (one per core) read,
- * write, run TLS and drive the SMTP session of every connection ({@link NettyLink}). Application
- * handlers do not run here: the session's driver calls them on the server's executor.
+ * The Netty transport's listening side: one event loop accepts, a few more ({@link #loopCount})
+ * read, write, run TLS and drive the SMTP session of every connection ({@link NettyLink}).
+ * Application handlers do not run here: the session's driver calls them on the server's executor.
  */
 public final class NettyNetwork implements Network {
 
@@ -48,8 +48,21 @@ public final class NettyNetwork implements Network {
     private NettyNetwork() {
         epoll = NativeEpoll.available();
         acceptors = new MultiThreadIoEventLoopGroup(1, new Named("accept"), ioHandlers());
-        loops = new MultiThreadIoEventLoopGroup(Runtime.getRuntime().availableProcessors(), new Named("io"), ioHandlers());
+        loops = new MultiThreadIoEventLoopGroup(loopCount(Runtime.getRuntime().availableProcessors()), new Named("io"), ioHandlers());
         LOG.debug("Netty transport on {}", epoll ? "epoll" : "NIO");
+    }
+
+    /**
+     * One event loop for every two cores, at least one. The loops only move bytes and run the
+     * protocol; the handlers run on the executor, whose threads want the other cores. A loop with
+     * too little to do sleeps in {@code epoll_wait} and is woken for almost every message, and on
+     * the two-core machines of BENCHMARKS.md a sleep and a wake cost more CPU than the message's
+     * protocol work: one loop instead of two took the CPU a 1 KiB message from 32-37 to 26-27 µs
+     * and the throughput from 27,000-31,000 to 37,000 msgs/s. An application that wants its own
+     * count runs the server in its own loops ({@code SmtpChannelInitializer}).
+     */
+    static int loopCount(int cores) {
+        return Math.max(1, cores / 2);
     }
 
     private IoHandlerFactory ioHandlers() {

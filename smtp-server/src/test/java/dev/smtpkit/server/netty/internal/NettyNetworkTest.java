@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
-/** Which of Netty's transports the server runs on. */
+/** Which of Netty's transports the server runs on, and on how many event loops. */
 class NettyNetworkTest {
 
     @Test
@@ -19,5 +19,15 @@ class NettyNetworkTest {
         } finally {
             network.close();
         }
+    }
+
+    @Test
+    @DisplayName("One event loop for every two cores, and one on a single core: the executor's handler threads want the rest")
+    void oneLoopForEveryTwoCores() {
+        assertThat(NettyNetwork.loopCount(1)).isEqualTo(1);
+        assertThat(NettyNetwork.loopCount(2)).isEqualTo(1);
+        assertThat(NettyNetwork.loopCount(3)).isEqualTo(1);
+        assertThat(NettyNetwork.loopCount(4)).isEqualTo(2);
+        assertThat(NettyNetwork.loopCount(64)).isEqualTo(32);
     }
 }
