@@ -1,5 +1,7 @@
 package dev.smtpkit.benchmarks;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -14,6 +16,12 @@ enum ServerTarget {
     SMTPKIT_JDK_VIRTUAL("smtpkit, JDK sockets, virtual threads (Java 21+)", Kind.JVM, "dev.smtpkit.benchmarks.servers.SmtpkitServer"),
     SMTPKIT_NETTY("smtpkit, Netty", Kind.JVM, "dev.smtpkit.benchmarks.servers.SmtpkitServer"),
     SMTP_SINK("Postfix smtp-sink (C)", Kind.NATIVE, null),
+    /**
+     * Not an SMTP server: {@code benchmarks/floor/floor.c}, a thread per connection answering
+     * with canned replies, which run.sh compiles. What any blocking thread-per-connection design
+     * pays on this machine before it does any SMTP, to read the JDK transport's rows against.
+     */
+    FLOOR("floor: C, a thread per connection, canned replies", Kind.NATIVE, null),
     SUBETHASMTP("SubEthaSMTP 7.2.2", Kind.JVM, "dev.smtpkit.benchmarks.servers.SubethaServer"),
     JAMES("James protocols-smtp 3.8.1", Kind.JVM, "dev.smtpkit.benchmarks.servers.JamesServer"),
     GREENMAIL("GreenMail 2.1.13", Kind.JVM, "dev.smtpkit.benchmarks.servers.GreenMailServer"),
@@ -45,8 +53,11 @@ enum ServerTarget {
         this.detail = detail;
     }
 
+    /** Where run.sh puts the compiled {@code benchmarks/floor/floor.c}, from the repository's root. */
+    static final Path FLOOR_BINARY = Path.of("benchmarks", "target", "floor", "floor");
+
     boolean available() {
-        return this != SMTPKIT_JDK_VIRTUAL || Jvm.virtualThreadJava().isPresent();
+        return missing().isEmpty();
     }
 
     boolean jvm() {
@@ -57,6 +68,9 @@ enum ServerTarget {
     Optional<String> missing() {
         if (this == SMTPKIT_JDK_VIRTUAL && Jvm.virtualThreadJava().isEmpty()) {
             return Optional.of("no Java 21+ under /usr/lib/jvm (or SMTPKIT_BENCH_JAVA21)");
+        }
+        if (this == FLOOR && !Files.isExecutable(FLOOR_BINARY)) {
+            return Optional.of("not compiled: no C compiler (cc) when run.sh started");
         }
         return Optional.empty();
     }
@@ -75,6 +89,7 @@ enum ServerTarget {
                 // (256 by default, which would queue the 1,000-session runs).
                 c.addAll(List.of("/usr/sbin/smtp-sink", "-u", "nobody", "-m", "20000", "127.0.0.1:" + port, "4096"));
             }
+            case FLOOR -> c.addAll(List.of(FLOOR_BINARY.toAbsolutePath().toString(), Integer.toString(port)));
             case AIOSMTPD -> {
                 // Debian's python3, which has the python3-aiosmtpd package; Sink drops every message.
                 c.addAll(List.of("/usr/bin/python3", "-m", "aiosmtpd", "-n", "-l", "127.0.0.1:" + port,
