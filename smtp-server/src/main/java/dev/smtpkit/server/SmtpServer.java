@@ -90,6 +90,8 @@ public final class SmtpServer implements AutoCloseable {
     private final Duration shutdownGracePeriod;
     private final Optional<Executor> applicationExecutor;
     private final Transport transport;
+    /** Netty's event loops; empty for the default (one for every two cores). */
+    private final Optional<Integer> eventLoops;
 
     private final Object lock = new Object();
     private final AtomicLong sessionIds = new AtomicLong();
@@ -121,6 +123,7 @@ public final class SmtpServer implements AutoCloseable {
         this.shutdownGracePeriod = b.shutdownGracePeriod;
         this.applicationExecutor = Optional.ofNullable(b.executor);
         this.transport = b.transport;
+        this.eventLoops = Optional.ofNullable(b.eventLoops);
     }
 
     /** A builder with the defaults: port 25 on all interfaces, RFC 5321 limits and timeouts. */
@@ -148,7 +151,7 @@ public final class SmtpServer implements AutoCloseable {
             }
             Network net;
             try {
-                net = network(transport, executor, settings);
+                net = network(transport, eventLoops, executor, settings);
             } catch (RuntimeException e) {
                 shutdownOwnedExecutor();
                 throw e;
@@ -217,10 +220,10 @@ public final class SmtpServer implements AutoCloseable {
      * The transport's network. Netty is named only here, on the path that chose it, so that an
      * application on the JDK transport never loads a Netty class and need not have Netty.
      */
-    private static Network network(Transport transport, Executor executor, Settings settings) {
+    private static Network network(Transport transport, Optional<Integer> eventLoops, Executor executor, Settings settings) {
         if (transport == Transport.NETTY) {
             try {
-                return dev.smtpkit.server.netty.internal.NettyNetwork.create();
+                return dev.smtpkit.server.netty.internal.NettyNetwork.create(eventLoops);
             } catch (NoClassDefFoundError e) {
                 throw new IllegalStateException("Transport.NETTY needs Netty 4.2 on the class path: add"
                         + " io.netty:netty-handler (an optional dependency of smtp-server)", e);
@@ -554,6 +557,7 @@ public final class SmtpServer implements AutoCloseable {
         private InetAddress bindAddress;
         private int port = 25;
         private int backlog = 128;
+        private Integer eventLoops;
         private SessionHandler.Factory factory;
         /** What {@link #config} gave, or the defaults; the setters below apply on top, whatever the order of calls. */
         private ServerConfig base = ServerConfig.builder().build();
@@ -883,6 +887,19 @@ public final class SmtpServer implements AutoCloseable {
         }
 
         /**
+         * How many event loops the {@link Transport#NETTY} transport runs: they read and write the
+         * sockets, run TLS and the protocol, never the application's calls. By default one for
+         * every two cores, at least one, which costs the least CPU a message with many small
+         * messages; clients that send messages of several megabytes in parallel go faster with
+         * more, one a core at most (BENCHMARKS.md). Only for Netty: with the JDK transport,
+         * {@link #build()} refuses it.
+         */
+        public Builder eventLoops(int count) {
+            this.eventLoops = atLeast("eventLoops", count, 1);
+            return this;
+        }
+
+        /**
          * The network code under the sessions ({@link Transport#JDK} by default);
          * {@link Transport#NETTY} needs Netty 4.2 on the class or module path. Either way the
          * handler runs on the {@link #executor}, and the protocol, limits and timeouts are the same.
@@ -1071,6 +1088,10 @@ public final class SmtpServer implements AutoCloseable {
         public SmtpServer build() {
             if (factory == null) {
                 throw new IllegalStateException("SmtpServer.Builder needs handler(...) or messageHandler(...)");
+            }
+            if (eventLoops != null && transport != Transport.NETTY) {
+                throw new IllegalStateException("SmtpServer.Builder.eventLoops is for Transport.NETTY; the " + transport
+                        + " transport gives each connection a thread");
             }
             Limits.Builder limitsBuilder = (limitsBase != null ? limitsBase : base.limits()).toBuilder();
             limits.forEach(change -> change.accept(limitsBuilder));

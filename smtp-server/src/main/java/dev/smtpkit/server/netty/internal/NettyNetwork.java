@@ -20,6 +20,7 @@ import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -42,13 +43,15 @@ public final class NettyNetwork implements Network {
     private final Set<Thread> threads = ConcurrentHashMap.newKeySet();
     private final EventLoopGroup acceptors;
     private final EventLoopGroup loops;
+    private final int loopCount;
     /** Linux's epoll when Netty's native transport is on the class path and loads, else the JDK's NIO. */
     private final boolean epoll;
 
-    private NettyNetwork() {
+    private NettyNetwork(int loopCount) {
         epoll = NativeEpoll.available();
         acceptors = new MultiThreadIoEventLoopGroup(1, new Named("accept"), ioHandlers());
-        loops = new MultiThreadIoEventLoopGroup(loopCount(Runtime.getRuntime().availableProcessors()), new Named("io"), ioHandlers());
+        this.loopCount = loopCount;
+        loops = new MultiThreadIoEventLoopGroup(loopCount, new Named("io"), ioHandlers());
         LOG.debug("Netty transport on {}", epoll ? "epoll" : "NIO");
     }
 
@@ -58,8 +61,9 @@ public final class NettyNetwork implements Network {
      * too little to do sleeps in {@code epoll_wait} and is woken for almost every message, and on
      * the two-core machines of BENCHMARKS.md a sleep and a wake cost more CPU than the message's
      * protocol work: one loop instead of two took the CPU a 1 KiB message from 32-37 to 26-27 µs
-     * and the throughput from 27,000-31,000 to 37,000 msgs/s. An application that wants its own
-     * count runs the server in its own loops ({@code SmtpChannelInitializer}).
+     * and the throughput from 27,000-32,000 to 37,000-38,000 msgs/s. Messages of several megabytes from
+     * clients in parallel are the exception: one loop reads them all, and two went some 20 %
+     * faster at 10 MiB ({@code SmtpServer.Builder.eventLoops}).
      */
     static int loopCount(int cores) {
         return Math.max(1, cores / 2);
@@ -69,14 +73,23 @@ public final class NettyNetwork implements Network {
         return epoll ? NativeEpoll.ioHandlers() : NioIoHandler.newFactory();
     }
 
+    /** How many event loops serve the connections; for tests. */
+    int loops() {
+        return loopCount;
+    }
+
     /** Whether this network runs on Linux's native epoll rather than NIO; for logs and tests. */
     public boolean usesEpoll() {
         return epoll;
     }
 
-    /** The one way in from the server, called only when {@code Transport.NETTY} was chosen. */
-    public static Network create() {
-        return new NettyNetwork();
+    /**
+     * The one way in from the server, called only when {@code Transport.NETTY} was chosen.
+     *
+     * @param loops the application's count of event loops, or empty for {@link #loopCount}'s
+     */
+    public static Network create(Optional<Integer> loops) {
+        return new NettyNetwork(loops.orElseGet(() -> loopCount(Runtime.getRuntime().availableProcessors())));
     }
 
     @Override
