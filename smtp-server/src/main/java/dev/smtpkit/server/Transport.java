@@ -13,9 +13,10 @@ public enum Transport {
      * the class path) read and write the sockets, run TLS ({@code SslHandler}) and drive each
      * session; only the calls into the application (handlers, authenticator, policies) go to the
      * executor, one hand-over and back a message. An idle client therefore costs no thread, on
-     * Java 17 too, and a busy server spends no more CPU a message than on the JDK transport, and
-     * less with small messages (BENCHMARKS.md). Choose it for many mostly idle connections on Java 17, or to put smtpkit
-     * into a Netty pipeline of your own ({@code SmtpChannelInitializer}). Needs
+     * Java 17 too. A busy server spends less CPU a message than on the JDK transport with small
+     * messages and moves large ones more slowly, their content crossing to the handler's thread
+     * in chunks (BENCHMARKS.md). Choose it for many mostly idle connections on Java 17, or to put
+     * smtpkit into a Netty pipeline of your own ({@code SmtpChannelInitializer}). Needs
      * {@code io.netty:netty-handler} (and what it brings) on the class or module path; the server
      * never touches Netty otherwise.
      */

@@ -61,9 +61,9 @@ public final class NettyNetwork implements Network {
      * too little to do sleeps in {@code epoll_wait} and is woken for almost every message, and on
      * the two-core machines of BENCHMARKS.md a sleep and a wake cost more CPU than the message's
      * protocol work: one loop instead of two took the CPU a 1 KiB message from 32-37 to 26-27 µs
-     * and the throughput from 27,000-32,000 to 37,000-38,000 msgs/s. Messages of several megabytes from
-     * clients in parallel are the exception: one loop reads them all, and two went some 20 %
-     * faster at 10 MiB ({@code SmtpServer.Builder.eventLoops}).
+     * and the throughput from 27,000-32,000 to 37,000-38,000 msgs/s. Messages of several
+     * megabytes from clients in parallel are the exception: one loop reads them all, and two went
+     * some 20 % faster at 10 MiB ({@code SmtpServer.Builder.eventLoops}).
      */
     static int loopCount(int cores) {
         return Math.max(1, cores / 2);
