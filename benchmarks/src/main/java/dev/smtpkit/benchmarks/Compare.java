@@ -569,6 +569,15 @@ public final class Compare {
                     target(name + " ≥ 1.3× SubEthaSMTP msgs/s", Size.ratio(vsSubetha), vsSubetha >= 1.3);
                     target(name + " CPU/message ≤ 1.5× smtp-sink's", Size.ratio(cpu), cpu <= 1.5);
                 }
+                // Issue 15's targets; the JDK rows also give the thread-per-connection floor's ratio.
+                double limit = us == ServerTarget.SMTPKIT_JDK ? 1.2 : e.getKey().endsWith("-reuse") ? 1.3 : 1.5;
+                String measured = Size.ratio(cpu);
+                Measured floor = m.get(ServerTarget.FLOOR);
+                if (us == ServerTarget.SMTPKIT_JDK && floor != null && floor.ok()) {
+                    measured += " (floor " + Size.ratio(cpu(floor) / cpu(m.get(ServerTarget.SMTP_SINK))) + ")";
+                }
+                target("issue 15: " + name + " CPU/message ≤ " + limit + "× smtp-sink's", measured, cpu <= limit);
+                target("issue 15: " + name + " msgs/s ≥ SubEthaSMTP's", Size.ratio(vsSubetha), vsSubetha >= 1);
             }
         }
         for (ServerTarget t : List.of(ServerTarget.SMTPKIT_JDK, ServerTarget.SMTPKIT_NETTY, ServerTarget.SMTPKIT_JDK_VIRTUAL)) {
@@ -577,6 +586,11 @@ public final class Compare {
                 double mib = counts[2] / 1024.0;
                 target(String.format(Locale.ROOT, "%,d", counts[0]) + " idle connections < 512 MB RSS (" + t.label + ")",
                         Size.num(mib) + " MiB", mib * 1.048576 < 512 && counts[0] >= 10_000);
+                if (t != ServerTarget.SMTPKIT_JDK) {
+                    int limit = t == ServerTarget.SMTPKIT_NETTY ? 200 : 400;
+                    target("issue 15: " + String.format(Locale.ROOT, "%,d", counts[0]) + " idle connections < " + limit
+                            + " MiB RSS (" + t.label + ")", Size.num(mib) + " MiB", mib < limit && counts[0] >= 10_000);
+                }
             }
         }
         clientTarget(ClientTarget.SMTPKIT_CLIENT, ClientTarget.ANGUS);
