@@ -132,12 +132,13 @@ static void *worker(void *unused) {
     for (;;) {
         atomic_fetch_add(&waiting, 1);
         int fd = accept(listener, NULL, NULL);
-        /* The last thread waiting in accept() took this one: start the next before serving. */
-        if (atomic_fetch_sub(&waiting, 1) == 1) start_worker();
+        int others = atomic_fetch_sub(&waiting, 1) - 1;
         if (fd < 0) {
             if (errno == EMFILE || errno == ENFILE) usleep(100000);
             continue;
         }
+        /* The last thread waiting in accept() took this one: start the next before serving. */
+        if (others == 0) start_worker();
         setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
         serve(fd);
     }
