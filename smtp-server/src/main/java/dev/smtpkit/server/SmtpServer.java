@@ -203,6 +203,10 @@ public final class SmtpServer implements AutoCloseable {
             if (implicitTls && settings.tls().isEmpty()) {
                 throw new IllegalArgumentException("SmtpChannelInitializer.implicitTls needs a certificate: set SmtpServer.Builder.tls(context)");
             }
+            if (eventLoops.isPresent()) {
+                throw new IllegalStateException("SmtpServer.Builder.eventLoops means nothing in an application's own Netty"
+                        + " pipeline (SmtpChannelInitializer): the event loops are the application's");
+            }
             if (applicationExecutor.isPresent()) {
                 executor = applicationExecutor.get();
             } else {
@@ -891,8 +895,9 @@ public final class SmtpServer implements AutoCloseable {
          * sockets, run TLS and the protocol, never the application's calls. By default one for
          * every two cores, at least one, which costs the least CPU a message with many small
          * messages; clients that send messages of several megabytes in parallel go faster with
-         * more, one a core at most (BENCHMARKS.md). Only for Netty: with the JDK transport,
-         * {@link #build()} refuses it.
+         * more, one a core at most (BENCHMARKS.md). Only for the server's own Netty loops: with
+         * the JDK transport {@link #build()} refuses it, and {@code SmtpChannelInitializer},
+         * which runs in the application's loops, does too.
          */
         public Builder eventLoops(int count) {
             this.eventLoops = atLeast("eventLoops", count, 1);

@@ -64,7 +64,7 @@ class EventLoopsTest {
     }
 
     @Test
-    @DisplayName("eventLoops is refused below one, and with the JDK transport, which has no loops to count")
+    @DisplayName("eventLoops is refused below one, with the JDK transport, which has no loops to count, and in an application's own pipeline")
     void refusedWhereItMeansNothing() {
         assertThatThrownBy(() -> SmtpServer.builder().eventLoops(0))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("eventLoops");
@@ -72,5 +72,12 @@ class EventLoopsTest {
                 .isInstanceOf(IllegalStateException.class).hasMessageContaining("Transport.NETTY");
         assertThatThrownBy(() -> SmtpServer.builder().messageHandler(m -> { }).transport(Transport.JDK).eventLoops(2).build())
                 .isInstanceOf(IllegalStateException.class).hasMessageContaining("JDK");
+        SmtpServer embedded = SmtpServer.builder().messageHandler(m -> { }).transport(Transport.NETTY).eventLoops(2).build();
+        try {
+            assertThatThrownBy(() -> SmtpChannelInitializer.of(embedded))
+                    .isInstanceOf(IllegalStateException.class).hasMessageContaining("the event loops are the application's");
+        } finally {
+            embedded.close();
+        }
     }
 }
