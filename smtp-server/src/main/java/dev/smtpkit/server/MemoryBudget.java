@@ -9,7 +9,8 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The server-wide bound on message octets held in memory while messages are read whole for a
- * {@link MessageHandler} ({@link SmtpServer.Builder#maxMessageBytesInMemory}). Each message is
+ * {@link MessageHandler} ({@link SmtpServer.Builder#maxMessageBytesInMemory}), and on what streamed
+ * messages read ahead of their handlers beyond {@link MessagePipe#PAUSE_AT}. Each message is
  * bounded by {@code maxMessageSize}, but many at once are not: 16 concurrent 10 MB messages are
  * 160 MB, more than a small heap has. Past the budget a message is read to its end and dropped,
  * and the client gets {@code 452 4.3.1} (RFC 5321 §4.2.2 and §4.5.3.1.10: a temporary lack of
@@ -57,10 +58,24 @@ final class MemoryBudget {
         return whole.toByteArray();
     }
 
+    /**
+     * Reserves {@code n} octets for a streamed message's read-ahead ({@link MessagePipe}), only
+     * while at least half the budget stays free after it: read-ahead makes a large message cross
+     * to its handler in fewer, larger steps, but must never leave messages read whole without
+     * room. The caller {@link #release}s it.
+     */
+    boolean lendReadAhead(long n) {
+        return reserve(n, limit / 2);
+    }
+
     private boolean reserve(long n) {
+        return reserve(n, limit);
+    }
+
+    private boolean reserve(long n, long ceiling) {
         while (true) {
             long now = used.get();
-            if (now + n > limit) {
+            if (now + n > ceiling) {
                 return false;
             }
             if (used.compareAndSet(now, now + n)) {

@@ -652,7 +652,7 @@ final class SessionDriver implements Driver {
     private void deliver(Envelope envelope) {
         transcript.bodyStarted();
         message = new MessageStream(connection.id(), envelope, handler,
-                new MessagePipe(puller == null ? null : this::pump, this::drained), settings.dataTerminationTimeout());
+                new MessagePipe(puller == null ? null : this::pump, this::drained, connection.memory()), settings.dataTerminationTimeout());
         // Untimed until the content ended (streamMessage).
         callDeadline.start(0);
         call = message.call();

@@ -806,7 +806,10 @@ public final class SmtpServer implements AutoCloseable {
          * a {@link MessageHandler} (a quarter of the maximum heap). A message that does not fit is
          * read to its end, dropped, and refused with {@code 452 4.3.1}, so that many large
          * messages at once are told to come back later instead of running the heap out. A
-         * {@link SessionHandler} that streams its messages uses none of it.
+         * {@link SessionHandler} that streams its messages needs none of it; on the Netty
+         * transport, what a connection reads ahead of such a handler past 64 KiB (up to 1 MiB,
+         * so that large messages cross to the handler in few steps) is lent from its first half
+         * only, leaving the second half to messages read whole.
          */
         public Builder maxMessageBytesInMemory(long octets) {
             if (octets < 1) {

@@ -42,7 +42,7 @@ class MessageStreamTest {
     };
 
     private MessageStream stream(SessionHandler handler) {
-        return new MessageStream("1", ENVELOPE, handler, new MessagePipe(null, () -> { }), TERMINATION);
+        return new MessageStream("1", ENVELOPE, handler, new MessagePipe(null, () -> { }, new MemoryBudget(1 << 20)), TERMINATION);
     }
 
     private static ByteBuffer ascii(String s) {

@@ -297,25 +297,41 @@ class SessionDriverTest {
     }
 
     @Test
-    @DisplayName("A handler that does not read its message stops the input once 64 KiB wait, and reading resumes as it drains")
+    @DisplayName("A handler that does not read its message stops the input once 1 MiB waits, on 960 KiB lent by the memory budget and given back after")
     void slowHandlerStopsTheInput() throws Exception {
+        slowHandler(server -> { }, MessagePipe.READ_AHEAD, MessagePipe.READ_AHEAD - MessagePipe.PAUSE_AT);
+    }
+
+    @Test
+    @DisplayName("Where the memory budget cannot lend 960 KiB and keep half free, the input stops at 64 KiB instead")
+    void slowHandlerWithoutALoan() throws Exception {
+        slowHandler(server -> server.maxMessageBytesInMemory(2 * (MessagePipe.READ_AHEAD - MessagePipe.PAUSE_AT) - 1),
+                MessagePipe.PAUSE_AT, 0);
+    }
+
+    /** Sends a message to a handler that waits, until the input stops at {@code stopsAt}; then lets it read. */
+    private static void slowHandler(java.util.function.Consumer<SmtpServer.Builder> settings, int stopsAt, long lent) throws Exception {
         CountDownLatch go = new CountDownLatch(1);
         AtomicReference<String> got = new AtomicReference<>();
         SessionHandler slow = (envelope, content) -> {
             go.await(10, TimeUnit.SECONDS);
             got.set(new String(content.readAllBytes(), StandardCharsets.ISO_8859_1));
         };
-        MemoryLink link = MemoryLink.open(server(slow)).settle();
+        SmtpServer.Builder builder = server(slow);
+        settings.accept(builder);
+        SmtpServer server = builder.build();
+        MemoryLink link = MemoryLink.open(server).settle();
         link.send("EHLO client.test\r\n" + TRANSACTION).settle();
         String line = "x".repeat(78) + "\r\n";
         StringBuilder body = new StringBuilder();
-        for (int i = 0; i < 1000 && !link.paused; i++) {
+        for (int i = 0; i < 20_000 && !link.paused; i++) {
             link.send(line);
             body.append(line);
         }
         assertThat(link.paused).as("paused after %d octets", body.length()).isTrue();
-        assertThat(body.length()).isBetween(64 * 1024, 64 * 1024 + line.length());
-        // The handler was called when the pipe filled; it waits on its thread.
+        assertThat(body.length()).isBetween(stopsAt, stopsAt + line.length());
+        assertThat(server.settings().memory().used()).as("lent").isEqualTo(lent);
+        // The handler was called when the pipe reached 64 KiB; it waits on its thread.
         link.settle();
         go.countDown();
         await().atMost(Duration.ofSeconds(10)).until(() -> !link.loop.isEmpty());
@@ -326,6 +342,7 @@ class SessionDriverTest {
         link.settle();
         assertThat(got.get()).isEqualTo(body.toString());
         assertThat(link.codes()).containsExactly(220, 250, 250, 250, 354, 250);
+        assertThat(server.settings().memory().used()).as("given back").isZero();
     }
 
     @Test
