@@ -43,7 +43,10 @@ final class MessagePipe extends InputStream {
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition arrived = lock.newCondition();
     // Guarded by lock.
-    private final ArrayDeque<byte[]> chunks = new ArrayDeque<>();
+    private final ArrayDeque<Chunk> chunks = new ArrayDeque<>();
+    /** Chunks the handler emptied, for appends to fill again: a new array is zeroed first, which cost as much as the copy. */
+    private final ArrayDeque<Chunk> spare = new ArrayDeque<>();
+    private long spareOctets;
     private int headOffset;
     private long queued;
     private int state = OPEN;
@@ -79,9 +82,16 @@ final class MessagePipe extends InputStream {
                 content.position(content.limit());
                 return;
             }
-            byte[] copy = new byte[n];
-            content.get(copy);
-            chunks.add(copy);
+            Chunk chunk = spare.peek();
+            if (chunk != null && chunk.bytes.length >= n) {
+                spare.poll();
+                spareOctets -= chunk.bytes.length;
+            } else {
+                chunk = new Chunk(new byte[n]);
+            }
+            content.get(chunk.bytes, 0, n);
+            chunk.end = n;
+            chunks.add(chunk);
             queued += n;
             arrived.signalAll();
         } finally {
@@ -174,6 +184,8 @@ final class MessagePipe extends InputStream {
         try {
             closed = true;
             chunks.clear();
+            spare.clear();
+            spareOctets = 0;
             queued = 0;
             headOffset = 0;
             resume = paused;
@@ -236,13 +248,18 @@ final class MessagePipe extends InputStream {
             if (closed) {
                 throw new IOException("message stream closed");
             }
-            byte[] head = chunks.peek();
-            n = Math.min(len, head.length - headOffset);
-            System.arraycopy(head, headOffset, b, off, n);
+            Chunk head = chunks.peek();
+            n = Math.min(len, head.end - headOffset);
+            System.arraycopy(head.bytes, headOffset, b, off, n);
             headOffset += n;
-            if (headOffset == head.length) {
+            if (headOffset == head.end) {
                 chunks.poll();
                 headOffset = 0;
+                // Kept only while queue and spares stay within the bound the driver holds the queue to.
+                if (queued - n + spareOctets + head.bytes.length <= pauseAt) {
+                    spare.push(head);
+                    spareOctets += head.bytes.length;
+                }
             }
             queued -= n;
             if (paused && queued <= pauseAt / 4) {
@@ -275,6 +292,16 @@ final class MessagePipe extends InputStream {
             closed = true;
         } finally {
             lock.unlock();
+        }
+    }
+
+    /** Appended octets: {@code bytes[0, end)}; the array may be one an earlier chunk left. */
+    private static final class Chunk {
+        final byte[] bytes;
+        int end;
+
+        Chunk(byte[] bytes) {
+            this.bytes = bytes;
         }
     }
 }
