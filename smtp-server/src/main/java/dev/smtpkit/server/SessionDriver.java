@@ -90,6 +90,8 @@ final class SessionDriver implements Driver {
     private final Transcript transcript;
     private final boolean implicitTls;
     private final CallRunner calls;
+    /** The server's executor: application calls (through {@link #calls}) and, on an event loop, TLS handshakes' computations. */
+    private final Executor executor;
     /** One read from the socket into this driver, where calls run on the feeding thread; null on an event loop. */
     private final Runnable puller;
     private final Consumer<SessionDriver> onExit;
@@ -127,7 +129,8 @@ final class SessionDriver implements Driver {
     /**
      * @param implicitTls whether the connection came to the implicit-TLS port (RFC 8314 §3.3)
      * @param clientLimit counts the client a PROXY header names; the server counted any other already
-     * @param executor    runs application calls when the link is fed by an event loop
+     * @param executor    runs application calls when the link is fed by an event loop, and there
+     *                    the computations of TLS handshakes
      */
     SessionDriver(Settings settings, Link link, String id, boolean implicitTls, ClientLimit clientLimit,
             Executor executor, Consumer<SessionDriver> onExit, BooleanSupplier underStress, LongSupplier clock) {
@@ -138,6 +141,7 @@ final class SessionDriver implements Driver {
         this.implicitTls = implicitTls;
         this.puller = link instanceof Pull pull ? pull::pullOnce : null;
         this.calls = new CallRunner(lock, puller != null, executor, link, connection);
+        this.executor = executor;
         this.onExit = onExit;
         this.underStress = underStress;
         this.clock = clock;
@@ -410,7 +414,7 @@ final class SessionDriver implements Driver {
 
     private ServerTls serverTls() {
         return new ServerTls(settings.tls().orElseThrow(() -> new IllegalStateException("TLS without an SSLContext")),
-                settings.tlsProtocols(), settings.clientCertificates());
+                settings.tlsProtocols(), settings.clientCertificates(), executor);
     }
 
     // ---------------------------------------------------------------- the loop

@@ -310,7 +310,9 @@ public final class NettyLink extends ChannelInboundHandlerAdapter implements Lin
         SSLEngine engine = settings.context().createSSLEngine(remote.getHostString(), remote.getPort());
         engine.setUseClientMode(false);
         engine.setSSLParameters(settings.parameters());
-        SslHandler ssl = new SslHandler(engine, reply != null);
+        // The handshake's computations (the ClientHello's processing, the signature) run on the executor: on
+        // the loop each took it from every other connection for a millisecond or more.
+        SslHandler ssl = new SslHandler(engine, reply != null, settings.tasks());
         ssl.setHandshakeTimeoutMillis(timeoutMillis);
         Driver d = driver;
         ssl.handshakeFuture().addListener(done -> {
