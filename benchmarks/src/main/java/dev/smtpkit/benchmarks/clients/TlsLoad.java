@@ -224,7 +224,10 @@ public final class TlsLoad {
     private static Socket connect(int port) throws IOException {
         for (int attempt = 1; ; attempt++) {
             try {
-                return new Socket(InetAddress.getLoopbackAddress(), port);
+                Socket s = new Socket(InetAddress.getLoopbackAddress(), port);
+                // Nagle's algorithm stays on, as the JDK leaves it; -Dsmtpkit.bench.nodelay=true turns it off.
+                s.setTcpNoDelay(Boolean.getBoolean("smtpkit.bench.nodelay"));
+                return s;
             } catch (java.net.ConnectException e) {
                 if (attempt == 50) {
                     throw e;
