@@ -7,8 +7,9 @@
 #
 #   benchmarks/tls/run.sh NETTY|JDK [tls|tls-rsa] [THREADS] [SECONDS] [PORT]
 #
-# JOPTS passes options to the server's JVM (-Dsmtpkit.bench.eventLoops=2, say); NODELAY=1 makes
-# the clients set TCP_NODELAY (by default they leave Nagle's algorithm on, as the JDK does).
+# JOPTS passes options to the server's JVM (-Dsmtpkit.bench.eventLoops=2, say). The clients set
+# TCP_NODELAY; NAGLE=1 leaves Nagle's algorithm on (then the JDK client's lone ChangeCipherSpec
+# waits 40 ms for the server's delayed ACK in most handshakes, on either transport).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 transport=${1:?NETTY or JDK}
@@ -24,7 +25,7 @@ log=$(mktemp)
   dev.smtpkit.benchmarks.servers.SmtpkitServer "$port" "$transport" "$key" > "$log" 2>&1) > /dev/null 2>&1 &
 until grep -q READY "$log"; do sleep 0.2; done
 pid=$(pgrep -f "SmtpkitServer $port $transport $key")
-java -Dsmtpkit.bench.nodelay="${NODELAY:+true}" -cp "$CP" dev.smtpkit.benchmarks.clients.TlsLoad "$port" "$pid" "$threads" 45 "$seconds"
+java -Dsmtpkit.bench.nagle="${NAGLE:+true}" -cp "$CP" dev.smtpkit.benchmarks.clients.TlsLoad "$port" "$pid" "$threads" 45 "$seconds"
 kill -TERM "$pid"
 for _ in $(seq 1 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
 pkill -f "sleep 3600" || true
