@@ -11,8 +11,8 @@ public enum Transport {
     /**
      * Netty 4.2 event loops (one for every two cores, epoll where Netty's native transport is on
      * the class path) read and write the sockets, run TLS ({@code SslHandler}) and drive each
-     * session; only the calls into the application (handlers, authenticator, policies) go to the
-     * executor, one hand-over and back a message. An idle client therefore costs no thread, on
+     * session; the calls into the application (handlers, authenticator, policies) and a TLS
+     * handshake's computations go to the executor, one hand-over and back a message. An idle client therefore costs no thread, on
      * Java 17 too. A busy server spends less CPU a message than on the JDK transport with small
      * messages and moves large ones more slowly, their content crossing to the handler's thread
      * in chunks (BENCHMARKS.md). Choose it for many mostly idle connections on Java 17, or to put
